@@ -1,0 +1,85 @@
+import type { MastraClient } from '@mastra/client-js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { randomUUID } from 'node:crypto';
+import type { AgentTool } from './agents.js';
+import { describeFailure } from './errors.js';
+import type { AgentInput, AgentOutput } from './tool-schema.js';
+
+export interface AgentCallContext {
+  client: MastraClient;
+  baseUrl: string;
+  /** Aborted when the MCP caller cancels; the upstream request is aborted with it. */
+  signal?: AbortSignal;
+}
+
+/** Mastra memory options from the tool's input; a missing half is filled so the call can continue later. */
+function memoryFor(input: AgentInput): { thread: string; resource: string } | undefined {
+  if (!input.threadId && !input.resourceId) return undefined;
+  const thread = input.threadId ?? randomUUID();
+  return { thread, resource: input.resourceId ?? thread };
+}
+
+interface StreamPart {
+  toolName?: string;
+  args?: unknown;
+  result?: unknown;
+  isError?: boolean;
+  payload?: StreamPart;
+}
+
+/** What an agent run produced, in the shape of both generate()'s result and a finished stream. */
+export interface AgentRun {
+  text: string;
+  finishReason?: string;
+  usage?: { inputTokens?: number; outputTokens?: number; totalTokens?: number };
+  toolCalls?: StreamPart[];
+  toolResults?: StreamPart[];
+}
+
+/**
+ * Only the fields a caller needs. Mastra's full result also carries the raw model request and
+ * response, which hold the agent's system prompt, so nothing is copied over wholesale.
+ */
+export function toToolResult(agentId: string, run: AgentRun, memory?: { thread: string; resource: string }): CallToolResult {
+  const part = (p: StreamPart) => p.payload ?? p;
+  const usage = run.usage && {
+    inputTokens: run.usage.inputTokens,
+    outputTokens: run.usage.outputTokens,
+    totalTokens: run.usage.totalTokens,
+  };
+  const output: AgentOutput = {
+    text: run.text ?? '',
+    agentId,
+    finishReason: run.finishReason,
+    usage,
+    toolCalls: (run.toolCalls ?? []).map(part).map((c) => ({ toolName: c.toolName ?? 'unknown', args: c.args ?? null })),
+    toolResults: (run.toolResults ?? []).map(part).map((r) => ({
+      toolName: r.toolName ?? 'unknown',
+      result: r.result ?? null,
+      isError: Boolean(r.isError),
+    })),
+    ...(memory ? { threadId: memory.thread, resourceId: memory.resource } : {}),
+  };
+  const text = output.text || `The agent "${agentId}" finished (${output.finishReason ?? 'no reason given'}) without a text answer.`;
+  return { content: [{ type: 'text', text }], structuredContent: output };
+}
+
+export function toErrorResult(error: unknown, agentId: string, baseUrl: string): CallToolResult {
+  return { content: [{ type: 'text', text: describeFailure(error, { agentId, baseUrl }) }], isError: true };
+}
+
+/** One agent run through `generate`. Never retried: see mastra-client.ts. */
+export async function callAgent(agent: AgentTool, input: AgentInput, context: AgentCallContext): Promise<CallToolResult> {
+  const memory = memoryFor(input);
+  try {
+    const run = await context.client.getAgent(agent.agentId).generate(input.message, {
+      ...(memory ? { memory } : {}),
+      ...(input.requestContext ? { requestContext: input.requestContext as never } : {}),
+      abortSignal: context.signal,
+    });
+    return toToolResult(agent.agentId, run as AgentRun, memory);
+  } catch (error) {
+    context.signal?.throwIfAborted();
+    return toErrorResult(error, agent.agentId, context.baseUrl);
+  }
+}

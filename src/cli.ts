@@ -1,0 +1,40 @@
+#!/usr/bin/env node
+import { openCatalogue } from './bridge.js';
+import { ConfigError, HELP, parseCommand } from './config.js';
+import { createLogger } from './log.js';
+import { mastraClient } from './mastra-client.js';
+import { serveStdio } from './transports/stdio.js';
+import { VERSION } from './version.js';
+
+/** The whole program, with argv and env as inputs so it can be tested; returns the exit code. */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(argv, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    process.stderr.write(`mastra-agents-mcp: ${error.message}\n`);
+    return 1;
+  }
+  if (command.kind === 'help') {
+    process.stderr.write(HELP);
+    return 0;
+  }
+  if (command.kind === 'version') {
+    process.stderr.write(`${VERSION}\n`);
+    return 0;
+  }
+  const { config } = command;
+  const logger = createLogger(config.logLevel);
+  const catalogue = await openCatalogue(mastraClient, config.baseUrl, logger);
+  await serveStdio({ catalogue, client: mastraClient, baseUrl: config.baseUrl, logger });
+  return 0;
+}
+
+main(process.argv.slice(2), process.env).then(
+  (code) => process.exit(code),
+  (error: unknown) => {
+    process.stderr.write(`mastra-agents-mcp: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,27 @@
+import { MastraClient } from '@mastra/client-js';
+
+/** The Mastra server this bridge talks to: `MASTRA_BASE_URL`, else the `mastra dev` default. */
+export function getMastraBaseUrl(): string {
+  return process.env.MASTRA_BASE_URL || 'http://localhost:4111';
+}
+
+/**
+ * Retries stay off on every client built here: client-js retries POSTs on 5xx and on network
+ * errors, which would run an agent (and spend its tokens) up to four times. Listing agents is
+ * retried by the catalogue instead, with its own backoff.
+ */
+function buildClient(token: string | undefined): MastraClient {
+  return new MastraClient({
+    baseUrl: getMastraBaseUrl(),
+    retries: 0,
+    headers: token ? { Authorization: `Bearer ${token}` } : {},
+  });
+}
+
+/** A client for one caller: same base URL, `Authorization: Bearer <token>` when a token is given. */
+export function createMastraClient(token?: string): MastraClient {
+  return buildClient(token);
+}
+
+/** The service-level client: `Authorization: Bearer $JWT_TOKEN` only when `JWT_TOKEN` is set. */
+export const mastraClient: MastraClient = buildClient(process.env.JWT_TOKEN || undefined);

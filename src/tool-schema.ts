@@ -1,0 +1,53 @@
+import { z } from 'zod';
+
+/** What every agent tool takes. Shared by all tools, so it is built and converted once. */
+export const agentInput = z
+  .object({
+    message: z
+      .string({
+        error: (issue) =>
+          issue.input === undefined ? 'message is required: the text to send to the agent' : 'message must be a string',
+      })
+      .min(1, 'message must not be empty'),
+    threadId: z.string().min(1, 'threadId must not be empty').optional().describe('Continue this Mastra memory thread.'),
+    resourceId: z
+      .string()
+      .min(1, 'resourceId must not be empty')
+      .optional()
+      .describe('The Mastra memory resource (user or entity) that owns the thread.'),
+    requestContext: z
+      .record(z.string(), z.unknown(), { error: 'requestContext must be an object of key/value pairs' })
+      .optional()
+      .describe('Values passed to the agent as Mastra request context.'),
+  })
+  .describe('A message for the agent, and optionally a memory thread to continue.');
+
+export type AgentInput = z.infer<typeof agentInput>;
+
+export const agentOutput = z.object({
+  text: z.string(),
+  agentId: z.string(),
+  finishReason: z.string().optional(),
+  usage: z
+    .object({ inputTokens: z.number().optional(), outputTokens: z.number().optional(), totalTokens: z.number().optional() })
+    .optional(),
+  toolCalls: z.array(z.object({ toolName: z.string(), args: z.unknown() })),
+  toolResults: z.array(z.object({ toolName: z.string(), result: z.unknown(), isError: z.boolean() })),
+  threadId: z.string().optional(),
+  resourceId: z.string().optional(),
+});
+
+export type AgentOutput = z.infer<typeof agentOutput>;
+
+const jsonSchema = (schema: z.ZodType) => {
+  const { $schema: _drop, ...rest } = z.toJSONSchema(schema, { io: 'input' }) as Record<string, unknown>;
+  return rest as { type: 'object'; [key: string]: unknown };
+};
+
+export const inputJsonSchema = jsonSchema(agentInput);
+export const outputJsonSchema = jsonSchema(agentOutput);
+
+/** "message: message is required…; threadId: …" from a failed parse. */
+export function explainInvalid(error: z.ZodError): string {
+  return error.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
+}
