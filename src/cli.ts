@@ -17,11 +17,11 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     return 1;
   }
   if (command.kind === 'help') {
-    process.stderr.write(HELP);
+    process.stdout.write(HELP);
     return 0;
   }
   if (command.kind === 'version') {
-    process.stderr.write(`${VERSION}\n`);
+    process.stdout.write(`${VERSION}\n`);
     return 0;
   }
   const { config } = command;
