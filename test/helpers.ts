@@ -78,3 +78,6 @@ export async function closedPort(): Promise<number> {
   await new Promise<void>((resolve) => server.close(() => resolve()));
   return port;
 }
+
+/** The built bin, as `npm install` leaves it (`npm test` rebuilds it first). */
+export const BIN = new URL('../dist/cli.js', import.meta.url).pathname;

@@ -3,7 +3,7 @@ import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, startStack, type Stack } from './helpers.js';
 
-export const BIN = new URL('../dist/cli.js', import.meta.url).pathname;
+import { BIN } from './helpers.js';
 
 let stack: Stack;
 beforeAll(async () => {
