@@ -1,0 +1,62 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+import { BIN } from '../test/helpers.js';
+
+const childEnv = (mastraUrl: string) => ({ PATH: process.env.PATH ?? '', MASTRA_BASE_URL: mastraUrl, LOG_LEVEL: 'warn' });
+
+/** Resident set size of a process in bytes, from /proc. */
+export function rssOf(pid: number): number {
+  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+  return match ? Number(match[1]) * 1024 : NaN;
+}
+
+export interface StdioBridge {
+  client: Client;
+  pid: number;
+  close(): Promise<void>;
+}
+
+export async function startStdioBridge(mastraUrl: string): Promise<StdioBridge> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN], env: childEnv(mastraUrl), stderr: 'inherit' });
+  const client = new Client({ name: 'bench', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, pid: transport.pid!, close: () => client.close() };
+}
+
+export interface HttpBridge {
+  url: string;
+  child: ChildProcess;
+  connect(): Promise<Client>;
+  close(): Promise<void>;
+}
+
+/** The bin over Streamable HTTP on a free port; resolves once it prints its URL. */
+export async function startHttpBridge(mastraUrl: string, extraArgs: string[] = []): Promise<HttpBridge> {
+  const child = spawn(process.execPath, [BIN, '--transport', 'http', '--port', '0', ...extraArgs], {
+    env: { ...childEnv(mastraUrl), LOG_LEVEL: 'info' },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  const url = await new Promise<string>((resolve, reject) => {
+    let stderr = '';
+    child.stderr!.on('data', (d: Buffer) => {
+      stderr += d.toString();
+      const found = /http:\/\/[^\s]+\/mcp/.exec(stderr);
+      if (found) resolve(found[0]);
+    });
+    child.on('exit', (code) => reject(new Error(`HTTP bridge exited (${code}): ${stderr}`)));
+  });
+  const connect = async () => {
+    const client = new Client({ name: 'bench', version: '1.0.0' });
+    await client.connect(new StreamableHTTPClientTransport(new URL(url)));
+    return client;
+  };
+  const close = () =>
+    new Promise<void>((resolve) => {
+      child.once('exit', () => resolve());
+      child.kill('SIGTERM');
+    });
+  return { url, child, connect, close };
+}

@@ -1,0 +1,222 @@
+/**
+ * `npm run bench`: what the bridge costs over calling Mastra directly, measured side by side in one
+ * run against the real Mastra fixture (zero-delay fake model). Variants are interleaved so machine
+ * drift hits them alike; figures are medians, p99s and ratios, never single timings.
+ */
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { cpus, totalmem } from 'node:os';
+import { clientFor, startStack } from '../test/helpers.js';
+import { rssOf, startHttpBridge, startStdioBridge } from './bridge-process.js';
+import { round, summarize, table, timed, type Summary } from './stats.js';
+
+process.env.MASTRA_TELEMETRY_DISABLED ??= '1';
+process.env.MASTRA_OFFLINE ??= '1';
+
+const quick = process.argv.includes('--quick');
+const SEQUENTIAL = quick ? 60 : 300;
+const WARMUP = quick ? 10 : 30;
+const SESSIONS = 50;
+const CALLS_PER_SESSION = quick ? 4 : 20;
+const IDLE_SESSIONS = quick ? 200 : 1000;
+
+const results: Record<string, unknown> = {
+  machine: { cpus: cpus().length, cpu: cpus()[0]?.model, memoryGiB: round(totalmem() / 2 ** 30, 1), node: process.version },
+  date: new Date().toISOString(),
+};
+const report: string[] = [];
+const say = (text: string) => {
+  report.push(text);
+  process.stdout.write(`${text}\n`);
+};
+
+const args = { message: 'benchmark' };
+const callBridge = (client: Client) => client.callTool({ name: 'ask_echo', arguments: args });
+
+async function perCallOverhead(mastraUrl: string) {
+  const direct = clientFor(mastraUrl).getAgent('echo');
+  const stdio = await startStdioBridge(mastraUrl);
+  const http = await startHttpBridge(mastraUrl);
+  const httpClient = await http.connect();
+  const variants: [string, () => Promise<unknown>][] = [
+    ['direct client-js', () => direct.generate(args.message)],
+    ['bridge over stdio', () => callBridge(stdio.client)],
+    ['bridge over HTTP', () => callBridge(httpClient)],
+  ];
+  for (let i = 0; i < WARMUP; i++) for (const [, run] of variants) await run();
+  const samples = variants.map(() => [] as number[]);
+  for (let i = 0; i < SEQUENTIAL; i++) {
+    // Rotate the order each round so no variant always runs first.
+    for (let k = 0; k < variants.length; k++) {
+      const v = (i + k) % variants.length;
+      const [ms] = await timed(variants[v]![1]);
+      samples[v]!.push(ms);
+    }
+  }
+  const summaries = samples.map(summarize);
+  const base = summaries[0]!.p50;
+  say(
+    table(
+      `Per-call overhead (${SEQUENTIAL} sequential calls of the echo agent each, interleaved)`,
+      ['variant', 'p50 ms', 'p99 ms', 'median vs direct'],
+      variants.map(([name], i) => [name, round(summaries[i]!.p50), round(summaries[i]!.p99), `${round(summaries[i]!.p50 / base, 3)}×`]),
+    ),
+  );
+  results.perCall = Object.fromEntries(variants.map(([name], i) => [name, { ...summaries[i], ratio: summaries[i]!.p50 / base }]));
+  await httpClient.close();
+  await stdio.close();
+  await http.close();
+}
+
+async function throughput(mastraUrl: string) {
+  const http = await startHttpBridge(mastraUrl);
+  const clients = await Promise.all(Array.from({ length: SESSIONS }, () => http.connect()));
+  const directAgents = Array.from({ length: SESSIONS }, () => clientFor(mastraUrl).getAgent('echo'));
+  const load = async (call: (i: number) => Promise<unknown>) => {
+    const latencies: number[] = [];
+    let errors = 0;
+    const start = performance.now();
+    await Promise.all(
+      Array.from({ length: SESSIONS }, async (_, i) => {
+        for (let c = 0; c < CALLS_PER_SESSION; c++) {
+          const [ms, result] = await timed(() => call(i).catch((e: unknown) => ({ isError: true, e })));
+          latencies.push(ms);
+          if ((result as { isError?: boolean }).isError) errors++;
+        }
+      }),
+    );
+    const seconds = (performance.now() - start) / 1000;
+    return { callsPerSecond: latencies.length / seconds, ...summarize(latencies), errors };
+  };
+  const direct = (i: number) => directAgents[i]!.generate(args.message);
+  const bridge = (i: number) => callBridge(clients[i]!);
+  await load(direct);
+  await load(bridge);
+  const rounds: { direct: Awaited<ReturnType<typeof load>>[]; bridge: Awaited<ReturnType<typeof load>>[] } = { direct: [], bridge: [] };
+  for (let r = 0; r < 3; r++) {
+    rounds.direct.push(await load(direct));
+    rounds.bridge.push(await load(bridge));
+  }
+  const median = (xs: Awaited<ReturnType<typeof load>>[]) => [...xs].sort((a, b) => a.callsPerSecond - b.callsPerSecond)[1]!;
+  const d = median(rounds.direct);
+  const b = median(rounds.bridge);
+  say(
+    table(
+      `Throughput over HTTP (${SESSIONS} concurrent sessions × ${CALLS_PER_SESSION} calls, median of 3 interleaved rounds)`,
+      ['variant', 'calls/s', 'p50 ms', 'p99 ms', 'errors', 'vs direct'],
+      [
+        ['direct client-js (ceiling)', round(d.callsPerSecond, 0), round(d.p50), round(d.p99), d.errors, '100%'],
+        ['bridge over HTTP', round(b.callsPerSecond, 0), round(b.p50), round(b.p99), b.errors, `${round((100 * b.callsPerSecond) / d.callsPerSecond, 1)}%`],
+      ],
+    ),
+  );
+  results.throughput = { direct: d, bridge: b, ratio: b.callsPerSecond / d.callsPerSecond };
+  await Promise.all(clients.map((c) => c.close()));
+  await http.close();
+}
+
+async function catalogueScale() {
+  const rows: (string | number)[][] = [];
+  const out: Record<string, unknown> = {};
+  for (const agents of [10, 100, 1000]) {
+    const stack = await startStack({ extraAgents: agents - 10 });
+    const lister = clientFor(stack.mastra.url);
+    const listing: number[] = [];
+    const spawnToList: number[] = [];
+    for (let i = 0; i < 3; i++) {
+      listing.push((await timed(() => lister.listAgents(undefined, true)))[0]);
+      const [ms, count] = await timed(async () => {
+        const bridge = await startStdioBridge(stack.mastra.url);
+        const { tools } = await bridge.client.listTools();
+        await bridge.close();
+        return tools.length;
+      });
+      if (count !== agents) throw new Error(`expected ${agents} tools, got ${count}`);
+      spawnToList.push(ms);
+    }
+    const l = summarize(listing).p50;
+    const s = summarize(spawnToList).p50;
+    rows.push([agents, round(l, 1), round(s, 1), round(s - l, 1)]);
+    out[agents] = { listingMs: l, spawnToToolsListMs: s, bridgeMs: s - l };
+    await stack.close();
+  }
+  say(table('Catalogue scale (median of 3 spawns over stdio)', ['agents', 'Mastra listing ms', 'spawn → tools/list ms', 'bridge beyond listing ms'], rows));
+  results.catalogue = out;
+}
+
+/** Opens a session with a bare initialize POST, the cheapest thing a client can leave idle. */
+async function openIdleSession(url: string): Promise<void> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream' },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'idle', version: '1' } },
+    }),
+  });
+  await response.arrayBuffer();
+  if (!response.ok || !response.headers.get('mcp-session-id')) throw new Error(`initialize failed: ${response.status}`);
+}
+
+async function memory(mastraUrl: string) {
+  const http = await startHttpBridge(mastraUrl, ['--max-sessions', String(IDLE_SESSIONS + 10)]);
+  const settle = () => new Promise((r) => setTimeout(r, 1500));
+  const warm = await http.connect();
+  await warm.listTools();
+  await warm.close();
+  await settle();
+  const idle = rssOf(http.child.pid!);
+  for (let i = 0; i < IDLE_SESSIONS; i += 50) await Promise.all(Array.from({ length: 50 }, () => openIdleSession(http.url)));
+  await settle();
+  const loaded = rssOf(http.child.pid!);
+  const perSession = (loaded - idle) / IDLE_SESSIONS;
+  say(
+    table('Memory (HTTP bridge)', ['state', 'RSS MiB', 'per session'], [
+      ['idle', round(idle / 2 ** 20, 1), ''],
+      [`${IDLE_SESSIONS} idle sessions`, round(loaded / 2 ** 20, 1), `${round(perSession / 1024, 1)} KB`],
+    ]),
+  );
+  results.memory = { idleBytes: idle, loadedBytes: loaded, sessions: IDLE_SESSIONS, bytesPerSession: perSession };
+  await http.close();
+}
+
+async function streamingLatency(stack: Awaited<ReturnType<typeof startStack>>) {
+  const stdio = await startStdioBridge(stack.mastra.url);
+  const delays: number[] = [];
+  for (let i = 0; i < (quick ? 5 : 20); i++) {
+    const before = stack.model.requests.length;
+    let firstProgress: number | undefined;
+    await stdio.client.callTool({ name: 'ask_slow', arguments: { message: `latency ${i}` } }, undefined, {
+      onprogress: () => {
+        firstProgress ??= performance.now();
+      },
+    });
+    const request = stack.model.requests.slice(before).find((r) => r.firstChunkAt !== undefined);
+    if (request?.firstChunkAt !== undefined && firstProgress !== undefined) delays.push(firstProgress - request.firstChunkAt);
+  }
+  const s: Summary = summarize(delays);
+  say(
+    table('Streaming latency (slow agent over stdio)', ['measure', 'p50 ms', 'p99 ms', 'samples'], [
+      ["fake model's first chunk → first progress at the client", round(s.p50), round(s.p99), s.n],
+    ]),
+  );
+  results.streaming = s;
+  await stdio.close();
+}
+
+const stack = await startStack();
+say(`mastra-agents-mcp benchmark — ${results.date}; ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}${quick ? ' (quick)' : ''}`);
+await perCallOverhead(stack.mastra.url);
+await throughput(stack.mastra.url);
+await streamingLatency(stack);
+await memory(stack.mastra.url);
+await stack.close();
+await catalogueScale();
+
+mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
+writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);
+writeFileSync(new URL('./results/latest.md', import.meta.url), `${report.join('\n')}\n`);
+process.stdout.write('\nWrote bench/results/latest.json and bench/results/latest.md\n');
+process.exit(0);
