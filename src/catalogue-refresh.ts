@@ -113,7 +113,7 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
     if (problem !== lastProblem)
       logger.error(
         `could not load the agents from the Mastra server at ${baseUrl}: ${problem}. Is Mastra running, and does it accept JWT_TOKEN? ` +
-          `Retrying in ${formatDuration(delay)}, then less often (up to every ${formatDuration(maxRetryDelayMs)}); ${kept}.`,
+          `${delay < maxRetryDelayMs ? `Retrying in ${formatDuration(delay)}, then less often (up to every ${formatDuration(maxRetryDelayMs)})` : `Retrying every ${formatDuration(delay)}`}; ${kept}.`,
       );
     else logger.debug(`still cannot list the agents at ${baseUrl} (${problem}); retrying in ${formatDuration(delay)}`);
     lastProblem = problem;
