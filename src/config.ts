@@ -28,7 +28,7 @@ const duration = (zeroMeans?: string) => {
       const unit = (/(ms|s|m)$/.exec(text)?.[1] ?? 's') as keyof typeof UNITS;
       return Math.round(Number.parseFloat(text) * UNITS[unit]);
     })
-    .refine((ms) => (ms === 0 && zeroMeans) || ms >= 100, `must be ${valid}`)
+    .refine((ms) => (ms === 0 && zeroMeans !== undefined) || ms >= 100, `must be ${valid}`)
     .refine((ms) => ms <= MAX_DURATION_MS, 'must be at most 24 hours (1440m)');
 };
 
@@ -49,11 +49,7 @@ const SETTINGS = {
   host: { flag: 'host', env: 'MCP_HOST', schema: z.string().min(1, 'must not be empty').default('127.0.0.1') },
   port: { flag: 'port', env: 'MCP_PORT', schema: port.default(3000) },
   refreshInterval: { flag: 'refresh-interval', env: 'MCP_REFRESH_INTERVAL', schema: duration('turns re-listing off').default(60_000) },
-  retryMaxDelay: {
-    flag: 'retry-max-delay',
-    env: 'MCP_RETRY_MAX_DELAY',
-    schema: duration().default(30_000),
-  },
+  retryMaxDelay: { flag: 'retry-max-delay', env: 'MCP_RETRY_MAX_DELAY', schema: duration().default(30_000) },
   include: { flag: 'include', env: 'MCP_INCLUDE_AGENTS', schema: globList },
   exclude: { flag: 'exclude', env: 'MCP_EXCLUDE_AGENTS', schema: globList },
   toolPrefix: { flag: 'tool-prefix', env: 'MCP_TOOL_PREFIX', schema: toolPrefix.default('ask_') },
@@ -71,14 +67,15 @@ Options (each has an environment twin; the flag wins):
   --transport stdio|http   MCP_TRANSPORT   how clients connect (default: stdio)
   --host ADDRESS           MCP_HOST        HTTP bind address (default: 127.0.0.1)
   --port N                 MCP_PORT        HTTP port, 0 picks a free one (default: 3000)
-  --include IDS            MCP_INCLUDE_AGENTS   offer only these agents: comma-separated ids, * matches
-                                                any characters (default: all), e.g. weather*,support
-  --exclude IDS            MCP_EXCLUDE_AGENTS   never offer these agents (same form; wins over --include)
-  --tool-prefix PREFIX     MCP_TOOL_PREFIX      tool name prefix, up to 32 of A-Z a-z 0-9 _ - (default: ask_)
-  --refresh-interval TIME  MCP_REFRESH_INTERVAL re-list the agents this often: 60, 30s, 500ms, 2m;
-                                                a bare number is seconds, 0 turns it off (default: 60s)
-  --retry-max-delay TIME   MCP_RETRY_MAX_DELAY  while Mastra cannot be listed, retry after 1s, 2s, 4s …
-                                                up to this (default: 30s)
+  --include IDS            MCP_INCLUDE_AGENTS    offer only these agents: comma-separated ids,
+                                                 * matches any characters (default: all)
+  --exclude IDS            MCP_EXCLUDE_AGENTS    never offer these agents (same form; wins)
+  --tool-prefix PREFIX     MCP_TOOL_PREFIX       tool name prefix, up to 32 of A-Za-z0-9_-
+                                                 (default: ask_)
+  --refresh-interval TIME  MCP_REFRESH_INTERVAL  re-list the agents this often: 60 (seconds),
+                                                 30s, 500ms, 2m; 0 turns it off (default: 60s)
+  --retry-max-delay TIME   MCP_RETRY_MAX_DELAY   while Mastra cannot be listed, retry after
+                                                 1s, 2s, 4s … up to this (default: 30s)
   --log-level LEVEL        LOG_LEVEL       ${LOG_LEVELS.join('|')} (default: info); logs go to stderr
   -h, --help                               print this help and exit
   -v, --version                            print the version and exit

@@ -51,11 +51,17 @@ describe('choosing what to expose', () => {
     expect(names).toEqual(['mastra_calculator', 'mastra_echo', 'mastra_team_alpha']);
   });
 
-  it('the environment twins do the same, and an empty prefix leaves the agent id', async () => {
+  it('the environment twins do the same (an empty one counts as unset), and an empty --tool-prefix leaves the bare agent id', async () => {
     const { names } = await namesWith([], { MCP_INCLUDE_AGENTS: 'echo,broken', MCP_EXCLUDE_AGENTS: 'broken', MCP_TOOL_PREFIX: '' });
     expect(names).toEqual(['ask_echo']);
     const bare = await namesWith(['--tool-prefix', '', '--include', 'echo']);
     expect(bare.names).toEqual(['echo']);
+  });
+
+  it('--help lists the settings', () => {
+    const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).stdout;
+    for (const name of ['--include', 'MCP_INCLUDE_AGENTS', '--exclude', 'MCP_EXCLUDE_AGENTS', '--tool-prefix', 'MCP_TOOL_PREFIX', '--refresh-interval', 'MCP_REFRESH_INTERVAL', '--retry-max-delay', 'MCP_RETRY_MAX_DELAY'])
+      expect(help).toContain(name);
   });
 
   it('an include that matches nothing is a warning naming the agents there are', async () => {
