@@ -10,6 +10,8 @@ export interface AgentCallContext {
   baseUrl: string;
   /** Aborted when the MCP caller cancels; the upstream request is aborted with it. */
   signal?: AbortSignal;
+  /** Told when Mastra answers 404 for the agent, so the tool list can be refreshed at once. */
+  onAgentGone?: (agentId: string) => void;
 }
 
 /** Mastra memory options from the tool's input; a missing half is filled so the call can continue later. */
@@ -80,6 +82,7 @@ export async function callAgent(agent: AgentTool, input: AgentInput, context: Ag
     return toToolResult(agent.agentId, run as AgentRun, memory);
   } catch (error) {
     context.signal?.throwIfAborted();
+    if ((error as { status?: unknown }).status === 404) context.onAgentGone?.(agent.agentId);
     return toErrorResult(error, agent.agentId, context.baseUrl);
   }
 }

@@ -1,5 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
 import { EventEmitter } from 'node:events';
+import { filterAgentIds, type AgentFilter } from './agent-filter.js';
 import { toolNamesFor } from './tool-names.js';
 
 /** What the bridge needs to know of one Mastra agent to offer it as a tool. */
@@ -47,8 +48,7 @@ export function describeAgent(agentId: string, agent: ListedAgent): string {
     .join(' ');
 }
 
-export function toAgentTools(listing: Record<string, ListedAgent>, prefix: string): AgentTool[] {
-  const ids = Object.keys(listing);
+export function toAgentTools(listing: Record<string, ListedAgent>, prefix: string, ids: readonly string[] = Object.keys(listing)): AgentTool[] {
   const names = toolNamesFor(ids, prefix);
   return ids
     .map((agentId) => {
@@ -63,13 +63,26 @@ export interface CatalogueOptions {
   client: MastraClient;
   /** Tool name prefix. Default `ask_`. */
   prefix?: string;
+  /** Which agents to offer. Default: all. */
+  filter?: AgentFilter;
+}
+
+/** What one listing found. */
+export interface RefreshResult {
+  /** Whether the offered tools changed (and `change` was emitted). */
+  changed: boolean;
+  /** Every agent id Mastra listed, filtered or not, sorted. */
+  listed: string[];
+  /** Include globs that matched no listed agent. */
+  unmatchedIncludes: string[];
 }
 
 /**
  * The agents the bridge offers, shared by every session. Listeners hear `change` only when the
- * set of tools or one of their descriptions really changed.
+ * set of tools or one of their descriptions really changed, and `stale` when a call found that
+ * an agent is gone (whoever keeps the catalogue fresh re-lists then).
  */
-export class AgentCatalogue extends EventEmitter<{ change: [] }> {
+export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: string] }> {
   private byName = new Map<string, AgentTool>();
   private list: AgentTool[] = [];
   private fingerprint = '';
@@ -88,11 +101,19 @@ export class AgentCatalogue extends EventEmitter<{ change: [] }> {
     return this.byName.get(toolName);
   }
 
-  /** Lists the agents once; throws when Mastra cannot be listed. Returns whether the tools changed. */
-  async refresh(signal?: AbortSignal): Promise<boolean> {
+  /** Lists the agents once; throws when Mastra cannot be listed, and then keeps the tools it had. */
+  async refresh(signal?: AbortSignal): Promise<RefreshResult> {
     const listing = (await this.options.client.listAgents(undefined, true)) as Record<string, ListedAgent>;
     signal?.throwIfAborted();
-    return this.replace(toAgentTools(listing, this.options.prefix ?? 'ask_'));
+    const listed = Object.keys(listing).sort();
+    const { kept, unmatchedIncludes } = filterAgentIds(listed, this.options.filter ?? {});
+    const changed = this.replace(toAgentTools(listing, this.options.prefix ?? 'ask_', kept));
+    return { changed, listed, unmatchedIncludes };
+  }
+
+  /** A call found this agent gone (HTTP 404): the list is out of date. */
+  reportGone(agentId: string): void {
+    this.emit('stale', agentId);
   }
 
   private replace(tools: AgentTool[]): boolean {

@@ -1,28 +1,37 @@
 import type { MastraClient } from '@mastra/client-js';
+import type { AgentFilter } from './agent-filter.js';
 import { AgentCatalogue } from './agents.js';
+import { keepCatalogueFresh, type CatalogueRefresher, type RefreshOptions } from './catalogue-refresh.js';
 import type { Logger } from './log.js';
 
 const FIRST_LOAD_WAIT_MS = 5_000;
 
-/**
- * Loads the catalogue before the first client arrives, so its first `tools/list` is complete;
- * but never waits long: a client must get an answer even while Mastra is down.
- */
-export async function openCatalogue(client: MastraClient, baseUrl: string, logger: Logger): Promise<AgentCatalogue> {
-  const catalogue = new AgentCatalogue({ client });
-  const first = catalogue.refresh().then(
-    () => logger.info(`serving ${catalogue.tools.length} agents from ${baseUrl}`),
-    (error: unknown) =>
-      logger.error(`could not load the agents from the Mastra server at ${baseUrl}: ${reasonOf(error)}. Is Mastra running, and does it accept JWT_TOKEN?`),
-  );
-  let timer: NodeJS.Timeout | undefined;
-  await Promise.race([first, new Promise((resolve) => (timer = setTimeout(resolve, FIRST_LOAD_WAIT_MS)))]);
-  clearTimeout(timer);
-  return catalogue;
+export interface OpenCatalogueOptions extends Omit<RefreshOptions, 'catalogue'> {
+  /** The service-level client used for listing. */
+  client: MastraClient;
+  logger: Logger;
+  /** Tool name prefix. Default `ask_`. */
+  prefix?: string;
+  /** Which agents to offer. Default: all. */
+  filter?: AgentFilter;
 }
 
-export function reasonOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  const cause = error.cause instanceof Error ? `: ${error.cause.message}` : '';
-  return `${error.message}${cause}`;
+export interface OpenedCatalogue {
+  catalogue: AgentCatalogue;
+  /** Stop on shutdown: it ends the refresh timers. */
+  refresher: CatalogueRefresher;
+}
+
+/**
+ * Loads the catalogue before the first client arrives, so its first `tools/list` is complete;
+ * but never waits long: a client must get an answer even while Mastra is down. From then on the
+ * catalogue follows Mastra (see catalogue-refresh.ts).
+ */
+export async function openCatalogue({ client, prefix, filter, ...refresh }: OpenCatalogueOptions): Promise<OpenedCatalogue> {
+  const catalogue = new AgentCatalogue({ client, prefix, filter });
+  const refresher = keepCatalogueFresh({ catalogue, ...refresh });
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([refresher.firstAttempt, new Promise((resolve) => (timer = setTimeout(resolve, FIRST_LOAD_WAIT_MS)))]);
+  clearTimeout(timer);
+  return { catalogue, refresher };
 }

@@ -26,8 +26,20 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   const { config } = command;
   const logger = createLogger(config.logLevel);
-  const catalogue = await openCatalogue(mastraClient, config.baseUrl, logger);
-  await serveStdio({ catalogue, client: mastraClient, baseUrl: config.baseUrl, logger });
+  const { catalogue, refresher } = await openCatalogue({
+    client: mastraClient,
+    baseUrl: config.baseUrl,
+    logger,
+    prefix: config.toolPrefix,
+    filter: { include: config.include, exclude: config.exclude },
+    intervalMs: config.refreshInterval,
+    maxRetryDelayMs: config.retryMaxDelay,
+  });
+  try {
+    await serveStdio({ catalogue, client: mastraClient, baseUrl: config.baseUrl, logger });
+  } finally {
+    refresher.stop();
+  }
   return 0;
 }
 

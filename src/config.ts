@@ -1,5 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { parseGlobList } from './agent-filter.js';
 import { LOG_LEVELS } from './log.js';
 
 /** A mistake in the command line or environment: printed as one line, exit code 1. */
@@ -13,12 +14,45 @@ const port = z.coerce
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://localhost:4111' });
 
+const UNITS = { ms: 1, s: 1000, m: 60_000 } as const;
+const MAX_DURATION_MS = 86_400_000;
+
+/** "60", "60s", "500ms", "2m" -> milliseconds; a bare number is seconds. At least 100 ms, or 0 when `zeroMeans` says what 0 does. */
+const duration = (zeroMeans?: string) => {
+  const valid = zeroMeans ? `0 (${zeroMeans}) or a duration of at least 100ms` : 'a duration of at least 100ms';
+  return z
+    .string()
+    .trim()
+    .regex(/^\d+(\.\d+)?(ms|s|m)?$/, `must be ${valid}, such as 60, 30s, 500ms or 2m`)
+    .transform((text) => {
+      const unit = (/(ms|s|m)$/.exec(text)?.[1] ?? 's') as keyof typeof UNITS;
+      return Math.round(Number.parseFloat(text) * UNITS[unit]);
+    })
+    .refine((ms) => (ms === 0 && zeroMeans !== undefined) || ms >= 100, `must be ${valid}`)
+    .refine((ms) => ms <= MAX_DURATION_MS, 'must be at most 24 hours (1440m)');
+};
+
+const globList = z
+  .string()
+  .transform((raw) => parseGlobList(raw))
+  .refine((globs) => globs !== undefined, 'must be a comma-separated list of agent ids, * matching any characters, e.g. weather*,support')
+  .optional();
+
+const toolPrefix = z
+  .string()
+  .regex(/^[A-Za-z0-9_-]{0,32}$/, 'must be at most 32 characters from A-Z a-z 0-9 _ - (tool names allow nothing else)');
+
 /** Each setting with its flag and environment twin; the flag wins. */
 const SETTINGS = {
   baseUrl: { env: 'MASTRA_BASE_URL', schema: httpUrl.default('http://localhost:4111') },
   transport: { flag: 'transport', env: 'MCP_TRANSPORT', schema: z.enum(['stdio', 'http'], { error: 'must be stdio or http' }).default('stdio') },
   host: { flag: 'host', env: 'MCP_HOST', schema: z.string().min(1, 'must not be empty').default('127.0.0.1') },
   port: { flag: 'port', env: 'MCP_PORT', schema: port.default(3000) },
+  refreshInterval: { flag: 'refresh-interval', env: 'MCP_REFRESH_INTERVAL', schema: duration('turns re-listing off').default(60_000) },
+  retryMaxDelay: { flag: 'retry-max-delay', env: 'MCP_RETRY_MAX_DELAY', schema: duration().default(30_000) },
+  include: { flag: 'include', env: 'MCP_INCLUDE_AGENTS', schema: globList },
+  exclude: { flag: 'exclude', env: 'MCP_EXCLUDE_AGENTS', schema: globList },
+  toolPrefix: { flag: 'tool-prefix', env: 'MCP_TOOL_PREFIX', schema: toolPrefix.default('ask_') },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
 
@@ -33,6 +67,15 @@ Options (each has an environment twin; the flag wins):
   --transport stdio|http   MCP_TRANSPORT   how clients connect (default: stdio)
   --host ADDRESS           MCP_HOST        HTTP bind address (default: 127.0.0.1)
   --port N                 MCP_PORT        HTTP port, 0 picks a free one (default: 3000)
+  --include IDS            MCP_INCLUDE_AGENTS    offer only these agents: comma-separated ids,
+                                                 * matches any characters (default: all)
+  --exclude IDS            MCP_EXCLUDE_AGENTS    never offer these agents (same form; wins)
+  --tool-prefix PREFIX     MCP_TOOL_PREFIX       tool name prefix, up to 32 of A-Za-z0-9_-
+                                                 (default: ask_)
+  --refresh-interval TIME  MCP_REFRESH_INTERVAL  re-list the agents this often: 60 (seconds),
+                                                 30s, 500ms, 2m; 0 turns it off (default: 60s)
+  --retry-max-delay TIME   MCP_RETRY_MAX_DELAY   while Mastra cannot be listed, retry after
+                                                 1s, 2s, 4s … up to this (default: 30s)
   --log-level LEVEL        LOG_LEVEL       ${LOG_LEVELS.join('|')} (default: info); logs go to stderr
   -h, --help                               print this help and exit
   -v, --version                            print the version and exit

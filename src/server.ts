@@ -74,7 +74,12 @@ export function createServer({ catalogue, client, baseUrl, logger = silentLogger
     const parsed = agentInput.safeParse(args ?? {});
     if (!parsed.success) return errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`);
     logger.debug(`calling agent "${agent.agentId}" (${name})`);
-    return callAgent(agent, parsed.data, { client, baseUrl, signal: extra.signal });
+    return callAgent(agent, parsed.data, {
+      client,
+      baseUrl,
+      signal: extra.signal,
+      onAgentGone: (agentId) => catalogue.reportGone(agentId),
+    });
   });
 
   const onChange = () => {

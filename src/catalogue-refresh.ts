@@ -1,0 +1,166 @@
+import type { AgentCatalogue, RefreshResult } from './agents.js';
+import { listShort } from './agent-filter.js';
+import { silentLogger, type Logger } from './log.js';
+
+export interface RefreshOptions {
+  catalogue: AgentCatalogue;
+  /** The Mastra URL, named in log lines. */
+  baseUrl: string;
+  logger?: Logger;
+  /** Re-list this often once the agents are loaded; 0 disables. Default 60 000 ms. */
+  intervalMs?: number;
+  /** Wait before the first retry after a failed listing; it doubles on each failure. Default 1 000 ms. */
+  firstRetryDelayMs?: number;
+  /** The longest wait between retries. Default 30 000 ms. */
+  maxRetryDelayMs?: number;
+  /** A listing that takes longer counts as failed, so a hung Mastra cannot stall the loop. Default 10 000 ms. */
+  listTimeoutMs?: number;
+}
+
+export interface CatalogueRefresher {
+  /** Settles when the first listing has succeeded or failed. */
+  readonly firstAttempt: Promise<void>;
+  /** Re-lists now; a call while one listing runs queues one more after it. */
+  refreshNow(): Promise<void>;
+  /** Stops every timer and stops listening to the catalogue. */
+  stop(): void;
+}
+
+export const formatDuration = (ms: number) => (ms < 1000 ? `${ms}ms` : `${Math.round(ms / 100) / 10}s`);
+
+export function reasonOf(error: unknown): string {
+  if (!(error instanceof Error)) return String(error);
+  let reason = error.message;
+  for (let cause = error.cause; cause instanceof Error; cause = cause.cause) reason += `: ${cause.message}`;
+  return reason;
+}
+
+class ListTimeout extends Error {}
+
+/** Lists with a deadline; the aborted listing cannot overwrite the catalogue when it ends late. */
+async function refreshWithin(catalogue: AgentCatalogue, timeoutMs: number): Promise<RefreshResult> {
+  const controller = new AbortController();
+  let timer: NodeJS.Timeout | undefined;
+  const timeout = new Promise<never>((_, reject) => {
+    timer = setTimeout(() => {
+      controller.abort();
+      reject(new ListTimeout(`no answer to GET /agents within ${formatDuration(timeoutMs)}`));
+    }, timeoutMs);
+  });
+  try {
+    return await Promise.race([catalogue.refresh(controller.signal), timeout]);
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/**
+ * Keeps the catalogue in step with Mastra: lists now, retries a failed listing with capped
+ * exponential backoff, re-lists every `intervalMs` and at once when a call finds its agent gone.
+ * A failed listing keeps the tools the catalogue had: a Mastra restart should not make every
+ * client forget its tools, and calls during the outage say that Mastra cannot be reached.
+ * Timers are unref'd, so they never keep the process alive on their own.
+ */
+export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher {
+  const { catalogue, baseUrl, logger = silentLogger } = options;
+  const intervalMs = options.intervalMs ?? 60_000;
+  const maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
+  const firstRetryDelayMs = Math.min(options.firstRetryDelayMs ?? 1_000, maxRetryDelayMs);
+  const listTimeoutMs = options.listTimeoutMs ?? 10_000;
+
+  let timer: NodeJS.Timeout | undefined;
+  let running: Promise<void> | undefined;
+  let queued = false;
+  let stopped = false;
+  let failures = 0;
+  let lastProblem = '';
+  let lastIncludeWarning = '';
+
+  const schedule = (ms: number) => {
+    clearTimeout(timer);
+    if (stopped) return;
+    timer = setTimeout(() => void refreshNow(), ms);
+    timer.unref();
+  };
+
+  const onSuccess = (result: RefreshResult, before: readonly string[], wasLoaded: boolean) => {
+    const count = catalogue.tools.length;
+    if (!wasLoaded || failures > 0) logger.info(`serving ${count} agents from ${baseUrl}`);
+    else if (result.changed) {
+      const now = catalogue.tools.map((tool) => tool.toolName);
+      const [nowSet, beforeSet] = [new Set(now), new Set(before)];
+      const added = now.filter((name) => !beforeSet.has(name));
+      const removed = before.filter((name) => !nowSet.has(name));
+      const what = [added.length && `added ${listShort(added, 10)}`, removed.length && `removed ${listShort(removed, 10)}`];
+      logger.info(`the agents at ${baseUrl} changed: serving ${count} (${what.filter(Boolean).join('; ') || 'descriptions updated'})`);
+    } else logger.debug(`re-listed the agents at ${baseUrl}: no change`);
+    failures = 0;
+    lastProblem = '';
+
+    const warning = result.unmatchedIncludes.length
+      ? `the include filter ${result.unmatchedIncludes.map((g) => `"${g}"`).join(', ')} matches no agent at ${baseUrl}; the agents there are: ${listShort(result.listed)}`
+      : '';
+    if (warning && warning !== lastIncludeWarning) logger.warn(warning);
+    lastIncludeWarning = warning;
+    if (intervalMs > 0) schedule(intervalMs);
+  };
+
+  const onFailure = (error: unknown) => {
+    failures += 1;
+    const delay = Math.min(firstRetryDelayMs * 2 ** (failures - 1), maxRetryDelayMs);
+    const problem = reasonOf(error);
+    const kept = catalogue.loaded ? `keeping the ${catalogue.tools.length} tools it had` : 'no tools until it answers';
+    if (problem !== lastProblem)
+      logger.error(
+        `could not load the agents from the Mastra server at ${baseUrl}: ${problem}. Is Mastra running, and does it accept JWT_TOKEN? ` +
+          `${delay < maxRetryDelayMs ? `Retrying in ${formatDuration(delay)}, then less often (up to every ${formatDuration(maxRetryDelayMs)})` : `Retrying every ${formatDuration(delay)}`}; ${kept}.`,
+      );
+    else logger.debug(`still cannot list the agents at ${baseUrl} (${problem}); retrying in ${formatDuration(delay)}`);
+    lastProblem = problem;
+    schedule(delay);
+  };
+
+  const attempt = async () => {
+    const before = catalogue.tools.map((tool) => tool.toolName);
+    const wasLoaded = catalogue.loaded;
+    try {
+      const result = await refreshWithin(catalogue, listTimeoutMs);
+      if (!stopped) onSuccess(result, before, wasLoaded);
+    } catch (error) {
+      if (!stopped) onFailure(error);
+    }
+  };
+
+  function refreshNow(): Promise<void> {
+    if (stopped) return Promise.resolve();
+    if (running) {
+      queued = true;
+      return running;
+    }
+    clearTimeout(timer);
+    running = attempt().finally(() => {
+      running = undefined;
+      if (queued) {
+        queued = false;
+        void refreshNow();
+      }
+    });
+    return running;
+  }
+
+  const onStale = (agentId: string) => {
+    logger.info(`agent "${agentId}" is gone from ${baseUrl}; re-listing the agents now`);
+    void refreshNow();
+  };
+  catalogue.on('stale', onStale);
+
+  return {
+    firstAttempt: refreshNow(),
+    refreshNow,
+    stop() {
+      stopped = true;
+      clearTimeout(timer);
+      catalogue.off('stale', onStale);
+    },
+  };
+}

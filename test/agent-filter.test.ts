@@ -1,0 +1,178 @@
+import { spawnSync } from 'node:child_process';
+import { createServer, type Socket } from 'node:net';
+import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { filterAgentIds, globToRegExp } from '../src/agent-filter.js';
+import { AgentCatalogue } from '../src/agents.js';
+import { keepCatalogueFresh } from '../src/catalogue-refresh.js';
+import { createLogger } from '../src/log.js';
+import { clientFor, startStack, type Stack } from './helpers.js';
+import { BIN, spawnBridge, waitFor, type BridgeProcess } from './stdio-client.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const toolNames = async (bridge: BridgeProcess) => (await bridge.client.listTools()).tools.map((tool) => tool.name);
+
+async function namesWith(args: string[], env: Record<string, string> = {}) {
+  const bridge = await spawnBridge(args, { MASTRA_BASE_URL: stack.mastra.url, ...env });
+  try {
+    return { names: await toolNames(bridge), stderr: bridge.stderr() };
+  } finally {
+    await bridge.close();
+  }
+}
+
+describe('globs', () => {
+  it('* matches any run of characters; everything else is literal', () => {
+    expect(globToRegExp('team*').test('team.alpha')).toBe(true);
+    expect(globToRegExp('*alpha').test('team_alpha')).toBe(true);
+    expect(globToRegExp('team.alpha').test('teamXalpha')).toBe(false);
+    expect(globToRegExp('echo').test('echo2')).toBe(false);
+    expect(globToRegExp('a+b(c)').test('a+b(c)')).toBe(true);
+  });
+
+  it('exclude wins over include, and includes that match nothing are reported', () => {
+    expect(filterAgentIds(['a1', 'a2', 'b1'], { include: ['a*', 'zz*'], exclude: ['a2'] })).toEqual({
+      kept: ['a1'],
+      unmatchedIncludes: ['zz*'],
+    });
+  });
+});
+
+describe('choosing what to expose', () => {
+  it('--include, --exclude and --tool-prefix pick and name the tools', async () => {
+    const { names } = await namesWith(['--include', 'team*, echo,calc*', '--exclude', 'team.alpha', '--tool-prefix', 'mastra_']);
+    expect(names).toEqual(['mastra_calculator', 'mastra_echo', 'mastra_team_alpha']);
+  });
+
+  it('the environment twins do the same (an empty one counts as unset), and an empty --tool-prefix leaves the bare agent id', async () => {
+    const { names } = await namesWith([], { MCP_INCLUDE_AGENTS: 'echo,broken', MCP_EXCLUDE_AGENTS: 'broken', MCP_TOOL_PREFIX: '' });
+    expect(names).toEqual(['ask_echo']);
+    const bare = await namesWith(['--tool-prefix', '', '--include', 'echo']);
+    expect(bare.names).toEqual(['echo']);
+  });
+
+  it('--help lists the settings', () => {
+    const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).stdout;
+    for (const name of ['--include', 'MCP_INCLUDE_AGENTS', '--exclude', 'MCP_EXCLUDE_AGENTS', '--tool-prefix', 'MCP_TOOL_PREFIX', '--refresh-interval', 'MCP_REFRESH_INTERVAL', '--retry-max-delay', 'MCP_RETRY_MAX_DELAY'])
+      expect(help).toContain(name);
+  });
+
+  it('an include that matches nothing is a warning naming the agents there are', async () => {
+    const { names, stderr } = await namesWith(['--include', 'nope*,echo']);
+    expect(names).toEqual(['ask_echo']);
+    expect(stderr).toContain(`warn: the include filter "nope*" matches no agent at ${stack.mastra.url}; the agents there are: `);
+    expect(stderr).toContain('broken, calculator, echo');
+  });
+
+  it.each([
+    [['--tool-prefix', 'ask me'], '--tool-prefix="ask me" must be at most 32 characters from A-Z a-z 0-9 _ -'],
+    [['--tool-prefix', 'x'.repeat(33)], '--tool-prefix='],
+    [['--include', ' , '], '--include=" , " must be a comma-separated list of agent ids'],
+    [['--refresh-interval', 'soon'], '--refresh-interval="soon" must be 0 (turns re-listing off) or a duration of at least 100ms'],
+    [['--refresh-interval', '10ms'], '--refresh-interval="10ms" must be 0'],
+    [['--retry-max-delay', '0'], '--retry-max-delay="0" must be a duration of at least 100ms'],
+  ])('%j exits 1 with one line naming the setting', (args, expected) => {
+    const run = spawnSync(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', input: '' });
+    expect(run.status).toBe(1);
+    expect(run.stdout).toBe('');
+    const lines = run.stderr.trim().split('\n');
+    expect(lines).toHaveLength(1);
+    expect(lines[0]).toContain(expected);
+  });
+
+  it('the environment twin of a bad value is named too', () => {
+    const run = spawnSync(process.execPath, [BIN], { env: { PATH: process.env.PATH ?? '', MCP_REFRESH_INTERVAL: '-1' }, encoding: 'utf8', input: '' });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toContain('MCP_REFRESH_INTERVAL="-1" must be 0');
+  });
+});
+
+describe('a hung Mastra', () => {
+  it('cannot stall the refresh loop: a listing without an answer fails after the list timeout and is retried', async () => {
+    // A port that accepts connections and never answers, as a stopped (SIGSTOP) process would.
+    const sockets: Socket[] = [];
+    const silent = createServer((socket) => void sockets.push(socket));
+    await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
+    const lines: string[] = [];
+    const catalogue = new AgentCatalogue({ client: clientFor(url) });
+    const refresher = keepCatalogueFresh({
+      catalogue,
+      baseUrl: url,
+      logger: createLogger('debug', (line) => lines.push(line)),
+      listTimeoutMs: 200,
+      maxRetryDelayMs: 100,
+    });
+    try {
+      await refresher.firstAttempt;
+      expect(lines.join('')).toContain(`could not load the agents from the Mastra server at ${url}: no answer to GET /agents within 200ms`);
+      await waitFor('a second attempt', () => lines.some((line) => line.includes('still cannot list')), 5_000);
+      expect(catalogue.tools).toEqual([]);
+    } finally {
+      refresher.stop();
+      for (const socket of sockets) socket.destroy();
+      await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+describe('a thousand agents', () => {
+  let big: Stack;
+  beforeAll(async () => {
+    big = await startStack({ extraAgents: 990 });
+  });
+  afterAll(async () => {
+    await big?.close();
+  });
+
+  it('are all registered with unique, valid names, in a stable order', async () => {
+    const client = clientFor(big.mastra.url);
+    const listStart = performance.now();
+    const listing = await client.listAgents(undefined, true);
+    const listMs = performance.now() - listStart;
+    expect(Object.keys(listing)).toHaveLength(1000);
+
+    const catalogue = new AgentCatalogue({ client });
+    const refreshStart = performance.now();
+    await catalogue.refresh();
+    const refreshMs = performance.now() - refreshStart;
+
+    const bridge = await spawnBridge(['--refresh-interval', '0'], { MASTRA_BASE_URL: big.mastra.url });
+    try {
+      const names = await toolNames(bridge);
+      // The raw request: Client.listTools() adds the client's own validator compilation for each outputSchema.
+      const rawStart = performance.now();
+      await bridge.client.request({ method: 'tools/list', params: {} }, ListToolsResultSchema);
+      const toolsListMs = performance.now() - rawStart;
+      expect(names).toHaveLength(1000);
+      expect(new Set(names).size).toBe(1000);
+      for (const name of names) expect(name).toMatch(/^[A-Za-z0-9_-]{1,64}$/);
+      expect(names).toEqual([...names].sort());
+      expect(names).toContain('ask_bulk-0989');
+      expect(await toolNames(bridge)).toEqual(names);
+      // Figures for the record, not assertions: timings depend on the machine.
+      process.stderr.write(
+        `1000 agents: GET /agents?partial=true ${listMs.toFixed(0)}ms; listing + building the catalogue ${refreshMs.toFixed(0)}ms; tools/list over stdio ${toolsListMs.toFixed(0)}ms\n`,
+      );
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it('a long agent list in the no-match warning is cut short', async () => {
+    const bridge = await spawnBridge(['--include', 'nobody'], { MASTRA_BASE_URL: big.mastra.url });
+    try {
+      expect(await toolNames(bridge)).toEqual([]);
+      expect(bridge.stderr()).toMatch(/the agents there are: .*, … and 980 more/);
+    } finally {
+      await bridge.close();
+    }
+  });
+});

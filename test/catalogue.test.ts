@@ -1,0 +1,131 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { startFakeModel, type FakeModel } from './fixture/fake-model.js';
+import { startMastraFixture, type FixtureOptions, type MastraFixture } from './fixture/mastra-app.js';
+import { closedPort, textOf } from './helpers.js';
+import { count, isRunning, spawnBridge, waitFor, type BridgeProcess } from './stdio-client.js';
+
+let model: FakeModel;
+const open: { close(): Promise<void> }[] = [];
+
+beforeAll(async () => {
+  model = await startFakeModel();
+});
+afterEach(async () => {
+  for (const thing of open.splice(0).reverse()) await thing.close();
+});
+afterAll(async () => {
+  await model?.close();
+});
+
+async function mastraOn(port: number, options: Omit<FixtureOptions, 'modelUrl' | 'port'> = {}): Promise<MastraFixture> {
+  const mastra = await startMastraFixture({ modelUrl: model.url, port, ...options });
+  let closed = false;
+  const close = async () => {
+    if (!closed) await mastra.close();
+    closed = true;
+  };
+  open.push({ close });
+  return { ...mastra, close };
+}
+
+async function bridgeTo(url: string, ...args: string[]): Promise<BridgeProcess> {
+  const bridge = await spawnBridge(['--log-level', 'debug', '--retry-max-delay', '200ms', ...args], { MASTRA_BASE_URL: url });
+  open.push(bridge);
+  return bridge;
+}
+
+const toolNames = async (bridge: BridgeProcess) => (await bridge.client.listTools()).tools.map((tool) => tool.name);
+const ask = (bridge: BridgeProcess, name: string, message: string) =>
+  bridge.client.callTool({ name, arguments: { message } }, undefined, { timeout: 5_000 }) as Promise<CallToolResult>;
+
+describe('a bridge that starts before Mastra', () => {
+  it('answers with no tools, says why and that it retries, then loads the agents and tells the client', async () => {
+    const port = await closedPort();
+    const url = `http://127.0.0.1:${port}`;
+    // Re-listing off: only the retry loop can bring the agents in.
+    const bridge = await bridgeTo(url, '--refresh-interval', '0');
+    expect(await toolNames(bridge)).toEqual([]);
+    expect(bridge.stderr()).toContain(`could not load the agents from the Mastra server at ${url}`);
+    expect(bridge.stderr()).toContain('ECONNREFUSED');
+    expect(bridge.stderr()).toMatch(/Retrying (in|every) \d+ms/);
+
+    await mastraOn(port);
+    await waitFor('list_changed', () => bridge.listChanged() === 1);
+    const names = await toolNames(bridge);
+    expect(names).toHaveLength(10);
+    expect(names).toEqual([...names].sort());
+    expect(textOf(await ask(bridge, 'ask_echo', 'up now'))).toBe('echo: up now');
+    expect(bridge.stderr()).toContain(`serving 10 agents from ${url}`);
+  });
+});
+
+describe('a bridge that follows Mastra', () => {
+  it('keeps its tools through a restart, then shows the new agent set, with list_changed only when it changed', async () => {
+    const port = await closedPort();
+    const first = await mastraOn(port);
+    const bridge = await bridgeTo(first.url, '--refresh-interval', '200ms');
+    const before = await toolNames(bridge);
+    expect(before).toContain('ask_whoami');
+
+    const unchanged = 'no change';
+    await waitFor('two refreshes that change nothing', () => count(bridge.stderr(), unchanged) >= 2);
+    expect(bridge.listChanged()).toBe(0);
+
+    await first.close();
+    await waitFor('a failed refresh', () => bridge.stderr().includes('keeping the 10 tools it had'));
+    expect(await toolNames(bridge)).toEqual(before);
+    expect(bridge.listChanged()).toBe(0);
+
+    await mastraOn(port, { omit: ['whoami'], extraAgents: 1 });
+    await waitFor('list_changed', () => bridge.listChanged() === 1);
+    const after = await toolNames(bridge);
+    expect(after).toEqual([...before.filter((name) => name !== 'ask_whoami'), 'ask_bulk-0000'].sort());
+
+    const seen = count(bridge.stderr(), unchanged);
+    await waitFor('two more refreshes', () => count(bridge.stderr(), unchanged) >= seen + 2);
+    expect(bridge.listChanged()).toBe(1);
+    expect(await toolNames(bridge)).toEqual(after);
+  });
+
+  it('answers calls with isError while Mastra is down, keeps running, and recovers by itself', async () => {
+    const port = await closedPort();
+    const mastra = await mastraOn(port);
+    const bridge = await bridgeTo(mastra.url, '--refresh-interval', '200ms');
+    expect(textOf(await ask(bridge, 'ask_echo', 'before'))).toBe('echo: before');
+
+    await mastra.close();
+    const down = await ask(bridge, 'ask_echo', 'during');
+    expect(down.isError).toBe(true);
+    expect(textOf(down)).toContain(`Cannot reach the Mastra server at ${mastra.url}`);
+    expect(textOf(down)).toContain('Is Mastra running?');
+    expect(isRunning(bridge.pid)).toBe(true);
+    expect(await toolNames(bridge)).toContain('ask_echo');
+
+    await mastraOn(port);
+    const back = await ask(bridge, 'ask_echo', 'after');
+    expect(back.isError).toBeFalsy();
+    expect(textOf(back)).toBe('echo: after');
+    await waitFor('the refresh loop to see Mastra again', () => bridge.stderr().includes(`serving 10 agents from ${mastra.url}`));
+    expect(bridge.listChanged()).toBe(0);
+  });
+
+  it('re-lists at once when a call finds its agent gone', async () => {
+    const port = await closedPort();
+    const first = await mastraOn(port);
+    // Re-listing off: only the 404 can make the bridge look again.
+    const bridge = await bridgeTo(first.url, '--refresh-interval', '0');
+    expect(await toolNames(bridge)).toContain('ask_echo');
+    await first.close();
+    await mastraOn(port, { omit: ['echo'] });
+
+    const gone = await ask(bridge, 'ask_echo', 'hello?');
+    expect(gone.isError).toBe(true);
+    expect(textOf(gone)).toContain('no longer has agent "echo"');
+    await waitFor('list_changed', () => bridge.listChanged() === 1);
+    const names = await toolNames(bridge);
+    expect(names).not.toContain('ask_echo');
+    expect(names).toHaveLength(9);
+    expect(bridge.stderr()).toContain('agent "echo" is gone');
+  });
+});
