@@ -3,6 +3,7 @@ import { openCatalogue } from './bridge.js';
 import { ConfigError, HELP, parseCommand } from './config.js';
 import { createLogger } from './log.js';
 import { mastraClient } from './mastra-client.js';
+import { serveHttp } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
 import { VERSION } from './version.js';
 
@@ -27,7 +28,18 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const { config } = command;
   const logger = createLogger(config.logLevel);
   const catalogue = await openCatalogue(mastraClient, config.baseUrl, logger);
-  await serveStdio({ catalogue, client: mastraClient, baseUrl: config.baseUrl, logger });
+  const options = { catalogue, client: mastraClient, baseUrl: config.baseUrl, logger };
+  if (config.transport === 'http') {
+    await serveHttp({
+      ...options,
+      ...config,
+      sessionIdleTimeoutMs: config.sessionIdleTimeout * 1000,
+      shutdownGraceMs: config.shutdownGrace * 1000,
+      onListening: (url) => process.stderr.write(`mastra-agents-mcp: listening on ${url}\n`),
+    });
+  } else {
+    await serveStdio(options);
+  }
   return 0;
 }
 
