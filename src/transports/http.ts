@@ -94,8 +94,9 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       await transport.handleRequest(req, res, body);
     } finally {
       opening--;
+      // An initialize the transport refused leaves a server that no session id can reach.
+      if (!session) void server.close();
     }
-    if (!session) await server.close();
   }
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
@@ -119,8 +120,10 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
 
   const httpServer = createHttpServer((req, res) => {
     const path = (req.url ?? '/').split('?')[0];
+    // Probes come from orchestrators with any Host header, and these answers hold no secret.
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
+      if (stopping) return sendJson(res, 503, { status: 'stopping' });
       void readiness(catalogue, baseUrl).then(({ ready, ...details }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details }));
       return;
     }
