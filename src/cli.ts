@@ -3,6 +3,7 @@ import { openCatalogue } from './bridge.js';
 import { ConfigError, HELP, parseCommand } from './config.js';
 import { createLogger } from './log.js';
 import { mastraClient } from './mastra-client.js';
+import { serveHttp } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
 import { VERSION } from './version.js';
 
@@ -35,8 +36,19 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     intervalMs: config.refreshInterval,
     maxRetryDelayMs: config.retryMaxDelay,
   });
+  const options = { catalogue, client: mastraClient, baseUrl: config.baseUrl, logger };
   try {
-    await serveStdio({ catalogue, client: mastraClient, baseUrl: config.baseUrl, logger });
+    if (config.transport === 'http') {
+      await serveHttp({
+        ...options,
+        ...config,
+        sessionIdleTimeoutMs: config.sessionIdleTimeout,
+        shutdownGraceMs: config.shutdownGrace,
+        onListening: (url) => process.stderr.write(`mastra-agents-mcp: listening on ${url}\n`),
+      });
+    } else {
+      await serveStdio(options);
+    }
   } finally {
     refresher.stop();
   }

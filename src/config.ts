@@ -12,6 +12,24 @@ const port = z.coerce
   .min(0, 'must be from 0 to 65535')
   .max(65535, 'must be from 0 to 65535');
 
+const positive = (unit: string, example: string) =>
+  z.coerce
+    .number({ error: `must be a positive number of ${unit}, e.g. ${example}` })
+    .int(`must be a whole number of ${unit}, e.g. ${example}`)
+    .positive(`must be a positive number of ${unit}, e.g. ${example}`);
+
+/** A switch: the bare flag, or its env twin set to 1/true/yes or 0/false/no. */
+const onOff = z
+  .union([z.boolean(), z.enum(['1', 'true', 'yes', '0', 'false', 'no', ''], { error: 'must be true or false (1 or 0)' })])
+  .transform((value) => value === true || value === '1' || value === 'true' || value === 'yes')
+  .default(false);
+
+/** A comma-separated list; empty entries are dropped. */
+const list = z
+  .string()
+  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
+  .optional();
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://localhost:4111' });
 
 const UNITS = { ms: 1, s: 1000, m: 60_000 } as const;
@@ -53,6 +71,14 @@ const SETTINGS = {
   include: { flag: 'include', env: 'MCP_INCLUDE_AGENTS', schema: globList },
   exclude: { flag: 'exclude', env: 'MCP_EXCLUDE_AGENTS', schema: globList },
   toolPrefix: { flag: 'tool-prefix', env: 'MCP_TOOL_PREFIX', schema: toolPrefix.default('ask_') },
+  requireToken: { flag: 'require-token', env: 'MCP_REQUIRE_TOKEN', boolean: true, schema: onOff },
+  allowAnonymous: { flag: 'allow-anonymous', env: 'MCP_ALLOW_ANONYMOUS', boolean: true, schema: onOff },
+  allowedHosts: { flag: 'allowed-hosts', env: 'MCP_ALLOWED_HOSTS', schema: list },
+  allowedOrigins: { flag: 'allowed-origins', env: 'MCP_ALLOWED_ORIGINS', schema: list },
+  maxBody: { flag: 'max-body', env: 'MCP_MAX_BODY', schema: positive('bytes', '1048576').default(1_048_576) },
+  maxSessions: { flag: 'max-sessions', env: 'MCP_MAX_SESSIONS', schema: positive('sessions', '1000').default(1000) },
+  sessionIdleTimeout: { flag: 'session-idle-timeout', env: 'MCP_SESSION_IDLE_TIMEOUT', schema: duration().default(1_800_000) },
+  shutdownGrace: { flag: 'shutdown-grace', env: 'MCP_SHUTDOWN_GRACE', schema: duration().default(10_000) },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
 
@@ -80,6 +106,18 @@ Options (each has an environment twin; the flag wins):
   -h, --help                               print this help and exit
   -v, --version                            print the version and exit
 
+HTTP options (with --transport http):
+  --require-token          MCP_REQUIRE_TOKEN        refuse sessions without "Authorization: Bearer <Mastra token>" (401)
+  --allow-anonymous        MCP_ALLOW_ANONYMOUS      on a non-loopback --host, let sessions without a token use JWT_TOKEN
+  --allowed-hosts LIST     MCP_ALLOWED_HOSTS        Host header values accepted, comma-separated, e.g. mcp.example.com
+                                                    (default: localhost, 127.0.0.1, [::1] and the bind address)
+  --allowed-origins LIST   MCP_ALLOWED_ORIGINS      Origin values accepted, e.g. https://app.example.com
+                                                    (default: only the bridge's own origin)
+  --max-body BYTES         MCP_MAX_BODY             largest request body (default: 1048576); larger gets 413
+  --max-sessions N         MCP_MAX_SESSIONS         open sessions at most (default: 1000); more gets 503
+  --session-idle-timeout TIME MCP_SESSION_IDLE_TIMEOUT  close a session idle this long (default: 30m)
+  --shutdown-grace TIME    MCP_SHUTDOWN_GRACE       time in-flight calls get to finish on SIGINT/SIGTERM (default: 10s)
+
 Environment:
   MASTRA_BASE_URL   the Mastra server (default: http://localhost:4111)
   JWT_TOKEN         service-level Mastra token, sent as "Authorization: Bearer …"
@@ -89,13 +127,15 @@ export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; co
 
 /** Reads argv and env (and nothing else) into a validated config; every problem is one line. */
 export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
-  const flags = Object.values(SETTINGS).flatMap((s) => ('flag' in s ? [s.flag] : []));
+  const flags = Object.values(SETTINGS).flatMap((s) => ('flag' in s && !('boolean' in s) ? [s.flag] : []));
+  const switches = Object.values(SETTINGS).flatMap((s) => ('boolean' in s ? [s.flag] : []));
   let values: Record<string, string | boolean | undefined>;
   try {
     ({ values } = parseArgs({
       args: [...argv],
       options: {
         ...Object.fromEntries(flags.map((flag) => [flag, { type: 'string' as const }])),
+        ...Object.fromEntries(switches.map((flag) => [flag, { type: 'boolean' as const }])),
         help: { type: 'boolean', short: 'h' },
         version: { type: 'boolean', short: 'v' },
       },

@@ -1,0 +1,147 @@
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { hostname as machineName, networkInterfaces } from 'node:os';
+
+/** A request refused before it reaches MCP: the status and a message safe to show (never a token). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+  ) {
+    super(message);
+  }
+}
+
+/** Answers in JSON-RPC error form, which MCP clients show to the user. */
+export function sendError(res: ServerResponse, error: HttpError): void {
+  sendJson(res, error.status, { jsonrpc: '2.0', error: { code: -32000, message: error.message }, id: null }, error.headers);
+}
+
+export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.writeHead(status, { 'content-type': 'application/json', 'cache-control': 'no-store', ...headers });
+  res.end(JSON.stringify(body));
+}
+
+export function isLoopback(host: string): boolean {
+  return host === 'localhost' || host === '::1' || host === '[::1]' || /^127\.\d{1,3}\.\d{1,3}\.\d{1,3}$/.test(host);
+}
+
+const isWildcard = (host: string) => host === '0.0.0.0' || host === '::' || host === '[::]';
+
+/** How an address is written in a URL or a Host header: IPv6 in brackets. */
+export function urlHost(host: string): string {
+  return host.includes(':') && !host.startsWith('[') ? `[${host}]` : host;
+}
+
+/**
+ * The Host values a browser-free client uses to reach `bindHost`: the loopback names, the bind
+ * address itself, and on a wildcard bind every address and the name of this machine.
+ */
+export function defaultAllowedHosts(bindHost: string): string[] {
+  const hosts = new Set(['localhost', '127.0.0.1', '[::1]']);
+  if (isWildcard(bindHost)) {
+    hosts.add(machineName());
+    for (const addresses of Object.values(networkInterfaces())) for (const { address } of addresses ?? []) hosts.add(urlHost(address));
+  } else {
+    hosts.add(urlHost(bindHost));
+  }
+  return [...hosts];
+}
+
+/** `host` or `host:port` as hostname and port ('' when absent); undefined when it is not a valid authority. */
+function parseAuthority(authority: string): { hostname: string; port: string } | undefined {
+  try {
+    const url = new URL(`http://${authority}`);
+    if (url.username || url.password || url.pathname !== '/' || url.search) return undefined;
+    return { hostname: url.hostname.toLowerCase(), port: url.port };
+  } catch {
+    return undefined;
+  }
+}
+
+export interface OriginPolicyOptions {
+  /** Host header values accepted; an entry without a port accepts any port. */
+  allowedHosts: string[];
+  /** Origins accepted exactly. Default: only the request's own origin (Origin host equals Host). */
+  allowedOrigins?: string[];
+}
+
+/**
+ * DNS-rebinding protection. A web page that rebinds its domain to 127.0.0.1 reaches us with its own
+ * name in Host, and a page of another site with its own Origin; both are refused. Clients that are
+ * not browsers send no Origin.
+ */
+export function createOriginCheck({ allowedHosts, allowedOrigins }: OriginPolicyOptions): (req: IncomingMessage) => void {
+  const hosts = allowedHosts.map((entry) => parseAuthority(entry)).filter((entry) => entry !== undefined);
+  const origins = allowedOrigins?.map((origin) => normalOrigin(origin) ?? origin);
+  const hostAllowed = (host: string | undefined) => {
+    const parsed = host === undefined ? undefined : parseAuthority(host);
+    return parsed !== undefined && hosts.some((entry) => entry.hostname === parsed.hostname && (!entry.port || entry.port === parsed.port));
+  };
+  return (req) => {
+    const host = req.headers.host;
+    if (!hostAllowed(host)) {
+      throw new HttpError(403, `Forbidden: Host "${host ?? ''}" is not allowed; start the bridge with --allowed-hosts to accept it.`);
+    }
+    const origin = req.headers.origin;
+    if (origin === undefined) return;
+    const allowed = origins ? origins.includes(normalOrigin(origin) ?? '') : sameOrigin(origin, host!);
+    if (!allowed) throw new HttpError(403, `Forbidden: Origin "${origin}" is not allowed; start the bridge with --allowed-origins to accept it.`);
+  };
+}
+
+function normalOrigin(origin: string): string | undefined {
+  try {
+    const url = new URL(origin);
+    return /^https?:$/.test(url.protocol) ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function sameOrigin(origin: string, host: string): boolean {
+  const normal = normalOrigin(origin);
+  return normal !== undefined && new URL(normal).host === new URL(`http://${host}`).host;
+}
+
+/**
+ * The caller's Mastra token from `Authorization: Bearer <token>`: undefined when there is no such
+ * header. Any other form of the header is refused rather than silently ignored.
+ */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined || header === '') return undefined;
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  if (!match) throw new HttpError(401, 'Unauthorized: the Authorization header must be "Bearer <Mastra token>".', { 'www-authenticate': 'Bearer' });
+  return match[1];
+}
+
+/** Reads the body as JSON, refusing more than `limit` bytes with 413 before or while reading. */
+export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const tooLarge = () => new HttpError(413, `Payload Too Large: request bodies are limited to ${limit} bytes (--max-body).`, { connection: 'close' });
+  if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
+  // Events rather than `for await`: leaving an async iterator early destroys the socket, and the 413 with it.
+  const body = await new Promise<Buffer>((resolve, reject) => {
+    const parts: Buffer[] = [];
+    let size = 0;
+    const onData = (part: Buffer) => {
+      size += part.length;
+      if (size <= limit) return void parts.push(part);
+      req.off('data', onData);
+      req.resume(); // discard the rest; the answer closes the connection
+      reject(tooLarge());
+    };
+    req.on('data', onData);
+    req.once('end', () => resolve(Buffer.concat(parts)));
+    req.once('error', reject);
+  });
+  try {
+    return JSON.parse(body.toString('utf8'));
+  } catch {
+    throw new HttpError(400, 'Parse error: the request body is not valid JSON.');
+  }
+}

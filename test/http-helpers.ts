@@ -1,0 +1,91 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { createHmac } from 'node:crypto';
+import { AgentCatalogue } from '../src/agents.js';
+import { startHttp, type HttpBridge, type HttpOptions } from '../src/transports/http.js';
+import { clientFor } from './helpers.js';
+
+export const BIN = new URL('../dist/cli.js', import.meta.url).pathname;
+
+const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
+
+/** An HS256 JWT, as MastraJwtAuth verifies it. */
+export function signJwt(secret: string, payload: Record<string, unknown>): string {
+  const now = Math.floor(Date.now() / 1000);
+  const head = `${base64url(JSON.stringify({ alg: 'HS256', typ: 'JWT' }))}.${base64url(JSON.stringify({ iat: now, exp: now + 3600, ...payload }))}`;
+  return `${head}.${base64url(createHmac('sha256', secret).update(head).digest())}`;
+}
+
+/** The HTTP bridge in this process, listing with `serviceToken` and calling Mastra at `mastraUrl`. */
+export async function startHttpBridge(
+  mastraUrl: string,
+  options: Partial<HttpOptions> & { serviceToken?: string } = {},
+): Promise<HttpBridge & { catalogue: AgentCatalogue }> {
+  const client = clientFor(mastraUrl, options.serviceToken);
+  const catalogue = new AgentCatalogue({ client });
+  await catalogue.refresh();
+  const bridge = await startHttp({
+    catalogue,
+    client,
+    clientForToken: (token) => clientFor(mastraUrl, token),
+    baseUrl: mastraUrl,
+    port: 0,
+    ...options,
+  });
+  return { ...bridge, catalogue };
+}
+
+/** A real MCP client over Streamable HTTP, sending `token` as a bearer token when given. */
+export async function connectHttp(url: string, token?: string): Promise<{ client: Client; transport: StreamableHTTPClientTransport }> {
+  const transport = new StreamableHTTPClientTransport(new URL(url), {
+    requestInit: token ? { headers: { Authorization: `Bearer ${token}` } } : {},
+  });
+  const client = new Client({ name: 'http-test', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, transport };
+}
+
+export interface SpawnedBridge {
+  child: ChildProcess;
+  /** Resolves with the URL from the "listening on" line, or rejects with stderr if the bin exits first. */
+  url: Promise<string>;
+  stderr(): string;
+  exited: Promise<number | null>;
+}
+
+/** The built bin with `--transport http`; PATH plus `env` only, so nothing leaks in from the test's environment. */
+export function spawnHttpBin(args: string[], env: Record<string, string>): SpawnedBridge {
+  const child = spawn(process.execPath, [BIN, '--transport', 'http', '--port', '0', ...args], {
+    env: { PATH: process.env.PATH ?? '', ...env },
+    stdio: ['ignore', 'ignore', 'pipe'],
+  });
+  let stderr = '';
+  const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+  const url = new Promise<string>((resolve, reject) => {
+    child.stderr!.on('data', (data: Buffer) => {
+      stderr += data.toString();
+      const match = /listening on (http:\/\/\S+\/mcp)/.exec(stderr);
+      if (match) resolve(match[1]!);
+    });
+    void exited.then((code) => reject(new Error(`bin exited with ${code} before listening: ${stderr}`)));
+  });
+  url.catch(() => {});
+  return { child, url, stderr: () => stderr, exited };
+}
+
+/** A raw JSON-RPC POST to /mcp, for what an SDK client would never send. */
+export async function postRpc(url: string, body: unknown, headers: Record<string, string> = {}): Promise<Response> {
+  return fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', ...headers },
+    body: JSON.stringify(body),
+  });
+}
+
+export const initializeRequest = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};

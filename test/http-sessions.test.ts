@@ -1,0 +1,147 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startStack, textOf, type Stack } from './helpers.js';
+import { connectHttp, initializeRequest, postRpc, signJwt, startHttpBridge } from './http-helpers.js';
+
+const SECRET = 'http-sessions-test-secret';
+const alice = signJwt(SECRET, { sub: 'alice' });
+const bob = signJwt(SECRET, { sub: 'bob' });
+const service = signJwt(SECRET, { sub: 'service-user' });
+
+let stack: Stack;
+let bridge: Awaited<ReturnType<typeof startHttpBridge>>;
+beforeAll(async () => {
+  stack = await startStack({ jwtSecret: SECRET });
+  bridge = await startHttpBridge(stack.mastra.url, { serviceToken: service });
+});
+afterAll(async () => {
+  await bridge?.close({ graceMs: 0 });
+  await stack?.close();
+});
+
+const whoami = (tenant: string) => ({ name: 'ask_whoami', arguments: { message: 'who?', requestContext: { tenant } } });
+
+describe('HTTP sessions and tokens', () => {
+  it('each session calls Mastra as its own user, with dozens of concurrent calls and no mix-up', async () => {
+    const sessions = {
+      alice: await connectHttp(bridge.url, alice),
+      bob: await connectHttp(bridge.url, bob),
+      'service-user': await connectHttp(bridge.url),
+    };
+    const calls = Array.from({ length: 36 }, (_, i) => {
+      const user = (['alice', 'bob', 'service-user'] as const)[i % 3]!;
+      return sessions[user].client.callTool(whoami(`t${i}`)).then((result) => ({ user, i, text: textOf(result) }));
+    });
+    const answers = await Promise.all(calls);
+    const mismatches = answers.filter(({ user, i, text }) => text !== `revealed: user=${user} tenant=t${i}`);
+    expect(mismatches).toEqual([]);
+    expect(answers).toHaveLength(36);
+    for (const { client } of Object.values(sessions)) await client.close();
+  });
+
+  it("refuses a request on session A's id with B's token, or none, and runs nothing upstream", async () => {
+    const a = await connectHttp(bridge.url, alice);
+    const sessionId = a.transport.sessionId!;
+    const before = stack.model.requests.length;
+    const call = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: whoami('stolen') };
+
+    const withB = await postRpc(bridge.url, call, { 'mcp-session-id': sessionId, authorization: `Bearer ${bob}` });
+    expect(withB.status).toBe(403);
+    const withBText = await withB.text();
+    expect(withBText).toContain('another token');
+    expect(withBText).not.toContain(bob);
+    const withNone = await postRpc(bridge.url, call, { 'mcp-session-id': sessionId });
+    expect(withNone.status).toBe(401);
+    expect(withNone.headers.get('www-authenticate')).toBe('Bearer');
+
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stack.model.requests.length).toBe(before);
+    // A's own token still works on A's session.
+    expect(textOf(await a.client.callTool(whoami('mine')))).toBe('revealed: user=alice tenant=mine');
+    await a.client.close();
+  });
+
+  it('refuses a token on a session opened without one', async () => {
+    const anonymous = await connectHttp(bridge.url);
+    const response = await postRpc(bridge.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'mcp-session-id': anonymous.transport.sessionId!, authorization: `Bearer ${alice}` });
+    expect(response.status).toBe(403);
+    await anonymous.client.close();
+  });
+
+  it('DELETE ends a session; its id then answers 404', async () => {
+    const { client, transport } = await connectHttp(bridge.url, alice);
+    const sessionId = transport.sessionId!;
+    await transport.terminateSession();
+    const after = await postRpc(bridge.url, { jsonrpc: '2.0', id: 3, method: 'tools/list' }, { 'mcp-session-id': sessionId, authorization: `Bearer ${alice}` });
+    expect(after.status).toBe(404);
+    expect(await after.text()).toContain('Session not found');
+    await client.close();
+  });
+
+  it('closing the bridge after the grace period closes each session, which aborts its call upstream', async () => {
+    const short = await startHttpBridge(stack.mastra.url, { serviceToken: service });
+    const { client } = await connectHttp(short.url, alice);
+    const call = client.callTool({ name: 'ask_slow', arguments: { message: 'go' } }).catch((error: unknown) => error);
+    await waitFor(() => stack.model.requests.some((r) => r.model === 'slow-150' && r.endedAt === undefined));
+    const upstream = stack.model.requests.find((r) => r.model === 'slow-150' && r.endedAt === undefined)!;
+    await short.close({ graceMs: 100 });
+    await waitFor(() => upstream.endedAt !== undefined);
+    expect(upstream.aborted).toBe(true);
+    // The SDK client would wait to resume the stream; closing it settles the call.
+    await client.close();
+    await call;
+  });
+});
+
+describe('HTTP session limits', () => {
+  it('--require-token refuses a session without a token with 401, and accepts one with a token', async () => {
+    const strict = await startHttpBridge(stack.mastra.url, { serviceToken: service, requireToken: true });
+    const refused = await postRpc(strict.url, initializeRequest);
+    expect(refused.status).toBe(401);
+    expect(await refused.text()).toContain('Authorization: Bearer');
+    const { client } = await connectHttp(strict.url, bob);
+    expect(textOf(await client.callTool(whoami('x')))).toBe('revealed: user=bob tenant=x');
+    await client.close();
+    await strict.close();
+  });
+
+  it('answers 503 beyond --max-sessions, and expires idle sessions', async () => {
+    const small = await startHttpBridge(stack.mastra.url, { serviceToken: service, maxSessions: 2, sessionIdleTimeoutMs: 400 });
+    // Raw sessions: an SDK client keeps an event stream open, and a session with an open stream is not idle.
+    const open = async () => {
+      const response = await postRpc(small.url, initializeRequest, { authorization: `Bearer ${alice}` });
+      await response.body?.cancel();
+      return response;
+    };
+    const first = (await open()).headers.get('mcp-session-id')!;
+    expect(first).toMatch(/^[0-9a-f-]{36}$/);
+    expect((await open()).status).toBe(200);
+    const third = await postRpc(small.url, initializeRequest, { authorization: `Bearer ${alice}` });
+    expect(third.status).toBe(503);
+    expect(third.headers.get('retry-after')).toBe('30');
+    expect(await third.text()).toContain('--max-sessions');
+
+    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    const expired = await postRpc(small.url, { jsonrpc: '2.0', id: 4, method: 'tools/list' }, { 'mcp-session-id': first, authorization: `Bearer ${alice}` });
+    expect(expired.status).toBe(404);
+    // Room again once the idle ones are gone.
+    expect((await open()).status).toBe(200);
+    await small.close();
+  });
+
+  it('keeps a session whose client holds its event stream open, however long it is quiet', async () => {
+    const small = await startHttpBridge(stack.mastra.url, { serviceToken: service, sessionIdleTimeoutMs: 300 });
+    const { client } = await connectHttp(small.url, bob);
+    await new Promise((resolve) => setTimeout(resolve, 900));
+    expect(textOf(await client.callTool(whoami('still')))).toBe('revealed: user=bob tenant=still');
+    await client.close();
+    await small.close();
+  });
+});
+
+async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await condition())) {
+    if (Date.now() > deadline) throw new Error('condition not met in time');
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
