@@ -13,7 +13,7 @@ export interface AgentCallContext {
 }
 
 /** Mastra memory options from the tool's input; a missing half is filled so the call can continue later. */
-function memoryFor(input: AgentInput): { thread: string; resource: string } | undefined {
+export function memoryFor(input: AgentInput): { thread: string; resource: string } | undefined {
   if (!input.threadId && !input.resourceId) return undefined;
   const thread = input.threadId ?? randomUUID();
   return { thread, resource: input.resourceId ?? thread };

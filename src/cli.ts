@@ -27,7 +27,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const { config } = command;
   const logger = createLogger(config.logLevel);
   const catalogue = await openCatalogue(mastraClient, config.baseUrl, logger);
-  await serveStdio({ catalogue, client: mastraClient, baseUrl: config.baseUrl, logger });
+  await serveStdio({ catalogue, client: mastraClient, baseUrl: config.baseUrl, logger, callTimeoutMs: config.callTimeoutMs });
   return 0;
 }
 

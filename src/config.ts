@@ -11,6 +11,14 @@ const port = z.coerce
   .min(0, 'must be from 0 to 65535')
   .max(65535, 'must be from 0 to 65535');
 
+/** setTimeout's ceiling (about 24.8 days); 0 turns the limit off. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+const milliseconds = z.coerce
+  .number({ error: 'must be a number of milliseconds, 0 for no limit' })
+  .int('must be a whole number of milliseconds, 0 for no limit')
+  .min(0, 'must be a number of milliseconds, 0 for no limit')
+  .max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} milliseconds, or 0 for no limit`);
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://localhost:4111' });
 
 /** Each setting with its flag and environment twin; the flag wins. */
@@ -19,6 +27,7 @@ const SETTINGS = {
   transport: { flag: 'transport', env: 'MCP_TRANSPORT', schema: z.enum(['stdio', 'http'], { error: 'must be stdio or http' }).default('stdio') },
   host: { flag: 'host', env: 'MCP_HOST', schema: z.string().min(1, 'must not be empty').default('127.0.0.1') },
   port: { flag: 'port', env: 'MCP_PORT', schema: port.default(3000) },
+  callTimeoutMs: { flag: 'call-timeout', env: 'MCP_CALL_TIMEOUT_MS', schema: milliseconds.default(600_000) },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
 
@@ -33,6 +42,7 @@ Options (each has an environment twin; the flag wins):
   --transport stdio|http   MCP_TRANSPORT   how clients connect (default: stdio)
   --host ADDRESS           MCP_HOST        HTTP bind address (default: 127.0.0.1)
   --port N                 MCP_PORT        HTTP port, 0 picks a free one (default: 3000)
+  --call-timeout MS        MCP_CALL_TIMEOUT_MS  stop an agent run after MS milliseconds, 0 for no limit (default: 600000, 10 minutes)
   --log-level LEVEL        LOG_LEVEL       ${LOG_LEVELS.join('|')} (default: info); logs go to stderr
   -h, --help                               print this help and exit
   -v, --version                            print the version and exit
