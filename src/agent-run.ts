@@ -22,8 +22,10 @@ export function formatDuration(ms: number): string {
 }
 
 function timeoutResult(agentId: string, limitMs: number, baseUrl: string): CallToolResult {
+  const human = formatDuration(limitMs);
+  const limit = human === `${limitMs} ms` ? human : `${human} (${limitMs} ms)`;
   const text =
-    `The agent "${agentId}" did not finish within the call timeout of ${formatDuration(limitMs)} (${limitMs} ms), so its run on the Mastra server at ${baseUrl} was stopped. ` +
+    `The agent "${agentId}" did not finish within the call timeout of ${limit}, so its run on the Mastra server at ${baseUrl} was stopped. ` +
     'To allow longer runs, start the bridge with a larger --call-timeout (milliseconds) or set MCP_CALL_TIMEOUT_MS; 0 means no limit.';
   return { content: [{ type: 'text', text }], isError: true };
 }
