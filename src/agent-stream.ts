@@ -29,6 +29,7 @@ class RunRecorder {
   private finalText: string | undefined;
   private steps = 0;
   private reasoning = 0;
+  private writing = false;
 
   constructor(private readonly agentId: string, private readonly progress: ProgressReporter) {}
 
@@ -39,6 +40,7 @@ class RunRecorder {
         return this.progress.now(`agent "${this.agentId}" started`);
       case 'step-start':
         this.steps += 1;
+        this.writing = false;
         return this.progress.now(`step ${this.steps} started`);
       case 'tool-call-input-streaming-start':
         return this.progress.soon(`preparing a call to tool ${p.toolName ?? 'unknown'}`);
@@ -51,9 +53,13 @@ class RunRecorder {
       case 'reasoning-delta':
         this.reasoning += p.text?.length ?? 0;
         return this.progress.soon(`reasoning: ${this.reasoning} characters`);
-      case 'text-delta':
+      case 'text-delta': {
         this.run.text += p.text ?? '';
-        return this.progress.soon(`writing the answer: ${this.run.text.length} characters`);
+        // The first words of a step are news; the rest is a count that may lag a little.
+        const report = this.writing ? this.progress.soon : this.progress.now;
+        this.writing = true;
+        return report(`writing the answer: ${this.run.text.length} characters`);
+      }
       case 'error':
         this.error ??= errorText(p.error);
         return;

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PONDER_MS } from './fixture/mastra-app.js';
 import { bridgeTransports, startStack, textOf, waitFor, type Bridge, type Stack } from './helpers.js';
 
 let stack: Stack;
@@ -59,6 +60,29 @@ describe.each(bridgeTransports)('over $name', (transport) => {
       const next = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'after cancel' } })) as CallToolResult;
       expect(textOf(next)).toBe('echo: after cancel');
     });
+  });
+
+  it('a call cancelled while the agent runs a tool sends no further model request', async () => {
+    const bridge = await transport.connect(stack.mastra.url);
+    try {
+      const message = `cancel-in-tool-${transport.name}`;
+      const controller = new AbortController();
+      let inTool!: () => void;
+      const toolCalled = new Promise<void>((resolve) => (inTool = resolve));
+      const call = bridge.client.callTool({ name: 'ask_ponderer', arguments: { message } }, undefined, {
+        signal: controller.signal,
+        onprogress: (p) => p.message === 'calling tool ponder' && inTool(),
+      });
+      call.catch(() => {});
+      await toolCalled;
+      controller.abort();
+      // The ponder tool answers after PONDER_MS; without the abort Mastra would then ask the model again.
+      await new Promise((resolve) => setTimeout(resolve, PONDER_MS + 500));
+      expect(modelRequests(message)).toHaveLength(1);
+      expect((await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'next' } })).isError).toBeFalsy();
+    } finally {
+      await bridge.close();
+    }
   });
 
   it('closing the client mid-call stops the agent upstream', async () => {

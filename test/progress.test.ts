@@ -1,6 +1,7 @@
 import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAIL_MESSAGE, SLOW_WORDS } from './fixture/fake-model.js';
+import { PONDER_MS } from './fixture/mastra-app.js';
 import { bridgeTransports, startStack, textOf, type Bridge, type Stack } from './helpers.js';
 
 let stack: Stack;
@@ -79,8 +80,14 @@ describe.each(bridgeTransports)('progress over $name', (transport) => {
     });
   });
 
-  it.runIf(transport.pacing)('keeps sending a heartbeat while a tool runs silently', async () => {
-    const { result, updates } = await callWithProgress('ask_ponderer', 'ponder 2 and 3');
+  it.runIf(transport.pacing)('keeps sending a heartbeat while a tool runs silently, so a client that resets its timeout on progress waits', async () => {
+    const updates: Progress[] = [];
+    // The ponder tool is silent for longer than this client's timeout; only the heartbeat keeps the call alive.
+    const result = (await bridge.client.callTool({ name: 'ask_ponderer', arguments: { message: 'ponder 2 and 3' } }, undefined, {
+      onprogress: (progress) => updates.push(progress),
+      timeout: PONDER_MS - 400,
+      resetTimeoutOnProgress: true,
+    })) as CallToolResult;
     expect(textOf(result)).toBe('The tool said {"sum":5}.');
     const messages = updates.map((u) => u.message ?? '');
     expect(messages).toContain('calling tool ponder');
