@@ -15,7 +15,7 @@ export interface AgentCallContext {
 }
 
 /** Mastra memory options from the tool's input; a missing half is filled so the call can continue later. */
-function memoryFor(input: AgentInput): { thread: string; resource: string } | undefined {
+export function memoryFor(input: AgentInput): { thread: string; resource: string } | undefined {
   if (!input.threadId && !input.resourceId) return undefined;
   const thread = input.threadId ?? randomUUID();
   return { thread, resource: input.resourceId ?? thread };
@@ -66,7 +66,9 @@ export function toToolResult(agentId: string, run: AgentRun, memory?: { thread: 
   return { content: [{ type: 'text', text }], structuredContent: output };
 }
 
-export function toErrorResult(error: unknown, agentId: string, baseUrl: string): CallToolResult {
+/** A failed run as a tool result; a 404 also tells the catalogue that its list is out of date. */
+export function toErrorResult(error: unknown, agentId: string, { baseUrl, onAgentGone }: AgentCallContext): CallToolResult {
+  if ((error as { status?: unknown }).status === 404) onAgentGone?.(agentId);
   return { content: [{ type: 'text', text: describeFailure(error, { agentId, baseUrl }) }], isError: true };
 }
 
@@ -82,7 +84,6 @@ export async function callAgent(agent: AgentTool, input: AgentInput, context: Ag
     return toToolResult(agent.agentId, run as AgentRun, memory);
   } catch (error) {
     context.signal?.throwIfAborted();
-    if ((error as { status?: unknown }).status === 404) context.onAgentGone?.(agent.agentId);
-    return toErrorResult(error, agent.agentId, context.baseUrl);
+    return toErrorResult(error, agent.agentId, context);
   }
 }

@@ -36,7 +36,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     intervalMs: config.refreshInterval,
     maxRetryDelayMs: config.retryMaxDelay,
   });
-  const options = { catalogue, client: mastraClient, baseUrl: config.baseUrl, logger };
+  const options = { catalogue, client: mastraClient, baseUrl: config.baseUrl, logger, callTimeoutMs: config.callTimeoutMs };
   try {
     if (config.transport === 'http') {
       await serveHttp({

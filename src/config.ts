@@ -29,6 +29,13 @@ const list = z
   .string()
   .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
   .optional();
+/** setTimeout's ceiling (about 24.8 days); 0 turns the limit off. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
+const milliseconds = z.coerce
+  .number({ error: 'must be a number of milliseconds, 0 for no limit' })
+  .int('must be a whole number of milliseconds, 0 for no limit')
+  .min(0, 'must be a number of milliseconds, 0 for no limit')
+  .max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} milliseconds, or 0 for no limit`);
 
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://localhost:4111' });
 
@@ -79,6 +86,7 @@ const SETTINGS = {
   maxSessions: { flag: 'max-sessions', env: 'MCP_MAX_SESSIONS', schema: positive('sessions', '1000').default(1000) },
   sessionIdleTimeout: { flag: 'session-idle-timeout', env: 'MCP_SESSION_IDLE_TIMEOUT', schema: duration().default(1_800_000) },
   shutdownGrace: { flag: 'shutdown-grace', env: 'MCP_SHUTDOWN_GRACE', schema: duration().default(10_000) },
+  callTimeoutMs: { flag: 'call-timeout', env: 'MCP_CALL_TIMEOUT_MS', schema: milliseconds.default(600_000) },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
 
@@ -102,6 +110,7 @@ Options (each has an environment twin; the flag wins):
                                                  30s, 500ms, 2m; 0 turns it off (default: 60s)
   --retry-max-delay TIME   MCP_RETRY_MAX_DELAY   while Mastra cannot be listed, retry after
                                                  1s, 2s, 4s … up to this (default: 30s)
+  --call-timeout MS        MCP_CALL_TIMEOUT_MS  stop an agent run after MS milliseconds, 0 for no limit (default: 600000, 10 minutes)
   --log-level LEVEL        LOG_LEVEL       ${LOG_LEVELS.join('|')} (default: info); logs go to stderr
   -h, --help                               print this help and exit
   -v, --version                            print the version and exit

@@ -8,9 +8,10 @@ import {
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { callAgent } from './agent-call.js';
+import { runAgent } from './agent-run.js';
 import type { AgentCatalogue, AgentTool } from './agents.js';
 import { silentLogger, type Logger } from './log.js';
+import { progressFor, type ProgressOptions } from './progress.js';
 import { agentInput, explainInvalid, inputJsonSchema, outputJsonSchema } from './tool-schema.js';
 import { VERSION } from './version.js';
 
@@ -22,6 +23,10 @@ export interface ServerOptions {
   /** The Mastra URL, named in error messages. */
   baseUrl: string;
   logger?: Logger;
+  /** Longest an agent run may take before it is aborted upstream; 0 means no limit. Default 10 minutes. */
+  callTimeoutMs?: number;
+  /** Pacing of progress notifications (coalescing, heartbeat). */
+  progress?: ProgressOptions;
 }
 
 function toTool(agent: AgentTool): Tool {
@@ -52,7 +57,7 @@ const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text
  * One MCP server session. It keeps no per-tool state: tools come from the shared catalogue, so a
  * session costs the same whether Mastra has ten agents or a thousand.
  */
-export function createServer({ catalogue, client, baseUrl, logger = silentLogger }: ServerOptions): Server {
+export function createServer({ catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress }: ServerOptions): Server {
   const server = new Server(
     { name: 'mastra-agents-mcp', title: 'Mastra agents', version: VERSION },
     {
@@ -74,10 +79,13 @@ export function createServer({ catalogue, client, baseUrl, logger = silentLogger
     const parsed = agentInput.safeParse(args ?? {});
     if (!parsed.success) return errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`);
     logger.debug(`calling agent "${agent.agentId}" (${name})`);
-    return callAgent(agent, parsed.data, {
+    // extra.signal is aborted by notifications/cancelled and when the transport closes; both stop the upstream run.
+    return runAgent(agent, parsed.data, {
       client,
       baseUrl,
       signal: extra.signal,
+      callTimeoutMs,
+      progress: progressFor(extra, progress),
       onAgentGone: (agentId) => catalogue.reportGone(agentId),
     });
   });

@@ -1,11 +1,12 @@
 import type { MastraClient } from '@mastra/client-js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createServer as createNetServer } from 'node:net';
 import { AgentCatalogue } from '../src/agents.js';
 import { createMastraClient } from '../src/mastra-client.js';
-import { createServer } from '../src/server.js';
+import { createServer, type ServerOptions } from '../src/server.js';
 import { startFakeModel, type FakeModel } from './fixture/fake-model.js';
 import { startMastraFixture, type FixtureOptions, type MastraFixture } from './fixture/mastra-app.js';
 
@@ -41,18 +42,33 @@ export function clientFor(baseUrl: string, token?: string): MastraClient {
   }
 }
 
-export interface Connected {
+/** A running bridge and a real MCP client connected to it. */
+export interface Bridge {
   client: Client;
-  catalogue: AgentCatalogue;
   close(): Promise<void>;
 }
 
+export interface Connected extends Bridge {
+  catalogue: AgentCatalogue;
+}
+
+/** Server settings a test may change; over stdio they become flags of the bin where it has them. */
+export type BridgeSettings = Pick<ServerOptions, 'callTimeoutMs' | 'progress'>;
+
 /** The bridge in this process, reached by a real MCP client over the SDK's in-memory transport. */
-export async function connectInMemory(options: { listFrom: string; callTo?: string; token?: string }): Promise<Connected> {
+export async function connectInMemory(
+  options: { listFrom: string; callTo?: string; token?: string } & BridgeSettings,
+): Promise<Connected> {
   const catalogue = new AgentCatalogue({ client: clientFor(options.listFrom) });
   await catalogue.refresh();
   const baseUrl = options.callTo ?? options.listFrom;
-  const server = createServer({ catalogue, client: clientFor(baseUrl, options.token), baseUrl });
+  const server = createServer({
+    catalogue,
+    client: clientFor(baseUrl, options.token),
+    baseUrl,
+    callTimeoutMs: options.callTimeoutMs,
+    progress: options.progress,
+  });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = new Client({ name: 'test', version: '1.0.0' });
@@ -81,3 +97,41 @@ export async function closedPort(): Promise<number> {
 
 /** The built bin, as `npm install` leaves it (`npm test` rebuilds it first). */
 export const BIN = new URL('../dist/cli.js', import.meta.url).pathname;
+
+/** The built bin spawned over stdio, reached by the SDK's own stdio client transport. */
+export async function connectStdio(options: { mastraUrl: string } & BridgeSettings): Promise<Bridge> {
+  const args = [BIN, ...(options.callTimeoutMs !== undefined ? ['--call-timeout', String(options.callTimeoutMs)] : [])];
+  const transport = new StdioClientTransport({
+    command: process.execPath,
+    args,
+    env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: options.mastraUrl, LOG_LEVEL: 'warn' },
+    stderr: 'pipe',
+  });
+  const client = new Client({ name: 'test', version: '1.0.0' });
+  await client.connect(transport);
+  return { client, close: () => client.close() };
+}
+
+/** Ways to reach the bridge; a test body that takes one runs over each. HTTP joins this list. */
+export interface BridgeTransport {
+  name: string;
+  connect(mastraUrl: string, settings?: BridgeSettings): Promise<Bridge>;
+  /** Whether the progress pacing (heartbeat, coalescing) can be set; the bin has no flags for it. */
+  pacing: boolean;
+}
+
+export const bridgeTransports: BridgeTransport[] = [
+  { name: 'in-memory', pacing: true, connect: (mastraUrl, settings) => connectInMemory({ listFrom: mastraUrl, ...settings }) },
+  { name: 'stdio', pacing: false, connect: (mastraUrl, settings) => connectStdio({ mastraUrl, ...settings }) },
+];
+
+/** Polls until the condition holds; fails with the description after `timeoutMs`. */
+export async function waitFor<T>(what: string, check: () => T | undefined | false, timeoutMs = 5_000): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = check();
+    if (value) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}

@@ -4,23 +4,17 @@ import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import type { AgentCatalogue } from '../agents.js';
-import { silentLogger, type Logger } from '../log.js';
+import { silentLogger } from '../log.js';
 import { createMastraClient } from '../mastra-client.js';
-import { createServer } from '../server.js';
+import { createServer, type ServerOptions } from '../server.js';
 import { readiness } from './http-health.js';
 import { checkToken, hashToken, Sessions, type Session } from './http-sessions.js';
 import { bearerToken, createOriginCheck, defaultAllowedHosts, HttpError, isLoopback, readJsonBody, sendError, sendJson, urlHost } from './web-safety.js';
 
-export interface HttpOptions {
-  /** The agents to offer; one catalogue shared by every session. */
-  catalogue: AgentCatalogue;
-  /** The service-level client, for sessions that bring no token. */
-  client: MastraClient;
+/** Each session's server gets these options; `client` is the service-level one, for sessions that bring no token. */
+export interface HttpOptions extends ServerOptions {
   /** Builds the client of a session that brings its own token. Default: `createMastraClient`. */
   clientForToken?: (token: string) => MastraClient;
-  /** The Mastra URL, named in errors and checked by /readyz. */
-  baseUrl: string;
   /** Bind address. Default `127.0.0.1`. */
   host?: string;
   /** Port; 0 picks a free one. Default 3000. */
@@ -41,7 +35,6 @@ export interface HttpOptions {
   sessionIdleTimeoutMs?: number;
   /** How long in-flight calls may take to finish on shutdown. Default 10 s. */
   shutdownGraceMs?: number;
-  logger?: Logger;
 }
 
 export interface HttpBridge {
@@ -75,7 +68,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       throw new HttpError(503, `Service Unavailable: the bridge has ${maxSessions} open sessions, its limit (--max-sessions); try again later.`, { 'retry-after': '30' });
     }
     opening++;
-    const server = createServer({ catalogue, client: token === undefined ? client : clientForToken(token), baseUrl, logger });
+    const server = createServer({ ...options, client: token === undefined ? client : clientForToken(token) });
     let session: Session | undefined;
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,

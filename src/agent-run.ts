@@ -1,0 +1,52 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { callAgent, type AgentCallContext } from './agent-call.js';
+import { streamAgent } from './agent-stream.js';
+import type { AgentTool } from './agents.js';
+import type { ProgressReporter } from './progress.js';
+import type { AgentInput } from './tool-schema.js';
+
+export const DEFAULT_CALL_TIMEOUT_MS = 600_000;
+
+export interface AgentRunOptions extends AgentCallContext {
+  /** Longest a run may take before it is aborted upstream; 0 means no limit. Default 10 minutes. */
+  callTimeoutMs?: number;
+  /** When the caller asked for progress: the run is streamed and reported through it. */
+  progress?: ProgressReporter;
+}
+
+/** "90 s", "10 min", "250 ms": the limit as a person would say it. */
+export function formatDuration(ms: number): string {
+  if (ms < 1_000) return `${ms} ms`;
+  if (ms < 60_000 || ms % 60_000 !== 0) return `${Number((ms / 1_000).toFixed(1))} s`;
+  return `${ms / 60_000} min`;
+}
+
+function timeoutResult(agentId: string, limitMs: number, baseUrl: string): CallToolResult {
+  const human = formatDuration(limitMs);
+  const limit = human === `${limitMs} ms` ? human : `${human} (${limitMs} ms)`;
+  const text =
+    `The agent "${agentId}" did not finish within the call timeout of ${limit}, so its run on the Mastra server at ${baseUrl} was stopped. ` +
+    'To allow longer runs, start the bridge with a larger --call-timeout (milliseconds) or set MCP_CALL_TIMEOUT_MS; 0 means no limit.';
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+/**
+ * One tools/call: streamed when the caller wants progress, else a plain `generate`; either way
+ * bounded by the call timeout. A cancelled call rejects, since nobody is waiting for its result.
+ */
+export async function runAgent(agent: AgentTool, input: AgentInput, options: AgentRunOptions): Promise<CallToolResult> {
+  const { callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS, progress, signal: callerSignal, ...rest } = options;
+  const timeout = new AbortController();
+  const timer = callTimeoutMs > 0 ? setTimeout(() => timeout.abort(new DOMException('call timeout', 'TimeoutError')), callTimeoutMs) : undefined;
+  const signal = callerSignal ? AbortSignal.any([callerSignal, timeout.signal]) : timeout.signal;
+  try {
+    const context = { ...rest, signal };
+    return await (progress ? streamAgent(agent, input, context, progress) : callAgent(agent, input, context));
+  } catch (error) {
+    if (timeout.signal.aborted && !callerSignal?.aborted) return timeoutResult(agent.agentId, callTimeoutMs, options.baseUrl);
+    throw error;
+  } finally {
+    clearTimeout(timer);
+    progress?.stop();
+  }
+}

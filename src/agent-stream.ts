@@ -1,0 +1,109 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { memoryFor, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
+import type { AgentTool } from './agents.js';
+import type { ProgressReporter } from './progress.js';
+import type { AgentInput } from './tool-schema.js';
+
+/** The fields of client-js stream chunks (`{type, runId, from, payload}`) that the bridge reads. */
+interface Chunk {
+  type: string;
+  payload?: {
+    toolName?: string;
+    args?: unknown;
+    result?: unknown;
+    isError?: boolean;
+    text?: string;
+    error?: unknown;
+    stepResult?: { reason?: string };
+    output?: { text?: unknown; usage?: AgentRun['usage'] };
+  };
+}
+
+const errorText = (error: unknown): string =>
+  typeof error === 'string' ? error : typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : JSON.stringify(error);
+
+/** Builds the same run a `generate` call returns, from the chunks of a stream, and says what is happening. */
+class RunRecorder {
+  readonly run: AgentRun & { toolCalls: unknown[]; toolResults: unknown[] } = { text: '', toolCalls: [], toolResults: [] };
+  error: string | undefined;
+  private finalText: string | undefined;
+  private steps = 0;
+  private reasoning = 0;
+  private writing = false;
+
+  constructor(private readonly agentId: string, private readonly progress: ProgressReporter) {}
+
+  take(chunk: Chunk): void {
+    const p = chunk.payload ?? {};
+    switch (chunk.type) {
+      case 'start':
+        return this.progress.now(`agent "${this.agentId}" started`);
+      case 'step-start':
+        this.steps += 1;
+        this.writing = false;
+        return this.progress.now(`step ${this.steps} started`);
+      case 'tool-call-input-streaming-start':
+        return this.progress.soon(`preparing a call to tool ${p.toolName ?? 'unknown'}`);
+      case 'tool-call':
+        this.run.toolCalls.push({ toolName: p.toolName, args: p.args });
+        return this.progress.now(`calling tool ${p.toolName ?? 'unknown'}`);
+      case 'tool-result':
+        this.run.toolResults.push({ toolName: p.toolName, result: p.result, isError: p.isError });
+        return this.progress.now(`tool ${p.toolName ?? 'unknown'} ${p.isError ? 'failed' : 'returned'}`);
+      case 'reasoning-delta':
+        this.reasoning += p.text?.length ?? 0;
+        return this.progress.soon(`reasoning: ${this.reasoning} characters`);
+      case 'text-delta': {
+        this.run.text += p.text ?? '';
+        // The first words of a step are news; the rest is a count that may lag a little.
+        const report = this.writing ? this.progress.soon : this.progress.now;
+        this.writing = true;
+        return report(`writing the answer: ${this.run.text.length} characters`);
+      }
+      case 'error':
+        this.error ??= errorText(p.error);
+        return;
+      case 'finish':
+        this.run.finishReason = p.stepResult?.reason;
+        this.run.usage = p.output?.usage;
+        if (typeof p.output?.text === 'string') this.finalText = p.output.text;
+        return;
+    }
+  }
+
+  /** Mastra's own final text when it sent one (as `generate` returns), else what was streamed. */
+  result(): AgentRun {
+    return { ...this.run, text: this.finalText ?? this.run.text };
+  }
+}
+
+/**
+ * One agent run through `stream`, reporting progress as chunks arrive. Never retried. Aborting
+ * `context.signal` aborts the upstream request, and the returned promise rejects.
+ */
+export async function streamAgent(
+  agent: AgentTool,
+  input: AgentInput,
+  context: AgentCallContext,
+  progress: ProgressReporter,
+): Promise<CallToolResult> {
+  const memory = memoryFor(input);
+  const recorder = new RunRecorder(agent.agentId, progress);
+  try {
+    const response = await context.client.getAgent(agent.agentId).stream(input.message, {
+      ...(memory ? { memory } : {}),
+      ...(input.requestContext ? { requestContext: input.requestContext as never } : {}),
+      abortSignal: context.signal,
+    });
+    await response.processDataStream({ onChunk: async (chunk) => recorder.take(chunk as Chunk) });
+  } catch (error) {
+    context.signal?.throwIfAborted();
+    return toErrorResult(error, agent.agentId, context);
+  }
+  // Mastra reports a model failure mid-stream as a chunk, and the stream still ends normally.
+  if (recorder.error !== undefined) {
+    const text = `The agent "${agent.agentId}" failed on the Mastra server at ${context.baseUrl} while answering: ${recorder.error}. The agent or its model failed; check the Mastra server's logs, then try again.`;
+    return { content: [{ type: 'text', text }], isError: true };
+  }
+  return toToolResult(agent.agentId, recorder.result(), memory);
+}
