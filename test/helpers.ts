@@ -1,12 +1,14 @@
 import type { MastraClient } from '@mastra/client-js';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createServer as createNetServer } from 'node:net';
 import { AgentCatalogue } from '../src/agents.js';
 import { createMastraClient } from '../src/mastra-client.js';
 import { createServer, type ServerOptions } from '../src/server.js';
+import { startHttp } from '../src/transports/http.js';
 import { startFakeModel, type FakeModel } from './fixture/fake-model.js';
 import { startMastraFixture, type FixtureOptions, type MastraFixture } from './fixture/mastra-app.js';
 
@@ -120,9 +122,26 @@ export interface BridgeTransport {
   pacing: boolean;
 }
 
+/** The HTTP bridge in this process, reached by a real MCP client over Streamable HTTP. */
+export async function connectHttpInProcess(options: { mastraUrl: string } & BridgeSettings): Promise<Bridge> {
+  const catalogue = new AgentCatalogue({ client: clientFor(options.mastraUrl) });
+  await catalogue.refresh();
+  const http = await startHttp({ catalogue, client: clientFor(options.mastraUrl), baseUrl: options.mastraUrl, port: 0, ...options });
+  const client = new Client({ name: 'test', version: '1.0.0' });
+  await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));
+  return {
+    client,
+    close: async () => {
+      await client.close();
+      await http.close({ graceMs: 0 });
+    },
+  };
+}
+
 export const bridgeTransports: BridgeTransport[] = [
   { name: 'in-memory', pacing: true, connect: (mastraUrl, settings) => connectInMemory({ listFrom: mastraUrl, ...settings }) },
   { name: 'stdio', pacing: false, connect: (mastraUrl, settings) => connectStdio({ mastraUrl, ...settings }) },
+  { name: 'http', pacing: true, connect: (mastraUrl, settings) => connectHttpInProcess({ mastraUrl, ...settings }) },
 ];
 
 /** Polls until the condition holds; fails with the description after `timeoutMs`. */

@@ -6,7 +6,9 @@ import { AgentCatalogue } from '../src/agents.js';
 import { startHttp, type HttpBridge, type HttpOptions } from '../src/transports/http.js';
 import { clientFor } from './helpers.js';
 
-export const BIN = new URL('../dist/cli.js', import.meta.url).pathname;
+import { BIN } from './helpers.js';
+
+export { BIN };
 
 const base64url = (value: string | Buffer) => Buffer.from(value).toString('base64url');
 

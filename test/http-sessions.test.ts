@@ -77,6 +77,24 @@ describe('HTTP sessions and tokens', () => {
     await client.close();
   });
 
+  it('DELETE of a session mid-call aborts its agent run upstream at once, and sends nothing more for it', async () => {
+    const { client, transport } = await connectHttp(bridge.url, alice);
+    const call = client.callTool({ name: 'ask_slow', arguments: { message: 'delete me' } }).catch((error: unknown) => error);
+    await waitFor(() => stack.model.requests.some((r) => r.lastUserMessage === 'delete me' && r.endedAt === undefined));
+    const upstream = stack.model.requests.find((r) => r.lastUserMessage === 'delete me')!;
+    const deletedAt = Date.now();
+    // A second client deletes the session, as a user closing the IDE tab would; the first is still waiting.
+    const terminate = await fetch(bridge.url, { method: 'DELETE', headers: { 'mcp-session-id': transport.sessionId!, authorization: `Bearer ${alice}` } });
+    expect(terminate.status).toBe(200);
+    await waitFor(() => upstream.endedAt !== undefined);
+    expect(upstream.aborted).toBe(true);
+    expect(upstream.endedAt! - deletedAt).toBeLessThan(1000);
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stack.model.requests.filter((r) => r.lastUserMessage === 'delete me')).toHaveLength(1);
+    await client.close();
+    await call;
+  });
+
   it('closing the bridge after the grace period closes each session, which aborts its call upstream', async () => {
     const short = await startHttpBridge(stack.mastra.url, { serviceToken: service });
     const { client } = await connectHttp(short.url, alice);

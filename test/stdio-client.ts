@@ -2,7 +2,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
-export const BIN = new URL('../dist/cli.js', import.meta.url).pathname;
+import { BIN } from './helpers.js';
+
+export { BIN };
 
 export interface BridgeProcess {
   client: Client;
