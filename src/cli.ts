@@ -3,6 +3,7 @@ import { openCatalogue } from './bridge.js';
 import { ConfigError, HELP, parseCommand } from './config.js';
 import { createLogger } from './log.js';
 import { mastraClient } from './mastra-client.js';
+import { TaskBoard } from './task-board.js';
 import { serveStdio } from './transports/stdio.js';
 import { VERSION } from './version.js';
 
@@ -27,7 +28,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   const { config } = command;
   const logger = createLogger(config.logLevel);
   const catalogue = await openCatalogue(mastraClient, config.baseUrl, logger);
-  await serveStdio({ catalogue, client: mastraClient, baseUrl: config.baseUrl, logger });
+  const tasks = new TaskBoard({ ttlMaxMs: config.taskTtlMaxMs, maxRunningPerSession: config.maxTasksPerSession });
+  try {
+    await serveStdio({ catalogue, client: mastraClient, baseUrl: config.baseUrl, logger, tasks });
+  } finally {
+    tasks.close();
+  }
   return 0;
 }
 

@@ -11,6 +11,12 @@ const port = z.coerce
   .min(0, 'must be from 0 to 65535')
   .max(65535, 'must be from 0 to 65535');
 
+const positiveInt = (example: string) =>
+  z.coerce
+    .number({ error: `must be a whole number of at least 1, e.g. ${example}` })
+    .int(`must be a whole number of at least 1, e.g. ${example}`)
+    .min(1, `must be a whole number of at least 1, e.g. ${example}`);
+
 const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://localhost:4111' });
 
 /** Each setting with its flag and environment twin; the flag wins. */
@@ -19,6 +25,8 @@ const SETTINGS = {
   transport: { flag: 'transport', env: 'MCP_TRANSPORT', schema: z.enum(['stdio', 'http'], { error: 'must be stdio or http' }).default('stdio') },
   host: { flag: 'host', env: 'MCP_HOST', schema: z.string().min(1, 'must not be empty').default('127.0.0.1') },
   port: { flag: 'port', env: 'MCP_PORT', schema: port.default(3000) },
+  taskTtlMaxMs: { flag: 'task-ttl-max', env: 'MCP_TASK_TTL_MAX_MS', schema: positiveInt('3600000').default(3_600_000) },
+  maxTasksPerSession: { flag: 'max-tasks-per-session', env: 'MCP_MAX_TASKS_PER_SESSION', schema: positiveInt('10').default(10) },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
 
@@ -33,6 +41,9 @@ Options (each has an environment twin; the flag wins):
   --transport stdio|http   MCP_TRANSPORT   how clients connect (default: stdio)
   --host ADDRESS           MCP_HOST        HTTP bind address (default: 127.0.0.1)
   --port N                 MCP_PORT        HTTP port, 0 picks a free one (default: 3000)
+  --task-ttl-max MS          MCP_TASK_TTL_MAX_MS        longest TTL a task may have, in ms, and the TTL of one
+                                                        that asks for none (default: 3600000, one hour)
+  --max-tasks-per-session N  MCP_MAX_TASKS_PER_SESSION  agent tasks one session may run at once (default: 10)
   --log-level LEVEL        LOG_LEVEL       ${LOG_LEVELS.join('|')} (default: info); logs go to stderr
   -h, --help                               print this help and exit
   -v, --version                            print the version and exit

@@ -9,8 +9,10 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { callAgent } from './agent-call.js';
+import { startAgentTask } from './agent-task.js';
 import type { AgentCatalogue, AgentTool } from './agents.js';
 import { silentLogger, type Logger } from './log.js';
+import { TaskBoard } from './task-board.js';
 import { agentInput, explainInvalid, inputJsonSchema, outputJsonSchema } from './tool-schema.js';
 import { VERSION } from './version.js';
 
@@ -22,6 +24,8 @@ export interface ServerOptions {
   /** The Mastra URL, named in error messages. */
   baseUrl: string;
   logger?: Logger;
+  /** Where agent tasks live, shared by all sessions (limits, shutdown). Default: a board of this session's own, with default limits. */
+  tasks?: TaskBoard;
 }
 
 function toTool(agent: AgentTool): Tool {
@@ -32,6 +36,8 @@ function toTool(agent: AgentTool): Tool {
     inputSchema: inputJsonSchema,
     outputSchema: outputJsonSchema,
     annotations: { title: agent.title, readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+    // A client may run the agent as a task (start, poll, collect) or call it plainly as before.
+    execution: { taskSupport: 'optional' },
   };
 }
 
@@ -52,11 +58,14 @@ const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text
  * One MCP server session. It keeps no per-tool state: tools come from the shared catalogue, so a
  * session costs the same whether Mastra has ten agents or a thousand.
  */
-export function createServer({ catalogue, client, baseUrl, logger = silentLogger }: ServerOptions): Server {
+export function createServer({ catalogue, client, baseUrl, logger = silentLogger, tasks = new TaskBoard() }: ServerOptions): Server {
+  const sessionTasks = tasks.openSession();
   const server = new Server(
     { name: 'mastra-agents-mcp', title: 'Mastra agents', version: VERSION },
     {
-      capabilities: { tools: { listChanged: true } },
+      capabilities: { tools: { listChanged: true }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } },
+      // The SDK answers tasks/get, tasks/result, tasks/list and tasks/cancel from this store.
+      taskStore: sessionTasks,
       instructions: `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. Pass threadId (and resourceId) to continue a conversation with an agent that has memory.`,
       debouncedNotificationMethods: ['notifications/tools/list_changed'],
     },
@@ -73,8 +82,18 @@ export function createServer({ catalogue, client, baseUrl, logger = silentLogger
     }
     const parsed = agentInput.safeParse(args ?? {});
     if (!parsed.success) return errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`);
+    const input = parsed.data;
+    if (request.params.task && extra.taskStore) {
+      return startAgentTask(({ signal, onProgress }) => callAgent(agent, input, { client, baseUrl, signal, onProgress }), {
+        session: sessionTasks,
+        store: extra.taskStore,
+        requestedTtl: extra.taskRequestedTtl,
+        label: `agent "${agent.agentId}"`,
+        logger,
+      });
+    }
     logger.debug(`calling agent "${agent.agentId}" (${name})`);
-    return callAgent(agent, parsed.data, { client, baseUrl, signal: extra.signal });
+    return callAgent(agent, input, { client, baseUrl, signal: extra.signal });
   });
 
   const onChange = () => {
@@ -84,6 +103,7 @@ export function createServer({ catalogue, client, baseUrl, logger = silentLogger
   const previousOnClose = server.onclose;
   server.onclose = () => {
     catalogue.off('change', onChange);
+    sessionTasks.close();
     previousOnClose?.();
   };
   return server;
