@@ -6,6 +6,7 @@ import { createServer as createNetServer } from 'node:net';
 import { AgentCatalogue } from '../src/agents.js';
 import { createMastraClient } from '../src/mastra-client.js';
 import { createServer } from '../src/server.js';
+import type { TaskBoard } from '../src/task-board.js';
 import { startFakeModel, type FakeModel } from './fixture/fake-model.js';
 import { startMastraFixture, type FixtureOptions, type MastraFixture } from './fixture/mastra-app.js';
 
@@ -48,11 +49,11 @@ export interface Connected {
 }
 
 /** The bridge in this process, reached by a real MCP client over the SDK's in-memory transport. */
-export async function connectInMemory(options: { listFrom: string; callTo?: string; token?: string }): Promise<Connected> {
+export async function connectInMemory(options: { listFrom: string; callTo?: string; token?: string; tasks?: TaskBoard }): Promise<Connected> {
   const catalogue = new AgentCatalogue({ client: clientFor(options.listFrom) });
   await catalogue.refresh();
   const baseUrl = options.callTo ?? options.listFrom;
-  const server = createServer({ catalogue, client: clientFor(baseUrl, options.token), baseUrl });
+  const server = createServer({ catalogue, client: clientFor(baseUrl, options.token), baseUrl, tasks: options.tasks });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = new Client({ name: 'test', version: '1.0.0' });
