@@ -8,7 +8,7 @@ import {
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { callAgent } from './agent-call.js';
+import { callAgent, type AgentCallContext } from './agent-call.js';
 import { startAgentTask } from './agent-task.js';
 import type { AgentCatalogue, AgentTool } from './agents.js';
 import { silentLogger, type Logger } from './log.js';
@@ -81,10 +81,13 @@ export function createServer({ catalogue, client, baseUrl, logger = silentLogger
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}": ${known}.`);
     }
     const parsed = agentInput.safeParse(args ?? {});
-    if (!parsed.success) return errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`);
-    const input = parsed.data;
+    const run = (context: Pick<AgentCallContext, 'signal' | 'onProgress'>): Promise<CallToolResult> =>
+      parsed.success
+        ? callAgent(agent, parsed.data, { client, baseUrl, ...context })
+        : Promise.resolve(errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`));
     if (request.params.task && extra.taskStore) {
-      return startAgentTask(({ signal, onProgress }) => callAgent(agent, input, { client, baseUrl, signal, onProgress }), {
+      // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.
+      return startAgentTask(run, {
         session: sessionTasks,
         store: extra.taskStore,
         requestedTtl: extra.taskRequestedTtl,
@@ -92,8 +95,8 @@ export function createServer({ catalogue, client, baseUrl, logger = silentLogger
         logger,
       });
     }
-    logger.debug(`calling agent "${agent.agentId}" (${name})`);
-    return callAgent(agent, input, { client, baseUrl, signal: extra.signal });
+    if (parsed.success) logger.debug(`calling agent "${agent.agentId}" (${name})`);
+    return run({ signal: extra.signal });
   });
 
   const onChange = () => {

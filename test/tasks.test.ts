@@ -144,6 +144,16 @@ describe.each(connectors)('agent tasks %s', (_name, connect) => {
     expect(withoutMeta(result)).toEqual(withoutMeta(direct));
   });
 
+  it('bad arguments give a failed task whose result is the error a direct call returns', async () => {
+    const params = { name: 'ask_echo', arguments: { message: '' } };
+    const { task } = await session.client.request({ method: 'tools/call', params: { ...params, task: {} } }, CreateTaskResultSchema);
+    const { last } = await statusesUntilDone(session.client, task.taskId);
+    expect(last.status).toBe('failed');
+    const result = await session.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
+    expect(textOf(result)).toContain('Invalid arguments for ask_echo');
+    expect(withoutMeta(result)).toEqual(withoutMeta((await session.client.callTool(params)) as CallToolResult));
+  });
+
   it('a plain tools/call (no task) behaves as before', async () => {
     const result = (await session.client.callTool({ name: 'ask_echo', arguments: { message: 'plain' } })) as CallToolResult;
     expect(result.content).toEqual([{ type: 'text', text: 'echo: plain' }]);
