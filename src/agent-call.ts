@@ -10,11 +10,6 @@ export interface AgentCallContext {
   baseUrl: string;
   /** Aborted when the MCP caller cancels; the upstream request is aborted with it. */
   signal?: AbortSignal;
-  /**
-   * Told how the run is going, in a short line a person can read ("calling tool add").
-   * A task run shows the latest line as the task's statusMessage. Optional; nothing calls it yet.
-   */
-  onProgress?: (message: string) => void;
 }
 
 /** Mastra memory options from the tool's input; a missing half is filled so the call can continue later. */

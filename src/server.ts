@@ -8,8 +8,8 @@ import {
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
-import { callAgent, type AgentCallContext } from './agent-call.js';
-import { startAgentTask } from './agent-task.js';
+import { callAgent } from './agent-call.js';
+import { startAgentTask, type TaskRunContext } from './agent-task.js';
 import type { AgentCatalogue, AgentTool } from './agents.js';
 import { silentLogger, type Logger } from './log.js';
 import { TaskBoard } from './task-board.js';
@@ -81,9 +81,10 @@ export function createServer({ catalogue, client, baseUrl, logger = silentLogger
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}": ${known}.`);
     }
     const parsed = agentInput.safeParse(args ?? {});
-    const run = (context: Pick<AgentCallContext, 'signal' | 'onProgress'>): Promise<CallToolResult> =>
+    // A task run also gets `onProgress`, which sets the task's statusMessage; nothing reports progress into it yet.
+    const run = ({ signal }: Partial<TaskRunContext>): Promise<CallToolResult> =>
       parsed.success
-        ? callAgent(agent, parsed.data, { client, baseUrl, ...context })
+        ? callAgent(agent, parsed.data, { client, baseUrl, signal })
         : Promise.resolve(errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`));
     if (request.params.task && extra.taskStore) {
       // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.

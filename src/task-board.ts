@@ -46,7 +46,7 @@ export class SessionTasks implements TaskStore {
   async createTask(params: CreateTaskOptions): Promise<Task> {
     if (this.closed) throw new McpError(ErrorCode.ConnectionClosed, 'The session is closed.');
     const { maxRunningPerSession, ttlMaxMs, pollIntervalMs } = this.limits;
-    if (this.running() >= maxRunningPerSession)
+    if (this.runningCount() >= maxRunningPerSession)
       throw new McpError(
         ErrorCode.InvalidRequest,
         `This session already has ${maxRunningPerSession} agent tasks running, the most it may (--max-tasks-per-session). Wait for one to finish, or cancel one with tasks/cancel, then try again.`,
@@ -119,7 +119,8 @@ export class SessionTasks implements TaskStore {
     this.onClose();
   }
 
-  private running(): number {
+  /** Tasks still working: a session with any is not idle, even when no request is in flight. */
+  runningCount(): number {
     let count = 0;
     for (const { task } of this.tasks.values()) if (!TERMINAL.has(task.status)) count++;
     return count;
