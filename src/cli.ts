@@ -3,6 +3,7 @@ import { openCatalogue } from './bridge.js';
 import { ConfigError, HELP, parseCommand } from './config.js';
 import { createLogger } from './log.js';
 import { mastraClient } from './mastra-client.js';
+import { TaskBoard } from './task-board.js';
 import { serveHttp } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
 import { VERSION } from './version.js';
@@ -36,7 +37,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     intervalMs: config.refreshInterval,
     maxRetryDelayMs: config.retryMaxDelay,
   });
-  const options = { catalogue, client: mastraClient, baseUrl: config.baseUrl, logger, callTimeoutMs: config.callTimeoutMs };
+  const tasks = new TaskBoard({ ttlMaxMs: config.taskTtlMaxMs, maxRunningPerSession: config.maxTasksPerSession });
+  const options = { catalogue, client: mastraClient, baseUrl: config.baseUrl, logger, callTimeoutMs: config.callTimeoutMs, tasks };
   try {
     if (config.transport === 'http') {
       await serveHttp({
@@ -51,6 +53,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     }
   } finally {
     refresher.stop();
+    tasks.close();
   }
   return 0;
 }

@@ -87,6 +87,8 @@ const SETTINGS = {
   sessionIdleTimeout: { flag: 'session-idle-timeout', env: 'MCP_SESSION_IDLE_TIMEOUT', schema: duration().default(1_800_000) },
   shutdownGrace: { flag: 'shutdown-grace', env: 'MCP_SHUTDOWN_GRACE', schema: duration().default(10_000) },
   callTimeoutMs: { flag: 'call-timeout', env: 'MCP_CALL_TIMEOUT_MS', schema: milliseconds.default(600_000) },
+  taskTtlMaxMs: { flag: 'task-ttl-max', env: 'MCP_TASK_TTL_MAX_MS', schema: positive('milliseconds', '3600000').default(3_600_000) },
+  maxTasksPerSession: { flag: 'max-tasks-per-session', env: 'MCP_MAX_TASKS_PER_SESSION', schema: positive('tasks', '10').default(10) },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
 
@@ -111,6 +113,9 @@ Options (each has an environment twin; the flag wins):
   --retry-max-delay TIME   MCP_RETRY_MAX_DELAY   while Mastra cannot be listed, retry after
                                                  1s, 2s, 4s … up to this (default: 30s)
   --call-timeout MS        MCP_CALL_TIMEOUT_MS  stop an agent run after MS milliseconds, 0 for no limit (default: 600000, 10 minutes)
+  --task-ttl-max MS          MCP_TASK_TTL_MAX_MS        longest TTL a task may have, in ms, and the TTL of one
+                                                        that asks for none (default: 3600000, one hour)
+  --max-tasks-per-session N  MCP_MAX_TASKS_PER_SESSION  agent tasks one session may run at once (default: 10)
   --log-level LEVEL        LOG_LEVEL       ${LOG_LEVELS.join('|')} (default: info); logs go to stderr
   -h, --help                               print this help and exit
   -v, --version                            print the version and exit

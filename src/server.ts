@@ -9,9 +9,11 @@ import {
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
 import { runAgent } from './agent-run.js';
+import { startAgentTask, type TaskRunContext } from './agent-task.js';
 import type { AgentCatalogue, AgentTool } from './agents.js';
 import { silentLogger, type Logger } from './log.js';
-import { progressFor, type ProgressOptions } from './progress.js';
+import { progressFor, type ProgressOptions, type ProgressReporter } from './progress.js';
+import { TaskBoard, type SessionTasks } from './task-board.js';
 import { agentInput, explainInvalid, inputJsonSchema, outputJsonSchema } from './tool-schema.js';
 import { VERSION } from './version.js';
 
@@ -27,6 +29,10 @@ export interface ServerOptions {
   callTimeoutMs?: number;
   /** Pacing of progress notifications (coalescing, heartbeat). */
   progress?: ProgressOptions;
+  /** Where agent tasks live, shared by all sessions (limits, shutdown). Default: a board of this session's own, with default limits. */
+  tasks?: TaskBoard;
+  /** This session's own tasks, when the transport needs to see them (HTTP idle expiry). Default: opened on `tasks`. */
+  sessionTasks?: SessionTasks;
 }
 
 function toTool(agent: AgentTool): Tool {
@@ -37,6 +43,8 @@ function toTool(agent: AgentTool): Tool {
     inputSchema: inputJsonSchema,
     outputSchema: outputJsonSchema,
     annotations: { title: agent.title, readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+    // A client may run the agent as a task (start, poll, collect) or call it plainly as before.
+    execution: { taskSupport: 'optional' },
   };
 }
 
@@ -51,17 +59,24 @@ function toolsOf(catalogue: AgentCatalogue): Tool[] {
   return tools;
 }
 
+/** A task's statusMessage follows its run the way progress notifications would; the task throttles it already. */
+const statusUpdates = (report: (message: string) => void): ProgressReporter => ({ now: report, soon: report, stop() {} });
+
 const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
 
 /**
  * One MCP server session. It keeps no per-tool state: tools come from the shared catalogue, so a
  * session costs the same whether Mastra has ten agents or a thousand.
  */
-export function createServer({ catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress }: ServerOptions): Server {
+export function createServer(options: ServerOptions): Server {
+  const { catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress } = options;
+  const sessionTasks = options.sessionTasks ?? (options.tasks ?? new TaskBoard()).openSession();
   const server = new Server(
     { name: 'mastra-agents-mcp', title: 'Mastra agents', version: VERSION },
     {
-      capabilities: { tools: { listChanged: true } },
+      capabilities: { tools: { listChanged: true }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } },
+      // The SDK answers tasks/get, tasks/result, tasks/list and tasks/cancel from this store.
+      taskStore: sessionTasks,
       instructions: `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. Pass threadId (and resourceId) to continue a conversation with an agent that has memory.`,
       debouncedNotificationMethods: ['notifications/tools/list_changed'],
     },
@@ -77,17 +92,31 @@ export function createServer({ catalogue, client, baseUrl, logger = silentLogger
       throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}": ${known}.`);
     }
     const parsed = agentInput.safeParse(args ?? {});
-    if (!parsed.success) return errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`);
-    logger.debug(`calling agent "${agent.agentId}" (${name})`);
-    // extra.signal is aborted by notifications/cancelled and when the transport closes; both stop the upstream run.
-    return runAgent(agent, parsed.data, {
-      client,
-      baseUrl,
-      signal: extra.signal,
-      callTimeoutMs,
-      progress: progressFor(extra, progress),
-      onAgentGone: (agentId) => catalogue.reportGone(agentId),
-    });
+    const run = ({ signal, onProgress }: Partial<TaskRunContext>): Promise<CallToolResult> =>
+      parsed.success
+        ? runAgent(agent, parsed.data, {
+            client,
+            baseUrl,
+            // extra.signal is aborted by notifications/cancelled and when the transport closes; both stop the upstream run.
+            signal,
+            // A task is bounded by its TTL instead (--task-ttl-max): it exists for runs longer than any call should wait.
+            callTimeoutMs: onProgress ? 0 : callTimeoutMs,
+            progress: onProgress ? statusUpdates(onProgress) : progressFor(extra, progress),
+            onAgentGone: (agentId) => catalogue.reportGone(agentId),
+          })
+        : Promise.resolve(errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`));
+    if (request.params.task && extra.taskStore) {
+      // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.
+      return startAgentTask(run, {
+        session: sessionTasks,
+        store: extra.taskStore,
+        requestedTtl: extra.taskRequestedTtl,
+        label: `agent "${agent.agentId}"`,
+        logger,
+      });
+    }
+    if (parsed.success) logger.debug(`calling agent "${agent.agentId}" (${name})`);
+    return run({ signal: extra.signal });
   });
 
   const onChange = () => {
@@ -97,6 +126,7 @@ export function createServer({ catalogue, client, baseUrl, logger = silentLogger
   const previousOnClose = server.onclose;
   server.onclose = () => {
     catalogue.off('change', onChange);
+    sessionTasks.close();
     previousOnClose?.();
   };
   return server;

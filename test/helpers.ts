@@ -8,6 +8,7 @@ import { createServer as createNetServer } from 'node:net';
 import { AgentCatalogue } from '../src/agents.js';
 import { createMastraClient } from '../src/mastra-client.js';
 import { createServer, type ServerOptions } from '../src/server.js';
+import type { TaskBoard } from '../src/task-board.js';
 import { startHttp } from '../src/transports/http.js';
 import { startFakeModel, type FakeModel } from './fixture/fake-model.js';
 import { startMastraFixture, type FixtureOptions, type MastraFixture } from './fixture/mastra-app.js';
@@ -59,7 +60,7 @@ export type BridgeSettings = Pick<ServerOptions, 'callTimeoutMs' | 'progress'>;
 
 /** The bridge in this process, reached by a real MCP client over the SDK's in-memory transport. */
 export async function connectInMemory(
-  options: { listFrom: string; callTo?: string; token?: string } & BridgeSettings,
+  options: { listFrom: string; callTo?: string; token?: string; tasks?: TaskBoard } & BridgeSettings,
 ): Promise<Connected> {
   const catalogue = new AgentCatalogue({ client: clientFor(options.listFrom) });
   await catalogue.refresh();
@@ -70,6 +71,7 @@ export async function connectInMemory(
     baseUrl,
     callTimeoutMs: options.callTimeoutMs,
     progress: options.progress,
+    tasks: options.tasks,
   });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);

@@ -14,6 +14,8 @@ export interface Session {
   lastSeen: number;
   /** Requests of this session in progress (a call, or an open event stream). */
   active: number;
+  /** Whether work the client will come back for is under way (a running task); never idle meanwhile. */
+  busy?: () => boolean;
 }
 
 export type TokenCheck = 'ok' | 'missing' | 'wrong';
@@ -85,7 +87,9 @@ export class Sessions {
   private closeIdle(): void {
     const before = Date.now() - this.options.idleTimeoutMs;
     for (const session of this.byId.values()) {
-      if (session.active === 0 && session.lastSeen < before) {
+      // Idle time starts when the last task ends, so its client has the full timeout to collect the result.
+      if (session.busy?.()) session.lastSeen = Date.now();
+      else if (session.active === 0 && session.lastSeen < before) {
         this.options.logger.debug(`session ${session.id.slice(0, 8)} expired after ${this.options.idleTimeoutMs / 1000}s idle`);
         void this.close(session);
       }

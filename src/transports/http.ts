@@ -7,6 +7,7 @@ import type { AddressInfo } from 'node:net';
 import { silentLogger } from '../log.js';
 import { createMastraClient } from '../mastra-client.js';
 import { createServer, type ServerOptions } from '../server.js';
+import { TaskBoard } from '../task-board.js';
 import { readiness } from './http-health.js';
 import { checkToken, hashToken, Sessions, type Session } from './http-sessions.js';
 import { bearerToken, createOriginCheck, defaultAllowedHosts, HttpError, isLoopback, readJsonBody, sendError, sendJson, urlHost } from './web-safety.js';
@@ -68,12 +69,21 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       throw new HttpError(503, `Service Unavailable: the bridge has ${maxSessions} open sessions, its limit (--max-sessions); try again later.`, { 'retry-after': '30' });
     }
     opening++;
-    const server = createServer({ ...options, client: token === undefined ? client : clientForToken(token) });
+    const sessionTasks = (options.tasks ?? new TaskBoard()).openSession();
+    const server = createServer({ ...options, client: token === undefined ? client : clientForToken(token), sessionTasks });
     let session: Session | undefined;
     const transport = new StreamableHTTPServerTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (id) => {
-        session = { id, server, transport, tokenHash: token === undefined ? null : hashToken(token), lastSeen: Date.now(), active: 0 };
+        session = {
+          id,
+          server,
+          transport,
+          tokenHash: token === undefined ? null : hashToken(token),
+          lastSeen: Date.now(),
+          active: 0,
+          busy: () => sessionTasks.runningCount() > 0,
+        };
         sessions.add(session);
         sessions.track(session, res);
       },

@@ -1,0 +1,101 @@
+import type { CreateTaskResult } from '@modelcontextprotocol/sdk/experimental/tasks';
+import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { Logger } from './log.js';
+import type { SessionTasks } from './task-board.js';
+
+/** Progress lines become task status updates at most this often: each update also notifies the client. */
+export const PROGRESS_INTERVAL_MS = 250;
+
+const STATUS_LENGTH = 300;
+
+/** What a background run gets: when to stop, and where to report how it is going. */
+export interface TaskRunContext {
+  signal: AbortSignal;
+  onProgress(message: string): void;
+}
+
+export interface AgentTaskOptions {
+  /** The session's own task store: limits and each task's abort signal. */
+  session: SessionTasks;
+  /** The same store as the SDK hands this request (`extra.taskStore`): its changes also notify the client. */
+  store: RequestTaskStore;
+  /** The TTL the client asked for; the session store bounds it. */
+  requestedTtl?: number | null;
+  /** Names the work in status messages, e.g. `agent "echo"`. */
+  label: string;
+  logger: Logger;
+}
+
+/**
+ * Forwards the latest message at most once per interval, and the last one of a burst after it,
+ * so a chatty run cannot flood the client with status notifications.
+ */
+export function throttleProgress(send: (message: string) => void, intervalMs: number): { report(message: string): void; stop(): void } {
+  let lastSent = -Infinity;
+  let pending: string | undefined;
+  let timer: NodeJS.Timeout | undefined;
+  const flush = () => {
+    timer = undefined;
+    lastSent = Date.now();
+    const message = pending!;
+    pending = undefined;
+    send(message);
+  };
+  return {
+    report(message) {
+      pending = message;
+      if (timer) return;
+      const wait = lastSent + intervalMs - Date.now();
+      if (wait <= 0) flush();
+      else timer = setTimeout(flush, wait).unref();
+    },
+    stop() {
+      clearTimeout(timer);
+      timer = undefined;
+      pending = undefined;
+    },
+  };
+}
+
+const firstLine = (result: CallToolResult): string => {
+  const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ').split('\n')[0] ?? '';
+  return text.length > STATUS_LENGTH ? `${text.slice(0, STATUS_LENGTH)}…` : text;
+};
+
+/**
+ * Creates a task, starts `run` in the background and returns the task at once. The run's result is
+ * stored as the task's result, `failed` when it is an error result; a cancelled or expired task
+ * stops the run through its signal and keeps nothing from it.
+ */
+export async function startAgentTask(run: (context: TaskRunContext) => Promise<CallToolResult>, options: AgentTaskOptions): Promise<CreateTaskResult> {
+  const { session, store, label, logger } = options;
+  const created = await store.createTask({ ttl: options.requestedTtl });
+  const { taskId } = created;
+  const signal = session.signalOf(taskId)!;
+  session.describe(taskId, `running ${label}`);
+  const progress = throttleProgress((message) => {
+    store.updateTaskStatus(taskId, 'working', message).catch(() => {});
+  }, PROGRESS_INTERVAL_MS);
+
+  const finish = async () => {
+    let result: CallToolResult;
+    try {
+      result = await run({ signal, onProgress: (message) => progress.report(message) });
+    } catch (error) {
+      if (signal.aborted) return;
+      result = { content: [{ type: 'text', text: `The ${label} stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}` }], isError: true };
+    } finally {
+      progress.stop();
+    }
+    if (signal.aborted) return;
+    session.describe(taskId, result.isError ? `${label} failed: ${firstLine(result)}` : `${label} answered`);
+    // Throws only when the task was cancelled or dropped meanwhile, or the client is gone: nothing left to tell.
+    await store.storeTaskResult(taskId, result.isError ? 'failed' : 'completed', result).catch((error: unknown) => {
+      logger.debug(`task ${taskId} finished but its result was not delivered: ${error instanceof Error ? error.message : String(error)}`);
+    });
+  };
+  void finish();
+  logger.debug(`started ${label} as task ${taskId}`);
+  return { task: (await session.getTask(taskId)) ?? created };
+}

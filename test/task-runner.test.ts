@@ -1,0 +1,93 @@
+import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { spawnSync } from 'node:child_process';
+import { afterEach, describe, expect, it, vi } from 'vitest';
+import { PROGRESS_INTERVAL_MS, startAgentTask, throttleProgress, type TaskRunContext } from '../src/agent-task.js';
+import { silentLogger } from '../src/log.js';
+import { TaskBoard, type SessionTasks } from '../src/task-board.js';
+import { BIN } from './helpers.js';
+
+/** The session store as a request sees it, without the SDK's notifications. */
+const asRequestStore = (session: SessionTasks): RequestTaskStore => ({
+  createTask: (params) => session.createTask(params),
+  getTask: async (id) => (await session.getTask(id))!,
+  storeTaskResult: (id, status, result) => session.storeTaskResult(id, status, result),
+  getTaskResult: (id) => session.getTaskResult(id),
+  updateTaskStatus: (id, status, message) => session.updateTaskStatus(id, status, message),
+  listTasks: (cursor) => session.listTasks(cursor),
+});
+
+afterEach(() => {
+  vi.useRealTimers();
+});
+
+describe('throttleProgress', () => {
+  it('sends the first message at once, then at most one per interval, and always the latest', () => {
+    vi.useFakeTimers();
+    const sent: string[] = [];
+    const progress = throttleProgress((m) => sent.push(m), 100);
+    progress.report('a');
+    progress.report('b');
+    progress.report('c');
+    expect(sent).toEqual(['a']);
+    vi.advanceTimersByTime(100);
+    expect(sent).toEqual(['a', 'c']);
+    progress.report('d');
+    progress.stop();
+    vi.advanceTimersByTime(1000);
+    expect(sent).toEqual(['a', 'c']);
+  });
+});
+
+describe('startAgentTask', () => {
+  it("shows the run's progress lines as the task's statusMessage, then its end", async () => {
+    const session = new TaskBoard().openSession();
+    let context!: TaskRunContext;
+    let answer!: (result: CallToolResult) => void;
+    const run = (c: TaskRunContext) => {
+      context = c;
+      return new Promise<CallToolResult>((resolve) => (answer = resolve));
+    };
+    const { task } = await startAgentTask(run, { session, store: asRequestStore(session), label: 'agent "x"', logger: silentLogger });
+    expect(task.statusMessage).toBe('running agent "x"');
+    context.onProgress('calling tool add');
+    expect((await session.getTask(task.taskId))?.statusMessage).toBe('calling tool add');
+    context.onProgress('writing the answer: 10 characters');
+    await new Promise((r) => setTimeout(r, PROGRESS_INTERVAL_MS + 50));
+    expect((await session.getTask(task.taskId))?.statusMessage).toBe('writing the answer: 10 characters');
+    answer({ content: [{ type: 'text', text: 'done' }] });
+    await new Promise((r) => setTimeout(r, 10));
+    expect(await session.getTask(task.taskId)).toMatchObject({ status: 'completed', statusMessage: 'agent "x" answered' });
+    expect(await session.getTaskResult(task.taskId)).toEqual({ content: [{ type: 'text', text: 'done' }] });
+    session.close();
+  });
+
+  it('a cancelled task aborts the run and keeps nothing it produces afterwards', async () => {
+    const session = new TaskBoard().openSession();
+    let signal!: AbortSignal;
+    const run = (c: TaskRunContext) => {
+      signal = c.signal;
+      return new Promise<CallToolResult>((resolve) => c.signal.addEventListener('abort', () => resolve({ content: [{ type: 'text', text: 'late' }] })));
+    };
+    const { task } = await startAgentTask(run, { session, store: asRequestStore(session), label: 'agent "x"', logger: silentLogger });
+    await session.updateTaskStatus(task.taskId, 'cancelled');
+    expect(signal.aborted).toBe(true);
+    await new Promise((r) => setTimeout(r, 10));
+    expect((await session.getTask(task.taskId))?.status).toBe('cancelled');
+    expect(await session.getTaskResult(task.taskId)).toMatchObject({ isError: true });
+    session.close();
+  });
+});
+
+describe('task settings', () => {
+  it.each([
+    [['--task-ttl-max', '0'], '--task-ttl-max="0" must be a positive number of milliseconds'],
+    [['--max-tasks-per-session', 'many'], '--max-tasks-per-session="many" must be a positive number of tasks'],
+  ])('%j exits 1 with one clear line', (args, expected) => {
+    const run = spawnSync(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', input: '' });
+    expect(run.status).toBe(1);
+    expect(run.stderr.trim()).toContain(expected);
+    expect(run.stderr.trim().split('\n')).toHaveLength(1);
+  });
+
+});
