@@ -1,5 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import {
   CallToolRequestSchema,
   ErrorCode,
@@ -62,6 +63,9 @@ function toolsOf(catalogue: AgentCatalogue): Tool[] {
 /** A task's statusMessage follows its run the way progress notifications would; the task throttles it already. */
 const statusUpdates = (report: (message: string) => void): ProgressReporter => ({ now: report, soon: report, stop() {} });
 
+/** The SDK would build an Ajv instance per session (only ever used for elicitation, which we never send); one is enough. */
+const jsonSchemaValidator = new AjvJsonSchemaValidator();
+
 const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
 
 /**
@@ -79,6 +83,7 @@ export function createServer(options: ServerOptions): Server {
       taskStore: sessionTasks,
       instructions: `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. Pass threadId (and resourceId) to continue a conversation with an agent that has memory.`,
       debouncedNotificationMethods: ['notifications/tools/list_changed'],
+      jsonSchemaValidator,
     },
   );
 
