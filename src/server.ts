@@ -43,7 +43,8 @@ function toTool(agent: AgentTool): Tool {
     description: agent.description,
     inputSchema: inputJsonSchema,
     outputSchema: outputJsonSchema,
-    annotations: { title: agent.title, readOnlyHint: false, destructiveHint: false, openWorldHint: true },
+    // No destructiveHint: an agent's own tools may well change things, so the spec's default (true) is the honest one.
+    annotations: { title: agent.title, readOnlyHint: false, openWorldHint: true },
     // A client may run the agent as a task (start, poll, collect) or call it plainly as before.
     execution: { taskSupport: 'optional' },
   };

@@ -52,6 +52,7 @@ describe('the tool list', () => {
     expect(echo.title).toBe('Echo Agent');
     expect(echo.description).toContain('Repeats the message it is given');
     expect(echo.annotations).toMatchObject({ openWorldHint: true, readOnlyHint: false });
+    expect(echo.annotations).not.toHaveProperty('destructiveHint');
     expect(echo.inputSchema.required).toEqual(['message']);
     expect(Object.keys(echo.inputSchema.properties ?? {})).toEqual(['message', 'threadId', 'resourceId', 'requestContext']);
     expect(echo.outputSchema?.properties).toHaveProperty('toolResults');
