@@ -1,14 +1,14 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import type { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { ServerResponse } from 'node:http';
 import type { Logger } from '../log.js';
+import type { SessionTransport } from './session-transport.js';
 
 /** One MCP session over HTTP: its server, its transport, and the token it was opened with. */
 export interface Session {
   id: string;
   server: Server;
-  transport: StreamableHTTPServerTransport;
+  transport: SessionTransport;
   /** SHA-256 of the session's token; null for a session that uses the service-level client. */
   tokenHash: Buffer | null;
   lastSeen: number;

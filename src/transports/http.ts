@@ -1,5 +1,4 @@
 import type { MastraClient } from '@mastra/client-js';
-import { StreamableHTTPServerTransport } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
@@ -10,6 +9,7 @@ import { createServer, type ServerOptions } from '../server.js';
 import { TaskBoard } from '../task-board.js';
 import { readiness } from './http-health.js';
 import { checkToken, hashToken, Sessions, type Session } from './http-sessions.js';
+import { SessionTransport } from './session-transport.js';
 import { bearerToken, createOriginCheck, defaultAllowedHosts, HttpError, isLoopback, readJsonBody, sendError, sendJson, urlHost } from './web-safety.js';
 
 /** Each session's server gets these options; `client` is the service-level one, for sessions that bring no token. */
@@ -72,7 +72,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     const sessionTasks = (options.tasks ?? new TaskBoard()).openSession();
     const server = createServer({ ...options, client: token === undefined ? client : clientForToken(token), sessionTasks });
     let session: Session | undefined;
-    const transport = new StreamableHTTPServerTransport({
+    const transport = new SessionTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (id) => {
         session = {

@@ -1,0 +1,90 @@
+import { StreamableHTTPServerTransport, type StreamableHTTPServerTransportOptions } from '@modelcontextprotocol/sdk/server/streamableHttp.js';
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
+import {
+  ErrorCode,
+  isJSONRPCErrorResponse,
+  isJSONRPCResultResponse,
+  type JSONRPCMessage,
+  type MessageExtraInfo,
+  type RequestId,
+} from '@modelcontextprotocol/sdk/types.js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+
+/**
+ * The id of a lone request after which nothing but its answer can follow: it asks for no progress,
+ * starts no task, and is not tasks/result (which relays a task's messages). Undefined otherwise.
+ */
+export function plainRequestId(body: unknown): RequestId | undefined {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
+  const { id, method, params } = body as { id?: unknown; method?: unknown; params?: { _meta?: { progressToken?: unknown }; task?: unknown } };
+  if ((typeof id !== 'string' && typeof id !== 'number') || typeof method !== 'string') return undefined;
+  if (method === 'initialize' || method === 'tasks/result') return undefined;
+  if (typeof params === 'object' && params !== null && (params._meta?.progressToken !== undefined || params.task !== undefined)) return undefined;
+  return id;
+}
+
+/**
+ * One HTTP session's transport. A plain request (see plainRequestId) is answered with one JSON body:
+ * an event stream would carry just that answer, and costs both ends more (the client parses SSE
+ * through web streams; the server flushes headers early and writes twice). Everything else (progress,
+ * tasks, the GET stream, DELETE) goes to the session's streaming transport as before.
+ */
+export class SessionTransport implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
+  private readonly streaming: StreamableHTTPServerTransport;
+  /** Plain requests waiting for their answer, each with the one-request transport that will send it. */
+  private readonly plain = new Map<RequestId, StreamableHTTPServerTransport>();
+
+  constructor(options: StreamableHTTPServerTransportOptions) {
+    this.streaming = this.relay(new StreamableHTTPServerTransport(options));
+    this.streaming.onclose = () => this.closed();
+  }
+
+  get sessionId(): string | undefined {
+    return this.streaming.sessionId;
+  }
+
+  start(): Promise<void> {
+    return this.streaming.start();
+  }
+
+  close(): Promise<void> {
+    return this.streaming.close();
+  }
+
+  /** The caller has checked the session and its token already; `body` is the parsed POST body. */
+  async handleRequest(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
+    const id = req.method === 'POST' && this.sessionId !== undefined ? plainRequestId(body) : undefined;
+    if (id === undefined || this.plain.has(id)) return this.streaming.handleRequest(req, res, body);
+    // Without a session id of its own it takes any request (the session is checked above) and answers just one.
+    const oneRequest = this.relay(new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true }));
+    this.plain.set(id, oneRequest);
+    try {
+      await oneRequest.handleRequest(req, res, body);
+    } finally {
+      this.plain.delete(id);
+    }
+  }
+
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    const id = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? message.id : options?.relatedRequestId;
+    return ((id !== undefined && this.plain.get(id)) || this.streaming).send(message, options);
+  }
+
+  private relay(transport: StreamableHTTPServerTransport): StreamableHTTPServerTransport {
+    transport.onmessage = (message, extra) => this.onmessage?.(message, extra);
+    transport.onerror = (error) => this.onerror?.(error);
+    return transport;
+  }
+
+  /** A plain request still waiting when the session ends gets an error, where a stream would just have ended. */
+  private closed(): void {
+    for (const [id, transport] of this.plain) {
+      const error = { code: ErrorCode.ConnectionClosed, message: 'Session closed before the call finished; start a new session and call again.' };
+      transport.send({ jsonrpc: '2.0', id, error }).catch(() => {});
+    }
+    this.onclose?.();
+  }
+}
