@@ -37,7 +37,10 @@ const milliseconds = z.coerce
   .min(0, 'must be a number of milliseconds, 0 for no limit')
   .max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} milliseconds, or 0 for no limit`);
 
-const httpUrl = z.url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://localhost:4111' });
+// Credentials in the URL would be printed wherever the URL is (logs, errors), and fetch refuses them anyway.
+const httpUrl = z
+  .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://localhost:4111' })
+  .refine((url) => !/^https?:\/\/[^/]*@/.test(url), 'must not contain a user or password: put the token in JWT_TOKEN');
 
 const UNITS = { ms: 1, s: 1000, m: 60_000 } as const;
 const MAX_DURATION_MS = 86_400_000;
@@ -137,6 +140,9 @@ Environment:
   JWT_TOKEN         service-level Mastra token, sent as "Authorization: Bearer …"
 `;
 
+/** The value as the error line shows it: a URL's user and password are never printed. */
+const withoutCredentials = (raw: unknown) => (typeof raw === 'string' ? raw.replace(/^(\w+:\/\/)[^/@]*@/, '$1***@') : raw);
+
 export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: Config };
 
 /** Reads argv and env (and nothing else) into a validated config; every problem is one line. */
@@ -170,7 +176,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
     const result = (setting.schema as z.ZodType).safeParse(raw);
     const name = fromFlag !== undefined && 'flag' in setting ? `--${setting.flag}` : setting.env;
     if (result.success) config[key] = result.data;
-    else problems.push(`${name}=${JSON.stringify(raw)} ${result.error.issues[0]?.message ?? 'is invalid'}`);
+    else problems.push(`${name}=${JSON.stringify(withoutCredentials(raw))} ${result.error.issues[0]?.message ?? 'is invalid'}`);
   }
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return { kind: 'run', config: config as Config };

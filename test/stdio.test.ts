@@ -89,6 +89,7 @@ describe('the stdio bin', () => {
   it.each([
     [{ MASTRA_BASE_URL: 'not a url' }, [], 'MASTRA_BASE_URL="not a url" must be an http:// or https:// URL'],
     [{ MASTRA_BASE_URL: 'ftp://x' }, [], 'MASTRA_BASE_URL="ftp://x" must be an http:// or https:// URL'],
+    [{ MASTRA_BASE_URL: 'http://me:s3cret@x' }, [], 'MASTRA_BASE_URL="http://***@x" must not contain a user or password'],
     [{}, ['--port', '99999'], '--port="99999" must be from 0 to 65535'],
     [{ MCP_TRANSPORT: 'carrier-pigeon' }, [], 'MCP_TRANSPORT="carrier-pigeon" must be stdio or http'],
     [{}, ['--bogus'], "Unknown option '--bogus'"],
@@ -99,5 +100,6 @@ describe('the stdio bin', () => {
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(expected);
+    expect(run.stderr).not.toContain('s3cret');
   });
 });
