@@ -2,7 +2,7 @@ import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import type { AgentTool } from './agents.js';
-import { describeFailure } from './errors.js';
+import { capDetail, describeFailure } from './errors.js';
 import type { AgentInput, AgentOutput } from './tool-schema.js';
 
 export interface AgentCallContext {
@@ -36,6 +36,15 @@ export interface AgentRun {
   usage?: { inputTokens?: number; outputTokens?: number; totalTokens?: number };
   toolCalls?: StreamPart[];
   toolResults?: StreamPart[];
+  /** Set when one of the agent's processors (a guardrail) stopped the run. */
+  tripwire?: { reason?: string };
+}
+
+/** A run a guardrail stopped is a refusal, not an answer: the caller must not read it as one. */
+function refusal(agentId: string, reason: string | undefined): CallToolResult {
+  const why = reason ? `: ${capDetail(reason)}` : '';
+  const text = `The agent "${agentId}" refused the request${why}. One of its processors (a Mastra guardrail) stopped the run; change the message, or ask another agent.`;
+  return { content: [{ type: 'text', text }], isError: true };
 }
 
 /**
@@ -43,6 +52,7 @@ export interface AgentRun {
  * response, which hold the agent's system prompt, so nothing is copied over wholesale.
  */
 export function toToolResult(agentId: string, run: AgentRun, memory?: { thread: string; resource: string }): CallToolResult {
+  if (run.tripwire) return refusal(agentId, run.tripwire.reason);
   const part = (p: StreamPart) => p.payload ?? p;
   const usage = run.usage && {
     inputTokens: run.usage.inputTokens,

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { memoryFor, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
+import { capDetail } from './errors.js';
 import type { AgentTool } from './agents.js';
 import type { ProgressReporter } from './progress.js';
 import type { AgentInput } from './tool-schema.js';
@@ -15,17 +16,23 @@ interface Chunk {
     text?: string;
     error?: unknown;
     stepResult?: { reason?: string };
+    reason?: string;
     output?: { text?: unknown; usage?: AgentRun['usage'] };
   };
 }
 
+/** Only a message, and a bounded one: an error payload may carry a provider's whole response. */
 const errorText = (error: unknown): string =>
-  typeof error === 'string' ? error : typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : JSON.stringify(error);
+  capDetail(
+    typeof error === 'string' ? error : typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : 'no message given',
+  );
 
 /** Builds the same run a `generate` call returns, from the chunks of a stream, and says what is happening. */
 class RunRecorder {
   readonly run: AgentRun & { toolCalls: unknown[]; toolResults: unknown[] } = { text: '', toolCalls: [], toolResults: [] };
   error: string | undefined;
+  /** Whether Mastra said the run ended; a stream that stops without it was cut off. */
+  finished = false;
   private finalText: string | undefined;
   private steps = 0;
   private reasoning = 0;
@@ -63,7 +70,12 @@ class RunRecorder {
       case 'error':
         this.error ??= errorText(p.error);
         return;
+      case 'tripwire':
+        this.run.tripwire = { reason: p.reason };
+        this.finished = true;
+        return;
       case 'finish':
+        this.finished = true;
         this.run.finishReason = p.stepResult?.reason;
         this.run.usage = p.output?.usage;
         if (typeof p.output?.text === 'string') this.finalText = p.output.text;
@@ -100,9 +112,14 @@ export async function streamAgent(
     context.signal?.throwIfAborted();
     return toErrorResult(error, agent.agentId, context);
   }
-  // Mastra reports a model failure mid-stream as a chunk, and the stream still ends normally.
-  if (recorder.error !== undefined) {
-    const text = `The agent "${agent.agentId}" failed on the Mastra server at ${context.baseUrl} while answering: ${recorder.error}. The agent or its model failed; check the Mastra server's logs, then try again.`;
+  context.signal?.throwIfAborted();
+  // Mastra reports a model failure mid-stream as a chunk, and client-js ends a broken stream
+  // normally too: neither may pass for an answer.
+  if (recorder.error !== undefined || !recorder.finished) {
+    const text =
+      recorder.error !== undefined
+        ? `The agent "${agent.agentId}" failed on the Mastra server at ${context.baseUrl} while answering: ${recorder.error}. The agent or its model failed; check the Mastra server's logs, then try again.`
+        : `The stream from the Mastra server at ${context.baseUrl} ended before the agent "${agent.agentId}" finished (${recorder.run.text.length} characters written). Mastra may have restarted or the connection dropped; try again.`;
     return { content: [{ type: 'text', text }], isError: true };
   }
   return toToolResult(agent.agentId, recorder.result(), memory);

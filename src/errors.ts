@@ -16,6 +16,9 @@ interface HttpFailure {
 const isHttpFailure = (error: unknown): error is HttpFailure =>
   error instanceof Error && typeof (error as { status?: unknown }).status === 'number';
 
+/** Upstream text as it may appear in a result: bounded, so a provider's whole error body is never relayed. */
+export const capDetail = (detail: string): string => (detail.length > DETAIL_LENGTH ? `${detail.slice(0, DETAIL_LENGTH)}…` : detail);
+
 /** Mastra's own words for a failure, without client-js's "HTTP error! status: …" wrapper. */
 function upstreamDetail(error: HttpFailure): string {
   const body = error.body as { error?: unknown; message?: unknown } | undefined;
@@ -25,7 +28,7 @@ function upstreamDetail(error: HttpFailure): string {
       : typeof body?.message === 'string'
         ? body.message
         : error.message.replace(/^HTTP error! status: \d+ - /, '');
-  return detail.length > DETAIL_LENGTH ? `${detail.slice(0, DETAIL_LENGTH)}…` : detail;
+  return capDetail(detail);
 }
 
 /** The innermost reason of a failed fetch: "connect ECONNREFUSED 127.0.0.1:4111", "getaddrinfo ENOTFOUND …". */
@@ -37,8 +40,13 @@ function networkReason(error: Error): string {
   return aggregate ?? inner.message ?? inner.code ?? String(reason);
 }
 
-export const isAbortError = (error: unknown): boolean =>
-  error instanceof Error && (error.name === 'AbortError' || error.name === 'TimeoutError');
+/** fetch's own failures ("fetch failed", with a socket or DNS cause), not any TypeError a bug might throw. */
+function isNetworkFailure(error: unknown): error is Error {
+  if (!(error instanceof Error)) return false;
+  if (/fetch failed|ECONNREFUSED|ECONNRESET|ENOTFOUND|EAI_AGAIN|other side closed/i.test(error.message)) return true;
+  const cause = error.cause as { code?: unknown } | undefined;
+  return typeof cause?.code === 'string';
+}
 
 /** A message a person (or a calling model) can act on: what failed, where, and what to do next. */
 export function describeFailure(error: unknown, { agentId, baseUrl }: FailureContext): string {
@@ -54,7 +62,7 @@ export function describeFailure(error: unknown, { agentId, baseUrl }: FailureCon
       return `The ${agent} failed on the Mastra server at ${baseUrl} (${status}): ${detail}. The agent or its model failed; check the Mastra server's logs, then try again.`;
     return `The Mastra server at ${baseUrl} rejected the call to ${agent} (${status}): ${detail}.`;
   }
-  if (error instanceof TypeError || (error instanceof Error && /fetch failed|ECONNREFUSED|ENOTFOUND|socket/i.test(error.message)))
+  if (isNetworkFailure(error))
     return `Cannot reach the Mastra server at ${baseUrl} to run ${agent}: ${networkReason(error as Error)}. Is Mastra running? Check MASTRA_BASE_URL and network access.`;
   const message = error instanceof Error ? error.message : String(error);
   return `The ${agent} on the Mastra server at ${baseUrl} failed: ${message}`;

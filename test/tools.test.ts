@@ -142,8 +142,9 @@ describe('bad arguments', () => {
 });
 
 describe('failures', () => {
-  it('a failing model is an isError result with Mastra\'s words and what to do, and nothing is retried', async () => {
-    const before = stack.model.requests.filter((r) => r.model === 'fail').length;
+  it("a failing model is an isError result with Mastra's words and what to do, and the run is sent to Mastra once", async () => {
+    const runs = () => stack.mastra.requests.filter((r) => r === 'POST /api/agents/broken/generate').length;
+    const before = runs();
     const result = await call('ask_broken', { message: 'try' });
     expect(result.isError).toBe(true);
     const text = textOf(result);
@@ -152,11 +153,8 @@ describe('failures', () => {
     expect(text).toContain('HTTP 500');
     expect(text).toContain(FAIL_MESSAGE);
     expect(text).toContain("check the Mastra server's logs");
-    // Mastra's model layer may retry the model itself; the bridge must not add a second generate.
-    const modelCalls = stack.model.requests.filter((r) => r.model === 'fail').length - before;
-    const again = await call('ask_broken', { message: 'try' });
-    expect(stack.model.requests.filter((r) => r.model === 'fail').length - before).toBe(modelCalls * 2);
-    expect(again.isError).toBe(true);
+    // client-js would retry a 5xx POST three times by default, running the agent four times.
+    expect(runs() - before).toBe(1);
   });
 
   it('an agent that no longer exists is a 404 that says so', async () => {
