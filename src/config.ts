@@ -6,17 +6,28 @@ import { LOG_LEVELS } from './log.js';
 /** A mistake in the command line or environment: printed as one line, exit code 1. */
 export class ConfigError extends Error {}
 
-const port = z.coerce
-  .number({ error: 'must be a number from 0 to 65535' })
-  .int('must be a whole number from 0 to 65535')
-  .min(0, 'must be from 0 to 65535')
-  .max(65535, 'must be from 0 to 65535');
+/** setTimeout's ceiling (about 24.8 days): a longer delay would fire at once. */
+const MAX_TIMEOUT_MS = 2_147_483_647;
 
-const positive = (unit: string, example: string) =>
+/** A number from a flag or env value; a blank one is an error, where coercion would make it 0. */
+const numeric = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? Number.NaN : value), schema);
+
+const port = numeric(
   z.coerce
-    .number({ error: `must be a positive number of ${unit}, e.g. ${example}` })
-    .int(`must be a whole number of ${unit}, e.g. ${example}`)
-    .positive(`must be a positive number of ${unit}, e.g. ${example}`);
+    .number({ error: 'must be a number from 0 to 65535' })
+    .int('must be a whole number from 0 to 65535')
+    .min(0, 'must be from 0 to 65535')
+    .max(65535, 'must be from 0 to 65535'),
+);
+
+const positive = (unit: string, example: string, max = Number.MAX_SAFE_INTEGER) =>
+  numeric(
+    z.coerce
+      .number({ error: `must be a positive number of ${unit}, e.g. ${example}` })
+      .int(`must be a whole number of ${unit}, e.g. ${example}`)
+      .positive(`must be a positive number of ${unit}, e.g. ${example}`)
+      .max(max, `must be at most ${max} ${unit}`),
+  );
 
 /** A switch: the bare flag, or its env twin set to 1/true/yes or 0/false/no. */
 const onOff = z
@@ -29,13 +40,14 @@ const list = z
   .string()
   .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
   .optional();
-/** setTimeout's ceiling (about 24.8 days); 0 turns the limit off. */
-const MAX_TIMEOUT_MS = 2_147_483_647;
-const milliseconds = z.coerce
-  .number({ error: 'must be a number of milliseconds, 0 for no limit' })
-  .int('must be a whole number of milliseconds, 0 for no limit')
-  .min(0, 'must be a number of milliseconds, 0 for no limit')
-  .max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} milliseconds, or 0 for no limit`);
+/** 0 turns the limit off. */
+const milliseconds = numeric(
+  z.coerce
+    .number({ error: 'must be a number of milliseconds, 0 for no limit' })
+    .int('must be a whole number of milliseconds, 0 for no limit')
+    .min(0, 'must be a number of milliseconds, 0 for no limit')
+    .max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} milliseconds, or 0 for no limit`),
+);
 
 // Credentials in the URL would be printed wherever the URL is (logs, errors), and fetch refuses them anyway.
 const httpUrl = z
@@ -90,7 +102,7 @@ const SETTINGS = {
   sessionIdleTimeout: { flag: 'session-idle-timeout', env: 'MCP_SESSION_IDLE_TIMEOUT', schema: duration().default(1_800_000) },
   shutdownGrace: { flag: 'shutdown-grace', env: 'MCP_SHUTDOWN_GRACE', schema: duration().default(10_000) },
   callTimeoutMs: { flag: 'call-timeout', env: 'MCP_CALL_TIMEOUT_MS', schema: milliseconds.default(600_000) },
-  taskTtlMaxMs: { flag: 'task-ttl-max', env: 'MCP_TASK_TTL_MAX_MS', schema: positive('milliseconds', '3600000').default(3_600_000) },
+  taskTtlMaxMs: { flag: 'task-ttl-max', env: 'MCP_TASK_TTL_MAX_MS', schema: positive('milliseconds', '3600000', MAX_TIMEOUT_MS).default(3_600_000) },
   maxTasksPerSession: { flag: 'max-tasks-per-session', env: 'MCP_MAX_TASKS_PER_SESSION', schema: positive('tasks', '10').default(10) },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;

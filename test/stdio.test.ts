@@ -93,6 +93,9 @@ describe('the stdio bin', () => {
     [{}, ['--port', '99999'], '--port="99999" must be from 0 to 65535'],
     [{ MCP_TRANSPORT: 'carrier-pigeon' }, [], 'MCP_TRANSPORT="carrier-pigeon" must be stdio or http'],
     [{}, ['--bogus'], "Unknown option '--bogus'"],
+    [{}, ['--call-timeout', ''], '--call-timeout="" must be a number of milliseconds, 0 for no limit'],
+    [{}, ['--port', ' '], '--port=" " must be a number from 0 to 65535'],
+    [{}, ['--task-ttl-max', '3000000000'], '--task-ttl-max="3000000000" must be at most 2147483647 milliseconds'],
   ])('bad configuration %j %j exits 1 with one clear line', (extraEnv, args, expected) => {
     const run = spawnSync(process.execPath, [BIN, ...args], { env: env(extraEnv), encoding: 'utf8', input: '' });
     expect(run.status).toBe(1);
