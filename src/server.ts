@@ -125,6 +125,9 @@ export function createServer(options: ServerOptions): Server {
     return run({ signal: extra.signal });
   });
 
+  // Transport trouble (a response that could not be sent to a client that left) is not the call's failure.
+  server.onerror = (error) => logger.debug(`MCP session: ${error.message}`);
+
   const onChange = () => {
     server.sendToolListChanged().catch(() => {});
   };

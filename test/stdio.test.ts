@@ -1,7 +1,7 @@
 import { spawn, spawnSync } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, startStack, type Stack } from './helpers.js';
+import { closedPort, startStack, waitFor, type Stack } from './helpers.js';
 
 import { BIN } from './helpers.js';
 
@@ -104,5 +104,23 @@ describe('the stdio bin', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(expected);
     expect(run.stderr).not.toContain('s3cret');
+  });
+});
+
+describe('a client that dies mid-call', () => {
+  it('ends the session: the bin stops the agent upstream and exits 0 instead of crashing on the broken pipe', async () => {
+    const bridge = spawnBridge({ MASTRA_BASE_URL: stack.mastra.url });
+    await bridge.request('initialize', initialize);
+    bridge.notify('notifications/initialized');
+    bridge.child.stdin.write(
+      `${JSON.stringify({ jsonrpc: '2.0', id: 99, method: 'tools/call', params: { name: 'ask_slow', arguments: { message: 'nobody reads this' }, _meta: { progressToken: 1 } } })}\n`,
+    );
+    await waitFor('the slow run', () => stack.model.requests.find((r) => r.lastUserMessage === 'nobody reads this' && r.firstChunkAt !== undefined));
+    // The reading end goes away while the bin is writing progress: its next write breaks the pipe.
+    bridge.child.stdout.destroy();
+    expect(await bridge.exited).toBe(0);
+    const upstream = stack.model.requests.find((r) => r.lastUserMessage === 'nobody reads this')!;
+    await waitFor('the upstream request to end', () => upstream.endedAt !== undefined);
+    expect(upstream.aborted).toBe(true);
   });
 });

@@ -10,6 +10,8 @@ export async function serveStdio(options: ServerOptions): Promise<void> {
       resolve();
     })(server.onclose);
     process.stdin.once('end', () => void server.close());
+    // A client that dies mid-answer makes the next write fail (EPIPE); that ends the session, not the process.
+    process.stdout.on('error', () => void server.close());
   });
   await server.connect(new StdioServerTransport());
   await closed;
