@@ -62,6 +62,12 @@ describe('web safety of the HTTP transport', () => {
     await client.close();
   });
 
+  it('answers a body that is not JSON with 400 and the JSON-RPC parse error code', async () => {
+    const response = await rawPost(bridge.url, {}, '{"jsonrpc": "2.0", "method": ');
+    expect(response.status).toBe(400);
+    expect(JSON.parse(response.text)).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700 } });
+  });
+
   it('refuses a malformed Authorization header with 401, never echoing it', async () => {
     const response = await postRpc(bridge.url, initializeRequest, { authorization: 'Basic c2VjcmV0LXZhbHVl' });
     expect(response.status).toBe(401);

@@ -7,6 +7,8 @@ export class HttpError extends Error {
     readonly status: number,
     message: string,
     readonly headers: Record<string, string> = {},
+    /** The JSON-RPC error code: -32000 (server error) unless the request itself was malformed. */
+    readonly code = -32000,
   ) {
     super(message);
   }
@@ -14,7 +16,7 @@ export class HttpError extends Error {
 
 /** Answers in JSON-RPC error form, which MCP clients show to the user. */
 export function sendError(res: ServerResponse, error: HttpError): void {
-  sendJson(res, error.status, { jsonrpc: '2.0', error: { code: -32000, message: error.message }, id: null }, error.headers);
+  sendJson(res, error.status, { jsonrpc: '2.0', error: { code: error.code, message: error.message }, id: null }, error.headers);
 }
 
 export function sendJson(res: ServerResponse, status: number, body: unknown, headers: Record<string, string> = {}): void {
@@ -142,6 +144,6 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   try {
     return JSON.parse(body.toString('utf8'));
   } catch {
-    throw new HttpError(400, 'Parse error: the request body is not valid JSON.');
+    throw new HttpError(400, 'Parse error: the request body is not valid JSON.', {}, -32700);
   }
 }
