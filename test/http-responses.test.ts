@@ -1,3 +1,4 @@
+import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, waitFor, type Stack } from './helpers.js';
 import { connectHttp, postRpc, startHttpBridge } from './http-helpers.js';
@@ -59,6 +60,42 @@ describe('HTTP answers', () => {
     expect(await answer.json()).toMatchObject({ id: 10, error: { message: expect.stringContaining('Session closed') } });
     await waitFor('the run to stop upstream', () => upstream.endedAt !== undefined);
     expect(upstream.aborted).toBe(true);
+    await client.close();
+  });
+
+  it('answers 404 to a call whose body arrives after its session was deleted, and runs nothing upstream', async () => {
+    const { client, transport } = await connectHttp(bridge.url);
+    const sessionId = transport.sessionId!;
+    const body = JSON.stringify(call(11, 'raced the delete'));
+    const url = new URL(bridge.url);
+    const post = request({
+      host: url.hostname,
+      port: url.port,
+      path: url.pathname,
+      method: 'POST',
+      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': sessionId, 'content-length': Buffer.byteLength(body) },
+    });
+    const answer = new Promise<{ status?: number; text: string }>((resolve, reject) => {
+      post.on('error', reject);
+      post.on('response', (res) => {
+        let text = '';
+        res.on('data', (chunk: Buffer) => (text += chunk));
+        res.on('end', () => resolve({ status: res.statusCode, text }));
+      });
+    });
+    // Half the body: the bridge has found the session and is waiting for the rest.
+    await new Promise<void>((resolve) => post.write(body.slice(0, 10), () => resolve()));
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    const deleted = await fetch(bridge.url, { method: 'DELETE', headers: { 'mcp-session-id': sessionId } });
+    expect(deleted.status).toBe(200);
+    post.end(body.slice(10));
+
+    const hung = new Promise<never>((_, reject) => setTimeout(() => reject(new Error('the late call was never answered')), 3000));
+    const { status, text } = await Promise.race([answer, hung]);
+    expect(status).toBe(404);
+    expect(JSON.parse(text)).toMatchObject({ jsonrpc: '2.0', error: { message: expect.stringContaining('Session not found') } });
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect(stack.model.requests.filter((r) => r.lastUserMessage === 'raced the delete')).toEqual([]);
     await client.close();
   });
 });

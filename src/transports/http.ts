@@ -9,7 +9,7 @@ import { createServer, type ServerOptions } from '../server.js';
 import { TaskBoard } from '../task-board.js';
 import { readiness } from './http-health.js';
 import { checkToken, hashToken, Sessions, type Session } from './http-sessions.js';
-import { SessionTransport } from './session-transport.js';
+import { sessionNotFound, SessionTransport } from './session-transport.js';
 import { bearerToken, createOriginCheck, defaultAllowedHosts, HttpError, isLoopback, readJsonBody, sendError, sendJson, urlHost } from './web-safety.js';
 
 /** Each session's server gets these options; `client` is the service-level one, for sessions that bring no token. */
@@ -112,12 +112,15 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       return openSession(req, res, token);
     }
     const session = sessions.get(sessionId);
-    if (!session) throw new HttpError(404, 'Session not found: it ended or expired; start a new session with initialize.');
+    if (!session) throw sessionNotFound();
     const check = checkToken(session, token);
     if (check === 'missing') throw unauthorized('this session was opened with a token; send the same token with each request');
     if (check === 'wrong') throw new HttpError(403, 'Forbidden: this session was opened with another token (or none); use the token the session was opened with, or start a new session.');
-    const body = req.method === 'POST' ? await readJsonBody(req, maxBody) : undefined;
+    // Tracked from here, so the idle sweeper leaves the session alone while its body arrives.
     sessions.track(session, res);
+    const body = req.method === 'POST' ? await readJsonBody(req, maxBody) : undefined;
+    // The session may have ended (DELETE, shutdown) while the body arrived.
+    if (sessions.get(sessionId) !== session) throw sessionNotFound();
     await session.transport.handleRequest(req, res, body);
   }
 

@@ -9,6 +9,10 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { HttpError, sendError } from './web-safety.js';
+
+/** The answer to a request naming a session that has ended (or never was). */
+export const sessionNotFound = (): HttpError => new HttpError(404, 'Session not found: it ended or expired; start a new session with initialize.');
 
 /**
  * The id of a lone request after which nothing but its answer can follow: it asks for no progress,
@@ -36,6 +40,8 @@ export class SessionTransport implements Transport {
   private readonly streaming: StreamableHTTPServerTransport;
   /** Plain requests waiting for their answer, each with the one-request transport that will send it. */
   private readonly plain = new Map<RequestId, StreamableHTTPServerTransport>();
+  /** Set once the session ends; its server is disconnected, so nothing may reach it any more. */
+  private ended = false;
 
   constructor(options: StreamableHTTPServerTransportOptions) {
     this.streaming = this.relay(new StreamableHTTPServerTransport(options));
@@ -56,6 +62,9 @@ export class SessionTransport implements Transport {
 
   /** The caller has checked the session and its token already; `body` is the parsed POST body. */
   async handleRequest(req: IncomingMessage, res: ServerResponse, body?: unknown): Promise<void> {
+    // A request that raced the session's end (e.g. its body arrived after a DELETE) would otherwise run
+    // the agent on a server with no transport, and never be answered.
+    if (this.ended) return sendError(res, sessionNotFound());
     const id = req.method === 'POST' && this.sessionId !== undefined ? plainRequestId(body) : undefined;
     if (id === undefined || this.plain.has(id)) return this.streaming.handleRequest(req, res, body);
     // Without a session id of its own it takes any request (the session is checked above) and answers just one.
@@ -74,16 +83,20 @@ export class SessionTransport implements Transport {
   }
 
   private relay(transport: StreamableHTTPServerTransport): StreamableHTTPServerTransport {
-    transport.onmessage = (message, extra) => this.onmessage?.(message, extra);
+    transport.onmessage = (message, extra) => {
+      if (!this.ended) this.onmessage?.(message, extra);
+    };
     transport.onerror = (error) => this.onerror?.(error);
     return transport;
   }
 
   /** A plain request still waiting when the session ends gets an error, where a stream would just have ended. */
   private closed(): void {
+    this.ended = true;
     for (const [id, transport] of this.plain) {
       const error = { code: ErrorCode.ConnectionClosed, message: 'Session closed before the call finished; start a new session and call again.' };
-      transport.send({ jsonrpc: '2.0', id, error }).catch(() => {});
+      // Closing it too answers 404 to a request it had not yet taken in (whose error above had nowhere to go).
+      transport.send({ jsonrpc: '2.0', id, error }).catch(() => {}).finally(() => void transport.close());
     }
     this.onclose?.();
   }
