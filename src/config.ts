@@ -140,7 +140,8 @@ HTTP options (with --transport http):
   --allow-anonymous        MCP_ALLOW_ANONYMOUS      on a non-loopback --host, let sessions without a token use JWT_TOKEN
   --allowed-hosts LIST     MCP_ALLOWED_HOSTS        Host header values accepted, comma-separated, e.g. mcp.example.com
                                                     (default: localhost, 127.0.0.1, [::1] and the bind address)
-  --allowed-origins LIST   MCP_ALLOWED_ORIGINS      Origin values accepted, e.g. https://app.example.com
+  --allowed-origins LIST   MCP_ALLOWED_ORIGINS      Origin values accepted (proxies, server-side clients; no CORS),
+                                                    e.g. https://app.example.com
                                                     (default: only the bridge's own origin)
   --max-body BYTES         MCP_MAX_BODY             largest request body (default: 1048576); larger gets 413
   --max-sessions N         MCP_MAX_SESSIONS         open sessions at most (default: 1000); more gets 503
