@@ -30,6 +30,18 @@ describe('what a run ends with', () => {
     expect(textOf(fine)).toBe('echo: hello');
   });
 
+  it("a streamed run's progress and result carry none of the agent's system prompt", async () => {
+    stack = await startStack();
+    bridge = await connectInMemory({ listFrom: stack.mastra.url });
+    const messages: unknown[] = [];
+    const result = await bridge.client.callTool({ name: 'ask_whoami', arguments: { message: 'who?' } }, undefined, {
+      onprogress: (progress) => messages.push(progress),
+    });
+    expect(textOf(result)).toBe('revealed: user=anonymous tenant=none');
+    expect(messages.length).toBeGreaterThan(0);
+    expect(JSON.stringify([result, messages])).not.toContain(SYSTEM_PROMPT_SECRET);
+  });
+
   it('a stream that Mastra breaks off mid-run is an isError result, not a truncated answer', async () => {
     stack = await startStack();
     bridge = await connectInMemory({ listFrom: stack.mastra.url });
