@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, textOf, type Stack } from './helpers.js';
+import { startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { BIN, connectHttp, initializeRequest, postRpc, signJwt, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
 
 const run = promisify(execFile);
@@ -38,7 +38,7 @@ describe('the HTTP bin', () => {
     expect(url).not.toContain(':0/');
     const { client } = await connectHttp(url, tokens.carol);
     const call = client.callTool({ name: 'ask_slow', arguments: { message: 'take your time' } });
-    await waitFor(() => stack.model.requests.some((r) => r.model === 'slow-150' && r.endedAt === undefined));
+    await waitFor('the slow run to start', () => stack.model.requests.some((r) => r.model === 'slow-150' && r.endedAt === undefined));
     bridge.child.kill('SIGTERM');
     const result = await call;
     expect(textOf(result)).toBe('word1 word2 word3 word4 word5 word6 word7 word8 word9 word10 ');
@@ -99,11 +99,3 @@ describe('the HTTP bin', () => {
     expect(failed.stderr.trim().split('\n')).toEqual([expect.stringContaining(expected)]);
   });
 });
-
-async function waitFor(condition: () => boolean, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!condition()) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, textOf, type Stack } from './helpers.js';
+import { startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, initializeRequest, postRpc, signJwt, startHttpBridge } from './http-helpers.js';
 
 const SECRET = 'http-sessions-test-secret';
@@ -80,13 +80,13 @@ describe('HTTP sessions and tokens', () => {
   it('DELETE of a session mid-call aborts its agent run upstream at once, and sends nothing more for it', async () => {
     const { client, transport } = await connectHttp(bridge.url, alice);
     const call = client.callTool({ name: 'ask_slow', arguments: { message: 'delete me' } }).catch((error: unknown) => error);
-    await waitFor(() => stack.model.requests.some((r) => r.lastUserMessage === 'delete me' && r.endedAt === undefined));
+    await waitFor('the call to reach the model', () => stack.model.requests.some((r) => r.lastUserMessage === 'delete me' && r.endedAt === undefined));
     const upstream = stack.model.requests.find((r) => r.lastUserMessage === 'delete me')!;
     const deletedAt = Date.now();
     // A second client deletes the session, as a user closing the IDE tab would; the first is still waiting.
     const terminate = await fetch(bridge.url, { method: 'DELETE', headers: { 'mcp-session-id': transport.sessionId!, authorization: `Bearer ${alice}` } });
     expect(terminate.status).toBe(200);
-    await waitFor(() => upstream.endedAt !== undefined);
+    await waitFor('the upstream request to end', () => upstream.endedAt !== undefined);
     expect(upstream.aborted).toBe(true);
     expect(upstream.endedAt! - deletedAt).toBeLessThan(1000);
     await new Promise((resolve) => setTimeout(resolve, 300));
@@ -99,10 +99,10 @@ describe('HTTP sessions and tokens', () => {
     const short = await startHttpBridge(stack.mastra.url, { serviceToken: service });
     const { client } = await connectHttp(short.url, alice);
     const call = client.callTool({ name: 'ask_slow', arguments: { message: 'go' } }).catch((error: unknown) => error);
-    await waitFor(() => stack.model.requests.some((r) => r.model === 'slow-150' && r.endedAt === undefined));
+    await waitFor('the slow run to start', () => stack.model.requests.some((r) => r.model === 'slow-150' && r.endedAt === undefined));
     const upstream = stack.model.requests.find((r) => r.model === 'slow-150' && r.endedAt === undefined)!;
     await short.close({ graceMs: 100 });
-    await waitFor(() => upstream.endedAt !== undefined);
+    await waitFor('the upstream request to end', () => upstream.endedAt !== undefined);
     expect(upstream.aborted).toBe(true);
     // The SDK client would wait to resume the stream; closing it settles the call.
     await client.close();
@@ -155,11 +155,3 @@ describe('HTTP session limits', () => {
     await small.close();
   });
 });
-
-async function waitFor(condition: () => boolean | Promise<boolean>, timeoutMs = 5_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await condition())) {
-    if (Date.now() > deadline) throw new Error('condition not met in time');
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
-}

@@ -2,9 +2,9 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { ToolListChangedNotificationSchema } from '@modelcontextprotocol/sdk/types.js';
 
-import { BIN } from './helpers.js';
+import { BIN, waitFor } from './helpers.js';
 
-export { BIN };
+export { BIN, waitFor };
 
 export interface BridgeProcess {
   client: Client;
@@ -40,15 +40,6 @@ export async function spawnBridge(args: string[], env: Record<string, string>): 
     pid: transport.pid!,
     close: () => client.close(),
   };
-}
-
-/** Polls until `check` holds; fails with `what` after `timeoutMs`. */
-export async function waitFor(what: string, check: () => boolean | Promise<boolean>, timeoutMs = 10_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((resolve) => setTimeout(resolve, 50));
-  }
 }
 
 export const count = (text: string, needle: string) => text.split(needle).length - 1;
