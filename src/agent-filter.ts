@@ -42,12 +42,3 @@ export function filterAgentIds(ids: readonly string[], { include, exclude }: Age
   const kept = ids.filter((id) => (!include || matchesAny(id, include)) && !(exclude && matchesAny(id, exclude)));
   return { kept, unmatchedIncludes };
 }
-
-/** "weather*, support" -> ["weather*", "support"]; blanks dropped. Undefined when nothing is left. */
-export function parseGlobList(raw: string): string[] | undefined {
-  const globs = raw
-    .split(',')
-    .map((part) => part.trim())
-    .filter(Boolean);
-  return globs.length ? globs : undefined;
-}

@@ -1,6 +1,5 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { parseGlobList } from './agent-filter.js';
 import { LOG_LEVELS } from './log.js';
 
 /** A mistake in the command line or environment: printed as one line, exit code 1. */
@@ -35,11 +34,13 @@ const onOff = z
   .transform((value) => value === true || value === '1' || value === 'true' || value === 'yes')
   .default(false);
 
-/** A comma-separated list; empty entries are dropped. */
-const list = z
-  .string()
-  .transform((value) => value.split(',').map((part) => part.trim()).filter(Boolean))
-  .optional();
+/** "a, b" -> ["a", "b"]; blanks dropped; undefined when nothing is left, so the setting's default applies. */
+const commaList = (raw: string): string[] | undefined => {
+  const parts = raw.split(',').map((part) => part.trim()).filter(Boolean);
+  return parts.length ? parts : undefined;
+};
+
+const list = z.string().transform(commaList).optional();
 /** 0 turns the limit off. */
 const milliseconds = numeric(
   z.coerce
@@ -74,7 +75,7 @@ const duration = (zeroMeans?: string) => {
 
 const globList = z
   .string()
-  .transform((raw) => parseGlobList(raw))
+  .transform(commaList)
   .refine((globs) => globs !== undefined, 'must be a comma-separated list of agent ids, * matching any characters, e.g. weather*,support')
   .optional();
 
