@@ -1,8 +1,9 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
+import { agentOf } from './agent-ids.js';
 import type { AgentTool } from './agents.js';
-import { capDetail, describeFailure } from './errors.js';
+import { capDetail, describeFailure, isAgentNotFound } from './errors.js';
 import type { AgentInput, AgentOutput } from './tool-schema.js';
 
 export interface AgentCallContext {
@@ -76,9 +77,9 @@ export function toToolResult(agentId: string, run: AgentRun, memory?: { thread: 
   return { content: [{ type: 'text', text }], structuredContent: output };
 }
 
-/** A failed run as a tool result; a 404 also tells the catalogue that its list is out of date. */
+/** A failed run as a tool result; Mastra's "agent not found" also tells the catalogue that its list is out of date. */
 export function toErrorResult(error: unknown, agentId: string, { baseUrl, onAgentGone }: AgentCallContext): CallToolResult {
-  if ((error as { status?: unknown }).status === 404) onAgentGone?.(agentId);
+  if (isAgentNotFound(error)) onAgentGone?.(agentId);
   return { content: [{ type: 'text', text: describeFailure(error, { agentId, baseUrl }) }], isError: true };
 }
 
@@ -86,7 +87,7 @@ export function toErrorResult(error: unknown, agentId: string, { baseUrl, onAgen
 export async function callAgent(agent: AgentTool, input: AgentInput, context: AgentCallContext): Promise<CallToolResult> {
   const memory = memoryFor(input);
   try {
-    const run = await context.client.getAgent(agent.agentId).generate(input.message, {
+    const run = await agentOf(context.client, agent.agentId).generate(input.message, {
       ...(memory ? { memory } : {}),
       ...(input.requestContext ? { requestContext: input.requestContext as never } : {}),
       abortSignal: context.signal,

@@ -1,4 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { agentOf } from './agent-ids.js';
 import { memoryFor, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
 import { capDetail } from './errors.js';
 import type { AgentTool } from './agents.js';
@@ -102,7 +103,7 @@ export async function streamAgent(
   const memory = memoryFor(input);
   const recorder = new RunRecorder(agent.agentId, progress);
   try {
-    const response = await context.client.getAgent(agent.agentId).stream(input.message, {
+    const response = await agentOf(context.client, agent.agentId).stream(input.message, {
       ...(memory ? { memory } : {}),
       ...(input.requestContext ? { requestContext: input.requestContext as never } : {}),
       abortSignal: context.signal,

@@ -16,6 +16,13 @@ interface HttpFailure {
 const isHttpFailure = (error: unknown): error is HttpFailure =>
   error instanceof Error && typeof (error as { status?: unknown }).status === 'number';
 
+/**
+ * Mastra's own 404 for an agent it does not have (`{"error":"Agent with id … not found"}`). A bare
+ * 404 means no such route (a wrong MASTRA_BASE_URL or path): it says nothing about the agent.
+ */
+export const isAgentNotFound = (error: unknown): boolean =>
+  isHttpFailure(error) && error.status === 404 && /not found/i.test(String((error.body as { error?: unknown } | undefined)?.error ?? ''));
+
 /** Upstream text as it may appear in a result: bounded, so a provider's whole error body is never relayed. */
 export const capDetail = (detail: string): string => (detail.length > DETAIL_LENGTH ? `${detail.slice(0, DETAIL_LENGTH)}…` : detail);
 
@@ -54,7 +61,7 @@ export function describeFailure(error: unknown, { agentId, baseUrl }: FailureCon
   if (isHttpFailure(error)) {
     const status = `HTTP ${error.status}${error.statusText ? ` ${error.statusText}` : ''}`;
     const detail = upstreamDetail(error);
-    if (error.status === 404)
+    if (isAgentNotFound(error))
       return `The Mastra server at ${baseUrl} no longer has ${agent} (${status}: ${detail}). The tool list will be refreshed; list the tools again and choose another agent.`;
     if (error.status === 401 || error.status === 403)
       return `The Mastra server at ${baseUrl} refused to run ${agent} (${status}: ${detail}). The Mastra token is missing, expired or not allowed to use this agent: set JWT_TOKEN for stdio, or send "Authorization: Bearer <token>" over HTTP, with a token this Mastra server accepts.`;
