@@ -30,11 +30,37 @@ function timeoutResult(agentId: string, limitMs: number, baseUrl: string): CallT
   return { content: [{ type: 'text', text }], isError: true };
 }
 
+/** Progress as the caller sees it: every message passes through the agent's redactor. */
+const redacting = (progress: ProgressReporter, redact: (text: string) => string): ProgressReporter => ({
+  now: (message) => progress.now(redact(message)),
+  soon: (message) => progress.soon(redact(message)),
+  stop: () => progress.stop(),
+});
+
+/**
+ * The one point every run's words pass through (plain, streamed and task calls, their progress and
+ * task status): an error or a progress message may quote the agent's instructions (a provider error
+ * that repeats the prompt, a tool name the model made up), and the instructions are a secret.
+ */
+export async function runAgent(agent: AgentTool, input: AgentInput, options: AgentRunOptions): Promise<CallToolResult> {
+  let result: CallToolResult;
+  try {
+    result = await runUnredacted(agent, input, { ...options, progress: options.progress && redacting(options.progress, agent.redact) });
+  } catch (error) {
+    // Cancellation, or a bug: either way its message may reach the caller (a task's status, a JSON-RPC error).
+    const message = error instanceof Error ? agent.redact(error.message) : undefined;
+    if (message !== undefined && message !== (error as Error).message) (error as Error).message = message;
+    throw error;
+  }
+  if (!result.isError) return result;
+  return { ...result, content: result.content.map((part) => (part.type === 'text' ? { ...part, text: agent.redact(part.text) } : part)) };
+}
+
 /**
  * One tools/call: streamed when the caller wants progress, else a plain `generate`; either way
  * bounded by the call timeout. A cancelled call rejects, since nobody is waiting for its result.
  */
-export async function runAgent(agent: AgentTool, input: AgentInput, options: AgentRunOptions): Promise<CallToolResult> {
+async function runUnredacted(agent: AgentTool, input: AgentInput, options: AgentRunOptions): Promise<CallToolResult> {
   const { callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS, progress, signal: callerSignal, ...rest } = options;
   const timeout = new AbortController();
   const timer = callTimeoutMs > 0 ? setTimeout(() => timeout.abort(new DOMException('call timeout', 'TimeoutError')), callTimeoutMs) : undefined;

@@ -1,7 +1,10 @@
 import type { MastraClient } from '@mastra/client-js';
 import { EventEmitter } from 'node:events';
+import { isAddressable } from './agent-ids.js';
 import { filterAgentIds, type AgentFilter } from './agent-filter.js';
-import { toolNamesFor } from './tool-names.js';
+import { withAbortSignal } from './mastra-client.js';
+import { createRedactor } from './redact.js';
+import { ToolNamer } from './tool-names.js';
 
 /** What the bridge needs to know of one Mastra agent to offer it as a tool. */
 export interface AgentTool {
@@ -9,6 +12,11 @@ export interface AgentTool {
   toolName: string;
   title: string;
   description: string;
+  /**
+   * Cuts every long run of the agent's instructions (as last listed) from an error or progress
+   * text. The instructions themselves stay inside the catalogue: nothing else can read them.
+   */
+  redact(text: string): string;
 }
 
 /** The listing fields we read; `partial` listings carry all of them without the tools' schemas. */
@@ -21,24 +29,34 @@ interface ListedAgent {
 
 const EXCERPT_LENGTH = 200;
 
+/** Mastra lists instructions as a string, or as a list of strings and system messages. */
+function instructionsText(instructions: unknown): string {
+  if (typeof instructions === 'string') return instructions;
+  if (!Array.isArray(instructions)) return '';
+  return instructions
+    .map((part) => (typeof part === 'string' ? part : (part as { content?: unknown })?.content))
+    .filter((content) => typeof content === 'string')
+    .join('\n');
+}
+
 /** The first paragraph of the instructions, cut at a word: enough to tell what the agent is for. */
 function excerpt(instructions: unknown): string {
-  const text =
-    typeof instructions === 'string'
-      ? instructions
-      : Array.isArray(instructions)
-        ? instructions.map((part) => (typeof part === 'string' ? part : (part as { content?: unknown })?.content)).filter((c) => typeof c === 'string').join('\n')
-        : '';
-  const first = text.trim().split(/\n\s*\n|\n/)[0]?.replace(/\s+/g, ' ').trim() ?? '';
+  const first = instructionsText(instructions).trim().split(/\n\s*\n|\n/)[0]?.replace(/\s+/g, ' ').trim() ?? '';
   if (first.length <= EXCERPT_LENGTH) return first;
   const cut = first.slice(0, EXCERPT_LENGTH);
   return `${cut.slice(0, cut.lastIndexOf(' ') > 0 ? cut.lastIndexOf(' ') : EXCERPT_LENGTH)}…`;
 }
 
-export function describeAgent(agentId: string, agent: ListedAgent): string {
+const toolIdsOf = (agent: ListedAgent) => Object.entries(agent.tools ?? {}).map(([key, tool]) => tool.id || key);
+
+/**
+ * The agent's name, description and tools. Its instructions are its system prompt, a secret: an
+ * excerpt stands in for a missing description only when the operator opts in.
+ */
+export function describeAgent(agentId: string, agent: ListedAgent, fromInstructions = false): string {
   const name = agent.name || agentId;
-  const purpose = agent.description?.trim() || excerpt(agent.instructions);
-  const tools = Object.entries(agent.tools ?? {}).map(([key, tool]) => tool.id || key);
+  const purpose = agent.description?.trim() || (fromInstructions ? excerpt(agent.instructions) : '');
+  const tools = toolIdsOf(agent);
   return [
     `Ask the Mastra agent "${name}" and get its answer.`,
     purpose,
@@ -48,15 +66,8 @@ export function describeAgent(agentId: string, agent: ListedAgent): string {
     .join(' ');
 }
 
-export function toAgentTools(listing: Record<string, ListedAgent>, prefix: string, ids: readonly string[] = Object.keys(listing)): AgentTool[] {
-  const names = toolNamesFor(ids, prefix);
-  return ids
-    .map((agentId) => {
-      const agent = listing[agentId]!;
-      return { agentId, toolName: names.get(agentId)!, title: agent.name || agentId, description: describeAgent(agentId, agent) };
-    })
-    .sort((a, b) => (a.toolName < b.toolName ? -1 : a.toolName > b.toolName ? 1 : 0));
-}
+/** What tools/list shows of an agent anyway: quoting it is no leak, even where the instructions repeat it. */
+const publicTextsOf = (agentId: string, agent: ListedAgent) => [agentId, agent.name ?? '', agent.description ?? '', ...toolIdsOf(agent)];
 
 export interface CatalogueOptions {
   /** The service-level client used for listing. */
@@ -65,6 +76,8 @@ export interface CatalogueOptions {
   prefix?: string;
   /** Which agents to offer. Default: all. */
   filter?: AgentFilter;
+  /** Describe an agent that has no description by the first paragraph of its instructions. Default: off (they are secret). */
+  describeFromInstructions?: boolean;
 }
 
 /** What one listing found. */
@@ -75,6 +88,14 @@ export interface RefreshResult {
   listed: string[];
   /** Include globs that matched no listed agent. */
   unmatchedIncludes: string[];
+  /** Agents left out because no URL path can name them (`.`, `..`, an empty id). */
+  unaddressable: string[];
+}
+
+/** One agent's redactor, replaced when a listing brings new instructions; tools in use keep the one they had. */
+interface Secret {
+  source: string;
+  redact(text: string): string;
 }
 
 /**
@@ -86,11 +107,14 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
   private byName = new Map<string, AgentTool>();
   private list: AgentTool[] = [];
   private fingerprint = '';
+  private readonly namer: ToolNamer;
+  private readonly secrets = new Map<string, Secret>();
   loaded = false;
 
   constructor(private readonly options: CatalogueOptions) {
     super();
     this.setMaxListeners(0);
+    this.namer = new ToolNamer(options.prefix ?? 'ask_');
   }
 
   get tools(): readonly AgentTool[] {
@@ -103,17 +127,48 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
 
   /** Lists the agents once; throws when Mastra cannot be listed, and then keeps the tools it had. */
   async refresh(signal?: AbortSignal): Promise<RefreshResult> {
-    const listing = (await this.options.client.listAgents(undefined, true)) as Record<string, ListedAgent>;
+    const client = signal ? withAbortSignal(this.options.client, signal) : this.options.client;
+    const listing = (await client.listAgents(undefined, true)) as Record<string, ListedAgent>;
     signal?.throwIfAborted();
     const listed = Object.keys(listing).sort();
     const { kept, unmatchedIncludes } = filterAgentIds(listed, this.options.filter ?? {});
-    const changed = this.replace(toAgentTools(listing, this.options.prefix ?? 'ask_', kept));
-    return { changed, listed, unmatchedIncludes };
+    const offered = kept.filter(isAddressable);
+    this.keepSecrets(listing, offered);
+    const changed = this.replace(this.toolsFor(listing, offered));
+    return { changed, listed, unmatchedIncludes, unaddressable: kept.filter((id) => !isAddressable(id)) };
   }
 
   /** A call found this agent gone (HTTP 404): the list is out of date. */
   reportGone(agentId: string): void {
     this.emit('stale', agentId);
+  }
+
+  private toolsFor(listing: Record<string, ListedAgent>, ids: readonly string[]): AgentTool[] {
+    const names = this.namer.namesFor(ids);
+    return ids
+      .map((agentId): AgentTool => {
+        const agent = listing[agentId]!;
+        const secret = this.secrets.get(agentId)!;
+        return {
+          agentId,
+          toolName: names.get(agentId)!,
+          title: agent.name || agentId,
+          description: describeAgent(agentId, agent, this.options.describeFromInstructions),
+          redact: (text) => (this.secrets.get(agentId) ?? secret).redact(text),
+        };
+      })
+      .sort((a, b) => (a.toolName < b.toolName ? -1 : a.toolName > b.toolName ? 1 : 0));
+  }
+
+  private keepSecrets(listing: Record<string, ListedAgent>, ids: readonly string[]): void {
+    const listed = new Set(ids);
+    for (const id of this.secrets.keys()) if (!listed.has(id)) this.secrets.delete(id);
+    for (const id of ids) {
+      const agent = listing[id]!;
+      const source = JSON.stringify([instructionsText(agent.instructions), publicTextsOf(id, agent)]);
+      if (this.secrets.get(id)?.source !== source)
+        this.secrets.set(id, { source, redact: createRedactor(instructionsText(agent.instructions), publicTextsOf(id, agent)) });
+    }
   }
 
   private replace(tools: AgentTool[]): boolean {

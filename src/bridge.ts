@@ -14,6 +14,8 @@ export interface OpenCatalogueOptions extends Omit<RefreshOptions, 'catalogue'> 
   prefix?: string;
   /** Which agents to offer. Default: all. */
   filter?: AgentFilter;
+  /** Describe an agent without a description by an excerpt of its instructions. Default: off. */
+  describeFromInstructions?: boolean;
 }
 
 export interface OpenedCatalogue {
@@ -27,8 +29,8 @@ export interface OpenedCatalogue {
  * but never waits long: a client must get an answer even while Mastra is down. From then on the
  * catalogue follows Mastra (see catalogue-refresh.ts).
  */
-export async function openCatalogue({ client, prefix, filter, ...refresh }: OpenCatalogueOptions): Promise<OpenedCatalogue> {
-  const catalogue = new AgentCatalogue({ client, prefix, filter });
+export async function openCatalogue({ client, prefix, filter, describeFromInstructions, ...refresh }: OpenCatalogueOptions): Promise<OpenedCatalogue> {
+  const catalogue = new AgentCatalogue({ client, prefix, filter, describeFromInstructions });
   const refresher = keepCatalogueFresh({ catalogue, ...refresh });
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([refresher.firstAttempt, new Promise((resolve) => (timer = setTimeout(resolve, FIRST_LOAD_WAIT_MS)))]);

@@ -94,6 +94,7 @@ const SETTINGS = {
   include: { flag: 'include', env: 'MCP_INCLUDE_AGENTS', schema: globList },
   exclude: { flag: 'exclude', env: 'MCP_EXCLUDE_AGENTS', schema: globList },
   toolPrefix: { flag: 'tool-prefix', env: 'MCP_TOOL_PREFIX', schema: toolPrefix.default('ask_') },
+  describeFromInstructions: { flag: 'describe-from-instructions', env: 'MCP_DESCRIBE_FROM_INSTRUCTIONS', boolean: true, schema: onOff },
   requireToken: { flag: 'require-token', env: 'MCP_REQUIRE_TOKEN', boolean: true, schema: onOff },
   allowAnonymous: { flag: 'allow-anonymous', env: 'MCP_ALLOW_ANONYMOUS', boolean: true, schema: onOff },
   allowedHosts: { flag: 'allowed-hosts', env: 'MCP_ALLOWED_HOSTS', schema: list },
@@ -124,6 +125,9 @@ Options (each has an environment twin; the flag wins):
   --exclude IDS            MCP_EXCLUDE_AGENTS    never offer these agents (same form; wins)
   --tool-prefix PREFIX     MCP_TOOL_PREFIX       tool name prefix, up to 32 of A-Za-z0-9_-
                                                  (default: ask_)
+  --describe-from-instructions  MCP_DESCRIBE_FROM_INSTRUCTIONS  describe an agent that has no description by
+                                                 the first paragraph of its instructions (its system
+                                                 prompt: off by default, as it may hold secrets)
   --refresh-interval TIME  MCP_REFRESH_INTERVAL  re-list the agents this often: 60 (seconds),
                                                  30s, 500ms, 2m; 0 turns it off (default: 60s)
   --retry-max-delay TIME   MCP_RETRY_MAX_DELAY   while Mastra cannot be listed, retry after

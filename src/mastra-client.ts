@@ -23,5 +23,15 @@ export function createMastraClient(token?: string): MastraClient {
   return buildClient(token);
 }
 
+/**
+ * The same client (base URL, headers, no retries) with every request it makes aborted by `signal`.
+ * Some client-js calls take no per-call signal (`listAgents`): the client-wide `abortSignal` is the
+ * only way to end them, and a request that is not ended keeps its socket for undici's 300 s.
+ */
+export function withAbortSignal(client: MastraClient, signal: AbortSignal): MastraClient {
+  const own = client.options.abortSignal;
+  return new MastraClient({ ...client.options, abortSignal: own ? AbortSignal.any([own, signal]) : signal });
+}
+
 /** The service-level client: `Authorization: Bearer $JWT_TOKEN` only when `JWT_TOKEN` is set. */
 export const mastraClient: MastraClient = buildClient(process.env.JWT_TOKEN || undefined);

@@ -1,4 +1,5 @@
 import { spawnSync } from 'node:child_process';
+import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import { filterAgentIds, globToRegExp } from '../src/agent-filter.js';
 import { AgentCatalogue } from '../src/agents.js';
 import { keepCatalogueFresh } from '../src/catalogue-refresh.js';
 import { createLogger } from '../src/log.js';
+import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
 import { clientFor, startStack, type Stack } from './helpers.js';
 import { BIN, spawnBridge, waitFor, type BridgeProcess } from './stdio-client.js';
 
@@ -58,9 +60,26 @@ describe('choosing what to expose', () => {
     expect(bare.names).toEqual(['echo']);
   });
 
+  it('--describe-from-instructions (and its env twin) describes an agent without a description by its first paragraph', async () => {
+    const excerpt = 'Adds numbers with the add tool';
+    const describe = async (args: string[], env: Record<string, string> = {}) => {
+      const bridge = await spawnBridge(['--include', 'calculator', ...args], { MASTRA_BASE_URL: stack.mastra.url, ...env });
+      try {
+        return (await bridge.client.listTools()).tools[0]!.description;
+      } finally {
+        await bridge.close();
+      }
+    };
+    expect(await describe([])).not.toContain(excerpt);
+    for (const described of [await describe(['--describe-from-instructions']), await describe([], { MCP_DESCRIBE_FROM_INSTRUCTIONS: '1' })]) {
+      expect(described).toContain(excerpt);
+      expect(described).not.toContain(SYSTEM_PROMPT_SECRET);
+    }
+  });
+
   it('--help lists the settings', () => {
     const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).stdout;
-    for (const name of ['--include', 'MCP_INCLUDE_AGENTS', '--exclude', 'MCP_EXCLUDE_AGENTS', '--tool-prefix', 'MCP_TOOL_PREFIX', '--refresh-interval', 'MCP_REFRESH_INTERVAL', '--retry-max-delay', 'MCP_RETRY_MAX_DELAY'])
+    for (const name of ['--include', 'MCP_INCLUDE_AGENTS', '--exclude', 'MCP_EXCLUDE_AGENTS', '--tool-prefix', 'MCP_TOOL_PREFIX', '--refresh-interval', 'MCP_REFRESH_INTERVAL', '--retry-max-delay', 'MCP_RETRY_MAX_DELAY', '--describe-from-instructions', 'MCP_DESCRIBE_FROM_INSTRUCTIONS'])
       expect(help).toContain(name);
   });
 
@@ -84,6 +103,7 @@ describe('choosing what to expose', () => {
     expect(run.stdout).toBe('');
     const lines = run.stderr.trim().split('\n');
     expect(lines).toHaveLength(1);
+    expect(lines[0]).toMatch(/^mastra-agents-mcp: error: invalid configuration: /);
     expect(lines[0]).toContain(expected);
   });
 
@@ -119,6 +139,34 @@ describe('a hung Mastra', () => {
       refresher.stop();
       for (const socket of sockets) socket.destroy();
       await new Promise((resolve) => silent.close(resolve));
+    }
+  });
+});
+
+describe('a listing past its deadline', () => {
+  it('is aborted itself: the upstream that never answers GET /api/agents sees its socket closed', async () => {
+    let arrived!: () => void;
+    let closed!: () => void;
+    const listingArrived = new Promise<void>((resolve) => (arrived = resolve));
+    const socketClosed = new Promise<void>((resolve) => (closed = resolve));
+    const hung = createHttpServer((req: IncomingMessage, res: ServerResponse) => {
+      if (req.method !== 'GET' || !req.url?.startsWith('/api/agents')) return void res.writeHead(404).end();
+      req.socket.once('close', closed);
+      arrived();
+    });
+    await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(hung.address() as { port: number }).port}`;
+    // One attempt only: the retry is far off, so the closed socket can only be the timed-out listing's.
+    const refresher = keepCatalogueFresh({ catalogue: new AgentCatalogue({ client: clientFor(url) }), baseUrl: url, listTimeoutMs: 300, firstRetryDelayMs: 60_000 });
+    try {
+      await listingArrived;
+      await refresher.firstAttempt;
+      // Without the abort, undici keeps that socket for its 300 s headers timeout.
+      await socketClosed;
+    } finally {
+      refresher.stop();
+      hung.closeAllConnections();
+      await new Promise((resolve) => hung.close(resolve));
     }
   });
 });

@@ -58,9 +58,8 @@ describe('the tool list', () => {
     expect(echo.outputSchema?.properties).toHaveProperty('toolResults');
 
     const calculator = tools.find((t) => t.name === 'ask_calculator')!;
-    // No description: an excerpt of the instructions, cut before the rest of the system prompt.
-    expect(calculator.description).toContain('Adds numbers with the add tool');
-    expect(calculator.description).toContain('add');
+    // No description: its name and tools. The instructions are its system prompt (--describe-from-instructions opts in).
+    expect(calculator.description).toBe('Ask the Mastra agent "Calculator" and get its answer. It can use these tools: add.');
     for (const tool of tools) expect(tool.description).not.toContain(SYSTEM_PROMPT_SECRET);
   });
 });
