@@ -35,6 +35,17 @@ export function reasonOf(error: unknown): string {
   return reason;
 }
 
+/** "1 agent", "10 agents". */
+export const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+
+/** Only a refusal is about the token; a socket or DNS failure is about where Mastra is. */
+function hintFor(error: unknown): string {
+  const status = (error as { status?: unknown } | undefined)?.status;
+  if (status === 401 || status === 403) return 'Mastra refused the listing: does it accept JWT_TOKEN?';
+  if (typeof status === 'number') return 'Is MASTRA_BASE_URL the address of the Mastra server?';
+  return 'Is Mastra running, and is MASTRA_BASE_URL its address?';
+}
+
 class ListTimeout extends Error {}
 
 /** Lists with a deadline; the aborted listing cannot overwrite the catalogue when it ends late. */
@@ -74,7 +85,7 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
   let stopped = false;
   let failures = 0;
   let lastProblem = '';
-  let lastIncludeWarning = '';
+  let lastWarnings = new Set<string>();
 
   const schedule = (ms: number) => {
     clearTimeout(timer);
@@ -85,23 +96,30 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
 
   const onSuccess = (result: RefreshResult, before: readonly string[], wasLoaded: boolean) => {
     const count = catalogue.tools.length;
-    if (!wasLoaded || failures > 0) logger.info(`serving ${count} agents from ${baseUrl}`);
-    else if (result.changed) {
-      const now = catalogue.tools.map((tool) => tool.toolName);
-      const [nowSet, beforeSet] = [new Set(now), new Set(before)];
-      const added = now.filter((name) => !beforeSet.has(name));
-      const removed = before.filter((name) => !nowSet.has(name));
-      const what = [added.length && `added ${listShort(added, 10)}`, removed.length && `removed ${listShort(removed, 10)}`];
-      logger.info(`the agents at ${baseUrl} changed: serving ${count} (${what.filter(Boolean).join('; ') || 'descriptions updated'})`);
-    } else logger.debug(`re-listed the agents at ${baseUrl}: no change`);
+    const now = catalogue.tools.map((tool) => tool.toolName);
+    const [nowSet, beforeSet] = [new Set(now), new Set(before)];
+    const added = now.filter((name) => !beforeSet.has(name));
+    const removed = before.filter((name) => !nowSet.has(name));
+    const what = [added.length && `added ${listShort(added, 10)}`, removed.length && `removed ${listShort(removed, 10)}`].filter(Boolean).join('; ');
+    // After an outage too: what changed while Mastra could not be listed is news.
+    if (!wasLoaded) logger.info(`serving ${counted(count, 'agent')} from ${baseUrl}`);
+    else if (result.changed)
+      logger.info(`the agents at ${baseUrl} changed${failures > 0 ? ' while it could not be listed' : ''}: serving ${counted(count, 'agent')} (${what || 'descriptions updated'})`);
+    else if (failures > 0) logger.info(`the Mastra server at ${baseUrl} answers again: serving the same ${counted(count, 'agent')}`);
+    else logger.debug(`re-listed the agents at ${baseUrl}: no change`);
     failures = 0;
     lastProblem = '';
 
-    const warning = result.unmatchedIncludes.length
-      ? `the include filter ${result.unmatchedIncludes.map((g) => `"${g}"`).join(', ')} matches no agent at ${baseUrl}; the agents there are: ${listShort(result.listed)}`
-      : '';
-    if (warning && warning !== lastIncludeWarning) logger.warn(warning);
-    lastIncludeWarning = warning;
+    const warnings = [
+      result.unmatchedIncludes.length
+        ? `the include filter ${result.unmatchedIncludes.map((g) => `"${g}"`).join(', ')} matches no agent at ${baseUrl}; the agents there are: ${listShort(result.listed)}`
+        : '',
+      ...result.unaddressable.map(
+        (id) => `the agent ${JSON.stringify(id)} at ${baseUrl} is not offered: no URL path can name it (URL parsing resolves "." and ".." away, and would run another agent); give it another id in Mastra`,
+      ),
+    ].filter(Boolean);
+    for (const warning of warnings) if (!lastWarnings.has(warning)) logger.warn(warning);
+    lastWarnings = new Set(warnings);
     if (intervalMs > 0) schedule(intervalMs);
   };
 
@@ -109,10 +127,10 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
     failures += 1;
     const delay = Math.min(firstRetryDelayMs * 2 ** (failures - 1), maxRetryDelayMs);
     const problem = reasonOf(error);
-    const kept = catalogue.loaded ? `keeping the ${catalogue.tools.length} tools it had` : 'no tools until it answers';
+    const kept = catalogue.loaded ? `keeping the ${counted(catalogue.tools.length, 'tool')} it had` : 'no tools until it answers';
     if (problem !== lastProblem)
       logger.error(
-        `could not load the agents from the Mastra server at ${baseUrl}: ${problem}. Is Mastra running, and does it accept JWT_TOKEN? ` +
+        `could not load the agents from the Mastra server at ${baseUrl}: ${problem}. ${hintFor(error)} ` +
           `${delay < maxRetryDelayMs ? `Retrying in ${formatDuration(delay)}, then less often (up to every ${formatDuration(maxRetryDelayMs)})` : `Retrying every ${formatDuration(delay)}`}; ${kept}.`,
       );
     else logger.debug(`still cannot list the agents at ${baseUrl} (${problem}); retrying in ${formatDuration(delay)}`);

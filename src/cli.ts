@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { openCatalogue } from './bridge.js';
 import { ConfigError, HELP, parseCommand } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger, formatLogLine } from './log.js';
 import { mastraClient } from './mastra-client.js';
 import { TaskBoard } from './task-board.js';
 import { serveHttp } from './transports/http.js';
@@ -15,7 +15,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     command = parseCommand(argv, env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    process.stderr.write(`mastra-agents-mcp: ${error.message}\n`);
+    process.stderr.write(formatLogLine('error', error.message));
     return 1;
   }
   if (command.kind === 'help') {
@@ -34,6 +34,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     logger,
     prefix: config.toolPrefix,
     filter: { include: config.include, exclude: config.exclude },
+    describeFromInstructions: config.describeFromInstructions,
     intervalMs: config.refreshInterval,
     maxRetryDelayMs: config.retryMaxDelay,
   });
@@ -46,7 +47,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
         ...config,
         sessionIdleTimeoutMs: config.sessionIdleTimeout,
         shutdownGraceMs: config.shutdownGrace,
-        onListening: (url) => process.stderr.write(`mastra-agents-mcp: listening on ${url}\n`),
+        onListening: (url) => process.stderr.write(formatLogLine('info', `listening on ${url}`)),
       });
     } else {
       await serveStdio(options);
@@ -61,7 +62,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
 main(process.argv.slice(2), process.env).then(
   (code) => process.exit(code),
   (error: unknown) => {
-    process.stderr.write(`mastra-agents-mcp: ${error instanceof Error ? error.message : String(error)}\n`);
+    process.stderr.write(formatLogLine('error', error instanceof Error ? error.message : String(error)));
     process.exit(1);
   },
 );

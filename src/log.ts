@@ -12,10 +12,13 @@ export interface Logger {
   error(message: string): void;
 }
 
+/** The one shape of every line the bridge writes to stderr, from the logger or not: `mastra-agents-mcp: warn: …`. */
+export const formatLogLine = (level: Exclude<LogLevel, 'silent'>, message: string) => `mastra-agents-mcp: ${level}: ${message}\n`;
+
 export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
   const at = (name: Exclude<LogLevel, 'silent'>) => (message: string) => {
-    if (LOG_LEVELS.indexOf(name) >= threshold) write(`[mastra-agents-mcp] ${name}: ${message}\n`);
+    if (LOG_LEVELS.indexOf(name) >= threshold) write(formatLogLine(name, message));
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

@@ -2,7 +2,8 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModel, type FakeModel } from './fixture/fake-model.js';
 import { startMastraFixture, type FixtureOptions, type MastraFixture } from './fixture/mastra-app.js';
-import { closedPort, textOf } from './helpers.js';
+import { AgentCatalogue } from '../src/agents.js';
+import { clientFor, closedPort, textOf } from './helpers.js';
 import { count, isRunning, spawnBridge, waitFor, type BridgeProcess } from './stdio-client.js';
 
 let model: FakeModel;
@@ -48,6 +49,9 @@ describe('a bridge that starts before Mastra', () => {
     expect(await toolNames(bridge)).toEqual([]);
     expect(bridge.stderr()).toContain(`could not load the agents from the Mastra server at ${url}`);
     expect(bridge.stderr()).toContain('ECONNREFUSED');
+    // A refused connection is about where Mastra is, not about its token.
+    expect(bridge.stderr()).toContain('Is Mastra running, and is MASTRA_BASE_URL its address?');
+    expect(bridge.stderr()).not.toContain('JWT_TOKEN');
     expect(bridge.stderr()).toMatch(/Retrying (in|every) \d+ms/);
 
     await mastraOn(port);
@@ -57,6 +61,23 @@ describe('a bridge that starts before Mastra', () => {
     expect(names).toEqual([...names].sort());
     expect(textOf(await ask(bridge, 'ask_echo', 'up now'))).toBe('echo: up now');
     expect(bridge.stderr()).toContain(`serving 10 agents from ${url}`);
+    // One shape for every line on stderr.
+    for (const line of bridge.stderr().trim().split('\n')) expect(line).toMatch(/^mastra-agents-mcp: (debug|info|warn|error): /);
+  });
+
+  it('counts one agent as one agent', async () => {
+    const mastra = await mastraOn(await closedPort());
+    const bridge = await bridgeTo(mastra.url, '--include', 'echo');
+    expect(await toolNames(bridge)).toEqual(['ask_echo']);
+    expect(bridge.stderr()).toContain(`serving 1 agent from ${mastra.url}`);
+  });
+
+  it('asks whether Mastra accepts JWT_TOKEN only when Mastra refuses the listing', async () => {
+    const mastra = await mastraOn(await closedPort(), { jwtSecret: 'a-secret-the-bridge-does-not-have' });
+    const bridge = await bridgeTo(mastra.url);
+    await waitFor('the refused listing', () => bridge.stderr().includes('could not load the agents'));
+    expect(bridge.stderr()).toContain('401');
+    expect(bridge.stderr()).toContain('Mastra refused the listing: does it accept JWT_TOKEN?');
   });
 });
 
@@ -81,6 +102,8 @@ describe('a bridge that follows Mastra', () => {
     await waitFor('list_changed', () => bridge.listChanged() === 1);
     const after = await toolNames(bridge);
     expect(after).toEqual([...before.filter((name) => name !== 'ask_whoami'), 'ask_bulk-0000'].sort());
+    // What changed during the outage is logged as any change is.
+    expect(bridge.stderr()).toContain(`the agents at ${first.url} changed while it could not be listed: serving 10 agents (added ask_bulk-0000; removed ask_whoami)`);
 
     const seen = count(bridge.stderr(), unchanged);
     await waitFor('two more refreshes', () => count(bridge.stderr(), unchanged) >= seen + 2);
@@ -101,12 +124,13 @@ describe('a bridge that follows Mastra', () => {
     expect(textOf(down)).toContain('Is Mastra running?');
     expect(isRunning(bridge.pid)).toBe(true);
     expect(await toolNames(bridge)).toContain('ask_echo');
+    await waitFor('a failed refresh', () => bridge.stderr().includes('keeping the 10 tools it had'));
 
     await mastraOn(port);
     const back = await ask(bridge, 'ask_echo', 'after');
     expect(back.isError).toBeFalsy();
     expect(textOf(back)).toBe('echo: after');
-    await waitFor('the refresh loop to see Mastra again', () => bridge.stderr().includes(`serving 10 agents from ${mastra.url}`));
+    await waitFor('the refresh loop to see Mastra again', () => bridge.stderr().includes(`the Mastra server at ${mastra.url} answers again: serving the same 10 agents`));
     expect(bridge.listChanged()).toBe(0);
   });
 
@@ -127,5 +151,22 @@ describe('a bridge that follows Mastra', () => {
     expect(names).not.toContain('ask_echo');
     expect(names).toHaveLength(9);
     expect(bridge.stderr()).toContain('agent "echo" is gone');
+  });
+});
+
+describe('tool names across listings', () => {
+  it('a name once given to an agent never comes to mean another: team.alpha keeps its name when team_alpha appears', async () => {
+    const port = await closedPort();
+    const first = await mastraOn(port, { omit: ['team_alpha'] });
+    const catalogue = new AgentCatalogue({ client: clientFor(first.url) });
+    await catalogue.refresh();
+    const dotted = catalogue.tools.find((tool) => tool.agentId === 'team.alpha')!.toolName;
+    expect(catalogue.find('ask_team_alpha')).toBeUndefined();
+
+    await first.close();
+    await mastraOn(port);
+    await catalogue.refresh();
+    expect(catalogue.find(dotted)?.agentId).toBe('team.alpha');
+    expect(catalogue.find('ask_team_alpha')?.agentId).toBe('team_alpha');
   });
 });
