@@ -125,9 +125,10 @@ Options (each has an environment twin; the flag wins):
   --exclude IDS            MCP_EXCLUDE_AGENTS    never offer these agents (same form; wins)
   --tool-prefix PREFIX     MCP_TOOL_PREFIX       tool name prefix, up to 32 of A-Za-z0-9_-
                                                  (default: ask_)
-  --describe-from-instructions  MCP_DESCRIBE_FROM_INSTRUCTIONS  describe an agent that has no description by
-                                                 the first paragraph of its instructions (its system
-                                                 prompt: off by default, as it may hold secrets)
+  --describe-from-instructions  MCP_DESCRIBE_FROM_INSTRUCTIONS
+                                                 describe an agent that has no description by the
+                                                 first paragraph of its instructions (default: off,
+                                                 they are its system prompt and may hold secrets)
   --refresh-interval TIME  MCP_REFRESH_INTERVAL  re-list the agents this often: 60 (seconds),
                                                  30s, 500ms, 2m; 0 turns it off (default: 60s)
   --retry-max-delay TIME   MCP_RETRY_MAX_DELAY   while Mastra cannot be listed, retry after
