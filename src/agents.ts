@@ -138,7 +138,7 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
     return { changed, listed, unmatchedIncludes, unaddressable: kept.filter((id) => !isAddressable(id)) };
   }
 
-  /** A call found this agent gone (HTTP 404): the list is out of date. */
+  /** A call found this agent gone (Mastra answered "Agent with id … not found"): the list is out of date. */
   reportGone(agentId: string): void {
     this.emit('stale', agentId);
   }
