@@ -33,6 +33,7 @@ export async function startHttpBridge(
     clientForToken: (token) => clientFor(mastraUrl, token),
     baseUrl: mastraUrl,
     port: 0,
+    hasServiceToken: options.serviceToken !== undefined,
     ...options,
   });
   return { ...bridge, catalogue };
