@@ -1,65 +1,18 @@
-import type { MastraClient } from '@mastra/client-js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { MastraTokenCallers, type CallerResolver } from '../identity/callers.js';
 import { bearerToken, tokenRefused } from '../identity/http-tokens.js';
 import { silentLogger } from '../log.js';
-import { createServer, type ServerOptions } from '../server.js';
+import { createServer } from '../server.js';
 import { TaskBoard } from '../task-board.js';
-import { describePolicy, readiness, type IdentityPolicy } from './http-health.js';
+import { describePolicy, readiness } from './http-health.js';
+import { identityFor, type HttpBridge, type HttpOptions } from './http-options.js';
 import { checkToken, Sessions, type Session } from './http-sessions.js';
 import { sessionNotFound, SessionTransport } from './session-transport.js';
 import { createOriginCheck, defaultAllowedHosts, HttpError, isLoopback, readRpcBody, sendError, sendJson, urlHost } from './web-safety.js';
 
-/** Each session's server gets these options; `client` is the service-level one, for sessions that bring no token. */
-export interface HttpOptions extends ServerOptions {
-  /** Builds the client of a session that brings its own token. Default: `createMastraClient`. */
-  clientForToken?: (token: string) => MastraClient;
-  /** Bind address. Default `127.0.0.1`. */
-  host?: string;
-  /** Port; 0 picks a free one. Default 3000. */
-  port?: number;
-  /** Refuse sessions without `Authorization: Bearer <token>` (401). Default false. */
-  requireToken?: boolean;
-  /** On a non-loopback host, let sessions without a token use the service client. Default false. */
-  allowAnonymous?: boolean;
-  /** Host header values accepted. Default: loopback names and the bind address (see web-safety.ts). */
-  allowedHosts?: string[];
-  /** Origins accepted. Default: the request's own origin only. */
-  allowedOrigins?: string[];
-  /** Largest request body in bytes. Default 1 MiB. */
-  maxBody?: number;
-  /** Open sessions at most. Default 1000. */
-  maxSessions?: number;
-  /** Open sessions of one identity (token) at most; token-less sessions count as one. Default 32. */
-  maxSessionsPerIdentity?: number;
-  /** Whether JWT_TOKEN is set: then callers with a token see the service-level listing. Default false. */
-  hasServiceToken?: boolean;
-  /** Callers with a token always see their own listing. Default false. */
-  perUserCatalogue?: boolean;
-  /** Tool prefix and agent filter of the callers' own listings (as the service-level catalogue's). */
-  toolPrefix?: string;
-  include?: string[];
-  exclude?: string[];
-  /** How long a token check's outcome is trusted. Default 60 s. */
-  tokenCheckTtlMs?: number;
-  /** Who is calling. Default: Mastra tokens checked with Mastra (identity/callers.ts). */
-  callers?: CallerResolver;
-  /** Idle time after which a session is closed. Default 30 minutes. */
-  sessionIdleTimeoutMs?: number;
-  /** How long in-flight calls may take to finish on shutdown. Default 10 s. */
-  shutdownGraceMs?: number;
-}
-
-export interface HttpBridge {
-  /** `http://HOST:PORT/mcp` with the real port. */
-  url: string;
-  port: number;
-  /** Stops accepting, lets in-flight calls finish within the grace period, then closes every session. */
-  close(options?: { graceMs?: number }): Promise<void>;
-}
+export type { HttpBridge, HttpOptions } from './http-options.js';
 
 const MCP_PATH = '/mcp';
 
@@ -78,22 +31,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const idleTimeoutMs = options.sessionIdleTimeoutMs ?? 30 * 60_000;
   // A bridge reachable from a network must not lend its service token to whoever connects.
   const requireToken = options.requireToken || (!isLoopback(host) && !options.allowAnonymous);
-  const ownCatalogues = options.perUserCatalogue === true || !options.hasServiceToken;
-  const policy: IdentityPolicy = { serviceToken: options.hasServiceToken === true, catalogue: ownCatalogues ? 'per-caller' : 'service', tokenless: requireToken ? 'refused' : 'allowed' };
-  const callers =
-    options.callers ??
-    new MastraTokenCallers({
-      serviceClient: client,
-      serviceCatalogue: catalogue,
-      ownCatalogues,
-      baseUrl,
-      clientForToken: options.clientForToken,
-      prefix: options.toolPrefix,
-      filter: { include: options.include, exclude: options.exclude },
-      ttlMs: options.tokenCheckTtlMs,
-      keepMs: idleTimeoutMs,
-      logger,
-    });
+  const { callers, policy } = identityFor(options, { requireToken, keepMs: idleTimeoutMs });
   const checkOrigin = createOriginCheck({ allowedHosts: options.allowedHosts ?? defaultAllowedHosts(host), allowedOrigins: options.allowedOrigins });
   const sessions = new Sessions({ idleTimeoutMs, maxSessions: options.maxSessions ?? 1000, maxPerIdentity: options.maxSessionsPerIdentity ?? 32, logger });
   let calls = 0;
