@@ -141,7 +141,7 @@ Options (each has an environment twin; the flag wins):
   -v, --version                            print the version and exit
 
 HTTP options (with --transport http):
-  --require-token          MCP_REQUIRE_TOKEN        refuse sessions without "Authorization: Bearer <Mastra token>" (401)
+  --require-token          MCP_REQUIRE_TOKEN        refuse sessions without "Authorization: Bearer <Mastra token>" (403)
   --allow-anonymous        MCP_ALLOW_ANONYMOUS      on a non-loopback --host, let sessions without a token use JWT_TOKEN
   --allowed-hosts LIST     MCP_ALLOWED_HOSTS        Host header values accepted, comma-separated, e.g. mcp.example.com
                                                     (default: localhost, 127.0.0.1, [::1] and the bind address)

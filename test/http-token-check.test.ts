@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCatalogue } from '../src/agents.js';
 import { startHttp } from '../src/transports/http.js';
-import { clientFor, closedPort, startStack, textOf, type Stack } from './helpers.js';
+import { clientFor, closedPort, startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, initializeRequest, postRpc, signJwt, startHttpBridge } from './http-helpers.js';
 
 const SECRET = 'http-token-check-secret';
@@ -58,6 +58,21 @@ describe('tokens are checked with Mastra before anything is served', () => {
     for (const { client } of sessions) expect((await client.listTools()).tools).toHaveLength(10);
     await connected(bridge.url, dave);
     expect(listings() - before).toBe(2);
+  });
+
+  it('re-checks the token of an open session once its check is older than the TTL, and serves nothing more once Mastra refuses it', async () => {
+    const bridge = await bridgeWith({ serviceToken: service, tokenCheckTtlMs: 200 });
+    const shortLived = signJwt(SECRET, { sub: 'brief', exp: Math.floor(Date.now() / 1000) + 2 });
+    const opened = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${shortLived}` });
+    await opened.body?.cancel();
+    const headers = { 'mcp-session-id': opened.headers.get('mcp-session-id')!, authorization: `Bearer ${shortLived}` };
+    const list = () => postRpc(bridge.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, headers);
+    expect((await list()).status).toBe(200);
+    const refused = await waitFor('the expired token to be refused', async () => {
+      const response = await list();
+      return response.status === 403 ? response.text() : void (await response.body?.cancel());
+    }, 6_000);
+    expect(refused).toContain('the Mastra server refused this token');
   });
 
   it('answers 503 that says so when Mastra cannot be reached to check the token', async () => {
