@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCatalogue } from '../src/agents.js';
 import { startHttp } from '../src/transports/http.js';
 import { clientFor, closedPort, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { connectHttp, initializeRequest, postRpc, signJwt, startHttpBridge } from './http-helpers.js';
+import { connectHttp, initializeRequest, postRpc, signJwt, startCuttableRelay, startHttpBridge } from './http-helpers.js';
 
 const SECRET = 'http-token-check-secret';
 const service = signJwt(SECRET, { sub: 'svc' });
@@ -48,6 +48,10 @@ describe('tokens are checked with Mastra before anything is served', () => {
       expect(text).toContain('the Mastra server refused this token (HTTP 401');
       expect(text).not.toContain(token);
     }
+    // The refusal is kept too: the same token again is refused without asking Mastra.
+    const before = listings();
+    expect((await postRpc(bridge.url, initializeRequest, { authorization: 'Bearer not-a-jwt' })).status).toBe(403);
+    expect(listings()).toBe(before);
   });
 
   it('checks a token once for all its sessions, concurrent ones included, and another token on its own', async () => {
@@ -73,6 +77,16 @@ describe('tokens are checked with Mastra before anything is served', () => {
       return response.status === 403 ? response.text() : void (await response.body?.cancel());
     }, 6_000);
     expect(refused).toContain('the Mastra server refused this token');
+  });
+
+  it('keeps serving a caller Mastra accepted before when a re-check cannot reach Mastra', async () => {
+    const relay = await startCuttableRelay(stack.mastra.port);
+    const bridge = await bridgeWith({ serviceToken: service, tokenCheckTtlMs: 200, clientForToken: (token) => clientFor(relay.url, token) });
+    const { client } = await connected(bridge.url, dave);
+    await relay.cut();
+    // Past the TTL, the next request re-checks, cannot reach Mastra, and trusts the earlier check.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await client.listTools()).tools).toHaveLength(10);
   });
 
   it('answers 503 that says so when Mastra cannot be reached to check the token', async () => {
