@@ -140,7 +140,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       await until(() => calls === 0, Date.now() + FLUSH_MS);
     }
     await sessions.closeAll();
-    callers.close();
+    // A resolver passed in belongs to whoever passed it.
+    if (!options.callers) callers.close();
     httpServer.closeAllConnections();
     await closed;
   };
