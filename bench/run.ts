@@ -70,7 +70,7 @@ async function perCallOverhead(mastraUrl: string) {
 }
 
 async function throughput(mastraUrl: string) {
-  const http = await startHttpBridge(mastraUrl);
+  const http = await startHttpBridge(mastraUrl, ['--max-sessions-per-identity', String(SESSIONS)]);
   const clients = await Promise.all(Array.from({ length: SESSIONS }, () => http.connect()));
   const directAgents = Array.from({ length: SESSIONS }, () => clientFor(mastraUrl).getAgent('echo'));
   const load = async (call: (i: number) => Promise<unknown>) => {

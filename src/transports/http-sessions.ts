@@ -73,8 +73,8 @@ export class Sessions {
     }
     const held = this.perIdentity.get(identity) ?? 0;
     if (held >= maxPerIdentity) {
-      const who = identity === SERVICE_IDENTITY ? 'sessions without a token' : 'this token';
-      const message = `Too Many Requests: ${held} sessions of ${who} are open, the limit per caller (--max-sessions-per-identity); end unused sessions (DELETE /mcp) or wait for idle ones to expire.`;
+      const who = identity === SERVICE_IDENTITY ? 'without a token' : 'with this token';
+      const message = `Too Many Requests: ${held} sessions ${who} are open, the limit per caller (--max-sessions-per-identity); end unused sessions (DELETE /mcp) or wait for idle ones to expire.`;
       throw new HttpError(429, message, { 'retry-after': '30' });
     }
     this.perIdentity.set(identity, held + 1);
