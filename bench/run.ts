@@ -70,7 +70,7 @@ async function perCallOverhead(mastraUrl: string) {
 }
 
 async function throughput(mastraUrl: string) {
-  const http = await startHttpBridge(mastraUrl);
+  const http = await startHttpBridge(mastraUrl, ['--max-sessions-per-identity', String(SESSIONS)]);
   const clients = await Promise.all(Array.from({ length: SESSIONS }, () => http.connect()));
   const directAgents = Array.from({ length: SESSIONS }, () => clientFor(mastraUrl).getAgent('echo'));
   const load = async (call: (i: number) => Promise<unknown>) => {
@@ -163,7 +163,8 @@ async function openIdleSession(url: string): Promise<void> {
 }
 
 async function memory(mastraUrl: string) {
-  const http = await startHttpBridge(mastraUrl, ['--max-sessions', String(IDLE_SESSIONS + 10)]);
+  // Every idle session is token-less, so one identity: its own cap must leave room for them all.
+  const http = await startHttpBridge(mastraUrl, ['--max-sessions', String(IDLE_SESSIONS + 10), '--max-sessions-per-identity', String(IDLE_SESSIONS + 10)]);
   const settle = () => new Promise((r) => setTimeout(r, 1500));
   const warm = await http.connect();
   await warm.listTools();

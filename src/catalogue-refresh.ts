@@ -49,7 +49,7 @@ function hintFor(error: unknown): string {
 class ListTimeout extends Error {}
 
 /** Lists with a deadline; the aborted listing cannot overwrite the catalogue when it ends late. */
-async function refreshWithin(catalogue: AgentCatalogue, timeoutMs: number): Promise<RefreshResult> {
+export async function refreshWithin(catalogue: AgentCatalogue, timeoutMs: number): Promise<RefreshResult> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

@@ -101,6 +101,10 @@ const SETTINGS = {
   allowedOrigins: { flag: 'allowed-origins', env: 'MCP_ALLOWED_ORIGINS', schema: list },
   maxBody: { flag: 'max-body', env: 'MCP_MAX_BODY', schema: positive('bytes', '1048576').default(1_048_576) },
   maxSessions: { flag: 'max-sessions', env: 'MCP_MAX_SESSIONS', schema: positive('sessions', '1000').default(1000) },
+  maxSessionsPerIdentity: { flag: 'max-sessions-per-identity', env: 'MCP_MAX_SESSIONS_PER_IDENTITY', schema: positive('sessions', '32').default(32) },
+  perUserCatalogue: { flag: 'per-user-catalogue', env: 'MCP_PER_USER_CATALOGUE', boolean: true, schema: onOff },
+  // Only whether it is set: the token itself stays with the service-level client (mastra-client.ts).
+  hasServiceToken: { env: 'JWT_TOKEN', schema: z.string().optional().transform((token) => Boolean(token)) },
   sessionIdleTimeout: { flag: 'session-idle-timeout', env: 'MCP_SESSION_IDLE_TIMEOUT', schema: duration().default(1_800_000) },
   shutdownGrace: { flag: 'shutdown-grace', env: 'MCP_SHUTDOWN_GRACE', schema: duration().default(10_000) },
   callTimeoutMs: { flag: 'call-timeout', env: 'MCP_CALL_TIMEOUT_MS', schema: milliseconds.default(600_000) },
@@ -142,7 +146,7 @@ Options (each has an environment twin; the flag wins):
   -v, --version                            print the version and exit
 
 HTTP options (with --transport http):
-  --require-token          MCP_REQUIRE_TOKEN        refuse sessions without "Authorization: Bearer <Mastra token>" (401)
+  --require-token          MCP_REQUIRE_TOKEN        refuse sessions without "Authorization: Bearer <Mastra token>" (403)
   --allow-anonymous        MCP_ALLOW_ANONYMOUS      on a non-loopback --host, let sessions without a token use JWT_TOKEN
   --allowed-hosts LIST     MCP_ALLOWED_HOSTS        Host header values accepted, comma-separated, e.g. mcp.example.com
                                                     (default: localhost, 127.0.0.1, [::1] and the bind address)
@@ -151,12 +155,17 @@ HTTP options (with --transport http):
                                                     (default: only the bridge's own origin)
   --max-body BYTES         MCP_MAX_BODY             largest request body (default: 1048576); larger gets 413
   --max-sessions N         MCP_MAX_SESSIONS         open sessions at most (default: 1000); more gets 503
+  --max-sessions-per-identity N  MCP_MAX_SESSIONS_PER_IDENTITY  open sessions of one token at most, token-less
+                                                    sessions counting as one (default: 32); more gets 429
+  --per-user-catalogue     MCP_PER_USER_CATALOGUE   each caller sees its own listing of the agents, even when
+                                                    JWT_TOKEN is set (for apps that show users different agents)
   --session-idle-timeout TIME MCP_SESSION_IDLE_TIMEOUT  close a session idle this long (default: 30m)
   --shutdown-grace TIME    MCP_SHUTDOWN_GRACE       time in-flight calls get to finish on SIGINT/SIGTERM (default: 10s)
 
 Environment:
   MASTRA_BASE_URL   the Mastra server (default: http://localhost:4111)
-  JWT_TOKEN         service-level Mastra token, sent as "Authorization: Bearer …"
+  JWT_TOKEN         service-level Mastra token, sent as "Authorization: Bearer …": stdio, token-less
+                    HTTP sessions, and the tool listing HTTP callers see (without it, each their own)
 `;
 
 /** The value as the error line shows it: a URL's user and password are never printed. */

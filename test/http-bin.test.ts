@@ -50,7 +50,7 @@ describe('the HTTP bin', () => {
   it('on a non-loopback address requires a token per session unless --allow-anonymous', async () => {
     const guarded = start(['--host', '0.0.0.0']);
     const url = loopback(await guarded.url);
-    expect((await postRpc(url, initializeRequest)).status).toBe(401);
+    expect((await postRpc(url, initializeRequest)).status).toBe(403);
     const { client } = await connectHttp(url, tokens.dave);
     expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'hi' } }))).toBe('revealed: user=dave tenant=none');
     await client.close();
@@ -69,10 +69,44 @@ describe('the HTTP bin', () => {
   it('MCP_REQUIRE_TOKEN refuses token-less sessions on loopback too', async () => {
     const bridge = start([], { MCP_REQUIRE_TOKEN: 'true' });
     const url = await bridge.url;
-    expect((await postRpc(url, initializeRequest)).status).toBe(401);
+    expect((await postRpc(url, initializeRequest)).status).toBe(403);
     expect((await postRpc(url, initializeRequest, { authorization: `Bearer ${tokens.carol}` })).status).toBe(200);
     bridge.child.kill('SIGTERM');
     expect(await bridge.exited).toBe(0);
+  });
+
+  it('says at start-up what needs JWT_TOKEN, and what --per-user-catalogue changes', async () => {
+    const shared = start();
+    await shared.url;
+    expect(shared.stderr()).toContain("tokens: each session's Mastra token is checked with Mastra before anything is served");
+    expect(shared.stderr()).toContain('they see the service-level listing (made with JWT_TOKEN); sessions without a token list and call with JWT_TOKEN');
+    const own = start([], { MCP_PER_USER_CATALOGUE: 'true' });
+    await own.url;
+    expect(own.stderr()).toContain('each sees its own listing (--per-user-catalogue)');
+    const without = start([], { JWT_TOKEN: '' });
+    await without.url;
+    expect(without.stderr()).toContain('each sees its own listing (JWT_TOKEN is not set)');
+    for (const bridge of [shared, own, without]) bridge.child.kill('SIGTERM');
+  });
+
+  it('the MCP Inspector CLI shows the bridge\'s own reason for a missing or refused token, not an OAuth flow', async () => {
+    const bridge = start([], { MCP_REQUIRE_TOKEN: 'true' });
+    const url = await bridge.url;
+    // No --stored-auth-only, and no TTY: a 401 would send the Inspector into an OAuth flow that cannot start here.
+    const inspect = (...headers: string[]) =>
+      run(process.execPath, [INSPECTOR, '--cli', url, ...headers, '--format', 'json', '--method', 'tools/list'], {
+        env: { ...process.env, MCP_STORAGE_DIR: '/tmp/mastra-agents-mcp-inspector-test' },
+      }).then(
+        ({ stdout }) => stdout,
+        (error: { stdout: string; stderr: string }) => error.stdout + error.stderr,
+      );
+    const missing = await inspect();
+    expect(missing).toContain('this bridge requires each session to bring its own Mastra token');
+    expect(missing).not.toContain('OAuth');
+    const refused = await inspect('--header', 'Authorization: Bearer not-a-jwt');
+    expect(refused).toContain('the Mastra server refused this token (HTTP 401');
+    expect(refused).not.toContain('OAuth');
+    bridge.child.kill('SIGTERM');
   });
 
   it('the MCP Inspector CLI lists and calls a tool over HTTP with a bearer token', async () => {
@@ -92,6 +126,7 @@ describe('the HTTP bin', () => {
 
   it.each([
     [['--max-body', '0'], '--max-body="0" must be a positive number of bytes'],
+    [['--max-sessions-per-identity', '0'], '--max-sessions-per-identity="0" must be a positive number of sessions'],
     [['--session-idle-timeout', 'soon'], '--session-idle-timeout="soon" must be a duration of at least 100ms, such as 60, 30s, 500ms or 2m'],
   ])('bad HTTP setting %j exits 1 with one clear line', async (args, expected) => {
     const failed = await run(process.execPath, [BIN, '--transport', 'http', ...args], { env: { PATH: process.env.PATH ?? '' } }).catch((error: { code: number; stderr: string }) => error);

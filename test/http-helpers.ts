@@ -2,6 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
+import { createServer as createNetServer, connect, type Socket } from 'node:net';
 import { AgentCatalogue } from '../src/agents.js';
 import { startHttp, type HttpBridge, type HttpOptions } from '../src/transports/http.js';
 import { clientFor } from './helpers.js';
@@ -33,6 +34,7 @@ export async function startHttpBridge(
     clientForToken: (token) => clientFor(mastraUrl, token),
     baseUrl: mastraUrl,
     port: 0,
+    hasServiceToken: options.serviceToken !== undefined,
     ...options,
   });
   return { ...bridge, catalogue };
@@ -91,3 +93,26 @@ export const initializeRequest = {
   method: 'initialize',
   params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
 };
+
+/** A TCP relay to Mastra on loopback that can be cut, for an outage real Mastra would not stage on cue. */
+export async function startCuttableRelay(targetPort: number): Promise<{ url: string; cut(): Promise<void> }> {
+  const sockets = new Set<Socket>();
+  const relay = createNetServer((incoming) => {
+    const outgoing = connect(targetPort, '127.0.0.1');
+    for (const socket of [incoming, outgoing]) {
+      sockets.add(socket);
+      socket.on('close', () => sockets.delete(socket));
+      socket.on('error', () => socket.destroy());
+    }
+    incoming.pipe(outgoing).pipe(incoming);
+  });
+  await new Promise<void>((resolve) => relay.listen(0, '127.0.0.1', resolve));
+  const { port } = relay.address() as { port: number };
+  return {
+    url: `http://127.0.0.1:${port}`,
+    cut: async () => {
+      for (const socket of sockets) socket.destroy();
+      await new Promise<void>((resolve) => relay.close(() => resolve()));
+    },
+  };
+}

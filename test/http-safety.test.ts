@@ -68,9 +68,21 @@ describe('web safety of the HTTP transport', () => {
     expect(JSON.parse(response.text)).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32700 } });
   });
 
-  it('refuses a malformed Authorization header with 401, never echoing it', async () => {
+  it('answers JSON that is not a JSON-RPC message with 400 and -32600 Invalid Request, in a session or not', async () => {
+    const { client, transport } = await connectHttp(bridge.url);
+    for (const headers of [{}, { 'mcp-session-id': transport.sessionId! }] as Record<string, string>[]) {
+      for (const body of [{ hello: 'world' }, [], { jsonrpc: '2.0', id: 1 }, 42]) {
+        const response = await rawPost(bridge.url, headers, JSON.stringify(body));
+        expect(response.status).toBe(400);
+        expect(JSON.parse(response.text)).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringContaining('Invalid Request') } });
+      }
+    }
+    await client.close();
+  });
+
+  it('refuses a malformed Authorization header with 403, never echoing it', async () => {
     const response = await postRpc(bridge.url, initializeRequest, { authorization: 'Basic c2VjcmV0LXZhbHVl' });
-    expect(response.status).toBe(401);
+    expect(response.status).toBe(403);
     expect(await response.text()).not.toContain('c2VjcmV0LXZhbHVl');
   });
 
@@ -81,7 +93,16 @@ describe('web safety of the HTTP transport', () => {
     expect(await health.json()).toEqual({ status: 'ok' });
     const ready = await fetch(`${origin}/readyz`);
     expect(ready.status).toBe(200);
-    expect(await ready.json()).toEqual({ status: 'ready', agents: 10, catalogueLoaded: true, mastraReachable: true });
+    // What needs JWT_TOKEN: without it, each caller with a token sees its own listing; token-less sessions use none.
+    expect(await ready.json()).toEqual({
+      status: 'ready',
+      agents: 10,
+      catalogueLoaded: true,
+      mastraReachable: true,
+      serviceToken: false,
+      catalogue: 'per-caller',
+      tokenless: 'allowed',
+    });
     expect((await fetch(`${origin}/elsewhere`)).status).toBe(404);
   });
 

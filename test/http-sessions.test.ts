@@ -1,3 +1,4 @@
+import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, initializeRequest, postRpc, signJwt, startHttpBridge } from './http-helpers.js';
@@ -50,8 +51,10 @@ describe('HTTP sessions and tokens', () => {
     expect(withBText).toContain('another token');
     expect(withBText).not.toContain(bob);
     const withNone = await postRpc(bridge.url, call, { 'mcp-session-id': sessionId });
-    expect(withNone.status).toBe(401);
-    expect(withNone.headers.get('www-authenticate')).toBe('Bearer');
+    // 403, not 401: MCP clients answer a 401 with an OAuth flow that Mastra tokens cannot satisfy.
+    expect(withNone.status).toBe(403);
+    expect(withNone.headers.get('www-authenticate')).toBeNull();
+    expect(await withNone.text()).toContain('send the same token with each request');
 
     await new Promise((resolve) => setTimeout(resolve, 300));
     expect(stack.model.requests.length).toBe(before);
@@ -95,26 +98,28 @@ describe('HTTP sessions and tokens', () => {
     await call;
   });
 
-  it('closing the bridge after the grace period closes each session, which aborts its call upstream', async () => {
+  it('closing the bridge after the grace period answers each call still running with its JSON-RPC error, then aborts it upstream', async () => {
     const short = await startHttpBridge(stack.mastra.url, { serviceToken: service });
     const { client } = await connectHttp(short.url, alice);
-    const call = client.callTool({ name: 'ask_slow', arguments: { message: 'go' } }).catch((error: unknown) => error);
-    await waitFor('the slow run to start', () => stack.model.requests.some((r) => r.model === 'slow-150' && r.endedAt === undefined));
-    const upstream = stack.model.requests.find((r) => r.model === 'slow-150' && r.endedAt === undefined)!;
+    const failure = (error: unknown) => (error instanceof McpError ? `MCP ${error.code}: ${error.message}` : `not an MCP error: ${String(error)}`);
+    // One answered with a JSON body, one on an event stream (it asks for progress).
+    const plain = client.callTool({ name: 'ask_slow', arguments: { message: 'plain' } }).then(() => 'answered', failure);
+    const streamed = client.callTool({ name: 'ask_slow', arguments: { message: 'streamed' } }, undefined, { onprogress: () => {} }).then(() => 'answered', failure);
+    await waitFor('both slow runs to start', () => stack.model.requests.filter((r) => r.model === 'slow-150' && r.endedAt === undefined).length === 2);
+    const upstream = stack.model.requests.filter((r) => r.model === 'slow-150' && r.endedAt === undefined);
     await short.close({ graceMs: 100 });
-    await waitFor('the upstream request to end', () => upstream.endedAt !== undefined);
-    expect(upstream.aborted).toBe(true);
-    // The SDK client would wait to resume the stream; closing it settles the call.
+    for (const outcome of [await plain, await streamed]) expect(outcome).toMatch(/^MCP -32000: .*The bridge is shutting down: this call was stopped/);
+    await waitFor('the upstream requests to end', () => upstream.every((r) => r.endedAt !== undefined));
+    expect(upstream.map((r) => r.aborted)).toEqual([true, true]);
     await client.close();
-    await call;
   });
 });
 
 describe('HTTP session limits', () => {
-  it('--require-token refuses a session without a token with 401, and accepts one with a token', async () => {
+  it('--require-token refuses a session without a token with 403, and accepts one with a token', async () => {
     const strict = await startHttpBridge(stack.mastra.url, { serviceToken: service, requireToken: true });
     const refused = await postRpc(strict.url, initializeRequest);
-    expect(refused.status).toBe(401);
+    expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('Authorization: Bearer');
     const { client } = await connectHttp(strict.url, bob);
     expect(textOf(await client.callTool(whoami('x')))).toBe('revealed: user=bob tenant=x');
@@ -146,12 +151,21 @@ describe('HTTP session limits', () => {
     await small.close();
   });
 
-  it('keeps a session whose client holds its event stream open, however long it is quiet', async () => {
+  it('expires an idle session even while its client holds the event stream open, and ends that stream', async () => {
     const small = await startHttpBridge(stack.mastra.url, { serviceToken: service, sessionIdleTimeoutMs: 300 });
-    const { client } = await connectHttp(small.url, bob);
-    await new Promise((resolve) => setTimeout(resolve, 900));
-    expect(textOf(await client.callTool(whoami('still')))).toBe('revealed: user=bob tenant=still');
-    await client.close();
+    const opened = await postRpc(small.url, initializeRequest, { authorization: `Bearer ${bob}` });
+    await opened.body?.cancel();
+    const headers = { 'mcp-session-id': opened.headers.get('mcp-session-id')!, authorization: `Bearer ${bob}`, 'mcp-protocol-version': '2025-11-25' };
+    const stream = await fetch(small.url, { headers: { ...headers, accept: 'text/event-stream' } });
+    expect(stream.status).toBe(200);
+    const reader = stream.body!.getReader();
+    const ended = (async () => {
+      while (!(await reader.read()).done);
+      return true;
+    })();
+    // Holding the stream open is listening, not activity: the session expires and its stream ends.
+    expect(await Promise.race([ended, new Promise((resolve) => setTimeout(() => resolve('still open'), 5_000))])).toBe(true);
+    expect((await postRpc(small.url, { jsonrpc: '2.0', id: 5, method: 'ping' }, headers)).status).toBe(404);
     await small.close();
   });
 });

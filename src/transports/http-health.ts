@@ -13,18 +13,43 @@ async function reachable(baseUrl: string): Promise<boolean> {
   }
 }
 
-export interface Readiness {
+/** What needs the service token (JWT_TOKEN) and what does not; said in /readyz and at start-up. */
+export interface IdentityPolicy {
+  /** Whether JWT_TOKEN is set. */
+  serviceToken: boolean;
+  /** The tools a caller with a token sees: the service-level listing, or its own listing. */
+  catalogue: 'service' | 'per-caller';
+  /** Whether sessions without a token are served (with JWT_TOKEN when set). */
+  tokenless: 'allowed' | 'refused';
+}
+
+/** The start-up line of an HTTP bridge: who is checked, which listing each caller sees, what JWT_TOKEN is for. */
+export function describePolicy({ serviceToken, catalogue, tokenless }: IdentityPolicy, perUserFlag: boolean): string {
+  const tools =
+    catalogue === 'service'
+      ? 'they see the service-level listing (made with JWT_TOKEN)'
+      : `each sees its own listing (${perUserFlag ? '--per-user-catalogue' : 'JWT_TOKEN is not set'})`;
+  const without =
+    tokenless === 'refused'
+      ? 'sessions without a token are refused'
+      : `sessions without a token ${serviceToken ? 'list and call with JWT_TOKEN' : 'list and call Mastra with no token (JWT_TOKEN is not set)'}`;
+  return `tokens: each session's Mastra token is checked with Mastra before anything is served, and its calls use it; ${tools}; ${without}`;
+}
+
+export interface Readiness extends IdentityPolicy {
   ready: boolean;
+  /** Tools of the service-level listing (what token-less sessions, and every caller when `catalogue` is 'service', see). */
   agents: number;
   catalogueLoaded: boolean;
   mastraReachable: boolean;
 }
 
 /**
- * For /readyz: ready once the agents have been listed and Mastra answers. The Mastra URL is left
- * out of the answer: probes need no map of the network behind the bridge.
+ * For /readyz: ready once Mastra answers and the listing callers see can be made: the service-level
+ * one loaded, or each caller's own. The Mastra URL is left out: probes need no map of the network.
  */
-export async function readiness(catalogue: AgentCatalogue, baseUrl: string): Promise<Readiness> {
+export async function readiness(catalogue: AgentCatalogue, baseUrl: string, policy: IdentityPolicy): Promise<Readiness> {
   const mastraReachable = await reachable(baseUrl);
-  return { ready: catalogue.loaded && mastraReachable, agents: catalogue.tools.length, catalogueLoaded: catalogue.loaded, mastraReachable };
+  const listable = catalogue.loaded || policy.catalogue === 'per-caller';
+  return { ready: listable && mastraReachable, agents: catalogue.tools.length, catalogueLoaded: catalogue.loaded, mastraReachable, ...policy };
 }

@@ -1,18 +1,20 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
-import { createHash, timingSafeEqual } from 'node:crypto';
-import type { ServerResponse } from 'node:http';
+import { timingSafeEqual } from 'node:crypto';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import { identityOf, SERVICE_IDENTITY } from '../identity/callers.js';
 import type { Logger } from '../log.js';
 import type { SessionTransport } from './session-transport.js';
+import { HttpError } from './web-safety.js';
 
-/** One MCP session over HTTP: its server, its transport, and the token it was opened with. */
+/** One MCP session over HTTP: its server, its transport, and the identity it was opened with. */
 export interface Session {
   id: string;
   server: Server;
   transport: SessionTransport;
-  /** SHA-256 of the session's token; null for a session that uses the service-level client. */
-  tokenHash: Buffer | null;
+  /** The caller's identity (see identity/callers.ts): a hash of the session's token, or 'service'. */
+  identity: string;
   lastSeen: number;
-  /** Requests of this session in progress (a call, or an open event stream). */
+  /** Requests of this session in progress; an open GET stream is not one (see `track`). */
   active: number;
   /** Whether work the client will come back for is under way (a running task); never idle meanwhile. */
   busy?: () => boolean;
@@ -20,25 +22,29 @@ export interface Session {
 
 export type TokenCheck = 'ok' | 'missing' | 'wrong';
 
-/** Only a hash is kept, so a heap dump or a stray log of a session never holds the token itself. */
-export const hashToken = (token: string): Buffer => createHash('sha256').update(token).digest();
-
 /** Whether `token` is the one the session was opened with, compared in constant time. */
 export function checkToken(session: Session, token: string | undefined): TokenCheck {
-  if (session.tokenHash === null) return token === undefined ? 'ok' : 'wrong';
+  if (session.identity === SERVICE_IDENTITY) return token === undefined ? 'ok' : 'wrong';
   if (token === undefined) return 'missing';
-  return timingSafeEqual(session.tokenHash, hashToken(token)) ? 'ok' : 'wrong';
+  return timingSafeEqual(Buffer.from(session.identity), Buffer.from(identityOf(token))) ? 'ok' : 'wrong';
 }
 
 export interface SessionsOptions {
   /** Sessions with no request for this long are closed. */
   idleTimeoutMs: number;
+  /** Open sessions at most, all identities together. */
+  maxSessions: number;
+  /** Open sessions of one identity at most; token-less sessions count as one identity. */
+  maxPerIdentity: number;
   logger: Logger;
 }
 
-/** The open sessions by id, with idle expiry. */
+/** The open sessions by id, with their slots (overall and per identity) and idle expiry. */
 export class Sessions {
   private readonly byId = new Map<string, Session>();
+  /** Sessions of each identity, open or being opened. */
+  private readonly perIdentity = new Map<string, number>();
+  private opening = 0;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: SessionsOptions) {
@@ -54,23 +60,67 @@ export class Sessions {
     return this.byId.get(id);
   }
 
-  add(session: Session): void {
-    this.byId.set(session.id, session);
-    this.options.logger.debug(`session ${session.id.slice(0, 8)} opened (${session.tokenHash ? "caller's own token" : 'service-level client'}); ${this.size} open`);
+  /**
+   * Holds a slot for a session of a verified `identity` while it opens: `add` gives it to the
+   * session, which keeps it until it closes; `release` ends the opening (and frees the slot if no
+   * session took it). A full bridge answers 503, an identity at its cap 429: one caller's sessions
+   * cannot take every slot.
+   */
+  reserve(identity: string): { add(session: Session): void; release(): void } {
+    const { maxSessions, maxPerIdentity } = this.options;
+    if (this.byId.size + this.opening >= maxSessions) {
+      throw new HttpError(503, `Service Unavailable: the bridge has ${maxSessions} open sessions, its limit (--max-sessions); try again later.`, { 'retry-after': '30' });
+    }
+    const held = this.perIdentity.get(identity) ?? 0;
+    if (held >= maxPerIdentity) {
+      const who = identity === SERVICE_IDENTITY ? 'without a token' : 'with this token';
+      const message = `Too Many Requests: ${held} sessions ${who} are open, the limit per caller (--max-sessions-per-identity); end unused sessions (DELETE /mcp) or wait for idle ones to expire.`;
+      throw new HttpError(429, message, { 'retry-after': '30' });
+    }
+    this.perIdentity.set(identity, held + 1);
+    this.opening++;
+    let state: 'opening' | 'added' | 'done' = 'opening';
+    return {
+      add: (session) => {
+        state = 'added';
+        this.byId.set(session.id, session);
+        this.options.logger.debug(`session ${session.id.slice(0, 8)} opened (${identity === SERVICE_IDENTITY ? 'service-level client' : "caller's own token"}); ${this.size} open`);
+      },
+      release: () => {
+        if (state === 'done') return;
+        if (state === 'opening') this.unhold(identity);
+        state = 'done';
+        this.opening--;
+      },
+    };
   }
 
   remove(id: string): void {
-    if (this.byId.delete(id)) this.options.logger.debug(`session ${id.slice(0, 8)} closed; ${this.size} open`);
+    const session = this.byId.get(id);
+    if (!session) return;
+    this.byId.delete(id);
+    this.unhold(session.identity);
+    this.options.logger.debug(`session ${id.slice(0, 8)} closed; ${this.size} open`);
   }
 
-  /** Counts one request of `session` until its response closes; a session is never idle meanwhile. */
-  track(session: Session, res: ServerResponse): void {
-    session.active++;
+  /**
+   * Activity keeps a session open: a request (from its start until its answer is complete), or a
+   * running task. Opening the GET stream is a request, but holding it open is not: a client that
+   * only listens is idle, so a forgotten or hostile stream cannot keep its session alive forever.
+   */
+  track(session: Session, req: IncomingMessage, res: ServerResponse): void {
     session.lastSeen = Date.now();
+    if (req.method === 'GET') return;
+    session.active++;
     res.once('close', () => {
       session.active--;
       session.lastSeen = Date.now();
     });
+  }
+
+  /** Answers every call still running in every session with `message` (shutdown). */
+  async stopCalls(message: string): Promise<void> {
+    await Promise.all([...this.byId.values()].map((session) => session.transport.stopCalls(message)));
   }
 
   /** Closing the server closes the transport and aborts the session's in-flight handlers. */
@@ -82,6 +132,12 @@ export class Sessions {
   async closeAll(): Promise<void> {
     clearInterval(this.sweeper);
     await Promise.all([...this.byId.values()].map((session) => this.close(session)));
+  }
+
+  private unhold(identity: string): void {
+    const held = (this.perIdentity.get(identity) ?? 1) - 1;
+    if (held > 0) this.perIdentity.set(identity, held);
+    else this.perIdentity.delete(identity);
   }
 
   private closeIdle(): void {

@@ -1,91 +1,57 @@
-import type { MastraClient } from '@mastra/client-js';
 import { isInitializeRequest } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { bearerToken, tokenRefused } from '../identity/http-tokens.js';
 import { silentLogger } from '../log.js';
-import { createMastraClient } from '../mastra-client.js';
-import { createServer, type ServerOptions } from '../server.js';
+import { createServer } from '../server.js';
 import { TaskBoard } from '../task-board.js';
-import { readiness } from './http-health.js';
-import { checkToken, hashToken, Sessions, type Session } from './http-sessions.js';
+import { describePolicy, readiness } from './http-health.js';
+import { identityFor, type HttpBridge, type HttpOptions } from './http-options.js';
+import { checkToken, Sessions, type Session } from './http-sessions.js';
 import { sessionNotFound, SessionTransport } from './session-transport.js';
-import { bearerToken, createOriginCheck, defaultAllowedHosts, HttpError, isLoopback, readJsonBody, sendError, sendJson, urlHost } from './web-safety.js';
+import { createOriginCheck, defaultAllowedHosts, HttpError, isLoopback, readRpcBody, sendError, sendJson, urlHost } from './web-safety.js';
 
-/** Each session's server gets these options; `client` is the service-level one, for sessions that bring no token. */
-export interface HttpOptions extends ServerOptions {
-  /** Builds the client of a session that brings its own token. Default: `createMastraClient`. */
-  clientForToken?: (token: string) => MastraClient;
-  /** Bind address. Default `127.0.0.1`. */
-  host?: string;
-  /** Port; 0 picks a free one. Default 3000. */
-  port?: number;
-  /** Refuse sessions without `Authorization: Bearer <token>` (401). Default false. */
-  requireToken?: boolean;
-  /** On a non-loopback host, let sessions without a token use the service client. Default false. */
-  allowAnonymous?: boolean;
-  /** Host header values accepted. Default: loopback names and the bind address (see web-safety.ts). */
-  allowedHosts?: string[];
-  /** Origins accepted. Default: the request's own origin only. */
-  allowedOrigins?: string[];
-  /** Largest request body in bytes. Default 1 MiB. */
-  maxBody?: number;
-  /** Open sessions at most. Default 1000. */
-  maxSessions?: number;
-  /** Idle time after which a session is closed. Default 30 minutes. */
-  sessionIdleTimeoutMs?: number;
-  /** How long in-flight calls may take to finish on shutdown. Default 10 s. */
-  shutdownGraceMs?: number;
-}
-
-export interface HttpBridge {
-  /** `http://HOST:PORT/mcp` with the real port. */
-  url: string;
-  port: number;
-  /** Stops accepting, lets in-flight calls finish within the grace period, then closes every session. */
-  close(options?: { graceMs?: number }): Promise<void>;
-}
+export type { HttpBridge, HttpOptions } from './http-options.js';
 
 const MCP_PATH = '/mcp';
 
-/** Streamable HTTP at /mcp: one MCP server per session, each bound to the token it was opened with. */
+const STOPPED_MESSAGE = 'The bridge is shutting down: this call was stopped before it finished (the shutdown grace period is over). Call again once the bridge is back.';
+/** How long the answers to stopped calls get to reach their clients before the sockets close. */
+const FLUSH_MS = 2_000;
+
+const until = async (done: () => boolean, deadline: number) => {
+  while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
+};
+
+/** Streamable HTTP at /mcp: one MCP server per session, each bound to the caller (token) it was opened with. */
 export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const { catalogue, client, baseUrl, host = '127.0.0.1', logger = silentLogger } = options;
-  const clientForToken = options.clientForToken ?? createMastraClient;
   const maxBody = options.maxBody ?? 1_048_576;
-  const maxSessions = options.maxSessions ?? 1000;
+  const idleTimeoutMs = options.sessionIdleTimeoutMs ?? 30 * 60_000;
   // A bridge reachable from a network must not lend its service token to whoever connects.
   const requireToken = options.requireToken || (!isLoopback(host) && !options.allowAnonymous);
+  const { callers, policy } = identityFor(options, { requireToken, keepMs: idleTimeoutMs });
   const checkOrigin = createOriginCheck({ allowedHosts: options.allowedHosts ?? defaultAllowedHosts(host), allowedOrigins: options.allowedOrigins });
-  const sessions = new Sessions({ idleTimeoutMs: options.sessionIdleTimeoutMs ?? 30 * 60_000, logger });
-  let opening = 0;
+  const sessions = new Sessions({ idleTimeoutMs, maxSessions: options.maxSessions ?? 1000, maxPerIdentity: options.maxSessionsPerIdentity ?? 32, logger });
   let calls = 0;
   let stopping = false;
 
   async function openSession(req: IncomingMessage, res: ServerResponse, token: string | undefined): Promise<void> {
-    const body = await readJsonBody(req, maxBody);
+    const body = await readRpcBody(req, maxBody);
     if (!isInitializeRequest(body)) throw new HttpError(400, 'Bad Request: send an initialize request to start a session, or the Mcp-Session-Id header of an open one.');
-    if (sessions.size + opening >= maxSessions) {
-      throw new HttpError(503, `Service Unavailable: the bridge has ${maxSessions} open sessions, its limit (--max-sessions); try again later.`, { 'retry-after': '30' });
-    }
-    opening++;
+    // Checked before a slot is taken: a token Mastra refuses never holds one.
+    const caller = await callers.resolve(token);
+    const slot = sessions.reserve(caller.identity);
     const sessionTasks = (options.tasks ?? new TaskBoard()).openSession();
-    const server = createServer({ ...options, client: token === undefined ? client : clientForToken(token), sessionTasks });
+    const server = createServer({ ...options, catalogue: caller.catalogue, client: caller.client, sessionTasks });
     let session: Session | undefined;
     const transport = new SessionTransport({
       sessionIdGenerator: randomUUID,
       onsessioninitialized: (id) => {
-        session = {
-          id,
-          server,
-          transport,
-          tokenHash: token === undefined ? null : hashToken(token),
-          lastSeen: Date.now(),
-          active: 0,
-          busy: () => sessionTasks.runningCount() > 0,
-        };
-        sessions.add(session);
-        sessions.track(session, res);
+        session = { id, server, transport, identity: caller.identity, lastSeen: Date.now(), active: 0, busy: () => sessionTasks.runningCount() > 0 };
+        slot.add(session);
+        sessions.track(session, req, res);
       },
     });
     server.onclose = ((previous) => () => {
@@ -96,7 +62,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       await server.connect(transport);
       await transport.handleRequest(req, res, body);
     } finally {
-      opening--;
+      slot.release();
       // An initialize the transport refused leaves a server that no session id can reach.
       if (!session) void server.close();
     }
@@ -108,17 +74,19 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId !== 'string') {
       if (req.method !== 'POST') throw new HttpError(400, 'Bad Request: Mcp-Session-Id header is required; start a session with an initialize POST.');
-      if (token === undefined && requireToken) throw unauthorized('this bridge requires each session to bring its own Mastra token');
+      if (token === undefined && requireToken) throw tokenRefused('this bridge requires each session to bring its own Mastra token');
       return openSession(req, res, token);
     }
     const session = sessions.get(sessionId);
     if (!session) throw sessionNotFound();
     const check = checkToken(session, token);
-    if (check === 'missing') throw unauthorized('this session was opened with a token; send the same token with each request');
+    if (check === 'missing') throw tokenRefused('this session was opened with a token; send the same token with each request');
     if (check === 'wrong') throw new HttpError(403, 'Forbidden: this session was opened with another token (or none); use the token the session was opened with, or start a new session.');
     // Tracked from here, so the idle sweeper leaves the session alone while its body arrives.
-    sessions.track(session, res);
-    const body = req.method === 'POST' ? await readJsonBody(req, maxBody) : undefined;
+    sessions.track(session, req, res);
+    // Re-checked once its last check is older than the TTL: a token Mastra has since refused gets nothing more.
+    await callers.resolve(token);
+    const body = req.method === 'POST' ? await readRpcBody(req, maxBody) : undefined;
     // The session may have ended (DELETE, shutdown) while the body arrived.
     if (sessions.get(sessionId) !== session) throw sessionNotFound();
     await session.transport.handleRequest(req, res, body);
@@ -130,7 +98,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
       if (stopping) return sendJson(res, 503, { status: 'stopping' });
-      void readiness(catalogue, baseUrl).then(({ ready, ...details }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details }));
+      void readiness(catalogue, baseUrl, policy).then(({ ready, ...details }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details }));
       return;
     }
     if (path !== MCP_PATH) return sendJson(res, 404, { error: `Not found: the MCP endpoint is ${MCP_PATH}` });
@@ -157,15 +125,23 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const { port } = httpServer.address() as AddressInfo;
   const closed = new Promise<void>((resolve) => httpServer.once('close', resolve));
   if (requireToken && !options.requireToken) logger.info(`${host} is not a loopback address: sessions must bring their own Mastra token (--allow-anonymous lifts this)`);
+  logger.info(describePolicy(policy, options.perUserCatalogue === true));
 
   let closing: Promise<void> | undefined;
   let graceEnds = Infinity;
   const drainAndClose = async () => {
     stopping = true;
     httpServer.close();
-    while (calls > 0 && Date.now() < graceEnds) await new Promise((resolve) => setTimeout(resolve, 50));
-    if (calls > 0) logger.warn(`closing with ${calls} call(s) still running: the shutdown grace period is over`);
+    await until(() => calls === 0, graceEnds);
+    if (calls > 0) {
+      logger.warn(`the shutdown grace period is over: answering the ${calls} call(s) still running with an error, then closing`);
+      // Answered while the sessions are still open, so each client reads why, where a closed socket would only reset.
+      await sessions.stopCalls(STOPPED_MESSAGE);
+      await until(() => calls === 0, Date.now() + FLUSH_MS);
+    }
     await sessions.closeAll();
+    // A resolver passed in belongs to whoever passed it.
+    if (!options.callers) callers.close();
     httpServer.closeAllConnections();
     await closed;
   };
@@ -177,10 +153,6 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       return (closing ??= drainAndClose());
     },
   };
-}
-
-function unauthorized(reason: string): HttpError {
-  return new HttpError(401, `Unauthorized: ${reason}. Send "Authorization: Bearer <your Mastra token>".`, { 'www-authenticate': 'Bearer' });
 }
 
 /**

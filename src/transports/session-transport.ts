@@ -9,7 +9,8 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { HttpError, sendError } from './web-safety.js';
+import { duplicateIdError, InFlightRequests, requestIdsOf } from './request-ids.js';
+import { HttpError, sendError, sendJson } from './web-safety.js';
 
 /** The answer to a request naming a session that has ended (or never was). */
 export const sessionNotFound = (): HttpError => new HttpError(404, 'Session not found: it ended or expired; start a new session with initialize.');
@@ -42,6 +43,9 @@ export class SessionTransport implements Transport {
   private readonly plain = new Map<RequestId, StreamableHTTPServerTransport>();
   /** Set once the session ends; its server is disconnected, so nothing may reach it any more. */
   private ended = false;
+  private readonly inFlight = new InFlightRequests();
+  /** Requests answered by `stopCalls`: their handler's own late answer has nowhere to go. */
+  private readonly stopped = new Set<RequestId>();
 
   constructor(options: StreamableHTTPServerTransportOptions) {
     this.streaming = this.relay(new StreamableHTTPServerTransport(options));
@@ -65,8 +69,14 @@ export class SessionTransport implements Transport {
     // A request that raced the session's end (e.g. its body arrived after a DELETE) would otherwise run
     // the agent on a server with no transport, and never be answered.
     if (this.ended) return sendError(res, sessionNotFound());
+    if (req.method === 'POST') {
+      const reused = this.inFlight.claim(body);
+      if (reused !== undefined) return sendJson(res, 400, duplicateIdError(reused));
+      const ids = requestIdsOf(body);
+      res.once('close', () => this.inFlight.releaseUndelivered(ids));
+    }
     const id = req.method === 'POST' && this.sessionId !== undefined ? plainRequestId(body) : undefined;
-    if (id === undefined || this.plain.has(id)) return this.streaming.handleRequest(req, res, body);
+    if (id === undefined) return this.streaming.handleRequest(req, res, body);
     // Without a session id of its own it takes any request (the session is checked above) and answers just one.
     const oneRequest = this.relay(new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true }));
     this.plain.set(id, oneRequest);
@@ -78,13 +88,37 @@ export class SessionTransport implements Transport {
   }
 
   send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    const answers = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? message.id : undefined;
+    if (answers !== undefined && this.stopped.delete(answers)) return Promise.resolve();
+    this.inFlight.settle(message);
+    return this.route(message, options);
+  }
+
+  private route(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const id = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? message.id : options?.relatedRequestId;
     return ((id !== undefined && this.plain.get(id)) || this.streaming).send(message, options);
   }
 
+  /**
+   * Answers every request still running with a JSON-RPC error, on its own stream, while the session
+   * is still open: on shutdown, a client then hears why its call ended instead of a reset connection.
+   */
+  async stopCalls(message: string): Promise<void> {
+    await Promise.all(
+      this.inFlight.running.map((id) => {
+        const answer = { jsonrpc: '2.0' as const, id, error: { code: ErrorCode.ConnectionClosed, message } };
+        this.inFlight.settle(answer);
+        this.stopped.add(id);
+        return this.route(answer).catch(() => {});
+      }),
+    );
+  }
+
   private relay(transport: StreamableHTTPServerTransport): StreamableHTTPServerTransport {
     transport.onmessage = (message, extra) => {
-      if (!this.ended) this.onmessage?.(message, extra);
+      if (this.ended) return;
+      this.inFlight.delivered(message);
+      this.onmessage?.(message, extra);
     };
     transport.onerror = (error) => this.onerror?.(error);
     return transport;

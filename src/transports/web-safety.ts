@@ -1,3 +1,4 @@
+import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname as machineName, networkInterfaces } from 'node:os';
 
@@ -110,18 +111,6 @@ function sameOrigin(origin: string, host: string): boolean {
   return normal !== undefined && new URL(normal).host === new URL(`http://${host}`).host;
 }
 
-/**
- * The caller's Mastra token from `Authorization: Bearer <token>`: undefined when there is no such
- * header. Any other form of the header is refused rather than silently ignored.
- */
-export function bearerToken(req: IncomingMessage): string | undefined {
-  const header = req.headers.authorization;
-  if (header === undefined || header === '') return undefined;
-  const match = /^Bearer +(\S+) *$/i.exec(header);
-  if (!match) throw new HttpError(401, 'Unauthorized: the Authorization header must be "Bearer <Mastra token>".', { 'www-authenticate': 'Bearer' });
-  return match[1];
-}
-
 /** Reads the body as JSON, refusing more than `limit` bytes with 413 before or while reading. */
 export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const tooLarge = () => new HttpError(413, `Payload Too Large: request bodies are limited to ${limit} bytes (--max-body).`, { connection: 'close' });
@@ -146,4 +135,13 @@ export async function readJsonBody(req: IncomingMessage, limit: number): Promise
   } catch {
     throw new HttpError(400, 'Parse error: the request body is not valid JSON.', {}, -32700);
   }
+}
+
+/** Reads a POST body that must be JSON-RPC: JSON of another shape is -32600 Invalid Request, not a parse error. */
+export async function readRpcBody(req: IncomingMessage, limit: number): Promise<unknown> {
+  const body = await readJsonBody(req, limit);
+  const messages = Array.isArray(body) ? body : [body];
+  if (messages.length > 0 && messages.every((message) => JSONRPCMessageSchema.safeParse(message).success)) return body;
+  const message = 'Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (a request needs "jsonrpc": "2.0", an "id" and a "method").';
+  throw new HttpError(400, message, {}, -32600);
 }

@@ -1,0 +1,151 @@
+import type { MastraClient } from '@mastra/client-js';
+import { createHash } from 'node:crypto';
+import type { AgentFilter } from '../agent-filter.js';
+import { AgentCatalogue } from '../agents.js';
+import { refreshWithin } from '../catalogue-refresh.js';
+import { silentLogger, type Logger } from '../log.js';
+import { createMastraClient } from '../mastra-client.js';
+import { checkFailure } from './http-tokens.js';
+
+export interface Caller {
+  /** Stable id of the identity: 'service' for token-less callers, else a hex SHA-256 of the token. Never the token. */
+  identity: string;
+  /** The Mastra client calls of this caller go through. */
+  client: MastraClient;
+  /** The catalogue this caller sees (service-level, or the caller's own listing). */
+  catalogue: AgentCatalogue;
+}
+
+export interface CallerResolver {
+  /** Checks the token with Mastra (cached briefly per token hash); throws HttpError 403 when refused, 502/503 when it cannot tell. */
+  resolve(token: string | undefined): Promise<Caller>;
+  /** Which catalogue a caller with a token sees. */
+  readonly catalogueOfCallers: 'service' | 'own';
+  close(): void;
+}
+
+export const SERVICE_IDENTITY = 'service';
+
+/** Only a hash names an identity, so no map, log line or heap dump of the bridge holds a token. */
+export const identityOf = (token: string): string => createHash('sha256').update(token).digest('hex');
+
+export interface CallerResolverOptions {
+  /** The service-level client and catalogue: token-less callers, and every caller's catalogue when `ownCatalogues` is off. */
+  serviceClient: MastraClient;
+  serviceCatalogue: AgentCatalogue;
+  /** Whether a caller with a token sees its own listing rather than the service-level one. */
+  ownCatalogues: boolean;
+  baseUrl: string;
+  /** Builds the client of a caller's token. Default: `createMastraClient`. */
+  clientForToken?: (token: string) => MastraClient;
+  /** Tool name prefix and filter of the callers' own catalogues. */
+  prefix?: string;
+  filter?: AgentFilter;
+  /** How long a check's outcome (accepted or refused) is trusted. Default 60 s. */
+  ttlMs?: number;
+  /** A check that takes longer counts as "cannot check" (503). Default 10 s. */
+  checkTimeoutMs?: number;
+  /** An identity unused this long is forgotten (its client and catalogue freed). Default 30 minutes. */
+  keepMs?: number;
+  logger?: Logger;
+}
+
+interface Entry {
+  /** The verified caller; kept through a later check that could not reach Mastra. */
+  caller?: Caller;
+  /** The answer to a token Mastra refused. */
+  refusal?: Error;
+  checkedAt: number;
+  usedAt: number;
+  /** The check in progress: concurrent requests with the same token wait for it instead of asking again. */
+  checking?: Promise<Caller>;
+}
+
+/** Refusals of distinct garbage tokens must not grow the cache without bound. */
+const MAX_ENTRIES = 10_000;
+
+/** Who is calling, with a Mastra token checked by Mastra itself: listing the agents with it. */
+export class MastraTokenCallers implements CallerResolver {
+  readonly catalogueOfCallers: 'service' | 'own';
+  private readonly entries = new Map<string, Entry>();
+  private readonly service: Caller;
+  private readonly sweeper: NodeJS.Timeout;
+  private readonly ttlMs: number;
+  private readonly keepMs: number;
+
+  constructor(private readonly options: CallerResolverOptions) {
+    this.catalogueOfCallers = options.ownCatalogues ? 'own' : 'service';
+    this.service = { identity: SERVICE_IDENTITY, client: options.serviceClient, catalogue: options.serviceCatalogue };
+    this.ttlMs = options.ttlMs ?? 60_000;
+    this.keepMs = Math.max(options.keepMs ?? 30 * 60_000, this.ttlMs);
+    this.sweeper = setInterval(() => this.forgetUnused(), Math.min(this.keepMs, 60_000));
+    this.sweeper.unref();
+  }
+
+  async resolve(token: string | undefined): Promise<Caller> {
+    if (token === undefined) return this.service;
+    const identity = identityOf(token);
+    const entry = this.entries.get(identity) ?? this.add(identity);
+    entry.usedAt = Date.now();
+    if (entry.checking) return entry.checking;
+    if (Date.now() - entry.checkedAt < this.ttlMs) {
+      if (entry.refusal) throw entry.refusal;
+      if (entry.caller) return entry.caller;
+    }
+    entry.checking = this.check(identity, token, entry).finally(() => (entry.checking = undefined));
+    return entry.checking;
+  }
+
+  close(): void {
+    clearInterval(this.sweeper);
+    this.entries.clear();
+  }
+
+  private async check(identity: string, token: string, entry: Entry): Promise<Caller> {
+    const { serviceCatalogue, prefix, filter, baseUrl, logger = silentLogger } = this.options;
+    const client = entry.caller?.client ?? (this.options.clientForToken ?? createMastraClient)(token);
+    const own = this.options.ownCatalogues ? (entry.caller?.catalogue ?? new AgentCatalogue({ client, prefix, filter })) : undefined;
+    try {
+      // The caller's own listing is both the check and its catalogue; otherwise it is listed only to check.
+      await refreshWithin(own ?? new AgentCatalogue({ client, prefix, filter }), this.options.checkTimeoutMs ?? 10_000);
+      if (own && !entry.caller) own.on('stale', () => (entry.checkedAt = 0));
+      entry.caller = { identity, client, catalogue: own ?? serviceCatalogue };
+      entry.refusal = undefined;
+      entry.checkedAt = Date.now();
+      return entry.caller;
+    } catch (error) {
+      const failure = checkFailure(error, baseUrl);
+      if (failure.refused) {
+        logger.debug(`token ${identity.slice(0, 8)}… refused by Mastra`);
+        this.entries.set(identity, { refusal: failure.error, checkedAt: Date.now(), usedAt: entry.usedAt });
+        throw failure.error;
+      }
+      // A caller Mastra accepted before keeps working through a short outage; its calls fail on their own if Mastra is down.
+      if (entry.caller) {
+        logger.warn(`could not re-check a caller's token (${failure.error.message}); trusting the earlier check for ${this.ttlMs / 1000}s more`);
+        entry.checkedAt = Date.now();
+        return entry.caller;
+      }
+      this.entries.delete(identity);
+      throw failure.error;
+    }
+  }
+
+  private add(identity: string): Entry {
+    if (this.entries.size >= MAX_ENTRIES) this.forgetUnused(true);
+    const entry: Entry = { checkedAt: 0, usedAt: Date.now() };
+    this.entries.set(identity, entry);
+    return entry;
+  }
+
+  /** Forgets identities unused for `keepMs`; when the cache is full, refusals and expired checks go first. */
+  private forgetUnused(full = false): void {
+    const now = Date.now();
+    for (const [identity, entry] of this.entries) {
+      if (entry.checking) continue;
+      const unused = now - entry.usedAt > this.keepMs;
+      const expendable = full && (entry.refusal !== undefined || now - entry.checkedAt >= this.ttlMs);
+      if (unused || expendable) this.entries.delete(identity);
+    }
+  }
+}

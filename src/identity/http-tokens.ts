@@ -1,0 +1,55 @@
+import { reasonOf } from '../catalogue-refresh.js';
+import type { IncomingMessage } from 'node:http';
+import { HttpError } from '../transports/web-safety.js';
+
+/**
+ * A request whose token is missing, malformed or refused. It is 403, not 401, on purpose: MCP
+ * clients (the Inspector, Claude, Cursor) answer any 401 by starting an OAuth flow, which cannot
+ * work with Mastra tokens and hides the reason given here. An OAuth mode answers 401 with
+ * `WWW-Authenticate: Bearer resource_metadata="…"` instead; it is the one place to branch.
+ */
+export function tokenRefused(reason: string): HttpError {
+  return new HttpError(403, `Forbidden: ${reason}. Send "Authorization: Bearer <your Mastra token>" with a token the Mastra server accepts.`);
+}
+
+/**
+ * The caller's Mastra token from `Authorization: Bearer <token>`: undefined when there is no such
+ * header. Any other form of the header is refused rather than silently ignored.
+ */
+export function bearerToken(req: IncomingMessage): string | undefined {
+  const header = req.headers.authorization;
+  if (header === undefined || header === '') return undefined;
+  const match = /^Bearer +(\S+) *$/i.exec(header);
+  if (!match) throw tokenRefused('the Authorization header must be "Bearer <Mastra token>"');
+  return match[1];
+}
+
+const MASTRA_ERROR_LENGTH = 200;
+
+/** Mastra's own error string (`{"error": "…"}`) and nothing else of its body. */
+function mastraError(error: { body?: unknown }): string {
+  const said = (error.body as { error?: unknown } | undefined)?.error;
+  return typeof said === 'string' ? `: ${said.slice(0, MASTRA_ERROR_LENGTH)}` : '';
+}
+
+const statusOf = (error: unknown): number | undefined => {
+  const status = (error as { status?: unknown } | null)?.status;
+  return typeof status === 'number' ? status : undefined;
+};
+
+/**
+ * What a failed token check means for the caller: Mastra refused the token (403), Mastra answered
+ * something else (502), or Mastra could not be asked (503). Only the last two say "try again".
+ */
+export function checkFailure(error: unknown, baseUrl: string): { refused: boolean; error: HttpError } {
+  const status = statusOf(error);
+  if (status === 401 || status === 403) {
+    return { refused: true, error: tokenRefused(`the Mastra server refused this token (HTTP ${status}${mastraError(error as { body?: unknown })})`) };
+  }
+  if (status !== undefined) {
+    const message = `Bad Gateway: the Mastra server at ${baseUrl} answered HTTP ${status} to the token check (listing the agents); check MASTRA_BASE_URL and Mastra's logs.`;
+    return { refused: false, error: new HttpError(502, message) };
+  }
+  const message = `Service Unavailable: cannot check the token with the Mastra server at ${baseUrl} (${reasonOf(error)}); try again once Mastra answers.`;
+  return { refused: false, error: new HttpError(503, message, { 'retry-after': '5' }) };
+}

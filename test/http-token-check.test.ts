@@ -1,0 +1,148 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentCatalogue } from '../src/agents.js';
+import { startHttp } from '../src/transports/http.js';
+import { clientFor, closedPort, startStack, textOf, waitFor, type Stack } from './helpers.js';
+import { connectHttp, initializeRequest, postRpc, signJwt, startCuttableRelay, startHttpBridge } from './http-helpers.js';
+
+const SECRET = 'http-token-check-secret';
+const service = signJwt(SECRET, { sub: 'svc' });
+const carol = signJwt(SECRET, { sub: 'carol' });
+const dave = signJwt(SECRET, { sub: 'dave' });
+const erin = signJwt(SECRET, { sub: 'erin' });
+
+let stack: Stack;
+const closers: (() => Promise<unknown>)[] = [];
+beforeAll(async () => {
+  stack = await startStack({ jwtSecret: SECRET });
+});
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+  await stack?.close();
+});
+
+/** The bridge in this process, closed after the file. */
+async function bridgeWith(options: Parameters<typeof startHttpBridge>[1]) {
+  const bridge = await startHttpBridge(stack.mastra.url, options);
+  closers.push(() => bridge.close({ graceMs: 0 }));
+  return bridge;
+}
+
+async function connected(url: string, token?: string) {
+  const connection = await connectHttp(url, token);
+  closers.push(() => connection.client.close());
+  return connection;
+}
+
+const listings = () => stack.mastra.requests.filter((request) => request === 'GET /api/agents').length;
+const toolNames = async (url: string, token: string) => (await (await connected(url, token)).client.listTools()).tools.map((tool) => tool.name);
+
+describe('tokens are checked with Mastra before anything is served', () => {
+  it('answers a token Mastra refuses with 403 at once: no session, no tools, and the token never echoed', async () => {
+    const bridge = await bridgeWith({ serviceToken: service, requireToken: true });
+    const expired = signJwt(SECRET, { sub: 'late', exp: Math.floor(Date.now() / 1000) - 60 });
+    for (const token of ['not-a-jwt', expired, signJwt('another-secret', { sub: 'mallory' })]) {
+      const response = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${token}` });
+      expect(response.status).toBe(403);
+      expect(response.headers.get('mcp-session-id')).toBeNull();
+      const text = await response.text();
+      expect(text).toContain('the Mastra server refused this token (HTTP 401');
+      expect(text).not.toContain(token);
+    }
+    // The refusal is kept too: the same token again is refused without asking Mastra.
+    const before = listings();
+    expect((await postRpc(bridge.url, initializeRequest, { authorization: 'Bearer not-a-jwt' })).status).toBe(403);
+    expect(listings()).toBe(before);
+  });
+
+  it('checks a token once for all its sessions, concurrent ones included, and another token on its own', async () => {
+    const bridge = await bridgeWith({ serviceToken: service });
+    const before = listings();
+    const sessions = await Promise.all(Array.from({ length: 5 }, () => connected(bridge.url, carol)));
+    expect(listings() - before).toBe(1);
+    for (const { client } of sessions) expect((await client.listTools()).tools).toHaveLength(10);
+    await connected(bridge.url, dave);
+    expect(listings() - before).toBe(2);
+  });
+
+  it('re-checks the token of an open session once its check is older than the TTL, and serves nothing more once Mastra refuses it', async () => {
+    const bridge = await bridgeWith({ serviceToken: service, tokenCheckTtlMs: 200 });
+    const shortLived = signJwt(SECRET, { sub: 'brief', exp: Math.floor(Date.now() / 1000) + 2 });
+    const opened = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${shortLived}` });
+    await opened.body?.cancel();
+    const headers = { 'mcp-session-id': opened.headers.get('mcp-session-id')!, authorization: `Bearer ${shortLived}` };
+    const list = () => postRpc(bridge.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, headers);
+    expect((await list()).status).toBe(200);
+    const refused = await waitFor('the expired token to be refused', async () => {
+      const response = await list();
+      return response.status === 403 ? response.text() : void (await response.body?.cancel());
+    }, 6_000);
+    expect(refused).toContain('the Mastra server refused this token');
+  });
+
+  it('keeps serving a caller Mastra accepted before when a re-check cannot reach Mastra', async () => {
+    const relay = await startCuttableRelay(stack.mastra.port);
+    const bridge = await bridgeWith({ serviceToken: service, tokenCheckTtlMs: 200, clientForToken: (token) => clientFor(relay.url, token) });
+    const { client } = await connected(bridge.url, dave);
+    await relay.cut();
+    // Past the TTL, the next request re-checks, cannot reach Mastra, and trusts the earlier check.
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    expect((await client.listTools()).tools).toHaveLength(10);
+  });
+
+  it('answers 503 that says so when Mastra cannot be reached to check the token', async () => {
+    const dead = `http://127.0.0.1:${await closedPort()}`;
+    const bridge = await bridgeWith({ serviceToken: service, clientForToken: (token) => clientFor(dead, token) });
+    const response = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${carol}` });
+    expect(response.status).toBe(503);
+    expect(response.headers.get('retry-after')).toBe('5');
+    expect(await response.text()).toContain(`cannot check the token with the Mastra server at ${stack.mastra.url}`);
+  });
+
+  it('without JWT_TOKEN, each caller sees its own listing, and /readyz says so', async () => {
+    // Mastra auth on and no service token: the service-level listing fails, which used to leave every caller 0 tools.
+    const serviceClient = clientFor(stack.mastra.url);
+    const catalogue = new AgentCatalogue({ client: serviceClient });
+    const bridge = await startHttp({ catalogue, client: serviceClient, clientForToken: (token) => clientFor(stack.mastra.url, token), baseUrl: stack.mastra.url, port: 0 });
+    closers.push(() => bridge.close({ graceMs: 0 }));
+    const { client } = await connected(bridge.url, carol);
+    expect((await client.listTools()).tools).toHaveLength(10);
+    expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'hi' } }))).toBe('revealed: user=carol tenant=none');
+    const ready = await fetch(`${new URL(bridge.url).origin}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', catalogueLoaded: false, serviceToken: false, catalogue: 'per-caller' });
+  });
+
+  it('with JWT_TOKEN, callers see the service-level listing; with --per-user-catalogue, their own', async () => {
+    // A service-level catalogue that offers less than Mastra lists tells the two listings apart.
+    const serviceClient = clientFor(stack.mastra.url, service);
+    const echoOnly = new AgentCatalogue({ client: serviceClient, filter: { include: ['echo'] } });
+    await echoOnly.refresh();
+    const options = { catalogue: echoOnly, client: serviceClient, clientForToken: (token: string) => clientFor(stack.mastra.url, token), baseUrl: stack.mastra.url, port: 0, hasServiceToken: true };
+    const shared = await startHttp(options);
+    const own = await startHttp({ ...options, perUserCatalogue: true });
+    closers.push(() => shared.close({ graceMs: 0 }), () => own.close({ graceMs: 0 }));
+    expect(await toolNames(shared.url, carol)).toEqual(['ask_echo']);
+    expect(await toolNames(own.url, carol)).toHaveLength(10);
+    expect(await (await fetch(`${new URL(own.url).origin}/readyz`)).json()).toMatchObject({ serviceToken: true, catalogue: 'per-caller' });
+  });
+});
+
+describe('session slots', () => {
+  it('a flood of refused tokens holds no slot, one token cannot take them all, and others still get in', async () => {
+    const bridge = await bridgeWith({ serviceToken: service, maxSessions: 3, maxSessionsPerIdentity: 2 });
+    const flood = await Promise.all(Array.from({ length: 40 }, (_, i) => postRpc(bridge.url, initializeRequest, { authorization: `Bearer garbage-${i}` })));
+    expect(flood.map((response) => response.status)).toEqual(Array(40).fill(403));
+    // SDK clients: each holds its GET stream open.
+    await connected(bridge.url, carol);
+    await connected(bridge.url, carol);
+    const third = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${carol}` });
+    expect(third.status).toBe(429);
+    expect(third.headers.get('retry-after')).toBe('30');
+    expect(await third.text()).toContain('--max-sessions-per-identity');
+    const { client } = await connected(bridge.url, dave);
+    expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'in' } }))).toBe('revealed: user=dave tenant=none');
+    const full = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${erin}` });
+    expect(full.status).toBe(503);
+    expect(await full.text()).toContain('--max-sessions');
+  });
+});
