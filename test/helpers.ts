@@ -55,7 +55,7 @@ export type BridgeSettings = Pick<ServerOptions, 'callTimeoutMs' | 'progress'>;
 export async function connectInMemory(
   options: { listFrom: string; callTo?: string; token?: string; tasks?: TaskBoard } & BridgeSettings,
 ): Promise<Connected> {
-  const catalogue = new AgentCatalogue({ client: clientFor(options.listFrom) });
+  const catalogue = new AgentCatalogue({ client: clientFor(options.listFrom, options.token) });
   await catalogue.refresh();
   const baseUrl = options.callTo ?? options.listFrom;
   const server = createServer({
