@@ -108,6 +108,38 @@ describe('the stdio bin', () => {
   });
 });
 
+describe('a message over the 10 MiB stdio limit', () => {
+  it('is refused with a JSON-RPC error naming the limit, whichever end its id is at, and the bin keeps serving', async () => {
+    const bridge = spawnBridge({ MASTRA_BASE_URL: stack.mastra.url });
+    await bridge.request('initialize', initialize);
+    bridge.notify('notifications/initialized');
+    const huge = 'x'.repeat(11 * 1024 * 1024);
+    const answerTo = (id: number | string) =>
+      Promise.race([
+        waitFor(`the answer to ${id}`, () => bridge.stdoutLines.map((line) => JSON.parse(line)).find((m) => m.id === id), 20_000),
+        bridge.exited.then((code) => ({ exitedWith: code })),
+      ]);
+    const params = { name: 'ask_echo', arguments: { message: huge } };
+    // The SDK's clients write the id last; others first.
+    bridge.child.stdin.write(`${JSON.stringify({ method: 'tools/call', params, jsonrpc: '2.0', id: 'last' })}\n`);
+    bridge.child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 77, method: 'tools/call', params })}\n`);
+    bridge.child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/whatever', params })}\n`);
+    for (const id of ['last', 77]) {
+      expect(await answerTo(id)).toEqual({
+        jsonrpc: '2.0',
+        id,
+        error: { code: -32600, message: expect.stringContaining('over the 10 MiB (10485760 bytes) a stdio message may have') },
+      });
+    }
+    const echo = await bridge.request('tools/call', { name: 'ask_echo', arguments: { message: 'still here' } });
+    expect(echo.result.content[0].text).toBe('echo: still here');
+    bridge.child.stdin.end();
+    expect(await bridge.exited).toBe(0);
+    expect(bridge.stderr()).toContain('refused a stdio message of 11534');
+    expect(bridge.stderr()).toContain('its id could not be read, so no error reply was sent');
+  });
+});
+
 describe('a client that dies mid-call', () => {
   it('ends the session: the bin stops the agent upstream and exits 0 instead of crashing on the broken pipe', async () => {
     const bridge = spawnBridge({ MASTRA_BASE_URL: stack.mastra.url });
