@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { DURATION_FORMS, parseDuration } from './duration.js';
+import { duration } from './duration.js';
 import { LOG_LEVELS } from './log.js';
 
 /** A mistake in the command line or environment: printed as one line, exit code 1. */
@@ -47,31 +47,6 @@ const httpUrl = z
   .refine((url) => !/[?#]/.test(url), 'must not contain a query string or fragment (? or #): give the Mastra server address only')
   // `mastra dev` prints its API as http://localhost:4111/api; client-js adds /api itself, so that URL would 404 on every request.
   .transform((url) => url.replace(/\/+$/, '').replace(/\/api$/, ''));
-
-const MIN_DURATION_MS = 100;
-/** A day: no timer of the bridge has a reason to wait longer, and setTimeout fires at once beyond 24.8 days. */
-const MAX_DURATION_MS = 86_400_000;
-
-/** A time setting in the one syntax of duration.ts; 0 is accepted only where `zeroMeans` says what it does. */
-const duration = (zeroMeans?: string) => {
-  const valid = `${zeroMeans ? `0 (${zeroMeans}) or ` : ''}a duration of at least 100ms, such as ${DURATION_FORMS}`;
-  return z.string().transform((text, ctx) => {
-    const ms = parseDuration(text);
-    const bare = /^\s*\d+(\.\d+)?\s*$/.exec(text)?.[0].trim();
-    const problem =
-      ms === undefined
-        ? bare
-          ? `has no unit, and a bare number is ambiguous: write ${bare}s or ${bare}ms (durations are written ${DURATION_FORMS})`
-          : `must be ${valid}`
-        : ms === 0
-          ? zeroMeans === undefined && `must be ${valid}`
-          : ms < MIN_DURATION_MS
-            ? `must be ${valid}`
-            : ms > MAX_DURATION_MS && 'must be at most 24h';
-    if (problem) ctx.addIssue({ code: 'custom', message: problem });
-    return ms ?? 0;
-  });
-};
 
 const globList = z
   .string()
