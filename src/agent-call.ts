@@ -1,7 +1,7 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { agentOf } from './agent-ids.js';
+import { agentOf, memoryThreadOf } from './agent-ids.js';
 import type { AgentTool } from './agents.js';
 import { capDetail, describeFailure, isAgentNotFound } from './errors.js';
 import type { AgentInput, AgentOutput } from './tool-schema.js';
@@ -22,6 +22,42 @@ export function memoryFor(input: AgentInput): { thread: string; resource: string
   return { thread, resource: input.resourceId ?? thread };
 }
 
+/** The thread a run used, and its resource when the bridge knows which one Mastra used. */
+export interface MemoryUsed {
+  thread: string;
+  resource?: string;
+}
+
+/**
+ * Mastra may put a run in another resource than the one sent: with `mapUserToResourceId` in its
+ * auth config, the user's own resource always wins. generate()'s saved messages carry the ids
+ * Mastra really used, so those are reported rather than what the bridge asked for.
+ */
+function memoryOfMessages(sent: { thread: string }, messages: AgentRun['messages']): MemoryUsed {
+  const saved = messages?.find((m) => typeof m.resourceId === 'string' && m.resourceId !== '');
+  return saved ? { thread: saved.threadId ?? sent.thread, resource: saved.resourceId } : { thread: sent.thread };
+}
+
+/**
+ * A stream's chunks do not say which resource Mastra used; the thread does. No thread (404): the
+ * agent has no memory, so nothing is there to continue. Unreadable otherwise: the resource is not guessed.
+ */
+export async function memoryOfThread(client: MastraClient, agentId: string, sent: { thread: string }): Promise<MemoryUsed | undefined> {
+  try {
+    const thread = (await memoryThreadOf(client, sent.thread, agentId).get()) as { resourceId?: unknown };
+    return typeof thread.resourceId === 'string' && thread.resourceId ? { thread: sent.thread, resource: thread.resourceId } : { thread: sent.thread };
+  } catch (error) {
+    return (error as { status?: unknown }).status === 404 ? undefined : { thread: sent.thread };
+  }
+}
+
+/** Said in the text too: many clients show the model only the text, and it needs the ids to continue. */
+function continuation({ thread, resource }: MemoryUsed): string {
+  return resource
+    ? `To continue this conversation, call this tool again with threadId "${thread}" and resourceId "${resource}".`
+    : `To continue this conversation, call this tool again with threadId "${thread}" (the Mastra server chose its resource).`;
+}
+
 interface StreamPart {
   toolName?: string;
   args?: unknown;
@@ -39,6 +75,8 @@ export interface AgentRun {
   toolResults?: StreamPart[];
   /** Set when one of the agent's processors (a guardrail) stopped the run. */
   tripwire?: { reason?: string };
+  /** generate() only: the messages Mastra saved, with the thread and resource it saved them in. */
+  messages?: { threadId?: string; resourceId?: string }[];
 }
 
 /** A run a guardrail stopped is a refusal, not an answer: the caller must not read it as one. */
@@ -52,7 +90,7 @@ function refusal(agentId: string, reason: string | undefined): CallToolResult {
  * Only the fields a caller needs. Mastra's full result also carries the raw model request and
  * response, which hold the agent's system prompt, so nothing is copied over wholesale.
  */
-export function toToolResult(agentId: string, run: AgentRun, memory?: { thread: string; resource: string }): CallToolResult {
+export function toToolResult(agentId: string, run: AgentRun, memory?: MemoryUsed): CallToolResult {
   if (run.tripwire) return refusal(agentId, run.tripwire.reason);
   const part = (p: StreamPart) => p.payload ?? p;
   const usage = run.usage && {
@@ -71,10 +109,13 @@ export function toToolResult(agentId: string, run: AgentRun, memory?: { thread: 
       result: r.result ?? null,
       isError: Boolean(r.isError),
     })),
-    ...(memory ? { threadId: memory.thread, resourceId: memory.resource } : {}),
+    ...(memory ? { threadId: memory.thread } : {}),
+    ...(memory?.resource ? { resourceId: memory.resource } : {}),
   };
   const text = output.text || `The agent "${agentId}" finished (${output.finishReason ?? 'no reason given'}) without a text answer.`;
-  return { content: [{ type: 'text', text }], structuredContent: output };
+  const content: CallToolResult['content'] = [{ type: 'text', text }];
+  if (memory) content.push({ type: 'text', text: continuation(memory) });
+  return { content, structuredContent: output };
 }
 
 /** A failed run as a tool result; Mastra's "agent not found" also tells the catalogue that its list is out of date. */
@@ -92,7 +133,7 @@ export async function callAgent(agent: AgentTool, input: AgentInput, context: Ag
       ...(input.requestContext ? { requestContext: input.requestContext as never } : {}),
       abortSignal: context.signal,
     });
-    return toToolResult(agent.agentId, run as AgentRun, memory);
+    return toToolResult(agent.agentId, run as AgentRun, memory && memoryOfMessages(memory, (run as AgentRun).messages));
   } catch (error) {
     context.signal?.throwIfAborted();
     return toErrorResult(error, agent.agentId, context);

@@ -29,3 +29,7 @@ function encodeSegment(id: string): string | undefined {
 
 /** The client-js resource of one agent, for the calls whose paths hold its id (generate, stream, details, tools). */
 export const agentOf = (client: MastraClient, agentId: string) => client.getAgent(pathSegment(agentId));
+
+/** A memory thread of one agent: client-js puts the thread id into the path and the agent id into the query, both as they are. */
+export const memoryThreadOf = (client: MastraClient, threadId: string, agentId: string) =>
+  client.getMemoryThread({ threadId: pathSegment(threadId), agentId: pathSegment(agentId) });

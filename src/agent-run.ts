@@ -2,6 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { callAgent, type AgentCallContext } from './agent-call.js';
 import { streamAgent } from './agent-stream.js';
 import type { AgentTool } from './agents.js';
+import { DURATION_FORMS, formatDuration } from './duration.js';
 import type { ProgressReporter } from './progress.js';
 import type { AgentInput } from './tool-schema.js';
 
@@ -14,19 +15,11 @@ export interface AgentRunOptions extends AgentCallContext {
   progress?: ProgressReporter;
 }
 
-/** "90 s", "10 min", "250 ms": the limit as a person would say it. */
-export function formatDuration(ms: number): string {
-  if (ms < 1_000) return `${ms} ms`;
-  if (ms < 60_000 || ms % 60_000 !== 0) return `${Number((ms / 1_000).toFixed(1))} s`;
-  return `${ms / 60_000} min`;
-}
-
 function timeoutResult(agentId: string, limitMs: number, baseUrl: string): CallToolResult {
-  const human = formatDuration(limitMs);
-  const limit = human === `${limitMs} ms` ? human : `${human} (${limitMs} ms)`;
+  const limit = formatDuration(limitMs);
   const text =
     `The agent "${agentId}" did not finish within the call timeout of ${limit}, so its run on the Mastra server at ${baseUrl} was stopped. ` +
-    'To allow longer runs, start the bridge with a larger --call-timeout (milliseconds) or set MCP_CALL_TIMEOUT_MS; 0 means no limit.';
+    `To allow longer runs, start the bridge with a larger --call-timeout or MCP_CALL_TIMEOUT (a duration such as ${DURATION_FORMS}), or 0 for no limit.`;
   return { content: [{ type: 'text', text }], isError: true };
 }
 

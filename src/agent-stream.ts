@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { agentOf } from './agent-ids.js';
-import { memoryFor, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
+import { memoryFor, memoryOfThread, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
 import { capDetail } from './errors.js';
 import type { AgentTool } from './agents.js';
 import type { ProgressReporter } from './progress.js';
@@ -123,5 +123,5 @@ export async function streamAgent(
         : `The stream from the Mastra server at ${context.baseUrl} ended before the agent "${agent.agentId}" finished (${recorder.run.text.length} characters written). Mastra may have restarted or the connection dropped; try again.`;
     return { content: [{ type: 'text', text }], isError: true };
   }
-  return toToolResult(agent.agentId, recorder.result(), memory);
+  return toToolResult(agent.agentId, recorder.result(), memory && (await memoryOfThread(context.client, agent.agentId, memory)));
 }

@@ -1,12 +1,10 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
+import { duration } from './duration.js';
 import { LOG_LEVELS } from './log.js';
 
 /** A mistake in the command line or environment: printed as one line, exit code 1. */
 export class ConfigError extends Error {}
-
-/** setTimeout's ceiling (about 24.8 days): a longer delay would fire at once. */
-const MAX_TIMEOUT_MS = 2_147_483_647;
 
 /** A number from a flag or env value; a blank one is an error, where coercion would make it 0. */
 const numeric = <T extends z.ZodType>(schema: T) => z.preprocess((value) => (typeof value === 'string' && value.trim() === '' ? Number.NaN : value), schema);
@@ -41,37 +39,14 @@ const commaList = (raw: string): string[] | undefined => {
 };
 
 const list = z.string().transform(commaList).optional();
-/** 0 turns the limit off. */
-const milliseconds = numeric(
-  z.coerce
-    .number({ error: 'must be a number of milliseconds, 0 for no limit' })
-    .int('must be a whole number of milliseconds, 0 for no limit')
-    .min(0, 'must be a number of milliseconds, 0 for no limit')
-    .max(MAX_TIMEOUT_MS, `must be at most ${MAX_TIMEOUT_MS} milliseconds, or 0 for no limit`),
-);
-
 // Credentials in the URL would be printed wherever the URL is (logs, errors), and fetch refuses them anyway.
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://localhost:4111' })
-  .refine((url) => !/^https?:\/\/[^/]*@/.test(url), 'must not contain a user or password: put the token in JWT_TOKEN');
-
-const UNITS = { ms: 1, s: 1000, m: 60_000 } as const;
-const MAX_DURATION_MS = 86_400_000;
-
-/** "60", "60s", "500ms", "2m" -> milliseconds; a bare number is seconds. At least 100 ms, or 0 when `zeroMeans` says what 0 does. */
-const duration = (zeroMeans?: string) => {
-  const valid = zeroMeans ? `0 (${zeroMeans}) or a duration of at least 100ms` : 'a duration of at least 100ms';
-  return z
-    .string()
-    .trim()
-    .regex(/^\d+(\.\d+)?(ms|s|m)?$/, `must be ${valid}, such as 60, 30s, 500ms or 2m`)
-    .transform((text) => {
-      const unit = (/(ms|s|m)$/.exec(text)?.[1] ?? 's') as keyof typeof UNITS;
-      return Math.round(Number.parseFloat(text) * UNITS[unit]);
-    })
-    .refine((ms) => (ms === 0 && zeroMeans !== undefined) || ms >= 100, `must be ${valid}`)
-    .refine((ms) => ms <= MAX_DURATION_MS, 'must be at most 24 hours (1440m)');
-};
+  .refine((url) => !/^https?:\/\/[^/]*@/.test(url), 'must not contain a user or password: put the token in JWT_TOKEN')
+  // client-js appends /api/… to the base URL: a query or fragment would land before that path and break every request.
+  .refine((url) => !/[?#]/.test(url), 'must not contain a query string or fragment (? or #): give the Mastra server address only')
+  // `mastra dev` prints its API as http://localhost:4111/api; client-js adds /api itself, so that URL would 404 on every request.
+  .transform((url) => url.replace(/\/+$/, '').replace(/\/api$/, ''));
 
 const globList = z
   .string()
@@ -86,6 +61,8 @@ const toolPrefix = z
 /** Each setting with its flag and environment twin; the flag wins. */
 const SETTINGS = {
   baseUrl: { env: 'MASTRA_BASE_URL', schema: httpUrl.default('http://localhost:4111') },
+  // Never part of an error line: any string is accepted.
+  serviceToken: { env: 'JWT_TOKEN', schema: z.string().optional() },
   transport: { flag: 'transport', env: 'MCP_TRANSPORT', schema: z.enum(['stdio', 'http'], { error: 'must be stdio or http' }).default('stdio') },
   host: { flag: 'host', env: 'MCP_HOST', schema: z.string().min(1, 'must not be empty').default('127.0.0.1') },
   port: { flag: 'port', env: 'MCP_PORT', schema: port.default(3000) },
@@ -103,12 +80,10 @@ const SETTINGS = {
   maxSessions: { flag: 'max-sessions', env: 'MCP_MAX_SESSIONS', schema: positive('sessions', '1000').default(1000) },
   maxSessionsPerIdentity: { flag: 'max-sessions-per-identity', env: 'MCP_MAX_SESSIONS_PER_IDENTITY', schema: positive('sessions', '32').default(32) },
   perUserCatalogue: { flag: 'per-user-catalogue', env: 'MCP_PER_USER_CATALOGUE', boolean: true, schema: onOff },
-  // Only whether it is set: the token itself stays with the service-level client (mastra-client.ts).
-  hasServiceToken: { env: 'JWT_TOKEN', schema: z.string().optional().transform((token) => Boolean(token)) },
   sessionIdleTimeout: { flag: 'session-idle-timeout', env: 'MCP_SESSION_IDLE_TIMEOUT', schema: duration().default(1_800_000) },
   shutdownGrace: { flag: 'shutdown-grace', env: 'MCP_SHUTDOWN_GRACE', schema: duration().default(10_000) },
-  callTimeoutMs: { flag: 'call-timeout', env: 'MCP_CALL_TIMEOUT_MS', schema: milliseconds.default(600_000) },
-  taskTtlMaxMs: { flag: 'task-ttl-max', env: 'MCP_TASK_TTL_MAX_MS', schema: positive('milliseconds', '3600000', MAX_TIMEOUT_MS).default(3_600_000) },
+  callTimeoutMs: { flag: 'call-timeout', env: 'MCP_CALL_TIMEOUT', legacyMsEnv: 'MCP_CALL_TIMEOUT_MS', schema: duration('no limit').default(600_000) },
+  taskTtlMaxMs: { flag: 'task-ttl-max', env: 'MCP_TASK_TTL_MAX', legacyMsEnv: 'MCP_TASK_TTL_MAX_MS', schema: duration().default(3_600_000) },
   maxTasksPerSession: { flag: 'max-tasks-per-session', env: 'MCP_MAX_TASKS_PER_SESSION', schema: positive('tasks', '10').default(10) },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
@@ -120,7 +95,8 @@ export const HELP = `mastra-agents-mcp: every agent of a Mastra server as an MCP
 
 Usage: mastra-agents-mcp [options]
 
-Options (each has an environment twin; the flag wins):
+Options (each has an environment twin; the flag wins). TIME is a duration: 500ms, 30s, 2m or 1h;
+a bare number other than 0 is refused, since it would not say its unit.
   --transport stdio|http   MCP_TRANSPORT   how clients connect (default: stdio)
   --host ADDRESS           MCP_HOST        HTTP bind address (default: 127.0.0.1)
   --port N                 MCP_PORT        HTTP port, 0 picks a free one (default: 3000)
@@ -133,13 +109,14 @@ Options (each has an environment twin; the flag wins):
                                                  describe an agent that has no description by the
                                                  first paragraph of its instructions (default: off,
                                                  they are its system prompt and may hold secrets)
-  --refresh-interval TIME  MCP_REFRESH_INTERVAL  re-list the agents this often: 60 (seconds),
-                                                 30s, 500ms, 2m; 0 turns it off (default: 60s)
+  --refresh-interval TIME  MCP_REFRESH_INTERVAL  re-list the agents this often; 0 turns it off
+                                                 (default: 60s)
   --retry-max-delay TIME   MCP_RETRY_MAX_DELAY   while Mastra cannot be listed, retry after
                                                  1s, 2s, 4s … up to this (default: 30s)
-  --call-timeout MS        MCP_CALL_TIMEOUT_MS  stop an agent run after MS milliseconds, 0 for no limit (default: 600000, 10 minutes)
-  --task-ttl-max MS          MCP_TASK_TTL_MAX_MS        longest TTL a task may have, in ms, and the TTL of one
-                                                        that asks for none (default: 3600000, one hour)
+  --call-timeout TIME      MCP_CALL_TIMEOUT      stop an agent run after this long; 0 for no limit
+                                                 (default: 10m; MCP_CALL_TIMEOUT_MS still reads ms)
+  --task-ttl-max TIME      MCP_TASK_TTL_MAX      longest TTL a task may have, and the TTL of one that
+                                                 asks for none (default: 1h; MCP_TASK_TTL_MAX_MS still reads ms)
   --max-tasks-per-session N  MCP_MAX_TASKS_PER_SESSION  agent tasks one session may run at once (default: 10)
   --log-level LEVEL        LOG_LEVEL       ${LOG_LEVELS.join('|')} (default: info); logs go to stderr
   -h, --help                               print this help and exit
@@ -163,7 +140,7 @@ HTTP options (with --transport http):
   --shutdown-grace TIME    MCP_SHUTDOWN_GRACE       time in-flight calls get to finish on SIGINT/SIGTERM (default: 10s)
 
 Environment:
-  MASTRA_BASE_URL   the Mastra server (default: http://localhost:4111)
+  MASTRA_BASE_URL   the Mastra server (default: http://localhost:4111); a trailing /api is dropped
   JWT_TOKEN         service-level Mastra token, sent as "Authorization: Bearer …": stdio, token-less
                     HTTP sessions, and the tool listing HTTP callers see (without it, each their own)
 `;
@@ -200,11 +177,14 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   const problems: string[] = [];
   for (const [key, setting] of Object.entries(SETTINGS)) {
     const fromFlag = 'flag' in setting ? values[setting.flag] : undefined;
-    const raw = fromFlag ?? (env[setting.env] || undefined);
+    const fromEnv = env[setting.env] || undefined;
+    // The old env names say "MS": they keep meaning a bare number of milliseconds.
+    const legacy = 'legacyMsEnv' in setting && fromFlag === undefined && fromEnv === undefined ? env[setting.legacyMsEnv] || undefined : undefined;
+    const raw = fromFlag ?? fromEnv ?? (legacy && /^\s*\d+\s*$/.test(legacy) ? `${legacy.trim()}ms` : legacy);
     const result = (setting.schema as z.ZodType).safeParse(raw);
-    const name = fromFlag !== undefined && 'flag' in setting ? `--${setting.flag}` : setting.env;
+    const name = fromFlag !== undefined && 'flag' in setting ? `--${setting.flag}` : legacy !== undefined && 'legacyMsEnv' in setting ? setting.legacyMsEnv : setting.env;
     if (result.success) config[key] = result.data;
-    else problems.push(`${name}=${JSON.stringify(withoutCredentials(raw))} ${result.error.issues[0]?.message ?? 'is invalid'}`);
+    else problems.push(`${name}=${JSON.stringify(withoutCredentials(legacy ?? raw))} ${result.error.issues[0]?.message ?? 'is invalid'}`);
   }
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return { kind: 'run', config: config as Config };

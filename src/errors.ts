@@ -63,6 +63,9 @@ export function describeFailure(error: unknown, { agentId, baseUrl }: FailureCon
     const detail = upstreamDetail(error);
     if (isAgentNotFound(error))
       return `The Mastra server at ${baseUrl} no longer has ${agent} (${status}: ${detail}). The tool list will be refreshed; list the tools again and choose another agent.`;
+    // Mastra's words when a threadId is sent without the resource its thread was made with: not a token problem.
+    if (error.status === 403 && /different resource/.test(detail))
+      return `The Mastra server at ${baseUrl} refused to run ${agent} on that thread (${status}: ${detail}). The thread was created with another resourceId: pass that resourceId together with the threadId (a threadId alone uses itself as the resource), or start a new thread.`;
     if (error.status === 401 || error.status === 403)
       return `The Mastra server at ${baseUrl} refused to run ${agent} (${status}: ${detail}). The Mastra token is missing, expired or not allowed to use this agent: set JWT_TOKEN for stdio, or send "Authorization: Bearer <token>" over HTTP, with a token this Mastra server accepts.`;
     if (error.status >= 500)

@@ -5,22 +5,27 @@ export function getMastraBaseUrl(): string {
   return process.env.MASTRA_BASE_URL || 'http://localhost:4111';
 }
 
+export interface MastraClientOptions {
+  /** The Mastra server; default `getMastraBaseUrl()`. The bin passes its validated config here, so it reads no environment of its own. */
+  baseUrl?: string;
+}
+
 /**
  * Retries stay off on every client built here: client-js retries POSTs on 5xx and on network
  * errors, which would run an agent (and spend its tokens) up to four times. Listing agents is
  * retried by the catalogue instead, with its own backoff.
  */
-function buildClient(token: string | undefined): MastraClient {
+function buildClient(token: string | undefined, baseUrl: string): MastraClient {
   return new MastraClient({
-    baseUrl: getMastraBaseUrl(),
+    baseUrl,
     retries: 0,
     headers: token ? { Authorization: `Bearer ${token}` } : {},
   });
 }
 
 /** A client for one caller: same base URL, `Authorization: Bearer <token>` when a token is given. */
-export function createMastraClient(token?: string): MastraClient {
-  return buildClient(token);
+export function createMastraClient(token?: string, options: MastraClientOptions = {}): MastraClient {
+  return buildClient(token, options.baseUrl ?? getMastraBaseUrl());
 }
 
 /**
@@ -34,4 +39,4 @@ export function withAbortSignal(client: MastraClient, signal: AbortSignal): Mast
 }
 
 /** The service-level client: `Authorization: Bearer $JWT_TOKEN` only when `JWT_TOKEN` is set. */
-export const mastraClient: MastraClient = buildClient(process.env.JWT_TOKEN || undefined);
+export const mastraClient: MastraClient = buildClient(process.env.JWT_TOKEN || undefined, getMastraBaseUrl());

@@ -12,6 +12,7 @@ import {
 import { runAgent } from './agent-run.js';
 import { startAgentTask, type TaskRunContext } from './agent-task.js';
 import type { AgentCatalogue, AgentTool } from './agents.js';
+import { clientLogOf, withCallLog } from './client-log.js';
 import { silentLogger, type Logger } from './log.js';
 import { progressFor, type ProgressOptions, type ProgressReporter } from './progress.js';
 import { TaskBoard, type SessionTasks } from './task-board.js';
@@ -79,7 +80,7 @@ export function createServer(options: ServerOptions): Server {
   const server = new Server(
     { name: 'mastra-agents-mcp', title: 'Mastra agents', version: VERSION },
     {
-      capabilities: { tools: { listChanged: true }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } },
+      capabilities: { tools: { listChanged: true }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } }, logging: {} },
       // The SDK answers tasks/get, tasks/result, tasks/list and tasks/cancel from this store.
       taskStore: sessionTasks,
       instructions: `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. Pass threadId (and resourceId) to continue a conversation with an agent that has memory.`,
@@ -88,6 +89,7 @@ export function createServer(options: ServerOptions): Server {
     },
   );
 
+  const clientLog = clientLogOf(server);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolsOf(catalogue) }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
@@ -111,9 +113,10 @@ export function createServer(options: ServerOptions): Server {
             onAgentGone: (agentId) => catalogue.reportGone(agentId),
           })
         : Promise.resolve(errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`));
+    const loggedRun = (context: Partial<TaskRunContext>) => withCallLog(clientLog, { agentId: agent.agentId, tool: name }, () => run(context));
     if (request.params.task && extra.taskStore) {
       // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.
-      return startAgentTask(run, {
+      return startAgentTask(loggedRun, {
         session: sessionTasks,
         store: extra.taskStore,
         requestedTtl: extra.taskRequestedTtl,
@@ -122,7 +125,7 @@ export function createServer(options: ServerOptions): Server {
       });
     }
     if (parsed.success) logger.debug(`calling agent "${agent.agentId}" (${name})`);
-    return run({ signal: extra.signal });
+    return loggedRun({ signal: extra.signal });
   });
 
   // Transport trouble (a response that could not be sent to a client that left) is not the call's failure.

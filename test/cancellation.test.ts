@@ -117,9 +117,9 @@ describe.each(bridgeTransports)('over $name', (transport) => {
       expect(result.isError).toBe(true);
       const text = textOf(result);
       expect(text).toContain('"slower"');
-      expect(text).toContain('call timeout of 700 ms');
+      expect(text).toContain('call timeout of 700ms');
       expect(text).toContain('--call-timeout');
-      expect(text).toContain('MCP_CALL_TIMEOUT_MS');
+      expect(text).toContain('MCP_CALL_TIMEOUT (a duration such as 500ms, 30s, 2m or 1h)');
       await expectStoppedUpstream(message, startedAt + 700);
 
       const next = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'in time' } })) as CallToolResult;

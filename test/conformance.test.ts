@@ -12,7 +12,7 @@ const run = promisify(execFile);
 const CONFORMANCE = new URL('../node_modules/@modelcontextprotocol/conformance/dist/index.js', import.meta.url).pathname;
 
 /** Its tools-call-* scenarios need fixture tools of the suite's own (test_simple_text…) and do not apply. */
-const SCENARIOS = ['server-initialize', 'ping', 'tools-list', 'server-sse-multiple-streams', 'dns-rebinding-protection'];
+const SCENARIOS = ['server-initialize', 'ping', 'tools-list', 'logging-set-level', 'server-sse-multiple-streams', 'dns-rebinding-protection'];
 
 interface Check {
   id: string;

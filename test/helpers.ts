@@ -35,14 +35,7 @@ export async function startStack(options: Omit<FixtureOptions, 'modelUrl'> = {})
 
 /** A client from the product's own factory, for a given Mastra URL. */
 export function clientFor(baseUrl: string, token?: string): MastraClient {
-  const previous = process.env.MASTRA_BASE_URL;
-  process.env.MASTRA_BASE_URL = baseUrl;
-  try {
-    return createMastraClient(token);
-  } finally {
-    if (previous === undefined) delete process.env.MASTRA_BASE_URL;
-    else process.env.MASTRA_BASE_URL = previous;
-  }
+  return createMastraClient(token, { baseUrl });
 }
 
 /** A running bridge and a real MCP client connected to it. */
@@ -62,7 +55,7 @@ export type BridgeSettings = Pick<ServerOptions, 'callTimeoutMs' | 'progress'>;
 export async function connectInMemory(
   options: { listFrom: string; callTo?: string; token?: string; tasks?: TaskBoard } & BridgeSettings,
 ): Promise<Connected> {
-  const catalogue = new AgentCatalogue({ client: clientFor(options.listFrom) });
+  const catalogue = new AgentCatalogue({ client: clientFor(options.listFrom, options.token) });
   await catalogue.refresh();
   const baseUrl = options.callTo ?? options.listFrom;
   const server = createServer({
@@ -104,7 +97,7 @@ export const BIN = new URL('../dist/cli.js', import.meta.url).pathname;
 
 /** The built bin spawned over stdio, reached by the SDK's own stdio client transport. */
 export async function connectStdio(options: { mastraUrl: string } & BridgeSettings): Promise<Bridge> {
-  const args = [BIN, ...(options.callTimeoutMs !== undefined ? ['--call-timeout', String(options.callTimeoutMs)] : [])];
+  const args = [BIN, ...(options.callTimeoutMs !== undefined ? ['--call-timeout', `${options.callTimeoutMs}ms`] : [])];
   const transport = new StdioClientTransport({
     command: process.execPath,
     args,

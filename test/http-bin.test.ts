@@ -127,7 +127,7 @@ describe('the HTTP bin', () => {
   it.each([
     [['--max-body', '0'], '--max-body="0" must be a positive number of bytes'],
     [['--max-sessions-per-identity', '0'], '--max-sessions-per-identity="0" must be a positive number of sessions'],
-    [['--session-idle-timeout', 'soon'], '--session-idle-timeout="soon" must be a duration of at least 100ms, such as 60, 30s, 500ms or 2m'],
+    [['--session-idle-timeout', 'soon'], '--session-idle-timeout="soon" must be a duration of at least 100ms, such as 500ms, 30s, 2m or 1h'],
   ])('bad HTTP setting %j exits 1 with one clear line', async (args, expected) => {
     const failed = await run(process.execPath, [BIN, '--transport', 'http', ...args], { env: { PATH: process.env.PATH ?? '' } }).catch((error: { code: number; stderr: string }) => error);
     expect('code' in failed && failed.code).toBe(1);

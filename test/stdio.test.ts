@@ -93,9 +93,10 @@ describe('the stdio bin', () => {
     [{}, ['--port', '99999'], '--port="99999" must be from 0 to 65535'],
     [{ MCP_TRANSPORT: 'carrier-pigeon' }, [], 'MCP_TRANSPORT="carrier-pigeon" must be stdio or http'],
     [{}, ['--bogus'], "Unknown option '--bogus'"],
-    [{}, ['--call-timeout', ''], '--call-timeout="" must be a number of milliseconds, 0 for no limit'],
+    [{}, ['--call-timeout', '600000'], '--call-timeout="600000" has no unit, and a bare number is ambiguous: write 600000s or 600000ms'],
     [{}, ['--port', ' '], '--port=" " must be a number from 0 to 65535'],
-    [{}, ['--task-ttl-max', '3000000000'], '--task-ttl-max="3000000000" must be at most 2147483647 milliseconds'],
+    [{}, ['--task-ttl-max', '30d'], '--task-ttl-max="30d" must be a duration of at least 100ms, such as 500ms, 30s, 2m or 1h'],
+    [{ MASTRA_BASE_URL: 'http://localhost:4111/?x=1' }, [], 'MASTRA_BASE_URL="http://localhost:4111/?x=1" must not contain a query string or fragment'],
   ])('bad configuration %j %j exits 1 with one clear line', (extraEnv, args, expected) => {
     const run = spawnSync(process.execPath, [BIN, ...args], { env: env(extraEnv), encoding: 'utf8', input: '' });
     expect(run.status).toBe(1);
@@ -104,6 +105,38 @@ describe('the stdio bin', () => {
     expect(lines).toHaveLength(1);
     expect(lines[0]).toContain(expected);
     expect(run.stderr).not.toContain('s3cret');
+  });
+});
+
+describe('a message over the 10 MiB stdio limit', () => {
+  it('is refused with a JSON-RPC error naming the limit, whichever end its id is at, and the bin keeps serving', async () => {
+    const bridge = spawnBridge({ MASTRA_BASE_URL: stack.mastra.url });
+    await bridge.request('initialize', initialize);
+    bridge.notify('notifications/initialized');
+    const huge = 'x'.repeat(11 * 1024 * 1024);
+    const answerTo = (id: number | string) =>
+      Promise.race([
+        waitFor(`the answer to ${id}`, () => bridge.stdoutLines.map((line) => JSON.parse(line)).find((m) => m.id === id), 20_000),
+        bridge.exited.then((code) => ({ exitedWith: code })),
+      ]);
+    const params = { name: 'ask_echo', arguments: { message: huge } };
+    // The SDK's clients write the id last; others first.
+    bridge.child.stdin.write(`${JSON.stringify({ method: 'tools/call', params, jsonrpc: '2.0', id: 'last' })}\n`);
+    bridge.child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 77, method: 'tools/call', params })}\n`);
+    bridge.child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/whatever', params })}\n`);
+    for (const id of ['last', 77]) {
+      expect(await answerTo(id)).toEqual({
+        jsonrpc: '2.0',
+        id,
+        error: { code: -32600, message: expect.stringContaining('over the 10 MiB (10485760 bytes) a stdio message may have') },
+      });
+    }
+    const echo = await bridge.request('tools/call', { name: 'ask_echo', arguments: { message: 'still here' } });
+    expect(echo.result.content[0].text).toBe('echo: still here');
+    bridge.child.stdin.end();
+    expect(await bridge.exited).toBe(0);
+    expect(bridge.stderr()).toContain('refused a stdio message of 11534');
+    expect(bridge.stderr()).toContain('its id could not be read, so no error reply was sent');
   });
 });
 

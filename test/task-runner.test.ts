@@ -81,7 +81,7 @@ describe('startAgentTask', () => {
 
 describe('task settings', () => {
   it.each([
-    [['--task-ttl-max', '0'], '--task-ttl-max="0" must be a positive number of milliseconds'],
+    [['--task-ttl-max', '0'], '--task-ttl-max="0" must be a duration of at least 100ms'],
     [['--max-tasks-per-session', 'many'], '--max-tasks-per-session="many" must be a positive number of tasks'],
   ])('%j exits 1 with one clear line', (args, expected) => {
     const run = spawnSync(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', input: '' });

@@ -186,7 +186,7 @@ describe.each(connectors)('agent tasks %s', (_name, connect) => {
 
 describe('task bounds and isolation', () => {
   it('--task-ttl-max bounds the TTL of tasks started over stdio', async () => {
-    const bridge = await connectStdio(['--task-ttl-max', '5000']);
+    const bridge = await connectStdio(['--task-ttl-max', '5s']);
     try {
       expect((await startTask(bridge.client, 'ask_echo', 'bounded', 60_000)).ttl).toBe(5000);
       expect((await startTask(bridge.client, 'ask_echo', 'default')).ttl).toBe(5000);

@@ -1,8 +1,12 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import type { JSONRPCMessage, MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type JSONRPCMessage, type MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import { silentLogger } from '../log.js';
 import { createServer, type ServerOptions } from '../server.js';
+import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit, type OversizedMessage } from './message-size-limit.js';
 import { duplicateIdError, InFlightRequests } from './request-ids.js';
+
+const LIMIT = `${MAX_STDIO_MESSAGE_BYTES / 1024 / 1024} MiB`;
 
 /** stdio carries one session, so a reused id would cross answers as it would over HTTP: it is refused here too. */
 class OneAnswerPerId implements Transport {
@@ -38,6 +42,7 @@ class OneAnswerPerId implements Transport {
 
 /** One session over stdin/stdout. Resolves when the client goes away (stdin ends or the transport closes). */
 export async function serveStdio(options: ServerOptions): Promise<void> {
+  const logger = options.logger ?? silentLogger;
   const server = createServer(options);
   const closed = new Promise<void>((resolve) => {
     server.onclose = ((previous) => () => {
@@ -48,6 +53,14 @@ export async function serveStdio(options: ServerOptions): Promise<void> {
     // A client that dies mid-answer makes the next write fail (EPIPE); that ends the session, not the process.
     process.stdout.on('error', () => void server.close());
   });
-  await server.connect(new OneAnswerPerId(new StdioServerTransport()));
+  // A message over the limit is refused on its own; the session goes on.
+  const refuse = ({ bytes, id }: OversizedMessage) => {
+    const message = `Request too large: ${bytes} bytes, over the ${LIMIT} (${MAX_STDIO_MESSAGE_BYTES} bytes) a stdio message may have; send less, e.g. a shorter message.`;
+    logger.warn(`refused a stdio message of ${bytes} bytes (over the ${LIMIT} limit)${id === undefined ? '; its id could not be read, so no error reply was sent' : ''}`);
+    if (id !== undefined) void transport.send({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message } }).catch(() => {});
+  };
+  // Lines reach the SDK whole and bounded; its own buffer bound (which closes the transport) is never reached.
+  const transport = new StdioServerTransport(process.stdin.pipe(new MessageSizeLimit(refuse)), process.stdout, { maxBufferSize: 2 * MAX_STDIO_MESSAGE_BYTES });
+  await server.connect(new OneAnswerPerId(transport));
   await closed;
 }

@@ -1,0 +1,72 @@
+import { openCatalogue } from './bridge.js';
+import { ConfigError, HELP, parseCommand } from './config.js';
+import { createLogger, formatLogLine } from './log.js';
+import { createMastraClient } from './mastra-client.js';
+import { TaskBoard } from './task-board.js';
+import { serveHttp } from './transports/http.js';
+import { serveStdio } from './transports/stdio.js';
+import { VERSION } from './version.js';
+
+/** Where the program writes: help and version to `stdout`, the one-line errors and the logs to `stderr`. */
+export interface Output {
+  stdout: { write(text: string): unknown };
+  stderr: { write(text: string): unknown };
+}
+
+/**
+ * The whole program: argv and env in, the exit code out. Everything it configures comes from these
+ * two (never from process.env), so a test can run it in-process with any environment.
+ */
+export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, output: Output = process): Promise<number> {
+  let command;
+  try {
+    command = parseCommand(argv, env);
+  } catch (error) {
+    if (!(error instanceof ConfigError)) throw error;
+    output.stderr.write(formatLogLine('error', error.message));
+    return 1;
+  }
+  if (command.kind === 'help') {
+    output.stdout.write(HELP);
+    return 0;
+  }
+  if (command.kind === 'version') {
+    output.stdout.write(`${VERSION}\n`);
+    return 0;
+  }
+  const { config } = command;
+  const { baseUrl } = config;
+  const logger = createLogger(config.logLevel, (line) => output.stderr.write(line));
+  const client = createMastraClient(config.serviceToken, { baseUrl });
+  const { catalogue, refresher } = await openCatalogue({
+    client,
+    baseUrl,
+    logger,
+    prefix: config.toolPrefix,
+    filter: { include: config.include, exclude: config.exclude },
+    describeFromInstructions: config.describeFromInstructions,
+    intervalMs: config.refreshInterval,
+    maxRetryDelayMs: config.retryMaxDelay,
+  });
+  const tasks = new TaskBoard({ ttlMaxMs: config.taskTtlMaxMs, maxRunningPerSession: config.maxTasksPerSession });
+  const options = { catalogue, client, baseUrl, logger, callTimeoutMs: config.callTimeoutMs, tasks };
+  try {
+    if (config.transport === 'http') {
+      await serveHttp({
+        ...options,
+        ...config,
+        hasServiceToken: config.serviceToken !== undefined,
+        clientForToken: (token) => createMastraClient(token, { baseUrl }),
+        sessionIdleTimeoutMs: config.sessionIdleTimeout,
+        shutdownGraceMs: config.shutdownGrace,
+        onListening: (url) => output.stderr.write(formatLogLine('info', `listening on ${url}`)),
+      });
+    } else {
+      await serveStdio(options);
+    }
+  } finally {
+    refresher.stop();
+    tasks.close();
+  }
+  return 0;
+}

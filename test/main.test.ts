@@ -1,0 +1,82 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { HELP } from '../src/config.js';
+import { main } from '../src/main.js';
+import { closedPort, startStack, textOf, waitFor, type Stack } from './helpers.js';
+import { signJwt } from './http-helpers.js';
+
+/** main() in this process, with everything it writes kept. */
+async function runMain(argv: string[], env: NodeJS.ProcessEnv) {
+  let stdout = '';
+  let stderr = '';
+  const exit = main(argv, env, { stdout: { write: (text: string) => (stdout += text) }, stderr: { write: (text: string) => (stderr += text) } });
+  return { exit, stdout: () => stdout, stderr: () => stderr };
+}
+
+describe('main(argv, env) in-process', () => {
+  it('prints the help and the version on stdout and returns 0', async () => {
+    const help = await runMain(['--help'], {});
+    expect(await help.exit).toBe(0);
+    expect(help.stdout()).toBe(HELP);
+    expect(help.stderr()).toBe('');
+    const version = await runMain(['-v'], {});
+    expect(await version.exit).toBe(0);
+    expect(version.stdout().trim()).toMatch(/^\d+\.\d+\.\d+$/);
+  });
+
+  it.each([
+    [{ MASTRA_BASE_URL: 'http://localhost:4111/?tenant=a' }, [], 'MASTRA_BASE_URL="http://localhost:4111/?tenant=a" must not contain a query string or fragment'],
+    [{ MASTRA_BASE_URL: 'http://localhost:4111#top' }, [], 'MASTRA_BASE_URL="http://localhost:4111#top" must not contain a query string or fragment'],
+    [{ MASTRA_BASE_URL: 'http://me:s3cret@x' }, [], 'MASTRA_BASE_URL="http://***@x" must not contain a user or password'],
+    [{ MCP_CALL_TIMEOUT: '60' }, [], 'MCP_CALL_TIMEOUT="60" has no unit'],
+    [{}, ['--refresh-interval', '60'], '--refresh-interval="60" has no unit, and a bare number is ambiguous: write 60s or 60ms'],
+    [{}, ['--bogus'], "Unknown option '--bogus'"],
+  ])('bad configuration %j %j returns 1 with one line on stderr', async (env, argv, expected) => {
+    const run = await runMain(argv, env);
+    expect(await run.exit).toBe(1);
+    expect(run.stdout()).toBe('');
+    expect(run.stderr().split('\n')).toEqual([expect.stringMatching(/^mastra-agents-mcp: /), '']);
+    expect(run.stderr()).toContain(expected);
+    expect(run.stderr()).not.toContain('s3cret');
+  });
+});
+
+describe('main serving from the env it is given', () => {
+  const SECRET = 'main-test-secret';
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ jwtSecret: SECRET });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('lists and calls with its env MASTRA_BASE_URL (as `mastra dev` prints it, with /api) and JWT_TOKEN, whatever process.env says', async () => {
+    const previous = { url: process.env.MASTRA_BASE_URL, token: process.env.JWT_TOKEN };
+    process.env.MASTRA_BASE_URL = `http://127.0.0.1:${await closedPort()}`;
+    delete process.env.JWT_TOKEN;
+    const env = { MASTRA_BASE_URL: `${stack.mastra.url}/api/`, JWT_TOKEN: signJwt(SECRET, { sub: 'svc' }), LOG_LEVEL: 'info' };
+    const run = await runMain(['--transport', 'http', '--port', '0', '--shutdown-grace', '100ms'], env);
+    try {
+      const url = (await waitFor('the listening line', () => /listening on (\S+)/.exec(run.stderr())?.[1]))!;
+      expect(run.stderr()).toContain(`serving 10 agents from ${stack.mastra.url}`);
+      const call = async (token?: string) => {
+        const client = new Client({ name: 'main-test', version: '1' });
+        const requestInit = token ? { headers: { Authorization: `Bearer ${token}` } } : undefined;
+        await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit }));
+        const result = await client.callTool({ name: 'ask_whoami', arguments: { message: 'who' } });
+        await client.close();
+        return textOf(result);
+      };
+      expect(await call()).toBe('revealed: user=svc tenant=none');
+      expect(await call(signJwt(SECRET, { sub: 'carol' }))).toBe('revealed: user=carol tenant=none');
+    } finally {
+      process.emit('SIGTERM');
+      expect(await run.exit).toBe(0);
+      process.env.MASTRA_BASE_URL = previous.url;
+      if (previous.url === undefined) delete process.env.MASTRA_BASE_URL;
+      if (previous.token !== undefined) process.env.JWT_TOKEN = previous.token;
+    }
+  });
+});

@@ -1,0 +1,77 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { connectInMemory, startStack, textOf, type Connected, type Stack } from './helpers.js';
+import { signJwt } from './http-helpers.js';
+
+const withProgress = { onprogress: () => {} };
+const ways = [
+  ['generate', {}],
+  ['stream', withProgress],
+] as const;
+
+describe('memory continuity in the text a model reads', () => {
+  let stack: Stack;
+  let bridge: Connected;
+  beforeAll(async () => {
+    stack = await startStack();
+    bridge = await connectInMemory({ listFrom: stack.mastra.url });
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await stack?.close();
+  });
+  const call = async (args: Record<string, unknown>, options = {}) =>
+    (await bridge.client.callTool({ name: 'ask_notes', arguments: args }, undefined, options)) as CallToolResult;
+
+  it.each(ways)('names the thread and the resource to continue with (%s)', async (_, options) => {
+    const result = await call({ message: 'remember 7', resourceId: 'user-7' }, options);
+    const { threadId } = result.structuredContent as { threadId: string };
+    expect(result.content).toEqual([
+      { type: 'text', text: 'history: remember 7' },
+      { type: 'text', text: `To continue this conversation, call this tool again with threadId "${threadId}" and resourceId "user-7".` },
+    ]);
+    expect(result.structuredContent).toMatchObject({ threadId, resourceId: 'user-7' });
+  });
+
+  it('says nothing about continuing when no memory was asked for', async () => {
+    const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'plain' } })) as CallToolResult;
+    expect(result.content).toEqual([{ type: 'text', text: 'echo: plain' }]);
+  });
+
+  it.each(ways)('a threadId without the resource its thread was made with is told to pass that resourceId, not blamed on the token (%s)', async (_, options) => {
+    const first = await call({ message: 'mine', resourceId: 'owner-1' }, options);
+    const { threadId } = first.structuredContent as { threadId: string };
+    const second = await call({ message: 'again', threadId }, options);
+    expect(second.isError).toBe(true);
+    expect(textOf(second)).toContain('thread belongs to a different resource');
+    expect(textOf(second)).toContain('The thread was created with another resourceId: pass that resourceId together with the threadId');
+    expect(textOf(second)).not.toMatch(/token/i);
+  });
+});
+
+describe('a Mastra that maps each user to their own resource (mapUserToResourceId)', () => {
+  const SECRET = 'memory-continuity-secret';
+  let stack: Stack;
+  let bridge: Connected;
+  beforeAll(async () => {
+    stack = await startStack({ jwtSecret: SECRET, resourcePerUser: true });
+    bridge = await connectInMemory({ listFrom: stack.mastra.url, token: signJwt(SECRET, { sub: 'alice' }) });
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await stack?.close();
+  });
+
+  it.each(ways)('reports the resource Mastra used, not the one the call named (%s)', async (_, options) => {
+    const threadId = `mapped-${Object.keys(options).length}`;
+    const first = (await bridge.client.callTool(
+      { name: 'ask_notes', arguments: { message: 'note this', threadId, resourceId: 'bob' } },
+      undefined,
+      options,
+    )) as CallToolResult;
+    expect(first.isError).toBeFalsy();
+    expect(first.structuredContent).toMatchObject({ threadId, resourceId: 'user:alice' });
+    expect(textOf(first)).toContain(`threadId "${threadId}" and resourceId "user:alice"`);
+    expect(textOf(first)).not.toContain('bob');
+  });
+});
