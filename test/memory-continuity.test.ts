@@ -33,6 +33,13 @@ describe('memory continuity in the text a model reads', () => {
     expect(result.structuredContent).toMatchObject({ threadId, resourceId: 'user-7' });
   });
 
+  it('reads back a streamed thread whose id holds URL characters, so each id names exactly its own thread', async () => {
+    const threadId = `t#${Date.now()}?x=1/..`;
+    const result = await call({ message: 'odd id', threadId, resourceId: 'odd-owner' }, withProgress);
+    expect(result.structuredContent).toMatchObject({ threadId, resourceId: 'odd-owner' });
+    expect(textOf(result)).toContain(`resourceId "odd-owner"`);
+  });
+
   it('says nothing about continuing when no memory was asked for', async () => {
     const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'plain' } })) as CallToolResult;
     expect(result.content).toEqual([{ type: 'text', text: 'echo: plain' }]);
