@@ -1,6 +1,7 @@
 import type { CreateTaskOptions, TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { ErrorCode, McpError, type CallToolResult, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type CallToolResult, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
+import { RequestError } from './errors.js';
 
 /** Bounds on agent tasks, shared by every session of the process. */
 export interface TaskLimits {
@@ -44,10 +45,10 @@ export class SessionTasks implements TaskStore {
   ) {}
 
   async createTask(params: CreateTaskOptions): Promise<Task> {
-    if (this.closed) throw new McpError(ErrorCode.ConnectionClosed, 'The session is closed.');
+    if (this.closed) throw new RequestError(ErrorCode.ConnectionClosed, 'The session is closed.');
     const { maxRunningPerSession, ttlMaxMs, pollIntervalMs } = this.limits;
     if (this.runningCount() >= maxRunningPerSession)
-      throw new McpError(
+      throw new RequestError(
         ErrorCode.InvalidRequest,
         `This session already has ${maxRunningPerSession} agent tasks running, the most it may (--max-tasks-per-session). Wait for one to finish, or cancel one with tasks/cancel, then try again.`,
       );
