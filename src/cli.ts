@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 import { openCatalogue } from './bridge.js';
 import { ConfigError, HELP, parseCommand } from './config.js';
-import { createLogger } from './log.js';
+import { createLogger, guardConsole } from './log.js';
 import { mastraClient } from './mastra-client.js';
 import { TaskBoard } from './task-board.js';
 import { serveHttp } from './transports/http.js';
@@ -28,6 +28,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
   }
   const { config } = command;
   const logger = createLogger(config.logLevel);
+  guardConsole(logger);
   const { catalogue, refresher } = await openCatalogue({
     client: mastraClient,
     baseUrl: config.baseUrl,
