@@ -38,7 +38,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv): Pro
     intervalMs: config.refreshInterval,
     maxRetryDelayMs: config.retryMaxDelay,
   });
-  const tasks = new TaskBoard({ ttlMaxMs: config.taskTtlMaxMs, maxRunningPerSession: config.maxTasksPerSession });
+  const tasks = new TaskBoard({ ttlMaxMs: config.taskTtlMaxMs, maxRunningPerSession: config.maxTasksPerSession, maxResultBytesPerSession: config.taskResultsMaxPerSession, maxResultBytes: config.taskResultsMax });
   const options = { catalogue, client: mastraClient, baseUrl: config.baseUrl, logger, callTimeoutMs: config.callTimeoutMs, tasks };
   try {
     if (config.transport === 'http') {

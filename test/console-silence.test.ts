@@ -26,7 +26,7 @@ describe('nothing but the logger writes to the console', () => {
     createInterface({ input: child.stdout }).on('line', (line) => {
       lines.push(line);
       const message = JSON.parse(line) as { id?: number };
-      if (typeof message.id === 'number') answers.get(message.id)?.(message);
+      if (typeof message.id === 'number') answers.get(message.id)?.(message as never);
     });
     let id = 0;
     const request = (method: string, params: unknown) =>
