@@ -90,6 +90,9 @@ class RunRecorder {
   }
 }
 
+/** How Mastra starts a step-finish chunk, which the bridge does not read. */
+const UNREAD_STEP_FINISH = '{"type":"step-finish"';
+
 /**
  * The chunks of Mastra's stream, as they arrive. Parsing is linear in the stream's length: client-js's
  * own `stream()` re-clones the whole message on every chunk (quadratic) and prints failures with
@@ -99,6 +102,8 @@ async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Chunk
   const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
   for await (const { data } of events) {
     if (data === '[DONE]') return;
+    // A step's summary repeats the whole answer several times and is not read: not worth a parse.
+    if (data.startsWith(UNREAD_STEP_FINISH)) continue;
     let chunk: unknown;
     try {
       chunk = JSON.parse(data);
