@@ -22,6 +22,9 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
 
 export const silentLogger: Logger = createLogger('silent');
 
+/** The console methods that print; `Console`, `context` and `createTask` make objects and are left alone. */
+const PRINTING_METHODS = ['log', 'info', 'debug', 'warn', 'error', 'trace', 'dir', 'dirxml', 'table', 'assert', 'count', 'timeLog', 'timeEnd', 'group', 'groupCollapsed', 'clear'];
+
 /**
  * Takes the console away from every library: client-js, for one, prints a failed stream's provider
  * error (its URL, body, headers, sometimes the prompt) with `console.error`, behind the log level and,
@@ -33,9 +36,8 @@ export function guardConsole(logger: Logger): () => void {
   const originals = new Map<string, unknown>();
   const heard = new Set<string>();
   const target = console as unknown as Record<string, unknown>;
-  for (const [name, method] of Object.entries(target)) {
-    if (typeof method !== 'function') continue;
-    originals.set(name, method);
+  for (const name of PRINTING_METHODS) {
+    originals.set(name, target[name]);
     target[name] = (...args: unknown[]) => {
       if (name === 'assert' && args[0]) return;
       if (heard.has(name)) return;

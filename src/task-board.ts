@@ -44,7 +44,6 @@ const notFound = (taskId: string) => new Error(`Task ${taskId} not found`);
 export class SessionTasks implements TaskStore {
   private readonly tasks = new Map<string, Entry>();
   private closed = false;
-
   private readonly results: SessionResults;
 
   constructor(
