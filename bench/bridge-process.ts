@@ -7,11 +7,16 @@ import { BIN } from '../test/helpers.js';
 
 const childEnv = (mastraUrl: string) => ({ PATH: process.env.PATH ?? '', MASTRA_BASE_URL: mastraUrl, LOG_LEVEL: 'warn' });
 
-/** Resident set size of a process in bytes, from /proc. */
-export function rssOf(pid: number): number {
-  const match = /VmRSS:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
+const statusBytes = (pid: number, field: string): number => {
+  const match = new RegExp(`${field}:\\s+(\\d+) kB`).exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
   return match ? Number(match[1]) * 1024 : NaN;
-}
+};
+
+/** Resident set size of a process in bytes, from /proc. */
+export const rssOf = (pid: number): number => statusBytes(pid, 'VmRSS');
+
+/** The most resident memory a process has had since it started, in bytes. */
+export const peakRssOf = (pid: number): number => statusBytes(pid, 'VmHWM');
 
 export interface StdioBridge {
   client: Client;

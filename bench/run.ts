@@ -8,6 +8,7 @@ import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { clientFor, startStack } from '../test/helpers.js';
+import { bigStream } from './big-stream.js';
 import { rssOf, startHttpBridge, startStdioBridge } from './bridge-process.js';
 import { round, summarize, table, timed, type Summary } from './stats.js';
 
@@ -15,6 +16,11 @@ process.env.MASTRA_TELEMETRY_DISABLED ??= '1';
 process.env.MASTRA_OFFLINE ??= '1';
 
 const quick = process.argv.includes('--quick');
+/** `--only big-stream,memory` runs those scenarios alone. */
+const only = process.argv.find((a, i) => process.argv[i - 1] === '--only')?.split(',');
+const SCENARIOS = ['per-call', 'throughput', 'streaming', 'memory', 'catalogue', 'big-stream'] as const;
+const runs = (scenario: (typeof SCENARIOS)[number]) => !only || only.includes(scenario);
+for (const name of only ?? []) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name}; known: ${SCENARIOS.join(', ')}`);
 const SEQUENTIAL = quick ? 60 : 300;
 const WARMUP = quick ? 10 : 30;
 const SESSIONS = 50;
@@ -210,14 +216,19 @@ async function streamingLatency(stack: Awaited<ReturnType<typeof startStack>>) {
   await stdio.close();
 }
 
-const stack = await startStack();
+const stack = await startStack({ bigAgent: true });
 say(`mastra-agents-mcp benchmark — ${results.date}; ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}${quick ? ' (quick)' : ''}`);
-await perCallOverhead(stack.mastra.url);
-await throughput(stack.mastra.url);
-await streamingLatency(stack);
-await memory(stack.mastra.url);
+if (runs('per-call')) await perCallOverhead(stack.mastra.url);
+if (runs('throughput')) await throughput(stack.mastra.url);
+if (runs('streaming')) await streamingLatency(stack);
+if (runs('memory')) await memory(stack.mastra.url);
+if (runs('big-stream')) {
+  const { report: text, figures } = await bigStream(stack.mastra.url, { rounds: quick ? 1 : 3 });
+  say(text);
+  results.bigStream = figures;
+}
 await stack.close();
-await catalogueScale();
+if (runs('catalogue')) await catalogueScale();
 
 mkdirSync(new URL('./results/', import.meta.url), { recursive: true });
 writeFileSync(new URL('./results/latest.json', import.meta.url), `${JSON.stringify(results, null, 2)}\n`);

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { agentOf } from './agent-ids.js';
+import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { pathSegment } from './agent-ids.js';
 import { memoryFor, memoryOfThread, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
 import { capDetail } from './errors.js';
 import type { AgentTool } from './agents.js';
@@ -90,9 +91,33 @@ class RunRecorder {
   }
 }
 
+/** How Mastra starts a step-finish chunk, which the bridge does not read. */
+const UNREAD_STEP_FINISH = '{"type":"step-finish"';
+
 /**
- * One agent run through `stream`, reporting progress as chunks arrive. Never retried. Aborting
- * `context.signal` aborts the upstream request, and the returned promise rejects.
+ * The chunks of Mastra's stream, as they arrive. Parsing is linear in the stream's length: client-js's
+ * own `stream()` re-clones the whole message on every chunk (quadratic) and prints failures with
+ * `console.error`, so the bridge reads the SSE body itself. A chunk that is not JSON is skipped.
+ */
+async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Chunk> {
+  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
+  for await (const { data } of events) {
+    if (data === '[DONE]') return;
+    // A step's summary repeats the whole answer several times and is not read: not worth a parse.
+    if (data.startsWith(UNREAD_STEP_FINISH)) continue;
+    let chunk: unknown;
+    try {
+      chunk = JSON.parse(data);
+    } catch {
+      continue;
+    }
+    if (chunk && typeof chunk === 'object') yield chunk as Chunk;
+  }
+}
+
+/**
+ * One agent run through Mastra's `stream` route, reporting progress as chunks arrive. Never retried.
+ * Aborting `context.signal` aborts the upstream request, and the returned promise rejects.
  */
 export async function streamAgent(
   agent: AgentTool,
@@ -102,20 +127,28 @@ export async function streamAgent(
 ): Promise<CallToolResult> {
   const memory = memoryFor(input);
   const recorder = new RunRecorder(agent.agentId, progress);
+  let response: Response;
   try {
-    const response = await agentOf(context.client, agent.agentId).stream(input.message, {
-      ...(memory ? { memory } : {}),
-      ...(input.requestContext ? { requestContext: input.requestContext as never } : {}),
-      abortSignal: context.signal,
+    // The same request client-js's `agent.stream()` sends (its headers, retries off, HTTP errors as MastraClientError).
+    response = await context.client.getAgent(agent.agentId).request<Response>(`/agents/${pathSegment(agent.agentId)}/stream`, {
+      method: 'POST',
+      body: { messages: input.message, ...(memory ? { memory } : {}), ...(input.requestContext ? { requestContext: input.requestContext } : {}) },
+      stream: true,
+      signal: context.signal,
     });
-    await response.processDataStream({ onChunk: async (chunk) => recorder.take(chunk as Chunk) });
   } catch (error) {
     context.signal?.throwIfAborted();
     return toErrorResult(error, agent.agentId, context);
   }
+  try {
+    if (response.body) for await (const chunk of chunksOf(response.body)) recorder.take(chunk);
+  } catch {
+    // A connection that breaks mid-stream is a cut-off run, told below; a cancelled one rejects.
+    context.signal?.throwIfAborted();
+  }
   context.signal?.throwIfAborted();
-  // Mastra reports a model failure mid-stream as a chunk, and client-js ends a broken stream
-  // normally too: neither may pass for an answer.
+  // Mastra reports a model failure mid-stream as a chunk, and a broken stream may end without
+  // its finish chunk: neither may pass for an answer.
   if (recorder.error !== undefined || !recorder.finished) {
     const text =
       recorder.error !== undefined

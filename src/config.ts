@@ -85,6 +85,8 @@ const SETTINGS = {
   callTimeoutMs: { flag: 'call-timeout', env: 'MCP_CALL_TIMEOUT', legacyMsEnv: 'MCP_CALL_TIMEOUT_MS', schema: duration('no limit').default(600_000) },
   taskTtlMaxMs: { flag: 'task-ttl-max', env: 'MCP_TASK_TTL_MAX', legacyMsEnv: 'MCP_TASK_TTL_MAX_MS', schema: duration().default(3_600_000) },
   maxTasksPerSession: { flag: 'max-tasks-per-session', env: 'MCP_MAX_TASKS_PER_SESSION', schema: positive('tasks', '10').default(10) },
+  taskResultsMaxPerSession: { flag: 'task-results-max-per-session', env: 'MCP_TASK_RESULTS_MAX_PER_SESSION', schema: positive('bytes', '67108864').default(67_108_864) },
+  taskResultsMax: { flag: 'task-results-max', env: 'MCP_TASK_RESULTS_MAX', schema: positive('bytes', '268435456').default(268_435_456) },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
 
@@ -118,6 +120,10 @@ a bare number other than 0 is refused, since it would not say its unit.
   --task-ttl-max TIME      MCP_TASK_TTL_MAX      longest TTL a task may have, and the TTL of one that
                                                  asks for none (default: 1h; MCP_TASK_TTL_MAX_MS still reads ms)
   --max-tasks-per-session N  MCP_MAX_TASKS_PER_SESSION  agent tasks one session may run at once (default: 10)
+  --task-results-max-per-session BYTES  MCP_TASK_RESULTS_MAX_PER_SESSION  finished tasks' results one session
+                                        keeps, as JSON; the oldest are dropped first (default: 67108864, 64 MiB)
+  --task-results-max BYTES              MCP_TASK_RESULTS_MAX  the same for all sessions together
+                                        (default: 268435456, 256 MiB)
   --log-level LEVEL        LOG_LEVEL       ${LOG_LEVELS.join('|')} (default: info); logs go to stderr
   -h, --help                               print this help and exit
   -v, --version                            print the version and exit

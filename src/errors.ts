@@ -26,16 +26,40 @@ export const isAgentNotFound = (error: unknown): boolean =>
 /** Upstream text as it may appear in a result: bounded, so a provider's whole error body is never relayed. */
 export const capDetail = (detail: string): string => (detail.length > DETAIL_LENGTH ? `${detail.slice(0, DETAIL_LENGTH)}…` : detail);
 
-/** Mastra's own words for a failure, without client-js's "HTTP error! status: …" wrapper. */
-function upstreamDetail(error: HttpFailure): string {
-  const body = error.body as { error?: unknown; message?: unknown } | undefined;
-  const detail =
-    typeof body?.error === 'string'
-      ? body.error
-      : typeof body?.message === 'string'
-        ? body.message
-        : error.message.replace(/^HTTP error! status: \d+ - /, '');
-  return capDetail(detail);
+/**
+ * The keys of the error bodies Mastra writes itself (@mastra/hono's route adapter and @mastra/server's
+ * handlers): `{error}`, `{error, message}` (auth, permissions), `{error, issues: [{field, message}]}`
+ * (validation), `{error, cause: {failingItems}}`, and `{error: {code, message, …}}` (a model not allowed).
+ */
+const MASTRA_ERROR_KEYS = new Set(['error', 'message', 'issues', 'cause']);
+
+/** Mastra's own words from an error body, or undefined when the body is not one Mastra writes. */
+function mastraWords(body: unknown): string | undefined {
+  if (!body || typeof body !== 'object' || Array.isArray(body)) return undefined;
+  if (!Object.keys(body).every((key) => MASTRA_ERROR_KEYS.has(key))) return undefined;
+  const { error, message, issues } = body as { error?: unknown; message?: unknown; issues?: unknown };
+  const inner = error && typeof error === 'object' ? (error as { message?: unknown }).message : undefined;
+  let words = typeof error === 'string' ? error : typeof inner === 'string' ? inner : undefined;
+  if (words === undefined) return undefined;
+  if (typeof message === 'string' && message !== words) words += `: ${message}`;
+  const fields = Array.isArray(issues)
+    ? issues.flatMap((i: { field?: unknown; message?: unknown }) => (typeof i?.field === 'string' && typeof i.message === 'string' ? [`${i.field}: ${i.message}`] : []))
+    : [];
+  return fields.length ? `${words} (${fields.join('; ')})` : words;
+}
+
+/**
+ * What Mastra said, or what kind of body came instead. A body Mastra did not write (an HTML error
+ * page, a proxy's text, a stack trace, unknown JSON) may hold paths, keys or prompts: it is only
+ * measured, never quoted. client-js keeps the raw body only inside its message, after this prefix.
+ */
+function upstreamDetail(error: HttpFailure): { words: string } | { body: string } {
+  const words = mastraWords(error.body);
+  if (words !== undefined) return { words: capDetail(words) };
+  const raw = error.message.replace(/^HTTP error! status: \d+( - )?/, '');
+  const bytes = Buffer.byteLength(raw);
+  if (bytes === 0) return { body: 'an empty body' };
+  return { body: error.body === undefined ? `a non-JSON body (${bytes} bytes)` : `a JSON body Mastra did not write (${bytes} bytes)` };
 }
 
 /** The innermost reason of a failed fetch: "connect ECONNREFUSED 127.0.0.1:4111", "getaddrinfo ENOTFOUND …". */
@@ -61,19 +85,42 @@ export function describeFailure(error: unknown, { agentId, baseUrl }: FailureCon
   if (isHttpFailure(error)) {
     const status = `HTTP ${error.status}${error.statusText ? ` ${error.statusText}` : ''}`;
     const detail = upstreamDetail(error);
+    const tokenHint =
+      'The Mastra token is missing, expired or not allowed to use this agent: set JWT_TOKEN for stdio, or send "Authorization: Bearer <token>" over HTTP, with a token this Mastra server accepts.';
+    if ('body' in detail) {
+      const hint = error.status === 401 || error.status === 403 ? ` ${tokenHint}` : error.status >= 500 ? ' Then try again.' : ' Check MASTRA_BASE_URL: it should name the Mastra server itself.';
+      return `The call to ${agent} failed: Mastra at ${baseUrl} answered HTTP ${error.status} with ${detail.body}; see its logs.${hint}`;
+    }
+    const { words } = detail;
     if (isAgentNotFound(error))
-      return `The Mastra server at ${baseUrl} no longer has ${agent} (${status}: ${detail}). The tool list will be refreshed; list the tools again and choose another agent.`;
+      return `The Mastra server at ${baseUrl} no longer has ${agent} (${status}: ${words}). The tool list will be refreshed; list the tools again and choose another agent.`;
     // Mastra's words when a threadId is sent without the resource its thread was made with: not a token problem.
-    if (error.status === 403 && /different resource/.test(detail))
-      return `The Mastra server at ${baseUrl} refused to run ${agent} on that thread (${status}: ${detail}). The thread was created with another resourceId: pass that resourceId together with the threadId (a threadId alone uses itself as the resource), or start a new thread.`;
-    if (error.status === 401 || error.status === 403)
-      return `The Mastra server at ${baseUrl} refused to run ${agent} (${status}: ${detail}). The Mastra token is missing, expired or not allowed to use this agent: set JWT_TOKEN for stdio, or send "Authorization: Bearer <token>" over HTTP, with a token this Mastra server accepts.`;
+    if (error.status === 403 && /different resource/.test(words))
+      return `The Mastra server at ${baseUrl} refused to run ${agent} on that thread (${status}: ${words}). The thread was created with another resourceId: pass that resourceId together with the threadId (a threadId alone uses itself as the resource), or start a new thread.`;
+    if (error.status === 401 || error.status === 403) return `The Mastra server at ${baseUrl} refused to run ${agent} (${status}: ${words}). ${tokenHint}`;
     if (error.status >= 500)
-      return `The ${agent} failed on the Mastra server at ${baseUrl} (${status}): ${detail}. The agent or its model failed; check the Mastra server's logs, then try again.`;
-    return `The Mastra server at ${baseUrl} rejected the call to ${agent} (${status}): ${detail}.`;
+      return `The ${agent} failed on the Mastra server at ${baseUrl} (${status}): ${words}. The agent or its model failed; check the Mastra server's logs, then try again.`;
+    return `The Mastra server at ${baseUrl} rejected the call to ${agent} (${status}): ${words}.`;
   }
   if (isNetworkFailure(error))
     return `Cannot reach the Mastra server at ${baseUrl} to run ${agent}: ${networkReason(error as Error)}. Is Mastra running? Check MASTRA_BASE_URL and network access.`;
+  // JSON.parse's message quotes the body it choked on.
+  if (error instanceof SyntaxError)
+    return `The call to ${agent} failed: Mastra at ${baseUrl} answered with a body that is not JSON; see its logs. Check MASTRA_BASE_URL: it should name the Mastra server itself.`;
+  // Anything else failed here, before or while sending the request: it is not Mastra's fault.
   const message = error instanceof Error ? error.message : String(error);
-  return `The ${agent} on the Mastra server at ${baseUrl} failed: ${message}`;
+  return `The bridge could not run ${agent} (${capDetail(message)}); the Mastra server at ${baseUrl} is not at fault. Check the call's arguments, then try again.`;
+}
+
+/**
+ * A JSON-RPC error sent with its message as written. The SDK's McpError puts "MCP error <code>: "
+ * in front of its message, and the client's McpError does it again.
+ */
+export class RequestError extends Error {
+  constructor(
+    readonly code: number,
+    message: string,
+  ) {
+    super(message);
+  }
 }

@@ -24,3 +24,31 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
 }
 
 export const silentLogger: Logger = createLogger('silent');
+
+/** The console methods that print; `Console`, `context` and `createTask` make objects and are left alone. */
+const PRINTING_METHODS = ['log', 'info', 'debug', 'warn', 'error', 'trace', 'dir', 'dirxml', 'table', 'assert', 'count', 'timeLog', 'timeEnd', 'group', 'groupCollapsed', 'clear'];
+
+/**
+ * Takes the console away from every library: client-js, for one, prints a failed stream's provider
+ * error (its URL, body, headers, sometimes the prompt) with `console.error`, behind the log level and,
+ * over stdio, onto a channel that carries only MCP. What was printed is dropped unread, since any of
+ * it may hold a prompt or a token; the logger only hears, at debug level, that a method was used.
+ * Returns a function that gives the console back.
+ */
+export function guardConsole(logger: Logger): () => void {
+  const originals = new Map<string, unknown>();
+  const heard = new Set<string>();
+  const target = console as unknown as Record<string, unknown>;
+  for (const name of PRINTING_METHODS) {
+    originals.set(name, target[name]);
+    target[name] = (...args: unknown[]) => {
+      if (name === 'assert' && args[0]) return;
+      if (heard.has(name)) return;
+      heard.add(name);
+      logger.debug(`a library wrote to console.${name}; what it printed was dropped unread (it may hold provider bodies or prompts), and so is the rest it prints there`);
+    };
+  }
+  return () => {
+    for (const [name, method] of originals) target[name] = method;
+  };
+}

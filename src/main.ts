@@ -1,6 +1,6 @@
 import { openCatalogue } from './bridge.js';
 import { ConfigError, HELP, parseCommand } from './config.js';
-import { createLogger, formatLogLine } from './log.js';
+import { createLogger, formatLogLine, guardConsole } from './log.js';
 import { createMastraClient } from './mastra-client.js';
 import { TaskBoard } from './task-board.js';
 import { serveHttp } from './transports/http.js';
@@ -37,6 +37,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
   const { config } = command;
   const { baseUrl } = config;
   const logger = createLogger(config.logLevel, (line) => output.stderr.write(line));
+  // Libraries print to the console behind the logger (client-js dumps a failed stream, prompt and all).
+  const restoreConsole = guardConsole(logger);
   const client = createMastraClient(config.serviceToken, { baseUrl });
   const { catalogue, refresher } = await openCatalogue({
     client,
@@ -48,7 +50,12 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     intervalMs: config.refreshInterval,
     maxRetryDelayMs: config.retryMaxDelay,
   });
-  const tasks = new TaskBoard({ ttlMaxMs: config.taskTtlMaxMs, maxRunningPerSession: config.maxTasksPerSession });
+  const tasks = new TaskBoard({
+    ttlMaxMs: config.taskTtlMaxMs,
+    maxRunningPerSession: config.maxTasksPerSession,
+    maxResultBytesPerSession: config.taskResultsMaxPerSession,
+    maxResultBytes: config.taskResultsMax,
+  });
   const options = { catalogue, client, baseUrl, logger, callTimeoutMs: config.callTimeoutMs, tasks };
   try {
     if (config.transport === 'http') {
@@ -67,6 +74,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
   } finally {
     refresher.stop();
     tasks.close();
+    restoreConsole();
   }
   return 0;
 }

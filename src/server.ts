@@ -1,11 +1,11 @@
 import type { MastraClient } from '@mastra/client-js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
+import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import {
   CallToolRequestSchema,
   ErrorCode,
   ListToolsRequestSchema,
-  McpError,
   type CallToolResult,
   type Tool,
 } from '@modelcontextprotocol/sdk/types.js';
@@ -13,8 +13,10 @@ import { runAgent } from './agent-run.js';
 import { startAgentTask, type TaskRunContext } from './agent-task.js';
 import type { AgentCatalogue, AgentTool } from './agents.js';
 import { clientLogOf, withCallLog } from './client-log.js';
+import { RequestError } from './errors.js';
 import { silentLogger, type Logger } from './log.js';
 import { progressFor, type ProgressOptions, type ProgressReporter } from './progress.js';
+import { refuseInvalidParams } from './request-params.js';
 import { TaskBoard, type SessionTasks } from './task-board.js';
 import { agentInput, explainInvalid, inputJsonSchema, outputJsonSchema } from './tool-schema.js';
 import { VERSION } from './version.js';
@@ -70,6 +72,14 @@ const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
 const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
 
+/** The SDK's server, with bad request params answered -32602 in words (see request-params.ts). */
+class BridgeServer extends Server {
+  override async connect(transport: Transport): Promise<void> {
+    await super.connect(transport);
+    refuseInvalidParams(transport);
+  }
+}
+
 /**
  * One MCP server session. It keeps no per-tool state: tools come from the shared catalogue, so a
  * session costs the same whether Mastra has ten agents or a thousand.
@@ -77,7 +87,7 @@ const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text
 export function createServer(options: ServerOptions): Server {
   const { catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress } = options;
   const sessionTasks = options.sessionTasks ?? (options.tasks ?? new TaskBoard()).openSession();
-  const server = new Server(
+  const server = new BridgeServer(
     { name: 'mastra-agents-mcp', title: 'Mastra agents', version: VERSION },
     {
       capabilities: { tools: { listChanged: true }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } }, logging: {} },
@@ -97,7 +107,7 @@ export function createServer(options: ServerOptions): Server {
     const agent = catalogue.find(name);
     if (!agent) {
       const known = catalogue.tools.length ? 'list the tools again to see the agents there are now' : `no agents are loaded from ${baseUrl} yet`;
-      throw new McpError(ErrorCode.InvalidParams, `Unknown tool "${name}": ${known}.`);
+      throw new RequestError(ErrorCode.InvalidParams, `Unknown tool "${name}": ${known}.`);
     }
     const parsed = agentInput.safeParse(args ?? {});
     const run = ({ signal, onProgress }: Partial<TaskRunContext>): Promise<CallToolResult> =>

@@ -1,6 +1,8 @@
 import type { CreateTaskOptions, TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { ErrorCode, McpError, type CallToolResult, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type CallToolResult, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
+import { RequestError } from './errors.js';
+import { ResultBudget, SessionResults, type ResultHolder } from './task-results.js';
 
 /** Bounds on agent tasks, shared by every session of the process. */
 export interface TaskLimits {
@@ -10,17 +12,22 @@ export interface TaskLimits {
   maxRunningPerSession?: number;
   /** How often clients are asked to poll a task, in ms. Default: 1000. */
   pollIntervalMs?: number;
+  /** Bytes (as JSON) of finished tasks' results one session may hold; the oldest go first. Default: 64 MiB. */
+  maxResultBytesPerSession?: number;
+  /** Bytes of finished tasks' results all sessions together may hold; the oldest go first. Default: 256 MiB. */
+  maxResultBytes?: number;
 }
 
 export const DEFAULT_TASK_TTL_MAX_MS = 60 * 60 * 1000;
 export const DEFAULT_MAX_TASKS_PER_SESSION = 10;
+export const DEFAULT_TASK_RESULTS_MAX_PER_SESSION = 64 * 2 ** 20;
+export const DEFAULT_TASK_RESULTS_MAX = 256 * 2 ** 20;
 
 const TERMINAL = new Set<Task['status']>(['completed', 'failed', 'cancelled']);
 const PAGE_SIZE = 50;
 
-interface Entry {
+interface Entry extends ResultHolder {
   task: Task;
-  result?: Result;
   /** Aborted when the task is cancelled, expires or its session closes: the agent run stops upstream. */
   run: AbortController;
   expiry?: NodeJS.Timeout;
@@ -37,17 +44,21 @@ const notFound = (taskId: string) => new Error(`Task ${taskId} not found`);
 export class SessionTasks implements TaskStore {
   private readonly tasks = new Map<string, Entry>();
   private closed = false;
+  private readonly results: SessionResults;
 
   constructor(
     private readonly limits: Required<TaskLimits>,
+    processResults: ResultBudget,
     private readonly onClose: () => void,
-  ) {}
+  ) {
+    this.results = new SessionResults(limits.maxResultBytesPerSession, processResults);
+  }
 
   async createTask(params: CreateTaskOptions): Promise<Task> {
-    if (this.closed) throw new McpError(ErrorCode.ConnectionClosed, 'The session is closed.');
+    if (this.closed) throw new RequestError(ErrorCode.ConnectionClosed, 'The session is closed.');
     const { maxRunningPerSession, ttlMaxMs, pollIntervalMs } = this.limits;
     if (this.runningCount() >= maxRunningPerSession)
-      throw new McpError(
+      throw new RequestError(
         ErrorCode.InvalidRequest,
         `This session already has ${maxRunningPerSession} agent tasks running, the most it may (--max-tasks-per-session). Wait for one to finish, or cancel one with tasks/cancel, then try again.`,
       );
@@ -67,13 +78,14 @@ export class SessionTasks implements TaskStore {
 
   async storeTaskResult(taskId: string, status: 'completed' | 'failed', result: Result): Promise<void> {
     const entry = this.live(taskId);
-    entry.result = result;
+    this.results.keep(entry, result);
     this.settle(entry, status);
   }
 
   async getTaskResult(taskId: string): Promise<Result> {
     const entry = this.tasks.get(taskId);
     if (!entry) throw notFound(taskId);
+    if (entry.dropped) throw new RequestError(ErrorCode.InvalidParams, entry.dropped);
     if (!entry.result) throw new Error(`Task ${taskId} has no result yet`);
     return entry.result;
   }
@@ -156,6 +168,7 @@ export class SessionTasks implements TaskStore {
   private drop(entry: Entry, reason: string): void {
     clearTimeout(entry.expiry);
     entry.run.abort(new DOMException(reason, 'AbortError'));
+    this.results.release(entry);
     this.tasks.delete(entry.task.taskId);
   }
 }
@@ -172,18 +185,22 @@ const cancelledResult: CallToolResult = {
 export class TaskBoard {
   readonly limits: Required<TaskLimits>;
   private readonly sessions = new Set<SessionTasks>();
+  private readonly results: ResultBudget;
 
   constructor(limits: TaskLimits = {}) {
     this.limits = {
       ttlMaxMs: limits.ttlMaxMs ?? DEFAULT_TASK_TTL_MAX_MS,
       maxRunningPerSession: limits.maxRunningPerSession ?? DEFAULT_MAX_TASKS_PER_SESSION,
       pollIntervalMs: limits.pollIntervalMs ?? 1000,
+      maxResultBytesPerSession: limits.maxResultBytesPerSession ?? DEFAULT_TASK_RESULTS_MAX_PER_SESSION,
+      maxResultBytes: limits.maxResultBytes ?? DEFAULT_TASK_RESULTS_MAX,
     };
+    this.results = new ResultBudget(this.limits.maxResultBytes, '--task-results-max', 'for all sessions together');
   }
 
   /** A new session's own store; it leaves the board when closed. */
   openSession(): SessionTasks {
-    const session: SessionTasks = new SessionTasks(this.limits, () => this.sessions.delete(session));
+    const session: SessionTasks = new SessionTasks(this.limits, this.results, () => this.sessions.delete(session));
     this.sessions.add(session);
     return session;
   }

@@ -1,5 +1,30 @@
 import { z } from 'zod';
 
+/** Bounds on `requestContext`: context is a few keys, and a deeper value would overflow the stack when sent. */
+export const REQUEST_CONTEXT_MAX_DEPTH = 32;
+export const REQUEST_CONTEXT_MAX_BYTES = 256 * 1024;
+
+/** How deep objects and arrays nest, up to `limit + 1`; counted level by level, so no input can overflow the stack. */
+function nestingOf(value: unknown, limit: number): number {
+  let depth = 0;
+  for (let level = [value]; level.length > 0 && depth <= limit; depth++) {
+    const next: unknown[] = [];
+    for (const item of level) if (item && typeof item === 'object') for (const child of Object.values(item)) next.push(child);
+    level = next;
+  }
+  return depth;
+}
+
+function checkRequestContext(context: Record<string, unknown>, ctx: z.RefinementCtx): void {
+  if (nestingOf(context, REQUEST_CONTEXT_MAX_DEPTH) > REQUEST_CONTEXT_MAX_DEPTH) {
+    ctx.addIssue({ code: 'custom', message: `requestContext must nest at most ${REQUEST_CONTEXT_MAX_DEPTH} levels deep; pass flatter values` });
+    return;
+  }
+  const bytes = Buffer.byteLength(JSON.stringify(context));
+  if (bytes > REQUEST_CONTEXT_MAX_BYTES)
+    ctx.addIssue({ code: 'custom', message: `requestContext must be at most ${REQUEST_CONTEXT_MAX_BYTES / 1024} KiB as JSON (it is ${Math.ceil(bytes / 1024)} KiB); pass only the keys the agent needs` });
+}
+
 /** What every agent tool takes. Shared by all tools, so it is built and converted once. */
 export const agentInput = z
   .object({
@@ -17,8 +42,9 @@ export const agentInput = z
       .describe('The Mastra memory resource (user or entity) that owns the thread.'),
     requestContext: z
       .record(z.string(), z.unknown(), { error: 'requestContext must be an object of key/value pairs' })
+      .superRefine(checkRequestContext)
       .optional()
-      .describe('Values passed to the agent as Mastra request context.'),
+      .describe(`Values passed to the agent as Mastra request context (at most ${REQUEST_CONTEXT_MAX_DEPTH} levels deep, ${REQUEST_CONTEXT_MAX_BYTES / 1024} KiB as JSON).`),
   })
   .describe('A message for the agent, and optionally a memory thread to continue.');
 

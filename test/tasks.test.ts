@@ -2,7 +2,7 @@ import { spawn } from 'node:child_process';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { CallToolResultSchema, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ErrorCode, McpError, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskBoard } from '../src/task-board.js';
 import { FAIL_MESSAGE, type ModelRequest } from './fixture/fake-model.js';
@@ -10,7 +10,7 @@ import { BIN, connectInMemory, startStack, textOf, type Stack } from './helpers.
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ bigAgent: true });
 });
 afterAll(async () => {
   await stack?.close();
@@ -283,5 +283,74 @@ describe('task bounds and isolation', () => {
     const upstream = await modelRequestFor(message);
     await bridge.close();
     await until(() => upstream.aborted, Boolean, 'the model request to be aborted');
+  });
+});
+
+describe('stored task results are bounded in bytes', () => {
+  /** A finished task of the big agent: about 23 KB of result (10 000 characters, twice). */
+  async function bigTask(client: Client): Promise<string> {
+    const task = await startTask(client, 'ask_big', '0.01');
+    expect((await statusesUntilDone(client, task.taskId)).last.status).toBe('completed');
+    return task.taskId;
+  }
+  const resultOf = (client: Client, taskId: string) => client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
+  const refusalOf = (client: Client, taskId: string) => resultOf(client, taskId).then(() => undefined, (e: unknown) => e as McpError);
+
+  it("drops a session's oldest result first when a new one would pass --task-results-max-per-session", async () => {
+    const bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: new TaskBoard({ pollIntervalMs: 100, maxResultBytesPerSession: 50_000 }) });
+    try {
+      const [first, second, third] = [await bigTask(bridge.client), await bigTask(bridge.client), await bigTask(bridge.client)];
+      const refusal = await refusalOf(bridge.client, first);
+      expect(refusal?.code).toBe(ErrorCode.InvalidParams);
+      expect(refusal?.message).toBe(
+        `MCP error -32602: The result of task ${first} was dropped to stay within the 48.8 KiB per session (--task-results-max-per-session) allowed for stored task results: newer results took its place. Run the agent again; next time collect results sooner, or raise --task-results-max-per-session.`,
+      );
+      // The task itself stays listed, with its status.
+      expect((await bridge.client.experimental.tasks.getTask(first)).status).toBe('completed');
+      for (const kept of [second, third]) expect(textOf(await resultOf(bridge.client, kept))).toContain('big answer line');
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it('drops the oldest result of any session when a new one would pass --task-results-max', async () => {
+    const tasks = new TaskBoard({ pollIntervalMs: 100, maxResultBytes: 50_000 });
+    const alice = await connectInMemory({ listFrom: stack.mastra.url, tasks });
+    const bob = await connectInMemory({ listFrom: stack.mastra.url, tasks });
+    try {
+      const alices = await bigTask(alice.client);
+      const bobs = [await bigTask(bob.client), await bigTask(bob.client)];
+      expect((await refusalOf(alice.client, alices))?.message).toMatch(/was dropped to stay within the 48\.8 KiB for all sessions together \(--task-results-max\)/);
+      for (const kept of bobs) expect(textOf(await resultOf(bob.client, kept))).toContain('big answer line');
+    } finally {
+      await alice.close();
+      await bob.close();
+    }
+  });
+
+  it('keeps no result larger than a whole bound, and says so, while smaller ones are kept', async () => {
+    const bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: new TaskBoard({ pollIntervalMs: 100, maxResultBytesPerSession: 15_000 }) });
+    try {
+      const small = await startTask(bridge.client, 'ask_echo', 'small enough');
+      await statusesUntilDone(bridge.client, small.taskId);
+      const big = await bigTask(bridge.client);
+      expect((await refusalOf(bridge.client, big))?.message).toMatch(
+        /^MCP error -32602: The result of task \S+ \(\d+(\.\d)? KiB\) is larger than the 14\.6 KiB per session \(--task-results-max-per-session\) allowed for stored task results, so it was not kept\. Raise --task-results-max-per-session, or call the agent without a task\.$/,
+      );
+      expect(textOf(await resultOf(bridge.client, small.taskId))).toBe('echo: small enough');
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it('--task-results-max-per-session bounds the results of the stdio bin', async () => {
+    const bridge = await connectStdio(['--task-results-max-per-session', '30000']);
+    try {
+      const [first, second] = [await bigTask(bridge.client), await bigTask(bridge.client)];
+      expect((await refusalOf(bridge.client, first))?.message).toContain('was dropped to stay within the 29.3 KiB per session (--task-results-max-per-session)');
+      expect(textOf(await resultOf(bridge.client, second))).toContain('big answer line');
+    } finally {
+      await bridge.close();
+    }
   });
 });

@@ -1,0 +1,37 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { bigAnswer } from './fixture/fake-model.js';
+import { connectInMemory, startStack, textOf, type Connected, type Stack } from './helpers.js';
+
+let stack: Stack;
+let bridge: Connected;
+beforeAll(async () => {
+  stack = await startStack({ bigAgent: true });
+  bridge = await connectInMemory({ listFrom: stack.mastra.url });
+});
+afterAll(async () => {
+  await bridge?.close();
+  await stack?.close();
+});
+
+// How fast is measured by the benchmark (`npm run bench -- --only big-stream`); this checks what arrives.
+describe('a big answer', () => {
+  it('streamed in thousands of chunks, with characters of every UTF-8 length across them, is the same answer as called plainly', async () => {
+    const expected = bigAnswer(2);
+    const counts: number[] = [];
+    const streamed = (await bridge.client.callTool({ name: 'ask_big', arguments: { message: '2' } }, undefined, {
+      onprogress: ({ message }) => {
+        const count = /^writing the answer: (\d+) characters$/.exec(message ?? '')?.[1];
+        if (count) counts.push(Number(count));
+      },
+    })) as CallToolResult;
+    const plain = (await bridge.client.callTool({ name: 'ask_big', arguments: { message: '2' } })) as CallToolResult;
+    expect(textOf(streamed) === expected).toBe(true);
+    expect(streamed.structuredContent).toEqual(plain.structuredContent);
+    expect(stack.model.requests.filter((r) => r.model === 'big').map((r) => r.stream)).toEqual([true, false]);
+    // Progress followed the writing: increasing counts, up to no more than the whole answer.
+    expect(counts.length).toBeGreaterThan(0);
+    expect(counts).toEqual([...counts].sort((a, b) => a - b));
+    expect(counts.at(-1)).toBeLessThanOrEqual(expected.length);
+  });
+});

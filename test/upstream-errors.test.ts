@@ -1,0 +1,102 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { FAIL_MESSAGE } from './fixture/fake-model.js';
+import { startMastraFixture, type MastraFixture } from './fixture/mastra-app.js';
+import { connectInMemory, startStack, textOf, type Connected, type Stack } from './helpers.js';
+
+/** What the faulty upstream answers next: faults real Mastra never produces (a proxy's page, a crash dump). */
+interface Fault {
+  status: number;
+  contentType: string;
+  body: string;
+}
+
+let stack: Stack;
+let faulty: { url: string; server: Server; requests: string[]; fault: Fault };
+beforeAll(async () => {
+  stack = await startStack();
+  const requests: string[] = [];
+  const server = createServer((req, res) => {
+    requests.push(`${req.method} ${req.url}`);
+    req.resume().on('end', () => res.writeHead(faulty.fault.status, { 'content-type': faulty.fault.contentType }).end(faulty.fault.body));
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  faulty = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, requests, fault: { status: 500, contentType: 'text/plain', body: '' } };
+});
+afterAll(async () => {
+  faulty?.server.closeAllConnections();
+  await new Promise((resolve) => faulty?.server.close(resolve));
+  await stack?.close();
+});
+
+const SECRETS = ['sk-live-4242', '/srv/app/node_modules', 'at Object.<anonymous>', 'SECRET-SYSTEM-PROMPT'];
+const stackTrace = `Error: provider failed\n    at Object.<anonymous> (/srv/app/node_modules/provider/index.js:12:5)\n    apiKey=sk-live-4242 instructions=SECRET-SYSTEM-PROMPT`;
+
+const faults: [string, Fault, string][] = [
+  ['an HTML error page', { status: 502, contentType: 'text/html', body: `<html><body><h1>502 Bad Gateway</h1><pre>${stackTrace}</pre></body></html>` }, 'a non-JSON body'],
+  ['a plain-text stack trace', { status: 500, contentType: 'text/plain', body: stackTrace }, 'a non-JSON body'],
+  ['JSON that Mastra does not write', { status: 500, contentType: 'application/json', body: JSON.stringify({ message: 'boom', stack: stackTrace, apiKey: 'sk-live-4242' }) }, 'a JSON body Mastra did not write'],
+  ['an error string among keys Mastra does not write', { status: 503, contentType: 'application/json', body: JSON.stringify({ error: stackTrace, config: { apiKey: 'sk-live-4242' } }) }, 'a JSON body Mastra did not write'],
+];
+
+const paths: [string, { onprogress?: () => void } | undefined][] = [
+  ['generate', undefined],
+  ['stream (progress)', { onprogress: () => {} }],
+];
+
+describe.each(paths)('what an upstream failure says, over %s', (_path, options) => {
+  let bridge: Connected;
+  beforeAll(async () => {
+    bridge = await connectInMemory({ listFrom: stack.mastra.url, callTo: faulty.url });
+  });
+  afterAll(async () => {
+    await bridge?.close();
+  });
+
+  it.each(faults)('%s is measured, never quoted', async (_what, fault, kind) => {
+    faulty.fault = fault;
+    const before = faulty.requests.length;
+    const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'hi' } }, undefined, options)) as CallToolResult;
+    expect(result.isError).toBe(true);
+    const text = textOf(result);
+    expect(text).toContain(`Mastra at ${faulty.url} answered HTTP ${fault.status} with ${kind} (${Buffer.byteLength(fault.body)} bytes); see its logs.`);
+    expect(text).toContain('agent "echo"');
+    for (const secret of SECRETS) expect(JSON.stringify(result)).not.toContain(secret);
+    // One request: a failed run is never retried.
+    expect(faulty.requests.slice(before)).toHaveLength(1);
+  });
+
+  it('an empty body says so', async () => {
+    faulty.fault = { status: 500, contentType: 'text/plain', body: '' };
+    const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'hi' } }, undefined, options)) as CallToolResult;
+    expect(textOf(result)).toContain(`Mastra at ${faulty.url} answered HTTP 500 with an empty body; see its logs.`);
+  });
+});
+
+describe("Mastra's own errors pass, in Mastra's words", () => {
+  let other: MastraFixture;
+  let bridge: Connected;
+  beforeAll(async () => {
+    // A second Mastra without the echo agent: the agent the bridge listed is gone there.
+    other = await startMastraFixture({ modelUrl: stack.model.url, omit: ['echo'] });
+    bridge = await connectInMemory({ listFrom: stack.mastra.url, callTo: other.url });
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await other?.close();
+  });
+
+  it("a model's failure (HTTP 500 {error})", async () => {
+    const result = (await bridge.client.callTool({ name: 'ask_broken', arguments: { message: 'x' } })) as CallToolResult;
+    expect(textOf(result)).toBe(
+      `The agent "broken" failed on the Mastra server at ${other.url} (HTTP 500 Internal Server Error): ${FAIL_MESSAGE}. The agent or its model failed; check the Mastra server's logs, then try again.`,
+    );
+  });
+
+  it('an agent that is gone (HTTP 404 {error})', async () => {
+    const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'x' } }, undefined, { onprogress: () => {} })) as CallToolResult;
+    expect(textOf(result)).toContain(`no longer has agent "echo" (HTTP 404 Not Found: Agent with id echo not found)`);
+  });
+});
