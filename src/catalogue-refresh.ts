@@ -1,5 +1,6 @@
 import type { AgentCatalogue, RefreshResult } from './agents.js';
 import { listShort } from './agent-filter.js';
+import { upstreamReason } from './errors.js';
 import { silentLogger, type Logger } from './log.js';
 
 export interface RefreshOptions {
@@ -28,12 +29,6 @@ export interface CatalogueRefresher {
 
 export const formatDuration = (ms: number) => (ms < 1000 ? `${ms}ms` : `${Math.round(ms / 100) / 10}s`);
 
-export function reasonOf(error: unknown): string {
-  if (!(error instanceof Error)) return String(error);
-  let reason = error.message;
-  for (let cause = error.cause; cause instanceof Error; cause = cause.cause) reason += `: ${cause.message}`;
-  return reason;
-}
 
 /** "1 agent", "10 agents". */
 export const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
@@ -126,7 +121,7 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
   const onFailure = (error: unknown) => {
     failures += 1;
     const delay = Math.min(firstRetryDelayMs * 2 ** (failures - 1), maxRetryDelayMs);
-    const problem = reasonOf(error);
+    const problem = upstreamReason(error);
     const kept = catalogue.loaded ? `keeping the ${counted(catalogue.tools.length, 'tool')} it had` : 'no tools until it answers';
     if (problem !== lastProblem)
       logger.error(

@@ -62,6 +62,21 @@ function upstreamDetail(error: HttpFailure): { words: string } | { body: string 
   return { body: error.body === undefined ? `a non-JSON body (${bytes} bytes)` : `a JSON body Mastra did not write (${bytes} bytes)` };
 }
 
+/**
+ * An upstream failure in a few words for a log line: Mastra's own error words, or what kind of body
+ * came instead (never the body), else the error's message with its causes.
+ */
+export function upstreamReason(error: unknown): string {
+  if (isHttpFailure(error)) {
+    const detail = upstreamDetail(error);
+    return 'words' in detail ? `HTTP ${error.status}: ${detail.words}` : `HTTP ${error.status} with ${detail.body}`;
+  }
+  if (!(error instanceof Error)) return String(error);
+  let reason = error.message;
+  for (let cause = error.cause; cause instanceof Error; cause = cause.cause) reason += `: ${cause.message}`;
+  return reason;
+}
+
 /** The innermost reason of a failed fetch: "connect ECONNREFUSED 127.0.0.1:4111", "getaddrinfo ENOTFOUND …". */
 function networkReason(error: Error): string {
   let reason: unknown = error;

@@ -66,8 +66,8 @@ describe('nothing but the logger writes to the console', () => {
     console.error = original;
     expect(printed).toEqual([['after']]);
     expect(logged).toEqual([
-      '[mastra-agents-mcp] debug: a library wrote to console.error; what it printed was dropped unread (it may hold provider bodies or prompts), and so is the rest it prints there\n',
-      '[mastra-agents-mcp] debug: a library wrote to console.log; what it printed was dropped unread (it may hold provider bodies or prompts), and so is the rest it prints there\n',
+      'mastra-agents-mcp: debug: a library wrote to console.error; what it printed was dropped unread (it may hold provider bodies or prompts), and so is the rest it prints there\n',
+      'mastra-agents-mcp: debug: a library wrote to console.log; what it printed was dropped unread (it may hold provider bodies or prompts), and so is the rest it prints there\n',
     ]);
   });
 });

@@ -4,7 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAIL_MESSAGE } from './fixture/fake-model.js';
 import { startMastraFixture, type MastraFixture } from './fixture/mastra-app.js';
-import { connectInMemory, startStack, textOf, type Connected, type Stack } from './helpers.js';
+import { AgentCatalogue } from '../src/agents.js';
+import { keepCatalogueFresh } from '../src/catalogue-refresh.js';
+import { createLogger } from '../src/log.js';
+import { clientFor, connectInMemory, startStack, textOf, type Connected, type Stack } from './helpers.js';
 
 /** What the faulty upstream answers next: faults real Mastra never produces (a proxy's page, a crash dump). */
 interface Fault {
@@ -98,5 +101,24 @@ describe("Mastra's own errors pass, in Mastra's words", () => {
   it('an agent that is gone (HTTP 404 {error})', async () => {
     const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'x' } }, undefined, { onprogress: () => {} })) as CallToolResult;
     expect(textOf(result)).toContain(`no longer has agent "echo" (HTTP 404 Not Found: Agent with id echo not found)`);
+  });
+});
+
+describe('a listing that fails', () => {
+  it.each(faults)('with %s logs what kind of body came, never the body', async (_what, fault, kind) => {
+    faulty.fault = fault;
+    const lines: string[] = [];
+    const before = faulty.requests.length;
+    const refresher = keepCatalogueFresh({
+      catalogue: new AgentCatalogue({ client: clientFor(faulty.url) }),
+      baseUrl: faulty.url,
+      logger: createLogger('debug', (line) => lines.push(line)),
+      firstRetryDelayMs: 60_000,
+    });
+    await refresher.firstAttempt;
+    refresher.stop();
+    expect(faulty.requests.slice(before)).toContain('GET /api/agents?partial=true');
+    expect(lines.join('')).toContain(`HTTP ${fault.status} with ${kind} (${Buffer.byteLength(fault.body)} bytes)`);
+    for (const secret of SECRETS) expect(lines.join('')).not.toContain(secret);
   });
 });

@@ -1,5 +1,5 @@
-import { reasonOf } from '../catalogue-refresh.js';
 import type { IncomingMessage } from 'node:http';
+import { upstreamReason } from '../errors.js';
 import { HttpError } from '../transports/web-safety.js';
 
 /**
@@ -50,6 +50,6 @@ export function checkFailure(error: unknown, baseUrl: string): { refused: boolea
     const message = `Bad Gateway: the Mastra server at ${baseUrl} answered HTTP ${status} to the token check (listing the agents); check MASTRA_BASE_URL and Mastra's logs.`;
     return { refused: false, error: new HttpError(502, message) };
   }
-  const message = `Service Unavailable: cannot check the token with the Mastra server at ${baseUrl} (${reasonOf(error)}); try again once Mastra answers.`;
+  const message = `Service Unavailable: cannot check the token with the Mastra server at ${baseUrl} (${upstreamReason(error)}); try again once Mastra answers.`;
   return { refused: false, error: new HttpError(503, message, { 'retry-after': '5' }) };
 }
