@@ -8,7 +8,7 @@ import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type To
 import { silentLogger, type Logger } from './log.js';
 import { progressFor, type ProgressOptions } from './progress.js';
 import { TaskBoard, type SessionTasks } from './task-board.js';
-import { VERSION } from './version.js';
+import { SERVER_INFO } from './version.js';
 
 export interface ServerOptions {
   /** The agents to offer; shared by every session. */
@@ -39,7 +39,7 @@ export function createServer(options: ServerOptions): Server {
   const { catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress } = options;
   const sessionTasks = options.sessionTasks ?? (options.tasks ?? new TaskBoard()).openSession();
   const server = new Server(
-    { name: 'mastra-agents-mcp', title: 'Mastra agents', version: VERSION },
+    SERVER_INFO,
     {
       capabilities: { tools: { listChanged: true }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } } },
       // The SDK answers tasks/get, tasks/result, tasks/list and tasks/cancel from this store.

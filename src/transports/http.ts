@@ -5,6 +5,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 import { silentLogger } from '../log.js';
 import { createMastraClient } from '../mastra-client.js';
+import { modernFrontFor } from '../protocol/modern/modern-http.js';
 import { createServer, type ServerOptions } from '../server.js';
 import { TaskBoard } from '../task-board.js';
 import { readiness } from './http-health.js';
@@ -58,12 +59,12 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const requireToken = options.requireToken || (!isLoopback(host) && !options.allowAnonymous);
   const checkOrigin = createOriginCheck({ allowedHosts: options.allowedHosts ?? defaultAllowedHosts(host), allowedOrigins: options.allowedOrigins });
   const sessions = new Sessions({ idleTimeoutMs: options.sessionIdleTimeoutMs ?? 30 * 60_000, logger });
+  const modern = modernFrontFor(options);
   let opening = 0;
   let calls = 0;
   let stopping = false;
 
-  async function openSession(req: IncomingMessage, res: ServerResponse, token: string | undefined): Promise<void> {
-    const body = await readJsonBody(req, maxBody);
+  async function openSession(req: IncomingMessage, res: ServerResponse, token: string | undefined, body: unknown): Promise<void> {
     if (!isInitializeRequest(body)) throw new HttpError(400, 'Bad Request: send an initialize request to start a session, or the Mcp-Session-Id header of an open one.');
     if (sessions.size + opening >= maxSessions) {
       throw new HttpError(503, `Service Unavailable: the bridge has ${maxSessions} open sessions, its limit (--max-sessions); try again later.`, { 'retry-after': '30' });
@@ -109,7 +110,10 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     if (typeof sessionId !== 'string') {
       if (req.method !== 'POST') throw new HttpError(400, 'Bad Request: Mcp-Session-Id header is required; start a session with an initialize POST.');
       if (token === undefined && requireToken) throw unauthorized('this bridge requires each session to bring its own Mastra token');
-      return openSession(req, res, token);
+      const body = await readJsonBody(req, maxBody);
+      // MCP 2026-07-28 requests carry no session: the era is chosen per request.
+      if (await modern.claims(req, body)) return modern.serve(req, res, body);
+      return openSession(req, res, token, body);
     }
     const session = sessions.get(sessionId);
     if (!session) throw sessionNotFound();
@@ -165,7 +169,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     httpServer.close();
     while (calls > 0 && Date.now() < graceEnds) await new Promise((resolve) => setTimeout(resolve, 50));
     if (calls > 0) logger.warn(`closing with ${calls} call(s) still running: the shutdown grace period is over`);
-    await sessions.closeAll();
+    await Promise.all([sessions.closeAll(), modern.close()]);
     httpServer.closeAllConnections();
     await closed;
   };

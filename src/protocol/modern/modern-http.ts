@@ -1,0 +1,92 @@
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, isLegacyRequest, type AuthInfo } from '@modelcontextprotocol/server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AgentCatalogue } from '../../agents.js';
+import { silentLogger } from '../../log.js';
+import { bearerToken } from '../../transports/web-safety.js';
+import { createMastraClient } from '../../mastra-client.js';
+import { TaskBoard } from '../../task-board.js';
+import type { HttpOptions } from '../../transports/http.js';
+import { standInCallerResolver, type Caller, type CallerResolver } from './callers.js';
+import { createModernServer, type ModernServerOptions } from './modern-server.js';
+
+export interface ModernHttpOptions extends ModernServerOptions {
+  /** Who a request's token is; the identity branch's resolver at merge (see callers.ts). */
+  callers: CallerResolver;
+  /** The catalogue whose changes reach open `subscriptions/listen` streams. */
+  catalogue: AgentCatalogue;
+}
+
+/** The MCP 2026-07-28 front of `/mcp`: each request stands alone and brings its caller's token. */
+export interface ModernHttp {
+  /** Whether this request (body already read) is for the 2026-07-28 front: the SDK's own classification. */
+  claims(req: IncomingMessage, body: unknown): Promise<boolean>;
+  /** Answers a request `claims` accepted; throws HttpError (401/403) before anything runs when the caller is refused. */
+  serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+  /** Aborts in-flight 2026 requests and ends open listen streams. */
+  close(): Promise<void>;
+}
+
+interface ResolvedCaller {
+  caller: Caller;
+  credentialed: boolean;
+}
+
+/** The caller rides to the per-request factory on the SDK's pass-through authInfo; `token` holds the identity hash, never the token. */
+const authInfoFor = (resolved: ResolvedCaller): AuthInfo => ({
+  token: resolved.caller.identity,
+  clientId: resolved.caller.identity,
+  scopes: [],
+  extra: { resolved },
+});
+
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+  }
+  return headers;
+}
+
+export function createModernHttp(options: ModernHttpOptions): ModernHttp {
+  const { callers, catalogue, logger = silentLogger } = options;
+  const handler = createMcpHandler(
+    ({ authInfo }) => {
+      const { caller, credentialed } = authInfo!.extra!.resolved as ResolvedCaller;
+      return createModernServer(caller, options, { credentialed });
+    },
+    // 2025 traffic never gets here: the sessionful v1 front serves it (see transports/http.ts).
+    { legacy: 'reject', onerror: (error) => logger.debug(`MCP 2026-07-28 request: ${error.message}`) },
+  );
+  const toNode = toNodeHandler(handler, { onerror: (error) => logger.warn(`MCP 2026-07-28 request failed: ${error.message}`) });
+  const onChange = () => handler.notify.toolsChanged();
+  catalogue.on('change', onChange);
+
+  return {
+    // The body is given, so only the headers are needed to build the request the predicate reads.
+    claims: async (req, body) => !(await isLegacyRequest(new Request('http://bridge/mcp', { method: 'POST', headers: headersOf(req) }), body)),
+    async serve(req, res, body) {
+      // A token-less request on a bridge that requires tokens was refused before (transports/http.ts), in both eras.
+      const token = bearerToken(req);
+      const caller = await callers.resolve(token);
+      (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfoFor({ caller, credentialed: token !== undefined });
+      await toNode(req, res, body);
+    },
+    async close() {
+      catalogue.off('change', onChange);
+      await handler.close();
+    },
+  };
+}
+
+/** The 2026 front for an HTTP bridge's options; the one call transports/http.ts makes. */
+export function modernFrontFor(options: HttpOptions): ModernHttp {
+  const { catalogue, client } = options;
+  const clientForToken = options.clientForToken ?? createMastraClient;
+  return createModernHttp({
+    ...options,
+    tasks: options.tasks ?? new TaskBoard(),
+    callers: standInCallerResolver({ client, catalogue, clientForToken }),
+  });
+}

@@ -1,0 +1,77 @@
+import { ProtocolError, ProtocolErrorCode, type Server } from '@modelcontextprotocol/server';
+import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { startAgentTask } from '../../agent-task.js';
+import type { ToolCall } from '../../calls/tool-call.js';
+import type { Logger } from '../../log.js';
+import type { SessionTasks } from '../../task-board.js';
+
+/**
+ * Agent tasks in MCP 2026-07-28, through the `io.modelcontextprotocol/tasks` extension (SEP-2663),
+ * on the same store as 2025 tasks: a task-augmented tools/call answers a task, then tasks/get,
+ * tasks/update and tasks/cancel. The store is the caller identity's own, so another identity's
+ * task id names nothing here.
+ */
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
+/** Whether the request's client declared the extension, which lets the server answer with a task. */
+export function acceptsTasks(envelope: { 'io.modelcontextprotocol/clientCapabilities'?: { extensions?: Record<string, unknown> } } | undefined): boolean {
+  return envelope?.['io.modelcontextprotocol/clientCapabilities']?.extensions?.[TASKS_EXTENSION] !== undefined;
+}
+
+/** The extension's task fields from the store's (2025-shaped) task. */
+const wireTask = ({ taskId, status, statusMessage, createdAt, lastUpdatedAt, ttl, pollInterval }: Task) => ({
+  taskId,
+  status,
+  ...(statusMessage ? { statusMessage } : {}),
+  createdAt,
+  lastUpdatedAt,
+  ttlMs: ttl ?? null,
+  ...(pollInterval ? { pollIntervalMs: pollInterval } : {}),
+});
+
+export async function startModernTask(call: ToolCall, tasks: SessionTasks, logger: Logger) {
+  const { task } = await startAgentTask((context) => call.run({ task: context }), { session: tasks, store: tasks, label: `agent "${call.agent.agentId}"`, logger });
+  return { resultType: 'task' as const, ...wireTask(task) };
+}
+
+function notFound(taskId: string): ProtocolError {
+  return new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
+    `Task ${taskId} not found: a task is visible only to the token that created it, and only for its TTL after it ends.`,
+  );
+}
+
+/**
+ * The extension's `failed` is for protocol errors; an agent that failed still answered the call
+ * with an isError result, so such a task is `completed` with that result, as a plain call would be.
+ */
+async function detailedTask(tasks: SessionTasks, taskId: string) {
+  const task = await tasks.getTask(taskId);
+  if (!task) throw notFound(taskId);
+  const base = wireTask(task);
+  if (task.status === 'completed' || task.status === 'failed') {
+    return { ...base, status: 'completed' as const, result: (await tasks.getTaskResult(taskId)) as CallToolResult };
+  }
+  return base;
+}
+
+const taskIdParams = z.object({ taskId: z.string() });
+
+export function registerTaskMethods(server: Server, tasks: SessionTasks): void {
+  server.setRequestHandler('tasks/get', { params: taskIdParams }, ({ taskId }) => detailedTask(tasks, taskId) as never);
+  // The bridge's agent tasks never ask for input, so there is nothing to apply; the task must still be the caller's.
+  server.setRequestHandler('tasks/update', { params: taskIdParams.extend({ inputResponses: z.record(z.string(), z.unknown()) }) }, async ({ taskId }) => {
+    if (!(await tasks.getTask(taskId))) throw notFound(taskId);
+    return {};
+  });
+  server.setRequestHandler('tasks/cancel', { params: taskIdParams }, async ({ taskId }) => {
+    const task = await tasks.getTask(taskId);
+    if (!task) throw notFound(taskId);
+    if (task.status !== 'working' && task.status !== 'input_required')
+      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task ${taskId} is already ${task.status}; there is nothing to cancel.`);
+    // The store aborts the agent run upstream.
+    await tasks.updateTaskStatus(taskId, 'cancelled');
+    return {};
+  });
+}
