@@ -51,7 +51,8 @@ async function detailedTask(tasks: SessionTasks, taskId: string) {
   if (!task) throw notFound(taskId);
   const base = wireTask(task);
   if (task.status === 'completed' || task.status === 'failed') {
-    return { ...base, status: 'completed' as const, result: (await tasks.getTaskResult(taskId)) as CallToolResult };
+    const result = (await tasks.getTaskResult(taskId)) as CallToolResult;
+    return { ...base, status: 'completed' as const, result: { resultType: 'complete', ...result } };
   }
   return base;
 }
@@ -61,7 +62,8 @@ const taskIdParams = z.object({ taskId: z.string() });
 export function registerTaskMethods(server: Server, tasks: SessionTasks): void {
   server.setRequestHandler('tasks/get', { params: taskIdParams }, ({ taskId }) => detailedTask(tasks, taskId) as never);
   // The bridge's agent tasks never ask for input, so there is nothing to apply; the task must still be the caller's.
-  server.setRequestHandler('tasks/update', { params: taskIdParams.extend({ inputResponses: z.record(z.string(), z.unknown()) }) }, async ({ taskId }) => {
+  // (The SDK lifts `inputResponses` off the params before a handler sees them.)
+  server.setRequestHandler('tasks/update', { params: taskIdParams }, async ({ taskId }) => {
     if (!(await tasks.getTask(taskId))) throw notFound(taskId);
     return {};
   });
