@@ -125,6 +125,15 @@ describe('agent tasks in MCP 2026-07-28 (io.modelcontextprotocol/tasks, through 
     const result = resultFromTaskOutcome((await execution.settle()).outcome) as CallToolResult;
     expect(textOf(result)).toBe(SLOW_WORDS.join(''));
     expect(modelRequests(message)[0]?.aborted).toBe(false);
+
+    // Its owner may still read it; cancelling a finished task is acknowledged and changes nothing.
+    const asAlice = rawDispatch(alice);
+    const headers = { context: { headers: { 'Mcp-Name': taskId } } };
+    expect(await asAlice({ method: 'tasks/cancel', params: { taskId, _meta: framing() } }, headers)).toMatchObject({ kind: 'result' });
+    expect(await asAlice({ method: 'tasks/get', params: { taskId, _meta: framing() } }, headers)).toMatchObject({ kind: 'result', result: { status: 'completed' } });
+    // A request that does not declare the extension has no task methods.
+    const undeclared = { ...framing(), 'io.modelcontextprotocol/clientCapabilities': {} };
+    expect(await asAlice({ method: 'tasks/get', params: { taskId, _meta: undeclared } }, headers)).toMatchObject({ kind: 'error', error: { code: -32021 } });
     await session.close();
   });
 });

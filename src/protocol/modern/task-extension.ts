@@ -1,4 +1,4 @@
-import { ProtocolError, ProtocolErrorCode, type Server } from '@modelcontextprotocol/server';
+import { MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, type Server } from '@modelcontextprotocol/server';
 import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { startAgentTask } from '../../agent-task.js';
@@ -59,21 +59,40 @@ async function detailedTask(tasks: SessionTasks, taskId: string) {
 
 const taskIdParams = z.object({ taskId: z.string() });
 
+type TaskContext = { mcpReq: { envelope?: unknown } };
+
+/** The task methods exist only for clients that declared the extension on the request (SEP-2663). */
+function requireExtension(ctx: TaskContext): void {
+  if (!acceptsTasks(ctx.mcpReq.envelope as never))
+    throw new MissingRequiredClientCapabilityError(
+      { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+      `Task methods need the ${TASKS_EXTENSION} extension: declare it in the request's clientCapabilities.extensions.`,
+    );
+}
+
+async function ownTask(tasks: SessionTasks, taskId: string, ctx: TaskContext): Promise<Task> {
+  requireExtension(ctx);
+  const task = await tasks.getTask(taskId);
+  if (!task) throw notFound(taskId);
+  return task;
+}
+
 export function registerTaskMethods(server: Server, tasks: SessionTasks): void {
-  server.setRequestHandler('tasks/get', { params: taskIdParams }, ({ taskId }) => detailedTask(tasks, taskId) as never);
+  server.setRequestHandler('tasks/get', { params: taskIdParams }, async ({ taskId }, ctx) => {
+    await ownTask(tasks, taskId, ctx);
+    return (await detailedTask(tasks, taskId)) as never;
+  });
   // The bridge's agent tasks never ask for input, so there is nothing to apply; the task must still be the caller's.
   // (The SDK lifts `inputResponses` off the params before a handler sees them.)
-  server.setRequestHandler('tasks/update', { params: taskIdParams }, async ({ taskId }) => {
-    if (!(await tasks.getTask(taskId))) throw notFound(taskId);
+  server.setRequestHandler('tasks/update', { params: taskIdParams }, async ({ taskId }, ctx) => {
+    await ownTask(tasks, taskId, ctx);
     return {};
   });
-  server.setRequestHandler('tasks/cancel', { params: taskIdParams }, async ({ taskId }) => {
-    const task = await tasks.getTask(taskId);
-    if (!task) throw notFound(taskId);
-    if (task.status !== 'working' && task.status !== 'input_required')
-      throw new ProtocolError(ProtocolErrorCode.InvalidParams, `Task ${taskId} is already ${task.status}; there is nothing to cancel.`);
+  // Cancelling a task that already ended is acknowledged and changes nothing.
+  server.setRequestHandler('tasks/cancel', { params: taskIdParams }, async ({ taskId }, ctx) => {
+    const task = await ownTask(tasks, taskId, ctx);
     // The store aborts the agent run upstream.
-    await tasks.updateTaskStatus(taskId, 'cancelled');
+    if (task.status === 'working' || task.status === 'input_required') await tasks.updateTaskStatus(taskId, 'cancelled');
     return {};
   });
 }
