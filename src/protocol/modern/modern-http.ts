@@ -1,5 +1,5 @@
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, isLegacyRequest, type AuthInfo } from '@modelcontextprotocol/server';
+import { createMcpHandler, isLegacyRequest, PROTOCOL_VERSION_META_KEY, type AuthInfo } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentCatalogue } from '../../agents.js';
 import { silentLogger } from '../../log.js';
@@ -40,6 +40,9 @@ const authInfoFor = (resolved: ResolvedCaller): AuthInfo => ({
   extra: { resolved },
 });
 
+const claimsEnvelope = (body: unknown): boolean =>
+  typeof (body as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta?.[PROTOCOL_VERSION_META_KEY] === 'string';
+
 function headersOf(req: IncomingMessage): Headers {
   const headers = new Headers();
   for (const [name, value] of Object.entries(req.headers)) {
@@ -64,8 +67,10 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
   catalogue.on('change', onChange);
 
   return {
-    // The body is given, so only the headers are needed to build the request the predicate reads.
-    claims: async (req, body) => !(await isLegacyRequest(new Request('http://bridge/mcp', { method: 'POST', headers: headersOf(req) }), body)),
+    // A body with the envelope claim is never legacy (the SDK's own rule), so the common case skips building a Request.
+    // Everything else asks the SDK's predicate; the body is given, so only the headers are needed.
+    claims: async (req, body) =>
+      claimsEnvelope(body) || !(await isLegacyRequest(new Request('http://bridge/mcp', { method: 'POST', headers: headersOf(req) }), body)),
     async serve(req, res, body) {
       // A token-less request on a bridge that requires tokens was refused before (transports/http.ts), in both eras.
       const token = bearerToken(req);
