@@ -132,3 +132,17 @@ describe('MCP 2026-07-28 on /mcp', () => {
     await client.close();
   });
 });
+
+describe('shutdown with 2026-07-28 clients', () => {
+  it('ends open subscriptions/listen streams at once instead of waiting out the grace period for them', async () => {
+    const own = await startHttpBridge(stack.mastra.url, { serviceToken: alice });
+    const client = modernClient();
+    await client.connect(new StreamableHTTPClientTransport(new URL(own.url)));
+    const subscription = await client.listen({ toolsListChanged: true });
+    const startedAt = Date.now();
+    await own.close({ graceMs: 5_000 });
+    expect(Date.now() - startedAt).toBeLessThan(2_000);
+    expect(await subscription.closed).not.toBe('local');
+    await client.close();
+  });
+});

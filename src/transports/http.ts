@@ -166,6 +166,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   let graceEnds = Infinity;
   const drainAndClose = async () => {
     stopping = true;
+    modern.stopListening();
     httpServer.close();
     while (calls > 0 && Date.now() < graceEnds) await new Promise((resolve) => setTimeout(resolve, 50));
     if (calls > 0) logger.warn(`closing with ${calls} call(s) still running: the shutdown grace period is over`);

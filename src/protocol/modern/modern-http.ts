@@ -23,6 +23,8 @@ export interface ModernHttp {
   claims(req: IncomingMessage, body: unknown): Promise<boolean>;
   /** Answers a request `claims` accepted; throws HttpError (401/403) before anything runs when the caller is refused. */
   serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+  /** Ends the open `subscriptions/listen` streams: they are not calls, and shutdown must not wait for them. */
+  stopListening(): void;
   /** Aborts in-flight 2026 requests and ends open listen streams. */
   close(): Promise<void>;
 }
@@ -63,6 +65,7 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
     { legacy: 'reject', onerror: (error) => logger.debug(`MCP 2026-07-28 request: ${error.message}`) },
   );
   const toNode = toNodeHandler(handler, { onerror: (error) => logger.warn(`MCP 2026-07-28 request failed: ${error.message}`) });
+  const listens = new Set<ServerResponse>();
   const onChange = () => handler.notify.toolsChanged();
   catalogue.on('change', onChange);
 
@@ -76,7 +79,14 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
       const token = bearerToken(req);
       const caller = await callers.resolve(token);
       (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfoFor({ caller, credentialed: token !== undefined });
+      if ((body as { method?: unknown } | null)?.method === 'subscriptions/listen') {
+        listens.add(res);
+        res.once('close', () => listens.delete(res));
+      }
       await toNode(req, res, body);
+    },
+    stopListening() {
+      for (const res of listens) res.destroy();
     },
     async close() {
       catalogue.off('change', onChange);
