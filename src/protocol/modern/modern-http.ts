@@ -3,10 +3,10 @@ import { createMcpHandler, isLegacyRequest, PROTOCOL_VERSION_META_KEY, type Auth
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { AgentCatalogue } from '../../agents.js';
 import { silentLogger } from '../../log.js';
-import { bearerToken } from '../../transports/web-safety.js';
 import { createMastraClient } from '../../mastra-client.js';
 import { TaskBoard } from '../../task-board.js';
 import type { HttpOptions } from '../../transports/http.js';
+import { bearerToken } from '../../transports/web-safety.js';
 import { standInCallerResolver, type Caller, type CallerResolver } from './callers.js';
 import { createModernServer, type ModernServerOptions } from './modern-server.js';
 
