@@ -1,6 +1,7 @@
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asBridgeClient, MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
+import { startMastraFixture } from './fixture/mastra-app.js';
+import { asBridgeClient, closedPort, MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, signJwt, startHttpBridge } from './http-helpers.js';
 
 const SECRET = 'modern-http-test-secret';
@@ -120,16 +121,28 @@ describe('MCP 2026-07-28 on /mcp', () => {
     await modern.close();
   });
 
-  it('tells an open subscriptions/listen stream when the tool list changes', async () => {
-    const client = await connectModern();
-    let changes = 0;
-    client.setNotificationHandler('notifications/tools/list_changed', () => void changes++);
-    const subscription = await client.listen({ toolsListChanged: true });
-    expect(subscription.honoredFilter).toMatchObject({ toolsListChanged: true });
-    bridge.catalogue.emit('change');
-    await waitFor('notifications/tools/list_changed on the listen stream', () => changes === 1);
-    await subscription.close();
-    await client.close();
+  it('tells an open subscriptions/listen stream when Mastra gains an agent', async () => {
+    const port = await closedPort();
+    let mastra = await startMastraFixture({ modelUrl: stack.model.url, port, omit: ['echo'] });
+    const own = await startHttpBridge(mastra.url);
+    const client = modernClient();
+    await client.connect(new StreamableHTTPClientTransport(new URL(own.url)));
+    try {
+      let changes = 0;
+      client.setNotificationHandler('notifications/tools/list_changed', () => void changes++);
+      const subscription = await client.listen({ toolsListChanged: true });
+      expect(subscription.honoredFilter).toMatchObject({ toolsListChanged: true });
+      await mastra.close();
+      mastra = await startMastraFixture({ modelUrl: stack.model.url, port });
+      // The first listing may meet the old server's closed keep-alive socket; the bridge's refresher retries the same way.
+      await waitFor('a listing that finds the new agent', async () => (await own.catalogue.refresh().catch(() => undefined))?.changed);
+      await waitFor('notifications/tools/list_changed on the listen stream', () => changes === 1);
+      await subscription.close();
+    } finally {
+      await client.close();
+      await own.close({ graceMs: 0 });
+      await mastra.close();
+    }
   });
 });
 

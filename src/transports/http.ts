@@ -5,7 +5,6 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 import { silentLogger } from '../log.js';
 import { createMastraClient } from '../mastra-client.js';
-import { modernFrontFor } from '../protocol/modern/modern-http.js';
 import { createServer, type ServerOptions } from '../server.js';
 import { TaskBoard } from '../task-board.js';
 import { readiness } from './http-health.js';
@@ -59,7 +58,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const requireToken = options.requireToken || (!isLoopback(host) && !options.allowAnonymous);
   const checkOrigin = createOriginCheck({ allowedHosts: options.allowedHosts ?? defaultAllowedHosts(host), allowedOrigins: options.allowedOrigins });
   const sessions = new Sessions({ idleTimeoutMs: options.sessionIdleTimeoutMs ?? 30 * 60_000, logger });
-  const modern = modernFrontFor(options);
+  // Imported here, not at the top: a stdio bridge never loads the v2 SDK for it (about 0.18 s of start-up).
+  const modern = (await import('../protocol/modern/modern-http.js')).modernFrontFor(options);
   let opening = 0;
   let calls = 0;
   let stopping = false;
