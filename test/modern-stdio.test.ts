@@ -1,8 +1,10 @@
 import { StdioClientTransport } from '@modelcontextprotocol/client/stdio';
+import { spawn } from 'node:child_process';
+import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeModel, type FakeModel } from './fixture/fake-model.js';
+import { SLOW_WORDS, startFakeModel, type FakeModel } from './fixture/fake-model.js';
 import { startMastraFixture } from './fixture/mastra-app.js';
-import { BIN, closedPort, modernClient, waitFor } from './helpers.js';
+import { BIN, closedPort, MODERN_VERSION, modernClient, waitFor } from './helpers.js';
 
 let model: FakeModel;
 beforeAll(async () => {
@@ -39,6 +41,39 @@ describe('MCP 2026-07-28 over stdio', () => {
       expect(await names()).toContain('ask_echo');
     } finally {
       await client.close();
+      await mastra.close();
+    }
+  });
+});
+
+describe('agent tasks in MCP 2026-07-28 over stdio', () => {
+  it('a task-augmented call answers a task, status notifications follow it, and tasks/get gives the result', async () => {
+    const mastra = await startMastraFixture({ modelUrl: model.url });
+    const child = spawn(process.execPath, [BIN], { env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: mastra.url, LOG_LEVEL: 'warn' } });
+    const messages: { id?: number; method?: string; result?: Record<string, unknown>; params?: Record<string, unknown> }[] = [];
+    createInterface({ input: child.stdout }).on('line', (line) => messages.push(JSON.parse(line)));
+    const envelope = {
+      'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+      'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+    };
+    const send = (id: number, method: string, params: Record<string, unknown>) =>
+      child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params: { ...params, _meta: envelope } })}\n`);
+    try {
+      send(1, 'tools/call', { name: 'ask_slow', arguments: { message: 'a stdio task' } });
+      const created = await waitFor('the task', () => messages.find((m) => m.id === 1));
+      expect(created.result).toMatchObject({ resultType: 'task', status: 'working' });
+      const taskId = created.result!.taskId as string;
+      const done = await waitFor('notifications/tasks saying completed', () =>
+        messages.find((m) => m.method === 'notifications/tasks' && m.params?.taskId === taskId && m.params?.status === 'completed'),
+      );
+      expect(JSON.stringify(done.params!.result)).toContain(SLOW_WORDS.join(''));
+      expect(messages.some((m) => m.method === 'notifications/tasks' && m.params?.status === 'working')).toBe(true);
+      send(2, 'tasks/get', { taskId });
+      const got = await waitFor('tasks/get', () => messages.find((m) => m.id === 2));
+      expect(got.result).toMatchObject({ taskId, status: 'completed' });
+    } finally {
+      child.kill();
       await mastra.close();
     }
   });

@@ -23,7 +23,11 @@ export interface ModernServerOptions extends Pick<ServerOptions, 'baseUrl' | 'lo
  * The MCP 2026-07-28 server for one request (HTTP) or one connection (stdio) of one caller. Built
  * per request because a request is all there is in this era: no session, the caller on each one.
  */
-export function createModernServer(caller: Caller, options: ModernServerOptions, { credentialed }: { credentialed: boolean }): Server {
+export function createModernServer(
+  caller: Caller,
+  options: ModernServerOptions,
+  { credentialed, taskStatus = false }: { credentialed: boolean; /** Push `notifications/tasks` on this connection (stdio). */ taskStatus?: boolean },
+): Server {
   const { baseUrl, logger = silentLogger, callTimeoutMs, progress, listTtlMs = DEFAULT_LIST_TTL_MS } = options;
   // A listing made for a token may differ per token: no shared cache may hand it to anyone else.
   const hint = { ttlMs: listTtlMs, cacheScope: credentialed ? ('private' as const) : ('public' as const) };
@@ -45,7 +49,8 @@ export function createModernServer(caller: Caller, options: ModernServerOptions,
       if (error instanceof UnknownToolError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
       throw error;
     }
-    if (acceptsTasks(ctx.mcpReq.envelope as never)) return (await startModernTask(call, tasks, logger)) as never;
+    if (acceptsTasks(ctx.mcpReq.envelope as never))
+      return (await startModernTask(call, tasks, logger, taskStatus ? (n) => server.notification(n as never) : undefined)) as never;
     if (call.valid) logger.debug(`calling agent "${call.agent.agentId}" (${name})`);
     // The signal is aborted when the client closes this request's stream (HTTP) or cancels it (stdio).
     const reporter = progressFor({ _meta: ctx.mcpReq._meta, sendNotification: (n: ServerNotification) => ctx.mcpReq.notify(n as never) }, progress);

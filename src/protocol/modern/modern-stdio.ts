@@ -18,7 +18,7 @@ export async function serveModernStdio(options: ServerOptions, input: Readable):
   const instances = new Set<Server>();
   const handle = serveStdio(
     () => {
-      const server = createModernServer(caller, { ...options, tasks }, { credentialed: false });
+      const server = createModernServer(caller, { ...options, tasks }, { credentialed: false, taskStatus: true });
       instances.add(server);
       server.onclose = () => instances.delete(server);
       return server;

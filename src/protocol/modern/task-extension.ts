@@ -30,8 +30,26 @@ const wireTask = ({ taskId, status, statusMessage, createdAt, lastUpdatedAt, ttl
   ...(pollInterval ? { pollIntervalMs: pollInterval } : {}),
 });
 
-export async function startModernTask(call: ToolCall, tasks: SessionTasks, logger: Logger) {
-  const { task } = await startAgentTask((context) => call.run({ task: context }), { session: tasks, store: tasks, label: `agent "${call.agent.agentId}"`, logger });
+/** Where a task's status changes go as `notifications/tasks`; only a connection that outlives the request (stdio) has one. */
+export type TaskStatusSink = (notification: { method: 'notifications/tasks'; params: Record<string, unknown> }) => Promise<void>;
+
+export async function startModernTask(call: ToolCall, tasks: SessionTasks, logger: Logger, sink?: TaskStatusSink) {
+  const announce = (taskId: string) => {
+    if (sink) void detailedTask(tasks, taskId).then((params) => sink({ method: 'notifications/tasks', params }), () => {});
+  };
+  // The same store, told to announce each change it makes.
+  const store: Parameters<typeof startAgentTask>[1]['store'] = {
+    createTask: (params) => tasks.createTask(params),
+    updateTaskStatus: async (taskId, status, message) => {
+      await tasks.updateTaskStatus(taskId, status, message);
+      announce(taskId);
+    },
+    storeTaskResult: async (taskId, status, result) => {
+      await tasks.storeTaskResult(taskId, status, result);
+      announce(taskId);
+    },
+  };
+  const { task } = await startAgentTask((context) => call.run({ task: context }), { session: tasks, store, label: `agent "${call.agent.agentId}"`, logger });
   return { resultType: 'task' as const, ...wireTask(task) };
 }
 
