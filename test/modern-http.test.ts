@@ -1,4 +1,4 @@
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMastraFixture } from './fixture/mastra-app.js';
 import { asBridgeClient, closedPort, MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
@@ -59,6 +59,14 @@ describe('MCP 2026-07-28 on /mcp', () => {
       capabilities: { tools: { listChanged: true }, extensions: { 'io.modelcontextprotocol/tasks': {} } },
       _meta: { 'io.modelcontextprotocol/serverInfo': { name: 'mastra-agents-mcp', title: 'Mastra agents' } },
     });
+  });
+
+  it("is found by a v2 client's 'auto' negotiation, which a 2025-only server would answer with initialize", async () => {
+    const client = new Client({ name: 'auto', version: '1.0.0' }, { versionNegotiation: { mode: 'auto' } });
+    await client.connect(new StreamableHTTPClientTransport(new URL(bridge.url)));
+    expect(client.getProtocolEra()).toBe('modern');
+    expect(textOf(await client.callTool({ name: 'ask_echo', arguments: { message: 'auto' } }))).toBe('echo: auto');
+    await client.close();
   });
 
   it('lists with cache hints: public without credentials, private for a request that carried a token', async () => {
