@@ -1,9 +1,17 @@
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { BIN } from '../test/helpers.js';
+import { BIN, modernClient } from '../test/helpers.js';
+
+/** A 2026-07-28 client for any MCP endpoint (the bridge, or the Mastra MCPServer peer). */
+export async function connectModernClient(url: string): Promise<ModernClient> {
+  const client = modernClient('bench');
+  await client.connect(new ModernHttpClientTransport(new URL(url)));
+  return client;
+}
 
 const childEnv = (mastraUrl: string) => ({ PATH: process.env.PATH ?? '', MASTRA_BASE_URL: mastraUrl, LOG_LEVEL: 'warn' });
 
@@ -35,6 +43,8 @@ export interface HttpBridge {
   url: string;
   child: ChildProcess;
   connect(): Promise<Client>;
+  /** A v2 SDK client pinned to MCP 2026-07-28: no session, each request stands alone. */
+  connectModern(): Promise<ModernClient>;
   close(): Promise<void>;
 }
 
@@ -58,10 +68,11 @@ export async function startHttpBridge(mastraUrl: string, extraArgs: string[] = [
     await client.connect(new StreamableHTTPClientTransport(new URL(url)));
     return client;
   };
+  const connectModern = () => connectModernClient(url);
   const close = () =>
     new Promise<void>((resolve) => {
       child.once('exit', () => resolve());
       child.kill('SIGTERM');
     });
-  return { url, child, connect, close };
+  return { url, child, connect, connectModern, close };
 }

@@ -8,8 +8,10 @@ import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
 import { clientFor, startStack } from '../test/helpers.js';
+import type { MastraFixture } from '../test/fixture/mastra-app.js';
 import { bigStream } from './big-stream.js';
-import { rssOf, startHttpBridge, startStdioBridge } from './bridge-process.js';
+import { connectModernClient, rssOf, startHttpBridge, startStdioBridge } from './bridge-process.js';
+import { startMastraMcpPeer } from './mastra-peer.js';
 import { round, summarize, table, timed, type Summary } from './stats.js';
 
 process.env.MASTRA_TELEMETRY_DISABLED ??= '1';
@@ -40,15 +42,21 @@ const say = (text: string) => {
 const args = { message: 'benchmark' };
 const callBridge = (client: Client) => client.callTool({ name: 'ask_echo', arguments: args });
 
-async function perCallOverhead(mastraUrl: string) {
+async function perCallOverhead(mastra: MastraFixture) {
+  const mastraUrl = mastra.url;
   const direct = clientFor(mastraUrl).getAgent('echo');
   const stdio = await startStdioBridge(mastraUrl);
   const http = await startHttpBridge(mastraUrl);
   const httpClient = await http.connect();
+  const modernHttpClient = await http.connectModern();
+  const peer = await startMastraMcpPeer(mastra, ['echo']);
+  const peerClient = await connectModernClient(peer.url);
   const variants: [string, () => Promise<unknown>][] = [
     ['direct client-js', () => direct.generate(args.message)],
     ['bridge over stdio', () => callBridge(stdio.client)],
-    ['bridge over HTTP', () => callBridge(httpClient)],
+    ['bridge over HTTP (2025-11-25 session)', () => callBridge(httpClient)],
+    ['bridge over HTTP (2026-07-28)', () => modernHttpClient.callTool({ name: 'ask_echo', arguments: args })],
+    ['Mastra MCPServer 2.0 in-process (2026-07-28)', () => peerClient.callTool({ name: 'ask_echo', arguments: args })],
   ];
   for (let i = 0; i < WARMUP; i++) for (const [, run] of variants) await run();
   const samples = variants.map(() => [] as number[]);
@@ -71,6 +79,9 @@ async function perCallOverhead(mastraUrl: string) {
   );
   results.perCall = Object.fromEntries(variants.map(([name], i) => [name, { ...summaries[i], ratio: summaries[i]!.p50 / base }]));
   await httpClient.close();
+  await modernHttpClient.close();
+  await peerClient.close();
+  await peer.close();
   await stdio.close();
   await http.close();
 }
@@ -218,7 +229,7 @@ async function streamingLatency(stack: Awaited<ReturnType<typeof startStack>>) {
 
 const stack = await startStack({ bigAgent: true });
 say(`mastra-agents-mcp benchmark — ${results.date}; ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}${quick ? ' (quick)' : ''}`);
-if (runs('per-call')) await perCallOverhead(stack.mastra.url);
+if (runs('per-call')) await perCallOverhead(stack.mastra);
 if (runs('throughput')) await throughput(stack.mastra.url);
 if (runs('streaming')) await streamingLatency(stack);
 if (runs('memory')) await memory(stack.mastra.url);

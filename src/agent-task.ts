@@ -19,7 +19,7 @@ export interface AgentTaskOptions {
   /** The session's own task store: limits and each task's abort signal. */
   session: SessionTasks;
   /** The same store as the SDK hands this request (`extra.taskStore`): its changes also notify the client. */
-  store: RequestTaskStore;
+  store: Pick<RequestTaskStore, 'createTask' | 'updateTaskStatus' | 'storeTaskResult'>;
   /** The TTL the client asked for; the session store bounds it. */
   requestedTtl?: number | null;
   /** Names the work in status messages, e.g. `agent "echo"`. */

@@ -186,6 +186,7 @@ export class TaskBoard {
   readonly limits: Required<TaskLimits>;
   private readonly sessions = new Set<SessionTasks>();
   private readonly results: ResultBudget;
+  private readonly identities = new Map<string, SessionTasks>();
 
   constructor(limits: TaskLimits = {}) {
     this.limits = {
@@ -203,6 +204,24 @@ export class TaskBoard {
     const session: SessionTasks = new SessionTasks(this.limits, this.results, () => this.sessions.delete(session));
     this.sessions.add(session);
     return session;
+  }
+
+  /**
+   * The store of one caller identity, for requests that come without a session (MCP 2026-07-28):
+   * every request of that identity reaches the same tasks, and no other identity reaches them.
+   */
+  forIdentity(identity: string): SessionTasks {
+    let tasks = this.identities.get(identity);
+    if (!tasks) {
+      const created: SessionTasks = new SessionTasks(this.limits, this.results, () => {
+        this.sessions.delete(created);
+        this.identities.delete(identity);
+      });
+      this.sessions.add(created);
+      this.identities.set(identity, created);
+      tasks = created;
+    }
+    return tasks;
   }
 
   close(): void {

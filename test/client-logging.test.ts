@@ -1,7 +1,7 @@
 import { LoggingMessageNotificationSchema, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
-import { bridgeTransports, startStack, waitFor, type Bridge, type Stack } from './helpers.js';
+import { legacyBridgeTransports, startStack, waitFor, type LegacyBridge, type Stack } from './helpers.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -13,8 +13,8 @@ afterAll(async () => {
 
 // Over HTTP the messages travel on the session's GET stream, so each test waits for a message that the
 // server sent after the ones it must not have sent: one stream keeps them in order.
-describe.each(bridgeTransports)('MCP logging over $name', (transport) => {
-  let bridge: Bridge;
+describe.each(legacyBridgeTransports)('MCP logging over $name', (transport) => {
+  let bridge: LegacyBridge;
   const received: LoggingMessageNotification['params'][] = [];
   beforeAll(async () => {
     bridge = await transport.connect(stack.mastra.url);

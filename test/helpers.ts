@@ -1,4 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport as ModernStdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -38,13 +40,17 @@ export function clientFor(baseUrl: string, token?: string): MastraClient {
   return createMastraClient(token, { baseUrl });
 }
 
+/** What the shared test bodies ask of a client, in the v1 SDK's call shape; 2026-07-28 clients are adapted to it. */
+export type BridgeClient = Pick<Client, 'listTools' | 'callTool' | 'close'>;
+
 /** A running bridge and a real MCP client connected to it. */
 export interface Bridge {
-  client: Client;
+  client: BridgeClient;
   close(): Promise<void>;
 }
 
 export interface Connected extends Bridge {
+  client: Client;
   catalogue: AgentCatalogue;
 }
 
@@ -83,6 +89,24 @@ export async function connectInMemory(
 export const textOf = (result: unknown): string =>
   ((result as CallToolResult).content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('');
 
+/** `legacy`: MCP 2025-11-25 through the v1 SDK client; `modern`: 2026-07-28 through the v2 client pinned to it. */
+export type Era = 'legacy' | 'modern';
+
+export const MODERN_VERSION = '2026-07-28';
+
+/** A v2 SDK client that speaks only 2026-07-28: connect fails unless server/discover offers it. */
+export const modernClient = (name = 'test'): ModernClient =>
+  new ModernClient({ name, version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN_VERSION } } });
+
+/** The v2 client in the v1 call shape of the shared test bodies (`callTool(params, schema, options)`). */
+export function asBridgeClient(client: ModernClient): BridgeClient {
+  return {
+    listTools: (params, options) => client.listTools(params, options) as never,
+    callTool: (params, _schema, options) => client.callTool(params as never, options as never) as never,
+    close: () => client.close(),
+  };
+}
+
 /** A loopback port that nothing listens on. */
 export async function closedPort(): Promise<number> {
   const server = createNetServer();
@@ -96,16 +120,21 @@ export async function closedPort(): Promise<number> {
 export const BIN = new URL('../dist/cli.js', import.meta.url).pathname;
 
 /** The built bin spawned over stdio, reached by the SDK's own stdio client transport. */
-export async function connectStdio(options: { mastraUrl: string } & BridgeSettings): Promise<Bridge> {
+export async function connectStdio(options: { mastraUrl: string; era?: Era } & BridgeSettings): Promise<Bridge> {
   const args = [BIN, ...(options.callTimeoutMs !== undefined ? ['--call-timeout', `${options.callTimeoutMs}ms`] : [])];
-  const transport = new StdioClientTransport({
+  const params = {
     command: process.execPath,
     args,
     env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: options.mastraUrl, LOG_LEVEL: 'warn' },
-    stderr: 'pipe',
-  });
+    stderr: 'pipe' as const,
+  };
+  if (options.era === 'modern') {
+    const client = modernClient();
+    await client.connect(new ModernStdioClientTransport(params));
+    return { client: asBridgeClient(client), close: () => client.close() };
+  }
   const client = new Client({ name: 'test', version: '1.0.0' });
-  await client.connect(transport);
+  await client.connect(new StdioClientTransport(params));
   return { client, close: () => client.close() };
 }
 
@@ -118,26 +147,40 @@ export interface BridgeTransport {
 }
 
 /** The HTTP bridge in this process, reached by a real MCP client over Streamable HTTP. */
-export async function connectHttpInProcess(options: { mastraUrl: string } & BridgeSettings): Promise<Bridge> {
+export async function connectHttpInProcess(options: { mastraUrl: string; era?: Era } & BridgeSettings): Promise<Bridge> {
   const catalogue = new AgentCatalogue({ client: clientFor(options.mastraUrl) });
   await catalogue.refresh();
   const http = await startHttp({ catalogue, client: clientFor(options.mastraUrl), baseUrl: options.mastraUrl, port: 0, ...options });
+  const close = async (client: { close(): Promise<void> }) => {
+    await client.close();
+    await http.close({ graceMs: 0 });
+  };
+  if (options.era === 'modern') {
+    const client = modernClient();
+    await client.connect(new ModernHttpClientTransport(new URL(http.url)));
+    return { client: asBridgeClient(client), close: () => close(client) };
+  }
   const client = new Client({ name: 'test', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));
-  return {
-    client,
-    close: async () => {
-      await client.close();
-      await http.close({ graceMs: 0 });
-    },
-  };
+  return { client, close: () => close(client) };
 }
 
 export const bridgeTransports: BridgeTransport[] = [
   { name: 'in-memory', pacing: true, connect: (mastraUrl, settings) => connectInMemory({ listFrom: mastraUrl, ...settings }) },
   { name: 'stdio', pacing: false, connect: (mastraUrl, settings) => connectStdio({ mastraUrl, ...settings }) },
   { name: 'http', pacing: true, connect: (mastraUrl, settings) => connectHttpInProcess({ mastraUrl, ...settings }) },
+  { name: 'stdio 2026-07-28', pacing: false, connect: (mastraUrl, settings) => connectStdio({ mastraUrl, ...settings, era: 'modern' }) },
+  { name: 'http 2026-07-28', pacing: true, connect: (mastraUrl, settings) => connectHttpInProcess({ mastraUrl, ...settings, era: 'modern' }) },
 ];
+
+/** The 2025-11-25 ways only, for tests of what that era alone has (logging/setLevel, raw v1 requests). */
+export interface LegacyBridge {
+  client: Client;
+  close(): Promise<void>;
+}
+export const legacyBridgeTransports = bridgeTransports
+  .filter((transport) => !transport.name.includes('2026'))
+  .map((transport) => ({ ...transport, connect: (mastraUrl: string, settings?: BridgeSettings) => transport.connect(mastraUrl, settings) as Promise<LegacyBridge> }));
 
 /** Polls until the condition holds; fails with the description after `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {

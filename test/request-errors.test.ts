@@ -2,7 +2,7 @@ import { CallToolResultSchema, ErrorCode, McpError, type CallToolResult } from '
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, bridgeTransports, startStack, textOf, waitFor, type Bridge, type Stack } from './helpers.js';
+import { BIN, legacyBridgeTransports, startStack, textOf, waitFor, type LegacyBridge, type Stack } from './helpers.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -12,8 +12,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-describe.each(bridgeTransports)('protocol errors say the right thing, over $name', (transport) => {
-  let bridge: Bridge;
+describe.each(legacyBridgeTransports)('protocol errors say the right thing, over $name', (transport) => {
+  let bridge: LegacyBridge;
   beforeAll(async () => {
     bridge = await transport.connect(stack.mastra.url);
   });

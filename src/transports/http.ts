@@ -34,11 +34,12 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const { callers, policy } = identityFor(options, { requireToken, keepMs: idleTimeoutMs });
   const checkOrigin = createOriginCheck({ allowedHosts: options.allowedHosts ?? defaultAllowedHosts(host), allowedOrigins: options.allowedOrigins });
   const sessions = new Sessions({ idleTimeoutMs, maxSessions: options.maxSessions ?? 1000, maxPerIdentity: options.maxSessionsPerIdentity ?? 32, logger });
+  // Imported here, not at the top: a stdio bridge never loads the v2 SDK for it (about 0.18 s of start-up).
+  const modern = (await import('../protocol/modern/modern-http.js')).modernFrontFor(options, callers);
   let calls = 0;
   let stopping = false;
 
-  async function openSession(req: IncomingMessage, res: ServerResponse, token: string | undefined): Promise<void> {
-    const body = await readRpcBody(req, maxBody);
+  async function openSession(req: IncomingMessage, res: ServerResponse, token: string | undefined, body: unknown): Promise<void> {
     if (!isInitializeRequest(body)) throw new HttpError(400, 'Bad Request: send an initialize request to start a session, or the Mcp-Session-Id header of an open one.');
     // Checked before a slot is taken: a token Mastra refuses never holds one.
     const caller = await callers.resolve(token);
@@ -75,7 +76,10 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     if (typeof sessionId !== 'string') {
       if (req.method !== 'POST') throw new HttpError(400, 'Bad Request: Mcp-Session-Id header is required; start a session with an initialize POST.');
       if (token === undefined && requireToken) throw tokenRefused('this bridge requires each session to bring its own Mastra token');
-      return openSession(req, res, token);
+      const body = await readRpcBody(req, maxBody);
+      // MCP 2026-07-28 requests carry no session: the era is chosen per request.
+      if (await modern.claims(req, body)) return modern.serve(req, res, body);
+      return openSession(req, res, token, body);
     }
     const session = sessions.get(sessionId);
     if (!session) throw sessionNotFound();
@@ -131,6 +135,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   let graceEnds = Infinity;
   const drainAndClose = async () => {
     stopping = true;
+    modern.stopListening();
     httpServer.close();
     await until(() => calls === 0, graceEnds);
     if (calls > 0) {
@@ -139,7 +144,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       await sessions.stopCalls(STOPPED_MESSAGE);
       await until(() => calls === 0, Date.now() + FLUSH_MS);
     }
-    await sessions.closeAll();
+    await Promise.all([sessions.closeAll(), modern.close()]);
     // A resolver passed in belongs to whoever passed it.
     if (!options.callers) callers.close();
     httpServer.closeAllConnections();

@@ -1,0 +1,113 @@
+import { toNodeHandler } from '@modelcontextprotocol/node';
+import { createMcpHandler, isLegacyRequest, PROTOCOL_VERSION_META_KEY, type AuthInfo } from '@modelcontextprotocol/server';
+import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { AgentCatalogue } from '../../agents.js';
+import { silentLogger } from '../../log.js';
+import { TaskBoard } from '../../task-board.js';
+import type { HttpOptions } from '../../transports/http.js';
+import { bearerToken } from '../../identity/http-tokens.js';
+import type { Caller, CallerResolver } from '../../identity/callers.js';
+import { createModernServer, type ModernServerOptions } from './modern-server.js';
+
+export interface ModernHttpOptions extends ModernServerOptions {
+  /** Who a request's token is: the same token check as 2025 sessions get. */
+  callers: CallerResolver;
+  /** The catalogue whose changes reach open `subscriptions/listen` streams. */
+  catalogue: AgentCatalogue;
+}
+
+/** The MCP 2026-07-28 front of `/mcp`: each request stands alone and brings its caller's token. */
+export interface ModernHttp {
+  /** Whether this request (body already read) is for the 2026-07-28 front: the SDK's own classification. */
+  claims(req: IncomingMessage, body: unknown): Promise<boolean>;
+  /** Answers a request `claims` accepted; throws HttpError (401/403) before anything runs when the caller is refused. */
+  serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+  /** Ends the open `subscriptions/listen` streams: they are not calls, and shutdown must not wait for them. */
+  stopListening(): void;
+  /** Aborts in-flight 2026 requests and ends open listen streams. */
+  close(): Promise<void>;
+}
+
+interface ResolvedCaller {
+  caller: Caller;
+  credentialed: boolean;
+}
+
+/** The caller rides to the per-request factory on the SDK's pass-through authInfo; `token` holds the identity hash, never the token. */
+const authInfoFor = (resolved: ResolvedCaller): AuthInfo => ({
+  token: resolved.caller.identity,
+  clientId: resolved.caller.identity,
+  scopes: [],
+  extra: { resolved },
+});
+
+const claimsEnvelope = (body: unknown): boolean =>
+  typeof (body as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta?.[PROTOCOL_VERSION_META_KEY] === 'string';
+
+function headersOf(req: IncomingMessage): Headers {
+  const headers = new Headers();
+  for (const [name, value] of Object.entries(req.headers)) {
+    if (typeof value === 'string') headers.set(name, value);
+    else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
+  }
+  return headers;
+}
+
+export function createModernHttp(options: ModernHttpOptions): ModernHttp {
+  const { callers, catalogue, logger = silentLogger } = options;
+  const handler = createMcpHandler(
+    ({ authInfo }) => {
+      const { caller, credentialed } = authInfo!.extra!.resolved as ResolvedCaller;
+      return createModernServer(caller, options, { credentialed });
+    },
+    // 2025 traffic never gets here: the sessionful v1 front serves it (see transports/http.ts).
+    { legacy: 'reject', onerror: (error) => logger.debug(`MCP 2026-07-28 request: ${error.message}`) },
+  );
+  const toNode = toNodeHandler(handler, { onerror: (error) => logger.warn(`MCP 2026-07-28 request failed: ${error.message}`) });
+  const listens = new Set<ServerResponse>();
+  let closed = false;
+  const onChange = () => {
+    if (!closed) handler.notify.toolsChanged();
+  };
+  // Callers with catalogues of their own (no JWT_TOKEN, or --per-user-catalogue) hear those change too; a
+  // listen stream re-lists with its own token, so a change of someone else's catalogue only costs a re-list.
+  const watched = new WeakSet<AgentCatalogue>();
+  const watch = (watchedCatalogue: AgentCatalogue) => {
+    if (watched.has(watchedCatalogue)) return;
+    watched.add(watchedCatalogue);
+    watchedCatalogue.on('change', onChange);
+  };
+  watch(catalogue);
+
+  return {
+    // A body with the envelope claim is never legacy (the SDK's own rule), so the common case skips building a Request.
+    // Everything else asks the SDK's predicate; the body is given, so only the headers are needed.
+    claims: async (req, body) =>
+      claimsEnvelope(body) || !(await isLegacyRequest(new Request('http://bridge/mcp', { method: 'POST', headers: headersOf(req) }), body)),
+    async serve(req, res, body) {
+      // A token-less request on a bridge that requires tokens was refused before (transports/http.ts), in both eras.
+      const token = bearerToken(req);
+      const caller = await callers.resolve(token);
+      watch(caller.catalogue);
+      (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfoFor({ caller, credentialed: token !== undefined });
+      if ((body as { method?: unknown } | null)?.method === 'subscriptions/listen') {
+        listens.add(res);
+        res.once('close', () => listens.delete(res));
+      }
+      await toNode(req, res, body);
+    },
+    stopListening() {
+      for (const res of listens) res.destroy();
+    },
+    async close() {
+      closed = true;
+      catalogue.off('change', onChange);
+      await handler.close();
+    },
+  };
+}
+
+/** The 2026 front for an HTTP bridge's options, with the bridge's own token check; the one call transports/http.ts makes. */
+export function modernFrontFor(options: HttpOptions, callers: CallerResolver): ModernHttp {
+  return createModernHttp({ ...options, tasks: options.tasks ?? new TaskBoard(), callers });
+}

@@ -1,0 +1,62 @@
+import { ProtocolError, ProtocolErrorCode, Server, type ServerContext } from '@modelcontextprotocol/server';
+import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
+import { silentLogger } from '../../log.js';
+import { progressFor } from '../../progress.js';
+import type { ServerOptions } from '../../server.js';
+import type { TaskBoard } from '../../task-board.js';
+import { SERVER_INFO } from '../../version.js';
+import type { Caller } from '../../identity/callers.js';
+import { acceptsTasks, registerTaskMethods, startModernTask, TASKS_EXTENSION } from './task-extension.js';
+
+/** Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. */
+export const DEFAULT_LIST_TTL_MS = 60_000;
+
+export interface ModernServerOptions extends Pick<ServerOptions, 'baseUrl' | 'logger' | 'callTimeoutMs' | 'progress'> {
+  /** Where agent tasks live; each caller identity has its own store on it. */
+  tasks: TaskBoard;
+  /** The `ttlMs` cache hint of tools/list and server/discover. Default 60 s. */
+  listTtlMs?: number;
+}
+
+/**
+ * The MCP 2026-07-28 server for one request (HTTP) or one connection (stdio) of one caller. Built
+ * per request because a request is all there is in this era: no session, the caller on each one.
+ */
+export function createModernServer(
+  caller: Caller,
+  options: ModernServerOptions,
+  { credentialed, taskStatus = false }: { credentialed: boolean; /** Push `notifications/tasks` on this connection (stdio). */ taskStatus?: boolean },
+): Server {
+  const { baseUrl, logger = silentLogger, callTimeoutMs, progress, listTtlMs = DEFAULT_LIST_TTL_MS } = options;
+  // A listing made for a token may differ per token: no shared cache may hand it to anyone else.
+  const hint = { ttlMs: listTtlMs, cacheScope: credentialed ? ('private' as const) : ('public' as const) };
+  const server = new Server(SERVER_INFO, {
+    capabilities: { tools: { listChanged: true }, extensions: { [TASKS_EXTENSION]: {} } },
+    instructions: serverInstructions(baseUrl),
+    cacheHints: { 'tools/list': hint, 'server/discover': hint },
+  });
+  const tasks = options.tasks.forIdentity(caller.identity);
+
+  server.setRequestHandler('tools/list', () => ({ tools: toolsOf(caller.catalogue) as never }));
+
+  server.setRequestHandler('tools/call', async (request, ctx: ServerContext) => {
+    const { name, arguments: args } = request.params;
+    let call: ToolCall;
+    try {
+      call = prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs }, name, args);
+    } catch (error) {
+      if (error instanceof UnknownToolError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
+      throw error;
+    }
+    if (acceptsTasks(ctx.mcpReq.envelope as never))
+      return (await startModernTask(call, tasks, logger, taskStatus ? (n) => server.notification(n as never) : undefined)) as never;
+    if (call.valid) logger.debug(`calling agent "${call.agent.agentId}" (${name})`);
+    // The signal is aborted when the client closes this request's stream (HTTP) or cancels it (stdio).
+    const reporter = progressFor({ _meta: ctx.mcpReq._meta, sendNotification: (n: ServerNotification) => ctx.mcpReq.notify(n as never) }, progress);
+    return (await call.run({ signal: ctx.mcpReq.signal, progress: reporter })) as never;
+  });
+
+  registerTaskMethods(server, tasks);
+  return server;
+}

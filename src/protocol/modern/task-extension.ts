@@ -1,0 +1,116 @@
+import { MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, type Server } from '@modelcontextprotocol/server';
+import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
+import { z } from 'zod';
+import { startAgentTask } from '../../agent-task.js';
+import type { ToolCall } from '../../calls/tool-call.js';
+import type { Logger } from '../../log.js';
+import type { SessionTasks } from '../../task-board.js';
+
+/**
+ * Agent tasks in MCP 2026-07-28, through the `io.modelcontextprotocol/tasks` extension (SEP-2663),
+ * on the same store as 2025 tasks: a task-augmented tools/call answers a task, then tasks/get,
+ * tasks/update and tasks/cancel. The store is the caller identity's own, so another identity's
+ * task id names nothing here.
+ */
+export const TASKS_EXTENSION = 'io.modelcontextprotocol/tasks';
+
+/** Whether the request's client declared the extension, which lets the server answer with a task. */
+export function acceptsTasks(envelope: { 'io.modelcontextprotocol/clientCapabilities'?: { extensions?: Record<string, unknown> } } | undefined): boolean {
+  return envelope?.['io.modelcontextprotocol/clientCapabilities']?.extensions?.[TASKS_EXTENSION] !== undefined;
+}
+
+/** The extension's task fields from the store's (2025-shaped) task. */
+const wireTask = ({ taskId, status, statusMessage, createdAt, lastUpdatedAt, ttl, pollInterval }: Task) => ({
+  taskId,
+  status,
+  ...(statusMessage ? { statusMessage } : {}),
+  createdAt,
+  lastUpdatedAt,
+  ttlMs: ttl ?? null,
+  ...(pollInterval ? { pollIntervalMs: pollInterval } : {}),
+});
+
+/** Where a task's status changes go as `notifications/tasks`; only a connection that outlives the request (stdio) has one. */
+export type TaskStatusSink = (notification: { method: 'notifications/tasks'; params: Record<string, unknown> }) => Promise<void>;
+
+export async function startModernTask(call: ToolCall, tasks: SessionTasks, logger: Logger, sink?: TaskStatusSink) {
+  const announce = (taskId: string) => {
+    if (sink) void detailedTask(tasks, taskId).then((params) => sink({ method: 'notifications/tasks', params }), () => {});
+  };
+  // The same store, told to announce each change it makes.
+  const store: Parameters<typeof startAgentTask>[1]['store'] = {
+    createTask: (params) => tasks.createTask(params),
+    updateTaskStatus: async (taskId, status, message) => {
+      await tasks.updateTaskStatus(taskId, status, message);
+      announce(taskId);
+    },
+    storeTaskResult: async (taskId, status, result) => {
+      await tasks.storeTaskResult(taskId, status, result);
+      announce(taskId);
+    },
+  };
+  const { task } = await startAgentTask((context) => call.run({ task: context }), { session: tasks, store, label: `agent "${call.agent.agentId}"`, logger });
+  return { resultType: 'task' as const, ...wireTask(task) };
+}
+
+function notFound(taskId: string): ProtocolError {
+  return new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
+    `Task ${taskId} not found: a task is visible only to the token that created it, and only for its TTL after it ends.`,
+  );
+}
+
+/**
+ * The extension's `failed` is for protocol errors; an agent that failed still answered the call
+ * with an isError result, so such a task is `completed` with that result, as a plain call would be.
+ */
+async function detailedTask(tasks: SessionTasks, taskId: string) {
+  const task = await tasks.getTask(taskId);
+  if (!task) throw notFound(taskId);
+  const base = wireTask(task);
+  if (task.status === 'completed' || task.status === 'failed') {
+    const result = (await tasks.getTaskResult(taskId)) as CallToolResult;
+    return { ...base, status: 'completed' as const, result: { resultType: 'complete', ...result } };
+  }
+  return base;
+}
+
+const taskIdParams = z.object({ taskId: z.string() });
+
+type TaskContext = { mcpReq: { envelope?: unknown } };
+
+/** The task methods exist only for clients that declared the extension on the request (SEP-2663). */
+function requireExtension(ctx: TaskContext): void {
+  if (!acceptsTasks(ctx.mcpReq.envelope as never))
+    throw new MissingRequiredClientCapabilityError(
+      { requiredCapabilities: { extensions: { [TASKS_EXTENSION]: {} } } },
+      `Task methods need the ${TASKS_EXTENSION} extension: declare it in the request's clientCapabilities.extensions.`,
+    );
+}
+
+async function ownTask(tasks: SessionTasks, taskId: string, ctx: TaskContext): Promise<Task> {
+  requireExtension(ctx);
+  const task = await tasks.getTask(taskId);
+  if (!task) throw notFound(taskId);
+  return task;
+}
+
+export function registerTaskMethods(server: Server, tasks: SessionTasks): void {
+  server.setRequestHandler('tasks/get', { params: taskIdParams }, async ({ taskId }, ctx) => {
+    await ownTask(tasks, taskId, ctx);
+    return (await detailedTask(tasks, taskId)) as never;
+  });
+  // The bridge's agent tasks never ask for input, so there is nothing to apply; the task must still be the caller's.
+  // (The SDK lifts `inputResponses` off the params before a handler sees them.)
+  server.setRequestHandler('tasks/update', { params: taskIdParams }, async ({ taskId }, ctx) => {
+    await ownTask(tasks, taskId, ctx);
+    return {};
+  });
+  // Cancelling a task that already ended is acknowledged and changes nothing.
+  server.setRequestHandler('tasks/cancel', { params: taskIdParams }, async ({ taskId }, ctx) => {
+    const task = await ownTask(tasks, taskId, ctx);
+    // The store aborts the agent run upstream.
+    if (task.status === 'working' || task.status === 'input_required') await tasks.updateTaskStatus(taskId, 'cancelled');
+    return {};
+  });
+}
