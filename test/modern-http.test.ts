@@ -109,13 +109,18 @@ describe('MCP 2026-07-28 on /mcp', () => {
     for (const client of Object.values(clients)) await client.close();
   });
 
-  it('a token Mastra refuses gets an isError result that says so, and no answer from the agent', async () => {
-    const client = await connectModern('not-a-jwt');
-    const result = await client.callTool(whoami('x'));
-    expect(result.isError).toBe(true);
-    expect(textOf(result)).toContain('HTTP 401');
-    expect(textOf(result)).not.toContain('not-a-jwt');
-    await client.close();
+  it('a token Mastra refuses gets 403 before anything is listed or run, and the token is never echoed', async () => {
+    const runsBefore = stack.mastra.requests.filter((r) => r.startsWith('POST ')).length;
+    const refused = { authorization: 'Bearer not-a-jwt' };
+    const listed = await modernRpc('tools/list', {}, refused);
+    const called = await modernRpc('tools/call', whoami('x'), refused);
+    for (const { status, body } of [listed, called]) {
+      expect(status).toBe(403);
+      expect(body.result).toBeUndefined();
+      expect(body.error?.message).toMatch(/refused/i);
+      expect(JSON.stringify(body)).not.toContain('not-a-jwt');
+    }
+    expect(stack.mastra.requests.filter((r) => r.startsWith('POST ')).length).toBe(runsBefore);
   });
 
   it('serves a 2025-11-25 session and a 2026-07-28 client side by side on the same URL', async () => {
