@@ -1,8 +1,8 @@
-import { openCatalogue } from './bridge.js';
+import { openCatalogue } from './catalogue/open.js';
 import { ConfigError, HELP, parseCommand } from './config.js';
 import { createLogger, formatLogLine, guardConsole } from './log.js';
 import { createMastraClient } from './mastra-client.js';
-import { TaskBoard } from './task-board.js';
+import { TaskBoard } from './tasks/task-board.js';
 import { serveHttp } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
 import { VERSION } from './version.js';

@@ -3,9 +3,9 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import { createServer, type Socket } from 'node:net';
 import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { filterAgentIds, globToRegExp } from '../src/agent-filter.js';
-import { AgentCatalogue } from '../src/agents.js';
-import { keepCatalogueFresh } from '../src/catalogue-refresh.js';
+import { filterAgentIds, globToRegExp } from '../src/catalogue/agent-filter.js';
+import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
 import { clientFor, startStack, type Stack } from './helpers.js';

@@ -7,10 +7,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createServer as createNetServer } from 'node:net';
-import { AgentCatalogue } from '../src/agents.js';
+import { AgentCatalogue } from '../src/catalogue/agents.js';
 import { createMastraClient } from '../src/mastra-client.js';
-import { createServer, type ServerOptions } from '../src/server.js';
-import type { TaskBoard } from '../src/task-board.js';
+import { createServer, type ServerOptions } from '../src/protocol/legacy/server.js';
+import type { TaskBoard } from '../src/tasks/task-board.js';
 import { startHttp } from '../src/transports/http.js';
 import { startFakeModel, type FakeModel } from './fixture/fake-model.js';
 import { startMastraFixture, type FixtureOptions, type MastraFixture } from './fixture/mastra-app.js';

@@ -1,6 +1,6 @@
 import { CallToolResultSchema, CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskBoard } from '../src/task-board.js';
+import { TaskBoard } from '../src/tasks/task-board.js';
 import { startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, initializeRequest, postRpc, signJwt, startHttpBridge } from './http-helpers.js';
 

@@ -2,9 +2,9 @@ import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PROGRESS_INTERVAL_MS, startAgentTask, throttleProgress, type TaskRunContext } from '../src/agent-task.js';
+import { PROGRESS_INTERVAL_MS, startAgentTask, throttleProgress, type TaskRunContext } from '../src/tasks/agent-task.js';
 import { silentLogger } from '../src/log.js';
-import { TaskBoard, type SessionTasks } from '../src/task-board.js';
+import { TaskBoard, type SessionTasks } from '../src/tasks/task-board.js';
 import { BIN } from './helpers.js';
 
 /** The session store as a request sees it, without the SDK's notifications. */

@@ -4,7 +4,7 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { CallToolResultSchema, ErrorCode, McpError, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskBoard } from '../src/task-board.js';
+import { TaskBoard } from '../src/tasks/task-board.js';
 import { FAIL_MESSAGE, type ModelRequest } from './fixture/fake-model.js';
 import { BIN, connectInMemory, startStack, textOf, type Stack } from './helpers.js';
 

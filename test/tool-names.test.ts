@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { describeAgent } from '../src/agents.js';
-import { isValidToolName, preferredToolName, ToolNamer } from '../src/tool-names.js';
+import { describeAgent } from '../src/catalogue/agents.js';
+import { isValidToolName, preferredToolName, ToolNamer } from '../src/catalogue/tool-names.js';
 
 const namesOnce = (ids: string[], prefix = 'ask_') => new ToolNamer(prefix).namesFor(ids);
 

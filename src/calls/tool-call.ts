@@ -1,10 +1,10 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { runAgent } from '../agent-run.js';
-import type { TaskRunContext } from '../agent-task.js';
-import type { AgentCatalogue, AgentTool } from '../agents.js';
-import type { ProgressReporter } from '../progress.js';
-import { agentInput, explainInvalid, inputJsonSchema, outputJsonSchema } from '../tool-schema.js';
+import { runAgent } from './agent-run.js';
+import type { TaskRunContext } from '../tasks/agent-task.js';
+import type { AgentCatalogue, AgentTool } from '../catalogue/agents.js';
+import type { ProgressReporter } from './progress.js';
+import { agentInput, explainInvalid, inputJsonSchema, outputJsonSchema } from './tool-schema.js';
 
 /**
  * What both protocol fronts share for tools/list and tools/call: the tool definitions, the

@@ -1,8 +1,8 @@
 import type { MastraClient } from '@mastra/client-js';
 import { createHash } from 'node:crypto';
-import type { AgentFilter } from '../agent-filter.js';
-import { AgentCatalogue } from '../agents.js';
-import { refreshWithin } from '../catalogue-refresh.js';
+import type { AgentFilter } from '../catalogue/agent-filter.js';
+import { AgentCatalogue } from '../catalogue/agents.js';
+import { refreshWithin } from '../catalogue/refresh.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMastraClient } from '../mastra-client.js';
 import { checkFailure } from './http-tokens.js';

@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { upstreamReason } from '../errors.js';
+import { upstreamReason } from '../calls/errors.js';
 import { HttpError } from '../transports/web-safety.js';
 
 /**

@@ -1,4 +1,4 @@
-import type { AgentCatalogue } from '../agents.js';
+import type { AgentCatalogue } from '../catalogue/agents.js';
 
 const PROBE_TIMEOUT_MS = 2_000;
 

@@ -1,7 +1,7 @@
 import type { MastraClient } from '@mastra/client-js';
 import { MastraTokenCallers, type CallerResolver } from '../identity/callers.js';
 import { silentLogger } from '../log.js';
-import type { ServerOptions } from '../server.js';
+import type { ServerOptions } from '../protocol/legacy/server.js';
 import type { IdentityPolicy } from './http-health.js';
 
 /** Each session's server gets these options; `client` is the service-level one, for sessions that bring no token. */

@@ -4,8 +4,8 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 import { bearerToken, tokenRefused } from '../identity/http-tokens.js';
 import { silentLogger } from '../log.js';
-import { createServer } from '../server.js';
-import { TaskBoard } from '../task-board.js';
+import { createServer } from '../protocol/legacy/server.js';
+import { TaskBoard } from '../tasks/task-board.js';
 import { describePolicy, readiness } from './http-health.js';
 import { identityFor, type HttpBridge, type HttpOptions } from './http-options.js';
 import { checkToken, Sessions, type Session } from './http-sessions.js';

@@ -3,7 +3,7 @@ import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/
 import { ErrorCode, type JSONRPCMessage, type MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger } from '../log.js';
 import { readStdioOpening } from '../protocol/stdio-opening.js';
-import { createServer, type ServerOptions } from '../server.js';
+import { createServer, type ServerOptions } from '../protocol/legacy/server.js';
 import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit, type OversizedMessage } from './message-size-limit.js';
 import { duplicateIdError, InFlightRequests } from './request-ids.js';
 

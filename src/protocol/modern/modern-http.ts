@@ -1,9 +1,9 @@
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, PROTOCOL_VERSION_META_KEY, type AuthInfo } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AgentCatalogue } from '../../agents.js';
+import type { AgentCatalogue } from '../../catalogue/agents.js';
 import { silentLogger } from '../../log.js';
-import { TaskBoard } from '../../task-board.js';
+import { TaskBoard } from '../../tasks/task-board.js';
 import type { HttpOptions } from '../../transports/http.js';
 import { bearerToken } from '../../identity/http-tokens.js';
 import type { Caller, CallerResolver } from '../../identity/callers.js';

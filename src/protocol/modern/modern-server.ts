@@ -2,9 +2,9 @@ import { ProtocolError, ProtocolErrorCode, Server, type ServerContext } from '@m
 import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
 import { silentLogger } from '../../log.js';
-import { progressFor } from '../../progress.js';
-import type { ServerOptions } from '../../server.js';
-import type { TaskBoard } from '../../task-board.js';
+import { progressFor } from '../../calls/progress.js';
+import type { ServerOptions } from '../legacy/server.js';
+import type { TaskBoard } from '../../tasks/task-board.js';
 import { SERVER_INFO } from '../../version.js';
 import type { Caller } from '../../identity/callers.js';
 import { acceptsTasks, registerTaskMethods, startModernTask, TASKS_EXTENSION } from './task-extension.js';

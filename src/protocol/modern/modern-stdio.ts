@@ -2,8 +2,8 @@ import type { Server } from '@modelcontextprotocol/server';
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Readable } from 'node:stream';
 import { silentLogger } from '../../log.js';
-import type { ServerOptions } from '../../server.js';
-import { TaskBoard } from '../../task-board.js';
+import type { ServerOptions } from '../legacy/server.js';
+import { TaskBoard } from '../../tasks/task-board.js';
 import type { Caller } from '../../identity/callers.js';
 import { createModernServer } from './modern-server.js';
 

@@ -1,10 +1,10 @@
 import { MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, type Server } from '@modelcontextprotocol/server';
 import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { startAgentTask } from '../../agent-task.js';
+import { startAgentTask } from '../../tasks/agent-task.js';
 import type { ToolCall } from '../../calls/tool-call.js';
 import type { Logger } from '../../log.js';
-import type { SessionTasks } from '../../task-board.js';
+import type { SessionTasks } from '../../tasks/task-board.js';
 
 /**
  * Agent tasks in MCP 2026-07-28, through the `io.modelcontextprotocol/tasks` extension (SEP-2663),

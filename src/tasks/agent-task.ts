@@ -1,7 +1,7 @@
 import type { CreateTaskResult } from '@modelcontextprotocol/sdk/experimental/tasks';
 import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { Logger } from './log.js';
+import type { Logger } from '../log.js';
 import type { SessionTasks } from './task-board.js';
 
 /** Progress lines become task status updates at most this often: each update also notifies the client. */

@@ -1,9 +1,9 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { pathSegment } from './agent-ids.js';
+import { pathSegment } from '../agent-ids.js';
 import { memoryFor, memoryOfThread, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
 import { capDetail } from './errors.js';
-import type { AgentTool } from './agents.js';
+import type { AgentTool } from '../catalogue/agents.js';
 import type { ProgressReporter } from './progress.js';
 import type { AgentInput } from './tool-schema.js';
 

@@ -1,9 +1,9 @@
 import type { MastraClient } from '@mastra/client-js';
 import { EventEmitter } from 'node:events';
-import { isAddressable } from './agent-ids.js';
+import { isAddressable } from '../agent-ids.js';
 import { filterAgentIds, type AgentFilter } from './agent-filter.js';
-import { withAbortSignal } from './mastra-client.js';
-import { createRedactor } from './redact.js';
+import { withAbortSignal } from '../mastra-client.js';
+import { createRedactor } from '../calls/redact.js';
 import { ToolNamer } from './tool-names.js';
 
 /** What the bridge needs to know of one Mastra agent to offer it as a tool. */

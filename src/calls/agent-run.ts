@@ -1,8 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { callAgent, type AgentCallContext } from './agent-call.js';
 import { streamAgent } from './agent-stream.js';
-import type { AgentTool } from './agents.js';
-import { DURATION_FORMS, formatDuration } from './duration.js';
+import type { AgentTool } from '../catalogue/agents.js';
+import { DURATION_FORMS, formatDuration } from '../duration.js';
 import type { ProgressReporter } from './progress.js';
 import type { AgentInput } from './tool-schema.js';
 

@@ -1,7 +1,7 @@
 import type { AgentCatalogue, RefreshResult } from './agents.js';
 import { listShort } from './agent-filter.js';
-import { upstreamReason } from './errors.js';
-import { silentLogger, type Logger } from './log.js';
+import { upstreamReason } from '../calls/errors.js';
+import { silentLogger, type Logger } from '../log.js';
 
 export interface RefreshOptions {
   catalogue: AgentCatalogue;

@@ -1,8 +1,8 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { AgentFilter } from './agent-filter.js';
 import { AgentCatalogue } from './agents.js';
-import { keepCatalogueFresh, type CatalogueRefresher, type RefreshOptions } from './catalogue-refresh.js';
-import type { Logger } from './log.js';
+import { keepCatalogueFresh, type CatalogueRefresher, type RefreshOptions } from './refresh.js';
+import type { Logger } from '../log.js';
 
 const FIRST_LOAD_WAIT_MS = 5_000;
 

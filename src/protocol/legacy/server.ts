@@ -3,16 +3,16 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { startAgentTask } from './agent-task.js';
-import type { AgentCatalogue } from './agents.js';
-import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from './calls/tool-call.js';
+import { startAgentTask } from '../../tasks/agent-task.js';
+import type { AgentCatalogue } from '../../catalogue/agents.js';
+import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
 import { clientLogOf, withCallLog } from './client-log.js';
-import { RequestError } from './errors.js';
-import { silentLogger, type Logger } from './log.js';
-import { progressFor, type ProgressOptions } from './progress.js';
+import { RequestError } from '../../calls/errors.js';
+import { silentLogger, type Logger } from '../../log.js';
+import { progressFor, type ProgressOptions } from '../../calls/progress.js';
 import { refuseInvalidParams } from './request-params.js';
-import { TaskBoard, type SessionTasks } from './task-board.js';
-import { SERVER_INFO } from './version.js';
+import { TaskBoard, type SessionTasks } from '../../tasks/task-board.js';
+import { SERVER_INFO } from '../../version.js';
 
 export interface ServerOptions {
   /** The agents to offer; shared by every session. */

@@ -1,6 +1,6 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { LoggingLevelSchema, SetLevelRequestSchema, type CallToolResult, type LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
-import { formatDuration } from './duration.js';
+import { formatDuration } from '../../duration.js';
 
 /** Sends one log message to this session's client, if its level is at or above the one the client asked for. */
 export type ClientLog = (level: LoggingLevel, message: string, details?: Record<string, unknown>) => void;

@@ -1,8 +1,8 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { agentOf, memoryThreadOf } from './agent-ids.js';
-import type { AgentTool } from './agents.js';
+import { agentOf, memoryThreadOf } from '../agent-ids.js';
+import type { AgentTool } from '../catalogue/agents.js';
 import { capDetail, describeFailure, isAgentNotFound } from './errors.js';
 import type { AgentInput, AgentOutput } from './tool-schema.js';
 

@@ -1,7 +1,7 @@
 import type { CreateTaskOptions, TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { ErrorCode, type CallToolResult, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { RequestError } from './errors.js';
+import { RequestError } from '../calls/errors.js';
 import { ResultBudget, SessionResults, type ResultHolder } from './task-results.js';
 
 /** Bounds on agent tasks, shared by every session of the process. */
