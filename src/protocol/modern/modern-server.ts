@@ -3,6 +3,7 @@ import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
 import { silentLogger } from '../../log.js';
 import { progressFor } from '../../calls/progress.js';
+import { logMessageParams, withCallLog, type ClientLog } from '../../calls/call-log.js';
 import type { ServerOptions } from '../legacy/server.js';
 import type { TaskBoard } from '../../tasks/task-board.js';
 import { SERVER_INFO } from '../../version.js';
@@ -20,6 +21,15 @@ export interface ModernServerOptions extends Pick<ServerOptions, 'baseUrl' | 'lo
 }
 
 /**
+ * Log messages go on the request's own stream. The SDK sends them only when the request's `_meta`
+ * carries `io.modelcontextprotocol/logLevel`, and only at or above it.
+ */
+const logOf = (ctx: ServerContext): ClientLog => (level, message, details) => {
+  const { data, logger } = logMessageParams(level, message, details);
+  ctx.mcpReq.log(level, data, logger).catch(() => {});
+};
+
+/**
  * The MCP 2026-07-28 server for one request (HTTP) or one connection (stdio) of one caller. Built
  * per request because a request is all there is in this era: no session, the caller on each one.
  */
@@ -32,7 +42,8 @@ export function createModernServer(
   // A listing made for a token may differ per token: no shared cache may hand it to anyone else.
   const hint = { ttlMs: listTtlMs, cacheScope: credentialed ? ('private' as const) : ('public' as const) };
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: true }, extensions: { [TASKS_EXTENSION]: {} } },
+    // logging: per-call messages for a request whose `_meta` names a log level (there is no logging/setLevel in this era).
+    capabilities: { tools: { listChanged: true }, logging: {}, extensions: { [TASKS_EXTENSION]: {} } },
     instructions: serverInstructions(baseUrl),
     cacheHints: { 'tools/list': hint, 'server/discover': hint },
   });
@@ -54,7 +65,7 @@ export function createModernServer(
     if (call.valid) logger.debug(`calling agent "${call.agent.agentId}" (${name})`);
     // The signal is aborted when the client closes this request's stream (HTTP) or cancels it (stdio).
     const reporter = progressFor({ _meta: ctx.mcpReq._meta, sendNotification: (n: ServerNotification) => ctx.mcpReq.notify(n as never) }, progress);
-    return (await call.run({ signal: ctx.mcpReq.signal, progress: reporter })) as never;
+    return (await withCallLog(logOf(ctx), { agentId: call.agent.agentId, tool: name }, () => call.run({ signal: ctx.mcpReq.signal, progress: reporter }))) as never;
   });
 
   registerTaskMethods(server, tasks);
