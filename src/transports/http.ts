@@ -141,6 +141,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     if (calls > 0) {
       logger.warn(`the shutdown grace period is over: answering the ${calls} call(s) still running with an error, then closing`);
       // Answered while the sessions are still open, so each client reads why, where a closed socket would only reset.
+      modern.stopCalls(STOPPED_MESSAGE);
       await sessions.stopCalls(STOPPED_MESSAGE);
       await until(() => calls === 0, Date.now() + FLUSH_MS);
     }
