@@ -2,7 +2,7 @@ import { Client, ProtocolError, StreamableHTTPClientTransport } from '@modelcont
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMastraFixture } from './fixture/mastra-app.js';
 import { asBridgeClient, closedPort, MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { connectHttp, signJwt, startHttpBridge } from './http-helpers.js';
+import { connectHttp, postRpc, signJwt, startHttpBridge } from './http-helpers.js';
 
 const SECRET = 'modern-http-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });
@@ -89,6 +89,16 @@ describe('MCP 2026-07-28 on /mcp', () => {
     expect(got).toBe(status);
     expect(body.error?.code).toBe(code);
     expect(body.error?.message).toMatch(/\w{4}/);
+    expect(stack.model.requests.length).toBe(before);
+  });
+
+  it('answers a request with no session and no envelope (not initialize) with 400 naming both ways in, and runs nothing', async () => {
+    const before = stack.model.requests.length;
+    const response = await postRpc(bridge.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ask_echo', arguments: { message: 'x' } } });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+      'send initialize to open a 2025-11-25 session, or a 2026-07-28 request with its _meta envelope',
+    );
     expect(stack.model.requests.length).toBe(before);
   });
 
