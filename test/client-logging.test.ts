@@ -1,7 +1,9 @@
-import { LoggingMessageNotificationSchema, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
+import { LOG_LEVEL_META_KEY } from '@modelcontextprotocol/client';
+import { LoggingMessageNotificationSchema, type LoggingLevel, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
-import { legacyBridgeTransports, startStack, waitFor, type LegacyBridge, type Stack } from './helpers.js';
+import { bridgeTransports, startStack, waitFor, type Bridge, type Stack } from './helpers.js';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -11,14 +13,45 @@ afterAll(async () => {
   await stack?.close();
 });
 
-// Over HTTP the messages travel on the session's GET stream, so each test waits for a message that the
+type Message = LoggingMessageNotification['params'];
+
+/** What the test bodies need of a client's logging; the eras differ only in how the level is set. */
+interface Logging {
+  capability(): unknown;
+  setLevel(level: LoggingLevel): Promise<void>;
+  call(name: string, message: string): Promise<unknown>;
+}
+
+function loggingOf(bridge: Bridge, received: Message[]): Logging {
+  const { modern } = bridge;
+  if (modern) {
+    // 2026-07-28: no logging/setLevel; each request names its level in `_meta`, and its messages come on its own stream.
+    let level: LoggingLevel | undefined;
+    modern.setNotificationHandler('notifications/message', (n) => void received.push(n.params as Message));
+    return {
+      capability: () => modern.getServerCapabilities()?.logging,
+      setLevel: async (next) => void (level = next),
+      call: (name, message) => modern.callTool({ name, arguments: { message }, ...(level ? { _meta: { [LOG_LEVEL_META_KEY]: level } } : {}) }),
+    };
+  }
+  const client = bridge.client as Client;
+  client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void received.push(n.params));
+  return {
+    capability: () => client.getServerCapabilities()?.logging,
+    setLevel: async (level) => expect(await client.setLoggingLevel(level)).toEqual({}),
+    call: (name, message) => client.callTool({ name, arguments: { message } }),
+  };
+}
+
+// Over 2025 HTTP the messages travel on the session's GET stream, so each test waits for a message that the
 // server sent after the ones it must not have sent: one stream keeps them in order.
-describe.each(legacyBridgeTransports)('MCP logging over $name', (transport) => {
-  let bridge: LegacyBridge;
-  const received: LoggingMessageNotification['params'][] = [];
+describe.each(bridgeTransports)('MCP logging over $name', (transport) => {
+  let bridge: Bridge;
+  let logging: Logging;
+  const received: Message[] = [];
   beforeAll(async () => {
     bridge = await transport.connect(stack.mastra.url);
-    bridge.client.setNotificationHandler(LoggingMessageNotificationSchema, (n) => void received.push(n.params));
+    logging = loggingOf(bridge, received);
   });
   afterAll(async () => {
     await bridge?.close();
@@ -26,11 +59,11 @@ describe.each(legacyBridgeTransports)('MCP logging over $name', (transport) => {
   const messagesOf = (text: string) => received.filter((m) => (m.data as { message: string }).message.includes(text));
 
   it('declares the capability, sends nothing until the client sets a level, then at info: answers and failures, not starts', async () => {
-    expect(bridge.client.getServerCapabilities()?.logging).toEqual({});
-    await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'before any level' } });
-    expect(await bridge.client.setLoggingLevel('info')).toEqual({});
-    await bridge.client.callTool({ name: 'ask_echo', arguments: { message: `a private question ${SYSTEM_PROMPT_SECRET}` } });
-    await bridge.client.callTool({ name: 'ask_broken', arguments: { message: 'fail please' } });
+    expect(logging.capability()).toEqual({});
+    await logging.call('ask_echo', 'before any level');
+    await logging.setLevel('info');
+    await logging.call('ask_echo', `a private question ${SYSTEM_PROMPT_SECRET}`);
+    await logging.call('ask_broken', 'fail please');
     await waitFor('the failure message', () => messagesOf('answered with an error').length);
     expect(messagesOf('answered in')).toEqual([
       { level: 'info', logger: 'mastra-agents-mcp', data: expect.objectContaining({ message: expect.stringMatching(/^agent "echo" answered in \d+ms$/), agentId: 'echo', tool: 'ask_echo' }) },
@@ -40,16 +73,16 @@ describe.each(legacyBridgeTransports)('MCP logging over $name', (transport) => {
   });
 
   it('at debug: also each start; at error: nothing of a successful call', async () => {
-    await bridge.client.setLoggingLevel('debug');
-    await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'watched' } });
+    await logging.setLevel('debug');
+    await logging.call('ask_echo', 'watched');
     await waitFor('the answer message', () => messagesOf('answered in').length === 2);
     expect(messagesOf('calling agent "echo"')).toHaveLength(1);
     const before = received.length;
-    await bridge.client.setLoggingLevel('error');
-    await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'quiet' } });
-    await bridge.client.callTool({ name: 'ask_broken', arguments: { message: 'quiet failure' } });
-    await bridge.client.setLoggingLevel('debug');
-    await bridge.client.callTool({ name: 'ask_calculator', arguments: { message: 'add 1 and 1' } });
+    await logging.setLevel('error');
+    await logging.call('ask_echo', 'quiet');
+    await logging.call('ask_broken', 'quiet failure');
+    await logging.setLevel('debug');
+    await logging.call('ask_calculator', 'add 1 and 1');
     await waitFor('the next start', () => messagesOf('calling agent "calculator"').length);
     expect(received.slice(before).map((m) => (m.data as { agentId: string }).agentId)).toEqual(expect.arrayContaining(['calculator']));
     expect(received.slice(before).filter((m) => (m.data as { agentId: string }).agentId !== 'calculator')).toEqual([]);

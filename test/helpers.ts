@@ -46,6 +46,8 @@ export type BridgeClient = Pick<Client, 'listTools' | 'callTool' | 'close'>;
 /** A running bridge and a real MCP client connected to it. */
 export interface Bridge {
   client: BridgeClient;
+  /** The v2 client itself, on a 2026-07-28 connection: for what the v1 call shape cannot say (per-request `_meta`, notification handlers). */
+  modern?: ModernClient;
   close(): Promise<void>;
 }
 
@@ -131,7 +133,7 @@ export async function connectStdio(options: { mastraUrl: string; era?: Era } & B
   if (options.era === 'modern') {
     const client = modernClient();
     await client.connect(new ModernStdioClientTransport(params));
-    return { client: asBridgeClient(client), close: () => client.close() };
+    return { client: asBridgeClient(client), modern: client, close: () => client.close() };
   }
   const client = new Client({ name: 'test', version: '1.0.0' });
   await client.connect(new StdioClientTransport(params));
@@ -158,7 +160,7 @@ export async function connectHttpInProcess(options: { mastraUrl: string; era?: E
   if (options.era === 'modern') {
     const client = modernClient();
     await client.connect(new ModernHttpClientTransport(new URL(http.url)));
-    return { client: asBridgeClient(client), close: () => close(client) };
+    return { client: asBridgeClient(client), modern: client, close: () => close(client) };
   }
   const client = new Client({ name: 'test', version: '1.0.0' });
   await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));

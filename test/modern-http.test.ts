@@ -1,8 +1,8 @@
-import { Client, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
+import { Client, ProtocolError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startMastraFixture } from './fixture/mastra-app.js';
 import { asBridgeClient, closedPort, MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { connectHttp, signJwt, startHttpBridge } from './http-helpers.js';
+import { connectHttp, postRpc, signJwt, startHttpBridge } from './http-helpers.js';
 
 const SECRET = 'modern-http-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });
@@ -92,6 +92,16 @@ describe('MCP 2026-07-28 on /mcp', () => {
     expect(stack.model.requests.length).toBe(before);
   });
 
+  it('answers a request with no session and no envelope (not initialize) with 400 naming both ways in, and runs nothing', async () => {
+    const before = stack.model.requests.length;
+    const response = await postRpc(bridge.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ask_echo', arguments: { message: 'x' } } });
+    expect(response.status).toBe(400);
+    expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
+      'send initialize to open a 2025-11-25 session, or a 2026-07-28 request with its _meta envelope',
+    );
+    expect(stack.model.requests.length).toBe(before);
+  });
+
   it('names the unknown tool and what to do, as invalid params', async () => {
     const { body } = await modernRpc('tools/call', { name: 'ask_nobody', arguments: { message: 'x' } });
     expect(body.error?.code).toBe(-32602);
@@ -169,6 +179,24 @@ describe('shutdown with 2026-07-28 clients', () => {
     await own.close({ graceMs: 5_000 });
     expect(Date.now() - startedAt).toBeLessThan(2_000);
     expect(await subscription.closed).not.toBe('local');
+    await client.close();
+  });
+
+  it('after the grace period answers each call still running with its JSON-RPC error on its own stream, then aborts it upstream', async () => {
+    const own = await startHttpBridge(stack.mastra.url, { serviceToken: alice });
+    const client = modernClient();
+    await client.connect(new StreamableHTTPClientTransport(new URL(own.url)));
+    const failure = (error: unknown) => (error instanceof ProtocolError ? `MCP ${error.code}: ${error.message}` : `not an MCP error: ${String(error)}`);
+    // One answered with a JSON body, one on an event stream (it asks for progress).
+    const plain = client.callTool({ name: 'ask_slow', arguments: { message: 'modern plain' } }).then(() => 'answered', failure);
+    const streamed = client.callTool({ name: 'ask_slow', arguments: { message: 'modern streamed' } }, { onprogress: () => {} }).then(() => 'answered', failure);
+    const upstreamOf = () => stack.model.requests.filter((r) => r.lastUserMessage?.startsWith('modern ') && r.endedAt === undefined);
+    await waitFor('both slow runs to start', () => upstreamOf().length === 2);
+    const upstream = upstreamOf();
+    await own.close({ graceMs: 100 });
+    for (const outcome of [await plain, await streamed]) expect(outcome).toMatch(/^MCP -32000: .*The bridge is shutting down: this call was stopped/);
+    await waitFor('the upstream requests to end', () => upstream.every((r) => r.endedAt !== undefined));
+    expect(upstream.map((r) => r.aborted)).toEqual([true, true]);
     await client.close();
   });
 });

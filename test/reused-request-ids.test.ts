@@ -1,7 +1,7 @@
 import { spawn } from 'node:child_process';
 import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, startStack, waitFor, type Stack } from './helpers.js';
+import { BIN, MODERN_VERSION, startStack, waitFor, type Stack } from './helpers.js';
 import { initializeRequest, postRpc, startHttpBridge } from './http-helpers.js';
 
 let stack: Stack;
@@ -52,6 +52,28 @@ describe('a request id reused while its request runs', () => {
       { id: 5, result: { content: [{ text: SLOW_ANSWER }] } },
     ]);
     expect(modelSaw('stdio second')).toBe(false);
+    child.kill();
+  });
+
+  it('over stdio in 2026-07-28: the second is refused with -32600, and never runs', async () => {
+    const child = spawn(process.execPath, [BIN], { env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn' }, stdio: ['pipe', 'pipe', 'ignore'] });
+    const answers: { id?: number; result?: { content: { text: string }[] }; error?: { code: number; message: string } }[] = [];
+    createInterface({ input: child.stdout! }).on('line', (line) => answers.push(JSON.parse(line)));
+    const envelope = {
+      'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+      'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+      'io.modelcontextprotocol/clientCapabilities': {},
+    };
+    const send = (message: { params: Record<string, unknown> }) => child.stdin!.write(`${JSON.stringify({ ...message, params: { ...message.params, _meta: envelope } })}\n`);
+    send(call(5, 'ask_slow', 'modern stdio first'));
+    await waitFor('the first run to reach the model', () => modelSaw('modern stdio first'));
+    send(call(5, 'ask_echo', 'modern stdio second'));
+    await waitFor('both answers', () => answers.length === 2);
+    expect(answers).toMatchObject([
+      { id: 5, error: { code: -32600, message: expect.stringContaining('id 5 is already used') } },
+      { id: 5, result: { content: [{ text: SLOW_ANSWER }] } },
+    ]);
+    expect(modelSaw('modern stdio second')).toBe(false);
     child.kill();
   });
 });

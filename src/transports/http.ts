@@ -16,6 +16,10 @@ export type { HttpBridge, HttpOptions } from './http-options.js';
 
 const MCP_PATH = '/mcp';
 
+/** A request with no session and no envelope, other than initialize: both eras' ways in. */
+const NO_WAY_IN =
+  'Bad Request: this request has no Mcp-Session-Id and no 2026-07-28 envelope: send initialize to open a 2025-11-25 session, or a 2026-07-28 request with its _meta envelope (or use the Mcp-Session-Id of an open session).';
+
 const STOPPED_MESSAGE = 'The bridge is shutting down: this call was stopped before it finished (the shutdown grace period is over). Call again once the bridge is back.';
 /** How long the answers to stopped calls get to reach their clients before the sockets close. */
 const FLUSH_MS = 2_000;
@@ -40,7 +44,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   let stopping = false;
 
   async function openSession(req: IncomingMessage, res: ServerResponse, token: string | undefined, body: unknown): Promise<void> {
-    if (!isInitializeRequest(body)) throw new HttpError(400, 'Bad Request: send an initialize request to start a session, or the Mcp-Session-Id header of an open one.');
+    if (!isInitializeRequest(body)) throw new HttpError(400, NO_WAY_IN);
     // Checked before a slot is taken: a token Mastra refuses never holds one.
     const caller = await callers.resolve(token);
     const slot = sessions.reserve(caller.identity);
@@ -141,6 +145,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     if (calls > 0) {
       logger.warn(`the shutdown grace period is over: answering the ${calls} call(s) still running with an error, then closing`);
       // Answered while the sessions are still open, so each client reads why, where a closed socket would only reset.
+      modern.stopCalls(STOPPED_MESSAGE);
       await sessions.stopCalls(STOPPED_MESSAGE);
       await until(() => calls === 0, Date.now() + FLUSH_MS);
     }

@@ -1,3 +1,4 @@
+import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
 import {
   isJSONRPCErrorResponse,
   isJSONRPCNotification,
@@ -5,6 +6,7 @@ import {
   isJSONRPCResultResponse,
   type JSONRPCErrorResponse,
   type JSONRPCMessage,
+  type MessageExtraInfo,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 
@@ -63,5 +65,45 @@ export class InFlightRequests {
   /** Requests the server is working on. */
   get running(): RequestId[] {
     return [...this.ids].flatMap(([id, reached]) => (reached ? [id] : []));
+  }
+}
+
+/**
+ * A stdio connection carries one stream of requests in either era, so a reused id would cross answers
+ * as it would in an HTTP session: it is refused here too. It wraps the v1 SDK's stdio transport
+ * (2025-11-25) and the v2 SDK's (2026-07-28, whose serveStdio also sets the protocol version on it).
+ */
+export class OneAnswerPerId implements Transport {
+  onclose?: () => void;
+  onerror?: (error: Error) => void;
+  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
+  private readonly inFlight = new InFlightRequests();
+
+  constructor(private readonly inner: Transport & { setProtocolVersion?(version: string): void }) {
+    inner.onmessage = (message, extra) => {
+      const reused = this.inFlight.claim(message);
+      if (reused !== undefined) return void inner.send(duplicateIdError(reused)).catch((error: Error) => this.onerror?.(error));
+      this.inFlight.delivered(message);
+      this.onmessage?.(message, extra);
+    };
+    inner.onclose = () => this.onclose?.();
+    inner.onerror = (error) => this.onerror?.(error);
+  }
+
+  start(): Promise<void> {
+    return this.inner.start();
+  }
+
+  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
+    this.inFlight.settle(message);
+    return this.inner.send(message, options);
+  }
+
+  close(): Promise<void> {
+    return this.inner.close();
+  }
+
+  setProtocolVersion(version: string): void {
+    this.inner.setProtocolVersion?.(version);
   }
 }

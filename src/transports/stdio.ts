@@ -1,45 +1,12 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
-import type { Transport, TransportSendOptions } from '@modelcontextprotocol/sdk/shared/transport.js';
-import { ErrorCode, type JSONRPCMessage, type MessageExtraInfo } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger } from '../log.js';
 import { readStdioOpening } from '../protocol/stdio-opening.js';
 import { createServer, type ServerOptions } from '../protocol/legacy/server.js';
 import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit, type OversizedMessage } from './message-size-limit.js';
-import { duplicateIdError, InFlightRequests } from './request-ids.js';
+import { OneAnswerPerId } from './request-ids.js';
 
 const LIMIT = `${MAX_STDIO_MESSAGE_BYTES / 1024 / 1024} MiB`;
-
-/** stdio carries one session, so a reused id would cross answers as it would over HTTP: it is refused here too. */
-class OneAnswerPerId implements Transport {
-  onclose?: () => void;
-  onerror?: (error: Error) => void;
-  onmessage?: (message: JSONRPCMessage, extra?: MessageExtraInfo) => void;
-  private readonly inFlight = new InFlightRequests();
-
-  constructor(private readonly inner: Transport) {
-    inner.onmessage = (message, extra) => {
-      const reused = this.inFlight.claim(message);
-      if (reused !== undefined) return void inner.send(duplicateIdError(reused)).catch((error: Error) => this.onerror?.(error));
-      this.inFlight.delivered(message);
-      this.onmessage?.(message, extra);
-    };
-    inner.onclose = () => this.onclose?.();
-    inner.onerror = (error) => this.onerror?.(error);
-  }
-
-  start(): Promise<void> {
-    return this.inner.start();
-  }
-
-  send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    this.inFlight.settle(message);
-    return this.inner.send(message, options);
-  }
-
-  close(): Promise<void> {
-    return this.inner.close();
-  }
-}
 
 /** One session over stdin/stdout. Resolves when the client goes away (stdin ends or the transport closes). */
 export async function serveStdio(options: ServerOptions): Promise<void> {

@@ -6,7 +6,8 @@ import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallTool
 import { startAgentTask } from '../../tasks/agent-task.js';
 import type { AgentCatalogue } from '../../catalogue/agents.js';
 import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
-import { clientLogOf, withCallLog } from './client-log.js';
+import { clientLogOf } from './client-log.js';
+import { withCallLog } from '../../calls/call-log.js';
 import { RequestError } from '../../calls/errors.js';
 import { silentLogger, type Logger } from '../../log.js';
 import { progressFor, type ProgressOptions } from '../../calls/progress.js';

@@ -24,6 +24,8 @@ export interface ModernHttp {
   serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
   /** Ends the open `subscriptions/listen` streams: they are not calls, and shutdown must not wait for them. */
   stopListening(): void;
+  /** Stops every call still running (upstream too); each answers its JSON-RPC error with `message` on its own stream. */
+  stopCalls(message: string): void;
   /** Aborts in-flight 2026 requests and ends open listen streams. */
   close(): Promise<void>;
 }
@@ -55,10 +57,12 @@ function headersOf(req: IncomingMessage): Headers {
 
 export function createModernHttp(options: ModernHttpOptions): ModernHttp {
   const { callers, catalogue, logger = silentLogger } = options;
+  const stopping = new AbortController();
+  const serverOptions = { ...options, stopped: stopping.signal };
   const handler = createMcpHandler(
     ({ authInfo }) => {
       const { caller, credentialed } = authInfo!.extra!.resolved as ResolvedCaller;
-      return createModernServer(caller, options, { credentialed });
+      return createModernServer(caller, serverOptions, { credentialed });
     },
     // 2025 traffic never gets here: the sessionful v1 front serves it (see transports/http.ts).
     { legacy: 'reject', onerror: (error) => logger.debug(`MCP 2026-07-28 request: ${error.message}`) },
@@ -98,6 +102,9 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
     },
     stopListening() {
       for (const res of listens) res.destroy();
+    },
+    stopCalls(message) {
+      stopping.abort(message);
     },
     async close() {
       closed = true;

@@ -3,6 +3,7 @@ import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
 import { silentLogger } from '../../log.js';
 import { progressFor } from '../../calls/progress.js';
+import { logMessageParams, withCallLog, type ClientLog } from '../../calls/call-log.js';
 import type { ServerOptions } from '../legacy/server.js';
 import type { TaskBoard } from '../../tasks/task-board.js';
 import { SERVER_INFO } from '../../version.js';
@@ -17,7 +18,21 @@ export interface ModernServerOptions extends Pick<ServerOptions, 'baseUrl' | 'lo
   tasks: TaskBoard;
   /** The `ttlMs` cache hint of tools/list and server/discover. Default 60 s. */
   listTtlMs?: number;
+  /** Aborted at shutdown, its reason the words for the client: each call still running stops upstream and answers that error. */
+  stopped?: AbortSignal;
 }
+
+/** JSON-RPC "connection closed", the code a 2025 session's stopped call gets too. */
+const CONNECTION_CLOSED = -32000 as ProtocolErrorCode;
+
+/**
+ * Log messages go on the request's own stream. The SDK sends them only when the request's `_meta`
+ * carries `io.modelcontextprotocol/logLevel`, and only at or above it.
+ */
+const logOf = (ctx: ServerContext): ClientLog => (level, message, details) => {
+  const { data, logger } = logMessageParams(level, message, details);
+  ctx.mcpReq.log(level, data, logger).catch(() => {});
+};
 
 /**
  * The MCP 2026-07-28 server for one request (HTTP) or one connection (stdio) of one caller. Built
@@ -28,11 +43,12 @@ export function createModernServer(
   options: ModernServerOptions,
   { credentialed, taskStatus = false }: { credentialed: boolean; /** Push `notifications/tasks` on this connection (stdio). */ taskStatus?: boolean },
 ): Server {
-  const { baseUrl, logger = silentLogger, callTimeoutMs, progress, listTtlMs = DEFAULT_LIST_TTL_MS } = options;
+  const { baseUrl, logger = silentLogger, callTimeoutMs, progress, listTtlMs = DEFAULT_LIST_TTL_MS, stopped } = options;
   // A listing made for a token may differ per token: no shared cache may hand it to anyone else.
   const hint = { ttlMs: listTtlMs, cacheScope: credentialed ? ('private' as const) : ('public' as const) };
   const server = new Server(SERVER_INFO, {
-    capabilities: { tools: { listChanged: true }, extensions: { [TASKS_EXTENSION]: {} } },
+    // logging: per-call messages for a request whose `_meta` names a log level (there is no logging/setLevel in this era).
+    capabilities: { tools: { listChanged: true }, logging: {}, extensions: { [TASKS_EXTENSION]: {} } },
     instructions: serverInstructions(baseUrl),
     cacheHints: { 'tools/list': hint, 'server/discover': hint },
   });
@@ -52,9 +68,16 @@ export function createModernServer(
     if (acceptsTasks(ctx.mcpReq.envelope as never))
       return (await startModernTask(call, tasks, logger, taskStatus ? (n) => server.notification(n as never) : undefined)) as never;
     if (call.valid) logger.debug(`calling agent "${call.agent.agentId}" (${name})`);
-    // The signal is aborted when the client closes this request's stream (HTTP) or cancels it (stdio).
+    // The signal is aborted when the client closes this request's stream (HTTP) or cancels it (stdio), and at shutdown.
+    const signal = stopped ? AbortSignal.any([ctx.mcpReq.signal, stopped]) : ctx.mcpReq.signal;
     const reporter = progressFor({ _meta: ctx.mcpReq._meta, sendNotification: (n: ServerNotification) => ctx.mcpReq.notify(n as never) }, progress);
-    return (await call.run({ signal: ctx.mcpReq.signal, progress: reporter })) as never;
+    try {
+      return (await withCallLog(logOf(ctx), { agentId: call.agent.agentId, tool: name }, () => call.run({ signal, progress: reporter }))) as never;
+    } catch (error) {
+      // Answered on the request's own stream while it is still open, where closing it would only reset the client.
+      if (stopped?.aborted && !ctx.mcpReq.signal.aborted) throw new ProtocolError(CONNECTION_CLOSED, String(stopped.reason));
+      throw error;
+    }
   });
 
   registerTaskMethods(server, tasks);

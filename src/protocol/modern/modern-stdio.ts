@@ -6,6 +6,7 @@ import type { ServerOptions } from '../legacy/server.js';
 import { TaskBoard } from '../../tasks/task-board.js';
 import type { Caller } from '../../identity/callers.js';
 import { createModernServer } from './modern-server.js';
+import { OneAnswerPerId } from '../../transports/request-ids.js';
 
 /**
  * One MCP 2026-07-28 connection over stdin/stdout, for a client whose opening message claimed
@@ -23,7 +24,8 @@ export async function serveModernStdio(options: ServerOptions, input: Readable):
       server.onclose = () => instances.delete(server);
       return server;
     },
-    { legacy: 'reject', transport: new StdioServerTransport(input, process.stdout), onerror: (error) => logger.debug(`MCP 2026-07-28 over stdio: ${error.message}`) },
+    // A request id reused while its request runs is refused, as in 2025: the answers would cross.
+    { legacy: 'reject', transport: new OneAnswerPerId(new StdioServerTransport(input, process.stdout)), onerror: (error) => logger.debug(`MCP 2026-07-28 over stdio: ${error.message}`) },
   );
   // serveStdio routes the instance's list_changed onto the client's open subscriptions/listen requests.
   const onChange = () => {

@@ -1,0 +1,38 @@
+import type { CallToolResult, LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
+import { formatDuration } from '../duration.js';
+
+/**
+ * Per-call MCP log messages (`notifications/message`), the same in both eras; each front only decides
+ * how the client's level is known (2025: logging/setLevel per session; 2026-07-28: the request's
+ * `_meta` logLevel) and where the message goes. They say which agent and how a call went; never a
+ * token, a message, an answer or a prompt.
+ */
+export type ClientLog = (level: LoggingLevel, message: string, details?: Record<string, unknown>) => void;
+
+/** The `logger` field of every message the bridge sends. */
+export const CLIENT_LOGGER = 'mastra-agents-mcp';
+
+/** The params of one `notifications/message`. */
+export const logMessageParams = (level: LoggingLevel, message: string, details: Record<string, unknown> = {}) => ({
+  level,
+  logger: CLIENT_LOGGER,
+  data: { message, ...details },
+});
+
+/** A call's start (debug), answer (info), error result (warning), or end without an answer (info: cancelled). */
+export async function withCallLog(log: ClientLog, call: { agentId: string; tool: string }, run: () => Promise<CallToolResult>): Promise<CallToolResult> {
+  const startedAt = Date.now();
+  const took = () => ({ ...call, durationMs: Date.now() - startedAt });
+  log('debug', `calling agent "${call.agentId}"`, call);
+  try {
+    const result = await run();
+    const details = took();
+    if (result.isError) log('warning', `agent "${call.agentId}" answered with an error after ${formatDuration(details.durationMs)}`, details);
+    else log('info', `agent "${call.agentId}" answered in ${formatDuration(details.durationMs)}`, details);
+    return result;
+  } catch (error) {
+    const details = took();
+    log('info', `call to agent "${call.agentId}" ended without an answer after ${formatDuration(details.durationMs)} (cancelled)`, details);
+    throw error;
+  }
+}
