@@ -1,6 +1,7 @@
 import type { AgentCatalogue, RefreshResult } from './agents.js';
 import { listShort } from './agent-filter.js';
 import { upstreamReason } from '../calls/errors.js';
+import { formatDuration } from '../duration.js';
 import { silentLogger, type Logger } from '../log.js';
 
 export interface RefreshOptions {
@@ -27,11 +28,8 @@ export interface CatalogueRefresher {
   stop(): void;
 }
 
-export const formatDuration = (ms: number) => (ms < 1000 ? `${ms}ms` : `${Math.round(ms / 100) / 10}s`);
-
-
 /** "1 agent", "10 agents". */
-export const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
+const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
 /** Only a refusal is about the token; a socket or DNS failure is about where Mastra is. */
 function hintFor(error: unknown): string {
