@@ -24,14 +24,6 @@ export function bearerToken(req: IncomingMessage): string | undefined {
   return match[1];
 }
 
-const MASTRA_ERROR_LENGTH = 200;
-
-/** Mastra's own error string (`{"error": "…"}`) and nothing else of its body. */
-function mastraError(error: { body?: unknown }): string {
-  const said = (error.body as { error?: unknown } | undefined)?.error;
-  return typeof said === 'string' ? `: ${said.slice(0, MASTRA_ERROR_LENGTH)}` : '';
-}
-
 const statusOf = (error: unknown): number | undefined => {
   const status = (error as { status?: unknown } | null)?.status;
   return typeof status === 'number' ? status : undefined;
@@ -44,7 +36,7 @@ const statusOf = (error: unknown): number | undefined => {
 export function checkFailure(error: unknown, baseUrl: string): { refused: boolean; error: HttpError } {
   const status = statusOf(error);
   if (status === 401 || status === 403) {
-    return { refused: true, error: tokenRefused(`the Mastra server refused this token (HTTP ${status}${mastraError(error as { body?: unknown })})`) };
+    return { refused: true, error: tokenRefused(`the Mastra server refused this token (${upstreamReason(error)})`) };
   }
   if (status !== undefined) {
     const message = `Bad Gateway: the Mastra server at ${baseUrl} answered HTTP ${status} to the token check (listing the agents); check MASTRA_BASE_URL and Mastra's logs.`;
