@@ -27,7 +27,7 @@ export interface OpenedCatalogue {
 /**
  * Loads the catalogue before the first client arrives, so its first `tools/list` is complete;
  * but never waits long: a client must get an answer even while Mastra is down. From then on the
- * catalogue follows Mastra (see catalogue-refresh.ts).
+ * catalogue follows Mastra (see refresh.ts).
  */
 export async function openCatalogue({ client, prefix, filter, describeFromInstructions, ...refresh }: OpenCatalogueOptions): Promise<OpenedCatalogue> {
   const catalogue = new AgentCatalogue({ client, prefix, filter, describeFromInstructions });

@@ -20,7 +20,7 @@ export interface ModernHttpOptions extends ModernServerOptions {
 export interface ModernHttp {
   /** Whether this request (body already read) is for the 2026-07-28 front: the SDK's own classification. */
   claims(req: IncomingMessage, body: unknown): Promise<boolean>;
-  /** Answers a request `claims` accepted; throws HttpError (401/403) before anything runs when the caller is refused. */
+  /** Answers a request `claims` accepted; throws HttpError (403 when the token is refused, 502/503 when it cannot be checked) before anything runs. */
   serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
   /** Ends the open `subscriptions/listen` streams: they are not calls, and shutdown must not wait for them. */
   stopListening(): void;
