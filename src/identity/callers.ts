@@ -3,6 +3,7 @@ import { createHash } from 'node:crypto';
 import type { AgentFilter } from '../catalogue/agent-filter.js';
 import { AgentCatalogue } from '../catalogue/agents.js';
 import { refreshWithin } from '../catalogue/refresh.js';
+import { formatDuration } from '../duration.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMastraClient } from '../mastra-client.js';
 import { checkFailure } from './http-tokens.js';
@@ -122,7 +123,7 @@ export class MastraTokenCallers implements CallerResolver {
       }
       // A caller Mastra accepted before keeps working through a short outage; its calls fail on their own if Mastra is down.
       if (entry.caller) {
-        logger.warn(`could not re-check a caller's token (${failure.error.message}); trusting the earlier check for ${this.ttlMs / 1000}s more`);
+        logger.warn(`could not re-check a caller's token (${failure.error.message}); trusting the earlier check for ${formatDuration(this.ttlMs)} more`);
         entry.checkedAt = Date.now();
         return entry.caller;
       }

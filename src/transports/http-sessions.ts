@@ -1,6 +1,7 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import { formatDuration } from '../duration.js';
 import { identityOf, SERVICE_IDENTITY } from '../identity/callers.js';
 import type { Logger } from '../log.js';
 import type { SessionTransport } from './session-transport.js';
@@ -146,7 +147,7 @@ export class Sessions {
       // Idle time starts when the last task ends, so its client has the full timeout to collect the result.
       if (session.busy?.()) session.lastSeen = Date.now();
       else if (session.active === 0 && session.lastSeen < before) {
-        this.options.logger.debug(`session ${session.id.slice(0, 8)} expired after ${this.options.idleTimeoutMs / 1000}s idle`);
+        this.options.logger.debug(`session ${session.id.slice(0, 8)} expired after ${formatDuration(this.options.idleTimeoutMs)} idle`);
         void this.close(session);
       }
     }
