@@ -10,7 +10,7 @@ import { formatDuration } from '../duration.js';
 export type ClientLog = (level: LoggingLevel, message: string, details?: Record<string, unknown>) => void;
 
 /** The `logger` field of every message the bridge sends. */
-export const CLIENT_LOGGER = 'mastra-agents-mcp';
+const CLIENT_LOGGER = 'mastra-agents-mcp';
 
 /** The params of one `notifications/message`. */
 export const logMessageParams = (level: LoggingLevel, message: string, details: Record<string, unknown> = {}) => ({

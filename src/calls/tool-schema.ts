@@ -1,8 +1,8 @@
 import { z } from 'zod';
 
 /** Bounds on `requestContext`: context is a few keys, and a deeper value would overflow the stack when sent. */
-export const REQUEST_CONTEXT_MAX_DEPTH = 32;
-export const REQUEST_CONTEXT_MAX_BYTES = 256 * 1024;
+const REQUEST_CONTEXT_MAX_DEPTH = 32;
+const REQUEST_CONTEXT_MAX_BYTES = 256 * 1024;
 
 /** How deep objects and arrays nest, up to `limit + 1`; counted level by level, so no input can overflow the stack. */
 function nestingOf(value: unknown, limit: number): number {
@@ -50,7 +50,7 @@ export const agentInput = z
 
 export type AgentInput = z.infer<typeof agentInput>;
 
-export const agentOutput = z.object({
+const agentOutput = z.object({
   text: z.string(),
   agentId: z.string(),
   finishReason: z.string().optional(),

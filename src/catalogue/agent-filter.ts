@@ -22,7 +22,7 @@ export function globToRegExp(glob: string): RegExp {
   return regexp;
 }
 
-export const matchesAny = (id: string, globs: readonly string[]) => globs.some((glob) => globToRegExp(glob).test(id));
+const matchesAny = (id: string, globs: readonly string[]) => globs.some((glob) => globToRegExp(glob).test(id));
 
 /** "a, b, c", or "a, b, … and 990 more": enough to spot a typo without flooding stderr. */
 export function listShort(ids: readonly string[], max = 20): string {

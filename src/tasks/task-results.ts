@@ -40,11 +40,11 @@ export class ResultBudget {
   }
 }
 
-export const formatBytes = (bytes: number): string =>
+const formatBytes = (bytes: number): string =>
   bytes >= 2 ** 20 ? `${Number((bytes / 2 ** 20).toFixed(1))} MiB` : bytes >= 1024 ? `${Number((bytes / 1024).toFixed(1))} KiB` : `${bytes} bytes`;
 
 /** How much room a result takes, as the client will receive it. */
-export const sizeOf = (result: unknown): number => Buffer.byteLength(JSON.stringify(result));
+const sizeOf = (result: unknown): number => Buffer.byteLength(JSON.stringify(result));
 
 /** A task as it holds its result: kept, or gone with the reason why. */
 export interface ResultHolder {

@@ -112,7 +112,7 @@ function sameOrigin(origin: string, host: string): boolean {
 }
 
 /** Reads the body as JSON, refusing more than `limit` bytes with 413 before or while reading. */
-export async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
+async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const tooLarge = () => new HttpError(413, `Payload Too Large: request bodies are limited to ${limit} bytes (--max-body).`, { connection: 'close' });
   if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
   // Events rather than `for await`: leaving an async iterator early destroys the socket, and the 413 with it.

@@ -55,7 +55,7 @@ function headersOf(req: IncomingMessage): Headers {
   return headers;
 }
 
-export function createModernHttp(options: ModernHttpOptions): ModernHttp {
+function createModernHttp(options: ModernHttpOptions): ModernHttp {
   const { callers, catalogue, logger = silentLogger } = options;
   const stopping = new AbortController();
   const serverOptions = { ...options, stopped: stopping.signal };

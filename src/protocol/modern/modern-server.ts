@@ -11,7 +11,7 @@ import type { Caller } from '../../identity/callers.js';
 import { acceptsTasks, registerTaskMethods, startModernTask, TASKS_EXTENSION } from './task-extension.js';
 
 /** Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. */
-export const DEFAULT_LIST_TTL_MS = 60_000;
+const DEFAULT_LIST_TTL_MS = 60_000;
 
 export interface ModernServerOptions extends Pick<ServerOptions, 'baseUrl' | 'logger' | 'callTimeoutMs' | 'progress'> {
   /** Where agent tasks live; each caller identity has its own store on it. */
