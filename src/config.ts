@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { duration } from './duration.js';
+import { duration, DURATION_FORMS } from './duration.js';
 import { LOG_LEVELS } from './log.js';
 
 /** A mistake in the command line or environment: printed as one line, exit code 1. */
@@ -97,7 +97,7 @@ export const HELP = `mastra-agents-mcp: every agent of a Mastra server as an MCP
 
 Usage: mastra-agents-mcp [options]
 
-Options (each has an environment twin; the flag wins). TIME is a duration: 500ms, 30s, 2m or 1h;
+Options (each has an environment twin; the flag wins). TIME is a duration: ${DURATION_FORMS};
 a bare number other than 0 is refused, since it would not say its unit.
   --transport stdio|http   MCP_TRANSPORT   how clients connect (default: stdio)
   --host ADDRESS           MCP_HOST        HTTP bind address (default: 127.0.0.1)
