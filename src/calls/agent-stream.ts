@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { pathSegment } from '../agent-ids.js';
+import { agentOf, pathSegment } from '../agent-ids.js';
 import { memoryFor, memoryOfThread, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
 import { capDetail } from './errors.js';
 import type { AgentTool } from '../catalogue/agents.js';
@@ -130,7 +130,7 @@ export async function streamAgent(
   let response: Response;
   try {
     // The same request client-js's `agent.stream()` sends (its headers, retries off, HTTP errors as MastraClientError).
-    response = await context.client.getAgent(agent.agentId).request<Response>(`/agents/${pathSegment(agent.agentId)}/stream`, {
+    response = await agentOf(context.client, agent.agentId).request<Response>(`/agents/${pathSegment(agent.agentId)}/stream`, {
       method: 'POST',
       body: { messages: input.message, ...(memory ? { memory } : {}), ...(input.requestContext ? { requestContext: input.requestContext } : {}) },
       stream: true,
