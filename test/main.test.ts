@@ -32,6 +32,11 @@ describe('main(argv, env) in-process', () => {
     [{ MCP_CALL_TIMEOUT: '60' }, [], 'MCP_CALL_TIMEOUT="60" has no unit'],
     [{}, ['--refresh-interval', '60'], '--refresh-interval="60" has no unit, and a bare number is ambiguous: write 60s or 60ms'],
     [{}, ['--bogus'], "Unknown option '--bogus'"],
+    [{}, ['--oauth-issuer', 'http://login.example.com/'], '--oauth-issuer="http://login.example.com/" must be an https:// URL (http:// only on loopback)'],
+    [{ MCP_OAUTH_ISSUER: 'https://login.example.com/', MCP_PUBLIC_URL: 'http://mcp.example.com' }, [], 'MCP_PUBLIC_URL="http://mcp.example.com" must be an https:// URL (http:// only on loopback)'],
+    [{}, ['--oauth-issuer', 'https://login.example.com/'], '--oauth-issuer needs --public-url (MCP_PUBLIC_URL)'],
+    [{}, ['--oauth-issuer', 'http://127.0.0.1:9/', '--public-url', 'http://localhost:3000'], '--mastra-auth mint needs MASTRA_JWT_SECRET'],
+    [{ MCP_MASTRA_AUTH: 'both' }, [], 'MCP_MASTRA_AUTH="both" must be mint or passthrough'],
   ])('bad configuration %j %j returns 1 with one line on stderr', async (env, argv, expected) => {
     const run = await runMain(argv, env);
     expect(await run.exit).toBe(1);

@@ -127,6 +127,21 @@ describe('OAuth protected resource', () => {
     }
   });
 
+  it("binds a 2025 session to its user: a refreshed token of that user goes on, another user's token gets 403", async () => {
+    const { client, transport } = await connectHttp(bridge.url, await accessToken());
+    try {
+      const list = { jsonrpc: '2.0', id: 9, method: 'tools/list' };
+      const session = { 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' };
+      const refreshed = await raw('POST', list, { ...session, authorization: `Bearer ${await accessToken({ jti: 'refreshed' })}` });
+      expect(refreshed.status).toBe(200);
+      const other = await raw('POST', list, { ...session, authorization: `Bearer ${await accessToken({ sub: 'mallory' })}` });
+      expect(other.status).toBe(403);
+      expect(other.text).toContain('opened by another user');
+    } finally {
+      await client.close();
+    }
+  });
+
   it('lets a signed-in user call an agent over 2026-07-28, as themselves', async () => {
     const client = modernClient();
     const token = await accessToken({ sub: 'bob' });
