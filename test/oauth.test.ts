@@ -32,15 +32,15 @@ const settings = (issuer: string): OAuthSettings => ({
   jwksCooldownMs: 0,
 });
 
-/** The bridge with no JWT_TOKEN: every listing and call goes to Mastra with a JWT the bridge mints. */
-async function startOAuthBridge(issuer: string): Promise<HttpBridge> {
+/** The bridge with no JWT_TOKEN: every listing and call goes to Mastra with a JWT the bridge mints (or the user's token). */
+async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastraAuth'] = 'mint'): Promise<HttpBridge> {
   const client = clientFor(stack.mastra.url);
   return startHttp({
     catalogue: new AgentCatalogue({ client }),
     client,
     baseUrl: stack.mastra.url,
     port: 0,
-    oauth: settings(issuer),
+    oauth: { ...settings(issuer), mastraAuth },
     logger: createLogger('debug', (line) => logLines.push(line)),
   });
 }
@@ -218,8 +218,28 @@ describe('OAuth protected resource', () => {
     }
   });
 
+  it("passes the user's token through with --mastra-auth passthrough: a Mastra that does not accept it gets a 502 naming the setup", async () => {
+    const passthrough = await startOAuthBridge(auth.issuer.url!, 'passthrough');
+    try {
+      const before = stack.mastra.requests.length;
+      const response = await fetch(passthrough.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${await accessToken()}` },
+        body: JSON.stringify(initialize),
+      });
+      expect(response.status).toBe(502);
+      const text = await response.text();
+      answers.push(text);
+      expect(text).toContain('--mastra-auth');
+      // Mastra was asked (the listing), with the user's token, and refused it: nothing ran.
+      expect(stack.mastra.requests.slice(before)).toEqual(['GET /api/agents']);
+    } finally {
+      await passthrough.close({ graceMs: 0 });
+    }
+  });
+
   it('prints no access token or minted JWT in any log line or answer', () => {
-    expect(logLines.length).toBeGreaterThan(0);
+    expect(logLines.some((line) => line.includes('access token refused'))).toBe(true);
     const jwt = /eyJ[\w-]+\.eyJ[\w-]+\./;
     for (const line of [...logLines, ...answers]) expect(line).not.toMatch(jwt);
   });

@@ -81,7 +81,11 @@ export class OAuthCallers implements CallerResolver {
 
   async resolve(token: string | undefined): Promise<Caller> {
     if (token === undefined) throw tokenRefused('this server requires an OAuth access token', this.oauth.challenge);
-    const claims = await this.tokens.verify(token);
+    const claims = await this.tokens.verify(token).catch((error: unknown) => {
+      // The reason names the failed check (jose's words), never the token.
+      if (error instanceof HttpError) this.options.logger?.debug(`access token refused (HTTP ${error.status}): ${error.message}`);
+      throw error;
+    });
     const identity = identityOf(`${claims.iss ?? ''}\n${claims.sub}`);
     const user = this.users.get(identity) ?? this.add(identity, claims, token);
     Object.assign(user, { claims, token, usedAt: Date.now() });
