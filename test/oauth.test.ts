@@ -178,6 +178,12 @@ describe('OAuth protected resource', () => {
           .setExpirationTime('5m')
           .sign(privateKey);
       }, 401, 'invalid_token'],
+      ['an unsigned token (alg none)', async () => {
+        const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+        const now = Math.floor(Date.now() / 1000);
+        return `${part({ alg: 'none', typ: 'JWT' })}.${part({ iss: auth.issuer.url, sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools', exp: now + 300 })}.`;
+      }, 401, 'invalid_token'],
+      ['a token that is no JWT', async () => 'not-a-jwt', 401, 'invalid_token'],
       ['another issuer', () => accessToken({ iss: 'https://elsewhere.example.test' }), 401, 'invalid_token'],
       ['a Mastra token presented directly', async () => signJwt(SECRET, { sub: 'alice', aud: AUDIENCE }), 401, 'invalid_token'],
       ['a token without the required scope', () => accessToken({ scope: 'openid' }), 403, 'insufficient_scope'],

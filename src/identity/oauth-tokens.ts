@@ -53,11 +53,11 @@ export class OAuthTokens {
     let payload: JWTPayload;
     try {
       const verified = await jwtVerify(token, keys, { issuer, audience, algorithms: ALGORITHMS, clockTolerance: CLOCK_SKEW_S, requiredClaims: ['exp', 'sub'] });
-      if (!TYPES.has(verified.protectedHeader.typ?.toLowerCase())) throw new errors.JOSEError(`a token of type ${verified.protectedHeader.typ} is not an access token`);
+      if (!TYPES.has(verified.protectedHeader.typ?.toLowerCase())) throw new errors.JWTInvalid(`a token of type ${verified.protectedHeader.typ} is not an access token`);
       payload = verified.payload;
     } catch (error) {
-      if (error instanceof errors.JWKSTimeout || !(error instanceof errors.JOSEError)) throw unreachable(issuer, error);
-      throw tokenRefused(`the access token is not valid for this server (${describe(error)})`, challenge, 'invalid_token');
+      if (cannotAsk(error)) throw unreachable(issuer, error);
+      throw tokenRefused(`the access token is not valid for this server (${describe(error as errors.JOSEError)})`, challenge, 'invalid_token');
     }
     const missing = requiredScopes.filter((scope) => !scopesOf(payload).includes(scope));
     if (missing.length) throw tokenRefused(`the access token lacks the scope ${missing.join(' ')}`, challenge, 'insufficient_scope', requiredScopes.join(' '));
@@ -95,6 +95,10 @@ export class OAuthTokens {
     throw unreachable(issuer, lastError);
   }
 }
+
+/** The JWKS could not be fetched or read (jose says "generic" for a non-200 answer): the issuer's trouble, not the token's. */
+const cannotAsk = (error: unknown) =>
+  !(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error.code === 'ERR_JOSE_GENERIC';
 
 /** jose's reason, which names the failed check (never the token). */
 function describe(error: errors.JOSEError): string {
