@@ -48,6 +48,17 @@ const httpUrl = z
   // `mastra dev` prints its API as http://localhost:4111/api; client-js adds /api itself, so that URL would 404 on every request.
   .transform((url) => url.replace(/\/+$/, '').replace(/\/api$/, ''));
 
+const LOOPBACK_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
+/** OAuth URLs: https, since tokens and sign-ins go through them; plain http on loopback only, for development and tests. */
+const secureUrl = (example: string) =>
+  z
+    .url({ protocol: /^https?$/, error: `must be an https:// URL, e.g. ${example}` })
+    .refine((url) => {
+      const { protocol, hostname } = new URL(url);
+      return protocol === 'https:' || LOOPBACK_HOSTS.test(hostname);
+    }, `must be an https:// URL (http:// only on loopback), e.g. ${example}`)
+    .refine((url) => !/[?#]/.test(url) && !/^https?:\/\/[^/]*@/.test(url), 'must not contain a user, password, query string or fragment');
+
 const globList = z
   .string()
   .transform(commaList)
@@ -87,6 +98,15 @@ const SETTINGS = {
   maxTasksPerSession: { flag: 'max-tasks-per-session', env: 'MCP_MAX_TASKS_PER_SESSION', schema: positive('tasks', '10').default(10) },
   taskResultsMaxPerSession: { flag: 'task-results-max-per-session', env: 'MCP_TASK_RESULTS_MAX_PER_SESSION', schema: positive('bytes', '67108864').default(67_108_864) },
   taskResultsMax: { flag: 'task-results-max', env: 'MCP_TASK_RESULTS_MAX', schema: positive('bytes', '268435456').default(268_435_456) },
+  oauthIssuer: { flag: 'oauth-issuer', env: 'MCP_OAUTH_ISSUER', schema: secureUrl('https://login.example.com/').optional() },
+  // The resource is <public URL>/mcp: a trailing /mcp given here is the same URL.
+  publicUrl: { flag: 'public-url', env: 'MCP_PUBLIC_URL', schema: secureUrl('https://mcp.example.com').transform((url) => url.replace(/\/+$/, '').replace(/\/mcp$/, '')).optional() },
+  oauthAudience: { flag: 'oauth-audience', env: 'MCP_OAUTH_AUDIENCE', schema: z.string().min(1, 'must not be empty').optional() },
+  oauthScopes: { flag: 'oauth-scopes', env: 'MCP_OAUTH_SCOPES', schema: list },
+  mastraAuth: { flag: 'mastra-auth', env: 'MCP_MASTRA_AUTH', schema: z.enum(['mint', 'passthrough'], { error: 'must be mint or passthrough' }).default('mint') },
+  mintClaims: { flag: 'mint-claims', env: 'MCP_MINT_CLAIMS', schema: list },
+  // Never part of an error line: any string is accepted.
+  mastraJwtSecret: { env: 'MASTRA_JWT_SECRET', schema: z.string().optional() },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
 
@@ -145,7 +165,20 @@ HTTP options (with --transport http):
   --session-idle-timeout TIME MCP_SESSION_IDLE_TIMEOUT  close a session idle this long (default: 30m)
   --shutdown-grace TIME    MCP_SHUTDOWN_GRACE       time in-flight calls get to finish on SIGINT/SIGTERM (default: 10s)
 
+OAuth options (with --transport http): callers sign in at an OAuth authorization server
+  --oauth-issuer URL       MCP_OAUTH_ISSUER         the authorization server; its JWTs are the only tokens accepted
+  --public-url URL         MCP_PUBLIC_URL           the URL clients use, e.g. https://mcp.example.com (needed with
+                                                    --oauth-issuer); https, http only on loopback
+  --oauth-audience AUD     MCP_OAUTH_AUDIENCE       the aud tokens must name (default: <public URL>/mcp)
+  --oauth-scopes LIST      MCP_OAUTH_SCOPES         scopes every token must grant, comma-separated (default: none)
+  --mastra-auth MODE       MCP_MASTRA_AUTH          how a user reaches Mastra: mint (a short-lived JWT signed with
+                                                    MASTRA_JWT_SECRET for MastraJwtAuth) or passthrough (the user's
+                                                    own token, when Mastra accepts this issuer's tokens) (default: mint)
+  --mint-claims LIST       MCP_MINT_CLAIMS          claims of the user's token copied into the minted JWT besides sub
+                                                    (default: email,name)
+
 Environment:
+  MASTRA_JWT_SECRET the HS256 secret of the Mastra app's MastraJwtAuth, for --mastra-auth mint
   MASTRA_BASE_URL   the Mastra server (default: http://localhost:4111); a trailing /api is dropped
   JWT_TOKEN         service-level Mastra token, sent as "Authorization: Bearer …": stdio, token-less
                     HTTP sessions, and the tool listing HTTP callers see (without it, each their own)
@@ -192,6 +225,15 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
     if (result.success) config[key] = result.data;
     else problems.push(`${name}=${JSON.stringify(withoutCredentials(legacy ?? raw))} ${result.error.issues[0]?.message ?? 'is invalid'}`);
   }
+  if (!problems.length) problems.push(...oauthProblems(config as Config));
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return { kind: 'run', config: config as Config };
+}
+
+/** Settings that are valid alone but cannot work together. */
+function oauthProblems(config: Config): string[] {
+  if (config.oauthIssuer === undefined) return [];
+  if (config.publicUrl === undefined) return ['--oauth-issuer needs --public-url (MCP_PUBLIC_URL), the https:// URL clients reach the bridge at, e.g. https://mcp.example.com'];
+  if (config.mastraAuth === 'mint' && !config.mastraJwtSecret) return ['--mastra-auth mint needs MASTRA_JWT_SECRET, the secret of the Mastra app\'s MastraJwtAuth (or use --mastra-auth passthrough)'];
+  return [];
 }

@@ -63,6 +63,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
         ...options,
         ...config,
         hasServiceToken: config.serviceToken !== undefined,
+        oauth: config.oauthIssuer
+          ? {
+              issuer: config.oauthIssuer,
+              publicUrl: config.publicUrl!,
+              audience: config.oauthAudience ?? `${config.publicUrl}/mcp`,
+              requiredScopes: config.oauthScopes ?? [],
+              mastraAuth: config.mastraAuth,
+              mintSecret: config.mastraJwtSecret,
+              mintClaims: config.mintClaims ?? ['email', 'name'],
+            }
+          : undefined,
         clientForToken: (token) => createMastraClient(token, { baseUrl }),
         sessionIdleTimeoutMs: config.sessionIdleTimeout,
         shutdownGraceMs: config.shutdownGrace,

@@ -29,6 +29,22 @@ export function createMastraClient(token?: string, options: MastraClientOptions 
 }
 
 /**
+ * A client whose `Authorization` is asked of `credential` on each request: for credentials that
+ * expire within a session (a JWT the bridge mints for an OAuth user, or the user's latest token).
+ */
+export function createMastraClientWithCredential(credential: () => Promise<string>, options: MastraClientOptions = {}): MastraClient {
+  const client = buildClient(undefined, options.baseUrl ?? getMastraBaseUrl());
+  return new MastraClient({
+    ...client.options,
+    fetch: async (input, init) => {
+      const headers = new Headers(init?.headers);
+      headers.set('authorization', `Bearer ${await credential()}`);
+      return fetch(input, { ...init, headers });
+    },
+  });
+}
+
+/**
  * The same client (base URL, headers, no retries) with every request it makes aborted by `signal`.
  * Some client-js calls take no per-call signal (`listAgents`): the client-wide `abortSignal` is the
  * only way to end them, and a request that is not ended keeps its socket for undici's 300 s.

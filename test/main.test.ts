@@ -1,5 +1,6 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELP } from '../src/config.js';
 import { main } from '../src/main.js';
@@ -32,6 +33,11 @@ describe('main(argv, env) in-process', () => {
     [{ MCP_CALL_TIMEOUT: '60' }, [], 'MCP_CALL_TIMEOUT="60" has no unit'],
     [{}, ['--refresh-interval', '60'], '--refresh-interval="60" has no unit, and a bare number is ambiguous: write 60s or 60ms'],
     [{}, ['--bogus'], "Unknown option '--bogus'"],
+    [{}, ['--oauth-issuer', 'http://login.example.com/'], '--oauth-issuer="http://login.example.com/" must be an https:// URL (http:// only on loopback)'],
+    [{ MCP_OAUTH_ISSUER: 'https://login.example.com/', MCP_PUBLIC_URL: 'http://mcp.example.com' }, [], 'MCP_PUBLIC_URL="http://mcp.example.com" must be an https:// URL (http:// only on loopback)'],
+    [{}, ['--oauth-issuer', 'https://login.example.com/'], '--oauth-issuer needs --public-url (MCP_PUBLIC_URL)'],
+    [{}, ['--oauth-issuer', 'http://127.0.0.1:9/', '--public-url', 'http://localhost:3000'], '--mastra-auth mint needs MASTRA_JWT_SECRET'],
+    [{ MCP_MASTRA_AUTH: 'both' }, [], 'MCP_MASTRA_AUTH="both" must be mint or passthrough'],
   ])('bad configuration %j %j returns 1 with one line on stderr', async (env, argv, expected) => {
     const run = await runMain(argv, env);
     expect(await run.exit).toBe(1);
@@ -77,6 +83,28 @@ describe('main serving from the env it is given', () => {
       process.env.MASTRA_BASE_URL = previous.url;
       if (previous.url === undefined) delete process.env.MASTRA_BASE_URL;
       if (previous.token !== undefined) process.env.JWT_TOKEN = previous.token;
+    }
+  });
+
+  it('serves OAuth users from MCP_OAUTH_ISSUER, MCP_PUBLIC_URL and MASTRA_JWT_SECRET alone: audience <public URL>/mcp, a minted JWT to Mastra', async () => {
+    const auth = new OAuth2Server();
+    await auth.issuer.keys.generate('RS256');
+    await auth.start(0, '127.0.0.1');
+    const env = { MASTRA_BASE_URL: stack.mastra.url, MCP_OAUTH_ISSUER: auth.issuer.url!, MCP_PUBLIC_URL: 'http://localhost:3999/', MASTRA_JWT_SECRET: SECRET, LOG_LEVEL: 'error' };
+    const run = await runMain(['--transport', 'http', '--port', '0', '--shutdown-grace', '100ms', '--refresh-interval', '0'], env);
+    try {
+      const url = (await waitFor('the listening line', () => /listening on (\S+)/.exec(run.stderr())?.[1]))!;
+      const metadata = await (await fetch(new URL('/.well-known/oauth-protected-resource', url))).json();
+      expect(metadata).toMatchObject({ resource: 'http://localhost:3999/mcp', authorization_servers: [auth.issuer.url] });
+      const token = await auth.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: 'erin', aud: 'http://localhost:3999/mcp' }) });
+      const client = new Client({ name: 'main-test', version: '1' });
+      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+      expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'who' } }))).toBe('revealed: user=erin tenant=none');
+      await client.close();
+    } finally {
+      process.emit('SIGTERM');
+      expect(await run.exit).toBe(0);
+      await auth.stop();
     }
   });
 });

@@ -6,7 +6,7 @@ import { refreshWithin } from '../catalogue/refresh.js';
 import { formatDuration } from '../duration.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMastraClient } from '../mastra-client.js';
-import { checkFailure } from './http-tokens.js';
+import { checkFailure, type OAuthChallenge } from './http-tokens.js';
 
 export interface Caller {
   /** Stable id of the identity: 'service' for token-less callers, else a hex SHA-256 of the token. Never the token. */
@@ -17,9 +17,17 @@ export interface Caller {
   catalogue: AgentCatalogue;
 }
 
+/** What an OAuth protected resource publishes: its RFC 9728 metadata, and where its 401 challenge points. */
+export interface OAuthResource {
+  challenge: OAuthChallenge;
+  metadata: Record<string, unknown>;
+}
+
 export interface CallerResolver {
-  /** Checks the token with Mastra (cached briefly per token hash); throws HttpError 403 when refused, 502/503 when it cannot tell. */
+  /** Checks the token (with Mastra, or as an OAuth access token); throws HttpError 401/403 when refused, 502/503 when it cannot tell. */
   resolve(token: string | undefined): Promise<Caller>;
+  /** Set when callers sign in with OAuth: then a session belongs to the verified user, whatever token (refreshed) they send. */
+  readonly oauth?: OAuthResource;
   /** Which catalogue a caller with a token sees. */
   readonly catalogueOfCallers: 'service' | 'own';
   close(): void;

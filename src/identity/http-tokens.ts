@@ -2,25 +2,39 @@ import type { IncomingMessage } from 'node:http';
 import { upstreamReason } from '../calls/errors.js';
 import { HttpError } from '../transports/web-safety.js';
 
+/** Where an OAuth client learns how to sign in: the bridge's RFC 9728 metadata document. */
+export interface OAuthChallenge {
+  resourceMetadataUrl: string;
+}
+
+export type OAuthError = 'invalid_token' | 'insufficient_scope';
+
 /**
- * A request whose token is missing, malformed or refused. It is 403, not 401, on purpose: MCP
- * clients (the Inspector, Claude, Cursor) answer any 401 by starting an OAuth flow, which cannot
- * work with Mastra tokens and hides the reason given here. An OAuth mode answers 401 with
- * `WWW-Authenticate: Bearer resource_metadata="…"` instead; it is the one place to branch.
+ * A request whose token is missing, malformed or refused. In Mastra-token mode it is 403, not 401,
+ * on purpose: MCP clients (the Inspector, Claude, Cursor) answer any 401 by starting an OAuth flow,
+ * which cannot work with Mastra tokens and hides the reason given here. In OAuth mode (`oauth`
+ * given) it is the RFC 6750 challenge that starts that flow: 401 with
+ * `WWW-Authenticate: Bearer resource_metadata="…"`, or 403 for a token lacking `scope`.
  */
-export function tokenRefused(reason: string): HttpError {
-  return new HttpError(403, `Forbidden: ${reason}. Send "Authorization: Bearer <your Mastra token>" with a token the Mastra server accepts.`);
+export function tokenRefused(reason: string, oauth?: OAuthChallenge, error?: OAuthError, scope?: string): HttpError {
+  if (!oauth) return new HttpError(403, `Forbidden: ${reason}. Send "Authorization: Bearer <your Mastra token>" with a token the Mastra server accepts.`);
+  const params = [`resource_metadata="${oauth.resourceMetadataUrl}"`];
+  if (error) params.push(`error="${error}"`);
+  if (scope) params.push(`scope="${scope}"`);
+  const challenge = { 'www-authenticate': `Bearer ${params.join(', ')}` };
+  if (error === 'insufficient_scope') return new HttpError(403, `Forbidden: ${reason}. Sign in again granting the scopes ${scope}.`, challenge);
+  return new HttpError(401, `Unauthorized: ${reason}. Sign in through the authorization server named in ${oauth.resourceMetadataUrl}.`, challenge);
 }
 
 /**
- * The caller's Mastra token from `Authorization: Bearer <token>`: undefined when there is no such
+ * The caller's token from `Authorization: Bearer <token>`: undefined when there is no such
  * header. Any other form of the header is refused rather than silently ignored.
  */
-export function bearerToken(req: IncomingMessage): string | undefined {
+export function bearerToken(req: IncomingMessage, oauth?: OAuthChallenge): string | undefined {
   const header = req.headers.authorization;
   if (header === undefined || header === '') return undefined;
   const match = /^Bearer +(\S+) *$/i.exec(header);
-  if (!match) throw tokenRefused('the Authorization header must be "Bearer <Mastra token>"');
+  if (!match) throw tokenRefused(`the Authorization header must be "Bearer <${oauth ? 'access' : 'Mastra'} token>"`, oauth, 'invalid_token');
   return match[1];
 }
 

@@ -1,5 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
 import { MastraTokenCallers, type CallerResolver } from '../identity/callers.js';
+import { OAuthCallers, type OAuthSettings } from '../identity/oauth-callers.js';
 import { silentLogger } from '../log.js';
 import type { ServerOptions } from '../protocol/legacy/server.js';
 import type { IdentityPolicy } from './http-health.js';
@@ -36,7 +37,9 @@ export interface HttpOptions extends ServerOptions {
   exclude?: string[];
   /** How long a token check's outcome is trusted. Default 60 s. */
   tokenCheckTtlMs?: number;
-  /** Who is calling. Default: Mastra tokens checked with Mastra (identity/callers.ts). */
+  /** Callers sign in with OAuth at this issuer (identity/oauth-callers.ts) instead of bringing Mastra tokens. */
+  oauth?: OAuthSettings;
+  /** Who is calling. Default: Mastra tokens checked with Mastra (identity/callers.ts), or OAuth users with `oauth`. */
   callers?: CallerResolver;
   /** Idle time after which a session is closed. Default 30 minutes. */
   sessionIdleTimeoutMs?: number;
@@ -58,20 +61,20 @@ export interface HttpBridge {
  */
 export function identityFor(options: HttpOptions, { requireToken, keepMs }: { requireToken: boolean; keepMs: number }): { callers: CallerResolver; policy: IdentityPolicy } {
   const ownCatalogues = options.perUserCatalogue === true || !options.hasServiceToken;
+  const shared = {
+    serviceCatalogue: options.catalogue,
+    ownCatalogues,
+    baseUrl: options.baseUrl,
+    prefix: options.toolPrefix,
+    filter: { include: options.include, exclude: options.exclude },
+    ttlMs: options.tokenCheckTtlMs,
+    logger: options.logger ?? silentLogger,
+  };
   const callers =
     options.callers ??
-    new MastraTokenCallers({
-      serviceClient: options.client,
-      serviceCatalogue: options.catalogue,
-      ownCatalogues,
-      baseUrl: options.baseUrl,
-      clientForToken: options.clientForToken,
-      prefix: options.toolPrefix,
-      filter: { include: options.include, exclude: options.exclude },
-      ttlMs: options.tokenCheckTtlMs,
-      keepMs,
-      logger: options.logger ?? silentLogger,
-    });
+    (options.oauth
+      ? new OAuthCallers({ ...shared, settings: options.oauth })
+      : new MastraTokenCallers({ ...shared, serviceClient: options.client, clientForToken: options.clientForToken, keepMs }));
   const policy: IdentityPolicy = {
     serviceToken: options.hasServiceToken === true,
     catalogue: callers.catalogueOfCallers === 'own' ? 'per-caller' : 'service',

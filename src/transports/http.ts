@@ -15,6 +15,8 @@ import { createOriginCheck, defaultAllowedHosts, HttpError, isLoopback, readRpcB
 export type { HttpBridge, HttpOptions } from './http-options.js';
 
 const MCP_PATH = '/mcp';
+/** RFC 9728 metadata: at the root, and for the resource's path, where clients built on the MCP spec look first. */
+const WELL_KNOWN = ['/.well-known/oauth-protected-resource', `/.well-known/oauth-protected-resource${MCP_PATH}`];
 
 /** A request with no session and no envelope, other than initialize: both eras' ways in. */
 const NO_WAY_IN =
@@ -34,8 +36,10 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const maxBody = options.maxBody ?? 1_048_576;
   const idleTimeoutMs = options.sessionIdleTimeoutMs ?? 30 * 60_000;
   // A bridge reachable from a network must not lend its service token to whoever connects.
-  const requireToken = options.requireToken || (!isLoopback(host) && !options.allowAnonymous);
+  // An OAuth protected resource serves signed-in users only.
+  const requireToken = options.requireToken || options.oauth !== undefined || (!isLoopback(host) && !options.allowAnonymous);
   const { callers, policy } = identityFor(options, { requireToken, keepMs: idleTimeoutMs });
+  const oauth = callers.oauth?.challenge;
   const checkOrigin = createOriginCheck({ allowedHosts: options.allowedHosts ?? defaultAllowedHosts(host), allowedOrigins: options.allowedOrigins });
   const sessions = new Sessions({ idleTimeoutMs, maxSessions: options.maxSessions ?? 1000, maxPerIdentity: options.maxSessionsPerIdentity ?? 32, logger });
   // Imported here, not at the top: a stdio bridge never loads the v2 SDK for it (about 0.18 s of start-up).
@@ -75,11 +79,13 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
 
   async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     checkOrigin(req);
-    const token = bearerToken(req);
+    const token = bearerToken(req, oauth);
+    // Whatever the method, era or session: a request without a valid access token learns how to sign in.
+    if (oauth) await callers.resolve(token);
     const sessionId = req.headers['mcp-session-id'];
     if (typeof sessionId !== 'string') {
       if (req.method !== 'POST') throw new HttpError(400, 'Bad Request: Mcp-Session-Id header is required; start a session with an initialize POST.');
-      if (token === undefined && requireToken) throw tokenRefused('this bridge requires each session to bring its own Mastra token');
+      if (token === undefined && requireToken) throw tokenRefused('this bridge requires each session to bring its own Mastra token', oauth);
       const body = await readRpcBody(req, maxBody);
       // MCP 2026-07-28 requests carry no session: the era is chosen per request.
       if (await modern.claims(req, body)) return modern.serve(req, res, body);
@@ -87,13 +93,15 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     }
     const session = sessions.get(sessionId);
     if (!session) throw sessionNotFound();
-    const check = checkToken(session, token);
+    // An OAuth user's token changes as it is refreshed: their session is theirs by the verified identity, compared below.
+    const check = oauth ? 'ok' : checkToken(session, token);
     if (check === 'missing') throw tokenRefused('this session was opened with a token; send the same token with each request');
     if (check === 'wrong') throw new HttpError(403, 'Forbidden: this session was opened with another token (or none); use the token the session was opened with, or start a new session.');
     // Tracked from here, so the idle sweeper leaves the session alone while its body arrives.
     sessions.track(session, req, res);
     // Re-checked once its last check is older than the TTL: a token Mastra has since refused gets nothing more.
-    await callers.resolve(token);
+    const caller = await callers.resolve(token);
+    if (caller.identity !== session.identity) throw new HttpError(403, 'Forbidden: this session was opened by another user; start a new session.');
     const body = req.method === 'POST' ? await readRpcBody(req, maxBody) : undefined;
     // The session may have ended (DELETE, shutdown) while the body arrived.
     if (sessions.get(sessionId) !== session) throw sessionNotFound();
@@ -109,6 +117,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       void readiness(catalogue, baseUrl, policy).then(({ ready, ...details }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details }));
       return;
     }
+    if (req.method === 'GET' && callers.oauth && WELL_KNOWN.includes(path ?? '')) return sendJson(res, 200, callers.oauth.metadata);
     if (path !== MCP_PATH) return sendJson(res, 404, { error: `Not found: the MCP endpoint is ${MCP_PATH}` });
     if (stopping) return sendError(res, new HttpError(503, 'Service Unavailable: the bridge is shutting down.', { connection: 'close' }));
     // An open event stream is not a call: shutdown waits only for requests that run something.
@@ -132,7 +141,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   });
   const { port } = httpServer.address() as AddressInfo;
   const closed = new Promise<void>((resolve) => httpServer.once('close', resolve));
-  if (requireToken && !options.requireToken) logger.info(`${host} is not a loopback address: sessions must bring their own Mastra token (--allow-anonymous lifts this)`);
+  if (requireToken && !options.requireToken && !oauth) logger.info(`${host} is not a loopback address: sessions must bring their own Mastra token (--allow-anonymous lifts this)`);
   logger.info(describePolicy(policy, options.perUserCatalogue === true));
 
   let closing: Promise<void> | undefined;

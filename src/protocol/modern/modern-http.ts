@@ -90,7 +90,7 @@ function createModernHttp(options: ModernHttpOptions): ModernHttp {
       claimsEnvelope(body) || !(await isLegacyRequest(new Request('http://bridge/mcp', { method: 'POST', headers: headersOf(req) }), body)),
     async serve(req, res, body) {
       // A token-less request on a bridge that requires tokens was refused before (transports/http.ts), in both eras.
-      const token = bearerToken(req);
+      const token = bearerToken(req, callers.oauth?.challenge);
       const caller = await callers.resolve(token);
       watch(caller.catalogue);
       (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfoFor({ caller, credentialed: token !== undefined });

@@ -1,0 +1,151 @@
+import type { MastraClient } from '@mastra/client-js';
+import { SignJWT, type JWTPayload } from 'jose';
+import type { AgentFilter } from '../catalogue/agent-filter.js';
+import { AgentCatalogue } from '../catalogue/agents.js';
+import { refreshWithin } from '../catalogue/refresh.js';
+import { silentLogger, type Logger } from '../log.js';
+import { createMastraClientWithCredential } from '../mastra-client.js';
+import { HttpError } from '../transports/web-safety.js';
+import { identityOf, type Caller, type CallerResolver, type OAuthResource } from './callers.js';
+import { checkFailure, tokenRefused } from './http-tokens.js';
+import { OAuthTokens, type OAuthTokenOptions } from './oauth-tokens.js';
+
+export interface OAuthSettings extends Omit<OAuthTokenOptions, 'challenge'> {
+  /** The URL clients use, without /mcp: the resource is `<publicUrl>/mcp`. */
+  publicUrl: string;
+  /** How the verified user reaches Mastra: a JWT the bridge signs for `MastraJwtAuth`, or the user's own token. */
+  mastraAuth: 'mint' | 'passthrough';
+  /** The HS256 secret of the Mastra app's `MastraJwtAuth` (MASTRA_JWT_SECRET); required by `mint`. */
+  mintSecret?: string;
+  /** Claims of the user's token copied into the minted JWT, besides `sub`. */
+  mintClaims: string[];
+}
+
+export interface OAuthCallersOptions {
+  settings: OAuthSettings;
+  serviceCatalogue: AgentCatalogue;
+  /** Whether each user sees their own listing (made with their credential) rather than the service-level one. */
+  ownCatalogues: boolean;
+  baseUrl: string;
+  prefix?: string;
+  filter?: AgentFilter;
+  /** How long an own listing is trusted before a request re-lists. Default 60 s. */
+  ttlMs?: number;
+  logger?: Logger;
+}
+
+/** A minted JWT lives this long, and is re-minted once half of it has passed, so a request never carries one about to expire. */
+const MINTED_LIFETIME_S = 300;
+
+interface User {
+  caller: Caller;
+  /** The claims of the user's latest verified token, and the token itself (for passthrough only). */
+  claims: JWTPayload & { sub: string };
+  token: string;
+  minted?: { jwt: string; until: number };
+  listedAt: number;
+  usedAt: number;
+}
+
+const MAX_USERS = 10_000;
+
+/** The RFC 9728 document and challenge of a bridge whose resource is `<publicUrl>/mcp`. */
+export function protectedResource(settings: Pick<OAuthSettings, 'publicUrl' | 'issuer' | 'requiredScopes'>): OAuthResource {
+  return {
+    challenge: { resourceMetadataUrl: `${settings.publicUrl}/.well-known/oauth-protected-resource/mcp` },
+    metadata: {
+      resource: `${settings.publicUrl}/mcp`,
+      authorization_servers: [settings.issuer],
+      scopes_supported: settings.requiredScopes,
+      bearer_methods_supported: ['header'],
+    },
+  };
+}
+
+/**
+ * Who is calling, by an OAuth access token the bridge verifies itself. The verified user (issuer
+ * and `sub`, hashed) is the identity that owns sessions and tasks; Mastra sees them through a JWT
+ * the bridge mints for them, or their own token when Mastra accepts it too (passthrough).
+ */
+export class OAuthCallers implements CallerResolver {
+  readonly catalogueOfCallers: 'service' | 'own';
+  readonly oauth: OAuthResource;
+  private readonly tokens: OAuthTokens;
+  private readonly users = new Map<string, User>();
+
+  constructor(private readonly options: OAuthCallersOptions) {
+    this.catalogueOfCallers = options.ownCatalogues ? 'own' : 'service';
+    this.oauth = protectedResource(options.settings);
+    this.tokens = new OAuthTokens({ ...options.settings, challenge: this.oauth.challenge });
+  }
+
+  async resolve(token: string | undefined): Promise<Caller> {
+    if (token === undefined) throw tokenRefused('this server requires an OAuth access token', this.oauth.challenge);
+    const claims = await this.tokens.verify(token).catch((error: unknown) => {
+      // The reason names the failed check (jose's words), never the token.
+      if (error instanceof HttpError) this.options.logger?.debug(`access token refused (HTTP ${error.status}): ${error.message}`);
+      throw error;
+    });
+    const identity = identityOf(`${claims.iss ?? ''}\n${claims.sub}`);
+    const user = this.users.get(identity) ?? this.add(identity, claims, token);
+    Object.assign(user, { claims, token, usedAt: Date.now() });
+    if (user.caller.catalogue !== this.options.serviceCatalogue && Date.now() - user.listedAt >= (this.options.ttlMs ?? 60_000)) await this.list(user);
+    return user.caller;
+  }
+
+  close(): void {
+    this.users.clear();
+  }
+
+  private add(identity: string, claims: User['claims'], token: string): User {
+    if (this.users.size >= MAX_USERS) this.forgetOldest();
+    const { serviceCatalogue, ownCatalogues, prefix, filter, baseUrl } = this.options;
+    const user = { claims, token, listedAt: 0, usedAt: Date.now() } as User;
+    const client: MastraClient = createMastraClientWithCredential(async () => this.credential(user), { baseUrl });
+    const catalogue = ownCatalogues ? new AgentCatalogue({ client, prefix, filter }) : serviceCatalogue;
+    if (ownCatalogues) catalogue.on('stale', () => (user.listedAt = 0));
+    user.caller = { identity, client, catalogue };
+    this.users.set(identity, user);
+    return user;
+  }
+
+  /** The user's own listing, made with their Mastra credential; a re-list that fails keeps the earlier one. */
+  private async list(user: User): Promise<void> {
+    const { baseUrl, logger = silentLogger } = this.options;
+    try {
+      await refreshWithin(user.caller.catalogue, 10_000);
+      user.listedAt = Date.now();
+    } catch (error) {
+      const failure = checkFailure(error, baseUrl);
+      if (user.listedAt > 0 && !failure.refused) {
+        logger.warn(`could not re-list a user's agents (${failure.error.message}); keeping the earlier listing`);
+        return;
+      }
+      if (!failure.refused) throw failure.error;
+      // The user's token is valid here: Mastra refusing the credential made for it is the bridge's configuration.
+      const fix = this.options.settings.mastraAuth === 'mint' ? 'MASTRA_JWT_SECRET must be the secret of its MastraJwtAuth' : 'its auth must accept this issuer\'s tokens, or use --mastra-auth mint';
+      logger.warn(`the Mastra server refused the credential of a verified user: ${fix}`);
+      throw new HttpError(502, `Bad Gateway: the Mastra server at ${baseUrl} refused the bridge's credential for you; the bridge's operator must fix its --mastra-auth setup (${fix}).`);
+    }
+  }
+
+  private async credential(user: User): Promise<string> {
+    const { mastraAuth, mintSecret, mintClaims } = this.options.settings;
+    if (mastraAuth === 'passthrough') return user.token;
+    const now = Math.floor(Date.now() / 1000);
+    if (user.minted && user.minted.until > now) return user.minted.jwt;
+    const copied = Object.fromEntries(mintClaims.flatMap((claim) => (user.claims[claim] !== undefined ? [[claim, user.claims[claim]]] : [])));
+    const jwt = await new SignJWT({ ...copied, sub: user.claims.sub })
+      .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
+      .setIssuedAt(now)
+      .setExpirationTime(now + MINTED_LIFETIME_S)
+      .sign(new TextEncoder().encode(mintSecret));
+    user.minted = { jwt, until: now + MINTED_LIFETIME_S / 2 };
+    return jwt;
+  }
+
+  private forgetOldest(): void {
+    const oldest = [...this.users.entries()].sort(([, a], [, b]) => a.usedAt - b.usedAt).slice(0, MAX_USERS / 10);
+    for (const [identity] of oldest) this.users.delete(identity);
+  }
+}

@@ -1,0 +1,110 @@
+import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { upstreamReason } from '../calls/errors.js';
+import { HttpError } from '../transports/web-safety.js';
+import { tokenRefused, type OAuthChallenge } from './http-tokens.js';
+
+export interface OAuthTokenOptions {
+  /** The authorization server, exactly as its tokens' `iss` says. */
+  issuer: string;
+  /** The `aud` a token must name (one of, when it is an array). */
+  audience: string;
+  /** Scopes every token must grant. */
+  requiredScopes: string[];
+  challenge: OAuthChallenge;
+  /** How long a JWKS fetch may wait before an unknown `kid` may fetch again (jose's cooldown). Default 30 s. */
+  jwksCooldownMs?: number;
+  /** Discovery and JWKS fetches that take longer fail (503). Default 5 s. */
+  timeoutMs?: number;
+}
+
+/** Asymmetric algorithms only: `none` and HMAC (a key the bridge would have to share) are never accepted. */
+const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
+/** RFC 9068 access tokens say at+jwt; many servers say JWT or nothing. */
+const TYPES = new Set([undefined, 'jwt', 'at+jwt', 'application/at+jwt']);
+/** Clocks of the bridge and the authorization server may differ this much. */
+const CLOCK_SKEW_S = 30;
+
+/** RFC 8414 puts its document before the issuer's path; OpenID Connect appends to it. Either is enough. */
+function discoveryUrls(issuer: string): string[] {
+  const url = new URL(issuer);
+  const path = url.pathname.replace(/\/+$/, '');
+  return [`${url.origin}/.well-known/oauth-authorization-server${path}`, `${url.origin}${path}/.well-known/openid-configuration`];
+}
+
+/** The scopes a token grants: RFC 9068's `scope` string, or the `scp` array some servers use. */
+export function scopesOf(payload: JWTPayload): string[] {
+  if (typeof payload.scope === 'string') return payload.scope.split(' ').filter(Boolean);
+  return Array.isArray(payload.scp) ? payload.scp.filter((scope): scope is string => typeof scope === 'string') : [];
+}
+
+const unreachable = (issuer: string, error: unknown) =>
+  new HttpError(503, `Service Unavailable: cannot reach the authorization server ${issuer} to check the token (${upstreamReason(error)}); try again shortly.`, { 'retry-after': '5' });
+
+/** Verifies access tokens (JWTs) against the issuer's JWKS, found by discovery once and refetched on an unknown key. */
+export class OAuthTokens {
+  private keys?: Promise<ReturnType<typeof createRemoteJWKSet>>;
+
+  constructor(private readonly options: OAuthTokenOptions) {}
+
+  /** The verified claims; throws the 401/403 challenge for a bad token, 503 when the issuer cannot be reached. */
+  async verify(token: string): Promise<JWTPayload & { sub: string }> {
+    const { issuer, audience, requiredScopes, challenge } = this.options;
+    const keys = await this.jwks();
+    let payload: JWTPayload;
+    try {
+      const verified = await jwtVerify(token, keys, { issuer, audience, algorithms: ALGORITHMS, clockTolerance: CLOCK_SKEW_S, requiredClaims: ['exp', 'sub'] });
+      if (!TYPES.has(verified.protectedHeader.typ?.toLowerCase())) throw new errors.JWTInvalid(`a token of type ${verified.protectedHeader.typ} is not an access token`);
+      payload = verified.payload;
+    } catch (error) {
+      if (cannotAsk(error)) throw unreachable(issuer, error);
+      throw tokenRefused(`the access token is not valid for this server (${describe(error as errors.JOSEError)})`, challenge, 'invalid_token');
+    }
+    const missing = requiredScopes.filter((scope) => !scopesOf(payload).includes(scope));
+    if (missing.length) throw tokenRefused(`the access token lacks the scope ${missing.join(' ')}`, challenge, 'insufficient_scope', requiredScopes.join(' '));
+    return payload as JWTPayload & { sub: string };
+  }
+
+  /** Discovered on first use; a failed discovery is not kept, so the next request tries again. */
+  private jwks(): Promise<ReturnType<typeof createRemoteJWKSet>> {
+    this.keys ??= this.discover().catch((error: unknown) => {
+      this.keys = undefined;
+      throw error;
+    });
+    return this.keys;
+  }
+
+  private async discover(): Promise<ReturnType<typeof createRemoteJWKSet>> {
+    const { issuer, timeoutMs = 5_000 } = this.options;
+    let lastError: unknown;
+    for (const url of discoveryUrls(issuer)) {
+      try {
+        const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+        if (!response.ok) {
+          lastError = new Error(`HTTP ${response.status} from ${url}`);
+          continue;
+        }
+        const metadata = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+        // RFC 8414 §3.3: metadata naming another issuer must not be used.
+        if (metadata.issuer !== issuer) throw new Error(`${url} names the issuer ${String(metadata.issuer)}, not ${issuer}`);
+        if (typeof metadata.jwks_uri !== 'string') throw new Error(`${url} has no jwks_uri`);
+        return createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: timeoutMs, cooldownDuration: this.options.jwksCooldownMs ?? 30_000 });
+      } catch (error) {
+        lastError = error;
+      }
+    }
+    throw unreachable(issuer, lastError);
+  }
+}
+
+/** The JWKS could not be fetched or read (jose says "generic" for a non-200 answer): the issuer's trouble, not the token's. */
+const cannotAsk = (error: unknown) =>
+  !(error instanceof errors.JOSEError) || error instanceof errors.JWKSTimeout || error instanceof errors.JWKSInvalid || error.code === 'ERR_JOSE_GENERIC';
+
+/** jose's reason, which names the failed check (never the token). */
+function describe(error: errors.JOSEError): string {
+  if (error instanceof errors.JWTExpired) return 'it has expired';
+  if (error instanceof errors.JWTClaimValidationFailed) return `its ${error.claim} claim is not accepted`;
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWSSignatureVerificationFailed) return 'it is not signed by the authorization server';
+  if (error instanceof errors.JOSEAlgNotAllowed) return 'its signing algorithm is not accepted';
+  return error.message;
+}

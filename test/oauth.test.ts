@@ -1,0 +1,252 @@
+import { StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
+import { generateKeyPair, SignJWT } from 'jose';
+import { OAuth2Server } from 'oauth2-mock-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentCatalogue } from '../src/catalogue/agents.js';
+import type { OAuthSettings } from '../src/identity/oauth-callers.js';
+import { createLogger } from '../src/log.js';
+import { startHttp, type HttpBridge } from '../src/transports/http.js';
+import { clientFor, closedPort, MODERN_VERSION, modernClient, startStack, textOf, type Stack } from './helpers.js';
+import { connectHttp, signJwt } from './http-helpers.js';
+
+const SECRET = 'oauth-test-mastra-secret';
+const PUBLIC_URL = 'https://mcp.example.test';
+const AUDIENCE = `${PUBLIC_URL}/mcp`;
+const METADATA_URL = `${PUBLIC_URL}/.well-known/oauth-protected-resource/mcp`;
+
+const logLines: string[] = [];
+const answers: string[] = [];
+let stack: Stack;
+let auth: OAuth2Server;
+let bridge: HttpBridge;
+
+const settings = (issuer: string): OAuthSettings => ({
+  issuer,
+  publicUrl: PUBLIC_URL,
+  audience: AUDIENCE,
+  requiredScopes: ['mcp:tools'],
+  mastraAuth: 'mint',
+  mintSecret: SECRET,
+  mintClaims: ['email', 'name'],
+  // Rotation is tested at once, not after jose's 30 s cooldown between JWKS fetches.
+  jwksCooldownMs: 0,
+});
+
+/** The bridge with no JWT_TOKEN: every listing and call goes to Mastra with a JWT the bridge mints (or the user's token). */
+async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastraAuth'] = 'mint'): Promise<HttpBridge> {
+  const client = clientFor(stack.mastra.url);
+  return startHttp({
+    catalogue: new AgentCatalogue({ client }),
+    client,
+    baseUrl: stack.mastra.url,
+    port: 0,
+    oauth: { ...settings(issuer), mastraAuth },
+    logger: createLogger('debug', (line) => logLines.push(line)),
+  });
+}
+
+/** An access token from the real authorization server, with these claims over its defaults. */
+const accessToken = (claims: Record<string, unknown> = {}, options: { kid?: string; expiresIn?: number } = {}) =>
+  auth.issuer.buildToken({
+    ...options,
+    scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: 'alice', aud: AUDIENCE, scope: 'openid mcp:tools', email: 'alice@example.test', ...claims }),
+  });
+
+beforeAll(async () => {
+  stack = await startStack({ jwtSecret: SECRET });
+  auth = new OAuth2Server();
+  await auth.issuer.keys.generate('RS256', { kid: 'first' });
+  await auth.start(0, '127.0.0.1');
+  bridge = await startOAuthBridge(auth.issuer.url!);
+});
+afterAll(async () => {
+  await bridge?.close({ graceMs: 0 });
+  await auth?.stop();
+  await stack?.close();
+});
+
+const envelope = { 'io.modelcontextprotocol/protocolVersion': MODERN_VERSION, 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const modernCall = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { _meta: envelope, name: 'ask_whoami', arguments: { message: 'who?' } } };
+
+/** A raw request to /mcp; its answer is kept, so the last test can look for tokens in every one. */
+async function raw(method: string, body: unknown, headers: Record<string, string> = {}) {
+  const modern = (body as { params?: { _meta?: unknown } } | undefined)?.params?._meta !== undefined;
+  const response = await fetch(bridge.url, {
+    method,
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(modern ? { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'ask_whoami' } : {}),
+      ...headers,
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await response.text();
+  answers.push(text);
+  return { status: response.status, challenge: response.headers.get('www-authenticate'), text };
+}
+
+describe('OAuth protected resource', () => {
+  it('serves RFC 9728 metadata at the root and for /mcp, without a token', async () => {
+    for (const path of ['/.well-known/oauth-protected-resource', '/.well-known/oauth-protected-resource/mcp']) {
+      const response = await fetch(new URL(path, bridge.url));
+      expect(response.status).toBe(200);
+      expect(await response.json()).toEqual({
+        resource: AUDIENCE,
+        authorization_servers: [auth.issuer.url],
+        scopes_supported: ['mcp:tools'],
+        bearer_methods_supported: ['header'],
+      });
+    }
+  });
+
+  it('answers every request without a token with the 401 challenge: both eras, any method, with or without a session', async () => {
+    const before = stack.mastra.requests.length;
+    const cases = [
+      await raw('POST', initialize),
+      await raw('POST', modernCall),
+      await raw('GET', undefined),
+      await raw('DELETE', undefined, { 'mcp-session-id': 'some-session' }),
+      await raw('POST', { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'mcp-session-id': 'some-session' }),
+    ];
+    for (const answer of cases) {
+      expect(answer.status).toBe(401);
+      expect(answer.challenge).toBe(`Bearer resource_metadata="${METADATA_URL}"`);
+    }
+    expect(stack.mastra.requests.length).toBe(before);
+  });
+
+  it('lets a signed-in user call an agent over a 2025 session, and Mastra sees their sub through a minted JWT', async () => {
+    const { client } = await connectHttp(bridge.url, await accessToken());
+    try {
+      expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('ask_whoami');
+      expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'who?' } }))).toContain('user=alice');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it("binds a 2025 session to its user: a refreshed token of that user goes on, another user's token gets 403", async () => {
+    const { client, transport } = await connectHttp(bridge.url, await accessToken());
+    try {
+      const list = { jsonrpc: '2.0', id: 9, method: 'tools/list' };
+      const session = { 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' };
+      const refreshed = await raw('POST', list, { ...session, authorization: `Bearer ${await accessToken({ jti: 'refreshed' })}` });
+      expect(refreshed.status).toBe(200);
+      const other = await raw('POST', list, { ...session, authorization: `Bearer ${await accessToken({ sub: 'mallory' })}` });
+      expect(other.status).toBe(403);
+      expect(other.text).toContain('opened by another user');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('lets a signed-in user call an agent over 2026-07-28, as themselves', async () => {
+    const client = modernClient();
+    const token = await accessToken({ sub: 'bob' });
+    await client.connect(new ModernTransport(new URL(bridge.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    try {
+      expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'who?' } }))).toContain('user=bob');
+    } finally {
+      await client.close();
+    }
+  });
+
+  it('accepts an RFC 9068 at+jwt access token with a client_id and an audience array', async () => {
+    const token = await auth.issuer.buildToken({
+      scopesOrTransform: (header, payload) => {
+        header.typ = 'at+jwt';
+        Object.assign(payload, { sub: 'carol', aud: ['https://other.example.test', AUDIENCE], client_id: 'claude', scp: ['mcp:tools'] });
+      },
+    });
+    const answer = await raw('POST', modernCall, { authorization: `Bearer ${token}` });
+    expect(answer.status).toBe(200);
+    expect(answer.text).toContain('user=carol');
+  });
+
+  describe('refuses, with nothing listed and nothing run', () => {
+    const refusals: Array<[string, () => Promise<string>, number, string]> = [
+      ['a wrong audience', () => accessToken({ aud: 'https://another-resource.example.test' }), 401, 'invalid_token'],
+      ['an expired token', () => accessToken({}, { expiresIn: -120 }), 401, 'invalid_token'],
+      ['a foreign signing key with the real kid', async () => {
+        const { privateKey } = await generateKeyPair('RS256');
+        return new SignJWT({ sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools' })
+          .setProtectedHeader({ alg: 'RS256', kid: 'first', typ: 'JWT' })
+          .setIssuer(auth.issuer.url!)
+          .setIssuedAt()
+          .setExpirationTime('5m')
+          .sign(privateKey);
+      }, 401, 'invalid_token'],
+      ['an unsigned token (alg none)', async () => {
+        const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+        const now = Math.floor(Date.now() / 1000);
+        return `${part({ alg: 'none', typ: 'JWT' })}.${part({ iss: auth.issuer.url, sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools', exp: now + 300 })}.`;
+      }, 401, 'invalid_token'],
+      ['a token that is no JWT', async () => 'not-a-jwt', 401, 'invalid_token'],
+      ['another issuer', () => accessToken({ iss: 'https://elsewhere.example.test' }), 401, 'invalid_token'],
+      ['a Mastra token presented directly', async () => signJwt(SECRET, { sub: 'alice', aud: AUDIENCE }), 401, 'invalid_token'],
+      ['a token without the required scope', () => accessToken({ scope: 'openid' }), 403, 'insufficient_scope'],
+    ];
+    it.each(refusals)('%s', async (_name, makeToken, status, error) => {
+      const token = await makeToken();
+      const before = stack.mastra.requests.length;
+      for (const body of [initialize, modernCall]) {
+        const answer = await raw('POST', body, { authorization: `Bearer ${token}` });
+        expect(answer.status).toBe(status);
+        expect(answer.challenge).toContain(`resource_metadata="${METADATA_URL}"`);
+        expect(answer.challenge).toContain(`error="${error}"`);
+      }
+      expect(stack.mastra.requests.slice(before)).toEqual([]);
+    });
+  });
+
+  it('follows a key rotation at the authorization server', async () => {
+    await auth.issuer.keys.generate('RS256', { kid: 'second' });
+    const answer = await raw('POST', modernCall, { authorization: `Bearer ${await accessToken({ sub: 'dave' }, { kid: 'second' })}` });
+    expect(answer.status).toBe(200);
+    expect(answer.text).toContain('user=dave');
+  });
+
+  it('answers 503 while the authorization server cannot be reached, and keeps serving', async () => {
+    const unreachable = await startOAuthBridge(`http://127.0.0.1:${await closedPort()}`);
+    try {
+      const response = await fetch(unreachable.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${await accessToken()}` },
+        body: JSON.stringify(initialize),
+      });
+      expect(response.status).toBe(503);
+      expect(await response.text()).toMatch(/cannot reach the authorization server/);
+      expect((await fetch(new URL('/healthz', unreachable.url))).status).toBe(200);
+    } finally {
+      await unreachable.close({ graceMs: 0 });
+    }
+  });
+
+  it("passes the user's token through with --mastra-auth passthrough: a Mastra that does not accept it gets a 502 naming the setup", async () => {
+    const passthrough = await startOAuthBridge(auth.issuer.url!, 'passthrough');
+    try {
+      const before = stack.mastra.requests.length;
+      const response = await fetch(passthrough.url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${await accessToken()}` },
+        body: JSON.stringify(initialize),
+      });
+      expect(response.status).toBe(502);
+      const text = await response.text();
+      answers.push(text);
+      expect(text).toContain('--mastra-auth');
+      // Mastra was asked (the listing), with the user's token, and refused it: nothing ran.
+      expect(stack.mastra.requests.slice(before)).toEqual(['GET /api/agents']);
+    } finally {
+      await passthrough.close({ graceMs: 0 });
+    }
+  });
+
+  it('prints no access token or minted JWT in any log line or answer', () => {
+    expect(logLines.some((line) => line.includes('access token refused'))).toBe(true);
+    const jwt = /eyJ[\w-]+\.eyJ[\w-]+\./;
+    for (const line of [...logLines, ...answers]) expect(line).not.toMatch(jwt);
+  });
+});
