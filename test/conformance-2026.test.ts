@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Check } from './conformance-checks.js';
 import { startStack, type Stack } from './helpers.js';
 import { startHttpBridge } from './http-helpers.js';
 
@@ -34,12 +35,6 @@ const NOT_APPLICABLE_CHECKS: Record<string, string[]> = {
   ],
   caching: ['sep-2549-prompts-list-caching-hints', 'sep-2549-resources-list-caching-hints', 'sep-2549-resources-templates-list-caching-hints'],
 };
-
-interface Check {
-  id: string;
-  status: 'SUCCESS' | 'FAILURE' | 'WARNING' | 'INFO' | 'SKIPPED';
-  errorMessage?: string;
-}
 
 let stack: Stack;
 let bridge: Awaited<ReturnType<typeof startHttpBridge>>;

@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { Check } from './conformance-checks.js';
 import { startStack, type Stack } from './helpers.js';
 import { startHttpBridge } from './http-helpers.js';
 
@@ -13,12 +14,6 @@ const CONFORMANCE = new URL('../node_modules/@modelcontextprotocol/conformance/d
 
 /** Its tools-call-* scenarios need fixture tools of the suite's own (test_simple_text…) and do not apply. */
 const SCENARIOS = ['server-initialize', 'ping', 'tools-list', 'logging-set-level', 'server-sse-multiple-streams', 'dns-rebinding-protection'];
-
-interface Check {
-  id: string;
-  status: 'SUCCESS' | 'FAILURE' | 'WARNING' | 'INFO' | 'SKIPPED';
-  errorMessage?: string;
-}
 
 let stack: Stack;
 let bridge: Awaited<ReturnType<typeof startHttpBridge>>;
