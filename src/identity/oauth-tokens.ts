@@ -15,14 +15,14 @@ export interface OAuthTokenOptions {
   jwksCooldownMs?: number;
   /** Discovery and JWKS fetches that take longer fail (503). Default 5 s. */
   timeoutMs?: number;
+  /** How far the clocks of the bridge and the authorization server may differ, in seconds. Default 30. */
+  clockToleranceS?: number;
 }
 
 /** Asymmetric algorithms only: `none` and HMAC (a key the bridge would have to share) are never accepted. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 /** RFC 9068 access tokens say at+jwt; many servers say JWT or nothing. */
 const TYPES = new Set([undefined, 'jwt', 'at+jwt', 'application/at+jwt']);
-/** Clocks of the bridge and the authorization server may differ this much. */
-const CLOCK_SKEW_S = 30;
 
 /** RFC 8414 puts its document before the issuer's path; OpenID Connect appends to it. Either is enough. */
 function discoveryUrls(issuer: string): string[] {
@@ -52,7 +52,7 @@ export class OAuthTokens {
     const keys = await this.jwks();
     let payload: JWTPayload;
     try {
-      const verified = await jwtVerify(token, keys, { issuer, audience, algorithms: ALGORITHMS, clockTolerance: CLOCK_SKEW_S, requiredClaims: ['exp', 'sub'] });
+      const verified = await jwtVerify(token, keys, { issuer, audience, algorithms: ALGORITHMS, clockTolerance: this.options.clockToleranceS ?? 30, requiredClaims: ['exp', 'sub'] });
       if (!TYPES.has(verified.protectedHeader.typ?.toLowerCase())) throw new errors.JWTInvalid(`a token of type ${verified.protectedHeader.typ} is not an access token`);
       payload = verified.payload;
     } catch (error) {
