@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { upstreamReason } from '../calls/errors.js';
 import { HttpError } from '../transports/web-safety.js';
 import { tokenRefused, type OAuthChallenge } from './http-tokens.js';
@@ -37,17 +37,40 @@ export function scopesOf(payload: JWTPayload): string[] {
   return Array.isArray(payload.scp) ? payload.scp.filter((scope): scope is string => typeof scope === 'string') : [];
 }
 
-const unreachable = (issuer: string, error: unknown) =>
-  new HttpError(503, `Service Unavailable: cannot reach the authorization server ${issuer} to check the token (${upstreamReason(error)}); try again shortly.`, { 'retry-after': '5' });
+/** Throws 403 insufficient_scope when the token lacks a required scope. */
+export function checkScopes(payload: JWTPayload, requiredScopes: string[], challenge: OAuthChallenge): void {
+  const missing = requiredScopes.filter((scope) => !scopesOf(payload).includes(scope));
+  if (missing.length) throw tokenRefused(`the access token lacks the scope ${missing.join(' ')}`, challenge, 'insufficient_scope', requiredScopes.join(' '));
+}
+
+/** A signed JWT (three parts, a header naming its algorithm), which can be verified here; anything else is opaque. */
+export function isJwt(token: string): boolean {
+  if (token.split('.').length !== 3) return false;
+  try {
+    return typeof decodeProtectedHeader(token).alg === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** The claims of an access token the authorization server vouches for: it names a user. */
+export type VerifiedClaims = JWTPayload & { sub: string };
+
+/** Checks access tokens: the claims, or the 401/403 challenge for a bad token, 503 when the authorization server cannot be asked. */
+export interface AccessTokenVerifier {
+  verify(token: string): Promise<VerifiedClaims>;
+}
+
+export const unreachable = (where: string, error: unknown) =>
+  new HttpError(503, `Service Unavailable: cannot reach the authorization server ${where} to check the token (${upstreamReason(error)}); try again shortly.`, { 'retry-after': '5' });
 
 /** Verifies access tokens (JWTs) against the issuer's JWKS, found by discovery once and refetched on an unknown key. */
-export class OAuthTokens {
+export class OAuthTokens implements AccessTokenVerifier {
   private keys?: Promise<ReturnType<typeof createRemoteJWKSet>>;
 
   constructor(private readonly options: OAuthTokenOptions) {}
 
-  /** The verified claims; throws the 401/403 challenge for a bad token, 503 when the issuer cannot be reached. */
-  async verify(token: string): Promise<JWTPayload & { sub: string }> {
+  async verify(token: string): Promise<VerifiedClaims> {
     const { issuer, audience, requiredScopes, challenge } = this.options;
     const keys = await this.jwks();
     let payload: JWTPayload;
@@ -59,9 +82,8 @@ export class OAuthTokens {
       if (cannotAsk(error)) throw unreachable(issuer, error);
       throw tokenRefused(`the access token is not valid for this server (${describe(error as errors.JOSEError)})`, challenge, 'invalid_token');
     }
-    const missing = requiredScopes.filter((scope) => !scopesOf(payload).includes(scope));
-    if (missing.length) throw tokenRefused(`the access token lacks the scope ${missing.join(' ')}`, challenge, 'insufficient_scope', requiredScopes.join(' '));
-    return payload as JWTPayload & { sub: string };
+    checkScopes(payload, requiredScopes, challenge);
+    return payload as VerifiedClaims;
   }
 
   /** Discovered on first use; a failed discovery is not kept, so the next request tries again. */

@@ -14,7 +14,7 @@ export interface AuthorizationServerOptions {
   scopes: string[];
   /** Lifetime of an access token, in seconds. */
   accessTokenTtlS?: number;
-  /** `jwt` (RFC 9068) or `opaque` access tokens, which only introspection can read. */
+  /** `jwt` (RFC 9068) or `opaque` access tokens, which only introspection can read. The pre-registered client always gets JWTs. */
   accessTokenFormat?: 'jwt' | 'opaque';
 }
 
@@ -22,6 +22,10 @@ export interface AuthorizationServer {
   issuer: string;
   /** Requests to the token endpoint, by grant type, in order: to prove a refresh happened. */
   grants: string[];
+  /** The path of every request, in order: to count introspections. */
+  paths: string[];
+  /** Revokes a token (RFC 7009) as the client it was issued to. */
+  revoke(token: string, clientId: string): Promise<void>;
   close(): Promise<void>;
 }
 
@@ -50,23 +54,32 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     features: {
       registration: { enabled: true },
       introspection: { enabled: true },
+      revocation: { enabled: true },
       resourceIndicators: {
         enabled: true,
         defaultResource: () => options.resource,
         useGrantedResource: () => true,
-        getResourceServerInfo: (_ctx, indicator) => {
+        getResourceServerInfo: (_ctx, indicator, client) => {
           if (indicator !== options.resource) throw new errors.InvalidTarget(`unknown resource ${indicator}`);
-          return { scope: options.scopes.join(' '), audience: indicator, accessTokenTTL: options.accessTokenTtlS ?? 3600, accessTokenFormat: options.accessTokenFormat ?? 'jwt', jwt: { sign: { alg: 'RS256' } } };
+          const format = client.clientId === PRE_REGISTERED.client_id ? 'jwt' : (options.accessTokenFormat ?? 'jwt');
+          return { scope: options.scopes.join(' '), audience: indicator, accessTokenTTL: options.accessTokenTtlS ?? 3600, accessTokenFormat: format, jwt: { sign: { alg: 'RS256' } } };
         },
       },
     },
   });
   const grants: string[] = [];
+  const paths: string[] = [];
   provider.on('grant.success', (ctx) => grants.push(String(ctx.oidc.params?.grant_type)));
+  server.on('request', (req) => paths.push(new URL(req.url!, issuer).pathname));
   server.on('request', provider.callback());
   return {
     issuer,
     grants,
+    paths,
+    revoke: async (token, clientId) => {
+      const response = await fetch(`${issuer}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token, client_id: clientId }) });
+      if (!response.ok) throw new Error(`revocation failed: HTTP ${response.status}`);
+    },
     close: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
 }
