@@ -4,6 +4,7 @@ import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { IntrospectionSettings } from '../src/identity/oauth-introspection.js';
 import { createLogger } from '../src/log.js';
+import { main } from '../src/main.js';
 import { closedPort, startStack, waitFor, type Stack } from './helpers.js';
 import { initializeRequest, postRpc } from './http-helpers.js';
 import { askWhoami, MemoryOAuthProvider, signedInClient, signIn, startSignInBridge, type SignInBridge } from './oauth-client.js';
@@ -23,6 +24,7 @@ let bridge: SignInBridge;
 const introspection = (issuer: string, clientSecret = INTROSPECTOR.client_secret): IntrospectionSettings => ({ url: `${issuer}/token/introspection`, clientId: INTROSPECTOR.client_id, clientSecret });
 const introspections = () => authServer.paths.filter((path) => path === '/token/introspection').length;
 const refreshes = () => authServer.grants.filter((grant) => grant === 'refresh_token').length;
+const INSPECTOR_SECRET = INTROSPECTOR.client_secret;
 const logger = createLogger('debug', (line) => logLines.push(line));
 
 beforeAll(async () => {
@@ -132,6 +134,36 @@ describe('RFC 7662 introspection of opaque access tokens (oidc-provider)', () =>
       expect((await fetch(new URL('/healthz', down.url))).status).toBe(200);
     } finally {
       await down.close({ graceMs: 0 });
+    }
+  });
+
+  it('is configured from the environment alone: MCP_OAUTH_INTROSPECTION_URL, MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET', async () => {
+    let stderr = '';
+    const env = {
+      MASTRA_BASE_URL: stack.mastra.url,
+      MASTRA_JWT_SECRET: SECRET,
+      MCP_OAUTH_ISSUER: authServer.issuer,
+      MCP_PUBLIC_URL: 'http://localhost:3999',
+      // The tokens were issued for the test bridge's resource.
+      MCP_OAUTH_AUDIENCE: bridge.resource,
+      MCP_OAUTH_INTROSPECTION_URL: introspection(authServer.issuer).url,
+      MCP_OAUTH_CLIENT_ID: INTROSPECTOR.client_id,
+      MCP_OAUTH_CLIENT_SECRET: INTROSPECTOR.client_secret,
+      LOG_LEVEL: 'debug',
+    };
+    const exit = main(['--transport', 'http', '--port', '0', '--shutdown-grace', '100ms', '--refresh-interval', '0'], env, { stdout: { write: () => {} }, stderr: { write: (text: string) => (stderr += text) } });
+    try {
+      const url = (await waitFor('the listening line', () => /listening on (\S+)/.exec(stderr)?.[1]))!;
+      const asked = introspections();
+      const { token } = await freshToken('judy');
+      const response = await postRpc(url, initializeRequest, { authorization: `Bearer ${token}` });
+      expect(response.status).toBe(200);
+      expect(introspections()).toBeGreaterThan(asked);
+      expect(stderr).not.toContain(INSPECTOR_SECRET);
+      expect(stderr).not.toContain(token);
+    } finally {
+      process.emit('SIGTERM');
+      expect(await exit).toBe(0);
     }
   });
 
