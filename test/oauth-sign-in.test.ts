@@ -72,7 +72,7 @@ describe('signing in with the SDK client against a real authorization server (oi
     }
   });
 
-  it('signs in the same way with the 2026-07-28 client (SDK v2), and calls as the user', async () => {
+  it('signs in the same way with the 2026-07-28 client (SDK v2), calls as the user, and refreshes after expiry', async () => {
     const provider = new MemoryOAuthProvider(REDIRECT);
     const first = new ModernTransport(new URL(bridge.url), { authProvider: provider as never });
     // The v2 client also checks the callback's iss (RFC 9207), so it gets all of it.
@@ -81,6 +81,11 @@ describe('signing in with the SDK client against a real authorization server (oi
     await client.connect(new ModernTransport(new URL(bridge.url), { authProvider: provider as never }));
     try {
       expect(await askWhoami(client)).toContain('user=dave');
+      const { exp } = decodeJwt(provider.savedTokens!.access_token);
+      await waitFor('the access token to expire', () => Date.now() / 1000 > exp! + 1, (ACCESS_TOKEN_TTL_S + 5) * 1000);
+      const before = refreshes();
+      expect(await askWhoami(client)).toContain('user=dave');
+      expect(refreshes()).toBe(before + 1);
     } finally {
       await client.close();
     }
