@@ -107,6 +107,10 @@ const SETTINGS = {
   mintClaims: { flag: 'mint-claims', env: 'MCP_MINT_CLAIMS', schema: list },
   // Never part of an error line: any string is accepted.
   mastraJwtSecret: { env: 'MASTRA_JWT_SECRET', schema: z.string().optional() },
+  oauthIntrospectionUrl: { flag: 'oauth-introspection-url', env: 'MCP_OAUTH_INTROSPECTION_URL', schema: secureUrl('https://login.example.com/oauth/introspect').optional() },
+  // The bridge's own client at the authorization server, for introspection: environment only, never flags (they show in ps).
+  oauthClientId: { env: 'MCP_OAUTH_CLIENT_ID', schema: z.string().optional() },
+  oauthClientSecret: { env: 'MCP_OAUTH_CLIENT_SECRET', schema: z.string().optional() },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
 
@@ -176,9 +180,14 @@ OAuth options (with --transport http): callers sign in at an OAuth authorization
                                                     own token, when Mastra accepts this issuer's tokens) (default: mint)
   --mint-claims LIST       MCP_MINT_CLAIMS          claims of the user's token copied into the minted JWT besides sub
                                                     (default: email,name)
+  --oauth-introspection-url URL  MCP_OAUTH_INTROSPECTION_URL  read opaque access tokens at this RFC 7662 endpoint
+                                                    (JWTs are still verified locally), as the bridge's client
+                                                    MCP_OAUTH_CLIENT_ID / MCP_OAUTH_CLIENT_SECRET; https, http only on loopback
 
 Environment:
   MASTRA_JWT_SECRET the HS256 secret of the Mastra app's MastraJwtAuth, for --mastra-auth mint
+  MCP_OAUTH_CLIENT_ID, MCP_OAUTH_CLIENT_SECRET  the bridge's client at the authorization server, for
+                    --oauth-introspection-url (HTTP Basic authentication)
   MASTRA_BASE_URL   the Mastra server (default: http://localhost:4111); a trailing /api is dropped
   JWT_TOKEN         service-level Mastra token, sent as "Authorization: Bearer …": stdio, token-less
                     HTTP sessions, and the tool listing HTTP callers see (without it, each their own)
@@ -232,7 +241,9 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
 
 /** Settings that are valid alone but cannot work together. */
 function oauthProblems(config: Config): string[] {
-  if (config.oauthIssuer === undefined) return [];
+  const introspection = config.oauthIntrospectionUrl !== undefined;
+  if (config.oauthIssuer === undefined) return introspection ? ['--oauth-introspection-url needs --oauth-issuer (MCP_OAUTH_ISSUER), the authorization server whose tokens it reads'] : [];
+  if (introspection && (!config.oauthClientId || !config.oauthClientSecret)) return ['--oauth-introspection-url needs MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET in the environment, the bridge\'s client at the authorization server'];
   if (config.publicUrl === undefined) return ['--oauth-issuer needs --public-url (MCP_PUBLIC_URL), the https:// URL clients reach the bridge at, e.g. https://mcp.example.com'];
   if (config.mastraAuth === 'mint' && !config.mastraJwtSecret) return ['--mastra-auth mint needs MASTRA_JWT_SECRET, the secret of the Mastra app\'s MastraJwtAuth (or use --mastra-auth passthrough)'];
   return [];

@@ -72,6 +72,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
               mastraAuth: config.mastraAuth,
               mintSecret: config.mastraJwtSecret,
               mintClaims: config.mintClaims ?? ['email', 'name'],
+              introspection: config.oauthIntrospectionUrl
+                ? { url: config.oauthIntrospectionUrl, clientId: config.oauthClientId!, clientSecret: config.oauthClientSecret! }
+                : undefined,
             }
           : undefined,
         clientForToken: (token) => createMastraClient(token, { baseUrl }),

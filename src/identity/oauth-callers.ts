@@ -1,5 +1,5 @@
 import type { MastraClient } from '@mastra/client-js';
-import { SignJWT, type JWTPayload } from 'jose';
+import { SignJWT } from 'jose';
 import type { AgentFilter } from '../catalogue/agent-filter.js';
 import { AgentCatalogue } from '../catalogue/agents.js';
 import { refreshWithin } from '../catalogue/refresh.js';
@@ -8,7 +8,8 @@ import { createMastraClientWithCredential } from '../mastra-client.js';
 import { HttpError } from '../transports/web-safety.js';
 import { identityOf, type Caller, type CallerResolver, type OAuthResource } from './callers.js';
 import { checkFailure, tokenRefused } from './http-tokens.js';
-import { OAuthTokens, type OAuthTokenOptions } from './oauth-tokens.js';
+import { IntrospectedTokens, type IntrospectionSettings } from './oauth-introspection.js';
+import { isJwt, OAuthTokens, type AccessTokenVerifier, type OAuthTokenOptions, type VerifiedClaims } from './oauth-tokens.js';
 
 export interface OAuthSettings extends Omit<OAuthTokenOptions, 'challenge'> {
   /** The URL clients use, without /mcp: the resource is `<publicUrl>/mcp`. */
@@ -19,6 +20,8 @@ export interface OAuthSettings extends Omit<OAuthTokenOptions, 'challenge'> {
   mintSecret?: string;
   /** Claims of the user's token copied into the minted JWT, besides `sub`. */
   mintClaims: string[];
+  /** When set, opaque access tokens are read by the authorization server (RFC 7662); JWTs are still verified here. */
+  introspection?: IntrospectionSettings;
 }
 
 export interface OAuthCallersOptions {
@@ -40,7 +43,7 @@ const MINTED_LIFETIME_S = 300;
 interface User {
   caller: Caller;
   /** The claims of the user's latest verified token, and the token itself (for passthrough only). */
-  claims: JWTPayload & { sub: string };
+  claims: VerifiedClaims;
   token: string;
   minted?: { jwt: string; until: number };
   listedAt: number;
@@ -70,13 +73,18 @@ export function protectedResource(settings: Pick<OAuthSettings, 'publicUrl' | 'i
 export class OAuthCallers implements CallerResolver {
   readonly catalogueOfCallers: 'service' | 'own';
   readonly oauth: OAuthResource;
-  private readonly tokens: OAuthTokens;
+  private readonly tokens: AccessTokenVerifier;
   private readonly users = new Map<string, User>();
 
   constructor(private readonly options: OAuthCallersOptions) {
     this.catalogueOfCallers = options.ownCatalogues ? 'own' : 'service';
     this.oauth = protectedResource(options.settings);
-    this.tokens = new OAuthTokens({ ...options.settings, challenge: this.oauth.challenge });
+    const { introspection, ...settings } = options.settings;
+    const tokenOptions = { ...settings, challenge: this.oauth.challenge };
+    const jwts = new OAuthTokens(tokenOptions);
+    const opaque = introspection && new IntrospectedTokens({ ...tokenOptions, introspection, logger: options.logger });
+    // JWT access tokens (RFC 9068) are made to be verified here, without a round trip (and some servers refuse to introspect them).
+    this.tokens = opaque ? { verify: (token) => (isJwt(token) ? jwts : opaque).verify(token) } : jwts;
   }
 
   async resolve(token: string | undefined): Promise<Caller> {

@@ -1,4 +1,4 @@
-import { createRemoteJWKSet, errors, jwtVerify, type JWTPayload } from 'jose';
+import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { upstreamReason } from '../calls/errors.js';
 import { HttpError } from '../transports/web-safety.js';
 import { tokenRefused, type OAuthChallenge } from './http-tokens.js';
@@ -15,14 +15,14 @@ export interface OAuthTokenOptions {
   jwksCooldownMs?: number;
   /** Discovery and JWKS fetches that take longer fail (503). Default 5 s. */
   timeoutMs?: number;
+  /** How far the clocks of the bridge and the authorization server may differ, in seconds. Default 30. */
+  clockToleranceS?: number;
 }
 
 /** Asymmetric algorithms only: `none` and HMAC (a key the bridge would have to share) are never accepted. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
 /** RFC 9068 access tokens say at+jwt; many servers say JWT or nothing. */
 const TYPES = new Set([undefined, 'jwt', 'at+jwt', 'application/at+jwt']);
-/** Clocks of the bridge and the authorization server may differ this much. */
-const CLOCK_SKEW_S = 30;
 
 /** RFC 8414 puts its document before the issuer's path; OpenID Connect appends to it. Either is enough. */
 function discoveryUrls(issuer: string): string[] {
@@ -37,31 +37,53 @@ export function scopesOf(payload: JWTPayload): string[] {
   return Array.isArray(payload.scp) ? payload.scp.filter((scope): scope is string => typeof scope === 'string') : [];
 }
 
-const unreachable = (issuer: string, error: unknown) =>
-  new HttpError(503, `Service Unavailable: cannot reach the authorization server ${issuer} to check the token (${upstreamReason(error)}); try again shortly.`, { 'retry-after': '5' });
+/** Throws 403 insufficient_scope when the token lacks a required scope. */
+export function checkScopes(payload: JWTPayload, requiredScopes: string[], challenge: OAuthChallenge): void {
+  const missing = requiredScopes.filter((scope) => !scopesOf(payload).includes(scope));
+  if (missing.length) throw tokenRefused(`the access token lacks the scope ${missing.join(' ')}`, challenge, 'insufficient_scope', requiredScopes.join(' '));
+}
+
+/** A signed JWT (three parts, a header naming its algorithm), which can be verified here; anything else is opaque. */
+export function isJwt(token: string): boolean {
+  if (token.split('.').length !== 3) return false;
+  try {
+    return typeof decodeProtectedHeader(token).alg === 'string';
+  } catch {
+    return false;
+  }
+}
+
+/** The claims of an access token the authorization server vouches for: it names a user. */
+export type VerifiedClaims = JWTPayload & { sub: string };
+
+/** Checks access tokens: the claims, or the 401/403 challenge for a bad token, 503 when the authorization server cannot be asked. */
+export interface AccessTokenVerifier {
+  verify(token: string): Promise<VerifiedClaims>;
+}
+
+export const unreachable = (where: string, error: unknown) =>
+  new HttpError(503, `Service Unavailable: cannot reach the authorization server ${where} to check the token (${upstreamReason(error)}); try again shortly.`, { 'retry-after': '5' });
 
 /** Verifies access tokens (JWTs) against the issuer's JWKS, found by discovery once and refetched on an unknown key. */
-export class OAuthTokens {
+export class OAuthTokens implements AccessTokenVerifier {
   private keys?: Promise<ReturnType<typeof createRemoteJWKSet>>;
 
   constructor(private readonly options: OAuthTokenOptions) {}
 
-  /** The verified claims; throws the 401/403 challenge for a bad token, 503 when the issuer cannot be reached. */
-  async verify(token: string): Promise<JWTPayload & { sub: string }> {
+  async verify(token: string): Promise<VerifiedClaims> {
     const { issuer, audience, requiredScopes, challenge } = this.options;
     const keys = await this.jwks();
     let payload: JWTPayload;
     try {
-      const verified = await jwtVerify(token, keys, { issuer, audience, algorithms: ALGORITHMS, clockTolerance: CLOCK_SKEW_S, requiredClaims: ['exp', 'sub'] });
+      const verified = await jwtVerify(token, keys, { issuer, audience, algorithms: ALGORITHMS, clockTolerance: this.options.clockToleranceS ?? 30, requiredClaims: ['exp', 'sub'] });
       if (!TYPES.has(verified.protectedHeader.typ?.toLowerCase())) throw new errors.JWTInvalid(`a token of type ${verified.protectedHeader.typ} is not an access token`);
       payload = verified.payload;
     } catch (error) {
       if (cannotAsk(error)) throw unreachable(issuer, error);
       throw tokenRefused(`the access token is not valid for this server (${describe(error as errors.JOSEError)})`, challenge, 'invalid_token');
     }
-    const missing = requiredScopes.filter((scope) => !scopesOf(payload).includes(scope));
-    if (missing.length) throw tokenRefused(`the access token lacks the scope ${missing.join(' ')}`, challenge, 'insufficient_scope', requiredScopes.join(' '));
-    return payload as JWTPayload & { sub: string };
+    checkScopes(payload, requiredScopes, challenge);
+    return payload as VerifiedClaims;
   }
 
   /** Discovered on first use; a failed discovery is not kept, so the next request tries again. */
