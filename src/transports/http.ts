@@ -89,21 +89,14 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     // Whatever the method, era or session: a request without a valid access token learns how to sign in.
     if (oauth) await callers.resolve(token);
     const sessionId = req.headers['mcp-session-id'];
-    if (stateless) {
-      if (req.method !== 'POST') throw noSessionMethod(req.method);
-      if (token === undefined && requireToken) throw tokenRefused('this bridge requires each request to bring its own Mastra token', oauth);
-      const body = await readRpcBody(req, maxBody);
-      // A session id (from before a switch to --stateless) names nothing here: the request stands alone.
-      if (await modern.claims(req, body)) return modern.serve(req, res, body);
-      return stateless.serve(req, res, token, body);
-    }
-    if (typeof sessionId !== 'string') {
-      if (req.method !== 'POST') throw new HttpError(400, 'Bad Request: Mcp-Session-Id header is required; start a session with an initialize POST.');
-      if (token === undefined && requireToken) throw tokenRefused('this bridge requires each session to bring its own Mastra token', oauth);
+    // With --stateless a session id (say, from before the switch) names nothing: every request stands alone.
+    if (typeof sessionId !== 'string' || stateless) {
+      if (req.method !== 'POST') throw stateless ? noSessionMethod(req.method) : new HttpError(400, 'Bad Request: Mcp-Session-Id header is required; start a session with an initialize POST.');
+      if (token === undefined && requireToken) throw tokenRefused(`this bridge requires each ${stateless ? 'request' : 'session'} to bring its own Mastra token`, oauth);
       const body = await readRpcBody(req, maxBody);
       // MCP 2026-07-28 requests carry no session: the era is chosen per request.
       if (await modern.claims(req, body)) return modern.serve(req, res, body);
-      return openSession(req, res, token, body);
+      return stateless ? stateless.serve(req, res, token, body) : openSession(req, res, token, body);
     }
     const session = sessions.get(sessionId);
     if (!session) throw sessionNotFound();
