@@ -150,6 +150,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const closed = new Promise<void>((resolve) => httpServer.once('close', resolve));
   if (requireToken && !options.requireToken && !oauth) logger.info(`${host} is not a loopback address: sessions must bring their own Mastra token (--allow-anonymous lifts this)`);
   logger.info(describePolicy(policy, options.perUserCatalogue === true));
+  if (stateless) logger.info('--stateless: 2025-11-25 requests are served without sessions, each on its own (GET and DELETE answer 405)');
 
   let closing: Promise<void> | undefined;
   let graceEnds = Infinity;
