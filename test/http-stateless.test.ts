@@ -1,4 +1,4 @@
-import { CallToolResultSchema, CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, CreateTaskResultSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskBoard } from '../src/tasks/task-board.js';
 import { startStack, textOf, waitFor, type Stack } from './helpers.js';
@@ -112,5 +112,21 @@ describe('--stateless: 2025-11-25 clients without sessions', () => {
     await response.body?.cancel().catch(() => {});
     const upstream = await waitFor('the upstream run to end', () => stack.model.requests.find((r) => r.lastUserMessage === 'leave early' && r.endedAt));
     expect(upstream.aborted).toBe(true);
+  });
+
+  it('closing the bridge after the grace period answers each call still running with its JSON-RPC error, then aborts it upstream', async () => {
+    const short = await startHttpBridge(stack.mastra.url, { serviceToken, stateless: true });
+    const { client } = await connectHttp(short.url, alice);
+    const failure = (error: unknown) => (error instanceof McpError ? `MCP ${error.code}: ${error.message}` : `not an MCP error: ${String(error)}`);
+    // One answered with a JSON body, one on an event stream (it asks for progress).
+    const plain = client.callTool({ name: 'ask_slow', arguments: { message: 'stateless plain' } }).then(() => 'answered', failure);
+    const streamed = client.callTool({ name: 'ask_slow', arguments: { message: 'stateless streamed' } }, undefined, { onprogress: () => {} }).then(() => 'answered', failure);
+    const mine = () => stack.model.requests.filter((r) => r.lastUserMessage.startsWith('stateless '));
+    await waitFor('both slow runs to start', () => mine().length === 2);
+    await short.close({ graceMs: 100 });
+    for (const outcome of [await plain, await streamed]) expect(outcome).toMatch(/^MCP -32000: .*The bridge is shutting down: this call was stopped/);
+    await waitFor('the upstream requests to end', () => mine().every((r) => r.endedAt !== undefined));
+    expect(mine().map((r) => r.aborted)).toEqual([true, true]);
+    await client.close();
   });
 });
