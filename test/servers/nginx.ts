@@ -83,7 +83,10 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
   const dir = mkdtempSync(join(tmpdir(), 'mcp-nginx-'));
   // Workers drop to an unprivileged user when the master runs as root: they must reach the temp dirs.
   chmodSync(dir, 0o755);
-  for (const temp of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) chmodSync((mkdirSync(join(dir, temp)), join(dir, temp)), 0o777);
+  for (const temp of ['client_body', 'proxy', 'fastcgi', 'uwsgi', 'scgi']) {
+    mkdirSync(join(dir, temp));
+    chmodSync(join(dir, temp), 0o777);
+  }
   for (let attempt = 0; ; attempt++) {
     const port = await closedPort();
     writeFileSync(join(dir, 'nginx.conf'), configFor(dir, port, options));
