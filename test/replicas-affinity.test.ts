@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../src/config.js';
 import { startStack, textOf, type Stack } from './helpers.js';
-import { connectHttp, signJwt } from './http-helpers.js';
+import { connectHttp, initializeRequest, postRpc, signJwt } from './http-helpers.js';
 import { startNginx, type Nginx } from './servers/nginx.js';
 import { startReplicas, type Replica } from './servers/replicas.js';
 import { havePrograms } from './servers/system-programs.js';
@@ -94,6 +94,29 @@ describe.skipIf(!havePrograms({ nginx: 'nginx-light' }))('sessionful 2025 behind
       }
       // The initialize POSTs (no session id yet) are balanced over the pool: sessions open on every replica.
       expect(new Set(sessions.map(({ sessionId }) => sessionId!.split('.')[0])).size).toBe(3);
+    });
+  });
+
+  // Last: it kills a replica.
+  it('answers 404 for a session whose replica is gone, so the client starts a new session, which opens on a live replica', async () => {
+    await withNginx({ upstreams: upstreams(), routing: 'replica-id', replicaIds: IDS }, async (nginx) => {
+      const auth = { authorization: `Bearer ${USERS.alice}` };
+      let sessionId = '';
+      // Round robin: within three initializes one opens on r3.
+      while (!sessionId.startsWith('r3.')) {
+        const opened = await postRpc(nginx.url, initializeRequest, auth);
+        sessionId = opened.headers.get('mcp-session-id')!;
+        await opened.body?.cancel();
+      }
+      replicas[2]!.bin.child.kill('SIGKILL');
+      await replicas[2]!.bin.exited;
+      const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
+      const gone = await postRpc(nginx.url, list, { ...auth, 'mcp-session-id': sessionId });
+      expect(gone.status).toBe(404);
+      expect(((await gone.json()) as { error: { message: string } }).error.message).toMatch(/^Session not found: .*start a new session/);
+      const again = await sessionThrough(nginx.url, 'alice', 99);
+      expect(again.outcome).toBe('ok');
+      expect(again.sessionId).not.toMatch(/^r3\./);
     });
   });
 });

@@ -25,6 +25,16 @@ export const MCP_LOCATION = `location /mcp {
     }`;
 
 /**
+ * With affinity: a session whose replica cannot be reached (stopped, crashed) is answered 404, as the
+ * spec says for a session the server no longer has, so MCP clients start a new one instead of failing on 502.
+ */
+export const SESSION_GONE = `location @mcp_session_gone {
+      if ($http_mcp_session_id = "") { return 502; }
+      default_type application/json;
+      return 404 '{"jsonrpc":"2.0","error":{"code":-32000,"message":"Session not found: the replica that held it is gone; start a new session with initialize."},"id":null}';
+    }`;
+
+/**
  * How the balancer picks a replica for a request:
  * - `round-robin`: any replica (2026-07-28 and `--stateless` 2025);
  * - `session-hash`: the issue's `hash $http_mcp_session_id consistent` (initialize carries no session id);
@@ -137,7 +147,8 @@ http {
   ${routingConfig(options)}
   server {
     listen 127.0.0.1:${port};
-    ${MCP_LOCATION}
+    ${options.routing === 'replica-id' ? MCP_LOCATION.replace(/\n    }$/, '\n      error_page 502 = @mcp_session_gone;\n    }') : MCP_LOCATION}
+    ${options.routing === 'replica-id' ? SESSION_GONE : ''}
   }
 }
 `;
