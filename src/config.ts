@@ -111,6 +111,13 @@ const SETTINGS = {
   // The bridge's own client at the authorization server, for introspection: environment only, never flags (they show in ps).
   oauthClientId: { env: 'MCP_OAUTH_CLIENT_ID', schema: z.string().optional() },
   oauthClientSecret: { env: 'MCP_OAUTH_CLIENT_SECRET', schema: z.string().optional() },
+  // Many replicas (issue 12): 2025 without sessions, or session ids that name their replica for header affinity.
+  stateless: { flag: 'stateless', env: 'MCP_STATELESS', boolean: true, schema: onOff },
+  replicaId: {
+    flag: 'replica-id',
+    env: 'MCP_REPLICA_ID',
+    schema: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1 to 32 characters from A-Z a-z 0-9 _ - (it starts every session id), e.g. r1').optional(),
+  },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
 
@@ -168,6 +175,13 @@ HTTP options (with --transport http):
                                                     JWT_TOKEN is set (for apps that show users different agents)
   --session-idle-timeout TIME MCP_SESSION_IDLE_TIMEOUT  close a session idle this long (default: 30m)
   --shutdown-grace TIME    MCP_SHUTDOWN_GRACE       time in-flight calls get to finish on SIGINT/SIGTERM (default: 10s)
+
+Many replicas (with --transport http): see the README, "Running many replicas"
+  --stateless              MCP_STATELESS            serve 2025-11-25 clients without sessions too: every POST stands
+                                                    alone, so a plain round-robin balancer works for both eras
+                                                    (GET and DELETE answer 405; no list_changed stream)
+  --replica-id ID          MCP_REPLICA_ID           start every session id with "ID.", so a balancer can send a
+                                                    session to its replica by the Mcp-Session-Id header, e.g. r1
 
 OAuth options (with --transport http): callers sign in at an OAuth authorization server
   --oauth-issuer URL       MCP_OAUTH_ISSUER         the authorization server; its JWTs are the only tokens accepted

@@ -45,6 +45,10 @@ export interface HttpOptions extends ServerOptions {
   sessionIdleTimeoutMs?: number;
   /** How long in-flight calls may take to finish on shutdown. Default 10 s. */
   shutdownGraceMs?: number;
+  /** Serve 2025-11-25 clients without sessions: each POST stands alone (see transports/http-stateless.ts). Default false. */
+  stateless?: boolean;
+  /** Starts every session id (`<replicaId>.<uuid>`), so a load balancer can send a session's requests to its replica. Default: none. */
+  replicaId?: string;
 }
 
 export interface HttpBridge {

@@ -9,6 +9,7 @@ import { TaskBoard } from '../tasks/task-board.js';
 import { describePolicy, readiness } from './http-health.js';
 import { identityFor, type HttpBridge, type HttpOptions } from './http-options.js';
 import { checkToken, Sessions, type Session } from './http-sessions.js';
+import { noSessionMethod, statelessFront } from './http-stateless.js';
 import { sessionNotFound, SessionTransport } from './session-transport.js';
 import { createOriginCheck, defaultAllowedHosts, HttpError, isLoopback, readRpcBody, sendError, sendJson, urlHost } from './web-safety.js';
 
@@ -43,7 +44,12 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const checkOrigin = createOriginCheck({ allowedHosts: options.allowedHosts ?? defaultAllowedHosts(host), allowedOrigins: options.allowedOrigins });
   const sessions = new Sessions({ idleTimeoutMs, maxSessions: options.maxSessions ?? 1000, maxPerIdentity: options.maxSessionsPerIdentity ?? 32, logger });
   // Imported here, not at the top: a stdio bridge never loads the v2 SDK for it (about 0.18 s of start-up).
-  const modern = (await import('../protocol/modern/modern-http.js')).modernFrontFor(options, callers);
+  // One board for every front: a caller's tasks are the same whichever era or mode reaches them.
+  const board = options.tasks ?? new TaskBoard();
+  const modern = (await import('../protocol/modern/modern-http.js')).modernFrontFor({ ...options, tasks: board }, callers);
+  const stateless = options.stateless ? statelessFront(options, callers, board) : undefined;
+  // A session id that names its replica lets a balancer route by it (see README, Running many replicas).
+  const newSessionId = options.replicaId ? () => `${options.replicaId}.${randomUUID()}` : randomUUID;
   let calls = 0;
   let stopping = false;
 
@@ -52,11 +58,11 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     // Checked before a slot is taken: a token Mastra refuses never holds one.
     const caller = await callers.resolve(token);
     const slot = sessions.reserve(caller.identity);
-    const sessionTasks = (options.tasks ?? new TaskBoard()).openSession();
+    const sessionTasks = board.openSession();
     const server = createServer({ ...options, catalogue: caller.catalogue, client: caller.client, sessionTasks });
     let session: Session | undefined;
     const transport = new SessionTransport({
-      sessionIdGenerator: randomUUID,
+      sessionIdGenerator: newSessionId,
       onsessioninitialized: (id) => {
         session = { id, server, transport, identity: caller.identity, lastSeen: Date.now(), active: 0, busy: () => sessionTasks.runningCount() > 0 };
         slot.add(session);
@@ -83,13 +89,14 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     // Whatever the method, era or session: a request without a valid access token learns how to sign in.
     if (oauth) await callers.resolve(token);
     const sessionId = req.headers['mcp-session-id'];
-    if (typeof sessionId !== 'string') {
-      if (req.method !== 'POST') throw new HttpError(400, 'Bad Request: Mcp-Session-Id header is required; start a session with an initialize POST.');
-      if (token === undefined && requireToken) throw tokenRefused('this bridge requires each session to bring its own Mastra token', oauth);
+    // With --stateless a session id (say, from before the switch) names nothing: every request stands alone.
+    if (typeof sessionId !== 'string' || stateless) {
+      if (req.method !== 'POST') throw stateless ? noSessionMethod(req.method) : new HttpError(400, 'Bad Request: Mcp-Session-Id header is required; start a session with an initialize POST.');
+      if (token === undefined && requireToken) throw tokenRefused(`this bridge requires each ${stateless ? 'request' : 'session'} to bring its own Mastra token`, oauth);
       const body = await readRpcBody(req, maxBody);
       // MCP 2026-07-28 requests carry no session: the era is chosen per request.
       if (await modern.claims(req, body)) return modern.serve(req, res, body);
-      return openSession(req, res, token, body);
+      return stateless ? stateless.serve(req, res, token, body) : openSession(req, res, token, body);
     }
     const session = sessions.get(sessionId);
     if (!session) throw sessionNotFound();
@@ -143,6 +150,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const closed = new Promise<void>((resolve) => httpServer.once('close', resolve));
   if (requireToken && !options.requireToken && !oauth) logger.info(`${host} is not a loopback address: sessions must bring their own Mastra token (--allow-anonymous lifts this)`);
   logger.info(describePolicy(policy, options.perUserCatalogue === true));
+  if (stateless) logger.info('--stateless: 2025-11-25 requests are served without sessions, each on its own (GET and DELETE answer 405)');
 
   let closing: Promise<void> | undefined;
   let graceEnds = Infinity;
@@ -155,12 +163,14 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       logger.warn(`the shutdown grace period is over: answering the ${calls} call(s) still running with an error, then closing`);
       // Answered while the sessions are still open, so each client reads why, where a closed socket would only reset.
       modern.stopCalls(STOPPED_MESSAGE);
-      await sessions.stopCalls(STOPPED_MESSAGE);
+      await Promise.all([sessions.stopCalls(STOPPED_MESSAGE), stateless?.stopCalls(STOPPED_MESSAGE)]);
       await until(() => calls === 0, Date.now() + FLUSH_MS);
     }
     await Promise.all([sessions.closeAll(), modern.close()]);
     // A resolver passed in belongs to whoever passed it.
     if (!options.callers) callers.close();
+    // So is a task board: one made here stops the tasks no session owns (callers' identity tasks).
+    if (!options.tasks) board.close();
     httpServer.closeAllConnections();
     await closed;
   };

@@ -19,7 +19,7 @@ export const sessionNotFound = (): HttpError => new HttpError(404, 'Session not 
  * The id of a lone request after which nothing but its answer can follow: it asks for no progress,
  * starts no task, and is not tasks/result (which relays a task's messages). Undefined otherwise.
  */
-function plainRequestId(body: unknown): RequestId | undefined {
+export function plainRequestId(body: unknown): RequestId | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const { id, method, params } = body as { id?: unknown; method?: unknown; params?: { _meta?: { progressToken?: unknown }; task?: unknown } };
   if ((typeof id !== 'string' && typeof id !== 'number') || typeof method !== 'string') return undefined;

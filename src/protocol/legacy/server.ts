@@ -31,6 +31,10 @@ export interface ServerOptions {
   tasks?: TaskBoard;
   /** This session's own tasks, when the transport needs to see them (HTTP idle expiry). Default: opened on `tasks`. */
   sessionTasks?: SessionTasks;
+  /** The tasks of the caller's identity, shared by its requests (`--stateless`): used instead, and left open when this server closes. */
+  identityTasks?: SessionTasks;
+  /** A server for one request of a bridge without sessions: no stream can carry `list_changed`, so none is offered. Default false. */
+  perRequest?: boolean;
 }
 
 /** The SDK would build an Ajv instance per session (only ever used for elicitation, which we never send); one is enough. */
@@ -50,11 +54,12 @@ class BridgeServer extends Server {
  */
 export function createServer(options: ServerOptions): Server {
   const { catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress } = options;
-  const sessionTasks = options.sessionTasks ?? (options.tasks ?? new TaskBoard()).openSession();
+  const sessionTasks = options.identityTasks ?? options.sessionTasks ?? (options.tasks ?? new TaskBoard()).openSession();
+  const perRequest = options.perRequest === true;
   const server = new BridgeServer(
     SERVER_INFO,
     {
-      capabilities: { tools: { listChanged: true }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } }, logging: {} },
+      capabilities: { tools: { listChanged: !perRequest }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } }, logging: {} },
       // The SDK answers tasks/get, tasks/result, tasks/list and tasks/cancel from this store.
       taskStore: sessionTasks,
       instructions: serverInstructions(baseUrl),
@@ -97,11 +102,11 @@ export function createServer(options: ServerOptions): Server {
   const onChange = () => {
     server.sendToolListChanged().catch(() => {});
   };
-  catalogue.on('change', onChange);
+  if (!perRequest) catalogue.on('change', onChange);
   const previousOnClose = server.onclose;
   server.onclose = () => {
     catalogue.off('change', onChange);
-    sessionTasks.close();
+    if (!options.identityTasks) sessionTasks.close();
     previousOnClose?.();
   };
   return server;
