@@ -1,0 +1,93 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { WorkflowTool } from '../catalogue/workflows.js';
+import type { RunOutcome } from '../person/pause.js';
+import { checkerOf, resumeArguments, resumeInputSchema } from '../workflows/resume-form.js';
+import { answerProblems } from '../workflows/workflow-resumer.js';
+import { runOf } from '../workflows/workflow-api.js';
+import { cancelWorkflow, resumeWorkflow, startWorkflow, type WorkflowRunOptions } from '../workflows/workflow-run.js';
+import { explainInvalid } from './tool-schema.js';
+
+const annotations = (title: string) => ({ title, readOnlyHint: false, openWorldHint: true });
+
+/** A workflow's tool: its input (and output) schema as Mastra publishes them. */
+export const workflowToolDefinition = (workflow: WorkflowTool): Tool => ({
+  name: workflow.toolName,
+  title: workflow.title,
+  description: workflow.description,
+  inputSchema: workflow.inputSchema,
+  ...(workflow.outputSchema ? { outputSchema: workflow.outputSchema } : {}),
+  annotations: annotations(workflow.title),
+  execution: { taskSupport: 'optional' },
+});
+
+/** The tool that resumes (or cancels) a suspended run of a workflow that can suspend. */
+export const resumeToolDefinition = (workflow: WorkflowTool): Tool => ({
+  name: workflow.resumeToolName!,
+  title: `Resume ${workflow.title}`,
+  description:
+    `Resume a suspended run of the Mastra workflow "${workflow.title}" with the answer its step waits for (or cancel the run), and get the workflow's output. ` +
+    `The workflow's own tool, ${workflow.toolName}, names the run and what it waits for when a step suspends.`,
+  inputSchema: resumeInputSchema(workflow),
+  annotations: annotations(`Resume ${workflow.title}`),
+  execution: { taskSupport: 'optional' },
+});
+
+/**
+ * UNTIL THE PERSON-IN-THE-LOOP DRIVERS ARE WIRED IN (src/person/): nobody is asked, so a paused run
+ * answers with its `unanswerable` result (the run stays suspended in Mastra; the result says how to
+ * resume it). This is the one place where a paused outcome becomes a tool result.
+ */
+const settle = (outcome: RunOutcome): CallToolResult => ('done' in outcome ? outcome.done : outcome.paused.unanswerable);
+
+const invalid = (name: string, problems: string): CallToolResult => ({ content: [{ type: 'text', text: `Invalid arguments for ${name}: ${problems}.` }], isError: true });
+
+/** Built once per listed workflow: the check of its arguments against its input schema. */
+const checkers = new WeakMap<WorkflowTool, ReturnType<typeof checkerOf>>();
+function argumentProblems(workflow: WorkflowTool, args: unknown): string | undefined {
+  if (!checkers.has(workflow)) checkers.set(workflow, checkerOf(workflow.inputSchema));
+  const parsed = checkers.get(workflow)?.(args);
+  return parsed && !parsed.success ? explainInvalid(parsed.error) : undefined;
+}
+
+export interface WorkflowCall {
+  valid: boolean;
+  run(options: WorkflowRunOptions): Promise<CallToolResult>;
+}
+
+/** A call of a workflow's tool: the arguments checked against its input schema, then a new run. */
+export function prepareWorkflowCall(workflow: WorkflowTool, args: unknown): WorkflowCall {
+  const problems = argumentProblems(workflow, args ?? {});
+  return {
+    valid: problems === undefined,
+    run: async (options) => {
+      if (problems !== undefined) return invalid(workflow.toolName, problems);
+      const input = workflow.wrapsInput ? (args as { input: unknown }).input : (args ?? {});
+      return settle(await startWorkflow(workflow, input, options));
+    },
+  };
+}
+
+/** The suspended step of a run: the one named, the workflow's only one, or the one Mastra says it waits at. */
+async function stepOf(workflow: WorkflowTool, runId: string, named: string | undefined, options: WorkflowRunOptions): Promise<string | undefined> {
+  if (named) return named;
+  if (workflow.resumable.length === 1) return workflow.resumable[0]!.stepId;
+  const stored = await runOf(options.client, workflow.workflowId, runId).catch(() => undefined);
+  return Object.entries(stored?.steps ?? {}).find(([, step]) => step.status === 'suspended')?.[0];
+}
+
+/** A call of a workflow's resume tool: resume the run with the answer, or cancel it. */
+export function prepareResumeCall(workflow: WorkflowTool, name: string, args: unknown): WorkflowCall {
+  const parsed = resumeArguments.safeParse(args ?? {});
+  return {
+    valid: parsed.success,
+    run: async (options) => {
+      if (!parsed.success) return invalid(name, explainInvalid(parsed.error));
+      const { runId, answer, cancel } = parsed.data;
+      if (cancel) return cancelWorkflow(workflow, runId, 'Cancelled as asked.', options, false);
+      const step = await stepOf(workflow, runId, parsed.data.step, options);
+      const problems = step === undefined ? undefined : answerProblems(workflow, step, answer);
+      if (problems !== undefined) return invalid(name, `answer: ${problems}`);
+      return settle(await resumeWorkflow(workflow, { runId, step: step ?? '' }, answer, options));
+    },
+  };
+}
