@@ -1,0 +1,102 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentCatalogue } from '../src/catalogue/agents.js';
+import type { AgentFilter } from '../src/catalogue/agent-filter.js';
+import { ToolNamer } from '../src/catalogue/tool-names.js';
+import { toolsOf } from '../src/calls/tool-call.js';
+import type { Answer, RunOutcome } from '../src/person/pause.js';
+import { workflowResumer } from '../src/workflows/workflow-resumer.js';
+import { startWorkflow } from '../src/workflows/workflow-run.js';
+import { clientFor, startStack, textOf, type Stack } from './helpers.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ workflows: true });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function catalogueWith(filter: AgentFilter, options: { prefix?: string; workflowPrefix?: string } = {}) {
+  const catalogue = new AgentCatalogue({ client: clientFor(stack.mastra.url), filter, ...options });
+  const result = await catalogue.refresh();
+  return { catalogue, result, names: toolsOf(catalogue).map((tool) => tool.name) };
+}
+
+describe('the include and exclude filters cover workflows', () => {
+  it('a plain glob applies to agents and workflows alike', async () => {
+    const { names } = await catalogueWith({ include: ['greet', 'echo'] });
+    expect(names).toEqual(['ask_echo', 'run_greet']);
+  });
+
+  it('workflow: and agent: limit a glob to one kind', async () => {
+    expect((await catalogueWith({ exclude: ['workflow:*'] })).names.filter((n) => !n.startsWith('ask_'))).toEqual([]);
+    expect((await catalogueWith({ include: ['agent:echo', 'workflow:exp*'] })).names).toEqual(['ask_echo', 'resume_expense', 'run_expense']);
+    // agent:greet names no agent: the workflow greet is not offered by it.
+    expect((await catalogueWith({ include: ['agent:greet'] })).names).toEqual([]);
+  });
+
+  it('an include that matches no agent and no workflow is reported; one that matches a workflow is not', async () => {
+    const { result } = await catalogueWith({ include: ['greet', 'workflow:echo', 'nothing*'] });
+    expect(result.unmatchedIncludes).toEqual(['workflow:echo', 'nothing*']);
+    expect(result.listedWorkflows).toEqual(['expense', 'greet', 'ledger', 'shipping', 'slowflow']);
+  });
+
+  it('--workflow-prefix names the workflow tools', async () => {
+    expect((await catalogueWith({ include: ['greet'] }, { workflowPrefix: 'wf_' })).names).toEqual(['wf_greet']);
+  });
+});
+
+describe('workflow tool names', () => {
+  it('never share a name with an agent tool, even with the same prefix, and keep their names', () => {
+    const namer = new ToolNamer('run_', { workflow: 'run_' });
+    expect(namer.namesFor(['greet']).get('greet')).toBe('run_greet');
+    const workflow = namer.namesFor(['greet'], 'workflow').get('greet')!;
+    expect(workflow).toMatch(/^run_greet_[0-9a-f]{8}$/);
+    expect(namer.namesFor(['greet'], 'workflow').get('greet')).toBe(workflow);
+    expect(namer.namesFor(['greet']).get('greet')).toBe('run_greet');
+  });
+
+  it('agents and workflows may share one prefix', async () => {
+    const { names } = await catalogueWith({ include: ['agent:echo', 'workflow:greet'] }, { prefix: 'run_', workflowPrefix: 'run_' });
+    expect(names).toEqual(['run_echo', 'run_greet']);
+  });
+});
+
+describe('the workflow Resumer (kind "workflow")', () => {
+  const options = () => ({ client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url });
+  async function pausedExpense() {
+    const catalogue = (await catalogueWith({ include: ['workflow:expense'] })).catalogue;
+    const outcome = await startWorkflow(catalogue.workflows[0]!, { item: 'phone', amount: 700 }, options());
+    if (!('paused' in outcome)) throw new Error(`expected a pause, got ${textOf(outcome.done)}`);
+    return { resumer: workflowResumer(catalogue, options()), paused: outcome.paused };
+  }
+  const doneText = (outcome: RunOutcome) => ('done' in outcome ? textOf(outcome.done) : `paused: ${outcome.paused.question.message}`);
+
+  it('asks with the step\'s resumeSchema as a flat form, and resumes the run with the answer', async () => {
+    const { resumer, paused } = await pausedExpense();
+    expect(paused.handle).toMatchObject({ kind: 'workflow', workflowId: 'expense', step: 'ask-manager' });
+    expect(paused.question.schema).toEqual({
+      type: 'object',
+      properties: { approved: { type: 'boolean', description: 'Approve the expense?' }, note: { type: 'string', description: 'A note for the requester.' } },
+      required: ['approved'],
+    });
+    expect(paused.question.message).toContain('{"reason":"phone costs 700"}');
+    expect(paused.unanswerable.isError).toBe(true);
+
+    const again = await resumer.resume(paused.handle, { action: 'accept', content: { approved: 'sure' } }, {});
+    expect(doneText(again)).toMatch(/^paused: That answer does not fit \(approved: .*boolean.*\)/);
+    const done = await resumer.resume(paused.handle, { action: 'accept', content: { approved: true } }, {});
+    expect('done' in done && done.done.structuredContent).toEqual({ status: 'approved' });
+  });
+
+  it.each<[string, Answer]>([
+    ['decline', { action: 'decline' }],
+    ['cancel', { action: 'cancel' }],
+  ])('%s cancels the run upstream and ends clearly', async (_, answer) => {
+    const { resumer, paused } = await pausedExpense();
+    const outcome = await resumer.resume(paused.handle, answer, {});
+    expect('done' in outcome && outcome.done.isError).toBe(true);
+    expect(doneText(outcome)).toContain(`(runId "${paused.handle.runId}") was cancelled on the Mastra server`);
+    expect((await clientFor(stack.mastra.url).getWorkflow('expense').runById(String(paused.handle.runId))).status).toBe('canceled');
+  });
+});
