@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCatalogue } from '../src/catalogue/agents.js';
 import type { AgentFilter } from '../src/catalogue/agent-filter.js';
@@ -7,6 +8,7 @@ import type { Answer, RunOutcome } from '../src/person/pause.js';
 import { workflowResumer } from '../src/workflows/workflow-resumer.js';
 import { startWorkflow } from '../src/workflows/workflow-run.js';
 import { clientFor, startStack, textOf, type Stack } from './helpers.js';
+import { BIN, spawnBridge } from './stdio-client.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -43,6 +45,35 @@ describe('the include and exclude filters cover workflows', () => {
 
   it('--workflow-prefix names the workflow tools', async () => {
     expect((await catalogueWith({ include: ['greet'] }, { workflowPrefix: 'wf_' })).names).toEqual(['wf_greet']);
+  });
+});
+
+describe('the bin', () => {
+  it('takes --workflow-prefix and the filters, and warns about an include that matches nothing', async () => {
+    const bridge = await spawnBridge(['--include', 'greet,workflow:nope*', '--workflow-prefix', 'wf_'], { MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'info' });
+    try {
+      expect((await bridge.client.listTools()).tools.map((tool) => tool.name)).toEqual(['wf_greet']);
+      const stderr = bridge.stderr();
+      expect(stderr).toContain(`serving 0 agents and 1 workflow from ${stack.mastra.url}`);
+      expect(stderr).toContain(`warn: the include filter "workflow:nope*" matches no agent or workflow at ${stack.mastra.url}`);
+      expect(stderr).toContain('the workflows: expense, greet, ledger, shipping, slowflow');
+    } finally {
+      await bridge.close();
+    }
+  });
+
+  it('a bad --workflow-prefix (or MCP_WORKFLOW_PREFIX) exits 1 with one line naming it', () => {
+    for (const [args, env, name] of [
+      [['--workflow-prefix', 'run me'], {}, '--workflow-prefix="run me"'],
+      [[], { MCP_WORKFLOW_PREFIX: 'x'.repeat(33) }, 'MCP_WORKFLOW_PREFIX='],
+    ] as const) {
+      const run = spawnSync(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', input: '' });
+      expect(run.status).toBe(1);
+      expect(run.stderr.trim().split('\n')).toEqual([expect.stringContaining(`invalid configuration: ${name}`)]);
+      expect(run.stderr).toContain('must be at most 32 characters from A-Z a-z 0-9 _ -');
+    }
+    const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).stdout;
+    for (const text of ['--workflow-prefix', 'MCP_WORKFLOW_PREFIX', 'workflow:GLOB', 'workflow:* offers no workflow']) expect(help).toContain(text);
   });
 });
 
