@@ -7,6 +7,7 @@ import { toolsOf } from '../src/calls/tool-call.js';
 import type { Answer, RunOutcome } from '../src/person/pause.js';
 import { workflowResumer } from '../src/workflows/workflow-resumer.js';
 import { startWorkflow } from '../src/workflows/workflow-run.js';
+import { HOSTILE_WORKFLOW_ID } from './fixture/workflows.js';
 import { clientFor, startStack, textOf, type Stack } from './helpers.js';
 import { BIN, spawnBridge } from './stdio-client.js';
 
@@ -40,7 +41,7 @@ describe('the include and exclude filters cover workflows', () => {
   it('an include that matches no agent and no workflow is reported; one that matches a workflow is not', async () => {
     const { result } = await catalogueWith({ include: ['greet', 'workflow:echo', 'nothing*'] });
     expect(result.unmatchedIncludes).toEqual(['workflow:echo', 'nothing*']);
-    expect(result.listedWorkflows).toEqual(['expense', 'greet', 'ledger', 'shipping', 'slowflow']);
+    expect(result.listedWorkflows).toEqual(['expense', 'greet', 'ledger', 'shipping', 'slowflow', HOSTILE_WORKFLOW_ID]);
   });
 
   it('--workflow-prefix names the workflow tools', async () => {
@@ -74,6 +75,18 @@ describe('the bin', () => {
     }
     const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).stdout;
     for (const text of ['--workflow-prefix', 'MCP_WORKFLOW_PREFIX', 'workflow:GLOB', 'workflow:* offers no workflow']) expect(help).toContain(text);
+  });
+});
+
+describe('workflow ids', () => {
+  it('are encoded in every path: a workflow whose id would name another runs itself', async () => {
+    const { catalogue } = await catalogueWith({ include: [`workflow:${HOSTILE_WORKFLOW_ID}`] });
+    const [tool] = catalogue.workflows;
+    expect(tool!.toolName).toMatch(/^run_x____greet_[0-9a-f]{8}$/);
+    const before = stack.mastra.requests.length;
+    const outcome = await startWorkflow(tool!, {}, { client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url });
+    expect('done' in outcome && outcome.done.structuredContent).toEqual({ ran: HOSTILE_WORKFLOW_ID });
+    expect(stack.mastra.requests.slice(before).every((request) => request.startsWith('POST /api/workflows/x%2F..%2Fgreet/'))).toBe(true);
   });
 });
 
