@@ -92,6 +92,11 @@ describe.each(bridgeTransports)('workflows over $name', (transport) => {
     expect(textOf(wrong)).toMatch(/answer: approved: .*boolean/);
     const resumed = await call('resume_expense', { runId, answer: { approved: true, note: 'fine' } });
     expect(resumed.structuredContent).toEqual({ status: 'approved: fine' });
+
+    const again = await call('resume_expense', { runId, answer: { approved: true } });
+    expect(textOf(again)).toContain(`The run "${runId}" of the workflow "expense" on the Mastra server at ${stack.mastra.url} is not suspended (its status is "success")`);
+    const unknown = await call('resume_expense', { runId: 'no-such-run', answer: { approved: true } });
+    expect(textOf(unknown)).toContain('has no run "no-such-run" of the workflow "expense"');
   });
 
   it('the resume tool cancels a suspended run upstream when asked to', async () => {

@@ -3,8 +3,9 @@ import type { WorkflowTool } from '../catalogue/workflows.js';
 import type { RunOutcome } from '../person/pause.js';
 import { checkerOf, resumeArguments, resumeInputSchema } from '../workflows/resume-form.js';
 import { answerProblems } from '../workflows/workflow-resumer.js';
-import { runOf } from '../workflows/workflow-api.js';
+import { runOf, type StoredRun } from '../workflows/workflow-api.js';
 import { cancelWorkflow, resumeWorkflow, startWorkflow, type WorkflowRunOptions } from '../workflows/workflow-run.js';
+import { describeFailure } from './errors.js';
 import { explainInvalid } from './tool-schema.js';
 
 const annotations = (title: string) => ({ title, readOnlyHint: false, openWorldHint: true });
@@ -39,7 +40,8 @@ export const resumeToolDefinition = (workflow: WorkflowTool): Tool => ({
  */
 const settle = (outcome: RunOutcome): CallToolResult => ('done' in outcome ? outcome.done : outcome.paused.unanswerable);
 
-const invalid = (name: string, problems: string): CallToolResult => ({ content: [{ type: 'text', text: `Invalid arguments for ${name}: ${problems}.` }], isError: true });
+const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
+const invalid = (name: string, problems: string): CallToolResult => errorResult(`Invalid arguments for ${name}: ${problems}.`);
 
 /** Built once per listed workflow: the check of its arguments against its input schema. */
 const checkers = new WeakMap<WorkflowTool, ReturnType<typeof checkerOf>>();
@@ -67,13 +69,28 @@ export function prepareWorkflowCall(workflow: WorkflowTool, args: unknown): Work
   };
 }
 
-/** The suspended step of a run: the one named, the workflow's only one, or the one Mastra says it waits at. */
-async function stepOf(workflow: WorkflowTool, runId: string, named: string | undefined, options: WorkflowRunOptions): Promise<string | undefined> {
-  if (named) return named;
-  if (workflow.resumable.length === 1) return workflow.resumable[0]!.stepId;
-  const stored = await runOf(options.client, workflow.workflowId, runId).catch(() => undefined);
-  return Object.entries(stored?.steps ?? {}).find(([, step]) => step.status === 'suspended')?.[0];
+const subjectOf = (workflow: WorkflowTool) => ({ agentId: workflow.workflowId, baseUrl: '', subject: `workflow "${workflow.workflowId}"` });
+
+/** What a resume or cancel may act on: the stored run, when it exists and still waits (or, for a cancel, still runs). */
+async function storedRun(workflow: WorkflowTool, runId: string, cancel: boolean, options: WorkflowRunOptions): Promise<StoredRun | CallToolResult> {
+  const where = `the Mastra server at ${options.baseUrl}`;
+  let stored: StoredRun;
+  try {
+    stored = await runOf(options.client, workflow.workflowId, runId);
+  } catch (error) {
+    if ((error as { status?: unknown }).status === 404)
+      return errorResult(`${where} has no run "${runId}" of the workflow "${workflow.workflowId}": check the runId (the suspended result names it).`);
+    return errorResult(describeFailure(error, { ...subjectOf(workflow), baseUrl: options.baseUrl }));
+  }
+  const open = cancel ? ['suspended', 'running', 'waiting', 'pending', 'paused'] : ['suspended'];
+  if (!open.includes(String(stored.status)))
+    return errorResult(`The run "${runId}" of the workflow "${workflow.workflowId}" on ${where} is not ${cancel ? 'going' : 'suspended'} (its status is "${stored.status}"): there is nothing to ${cancel ? 'cancel' : 'resume'}.`);
+  return stored;
 }
+
+/** The suspended step: the one named, else the one Mastra says the run waits at, else the workflow's only suspending step. */
+const stepOf = (workflow: WorkflowTool, stored: StoredRun, named: string | undefined): string | undefined =>
+  named ?? Object.entries(stored.steps ?? {}).find(([, step]) => step.status === 'suspended')?.[0] ?? workflow.resumable[0]?.stepId;
 
 /** A call of a workflow's resume tool: resume the run with the answer, or cancel it. */
 export function prepareResumeCall(workflow: WorkflowTool, name: string, args: unknown): WorkflowCall {
@@ -82,9 +99,11 @@ export function prepareResumeCall(workflow: WorkflowTool, name: string, args: un
     valid: parsed.success,
     run: async (options) => {
       if (!parsed.success) return invalid(name, explainInvalid(parsed.error));
-      const { runId, answer, cancel } = parsed.data;
+      const { runId, answer, cancel = false } = parsed.data;
+      const stored = await storedRun(workflow, runId, cancel, options);
+      if ('content' in stored) return stored;
       if (cancel) return cancelWorkflow(workflow, runId, 'Cancelled as asked.', options, false);
-      const step = await stepOf(workflow, runId, parsed.data.step, options);
+      const step = stepOf(workflow, stored, parsed.data.step);
       const problems = step === undefined ? undefined : answerProblems(workflow, step, answer);
       if (problems !== undefined) return invalid(name, `answer: ${problems}`);
       return settle(await resumeWorkflow(workflow, { runId, step: step ?? '' }, answer, options));

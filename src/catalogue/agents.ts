@@ -4,10 +4,13 @@ import { isAddressable } from '../agent-ids.js';
 import { filterAgentIds, unmatchedIncludes, type AgentFilter } from './agent-filter.js';
 import { withAbortSignal } from '../mastra-client.js';
 import { createRedactor } from '../calls/redact.js';
+import { describeAgent, instructionsText, publicTextsOf, type ListedAgent } from './agent-texts.js';
 import { ToolNamer } from './tool-names.js';
 import { canSuspend, listWorkflows, workflowToolOf, type ListedWorkflow, type WorkflowTool } from './workflows.js';
 
-/** The prefix of a workflow's resume tool (see calls/workflow-resume-tool.ts). */
+export { describeAgent };
+
+/** The prefix of a workflow's resume tool (see calls/workflow-call.ts). */
 export const RESUME_PREFIX = 'resume_';
 
 /** What the bridge needs to know of one Mastra agent to offer it as a tool. */
@@ -23,57 +26,7 @@ export interface AgentTool {
   redact(text: string): string;
 }
 
-/** The listing fields we read; `partial` listings carry all of them without the tools' schemas. */
-interface ListedAgent {
-  name?: string;
-  description?: string;
-  instructions?: unknown;
-  tools?: Record<string, { id?: string; description?: string }>;
-}
-
-const EXCERPT_LENGTH = 200;
-
-/** Mastra lists instructions as a string, or as a list of strings and system messages. */
-function instructionsText(instructions: unknown): string {
-  if (typeof instructions === 'string') return instructions;
-  if (!Array.isArray(instructions)) return '';
-  return instructions
-    .map((part) => (typeof part === 'string' ? part : (part as { content?: unknown })?.content))
-    .filter((content) => typeof content === 'string')
-    .join('\n');
-}
-
-/** The first paragraph of the instructions, cut at a word: enough to tell what the agent is for. */
-function excerpt(instructions: unknown): string {
-  const first = instructionsText(instructions).trim().split(/\n\s*\n|\n/)[0]?.replace(/\s+/g, ' ').trim() ?? '';
-  if (first.length <= EXCERPT_LENGTH) return first;
-  const cut = first.slice(0, EXCERPT_LENGTH);
-  return `${cut.slice(0, cut.lastIndexOf(' ') > 0 ? cut.lastIndexOf(' ') : EXCERPT_LENGTH)}…`;
-}
-
-const toolIdsOf = (agent: ListedAgent) => Object.entries(agent.tools ?? {}).map(([key, tool]) => tool.id || key);
-
-/**
- * The agent's name, description and tools. Its instructions are its system prompt, a secret: an
- * excerpt stands in for a missing description only when the operator opts in.
- */
-export function describeAgent(agentId: string, agent: ListedAgent, fromInstructions = false): string {
-  const name = agent.name || agentId;
-  const purpose = agent.description?.trim() || (fromInstructions ? excerpt(agent.instructions) : '');
-  const tools = toolIdsOf(agent);
-  return [
-    `Ask the Mastra agent "${name}" and get its answer.`,
-    purpose,
-    tools.length ? `It can use these tools: ${tools.join(', ')}.` : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
-}
-
 const byToolName = (a: { toolName: string }, b: { toolName: string }) => (a.toolName < b.toolName ? -1 : a.toolName > b.toolName ? 1 : 0);
-
-/** What tools/list shows of an agent anyway: quoting it is no leak, even where the instructions repeat it. */
-const publicTextsOf = (agentId: string, agent: ListedAgent) => [agentId, agent.name ?? '', agent.description ?? '', ...toolIdsOf(agent)];
 
 export interface CatalogueOptions {
   /** The service-level client used for listing. */

@@ -1,7 +1,7 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { DEFAULT_CALL_TIMEOUT_MS } from '../calls/agent-run.js';
-import { describeFailure, isAgentNotFound } from '../calls/errors.js';
+import { describeFailure, isAgentNotFound, upstreamReason } from '../calls/errors.js';
 import type { ProgressReporter } from '../calls/progress.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
 import { DURATION_FORMS, formatDuration } from '../duration.js';
@@ -72,7 +72,8 @@ async function follow(
       throw error;
     }
     if (!streaming) {
-      if (isAgentNotFound(error)) options.onGone?.(workflowId);
+      // Mastra's words for a workflow it does not have; a run it does not have is no reason to re-list.
+      if (isAgentNotFound(error) && /^workflow not found/i.test(upstreamReason(error).replace(/^HTTP 404: /, ''))) options.onGone?.(workflowId);
       return { done: { content: [{ type: 'text', text: describeFailure(error, { agentId: workflowId, baseUrl, subject: `workflow "${workflowId}"` }) }], isError: true } };
     }
     // A stream that breaks off is told below as a cut-off run.
