@@ -1,4 +1,6 @@
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { spawnSync } from 'node:child_process';
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCatalogue } from '../src/catalogue/agents.js';
 import type { AgentFilter } from '../src/catalogue/agent-filter.js';
@@ -8,7 +10,7 @@ import type { Answer, RunOutcome } from '../src/person/pause.js';
 import { workflowResumer } from '../src/workflows/workflow-resumer.js';
 import { startWorkflow } from '../src/workflows/workflow-run.js';
 import { HOSTILE_WORKFLOW_ID } from './fixture/workflows.js';
-import { clientFor, startStack, textOf, type Stack } from './helpers.js';
+import { clientFor, connectInMemory, startStack, textOf, type Stack } from './helpers.js';
 import { BIN, spawnBridge } from './stdio-client.js';
 
 let stack: Stack;
@@ -87,6 +89,23 @@ describe('workflow ids', () => {
     const outcome = await startWorkflow(tool!, {}, { client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url });
     expect('done' in outcome && outcome.done.structuredContent).toEqual({ ran: HOSTILE_WORKFLOW_ID });
     expect(stack.mastra.requests.slice(before).every((request) => request.startsWith('POST /api/workflows/x%2F..%2Fgreet/'))).toBe(true);
+  });
+});
+
+describe('workflows follow the live catalogue', () => {
+  it('a workflow Mastra no longer has is an isError result, and the catalogue is told to re-list', async () => {
+    const without = await startStack();
+    const bridge = await connectInMemory({ listFrom: stack.mastra.url, callTo: without.mastra.url });
+    try {
+      const stale = once(bridge.catalogue, 'stale');
+      const result = (await bridge.client.callTool({ name: 'run_greet', arguments: { name: 'gone', times: 1 } })) as CallToolResult;
+      expect(result.isError).toBe(true);
+      expect(textOf(result)).toContain(`The Mastra server at ${without.mastra.url} no longer has workflow "greet" (HTTP 404 Not Found: Workflow not found)`);
+      expect(await stale).toEqual(['greet']);
+    } finally {
+      await bridge.close();
+      await without.close();
+    }
   });
 });
 

@@ -53,20 +53,23 @@ function argumentProblems(workflow: WorkflowTool, args: unknown): string | undef
 
 export interface WorkflowCall {
   valid: boolean;
+  /** The run's outcome: done, or paused for a person (the drivers of src/person/ ask and resume it through workflowResumer). */
+  outcome(options: WorkflowRunOptions): Promise<RunOutcome>;
+  /** The outcome as a tool result, nobody asked (see `settle`). */
   run(options: WorkflowRunOptions): Promise<CallToolResult>;
 }
+
+const done = (result: CallToolResult): RunOutcome => ({ done: result });
 
 /** A call of a workflow's tool: the arguments checked against its input schema, then a new run. */
 export function prepareWorkflowCall(workflow: WorkflowTool, args: unknown): WorkflowCall {
   const problems = argumentProblems(workflow, args ?? {});
-  return {
-    valid: problems === undefined,
-    run: async (options) => {
-      if (problems !== undefined) return invalid(workflow.toolName, problems);
-      const input = workflow.wrapsInput ? (args as { input: unknown }).input : (args ?? {});
-      return settle(await startWorkflow(workflow, input, options));
-    },
+  const outcome = async (options: WorkflowRunOptions): Promise<RunOutcome> => {
+    if (problems !== undefined) return done(invalid(workflow.toolName, problems));
+    const input = workflow.wrapsInput ? (args as { input: unknown }).input : (args ?? {});
+    return startWorkflow(workflow, input, options);
   };
+  return { valid: problems === undefined, outcome, run: async (options) => settle(await outcome(options)) };
 }
 
 const subjectOf = (workflow: WorkflowTool) => ({ agentId: workflow.workflowId, baseUrl: '', subject: `workflow "${workflow.workflowId}"` });
@@ -95,18 +98,16 @@ const stepOf = (workflow: WorkflowTool, stored: StoredRun, named: string | undef
 /** A call of a workflow's resume tool: resume the run with the answer, or cancel it. */
 export function prepareResumeCall(workflow: WorkflowTool, name: string, args: unknown): WorkflowCall {
   const parsed = resumeArguments.safeParse(args ?? {});
-  return {
-    valid: parsed.success,
-    run: async (options) => {
-      if (!parsed.success) return invalid(name, explainInvalid(parsed.error));
-      const { runId, answer, cancel = false } = parsed.data;
-      const stored = await storedRun(workflow, runId, cancel, options);
-      if ('content' in stored) return stored;
-      if (cancel) return cancelWorkflow(workflow, runId, 'Cancelled as asked.', options, false);
-      const step = stepOf(workflow, stored, parsed.data.step);
-      const problems = step === undefined ? undefined : answerProblems(workflow, step, answer);
-      if (problems !== undefined) return invalid(name, `answer: ${problems}`);
-      return settle(await resumeWorkflow(workflow, { runId, step: step ?? '' }, answer, options));
-    },
+  const outcome = async (options: WorkflowRunOptions): Promise<RunOutcome> => {
+    if (!parsed.success) return done(invalid(name, explainInvalid(parsed.error)));
+    const { runId, answer, cancel = false } = parsed.data;
+    const stored = await storedRun(workflow, runId, cancel, options);
+    if ('content' in stored) return done(stored);
+    if (cancel) return done(await cancelWorkflow(workflow, runId, 'Cancelled as asked.', options, false));
+    const step = stepOf(workflow, stored, parsed.data.step);
+    const problems = step === undefined ? undefined : answerProblems(workflow, step, answer);
+    if (problems !== undefined) return done(invalid(name, `answer: ${problems}`));
+    return resumeWorkflow(workflow, { runId, step: step ?? '' }, answer, options);
   };
+  return { valid: parsed.success, outcome, run: async (options) => settle(await outcome(options)) };
 }
