@@ -44,7 +44,8 @@ export function toolsOf(catalogue: AgentCatalogue): Tool[] {
 }
 
 export const serverInstructions = (baseUrl: string): string =>
-  `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. Pass threadId (and resourceId) to continue a conversation with an agent that has memory.`;
+  `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. Pass threadId (and resourceId) to continue a conversation with an agent that has memory. ` +
+  'A workflow tool starts a run of that workflow and returns its output; when a step suspends, the result says how to resume the run.';
 
 /** A tool name the catalogue does not know; each front answers it with its own invalid-params error. */
 export class UnknownToolError extends Error {}
