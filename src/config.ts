@@ -82,6 +82,7 @@ const SETTINGS = {
   include: { flag: 'include', env: 'MCP_INCLUDE_AGENTS', schema: globList },
   exclude: { flag: 'exclude', env: 'MCP_EXCLUDE_AGENTS', schema: globList },
   toolPrefix: { flag: 'tool-prefix', env: 'MCP_TOOL_PREFIX', schema: toolPrefix.default('ask_') },
+  workflowPrefix: { flag: 'workflow-prefix', env: 'MCP_WORKFLOW_PREFIX', schema: toolPrefix.default('run_') },
   describeFromInstructions: { flag: 'describe-from-instructions', env: 'MCP_DESCRIBE_FROM_INSTRUCTIONS', boolean: true, schema: onOff },
   requireToken: { flag: 'require-token', env: 'MCP_REQUIRE_TOKEN', boolean: true, schema: onOff },
   allowAnonymous: { flag: 'allow-anonymous', env: 'MCP_ALLOW_ANONYMOUS', boolean: true, schema: onOff },
@@ -133,11 +134,15 @@ a bare number other than 0 is refused, since it would not say its unit.
   --transport stdio|http   MCP_TRANSPORT   how clients connect (default: stdio)
   --host ADDRESS           MCP_HOST        HTTP bind address (default: 127.0.0.1)
   --port N                 MCP_PORT        HTTP port, 0 picks a free one (default: 3000)
-  --include IDS            MCP_INCLUDE_AGENTS    offer only these agents: comma-separated ids,
-                                                 * matches any characters (default: all)
-  --exclude IDS            MCP_EXCLUDE_AGENTS    never offer these agents (same form; wins)
+  --include IDS            MCP_INCLUDE_AGENTS    offer only these agents and workflows: comma-separated
+                                                 ids, * matches any characters; agent:GLOB or
+                                                 workflow:GLOB applies to that kind only (default: all)
+  --exclude IDS            MCP_EXCLUDE_AGENTS    never offer these (same form; wins), e.g.
+                                                 workflow:* offers no workflow
   --tool-prefix PREFIX     MCP_TOOL_PREFIX       tool name prefix, up to 32 of A-Za-z0-9_-
                                                  (default: ask_)
+  --workflow-prefix PREFIX MCP_WORKFLOW_PREFIX   workflow tool name prefix, same form (default: run_);
+                                                 a workflow that can suspend also gets resume_<id>
   --describe-from-instructions  MCP_DESCRIBE_FROM_INSTRUCTIONS
                                                  describe an agent that has no description by the
                                                  first paragraph of its instructions (default: off,

@@ -45,6 +45,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     baseUrl,
     logger,
     prefix: config.toolPrefix,
+    workflowPrefix: config.workflowPrefix,
     filter: { include: config.include, exclude: config.exclude },
     describeFromInstructions: config.describeFromInstructions,
     intervalMs: config.refreshInterval,

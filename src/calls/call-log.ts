@@ -20,19 +20,23 @@ export const logMessageParams = (level: LoggingLevel, message: string, details: 
 });
 
 /** A call's start (debug), answer (info), error result (warning), or end without an answer (info: cancelled). */
-export async function withCallLog(log: ClientLog, call: { agentId: string; tool: string }, run: () => Promise<CallToolResult>): Promise<CallToolResult> {
+export async function withCallLog(
+  log: ClientLog,
+  { label, ...call }: { /** `agent "echo"`, `workflow "greet"` */ label: string; tool: string; [id: string]: string },
+  run: () => Promise<CallToolResult>,
+): Promise<CallToolResult> {
   const startedAt = Date.now();
   const took = () => ({ ...call, durationMs: Date.now() - startedAt });
-  log('debug', `calling agent "${call.agentId}"`, call);
+  log('debug', `calling ${label}`, call);
   try {
     const result = await run();
     const details = took();
-    if (result.isError) log('warning', `agent "${call.agentId}" answered with an error after ${formatDuration(details.durationMs)}`, details);
-    else log('info', `agent "${call.agentId}" answered in ${formatDuration(details.durationMs)}`, details);
+    if (result.isError) log('warning', `${label} answered with an error after ${formatDuration(details.durationMs)}`, details);
+    else log('info', `${label} answered in ${formatDuration(details.durationMs)}`, details);
     return result;
   } catch (error) {
     const details = took();
-    log('info', `call to agent "${call.agentId}" ended without an answer after ${formatDuration(details.durationMs)} (cancelled)`, details);
+    log('info', `call to ${label} ended without an answer after ${formatDuration(details.durationMs)} (cancelled)`, details);
     throw error;
   }
 }

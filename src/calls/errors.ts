@@ -2,6 +2,8 @@
 export interface FailureContext {
   agentId: string;
   baseUrl: string;
+  /** What ran, when not an agent: e.g. `workflow "greet"`; the texts then name it instead. */
+  subject?: string;
 }
 
 const DETAIL_LENGTH = 500;
@@ -95,8 +97,9 @@ function isNetworkFailure(error: unknown): error is Error {
 }
 
 /** A message a person (or a calling model) can act on: what failed, where, and what to do next. */
-export function describeFailure(error: unknown, { agentId, baseUrl }: FailureContext): string {
-  const agent = `agent "${agentId}"`;
+export function describeFailure(error: unknown, { agentId, baseUrl, subject }: FailureContext): string {
+  const agent = subject ?? `agent "${agentId}"`;
+  const culprit = subject ? 'It' : 'The agent or its model';
   if (isHttpFailure(error)) {
     const status = `HTTP ${error.status}${error.statusText ? ` ${error.statusText}` : ''}`;
     const detail = upstreamDetail(error);
@@ -108,13 +111,13 @@ export function describeFailure(error: unknown, { agentId, baseUrl }: FailureCon
     }
     const { words } = detail;
     if (isAgentNotFound(error))
-      return `The Mastra server at ${baseUrl} no longer has ${agent} (${status}: ${words}). The tool list will be refreshed; list the tools again and choose another agent.`;
+      return `The Mastra server at ${baseUrl} no longer has ${agent} (${status}: ${words}). The tool list will be refreshed; list the tools again and choose another ${subject ? 'tool' : 'agent'}.`;
     // Mastra's words when a threadId is sent without the resource its thread was made with: not a token problem.
     if (error.status === 403 && /different resource/.test(words))
       return `The Mastra server at ${baseUrl} refused to run ${agent} on that thread (${status}: ${words}). The thread was created with another resourceId: pass that resourceId together with the threadId (a threadId alone uses itself as the resource), or start a new thread.`;
     if (error.status === 401 || error.status === 403) return `The Mastra server at ${baseUrl} refused to run ${agent} (${status}: ${words}). ${tokenHint}`;
     if (error.status >= 500)
-      return `The ${agent} failed on the Mastra server at ${baseUrl} (${status}): ${words}. The agent or its model failed; check the Mastra server's logs, then try again.`;
+      return `The ${agent} failed on the Mastra server at ${baseUrl} (${status}): ${words}. ${culprit} failed; check the Mastra server's logs, then try again.`;
     return `The Mastra server at ${baseUrl} rejected the call to ${agent} (${status}): ${words}.`;
   }
   if (isNetworkFailure(error))

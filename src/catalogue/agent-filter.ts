@@ -1,4 +1,8 @@
-/** Which agents to offer: `--include` / `--exclude` lists of agent ids where `*` matches any run of characters. */
+/**
+ * Which agents and workflows to offer: `--include` / `--exclude` lists of ids where `*` matches any
+ * run of characters. A glob applies to agents and workflows alike, unless it starts with `agent:` or
+ * `workflow:`, which limit it to that kind (`--exclude 'workflow:*'` offers no workflow at all).
+ */
 export interface AgentFilter {
   /** Offer only agents matching one of these. Default: every agent. */
   include?: readonly string[];
@@ -22,6 +26,20 @@ export function globToRegExp(glob: string): RegExp {
   return regexp;
 }
 
+/** What an id is: the filters can name each kind apart. */
+export type IdKind = 'agent' | 'workflow';
+
+const KIND_QUALIFIER = /^(agent|workflow):/;
+
+/** The globs of a list that apply to this kind, without their qualifier. */
+function globsFor(globs: readonly string[], kind: IdKind): string[] {
+  return globs.flatMap((glob) => {
+    const qualifier = KIND_QUALIFIER.exec(glob)?.[1];
+    if (qualifier === undefined) return [glob];
+    return qualifier === kind ? [glob.slice(qualifier.length + 1)] : [];
+  });
+}
+
 const matchesAny = (id: string, globs: readonly string[]) => globs.some((glob) => globToRegExp(glob).test(id));
 
 /** "a, b, c", or "a, b, … and 990 more": enough to spot a typo without flooding stderr. */
@@ -37,8 +55,17 @@ export interface FilterResult {
   unmatchedIncludes: string[];
 }
 
-export function filterAgentIds(ids: readonly string[], { include, exclude }: AgentFilter): FilterResult {
+export function filterAgentIds(ids: readonly string[], filter: AgentFilter, kind: IdKind = 'agent'): FilterResult {
+  const include = filter.include && globsFor(filter.include, kind);
+  const exclude = filter.exclude && globsFor(filter.exclude, kind);
   const unmatchedIncludes = (include ?? []).filter((glob) => !ids.some((id) => globToRegExp(glob).test(id)));
   const kept = ids.filter((id) => (!include || matchesAny(id, include)) && !(exclude && matchesAny(id, exclude)));
   return { kept, unmatchedIncludes };
+}
+
+/** Include globs (as written) that match no agent and no workflow they apply to: likely typos. */
+export function unmatchedIncludes(include: readonly string[] | undefined, ids: Record<IdKind, readonly string[]>): string[] {
+  return (include ?? []).filter((glob) =>
+    (['agent', 'workflow'] as const).every((kind) => globsFor([glob], kind).every((g) => !ids[kind].some((id) => globToRegExp(g).test(id)))),
+  );
 }

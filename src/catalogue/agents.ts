@@ -1,10 +1,17 @@
 import type { MastraClient } from '@mastra/client-js';
 import { EventEmitter } from 'node:events';
 import { isAddressable } from '../agent-ids.js';
-import { filterAgentIds, type AgentFilter } from './agent-filter.js';
+import { filterAgentIds, unmatchedIncludes, type AgentFilter } from './agent-filter.js';
 import { withAbortSignal } from '../mastra-client.js';
 import { createRedactor } from '../calls/redact.js';
+import { describeAgent, instructionsText, publicTextsOf, type ListedAgent } from './agent-texts.js';
 import { ToolNamer } from './tool-names.js';
+import { canSuspend, listWorkflows, workflowToolOf, type ListedWorkflow, type WorkflowTool } from './workflows.js';
+
+export { describeAgent };
+
+/** The prefix of a workflow's resume tool (see calls/workflow-call.ts). */
+export const RESUME_PREFIX = 'resume_';
 
 /** What the bridge needs to know of one Mastra agent to offer it as a tool. */
 export interface AgentTool {
@@ -19,55 +26,7 @@ export interface AgentTool {
   redact(text: string): string;
 }
 
-/** The listing fields we read; `partial` listings carry all of them without the tools' schemas. */
-interface ListedAgent {
-  name?: string;
-  description?: string;
-  instructions?: unknown;
-  tools?: Record<string, { id?: string; description?: string }>;
-}
-
-const EXCERPT_LENGTH = 200;
-
-/** Mastra lists instructions as a string, or as a list of strings and system messages. */
-function instructionsText(instructions: unknown): string {
-  if (typeof instructions === 'string') return instructions;
-  if (!Array.isArray(instructions)) return '';
-  return instructions
-    .map((part) => (typeof part === 'string' ? part : (part as { content?: unknown })?.content))
-    .filter((content) => typeof content === 'string')
-    .join('\n');
-}
-
-/** The first paragraph of the instructions, cut at a word: enough to tell what the agent is for. */
-function excerpt(instructions: unknown): string {
-  const first = instructionsText(instructions).trim().split(/\n\s*\n|\n/)[0]?.replace(/\s+/g, ' ').trim() ?? '';
-  if (first.length <= EXCERPT_LENGTH) return first;
-  const cut = first.slice(0, EXCERPT_LENGTH);
-  return `${cut.slice(0, cut.lastIndexOf(' ') > 0 ? cut.lastIndexOf(' ') : EXCERPT_LENGTH)}…`;
-}
-
-const toolIdsOf = (agent: ListedAgent) => Object.entries(agent.tools ?? {}).map(([key, tool]) => tool.id || key);
-
-/**
- * The agent's name, description and tools. Its instructions are its system prompt, a secret: an
- * excerpt stands in for a missing description only when the operator opts in.
- */
-export function describeAgent(agentId: string, agent: ListedAgent, fromInstructions = false): string {
-  const name = agent.name || agentId;
-  const purpose = agent.description?.trim() || (fromInstructions ? excerpt(agent.instructions) : '');
-  const tools = toolIdsOf(agent);
-  return [
-    `Ask the Mastra agent "${name}" and get its answer.`,
-    purpose,
-    tools.length ? `It can use these tools: ${tools.join(', ')}.` : '',
-  ]
-    .filter(Boolean)
-    .join(' ');
-}
-
-/** What tools/list shows of an agent anyway: quoting it is no leak, even where the instructions repeat it. */
-const publicTextsOf = (agentId: string, agent: ListedAgent) => [agentId, agent.name ?? '', agent.description ?? '', ...toolIdsOf(agent)];
+const byToolName = (a: { toolName: string }, b: { toolName: string }) => (a.toolName < b.toolName ? -1 : a.toolName > b.toolName ? 1 : 0);
 
 export interface CatalogueOptions {
   /** The service-level client used for listing. */
@@ -78,6 +37,10 @@ export interface CatalogueOptions {
   filter?: AgentFilter;
   /** Describe an agent that has no description by the first paragraph of its instructions. Default: off (they are secret). */
   describeFromInstructions?: boolean;
+  /** Workflow tool name prefix. Default `run_`. */
+  workflowPrefix?: string;
+  /** Whether to list the workflows too. Default: yes (a listing made only to check a token needs none). */
+  listWorkflows?: boolean;
 }
 
 /** What one listing found. */
@@ -86,9 +49,11 @@ export interface RefreshResult {
   changed: boolean;
   /** Every agent id Mastra listed, filtered or not, sorted. */
   listed: string[];
+  /** Every workflow id Mastra listed, filtered or not, sorted. */
+  listedWorkflows: string[];
   /** Include globs that matched no listed agent. */
   unmatchedIncludes: string[];
-  /** Agents left out because no URL path can name them (`.`, `..`, an empty id). */
+  /** Agents and workflows left out because no URL path can name them (`.`, `..`, an empty id). */
   unaddressable: string[];
 }
 
@@ -106,6 +71,9 @@ interface Secret {
 export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: string] }> {
   private byName = new Map<string, AgentTool>();
   private list: AgentTool[] = [];
+  private workflowList: WorkflowTool[] = [];
+  private workflowByName = new Map<string, WorkflowTool>();
+  private resumeByName = new Map<string, WorkflowTool>();
   private fingerprint = '';
   private readonly namer: ToolNamer;
   private readonly secrets = new Map<string, Secret>();
@@ -114,15 +82,30 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
   constructor(private readonly options: CatalogueOptions) {
     super();
     this.setMaxListeners(0);
-    this.namer = new ToolNamer(options.prefix ?? 'ask_');
+    this.namer = new ToolNamer(options.prefix ?? 'ask_', { workflow: options.workflowPrefix ?? 'run_', resume: RESUME_PREFIX });
   }
 
+  /** The agents' tools. */
   get tools(): readonly AgentTool[] {
     return this.list;
   }
 
+  /** The workflows' tools, sorted by tool name. */
+  get workflows(): readonly WorkflowTool[] {
+    return this.workflowList;
+  }
+
   find(toolName: string): AgentTool | undefined {
     return this.byName.get(toolName);
+  }
+
+  findWorkflow(toolName: string): WorkflowTool | undefined {
+    return this.workflowByName.get(toolName);
+  }
+
+  /** The workflow whose resume tool has this name. */
+  findResumable(toolName: string): WorkflowTool | undefined {
+    return this.resumeByName.get(toolName);
   }
 
   /** Lists the agents once; throws when Mastra cannot be listed, and then keeps the tools it had. */
@@ -130,12 +113,24 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
     const client = signal ? withAbortSignal(this.options.client, signal) : this.options.client;
     const listing = (await client.listAgents(undefined, true)) as Record<string, ListedAgent>;
     signal?.throwIfAborted();
+    // After the agents: a token Mastra refuses is refused by the first listing, and nothing more is asked.
+    const workflowListing = this.options.listWorkflows === false ? {} : await listWorkflows(client);
+    signal?.throwIfAborted();
+    const filter = this.options.filter ?? {};
     const listed = Object.keys(listing).sort();
-    const { kept, unmatchedIncludes } = filterAgentIds(listed, this.options.filter ?? {});
+    const listedWorkflows = Object.keys(workflowListing).sort();
+    const { kept } = filterAgentIds(listed, filter);
+    const keptWorkflows = filterAgentIds(listedWorkflows, filter, 'workflow').kept;
     const offered = kept.filter(isAddressable);
     this.keepSecrets(listing, offered);
-    const changed = this.replace(this.toolsFor(listing, offered));
-    return { changed, listed, unmatchedIncludes, unaddressable: kept.filter((id) => !isAddressable(id)) };
+    const changed = this.replace(this.toolsFor(listing, offered), this.workflowToolsFor(workflowListing, keptWorkflows.filter(isAddressable)));
+    return {
+      changed,
+      listed,
+      listedWorkflows,
+      unmatchedIncludes: unmatchedIncludes(filter.include, { agent: listed, workflow: listedWorkflows }),
+      unaddressable: [...kept, ...keptWorkflows].filter((id) => !isAddressable(id)),
+    };
   }
 
   /** A call found this agent gone (Mastra answered "Agent with id … not found"): the list is out of date. */
@@ -157,7 +152,13 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
           redact: (text) => (this.secrets.get(agentId) ?? secret).redact(text),
         };
       })
-      .sort((a, b) => (a.toolName < b.toolName ? -1 : a.toolName > b.toolName ? 1 : 0));
+      .sort(byToolName);
+  }
+
+  private workflowToolsFor(listing: Record<string, ListedWorkflow>, ids: readonly string[]): WorkflowTool[] {
+    const names = this.namer.namesFor(ids, 'workflow');
+    const resumeNames = this.namer.namesFor(ids.filter((id) => canSuspend(listing[id]!)), 'resume');
+    return ids.map((id) => workflowToolOf(id, listing[id]!, names.get(id)!, resumeNames.get(id))).sort(byToolName);
   }
 
   private keepSecrets(listing: Record<string, ListedAgent>, ids: readonly string[]): void {
@@ -171,13 +172,16 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
     }
   }
 
-  private replace(tools: AgentTool[]): boolean {
+  private replace(tools: AgentTool[], workflows: WorkflowTool[]): boolean {
     this.loaded = true;
-    const fingerprint = JSON.stringify(tools);
+    const fingerprint = JSON.stringify([tools, workflows]);
     if (fingerprint === this.fingerprint) return false;
     this.fingerprint = fingerprint;
     this.list = tools;
     this.byName = new Map(tools.map((tool) => [tool.toolName, tool]));
+    this.workflowList = workflows;
+    this.workflowByName = new Map(workflows.map((workflow) => [workflow.toolName, workflow]));
+    this.resumeByName = new Map(workflows.flatMap((workflow) => (workflow.resumeToolName ? [[workflow.resumeToolName, workflow]] : [])));
     this.emit('change');
     return true;
   }

@@ -12,6 +12,8 @@ export interface OpenCatalogueOptions extends Omit<RefreshOptions, 'catalogue'> 
   logger: Logger;
   /** Tool name prefix. Default `ask_`. */
   prefix?: string;
+  /** Workflow tool name prefix. Default `run_`. */
+  workflowPrefix?: string;
   /** Which agents to offer. Default: all. */
   filter?: AgentFilter;
   /** Describe an agent without a description by an excerpt of its instructions. Default: off. */
@@ -29,8 +31,8 @@ export interface OpenedCatalogue {
  * but never waits long: a client must get an answer even while Mastra is down. From then on the
  * catalogue follows Mastra (see refresh.ts).
  */
-export async function openCatalogue({ client, prefix, filter, describeFromInstructions, ...refresh }: OpenCatalogueOptions): Promise<OpenedCatalogue> {
-  const catalogue = new AgentCatalogue({ client, prefix, filter, describeFromInstructions });
+export async function openCatalogue({ client, prefix, workflowPrefix, filter, describeFromInstructions, ...refresh }: OpenCatalogueOptions): Promise<OpenedCatalogue> {
+  const catalogue = new AgentCatalogue({ client, prefix, workflowPrefix, filter, describeFromInstructions });
   const refresher = keepCatalogueFresh({ catalogue, ...refresh });
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([refresher.firstAttempt, new Promise((resolve) => (timer = setTimeout(resolve, FIRST_LOAD_WAIT_MS)))]);

@@ -95,7 +95,8 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
     const removed = before.filter((name) => !nowSet.has(name));
     const what = [added.length && `added ${listShort(added, 10)}`, removed.length && `removed ${listShort(removed, 10)}`].filter(Boolean).join('; ');
     // After an outage too: what changed while Mastra could not be listed is news.
-    if (!wasLoaded) logger.info(`serving ${counted(count, 'agent')} from ${baseUrl}`);
+    const workflows = catalogue.workflows.length ? ` and ${counted(catalogue.workflows.length, 'workflow')}` : '';
+    if (!wasLoaded) logger.info(`serving ${counted(count, 'agent')}${workflows} from ${baseUrl}`);
     else if (result.changed)
       logger.info(`the agents at ${baseUrl} changed${failures > 0 ? ' while it could not be listed' : ''}: serving ${counted(count, 'agent')} (${what || 'descriptions updated'})`);
     else if (failures > 0) logger.info(`the Mastra server at ${baseUrl} answers again: serving the same ${counted(count, 'agent')}`);
@@ -105,7 +106,8 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
 
     const warnings = [
       result.unmatchedIncludes.length
-        ? `the include filter ${result.unmatchedIncludes.map((g) => `"${g}"`).join(', ')} matches no agent at ${baseUrl}; the agents there are: ${listShort(result.listed)}`
+        ? `the include filter ${result.unmatchedIncludes.map((g) => `"${g}"`).join(', ')} matches no agent${result.listedWorkflows.length ? ' or workflow' : ''} at ${baseUrl}; the agents there are: ${listShort(result.listed)}` +
+          (result.listedWorkflows.length ? `; the workflows: ${listShort(result.listedWorkflows)}` : '')
         : '',
       ...result.unaddressable.map(
         (id) => `the agent ${JSON.stringify(id)} at ${baseUrl} is not offered: no URL path can name it (URL parsing resolves "." and ".." away, and would run another agent); give it another id in Mastra`,

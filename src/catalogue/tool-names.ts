@@ -37,23 +37,32 @@ export class ToolNamer {
   private readonly nameOf = new Map<string, string>();
   private readonly ownerOf = new Map<string, string>();
 
-  constructor(private readonly prefix: string) {}
+  /**
+   * `prefix` names agents; `kinds` gives the prefix of each other kind of tool (workflows: `run_`).
+   * All kinds share one set of names, so an agent and a workflow never get the same one.
+   */
+  constructor(
+    private readonly prefix: string,
+    private readonly kinds: Readonly<Record<string, string>> = {},
+  ) {}
 
-  namesFor(agentIds: readonly string[]): Map<string, string> {
+  namesFor(agentIds: readonly string[], kind = 'agent'): Map<string, string> {
+    const prefix = kind === 'agent' ? this.prefix : this.kinds[kind]!;
+    const key = (id: string) => (kind === 'agent' ? id : `${kind}\0${id}`);
     const names = new Map<string, string>();
     const fresh: string[] = [];
     for (const id of agentIds) {
-      const known = this.nameOf.get(id);
+      const known = this.nameOf.get(key(id));
       if (known) names.set(id, known);
       else fresh.push(id);
     }
-    const plain = (id: string) => VALID_NAME.test(this.prefix + id);
+    const plain = (id: string) => VALID_NAME.test(prefix + id);
     fresh.sort((a, b) => Number(plain(b)) - Number(plain(a)) || (a < b ? -1 : a > b ? 1 : 0));
     for (const id of fresh) {
-      let name = preferredToolName(id, this.prefix);
-      for (let round = 1; this.ownerOf.has(name); round++) name = hashedName(this.prefix, id, round);
-      this.nameOf.set(id, name);
-      this.ownerOf.set(name, id);
+      let name = preferredToolName(id, prefix);
+      for (let round = 1; this.ownerOf.has(name); round++) name = hashedName(prefix, id, round);
+      this.nameOf.set(key(id), name);
+      this.ownerOf.set(name, key(id));
       names.set(id, name);
     }
     return names;

@@ -49,6 +49,7 @@ export interface CallerResolverOptions {
   clientForToken?: (token: string) => MastraClient;
   /** Tool name prefix and filter of the callers' own catalogues. */
   prefix?: string;
+  workflowPrefix?: string;
   filter?: AgentFilter;
   /** How long a check's outcome (accepted or refused) is trusted. Default 60 s. */
   ttlMs?: number;
@@ -111,12 +112,13 @@ export class MastraTokenCallers implements CallerResolver {
   }
 
   private async check(identity: string, token: string, entry: Entry): Promise<Caller> {
-    const { serviceCatalogue, prefix, filter, baseUrl, logger = silentLogger } = this.options;
+    const { serviceCatalogue, prefix, workflowPrefix, filter, baseUrl, logger = silentLogger } = this.options;
     const client = entry.caller?.client ?? (this.options.clientForToken ?? createMastraClient)(token);
-    const own = this.options.ownCatalogues ? (entry.caller?.catalogue ?? new AgentCatalogue({ client, prefix, filter })) : undefined;
+    const own = this.options.ownCatalogues ? (entry.caller?.catalogue ?? new AgentCatalogue({ client, prefix, workflowPrefix, filter })) : undefined;
     try {
       // The caller's own listing is both the check and its catalogue; otherwise it is listed only to check.
-      await refreshWithin(own ?? new AgentCatalogue({ client, prefix, filter }), this.options.checkTimeoutMs ?? 10_000);
+      // A listing made only to check the token needs the agents alone.
+      await refreshWithin(own ?? new AgentCatalogue({ client, prefix, filter, listWorkflows: false }), this.options.checkTimeoutMs ?? 10_000);
       if (own && !entry.caller) own.on('stale', () => (entry.checkedAt = 0));
       entry.caller = { identity, client, catalogue: own ?? serviceCatalogue };
       entry.refusal = undefined;

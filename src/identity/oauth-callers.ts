@@ -31,6 +31,7 @@ export interface OAuthCallersOptions {
   ownCatalogues: boolean;
   baseUrl: string;
   prefix?: string;
+  workflowPrefix?: string;
   filter?: AgentFilter;
   /** How long an own listing is trusted before a request re-lists. Default 60 s. */
   ttlMs?: number;
@@ -107,10 +108,10 @@ export class OAuthCallers implements CallerResolver {
 
   private add(identity: string, claims: User['claims'], token: string): User {
     if (this.users.size >= MAX_USERS) this.forgetOldest();
-    const { serviceCatalogue, ownCatalogues, prefix, filter, baseUrl } = this.options;
+    const { serviceCatalogue, ownCatalogues, prefix, workflowPrefix, filter, baseUrl } = this.options;
     const user = { claims, token, listedAt: 0, usedAt: Date.now() } as User;
     const client: MastraClient = createMastraClientWithCredential(async () => this.credential(user), { baseUrl });
-    const catalogue = ownCatalogues ? new AgentCatalogue({ client, prefix, filter }) : serviceCatalogue;
+    const catalogue = ownCatalogues ? new AgentCatalogue({ client, prefix, workflowPrefix, filter }) : serviceCatalogue;
     if (ownCatalogues) catalogue.on('stale', () => (user.listedAt = 0));
     user.caller = { identity, client, catalogue };
     this.users.set(identity, user);

@@ -33,6 +33,7 @@ export interface HttpOptions extends ServerOptions {
   perUserCatalogue?: boolean;
   /** Tool prefix and agent filter of the callers' own listings (as the service-level catalogue's). */
   toolPrefix?: string;
+  workflowPrefix?: string;
   include?: string[];
   exclude?: string[];
   /** How long a token check's outcome is trusted. Default 60 s. */
@@ -70,6 +71,7 @@ export function identityFor(options: HttpOptions, { requireToken, keepMs }: { re
     ownCatalogues,
     baseUrl: options.baseUrl,
     prefix: options.toolPrefix,
+    workflowPrefix: options.workflowPrefix,
     filter: { include: options.include, exclude: options.exclude },
     ttlMs: options.tokenCheckTtlMs,
     logger: options.logger ?? silentLogger,

@@ -80,18 +80,18 @@ export function createServer(options: ServerOptions): Server {
       if (error instanceof UnknownToolError) throw new RequestError(ErrorCode.InvalidParams, error.message);
       throw error;
     }
-    const logged = (run: () => Promise<CallToolResult>) => withCallLog(clientLog, { agentId: call.agent.agentId, tool: name }, run);
+    const logged = (run: () => Promise<CallToolResult>) => withCallLog(clientLog, { label: call.label, ...call.ids, tool: name }, run);
     if (request.params.task && extra.taskStore) {
       // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.
       return startAgentTask((task) => logged(() => call.run({ task })), {
         session: sessionTasks,
         store: extra.taskStore,
         requestedTtl: extra.taskRequestedTtl,
-        label: `agent "${call.agent.agentId}"`,
+        label: call.label,
         logger,
       });
     }
-    if (call.valid) logger.debug(`calling agent "${call.agent.agentId}" (${name})`);
+    if (call.valid) logger.debug(`calling ${call.label} (${name})`);
     // extra.signal is aborted by notifications/cancelled and when the transport closes; both stop the upstream run.
     return logged(() => call.run({ signal: extra.signal, progress: progressFor(extra, progress) }));
   });

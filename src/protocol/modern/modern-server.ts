@@ -67,12 +67,12 @@ export function createModernServer(
     }
     if (acceptsTasks(ctx.mcpReq.envelope as never))
       return (await startModernTask(call, tasks, logger, taskStatus ? (n) => server.notification(n as never) : undefined)) as never;
-    if (call.valid) logger.debug(`calling agent "${call.agent.agentId}" (${name})`);
+    if (call.valid) logger.debug(`calling ${call.label} (${name})`);
     // The signal is aborted when the client closes this request's stream (HTTP) or cancels it (stdio), and at shutdown.
     const signal = stopped ? AbortSignal.any([ctx.mcpReq.signal, stopped]) : ctx.mcpReq.signal;
     const reporter = progressFor({ _meta: ctx.mcpReq._meta, sendNotification: (n: ServerNotification) => ctx.mcpReq.notify(n as never) }, progress);
     try {
-      return (await withCallLog(logOf(ctx), { agentId: call.agent.agentId, tool: name }, () => call.run({ signal, progress: reporter }))) as never;
+      return (await withCallLog(logOf(ctx), { label: call.label, ...call.ids, tool: name }, () => call.run({ signal, progress: reporter }))) as never;
     } catch (error) {
       // Answered on the request's own stream while it is still open, where closing it would only reset the client.
       if (stopped?.aborted && !ctx.mcpReq.signal.aborted) throw new ProtocolError(CONNECTION_CLOSED, String(stopped.reason));

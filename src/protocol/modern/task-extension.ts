@@ -49,7 +49,7 @@ export async function startModernTask(call: ToolCall, tasks: SessionTasks, logge
       announce(taskId);
     },
   };
-  const { task } = await startAgentTask((context) => call.run({ task: context }), { session: tasks, store, label: `agent "${call.agent.agentId}"`, logger });
+  const { task } = await startAgentTask((context) => call.run({ task: context }), { session: tasks, store, label: call.label, logger });
   return { resultType: 'task' as const, ...wireTask(task) };
 }
 

@@ -1,0 +1,113 @@
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { WorkflowTool } from '../catalogue/workflows.js';
+import type { RunOutcome } from '../person/pause.js';
+import { checkerOf, resumeArguments, resumeInputSchema } from '../workflows/resume-form.js';
+import { answerProblems } from '../workflows/workflow-resumer.js';
+import { runOf, type StoredRun } from '../workflows/workflow-api.js';
+import { cancelWorkflow, resumeWorkflow, startWorkflow, type WorkflowRunOptions } from '../workflows/workflow-run.js';
+import { describeFailure } from './errors.js';
+import { explainInvalid } from './tool-schema.js';
+
+const annotations = (title: string) => ({ title, readOnlyHint: false, openWorldHint: true });
+
+/** A workflow's tool: its input (and output) schema as Mastra publishes them. */
+export const workflowToolDefinition = (workflow: WorkflowTool): Tool => ({
+  name: workflow.toolName,
+  title: workflow.title,
+  description: workflow.description,
+  inputSchema: workflow.inputSchema,
+  ...(workflow.outputSchema ? { outputSchema: workflow.outputSchema } : {}),
+  annotations: annotations(workflow.title),
+  execution: { taskSupport: 'optional' },
+});
+
+/** The tool that resumes (or cancels) a suspended run of a workflow that can suspend. */
+export const resumeToolDefinition = (workflow: WorkflowTool): Tool => ({
+  name: workflow.resumeToolName!,
+  title: `Resume ${workflow.title}`,
+  description:
+    `Resume a suspended run of the Mastra workflow "${workflow.title}" with the answer its step waits for (or cancel the run), and get the workflow's output. ` +
+    `The workflow's own tool, ${workflow.toolName}, names the run and what it waits for when a step suspends.`,
+  inputSchema: resumeInputSchema(workflow),
+  annotations: annotations(`Resume ${workflow.title}`),
+  execution: { taskSupport: 'optional' },
+});
+
+/**
+ * UNTIL THE PERSON-IN-THE-LOOP DRIVERS ARE WIRED IN (src/person/): nobody is asked, so a paused run
+ * answers with its `unanswerable` result (the run stays suspended in Mastra; the result says how to
+ * resume it). This is the one place where a paused outcome becomes a tool result.
+ */
+const settle = (outcome: RunOutcome): CallToolResult => ('done' in outcome ? outcome.done : outcome.paused.unanswerable);
+
+const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
+const invalid = (name: string, problems: string): CallToolResult => errorResult(`Invalid arguments for ${name}: ${problems}.`);
+
+/** Built once per listed workflow: the check of its arguments against its input schema. */
+const checkers = new WeakMap<WorkflowTool, ReturnType<typeof checkerOf>>();
+function argumentProblems(workflow: WorkflowTool, args: unknown): string | undefined {
+  if (!checkers.has(workflow)) checkers.set(workflow, checkerOf(workflow.inputSchema));
+  const parsed = checkers.get(workflow)?.(args);
+  return parsed && !parsed.success ? explainInvalid(parsed.error) : undefined;
+}
+
+export interface WorkflowCall {
+  valid: boolean;
+  /** The run's outcome: done, or paused for a person (the drivers of src/person/ ask and resume it through workflowResumer). */
+  outcome(options: WorkflowRunOptions): Promise<RunOutcome>;
+  /** The outcome as a tool result, nobody asked (see `settle`). */
+  run(options: WorkflowRunOptions): Promise<CallToolResult>;
+}
+
+const done = (result: CallToolResult): RunOutcome => ({ done: result });
+
+/** A call of a workflow's tool: the arguments checked against its input schema, then a new run. */
+export function prepareWorkflowCall(workflow: WorkflowTool, args: unknown): WorkflowCall {
+  const problems = argumentProblems(workflow, args ?? {});
+  const outcome = async (options: WorkflowRunOptions): Promise<RunOutcome> => {
+    if (problems !== undefined) return done(invalid(workflow.toolName, problems));
+    const input = workflow.wrapsInput ? (args as { input: unknown }).input : (args ?? {});
+    return startWorkflow(workflow, input, options);
+  };
+  return { valid: problems === undefined, outcome, run: async (options) => settle(await outcome(options)) };
+}
+
+const subjectOf = (workflow: WorkflowTool) => ({ agentId: workflow.workflowId, baseUrl: '', subject: `workflow "${workflow.workflowId}"` });
+
+/** What a resume or cancel may act on: the stored run, when it exists and still waits (or, for a cancel, still runs). */
+async function storedRun(workflow: WorkflowTool, runId: string, cancel: boolean, options: WorkflowRunOptions): Promise<StoredRun | CallToolResult> {
+  const where = `the Mastra server at ${options.baseUrl}`;
+  let stored: StoredRun;
+  try {
+    stored = await runOf(options.client, workflow.workflowId, runId);
+  } catch (error) {
+    if ((error as { status?: unknown }).status === 404)
+      return errorResult(`${where} has no run "${runId}" of the workflow "${workflow.workflowId}": check the runId (the suspended result names it).`);
+    return errorResult(describeFailure(error, { ...subjectOf(workflow), baseUrl: options.baseUrl }));
+  }
+  const open = cancel ? ['suspended', 'running', 'waiting', 'pending', 'paused'] : ['suspended'];
+  if (!open.includes(String(stored.status)))
+    return errorResult(`The run "${runId}" of the workflow "${workflow.workflowId}" on ${where} is not ${cancel ? 'going' : 'suspended'} (its status is "${stored.status}"): there is nothing to ${cancel ? 'cancel' : 'resume'}.`);
+  return stored;
+}
+
+/** The suspended step: the one named, else the one Mastra says the run waits at, else the workflow's only suspending step. */
+const stepOf = (workflow: WorkflowTool, stored: StoredRun, named: string | undefined): string | undefined =>
+  named ?? Object.entries(stored.steps ?? {}).find(([, step]) => step.status === 'suspended')?.[0] ?? workflow.resumable[0]?.stepId;
+
+/** A call of a workflow's resume tool: resume the run with the answer, or cancel it. */
+export function prepareResumeCall(workflow: WorkflowTool, name: string, args: unknown): WorkflowCall {
+  const parsed = resumeArguments.safeParse(args ?? {});
+  const outcome = async (options: WorkflowRunOptions): Promise<RunOutcome> => {
+    if (!parsed.success) return done(invalid(name, explainInvalid(parsed.error)));
+    const { runId, answer, cancel = false } = parsed.data;
+    const stored = await storedRun(workflow, runId, cancel, options);
+    if ('content' in stored) return done(stored);
+    if (cancel) return done(await cancelWorkflow(workflow, runId, 'Cancelled as asked.', options, false));
+    const step = stepOf(workflow, stored, parsed.data.step);
+    const problems = step === undefined ? undefined : answerProblems(workflow, step, answer);
+    if (problems !== undefined) return done(invalid(name, `answer: ${problems}`));
+    return resumeWorkflow(workflow, { runId, step: step ?? '' }, answer, options);
+  };
+  return { valid: parsed.success, outcome, run: async (options) => settle(await outcome(options)) };
+}

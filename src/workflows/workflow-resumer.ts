@@ -1,0 +1,48 @@
+import type { AgentCatalogue } from '../catalogue/agents.js';
+import type { WorkflowTool } from '../catalogue/workflows.js';
+import { explainInvalid } from '../calls/tool-schema.js';
+import type { Answer, CallContext, ResumeHandle, Resumer, RunOutcome } from '../person/pause.js';
+import { checkerOf, formOf, type WorkflowHandle } from './resume-form.js';
+import { cancelWorkflow, resumeWorkflow, type WorkflowRunOptions } from './workflow-run.js';
+
+const errorOutcome = (text: string): RunOutcome => ({ done: { content: [{ type: 'text', text }], isError: true } });
+
+/** An answer that does not fit the step's resumeSchema: the fields that are wrong, or undefined when it fits (or cannot be checked here). */
+export function answerProblems(workflow: WorkflowTool, step: string, answer: unknown): string | undefined {
+  const check = checkerOf(workflow.resumable.find((s) => s.stepId === step)?.resumeSchema);
+  const parsed = check?.(answer);
+  return parsed && !parsed.success ? explainInvalid(parsed.error) : undefined;
+}
+
+/**
+ * Continues a suspended workflow run with a person's answer (kind 'workflow'): accept resumes the
+ * step; decline and cancel cancel the run upstream. An answer that does not fit the step's form
+ * is asked again, saying what was wrong.
+ */
+export function workflowResumer(catalogue: AgentCatalogue, options: Omit<WorkflowRunOptions, 'signal' | 'progress'>): Resumer {
+  return {
+    async resume(raw: ResumeHandle, answer: Answer, call: CallContext): Promise<RunOutcome> {
+      const handle = raw as WorkflowHandle;
+      const workflow = catalogue.workflows.find((w) => w.workflowId === handle.workflowId);
+      if (!workflow)
+        return errorOutcome(`The workflow "${handle.workflowId}" is no longer offered by this bridge; its run (runId "${handle.runId}") stays as it is on the Mastra server at ${options.baseUrl}.`);
+      const run = { ...options, signal: call.signal, progress: call.progress };
+      if (answer.action !== 'accept') {
+        const why = answer.action === 'decline' ? 'The person declined to answer.' : 'The person cancelled the question.';
+        return { done: await cancelWorkflow(workflow, handle.runId, why, run, true) };
+      }
+      const problems = answerProblems(workflow, handle.step, answer.content);
+      if (problems !== undefined) {
+        const form = formOf(workflow.resumable.find((s) => s.stepId === handle.step)?.resumeSchema);
+        if (form) return { paused: { question: { message: `That answer does not fit (${problems}). Answer again.`, schema: form }, handle, unanswerable: errorOutcomeText(problems) } };
+        return errorOutcome(`The answer does not fit the step "${handle.step}" of the workflow "${workflow.workflowId}": ${problems}.`);
+      }
+      return resumeWorkflow(workflow, handle, answer.content, run);
+    },
+  };
+}
+
+const errorOutcomeText = (problems: string) => ({
+  content: [{ type: 'text' as const, text: `The answer does not fit the suspended step: ${problems}. The run stays suspended; answer again.` }],
+  isError: true,
+});

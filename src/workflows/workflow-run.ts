@@ -1,0 +1,117 @@
+import type { MastraClient } from '@mastra/client-js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { DEFAULT_CALL_TIMEOUT_MS } from '../calls/agent-run.js';
+import { describeFailure, isAgentNotFound, upstreamReason } from '../calls/errors.js';
+import type { ProgressReporter } from '../calls/progress.js';
+import type { WorkflowTool } from '../catalogue/workflows.js';
+import { DURATION_FORMS, formatDuration } from '../duration.js';
+import type { RunOutcome } from '../person/pause.js';
+import type { WorkflowHandle } from './resume-form.js';
+import { cancelRun, createRun, recordsOf, resumeStream, startStream } from './workflow-api.js';
+import { outcomeOf, WorkflowRecorder } from './workflow-outcome.js';
+
+export interface WorkflowRunOptions {
+  /** The caller's client. */
+  client: MastraClient;
+  /** The Mastra URL, named in results. */
+  baseUrl: string;
+  /** Aborted when the MCP caller cancels: the run is cancelled upstream, and the call rejects. */
+  signal?: AbortSignal;
+  /** When the caller asked for progress: each step's start and end. */
+  progress?: ProgressReporter;
+  /** Longest a run may take before it is cancelled upstream; 0 means no limit. Default 10 minutes. */
+  callTimeoutMs?: number;
+  /** Told when Mastra answers 404 for the workflow, so the tool list can be refreshed at once. */
+  onGone?: (workflowId: string) => void;
+}
+
+/** A cancel must not hang the call it ends: Mastra gets this long to confirm it. */
+const CANCEL_WAIT_MS = 5_000;
+
+/** Best effort: a run that cannot be cancelled (Mastra gone, the run already over) is no reason to fail the call twice. */
+async function cancelQuietly(client: MastraClient, workflowId: string, runId: string | undefined): Promise<void> {
+  if (runId === undefined) return;
+  await Promise.race([cancelRun(client, workflowId, runId).catch(() => {}), new Promise((resolve) => setTimeout(resolve, CANCEL_WAIT_MS).unref())]);
+}
+
+function timeoutResult(workflowId: string, runId: string | undefined, limitMs: number, baseUrl: string): CallToolResult {
+  const run = runId ? ` (runId "${runId}")` : '';
+  const text =
+    `The workflow "${workflowId}" did not finish within the call timeout of ${formatDuration(limitMs)}, so its run${run} on the Mastra server at ${baseUrl} was cancelled. ` +
+    `To allow longer runs, start the bridge with a larger --call-timeout or MCP_CALL_TIMEOUT (a duration such as ${DURATION_FORMS}), or 0 for no limit; or call the tool as a task.`;
+  return { content: [{ type: 'text', text }], isError: true };
+}
+
+/**
+ * Follows one stream of a run to its end (finished, failed or suspended), bounded by the call
+ * timeout. A run the caller stops, that times out, or whose stream breaks off is cancelled
+ * upstream: no run is left going that nobody watches.
+ */
+async function follow(
+  workflow: WorkflowTool,
+  runIdOf: () => string | undefined,
+  open: (signal: AbortSignal) => Promise<ReadableStream<Uint8Array> | null>,
+  options: WorkflowRunOptions,
+): Promise<RunOutcome> {
+  const { client, baseUrl, callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS, signal: callerSignal } = options;
+  const { workflowId } = workflow;
+  const timeout = new AbortController();
+  const timer = callTimeoutMs > 0 ? setTimeout(() => timeout.abort(new DOMException('call timeout', 'TimeoutError')), callTimeoutMs) : undefined;
+  const signal = callerSignal ? AbortSignal.any([callerSignal, timeout.signal]) : timeout.signal;
+  const recorder = new WorkflowRecorder(workflowId, options.progress);
+  let streaming = false;
+  try {
+    const body = await open(signal);
+    streaming = true;
+    if (body) for await (const chunk of recordsOf(body)) recorder.take(chunk);
+    signal.throwIfAborted();
+  } catch (error) {
+    if (signal.aborted) {
+      await cancelQuietly(client, workflowId, runIdOf());
+      if (timeout.signal.aborted && !callerSignal?.aborted) return { done: timeoutResult(workflowId, runIdOf(), callTimeoutMs, baseUrl) };
+      throw error;
+    }
+    if (!streaming) {
+      // Mastra's words for a workflow it does not have; a run it does not have is no reason to re-list.
+      if (isAgentNotFound(error) && /^workflow not found/i.test(upstreamReason(error).replace(/^HTTP 404: /, ''))) options.onGone?.(workflowId);
+      return { done: { content: [{ type: 'text', text: describeFailure(error, { agentId: workflowId, baseUrl, subject: `workflow "${workflowId}"` }) }], isError: true } };
+    }
+    // A stream that breaks off is told below as a cut-off run.
+  } finally {
+    clearTimeout(timer);
+  }
+  if (recorder.status === undefined) await cancelQuietly(client, workflowId, runIdOf());
+  return outcomeOf(workflow, runIdOf() ?? 'unknown', recorder, baseUrl);
+}
+
+/** Creates a run and starts it with the (checked) input. Never retried. */
+export function startWorkflow(workflow: WorkflowTool, inputData: unknown, options: WorkflowRunOptions): Promise<RunOutcome> {
+  let runId: string | undefined;
+  return follow(
+    workflow,
+    () => runId,
+    async (signal) => {
+      runId = await createRun(options.client, workflow.workflowId);
+      signal.throwIfAborted();
+      return startStream(options.client, workflow.workflowId, runId, inputData, signal);
+    },
+    options,
+  );
+}
+
+/** Resumes a suspended step with the person's answer; the run may finish, fail, or suspend again. */
+export function resumeWorkflow(workflow: WorkflowTool, handle: Pick<WorkflowHandle, 'runId' | 'step'>, answer: unknown, options: WorkflowRunOptions): Promise<RunOutcome> {
+  return follow(workflow, () => handle.runId, (signal) => resumeStream(options.client, workflow.workflowId, handle.runId, handle.step, answer, signal), options);
+}
+
+/** Cancels a run upstream, and says so; `why` starts the text ("The person declined to answer."). */
+export async function cancelWorkflow(workflow: WorkflowTool, runId: string, why: string, options: WorkflowRunOptions, isError: boolean): Promise<CallToolResult> {
+  try {
+    await cancelRun(options.client, workflow.workflowId, runId);
+  } catch (error) {
+    const text = describeFailure(error, { agentId: workflow.workflowId, baseUrl: options.baseUrl, subject: `workflow "${workflow.workflowId}"` });
+    return { content: [{ type: 'text', text: `${why} Cancelling the run (runId "${runId}") failed: ${text}` }], isError: true };
+  }
+  const text = `${why} The run of the workflow "${workflow.workflowId}" (runId "${runId}") was cancelled on the Mastra server at ${options.baseUrl}.`;
+  return { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) };
+}
