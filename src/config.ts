@@ -59,6 +59,13 @@ const secureUrl = (example: string) =>
     }, `must be an https:// URL (http:// only on loopback), e.g. ${example}`)
     .refine((url) => !/[?#]/.test(url) && !/^https?:\/\/[^/]*@/.test(url), 'must not contain a user, password, query string or fragment');
 
+// A Redis URL carries its password: error lines print it masked (withoutCredentials).
+const redisUrl = z
+  .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL, e.g. redis://localhost:6379 (rediss:// for TLS)' })
+  .optional();
+
+const redisPrefix = z.string().regex(/^\S{1,64}$/, 'must be 1 to 64 characters without spaces, e.g. mastra-agents-mcp:');
+
 const globList = z
   .string()
   .transform(commaList)
@@ -107,6 +114,9 @@ const SETTINGS = {
   mintClaims: { flag: 'mint-claims', env: 'MCP_MINT_CLAIMS', schema: list },
   // Never part of an error line: any string is accepted.
   mastraJwtSecret: { env: 'MASTRA_JWT_SECRET', schema: z.string().optional() },
+  redisUrl: { flag: 'redis-url', env: 'MCP_REDIS_URL', schema: redisUrl },
+  redisPrefix: { flag: 'redis-prefix', env: 'MCP_REDIS_PREFIX', schema: redisPrefix.default('mastra-agents-mcp:') },
+  taskLease: { flag: 'task-lease', env: 'MCP_TASK_LEASE', schema: duration().default(30_000) },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
 
@@ -176,6 +186,14 @@ OAuth options (with --transport http): callers sign in at an OAuth authorization
                                                     own token, when Mastra accepts this issuer's tokens) (default: mint)
   --mint-claims LIST       MCP_MINT_CLAIMS          claims of the user's token copied into the minted JWT besides sub
                                                     (default: email,name)
+
+Redis options (tasks shared by many replicas):
+  --redis-url URL          MCP_REDIS_URL            keep tasks of both eras in this Redis, e.g. redis://redis:6379 or
+                                                    rediss://user:password@redis:6380 (default: in this process's memory)
+  --redis-prefix PREFIX    MCP_REDIS_PREFIX         start of every key and channel, so bridges can share one Redis
+                                                    (default: mastra-agents-mcp:)
+  --task-lease TIME        MCP_TASK_LEASE           a replica unheard of this long has stopped: its running tasks
+                                                    become failed (default: 30s)
 
 Environment:
   MASTRA_JWT_SECRET the HS256 secret of the Mastra app's MastraJwtAuth, for --mastra-auth mint
