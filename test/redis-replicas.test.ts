@@ -37,7 +37,7 @@ const startTask = (client: Client, name: string, message: string) =>
   client.request({ method: 'tools/call', params: { name, arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema).then(({ task }) => task.taskId);
 
 const modelRequests = (message: string) => stack.model.requests.filter((r) => r.lastUserMessage === message);
-const readyz = async (url: string) => (await fetch(`${new URL(url).origin}/readyz`)).json();
+const readyz = async (url: string): Promise<{ taskStore: { reachable: boolean } }> => (await fetch(`${new URL(url).origin}/readyz`)).json() as never;
 
 const enabled = havePrograms({ 'redis-server': 'redis-server' });
 

@@ -4,14 +4,16 @@ import { TASK_SCRIPTS, type TaskCommands } from './task-scripts.js';
 
 /** A command Redis has not answered by then fails, so a task call never hangs on a stuck Redis. */
 const COMMAND_TIMEOUT_MS = 2_000;
+/** Generous: a replica starting on a busy machine may not run its timers for a while. */
+const CONNECT_TIMEOUT_MS = 5_000;
 /** Reconnection backs off to this and no further: the store recovers within seconds of Redis coming back. */
 const MAX_RECONNECT_DELAY_MS = 2_000;
 
 export interface RedisConnection {
   /** Commands and the task scripts. While Redis is unreachable every command fails at once (no offline queue). */
   commands: Redis & TaskCommands;
-  /** Subscriptions only; ioredis subscribes again after each reconnect. */
-  subscriber: Redis;
+  /** Hears the messages of a channel, from now on and after every reconnect. */
+  listen(channel: string, handler: (message: string) => void): void;
   /** Where Redis is, as logs and /readyz may say it: scheme, host and port, never the credentials. */
   where: string;
   reachable(): boolean;
@@ -38,7 +40,7 @@ function reasonOf(error: unknown, url: string): string {
 export function connectRedis(url: string, logger: Logger): RedisConnection {
   const where = redisAddress(url);
   const options: RedisOptions = {
-    connectTimeout: COMMAND_TIMEOUT_MS,
+    connectTimeout: CONNECT_TIMEOUT_MS,
     commandTimeout: COMMAND_TIMEOUT_MS,
     retryStrategy: (attempt) => Math.min(attempt * 250, MAX_RECONNECT_DELAY_MS),
     // Fail, never wait: a task call must learn at once that the store is down.
@@ -67,10 +69,19 @@ export function connectRedis(url: string, logger: Logger): RedisConnection {
   commands.on('close', () => (up = false));
   // Its trouble is the same trouble, already said by the command connection.
   subscriber.on('error', () => {});
+  const handlers = new Map<string, (message: string) => void>();
+  subscriber.on('message', (channel: string, message: string) => handlers.get(channel)?.(message));
+  // Subscribed again on each (re)connection: a subscription whose connection dropped before Redis
+  // confirmed it (a slow start, a restart) is not one ioredis remembers to renew.
+  const subscribeAll = () => void subscriber.subscribe(...handlers.keys()).catch(() => {});
+  subscriber.on('ready', subscribeAll);
 
   return {
     commands,
-    subscriber,
+    listen: (channel, handler) => {
+      handlers.set(channel, handler);
+      if (subscriber.status === 'ready') subscribeAll();
+    },
     where,
     reachable: () => up && commands.status === 'ready',
     close: async () => {

@@ -37,12 +37,10 @@ export function openRedisTasks(options: RedisTaskOptions): RedisTasks {
   const replica = randomUUID();
   const goneChannel = `${prefix}agent-gone`;
   const listeners = new Set<(agentId: string) => void>();
-  connection.subscriber.on('message', (channel: string, message: string) => {
-    if (channel !== goneChannel) return;
+  connection.listen(goneChannel, (message) => {
     const { from, agentId } = JSON.parse(message) as { from: string; agentId: string };
     if (from !== replica) for (const listener of listeners) listener(agentId);
   });
-  void connection.subscriber.subscribe(goneChannel).catch(() => {});
   const peers: CataloguePeers = {
     announceGone: (agentId) => void connection.commands.publish(goneChannel, JSON.stringify({ from: replica, agentId })).catch(() => {}),
     onGone: (listener) => {
@@ -90,10 +88,7 @@ export class RedisTaskStore implements SharedTaskStore {
     };
     this.runs = new LocalRuns(this.leaseMs, () => connection.commands.set(this.keys.lease, '1', 'PX', this.leaseMs));
     // A cancel asked on any replica reaches the one running the task.
-    connection.subscriber.on('message', (channel: string, taskId: string) => {
-      if (channel === this.keys.cancelChannel) this.runs.abort(taskId, 'The task was cancelled');
-    });
-    void connection.subscriber.subscribe(this.keys.cancelChannel).catch(() => {});
+    connection.listen(this.keys.cancelChannel, (taskId) => this.runs.abort(taskId, 'The task was cancelled'));
   }
 
   open(identity: string): SessionTasks {
