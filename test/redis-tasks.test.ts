@@ -2,9 +2,10 @@ import { StreamableHTTPClientTransport, type Client } from '@modelcontextprotoco
 import { createTaskSessionFromClient, type RawClientDispatch } from '@modelcontextprotocol/ext-tasks/client';
 import { CallToolResultSchema, CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { identityOf } from '../src/identity/callers.js';
 import { silentLogger } from '../src/log.js';
 import { openRedisTasks } from '../src/tasks/redis/redis-task-store.js';
-import { TaskBoard } from '../src/tasks/task-board.js';
+import { TaskBoard, type TaskLimits } from '../src/tasks/task-board.js';
 import { SLOW_WORDS } from './fixture/fake-model.js';
 import { MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, signJwt, startHttpBridge } from './http-helpers.js';
@@ -14,8 +15,12 @@ import { havePrograms } from './servers/system-programs.js';
 const SECRET = 'redis-tasks-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });
 const bob = signJwt(SECRET, { sub: 'bob' });
+const carol = signJwt(SECRET, { sub: 'carol' });
 const serviceToken = signJwt(SECRET, { sub: 'service-user' });
 const PREFIX = 'test-bridge:';
+/** Room for one echo of ECHO_LENGTH characters (the text is in the result twice), not two. */
+const RESULT_BUDGET = 6_000;
+const ECHO_LENGTH = 2_000;
 
 type Replica = Awaited<ReturnType<typeof startHttpBridge>> & { tasks: TaskBoard };
 
@@ -25,8 +30,8 @@ const replicas: Replica[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 
 /** One replica: an HTTP bridge in this process with its own Redis connections, as a separate bin would have. */
-async function startReplica(): Promise<Replica> {
-  const tasks = new TaskBoard({}, { shared: openRedisTasks({ url: redis.url, prefix: PREFIX, logger: silentLogger }).shared });
+async function startReplica(limits: TaskLimits = {}): Promise<Replica> {
+  const tasks = new TaskBoard(limits, { shared: openRedisTasks({ url: redis.url, prefix: PREFIX, logger: silentLogger }).shared });
   const bridge = await startHttpBridge(stack.mastra.url, { serviceToken, tasks });
   closers.push(async () => {
     await bridge.close({ graceMs: 0 });
@@ -41,6 +46,8 @@ beforeAll(async () => {
   if (!enabled) return;
   [stack, redis] = await Promise.all([startStack({ jwtSecret: SECRET, longRunAgents: true }), startRedis()]);
   for (let i = 0; i < 3; i++) replicas.push(await startReplica());
+  // A fourth, whose callers may keep little: for the result budget.
+  replicas.push(await startReplica({ maxResultBytesPerSession: RESULT_BUDGET }));
 });
 afterAll(async () => {
   for (const close of closers.reverse()) await close();
@@ -160,6 +167,30 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
     const after = await one.experimental.tasks.getTask(task.taskId);
     expect(after).toMatchObject({ status: 'cancelled' });
     expect(textOf(await three.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema))).toMatch(/cancelled/);
+  });
+
+  it('a task expires with its TTL in Redis, and stored results stay within the byte budget per caller, the oldest dropped first', async () => {
+    const client = await legacyClient(3, carol);
+    const echo = async (length: number, ttl = 60_000) => {
+      const { task } = await client.request(
+        { method: 'tools/call', params: { name: 'ask_echo', arguments: { message: 'x'.repeat(length) }, task: { ttl } } },
+        CreateTaskResultSchema,
+      );
+      await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema).catch(() => {});
+      return task.taskId;
+    };
+    const first = await echo(ECHO_LENGTH, 30_000);
+    const ttlLeft = await redis.client.pttl(`${PREFIX}task:${first}`);
+    expect(ttlLeft).toBeGreaterThan(20_000);
+    expect(ttlLeft).toBeLessThanOrEqual(30_000);
+    const second = await echo(ECHO_LENGTH);
+    await expect(client.experimental.tasks.getTaskResult(first, CallToolResultSchema)).rejects.toThrow(
+      `The result of task ${first} was dropped to stay within the 5.9 KiB per caller (--task-results-max-per-session) allowed for stored task results`,
+    );
+    expect(textOf(await client.experimental.tasks.getTaskResult(second, CallToolResultSchema))).toContain('x'.repeat(ECHO_LENGTH));
+    const huge = await echo(RESULT_BUDGET);
+    await expect(client.experimental.tasks.getTaskResult(huge, CallToolResultSchema)).rejects.toThrow(/is larger than the 5\.9 KiB per caller/);
+    expect(Number(await redis.client.get(`${PREFIX}results-used:${identityOf(carol)}`))).toBeLessThanOrEqual(RESULT_BUDGET);
   });
 
   it('/readyz says where tasks live and that Redis answers', async () => {
