@@ -98,9 +98,16 @@ export async function redisRoundTrips(mastraUrl: string, { calls }: { calls: num
     figures[name] = { roundTrips: trips, commandsRun: executed, p50Ms: p50 };
   }
   monitor.disconnect();
+  // What one task costs Redis beyond its result's JSON.
+  const taskKeys = (await redis.client.keys('mastra-agents-mcp:task:*')).slice(0, 50);
+  let overhead = 0;
+  for (const key of taskKeys) overhead += ((await redis.client.memory('USAGE', key)) ?? 0) - (await redis.client.hstrlen(key, 'result'));
+  figures.taskBytesBesidesResult = overhead / taskKeys.length;
   await legacy.close();
   await modernClient.close();
   await http.close();
   await redis.stop();
-  return { report: table(`Redis round trips per call (--redis-url, ${calls} calls each, INFO commandstats)`, ['call', 'round trips', 'by command sent', 'commands Redis ran', 'p50 ms'], rows), figures };
+  const title = `Redis round trips per call (--redis-url, ${calls} calls each; MONITOR and INFO commandstats)`;
+  const note = `Each task takes ${round(figures.taskBytesBesidesResult as number, 0)} bytes of Redis memory besides its result (MEMORY USAGE, mean of ${taskKeys.length}).`;
+  return { report: `${table(title, ['call', 'round trips', 'by command sent', 'commands Redis ran', 'p50 ms'], rows)}\n${note}`, figures };
 }
