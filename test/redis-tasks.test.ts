@@ -1,13 +1,16 @@
 import { StreamableHTTPClientTransport, type Client } from '@modelcontextprotocol/client';
 import { createTaskSessionFromClient, type RawClientDispatch } from '@modelcontextprotocol/ext-tasks/client';
 import { CallToolResultSchema, CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { startHttp } from '../src/transports/http.js';
 import { identityOf } from '../src/identity/callers.js';
 import { silentLogger } from '../src/log.js';
 import { openRedisTasks } from '../src/tasks/redis/redis-task-store.js';
 import { TaskBoard, type TaskLimits } from '../src/tasks/task-board.js';
 import { SLOW_WORDS } from './fixture/fake-model.js';
-import { MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
+import { clientFor, MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, signJwt, startHttpBridge } from './http-helpers.js';
 import { startRedis, type RedisServer } from './servers/redis.js';
 import { havePrograms } from './servers/system-programs.js';
@@ -28,6 +31,9 @@ let stack: Stack;
 let redis: RedisServer;
 const replicas: Replica[] = [];
 const closers: (() => Promise<unknown>)[] = [];
+let oauth: OAuth2Server;
+let oauthToken: string;
+const PUBLIC_URL = 'https://mcp.example.test';
 
 /** One replica: an HTTP bridge in this process with its own Redis connections, as a separate bin would have. */
 async function startReplica(limits: TaskLimits = {}): Promise<Replica> {
@@ -48,6 +54,26 @@ beforeAll(async () => {
   for (let i = 0; i < 3; i++) replicas.push(await startReplica());
   // A fourth, whose callers may keep little: for the result budget.
   replicas.push(await startReplica({ maxResultBytesPerSession: RESULT_BUDGET }));
+  // A fifth, an OAuth protected resource that reaches Mastra with JWTs it mints: for the tokens at rest.
+  oauth = new OAuth2Server();
+  await oauth.issuer.keys.generate('RS256');
+  await oauth.start(0, '127.0.0.1');
+  const tasks = new TaskBoard({}, { shared: openRedisTasks({ url: redis.url, prefix: PREFIX, logger: silentLogger }).shared });
+  const client = clientFor(stack.mastra.url);
+  const bridge = await startHttp({
+    catalogue: new AgentCatalogue({ client }),
+    client,
+    baseUrl: stack.mastra.url,
+    port: 0,
+    tasks,
+    oauth: { issuer: oauth.issuer.url!, publicUrl: PUBLIC_URL, audience: `${PUBLIC_URL}/mcp`, requiredScopes: [], mastraAuth: 'mint', mintSecret: SECRET, mintClaims: [] },
+  });
+  closers.push(async () => {
+    await bridge.close({ graceMs: 0 });
+    await tasks.close();
+    await oauth.stop();
+  });
+  replicas.push({ ...bridge, tasks, catalogue: undefined as never });
 });
 afterAll(async () => {
   for (const close of closers.reverse()) await close();
@@ -198,6 +224,13 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
     expect(ready).toMatchObject({ status: 'ready', taskStore: { kind: 'redis', reachable: true, leaseMs: 30_000 } });
   });
 
+  it('an OAuth user\'s task, run with a minted Mastra JWT, is collected like any other', async () => {
+    oauthToken = await oauth.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: 'olivia', aud: `${PUBLIC_URL}/mcp` }) });
+    const client = await legacyClient(4, oauthToken);
+    const { task } = await client.request({ method: 'tools/call', params: { name: 'ask_whoami', arguments: { message: 'who?' }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    expect(textOf(await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema))).toBe('revealed: user=olivia tenant=none');
+  });
+
   // Last: it reads what every test above left in Redis.
   it('no token is at rest in Redis: every key and value is free of them', async () => {
     const keys: string[] = [];
@@ -216,7 +249,9 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
         type === 'hash' ? await redis.client.hgetall(key) : type === 'zset' ? await redis.client.zrange(key, 0, -1, 'WITHSCORES') : await redis.client.get(key);
       everything += `${key} ${JSON.stringify(value)}\n`;
     }
-    for (const token of [alice, bob, serviceToken]) {
+    // No JWT of any kind (the bridge's minted ones included): each starts with a base64url JSON header.
+    expect(everything).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+    for (const token of [alice, bob, carol, serviceToken, oauthToken]) {
       expect(everything).not.toContain(token);
       // Not even the signature or the claims part of a JWT on its own.
       for (const part of token.split('.').slice(1)) expect(everything).not.toContain(part);
