@@ -89,6 +89,20 @@ describe.runIf(enabled)('replicas sharing Redis (the bin, SIGKILL, Redis outages
     one = restarted;
   });
 
+  it('a Redis that stops answering costs a task call one command timeout, not a hang; plain calls go on', async () => {
+    const client = await clientOf(two.url);
+    redis.freeze();
+    try {
+      const plain = (await client.callTool({ name: 'ask_echo', arguments: { message: 'plain while Redis is frozen' } })) as CallToolResult;
+      expect(textOf(plain)).toContain('plain while Redis is frozen');
+      await expect(startTask(client, 'ask_echo', 'a task while Redis is frozen')).rejects.toThrow(/task store \(Redis at [^)]+\) failed: Command timed out/);
+    } finally {
+      redis.thaw();
+    }
+    const taskId = await startTask(client, 'ask_echo', 'a task once Redis answers again');
+    expect(textOf(await client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema))).toContain('once Redis answers again');
+  });
+
   it('Redis down: plain calls go on, task calls fail at once naming the task store, and a bridge started meanwhile serves; all recover when Redis is back empty', async () => {
     const client = await clientOf(two.url);
     await redis.kill();

@@ -13,6 +13,9 @@ export interface RedisServer {
   client: Redis;
   /** SIGKILL: no goodbye to its clients, nothing saved. */
   kill(): Promise<void>;
+  /** SIGSTOP, then SIGCONT: a Redis that holds its connections and answers nothing, for a while. */
+  freeze(): void;
+  thaw(): void;
   /** Starts again on the same port, empty (nothing is persisted). */
   restart(): Promise<void>;
   stop(): Promise<void>;
@@ -62,11 +65,14 @@ export async function startRedis(): Promise<RedisServer> {
       child.kill('SIGKILL');
       await exited(child);
     },
+    freeze: () => void child.kill('SIGSTOP'),
+    thaw: () => void child.kill('SIGCONT'),
     restart: async () => {
       child = await launch(config);
     },
     stop: async () => {
       client.disconnect();
+      child.kill('SIGCONT');
       child.kill('SIGKILL');
       await exited(child);
       await rm(dir, { recursive: true, force: true });
