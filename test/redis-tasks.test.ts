@@ -219,6 +219,22 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
     expect(Number(await redis.client.get(`${PREFIX}results-used:${identityOf(carol)}`))).toBeLessThanOrEqual(RESULT_BUDGET);
   });
 
+  it('a replica that shuts down fails its unfinished tasks at once, without waiting for its lease to lapse', async () => {
+    const leaving = await startReplica();
+    replicas.push(leaving);
+    const { client } = await connectHttp(leaving.url, alice);
+    const message = 'running when its replica shut down';
+    const { task } = await client.request({ method: 'tools/call', params: { name: 'ask_slower', arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    await waitFor('the run to reach the model', () => modelRequests(message)[0]?.firstChunkAt !== undefined);
+    await client.close();
+    await leaving.close({ graceMs: 0 });
+    await leaving.tasks.close();
+    const other = await legacyClient(1, alice);
+    // The lease is 30s: only the replica's goodbye can make this so already.
+    expect(await other.experimental.tasks.getTask(task.taskId)).toMatchObject({ status: 'failed', statusMessage: 'the bridge running this task stopped before the agent answered' });
+    expect((await waitFor('the run to stop upstream', () => modelRequests(message)[0]?.endedAt !== undefined && modelRequests(message)[0])).aborted).toBe(true);
+  });
+
   it('/readyz says where tasks live and that Redis answers', async () => {
     const ready = await (await fetch(`${new URL(replicas[0]!.url).origin}/readyz`)).json();
     expect(ready).toMatchObject({ status: 'ready', taskStore: { kind: 'redis', reachable: true, leaseMs: 30_000 } });
