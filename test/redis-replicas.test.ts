@@ -89,6 +89,17 @@ describe.runIf(enabled)('replicas sharing Redis (the bin, SIGKILL, Redis outages
     one = restarted;
   });
 
+  it('a run whose task Redis lost (restarted empty) is stopped upstream at the next lease renewal', async () => {
+    const client = await clientOf(two.url);
+    const message = 'running when Redis forgot its task';
+    await startTask(client, 'ask_slower', message);
+    await waitFor('the run to reach the model', () => modelRequests(message)[0]?.firstChunkAt !== undefined);
+    await redis.kill();
+    await redis.restart();
+    const upstream = await waitFor('the model request to end', () => modelRequests(message)[0]?.endedAt !== undefined && modelRequests(message)[0]);
+    expect(upstream.aborted).toBe(true);
+  });
+
   it('a Redis that stops answering costs a task call one command timeout, not a hang; plain calls go on', async () => {
     const client = await clientOf(two.url);
     redis.freeze();

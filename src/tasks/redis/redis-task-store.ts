@@ -86,7 +86,7 @@ export class RedisTaskStore implements SharedTaskStore {
       perIdentity: new ResultBudget(limits.maxResultBytesPerSession, '--task-results-max-per-session', 'per caller'),
       all: new ResultBudget(limits.maxResultBytes, '--task-results-max', 'for all callers together'),
     };
-    this.runs = new LocalRuns(this.leaseMs, () => connection.commands.set(this.keys.lease, '1', 'PX', this.leaseMs));
+    this.runs = new LocalRuns(this.leaseMs, (taskIds) => connection.commands.leaseRenew(this.keys.lease, this.leaseMs, this.keys.prefix, ...taskIds));
     // A cancel asked on any replica reaches the one running the task.
     connection.listen(this.keys.cancelChannel, (taskId) => this.runs.abort(taskId, 'The task was cancelled'));
   }

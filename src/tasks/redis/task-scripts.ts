@@ -143,7 +143,15 @@ redis.call('HSET', KEYS[1], 'status', ARGV[3], 'lastUpdatedAt', ARGV[6])
 redis.call('PEXPIRE', KEYS[1], redis.call('HGET', KEYS[1], 'ttl'))
 return 'ok'`;
 
+/** KEYS: this replica's lease. ARGV: leaseMs, prefix, then the ids of the tasks it runs. Answers each one's status (nil: gone). */
+const RENEW = `
+redis.call('SET', KEYS[1], '1', 'PX', ARGV[1])
+local statuses = {}
+for i = 3, #ARGV do statuses[i - 2] = redis.call('HGET', ARGV[2] .. 'task:' .. ARGV[i], 'status') end
+return statuses`;
+
 export const TASK_SCRIPTS = {
+  leaseRenew: { numberOfKeys: 1, lua: RENEW },
   taskCreate: { numberOfKeys: 4, lua: CREATE },
   taskGet: { numberOfKeys: 1, lua: GET },
   taskList: { numberOfKeys: 1, lua: LIST },
@@ -154,6 +162,7 @@ export const TASK_SCRIPTS = {
 type Arg = string | number;
 /** The scripts as ioredis defines them on a client (`defineCommand`). */
 export interface TaskCommands {
+  leaseRenew(...args: Arg[]): Promise<(string | null)[]>;
   taskCreate(...args: Arg[]): Promise<number>;
   taskGet(...args: Arg[]): Promise<(string | null)[] | null>;
   taskList(...args: Arg[]): Promise<[string, (string | null)[]][]>;
