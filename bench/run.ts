@@ -11,6 +11,7 @@ import { clientFor, startStack } from '../test/helpers.js';
 import type { MastraFixture } from '../test/fixture/mastra-app.js';
 import { bigStream } from './big-stream.js';
 import { connectModernClient, rssOf, startHttpBridge, startStdioBridge } from './bridge-process.js';
+import { redisRoundTrips } from './redis-round-trips.js';
 import { startMastraMcpPeer } from './mastra-peer.js';
 import { replicasThroughput } from './replicas.js';
 import { round, summarize, table, timed, type Summary } from './stats.js';
@@ -21,7 +22,7 @@ process.env.MASTRA_OFFLINE ??= '1';
 const quick = process.argv.includes('--quick');
 /** `--only big-stream,memory` runs those scenarios alone. */
 const only = process.argv.find((a, i) => process.argv[i - 1] === '--only')?.split(',');
-const SCENARIOS = ['per-call', 'throughput', 'streaming', 'memory', 'catalogue', 'big-stream', 'replicas'] as const;
+const SCENARIOS = ['per-call', 'throughput', 'streaming', 'memory', 'catalogue', 'big-stream', 'replicas', 'redis'] as const;
 const runs = (scenario: (typeof SCENARIOS)[number]) => !only || only.includes(scenario);
 for (const name of only ?? []) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name}; known: ${SCENARIOS.join(', ')}`);
 const SEQUENTIAL = quick ? 60 : 300;
@@ -243,6 +244,11 @@ if (runs('replicas')) {
   const { report: text, figures } = await replicasThroughput(stack.mastra.url, { quick });
   say(text);
   results.replicas = figures;
+}
+if (runs('redis')) {
+  const { report: text, figures } = await redisRoundTrips(stack.mastra.url, { calls: quick ? 10 : 50 });
+  say(text);
+  results.redis = figures;
 }
 await stack.close();
 if (runs('catalogue')) await catalogueScale();

@@ -59,6 +59,13 @@ const secureUrl = (example: string) =>
     }, `must be an https:// URL (http:// only on loopback), e.g. ${example}`)
     .refine((url) => !/[?#]/.test(url) && !/^https?:\/\/[^/]*@/.test(url), 'must not contain a user, password, query string or fragment');
 
+// A Redis URL carries its password: error lines print it masked (withoutCredentials).
+const redisUrl = z
+  .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL, e.g. redis://localhost:6379 (rediss:// for TLS)' })
+  .optional();
+
+const redisPrefix = z.string().regex(/^\S{1,64}$/, 'must be 1 to 64 characters without spaces, e.g. mastra-agents-mcp:');
+
 const globList = z
   .string()
   .transform(commaList)
@@ -119,6 +126,9 @@ const SETTINGS = {
     env: 'MCP_REPLICA_ID',
     schema: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1 to 32 characters from A-Z a-z 0-9 _ - (it starts every session id), e.g. r1').optional(),
   },
+  redisUrl: { flag: 'redis-url', env: 'MCP_REDIS_URL', schema: redisUrl },
+  redisPrefix: { flag: 'redis-prefix', env: 'MCP_REDIS_PREFIX', schema: redisPrefix.default('mastra-agents-mcp:') },
+  taskLease: { flag: 'task-lease', env: 'MCP_TASK_LEASE', schema: duration().default(30_000) },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
 
@@ -202,6 +212,14 @@ OAuth options (with --transport http): callers sign in at an OAuth authorization
   --oauth-introspection-url URL  MCP_OAUTH_INTROSPECTION_URL  read opaque access tokens at this RFC 7662 endpoint
                                                     (JWTs are still verified locally), as the bridge's client
                                                     MCP_OAUTH_CLIENT_ID / MCP_OAUTH_CLIENT_SECRET; https, http only on loopback
+
+Redis options (tasks shared by many replicas):
+  --redis-url URL          MCP_REDIS_URL            keep tasks of both eras in this Redis, e.g. redis://redis:6379 or
+                                                    rediss://user:password@redis:6380 (default: in this process's memory)
+  --redis-prefix PREFIX    MCP_REDIS_PREFIX         start of every key and channel, so bridges can share one Redis
+                                                    (default: mastra-agents-mcp:)
+  --task-lease TIME        MCP_TASK_LEASE           a replica unheard of this long has stopped: its running tasks
+                                                    become failed (default: 30s)
 
 Environment:
   MASTRA_JWT_SECRET the HS256 secret of the Mastra app's MastraJwtAuth, for --mastra-auth mint

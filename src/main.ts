@@ -2,6 +2,7 @@ import { openCatalogue } from './catalogue/open.js';
 import { ConfigError, HELP, parseCommand } from './config.js';
 import { createLogger, formatLogLine, guardConsole } from './log.js';
 import { createMastraClient } from './mastra-client.js';
+import { openRedisTasks } from './tasks/redis/redis-task-store.js';
 import { TaskBoard } from './tasks/task-board.js';
 import { serveHttp } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
@@ -40,6 +41,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
   // Libraries print to the console behind the logger (client-js dumps a failed stream, prompt and all).
   const restoreConsole = guardConsole(logger);
   const client = createMastraClient(config.serviceToken, { baseUrl });
+  // Opened first, so that the catalogue hears the other replicas from its first listing on.
+  const redis = config.redisUrl ? openRedisTasks({ url: config.redisUrl, prefix: config.redisPrefix, leaseMs: config.taskLease, logger }) : undefined;
   const { catalogue, refresher } = await openCatalogue({
     client,
     baseUrl,
@@ -50,13 +53,14 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     describeFromInstructions: config.describeFromInstructions,
     intervalMs: config.refreshInterval,
     maxRetryDelayMs: config.retryMaxDelay,
+    peers: redis?.peers,
   });
   const tasks = new TaskBoard({
     ttlMaxMs: config.taskTtlMaxMs,
     maxRunningPerSession: config.maxTasksPerSession,
     maxResultBytesPerSession: config.taskResultsMaxPerSession,
     maxResultBytes: config.taskResultsMax,
-  });
+  }, { shared: redis?.shared });
   const options = { catalogue, client, baseUrl, logger, callTimeoutMs: config.callTimeoutMs, tasks };
   try {
     if (config.transport === 'http') {
@@ -88,7 +92,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     }
   } finally {
     refresher.stop();
-    tasks.close();
+    await tasks.close();
     restoreConsole();
   }
   return 0;

@@ -102,6 +102,7 @@ describe('web safety of the HTTP transport', () => {
       serviceToken: false,
       catalogue: 'per-caller',
       tokenless: 'allowed',
+      taskStore: { kind: 'memory' },
     });
     expect((await fetch(`${origin}/elsewhere`)).status).toBe(404);
   });

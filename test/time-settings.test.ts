@@ -15,6 +15,7 @@ const TIME_SETTINGS = [
   ['shutdown-grace', 'MCP_SHUTDOWN_GRACE', 'shutdownGrace'],
   ['call-timeout', 'MCP_CALL_TIMEOUT', 'callTimeoutMs'],
   ['task-ttl-max', 'MCP_TASK_TTL_MAX', 'taskTtlMaxMs'],
+  ['task-lease', 'MCP_TASK_LEASE', 'taskLease'],
 ] as const;
 
 describe('every time setting takes the same duration syntax', () => {

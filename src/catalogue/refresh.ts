@@ -17,6 +17,15 @@ export interface RefreshOptions {
   maxRetryDelayMs?: number;
   /** A listing that takes longer counts as failed, so a hung Mastra cannot stall the loop. Default 10 000 ms. */
   listTimeoutMs?: number;
+  /** The other replicas (through Redis): an agent one of them finds gone is re-listed here too. Default: none. */
+  peers?: CataloguePeers;
+}
+
+/** Other replicas following the same Mastra: what one learns about a gone agent, all hear. */
+export interface CataloguePeers {
+  announceGone(agentId: string): void;
+  /** Hears the agents other replicas found gone; returns how to stop hearing. */
+  onGone(listener: (agentId: string) => void): () => void;
 }
 
 export interface CatalogueRefresher {
@@ -163,9 +172,14 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
 
   const onStale = (agentId: string) => {
     logger.info(`agent "${agentId}" is gone from ${baseUrl}; re-listing the agents now`);
+    options.peers?.announceGone(agentId);
     void refreshNow();
   };
   catalogue.on('stale', onStale);
+  const stopHearing = options.peers?.onGone((agentId) => {
+    logger.info(`another replica found agent "${agentId}" gone from ${baseUrl}; re-listing the agents now`);
+    void refreshNow();
+  });
 
   return {
     firstAttempt: refreshNow(),
@@ -174,6 +188,7 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
       stopped = true;
       clearTimeout(timer);
       catalogue.off('stale', onStale);
+      stopHearing?.();
     },
   };
 }

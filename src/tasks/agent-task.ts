@@ -73,7 +73,8 @@ export async function startAgentTask(run: (context: TaskRunContext) => Promise<C
   const created = await store.createTask({ ttl: options.requestedTtl });
   const { taskId } = created;
   const signal = session.signalOf(taskId)!;
-  session.describe(taskId, `running ${label}`);
+  const running = `running ${label}`;
+  session.describe(taskId, running);
   const progress = throttleProgress((message) => {
     store.updateTaskStatus(taskId, 'working', message).catch(() => {});
   }, PROGRESS_INTERVAL_MS);
@@ -97,5 +98,6 @@ export async function startAgentTask(run: (context: TaskRunContext) => Promise<C
   };
   void finish();
   logger.debug(`started ${label} as task ${taskId}`);
-  return { task: (await session.getTask(taskId)) ?? created };
+  // The task as just described, without reading it back: with Redis that read would be one more round trip.
+  return { task: { ...created, statusMessage: running } };
 }

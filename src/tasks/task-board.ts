@@ -1,8 +1,8 @@
 import type { CreateTaskOptions, TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { ErrorCode, type CallToolResult, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
-import { randomUUID } from 'node:crypto';
-import { RequestError } from '../calls/errors.js';
-import { ResultBudget, SessionResults, type ResultHolder } from './task-results.js';
+import type { Request, RequestId, Task } from '@modelcontextprotocol/sdk/types.js';
+import { SERVICE_IDENTITY } from '../identity/callers.js';
+import { MemorySessionTasks } from './memory-tasks.js';
+import { ResultBudget } from './task-results.js';
 
 /** Bounds on agent tasks, shared by every session of the process. */
 export interface TaskLimits {
@@ -23,160 +23,38 @@ export const DEFAULT_MAX_TASKS_PER_SESSION = 10;
 export const DEFAULT_TASK_RESULTS_MAX_PER_SESSION = 64 * 2 ** 20;
 export const DEFAULT_TASK_RESULTS_MAX = 256 * 2 ** 20;
 
-const TERMINAL = new Set<Task['status']>(['completed', 'failed', 'cancelled']);
-const PAGE_SIZE = 50;
-
-interface Entry extends ResultHolder {
-  task: Task;
-  /** Aborted when the task is cancelled, expires or its session closes: the agent run stops upstream. */
-  run: AbortController;
-  expiry?: NodeJS.Timeout;
-}
-
-const notFound = (taskId: string) => new Error(`Task ${taskId} not found`);
 
 /**
- * The tasks of one session. Each session has a store of its own, so isolation does not depend on a
- * session id being passed along: a session can only ever reach the tasks it created, whatever id a
- * caller names, over HTTP as over stdio or in memory. A session is bound to one Mastra token, so a
- * task also belongs to that token. The `sessionId` arguments of the SDK's interface are therefore unused.
+ * The tasks one session or one caller identity can reach: the SDK v1 `TaskStore` methods (the
+ * `sessionId` arguments are unused, since each store is already scoped), plus what the bridge needs.
  */
-export class SessionTasks implements TaskStore {
-  private readonly tasks = new Map<string, Entry>();
-  private closed = false;
-  private readonly results: SessionResults;
-
-  constructor(
-    private readonly limits: Required<TaskLimits>,
-    processResults: ResultBudget,
-    private readonly onClose: () => void,
-  ) {
-    this.results = new SessionResults(limits.maxResultBytesPerSession, processResults);
-  }
-
-  async createTask(params: CreateTaskOptions): Promise<Task> {
-    if (this.closed) throw new RequestError(ErrorCode.ConnectionClosed, 'The session is closed.');
-    const { maxRunningPerSession, ttlMaxMs, pollIntervalMs } = this.limits;
-    if (this.runningCount() >= maxRunningPerSession)
-      throw new RequestError(
-        ErrorCode.InvalidRequest,
-        `This session already has ${maxRunningPerSession} agent tasks running, the most it may (--max-tasks-per-session). Wait for one to finish, or cancel one with tasks/cancel, then try again.`,
-      );
-    const ttl = Math.max(1, Math.min(params.ttl ?? ttlMaxMs, ttlMaxMs));
-    const now = new Date().toISOString();
-    const task: Task = { taskId: randomUUID(), status: 'working', ttl, createdAt: now, lastUpdatedAt: now, pollInterval: pollIntervalMs };
-    const entry: Entry = { task, run: new AbortController() };
-    this.tasks.set(task.taskId, entry);
-    this.expireLater(entry);
-    return { ...task };
-  }
-
-  async getTask(taskId: string): Promise<Task | null> {
-    const entry = this.tasks.get(taskId);
-    return entry ? { ...entry.task } : null;
-  }
-
-  async storeTaskResult(taskId: string, status: 'completed' | 'failed', result: Result): Promise<void> {
-    const entry = this.live(taskId);
-    this.results.keep(entry, result);
-    this.settle(entry, status);
-  }
-
-  async getTaskResult(taskId: string): Promise<Result> {
-    const entry = this.tasks.get(taskId);
-    if (!entry) throw notFound(taskId);
-    if (entry.dropped) throw new RequestError(ErrorCode.InvalidParams, entry.dropped);
-    if (!entry.result) throw new Error(`Task ${taskId} has no result yet`);
-    return entry.result;
-  }
-
-  async updateTaskStatus(taskId: string, status: Task['status'], statusMessage?: string): Promise<void> {
-    const entry = this.live(taskId);
-    if (statusMessage) entry.task.statusMessage = statusMessage;
-    if (status === 'cancelled') {
-      // The SDK's tasks/cancel only flips the status; this is where the Mastra run is stopped.
-      entry.task.statusMessage = 'Cancelled by the client; the agent run on the Mastra server was stopped.';
-      entry.result = cancelledResult;
-      entry.run.abort(new DOMException('The task was cancelled', 'AbortError'));
-    }
-    if (TERMINAL.has(status)) this.settle(entry, status);
-    else this.touch(entry, status);
-  }
-
-  async listTasks(cursor?: string): Promise<{ tasks: Task[]; nextCursor?: string }> {
-    const ids = [...this.tasks.keys()];
-    const start = cursor === undefined ? 0 : ids.indexOf(cursor) + 1;
-    if (cursor !== undefined && start === 0) throw new Error(`Invalid cursor: ${cursor}`);
-    const page = ids.slice(start, start + PAGE_SIZE);
-    const tasks = page.map((id) => ({ ...this.tasks.get(id)!.task }));
-    return start + PAGE_SIZE < ids.length ? { tasks, nextCursor: page.at(-1) } : { tasks };
-  }
-
-  /** Aborted when the task is cancelled, expires or the session closes; undefined for an unknown task. */
-  signalOf(taskId: string): AbortSignal | undefined {
-    return this.tasks.get(taskId)?.run.signal;
-  }
-
+export interface SessionTasks extends TaskStore {
+  /** The SDK passes the request too; the bridge's stores do not need it. */
+  createTask(taskParams: CreateTaskOptions, requestId?: RequestId, request?: Request, sessionId?: string): Promise<Task>;
+  /** Aborted when the task is cancelled (from any replica), expires or its session closes; undefined for a task not running here. */
+  signalOf(taskId: string): AbortSignal | undefined;
   /** Sets the message tasks/get shows, without a status change (and so without a notification). */
-  describe(taskId: string, statusMessage: string): void {
-    const entry = this.tasks.get(taskId);
-    if (entry && !TERMINAL.has(entry.task.status)) this.touch(entry, entry.task.status, statusMessage);
-  }
-
-  /** Stops every run and forgets every task: nobody can reach them once the session is gone. */
-  close(): void {
-    if (this.closed) return;
-    this.closed = true;
-    for (const entry of this.tasks.values()) this.drop(entry, 'The session closed');
-    this.onClose();
-  }
-
-  /** Tasks still working: a session with any is not idle, even when no request is in flight. */
-  runningCount(): number {
-    let count = 0;
-    for (const { task } of this.tasks.values()) if (!TERMINAL.has(task.status)) count++;
-    return count;
-  }
-
-  private live(taskId: string): Entry {
-    const entry = this.tasks.get(taskId);
-    if (!entry) throw notFound(taskId);
-    if (TERMINAL.has(entry.task.status)) throw new Error(`Task ${taskId} is already ${entry.task.status}`);
-    return entry;
-  }
-
-  private touch(entry: Entry, status: Task['status'], statusMessage?: string): void {
-    entry.task.status = status;
-    if (statusMessage) entry.task.statusMessage = statusMessage;
-    entry.task.lastUpdatedAt = new Date().toISOString();
-  }
-
-  /** A finished task is kept for its TTL from when it finished, so a late run still leaves time to collect it. */
-  private settle(entry: Entry, status: Task['status']): void {
-    this.touch(entry, status);
-    this.expireLater(entry);
-  }
-
-  /** The TTL counts from creation; a run still going when it ends is stopped, as nobody may collect it. */
-  private expireLater(entry: Entry): void {
-    clearTimeout(entry.expiry);
-    entry.expiry = setTimeout(() => this.drop(entry, 'The task outlived its TTL'), entry.task.ttl ?? this.limits.ttlMaxMs);
-    // Retention must not keep the process alive once its clients are gone.
-    entry.expiry.unref();
-  }
-
-  private drop(entry: Entry, reason: string): void {
-    clearTimeout(entry.expiry);
-    entry.run.abort(new DOMException(reason, 'AbortError'));
-    this.results.release(entry);
-    this.tasks.delete(entry.task.taskId);
-  }
+  describe(taskId: string, statusMessage: string): void;
+  /** The session is gone. In memory its tasks go with it; in a shared store they stay their identity's. */
+  close(): void;
+  /** Tasks this store started that still run: a session with any is not idle, even when no request is in flight. */
+  runningCount(): number;
 }
 
-const cancelledResult: CallToolResult = {
-  content: [{ type: 'text', text: 'The task was cancelled before the agent answered; the agent run was stopped.' }],
-  isError: true,
-};
+/** What /readyz says about where tasks live. */
+export type TaskStoreState = { kind: 'memory' } | { kind: 'redis'; reachable: boolean; leaseMs: number };
+
+/** A task store shared by replicas (Redis): there tasks belong to caller identities, in both eras. */
+export interface SharedTaskStore {
+  open(identity: string): SessionTasks;
+  state(): TaskStoreState;
+  close(): Promise<void>;
+}
+
+export interface TaskBoardOptions {
+  /** Keep tasks there instead of in this process's memory. */
+  shared?: (limits: Required<TaskLimits>) => SharedTaskStore;
+}
 
 /**
  * Where the agent tasks of all sessions live: one store per session, with shared limits.
@@ -187,8 +65,9 @@ export class TaskBoard {
   private readonly sessions = new Set<SessionTasks>();
   private readonly results: ResultBudget;
   private readonly identities = new Map<string, SessionTasks>();
+  private readonly shared?: SharedTaskStore;
 
-  constructor(limits: TaskLimits = {}) {
+  constructor(limits: TaskLimits = {}, options: TaskBoardOptions = {}) {
     this.limits = {
       ttlMaxMs: limits.ttlMaxMs ?? DEFAULT_TASK_TTL_MAX_MS,
       maxRunningPerSession: limits.maxRunningPerSession ?? DEFAULT_MAX_TASKS_PER_SESSION,
@@ -197,11 +76,16 @@ export class TaskBoard {
       maxResultBytes: limits.maxResultBytes ?? DEFAULT_TASK_RESULTS_MAX,
     };
     this.results = new ResultBudget(this.limits.maxResultBytes, '--task-results-max', 'for all sessions together');
+    this.shared = options.shared?.(this.limits);
   }
 
-  /** A new session's own store; it leaves the board when closed. */
-  openSession(): SessionTasks {
-    const session: SessionTasks = new SessionTasks(this.limits, this.results, () => this.sessions.delete(session));
+  /**
+   * A new session's own store; it leaves the board when closed. With a shared store, the session
+   * reaches the tasks of its `identity` (`Caller.identity`), whichever replica started them.
+   */
+  openSession(identity: string = SERVICE_IDENTITY): SessionTasks {
+    if (this.shared) return this.shared.open(identity);
+    const session: SessionTasks = new MemorySessionTasks(this.limits, this.results, () => this.sessions.delete(session));
     this.sessions.add(session);
     return session;
   }
@@ -212,8 +96,9 @@ export class TaskBoard {
    */
   forIdentity(identity: string): SessionTasks {
     let tasks = this.identities.get(identity);
+    if (!tasks && this.shared) this.identities.set(identity, (tasks = this.shared.open(identity)));
     if (!tasks) {
-      const created: SessionTasks = new SessionTasks(this.limits, this.results, () => {
+      const created: SessionTasks = new MemorySessionTasks(this.limits, this.results, () => {
         this.sessions.delete(created);
         this.identities.delete(identity);
       });
@@ -224,7 +109,13 @@ export class TaskBoard {
     return tasks;
   }
 
-  close(): void {
+  state(): TaskStoreState {
+    return this.shared?.state() ?? { kind: 'memory' };
+  }
+
+  /** Stops every run of this process; a shared store tells the other replicas that they stopped. */
+  async close(): Promise<void> {
     for (const session of [...this.sessions]) session.close();
+    await this.shared?.close();
   }
 }

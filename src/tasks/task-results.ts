@@ -40,11 +40,19 @@ export class ResultBudget {
   }
 }
 
+/** What tasks/result answers for a result too large for `budget` to keep at all. */
+export const tooLargeMessage = (taskId: string, bytes: number, budget: ResultBudget): string =>
+  `The result of task ${taskId} (${formatBytes(bytes)}) is larger than the ${budget.describe()} allowed for stored task results, so it was not kept. Raise ${budget.flag}, or call the agent without a task.`;
+
+/** What tasks/result answers for a result that `budget` evicted to make room for newer ones. */
+export const droppedMessage = (taskId: string, budget: ResultBudget): string =>
+  `The result of task ${taskId} was dropped to stay within the ${budget.describe()} allowed for stored task results: newer results took its place. Run the agent again; next time collect results sooner, or raise ${budget.flag}.`;
+
 const formatBytes = (bytes: number): string =>
   bytes >= 2 ** 20 ? `${Number((bytes / 2 ** 20).toFixed(1))} MiB` : bytes >= 1024 ? `${Number((bytes / 1024).toFixed(1))} KiB` : `${bytes} bytes`;
 
 /** How much room a result takes, as the client will receive it. */
-const sizeOf = (result: unknown): number => Buffer.byteLength(JSON.stringify(result));
+export const sizeOf = (result: unknown): number => Buffer.byteLength(JSON.stringify(result));
 
 /** A task as it holds its result: kept, or gone with the reason why. */
 export interface ResultHolder {
@@ -67,7 +75,7 @@ export class SessionResults {
     const bytes = sizeOf(result);
     const tooSmall = this.budgets.find((budget) => bytes > budget.maxBytes);
     if (tooSmall) {
-      holder.dropped = `The result of task ${holder.task.taskId} (${formatBytes(bytes)}) is larger than the ${tooSmall.describe()} allowed for stored task results, so it was not kept. Raise ${tooSmall.flag}, or call the agent without a task.`;
+      holder.dropped = tooLargeMessage(holder.task.taskId, bytes, tooSmall);
       return;
     }
     holder.result = result;
@@ -81,7 +89,7 @@ export class SessionResults {
 
   private drop(holder: ResultHolder, budget: ResultBudget): void {
     holder.result = undefined;
-    holder.dropped = `The result of task ${holder.task.taskId} was dropped to stay within the ${budget.describe()} allowed for stored task results: newer results took its place. Run the agent again; next time collect results sooner, or raise ${budget.flag}.`;
+    holder.dropped = droppedMessage(holder.task.taskId, budget);
     this.release(holder);
   }
 }

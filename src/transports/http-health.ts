@@ -1,4 +1,5 @@
 import type { AgentCatalogue } from '../catalogue/agents.js';
+import type { TaskStoreState } from '../tasks/task-board.js';
 
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -42,14 +43,19 @@ export interface Readiness extends IdentityPolicy {
   agents: number;
   catalogueLoaded: boolean;
   mastraReachable: boolean;
+  /**
+   * Where tasks live, and whether Redis answers. Redis down does not make a replica unready: plain
+   * calls still work there, and every replica shares the same Redis, so taking them out would help nobody.
+   */
+  taskStore: TaskStoreState;
 }
 
 /**
  * For /readyz: ready once Mastra answers and the listing callers see can be made: the service-level
  * one loaded, or each caller's own. The Mastra URL is left out: probes need no map of the network.
  */
-export async function readiness(catalogue: AgentCatalogue, baseUrl: string, policy: IdentityPolicy): Promise<Readiness> {
+export async function readiness(catalogue: AgentCatalogue, baseUrl: string, policy: IdentityPolicy, taskStore: TaskStoreState = { kind: 'memory' }): Promise<Readiness> {
   const mastraReachable = await reachable(baseUrl);
   const listable = catalogue.loaded || policy.catalogue === 'per-caller';
-  return { ready: listable && mastraReachable, agents: catalogue.tools.length, catalogueLoaded: catalogue.loaded, mastraReachable, ...policy };
+  return { ready: listable && mastraReachable, agents: catalogue.tools.length, catalogueLoaded: catalogue.loaded, mastraReachable, ...policy, taskStore };
 }

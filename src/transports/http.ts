@@ -58,7 +58,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     // Checked before a slot is taken: a token Mastra refuses never holds one.
     const caller = await callers.resolve(token);
     const slot = sessions.reserve(caller.identity);
-    const sessionTasks = board.openSession();
+    const sessionTasks = board.openSession(caller.identity);
     const server = createServer({ ...options, catalogue: caller.catalogue, client: caller.client, sessionTasks });
     let session: Session | undefined;
     const transport = new SessionTransport({
@@ -121,7 +121,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
       if (stopping) return sendJson(res, 503, { status: 'stopping' });
-      void readiness(catalogue, baseUrl, policy).then(({ ready, ...details }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details }));
+      void readiness(catalogue, baseUrl, policy, options.tasks?.state()).then(({ ready, ...details }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details }));
       return;
     }
     if (req.method === 'GET' && callers.oauth && WELL_KNOWN.includes(path ?? '')) return sendJson(res, 200, callers.oauth.metadata);

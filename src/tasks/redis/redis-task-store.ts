@@ -1,0 +1,121 @@
+import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { randomUUID } from 'node:crypto';
+import { RequestError } from '../../calls/errors.js';
+import type { CataloguePeers } from '../../catalogue/refresh.js';
+import type { Logger } from '../../log.js';
+import type { SessionTasks, SharedTaskStore, TaskLimits, TaskStoreState } from '../task-board.js';
+import { ResultBudget } from '../task-results.js';
+import { LocalRuns } from './local-runs.js';
+import { connectRedis, type RedisConnection } from './redis-connection.js';
+import { RedisSessionTasks } from './redis-tasks.js';
+import type { TaskCommands } from './task-scripts.js';
+
+export const DEFAULT_REDIS_PREFIX = 'mastra-agents-mcp:';
+export const DEFAULT_TASK_LEASE_MS = 30_000;
+
+export interface RedisTaskOptions {
+  /** `redis://` or `rediss://`, credentials included; never logged. */
+  url: string;
+  /** Every key and channel starts with it, so several bridges can share one Redis. Default `mastra-agents-mcp:`. */
+  prefix?: string;
+  /** A replica unheard of this long has stopped: its running tasks fail. Default 30 s. */
+  leaseMs?: number;
+  logger: Logger;
+}
+
+export interface RedisTasks {
+  /** For `TaskBoard`'s `shared` option. */
+  shared: (limits: Required<TaskLimits>) => SharedTaskStore;
+  /** Gone agents, told to and heard from the other replicas. */
+  peers: CataloguePeers;
+}
+
+/** Opens the connection now (in the background), so the catalogue can hear its peers from the start. */
+export function openRedisTasks(options: RedisTaskOptions): RedisTasks {
+  const connection = connectRedis(options.url, options.logger);
+  const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+  const replica = randomUUID();
+  const goneChannel = `${prefix}agent-gone`;
+  const listeners = new Set<(agentId: string) => void>();
+  connection.listen(goneChannel, (message) => {
+    const { from, agentId } = JSON.parse(message) as { from: string; agentId: string };
+    if (from !== replica) for (const listener of listeners) listener(agentId);
+  });
+  const peers: CataloguePeers = {
+    announceGone: (agentId) => void connection.commands.publish(goneChannel, JSON.stringify({ from: replica, agentId })).catch(() => {}),
+    onGone: (listener) => {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+  options.logger.info(`tasks are kept in Redis at ${connection.where} under the prefix "${prefix}"`);
+  return { shared: (limits) => new RedisTaskStore(connection, { ...options, prefix, replica }, limits), peers };
+}
+
+/** The key names of one prefix. */
+function keysOf(prefix: string, replica: string, limits: Required<TaskLimits>, leaseMs: number) {
+  return {
+    prefix,
+    task: (taskId: string) => `${prefix}task:${taskId}`,
+    owner: (identity: string) => `${prefix}owner:${identity}`,
+    sequence: `${prefix}seq`,
+    lease: `${prefix}replica:${replica}`,
+    cancelChannel: `${prefix}cancel`,
+    /** How long an identity's index outlives its last task: a TTL while running, then a TTL once finished. */
+    keepMs: 2 * limits.ttlMaxMs + leaseMs,
+  };
+}
+
+/** Tasks of every identity in Redis, with this replica's runs and its lease. */
+export class RedisTaskStore implements SharedTaskStore {
+  readonly replica: string;
+  readonly leaseMs: number;
+  readonly runs: LocalRuns;
+  readonly keys: ReturnType<typeof keysOf>;
+  readonly budgets: { perIdentity: ResultBudget; all: ResultBudget };
+
+  constructor(
+    private readonly connection: RedisConnection,
+    options: RedisTaskOptions & { prefix: string; replica: string },
+    readonly limits: Required<TaskLimits>,
+  ) {
+    this.replica = options.replica;
+    this.leaseMs = options.leaseMs ?? DEFAULT_TASK_LEASE_MS;
+    this.keys = keysOf(options.prefix, this.replica, limits, this.leaseMs);
+    this.budgets = {
+      perIdentity: new ResultBudget(limits.maxResultBytesPerSession, '--task-results-max-per-session', 'per caller'),
+      all: new ResultBudget(limits.maxResultBytes, '--task-results-max', 'for all callers together'),
+    };
+    this.runs = new LocalRuns(this.leaseMs, (taskIds) => connection.commands.leaseRenew(this.keys.lease, this.leaseMs, this.keys.prefix, ...taskIds));
+    // A cancel asked on any replica reaches the one running the task.
+    connection.listen(this.keys.cancelChannel, (taskId) => this.runs.abort(taskId, 'The task was cancelled'));
+  }
+
+  open(identity: string): SessionTasks {
+    return new RedisSessionTasks(this, identity);
+  }
+
+  /** Runs one Redis operation; any failure becomes an error that names the task store and what still works. */
+  async call<T>(operation: (redis: TaskCommands) => Promise<T>): Promise<T> {
+    try {
+      return await operation(this.connection.commands);
+    } catch (error) {
+      const reason = this.connection.reachable() ? (error instanceof Error ? error.message : String(error)) : 'it cannot be reached';
+      throw new RequestError(
+        ErrorCode.InternalError,
+        `The task store (Redis at ${this.connection.where}) failed: ${reason}. Plain tool calls (without a task) still work; try the task again in a few seconds.`,
+      );
+    }
+  }
+
+  state(): TaskStoreState {
+    return { kind: 'redis', reachable: this.connection.reachable(), leaseMs: this.leaseMs };
+  }
+
+  /** Stops this replica's runs and drops its lease, so every replica reports them failed at once. */
+  async close(): Promise<void> {
+    this.runs.abortAll('The bridge is shutting down');
+    await this.connection.commands.del(this.keys.lease).catch(() => {});
+    await this.connection.close();
+  }
+}

@@ -1,0 +1,26 @@
+import { ErrorCode, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
+import { RequestError } from '../calls/errors.js';
+
+/** A task in one of these never changes again: a run that ends afterwards leaves it as it is. */
+export const TERMINAL = new Set<Task['status']>(['completed', 'failed', 'cancelled']);
+
+export const taskNotFound = (taskId: string) => new Error(`Task ${taskId} not found`);
+
+export const CANCELLED_MESSAGE = 'Cancelled by the client; the agent run on the Mastra server was stopped.';
+
+export const cancelledResult: CallToolResult = {
+  content: [{ type: 'text', text: 'The task was cancelled before the agent answered; the agent run was stopped.' }],
+  isError: true,
+};
+
+/** Refuses a task beyond the running limit, saying what the caller can do. */
+export function checkRunningLimit(running: number, max: number): void {
+  if (running >= max)
+    throw new RequestError(
+      ErrorCode.InvalidRequest,
+      `This session already has ${max} agent tasks running, the most it may (--max-tasks-per-session). Wait for one to finish, or cancel one with tasks/cancel, then try again.`,
+    );
+}
+
+/** A task's TTL: what the client asked for, within the bridge's bounds. */
+export const boundedTtl = (requested: number | null | undefined, ttlMaxMs: number): number => Math.max(1, Math.min(requested ?? ttlMaxMs, ttlMaxMs));

@@ -1,0 +1,278 @@
+import { StreamableHTTPClientTransport, type Client } from '@modelcontextprotocol/client';
+import { createTaskSessionFromClient, type RawClientDispatch } from '@modelcontextprotocol/ext-tasks/client';
+import { CallToolResultSchema, CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { OAuth2Server } from 'oauth2-mock-server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { startHttp } from '../src/transports/http.js';
+import { identityOf } from '../src/identity/callers.js';
+import { silentLogger } from '../src/log.js';
+import { openRedisTasks } from '../src/tasks/redis/redis-task-store.js';
+import { TaskBoard, type TaskLimits } from '../src/tasks/task-board.js';
+import { SLOW_WORDS } from './fixture/fake-model.js';
+import { clientFor, MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
+import { connectHttp, signJwt, startHttpBridge } from './http-helpers.js';
+import { startRedis, type RedisServer } from './servers/redis.js';
+import { havePrograms } from './servers/system-programs.js';
+
+const SECRET = 'redis-tasks-test-secret';
+const alice = signJwt(SECRET, { sub: 'alice' });
+const bob = signJwt(SECRET, { sub: 'bob' });
+const carol = signJwt(SECRET, { sub: 'carol' });
+const serviceToken = signJwt(SECRET, { sub: 'service-user' });
+const PREFIX = 'test-bridge:';
+/** Room for one echo of ECHO_LENGTH characters (the text is in the result twice), not two. */
+const RESULT_BUDGET = 6_000;
+const ECHO_LENGTH = 2_000;
+
+type Replica = Awaited<ReturnType<typeof startHttpBridge>> & { tasks: TaskBoard };
+
+let stack: Stack;
+let redis: RedisServer;
+const replicas: Replica[] = [];
+const closers: (() => Promise<unknown>)[] = [];
+let oauth: OAuth2Server;
+let oauthToken: string;
+const PUBLIC_URL = 'https://mcp.example.test';
+
+/** One replica: an HTTP bridge in this process with its own Redis connections, as a separate bin would have. */
+async function startReplica(limits: TaskLimits = {}): Promise<Replica> {
+  const tasks = new TaskBoard(limits, { shared: openRedisTasks({ url: redis.url, prefix: PREFIX, logger: silentLogger }).shared });
+  const bridge = await startHttpBridge(stack.mastra.url, { serviceToken, tasks });
+  closers.push(async () => {
+    await bridge.close({ graceMs: 0 });
+    await tasks.close();
+  });
+  return { ...bridge, tasks };
+}
+
+const enabled = havePrograms({ 'redis-server': 'redis-server' });
+
+beforeAll(async () => {
+  if (!enabled) return;
+  [stack, redis] = await Promise.all([startStack({ jwtSecret: SECRET, longRunAgents: true }), startRedis()]);
+  for (let i = 0; i < 3; i++) replicas.push(await startReplica());
+  // A fourth, whose callers may keep little: for the result budget.
+  replicas.push(await startReplica({ maxResultBytesPerSession: RESULT_BUDGET }));
+  // A fifth, an OAuth protected resource that reaches Mastra with JWTs it mints: for the tokens at rest.
+  oauth = new OAuth2Server();
+  await oauth.issuer.keys.generate('RS256');
+  await oauth.start(0, '127.0.0.1');
+  const tasks = new TaskBoard({}, { shared: openRedisTasks({ url: redis.url, prefix: PREFIX, logger: silentLogger }).shared });
+  const client = clientFor(stack.mastra.url);
+  const bridge = await startHttp({
+    catalogue: new AgentCatalogue({ client }),
+    client,
+    baseUrl: stack.mastra.url,
+    port: 0,
+    tasks,
+    oauth: { issuer: oauth.issuer.url!, publicUrl: PUBLIC_URL, audience: `${PUBLIC_URL}/mcp`, requiredScopes: [], mastraAuth: 'mint', mintSecret: SECRET, mintClaims: [] },
+  });
+  closers.push(async () => {
+    await bridge.close({ graceMs: 0 });
+    await tasks.close();
+    await oauth.stop();
+  });
+  replicas.push({ ...bridge, tasks, catalogue: undefined as never });
+});
+afterAll(async () => {
+  for (const close of closers.reverse()) await close();
+  await redis?.stop();
+  await stack?.close();
+});
+
+const modelRequests = (message: string) => stack.model.requests.filter((r) => r.lastUserMessage === message);
+
+async function legacyClient(replica: number, token: string) {
+  const { client } = await connectHttp(replicas[replica]!.url, token);
+  closers.push(() => client.close());
+  return client;
+}
+
+type Message = { id?: number; result?: any; error?: { code: number; message: string } };
+
+/** A raw 2026-07-28 request to one replica, declaring the tasks extension. */
+async function modernRequest(replica: number, token: string, method: string, params: Record<string, unknown>): Promise<Message> {
+  const response = await fetch(replicas[replica]!.url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      authorization: `Bearer ${token}`,
+      'mcp-protocol-version': MODERN_VERSION,
+      'mcp-method': method,
+      'mcp-name': String(params.name ?? params.taskId),
+    },
+    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: framing } }),
+  });
+  const text = await response.text();
+  const messages = response.headers.get('content-type')?.includes('text/event-stream')
+    ? text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as Message)
+    : [JSON.parse(text) as Message];
+  return messages.find((m) => m.id !== undefined)!;
+}
+
+const framing = {
+  'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+  'io.modelcontextprotocol/clientInfo': { name: 'redis-test', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+};
+
+/** What ext-tasks needs to start a task on one replica. */
+async function modernTaskSession(replica: number, token: string) {
+  const client: Client = modernClient('redis-test');
+  await client.connect(new StreamableHTTPClientTransport(new URL(replicas[replica]!.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+  closers.push(() => client.close());
+  const rawDispatch: RawClientDispatch = async (request) => {
+    const { method, params } = request as { method: string; params: Record<string, unknown> };
+    const answer = await modernRequest(replica, token, method, params);
+    return answer.error ? { kind: 'error', error: answer.error as never } : { kind: 'result', result: answer.result as never };
+  };
+  return createTaskSessionFromClient(client, {
+    endpointId: `replica-${replica}`,
+    rawDispatch,
+    v2RequestFraming: { protocolVersion: MODERN_VERSION, clientInfo: { name: 'redis-test', version: '1.0.0' }, clientCapabilities: {} },
+  });
+}
+
+describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
+  it('2025-11-25: a task started on replica 1 is polled and collected on replica 2, and invisible to another token on replica 3', async () => {
+    const [one, two, three] = [await legacyClient(0, alice), await legacyClient(1, alice), await legacyClient(2, bob)];
+    const { task } = await one.request(
+      { method: 'tools/call', params: { name: 'ask_slow', arguments: { message: 'a 2025 task across replicas' }, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
+    // Visible elsewhere as soon as the creating call has answered.
+    expect((await two.experimental.tasks.getTask(task.taskId)).status).toBe('working');
+    await expect(three.experimental.tasks.getTask(task.taskId)).rejects.toThrow(/not found/i);
+    await expect(three.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)).rejects.toThrow(/not found/i);
+    await expect(three.experimental.tasks.cancelTask(task.taskId)).rejects.toThrow(/not found/i);
+    expect((await three.experimental.tasks.listTasks()).tasks).toEqual([]);
+    // tasks/result on replica 2 waits for the run on replica 1.
+    const result = (await two.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)) as CallToolResult;
+    expect(textOf(result)).toBe(SLOW_WORDS.join(''));
+    expect((await two.experimental.tasks.listTasks()).tasks.map((t) => [t.taskId, t.status])).toContainEqual([task.taskId, 'completed']);
+    expect(modelRequests('a 2025 task across replicas')).toHaveLength(1);
+  });
+
+  it('2026-07-28: a task started on replica 1 is followed and collected on replica 2, and another token on replica 3 cannot name it', async () => {
+    const session = await modernTaskSession(0, alice);
+    const execution = await session.callTool('ask_slow', { message: 'a 2026 task across replicas' });
+    if (execution.kind !== 'task') throw new Error('expected a task');
+    const { taskId } = execution.handle;
+    expect((await modernRequest(1, alice, 'tasks/get', { taskId })).result).toMatchObject({ taskId, status: 'working' });
+    const refused = await modernRequest(2, bob, 'tasks/get', { taskId });
+    expect(refused.error).toMatchObject({ code: -32602, message: expect.stringContaining(`Task ${taskId} not found`) });
+    const done = await waitFor('the task to complete on replica 2', async () => {
+      const { result } = await modernRequest(1, alice, 'tasks/get', { taskId });
+      return result?.status === 'completed' && result;
+    });
+    expect(textOf(done.result)).toBe(SLOW_WORDS.join(''));
+    expect((await modernRequest(2, bob, 'tasks/cancel', { taskId })).error).toMatchObject({ code: -32602 });
+  });
+
+  it('2025 and 2026 requests of one user reach the same tasks on any replica', async () => {
+    const session = await modernTaskSession(2, alice);
+    const execution = await session.callTool('ask_echo', { message: 'one user, both eras' });
+    if (execution.kind !== 'task') throw new Error('expected a task');
+    const legacy = await legacyClient(0, alice);
+    const result = (await legacy.experimental.tasks.getTaskResult(execution.handle.taskId, CallToolResultSchema)) as CallToolResult;
+    expect(textOf(result)).toContain('one user, both eras');
+  });
+
+  it('a cancel on replica 3 aborts the run on replica 1 upstream, and the task stays cancelled', async () => {
+    const message = 'cancel me from another replica';
+    const [one, three] = [await legacyClient(0, alice), await legacyClient(2, alice)];
+    const { task } = await one.request({ method: 'tools/call', params: { name: 'ask_slower', arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    await waitFor('the run to reach the model', () => modelRequests(message)[0]?.firstChunkAt !== undefined);
+    const cancelledAt = Date.now();
+    expect((await three.experimental.tasks.cancelTask(task.taskId)).status).toBe('cancelled');
+    const upstream = await waitFor('the model request to end', () => modelRequests(message)[0]?.endedAt !== undefined && modelRequests(message)[0]);
+    expect(upstream.aborted).toBe(true);
+    expect(upstream.endedAt! - cancelledAt).toBeLessThan(1_000);
+    const after = await one.experimental.tasks.getTask(task.taskId);
+    expect(after).toMatchObject({ status: 'cancelled' });
+    expect(textOf(await three.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema))).toMatch(/cancelled/);
+  });
+
+  it('a task expires with its TTL in Redis, and stored results stay within the byte budget per caller, the oldest dropped first', async () => {
+    const client = await legacyClient(3, carol);
+    const echo = async (length: number, ttl = 60_000) => {
+      const { task } = await client.request(
+        { method: 'tools/call', params: { name: 'ask_echo', arguments: { message: 'x'.repeat(length) }, task: { ttl } } },
+        CreateTaskResultSchema,
+      );
+      await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema).catch(() => {});
+      return task.taskId;
+    };
+    const first = await echo(ECHO_LENGTH, 30_000);
+    const ttlLeft = await redis.client.pttl(`${PREFIX}task:${first}`);
+    expect(ttlLeft).toBeGreaterThan(20_000);
+    expect(ttlLeft).toBeLessThanOrEqual(30_000);
+    const second = await echo(ECHO_LENGTH);
+    await expect(client.experimental.tasks.getTaskResult(first, CallToolResultSchema)).rejects.toThrow(
+      `The result of task ${first} was dropped to stay within the 5.9 KiB per caller (--task-results-max-per-session) allowed for stored task results`,
+    );
+    expect(textOf(await client.experimental.tasks.getTaskResult(second, CallToolResultSchema))).toContain('x'.repeat(ECHO_LENGTH));
+    const huge = await echo(RESULT_BUDGET);
+    await expect(client.experimental.tasks.getTaskResult(huge, CallToolResultSchema)).rejects.toThrow(/is larger than the 5\.9 KiB per caller/);
+    expect(Number(await redis.client.get(`${PREFIX}results-used:${identityOf(carol)}`))).toBeLessThanOrEqual(RESULT_BUDGET);
+  });
+
+  it('a replica that shuts down fails its unfinished tasks at once, without waiting for its lease to lapse', async () => {
+    const leaving = await startReplica();
+    replicas.push(leaving);
+    const { client } = await connectHttp(leaving.url, alice);
+    const message = 'running when its replica shut down';
+    const { task } = await client.request({ method: 'tools/call', params: { name: 'ask_slower', arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    await waitFor('the run to reach the model', () => modelRequests(message)[0]?.firstChunkAt !== undefined);
+    await client.close();
+    await leaving.close({ graceMs: 0 });
+    await leaving.tasks.close();
+    const other = await legacyClient(1, alice);
+    // The lease is 30s: only the replica's goodbye can make this so already.
+    expect(await other.experimental.tasks.getTask(task.taskId)).toMatchObject({ status: 'failed', statusMessage: 'the bridge running this task stopped before the agent answered' });
+    expect((await waitFor('the run to stop upstream', () => modelRequests(message)[0]?.endedAt !== undefined && modelRequests(message)[0])).aborted).toBe(true);
+  });
+
+  it('/readyz says where tasks live and that Redis answers', async () => {
+    const ready = await (await fetch(`${new URL(replicas[0]!.url).origin}/readyz`)).json();
+    expect(ready).toMatchObject({ status: 'ready', taskStore: { kind: 'redis', reachable: true, leaseMs: 30_000 } });
+  });
+
+  it('an OAuth user\'s task, run with a minted Mastra JWT, is collected like any other', async () => {
+    oauthToken = await oauth.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: 'olivia', aud: `${PUBLIC_URL}/mcp` }) });
+    const client = await legacyClient(4, oauthToken);
+    const { task } = await client.request({ method: 'tools/call', params: { name: 'ask_whoami', arguments: { message: 'who?' }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    expect(textOf(await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema))).toBe('revealed: user=olivia tenant=none');
+  });
+
+  // Last: it reads what every test above left in Redis.
+  it('no token is at rest in Redis: every key and value is free of them', async () => {
+    const keys: string[] = [];
+    let cursor = '0';
+    do {
+      const [next, batch] = await redis.client.scan(cursor, 'COUNT', 1000);
+      keys.push(...batch);
+      cursor = next;
+    } while (cursor !== '0');
+    expect(keys.length).toBeGreaterThan(5);
+    let everything = '';
+    for (const key of keys) {
+      expect(key.startsWith(PREFIX)).toBe(true);
+      const type = await redis.client.type(key);
+      const value =
+        type === 'hash' ? await redis.client.hgetall(key) : type === 'zset' ? await redis.client.zrange(key, 0, -1, 'WITHSCORES') : await redis.client.get(key);
+      everything += `${key} ${JSON.stringify(value)}\n`;
+    }
+    // No JWT of any kind (the bridge's minted ones included): each starts with a base64url JSON header.
+    expect(everything).not.toMatch(/eyJ[A-Za-z0-9_-]{10,}/);
+    for (const token of [alice, bob, carol, serviceToken, oauthToken]) {
+      expect(everything).not.toContain(token);
+      // Not even the signature or the claims part of a JWT on its own.
+      for (const part of token.split('.').slice(1)) expect(everything).not.toContain(part);
+    }
+    // The scan saw the stored results, not an empty store.
+    expect(everything).toContain('word10');
+  });
+});
