@@ -1,8 +1,10 @@
 import { StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
+import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modernClient, startStack, textOf, type Stack } from './helpers.js';
 import { connectHttp, signJwt } from './http-helpers.js';
 import { startNginx, type Nginx } from './servers/nginx.js';
+import { startRedis, type RedisServer } from './servers/redis.js';
 import { startReplicas, type Replica } from './servers/replicas.js';
 import { havePrograms } from './servers/system-programs.js';
 
@@ -14,6 +16,7 @@ let stack: Stack;
 let replicas: Replica[];
 let stopReplicas: () => Promise<void>;
 let nginx: Nginx;
+let redis: RedisServer;
 
 /** A caller of one era through the balancer, in the v1 call shape; each connection of its own. */
 async function connect(era: 'legacy' | 'modern', token: string) {
@@ -23,15 +26,16 @@ async function connect(era: 'legacy' | 'modern', token: string) {
   return { callTool: (params: { name: string; arguments: Record<string, unknown> }) => client.callTool(params), close: () => client.close() };
 }
 
-describe.skipIf(!havePrograms({ nginx: 'nginx-light' }))('three replicas behind nginx round robin, no affinity', () => {
+describe.skipIf(!havePrograms({ nginx: 'nginx-light', 'redis-server': 'redis-server' }))('three replicas behind nginx round robin, no affinity, tasks in Redis', () => {
   beforeAll(async () => {
-    stack = await startStack({ jwtSecret: SECRET });
-    ({ replicas, close: stopReplicas } = await startReplicas(3, () => ['--stateless'], { MASTRA_BASE_URL: stack.mastra.url, JWT_TOKEN: signJwt(SECRET, { sub: 'svc' }) }));
+    [stack, redis] = await Promise.all([startStack({ jwtSecret: SECRET }), startRedis()]);
+    ({ replicas, close: stopReplicas } = await startReplicas(3, () => ['--stateless', '--redis-url', redis.url], { MASTRA_BASE_URL: stack.mastra.url, JWT_TOKEN: signJwt(SECRET, { sub: 'svc' }) }));
     nginx = await startNginx({ upstreams: replicas.map((replica) => replica.address) });
   }, 30_000);
   afterAll(async () => {
     await nginx?.close();
     await stopReplicas?.();
+    await redis?.stop();
     await stack?.close();
   });
 
@@ -87,6 +91,27 @@ describe.skipIf(!havePrograms({ nginx: 'nginx-light' }))('three replicas behind 
       const response = await fetch(nginx.url, { method, headers: { authorization: `Bearer ${USERS.bob}`, accept: 'text/event-stream' } });
       expect(response.status).toBe(405);
       await response.body?.cancel();
+    }
+  });
+
+  it('keeps a 2025 --stateless task across the replicas: created, polled and collected through the balancer, another user sees none of it', async () => {
+    const [alice, bob] = [(await connectHttp(nginx.url, USERS.alice)).client, (await connectHttp(nginx.url, USERS.bob)).client];
+    try {
+      const before = nginx.served().length;
+      const { task } = await alice.request(
+        { method: 'tools/call', params: { name: 'ask_whoami', arguments: { message: 'who?', requestContext: { tenant: 'task' } }, task: { ttl: 60_000 } } },
+        CreateTaskResultSchema,
+      );
+      await expect(bob.experimental.tasks.getTask(task.taskId)).rejects.toThrow(/not found/i);
+      expect((await bob.experimental.tasks.listTasks()).tasks).toEqual([]);
+      const result = await alice.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
+      expect(textOf(result)).toBe('revealed: user=alice tenant=task');
+      expect((await alice.experimental.tasks.getTask(task.taskId)).status).toBe('completed');
+      // Round robin sent the task's requests to more than one replica: only the shared store can have answered.
+      const upstreams = new Set(nginx.served().slice(before).map((request) => request.upstream));
+      expect(upstreams.size).toBeGreaterThan(1);
+    } finally {
+      await Promise.all([alice.close(), bob.close()]);
     }
   });
 });
