@@ -5,8 +5,8 @@
  * A plain call should cost none; a task costs its create, status, result and poll scripts.
  */
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { MODERN_VERSION } from '../test/helpers.js';
 import { startRedis } from '../test/servers/redis.js';
+import { postModernTasks } from '../test/http-helpers.js';
 import { startHttpBridge } from './bridge-process.js';
 import { round, summarize, table, timed } from './stats.js';
 
@@ -23,29 +23,7 @@ const perCall = (before: Counts, after: Counts, n: number) => {
   return { total: diff.reduce((sum, [, d]) => sum + d, 0), byCommand: Object.fromEntries(diff) };
 };
 
-/** A raw 2026-07-28 request declaring the tasks extension (the v2 client has no task methods of its own). */
-async function modern(url: string, method: string, params: Record<string, unknown>): Promise<any> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': method, 'mcp-name': String(params.name ?? params.taskId) },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method,
-      params: {
-        ...params,
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
-          'io.modelcontextprotocol/clientInfo': { name: 'bench', version: '1' },
-          'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
-        },
-      },
-    }),
-  });
-  const text = await response.text();
-  const data = response.headers.get('content-type')?.includes('text/event-stream') ? /^data: (.*)$/m.exec(text)?.[1] : text;
-  return JSON.parse(data ?? '{}').result;
-}
+const modern = async (url: string, method: string, params: Record<string, unknown>) => (await postModernTasks(url, method, params)).result;
 
 export async function redisRoundTrips(mastraUrl: string, { calls }: { calls: number }): Promise<{ report: string; figures: Record<string, unknown> }> {
   const redis = await startRedis();

@@ -87,6 +87,45 @@ export async function postRpc(url: string, body: unknown, headers: Record<string
   });
 }
 
+/** A JSON-RPC answer as a raw request sees it. */
+export type RpcMessage = { id?: number; result?: any; error?: { code: number; message: string } };
+
+/**
+ * A raw 2026-07-28 request framed as a conforming client frames it, declaring the tasks extension (the v2
+ * client has no task methods of its own); answers the message carrying the request's id, JSON or event stream.
+ */
+export async function postModernTasks(url: string, method: string, params: Record<string, unknown>, token?: string): Promise<RpcMessage> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      ...(token ? { authorization: `Bearer ${token}` } : {}),
+      'mcp-protocol-version': '2026-07-28',
+      'mcp-method': method,
+      'mcp-name': String(params.name ?? params.taskId),
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method,
+      params: {
+        ...params,
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': '2026-07-28',
+          'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+          'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+        },
+      },
+    }),
+  });
+  const text = await response.text();
+  const messages = response.headers.get('content-type')?.includes('text/event-stream')
+    ? text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as RpcMessage)
+    : [JSON.parse(text) as RpcMessage];
+  return messages.find((message) => message.id !== undefined)!;
+}
+
 export const initializeRequest = {
   jsonrpc: '2.0',
   id: 1,

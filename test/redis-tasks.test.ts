@@ -11,7 +11,7 @@ import { openRedisTasks } from '../src/tasks/redis/redis-task-store.js';
 import { TaskBoard, type TaskLimits } from '../src/tasks/task-board.js';
 import { SLOW_WORDS } from './fixture/fake-model.js';
 import { clientFor, MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { connectHttp, signJwt, startHttpBridge } from './http-helpers.js';
+import { connectHttp, postModernTasks, signJwt, startHttpBridge } from './http-helpers.js';
 import { startRedis, type RedisServer } from './servers/redis.js';
 import { havePrograms } from './servers/system-programs.js';
 
@@ -89,34 +89,8 @@ async function legacyClient(replica: number, token: string) {
   return client;
 }
 
-type Message = { id?: number; result?: any; error?: { code: number; message: string } };
-
 /** A raw 2026-07-28 request to one replica, declaring the tasks extension. */
-async function modernRequest(replica: number, token: string, method: string, params: Record<string, unknown>): Promise<Message> {
-  const response = await fetch(replicas[replica]!.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      authorization: `Bearer ${token}`,
-      'mcp-protocol-version': MODERN_VERSION,
-      'mcp-method': method,
-      'mcp-name': String(params.name ?? params.taskId),
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: framing } }),
-  });
-  const text = await response.text();
-  const messages = response.headers.get('content-type')?.includes('text/event-stream')
-    ? text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as Message)
-    : [JSON.parse(text) as Message];
-  return messages.find((m) => m.id !== undefined)!;
-}
-
-const framing = {
-  'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
-  'io.modelcontextprotocol/clientInfo': { name: 'redis-test', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
-};
+const modernRequest = (replica: number, token: string, method: string, params: Record<string, unknown>) => postModernTasks(replicas[replica]!.url, method, params, token);
 
 /** What ext-tasks needs to start a task on one replica. */
 async function modernTaskSession(replica: number, token: string) {
