@@ -1,6 +1,10 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { runAgent } from './agent-run.js';
+import { memoryFor } from './agent-call.js';
+import { approvalOutcome, approvalResumer } from '../person/approval.js';
+import { APPROVED, autoApproving, settle, type Asker } from '../person/drive.js';
+import type { Answer, CallContext, ResumeHandle, Resumers, RunOutcome } from '../person/pause.js';
 import type { TaskRunContext } from '../tasks/agent-task.js';
 import type { AgentCatalogue, AgentTool } from '../catalogue/agents.js';
 import type { ProgressReporter } from './progress.js';
@@ -49,6 +53,17 @@ export interface ToolCallOptions {
   baseUrl: string;
   /** Longest a plain call may take; 0 means no limit. */
   callTimeoutMs?: number;
+  /** Approve every agent tool call without asking (`--auto-approve-tools`). Default false: a person decides. */
+  autoApproveTools?: boolean;
+  /** Resumers of paused runs of other kinds (workflows), beside the agent tool approvals this module resumes. */
+  resumers?: Resumers;
+}
+
+/** How one leg of a call runs: `signal` stops it upstream; `progress` streams it; `task` runs it as a task. */
+export interface RunContext {
+  signal?: AbortSignal;
+  progress?: ProgressReporter;
+  task?: TaskRunContext;
 }
 
 export interface ToolCall {
@@ -56,11 +71,19 @@ export interface ToolCall {
   /** Whether the arguments are valid; a run of invalid ones answers an isError result without calling Mastra. */
   valid: boolean;
   /**
-   * Runs the agent. `signal` stops it upstream; `progress` streams it; `task` runs it as a task
-   * instead (status messages, bounded by the task's TTL rather than the call timeout).
+   * Runs the agent to its end. `ask` puts each question of a paused run to the person (default:
+   * nobody can be asked). A task runs bounded by its TTL rather than the call timeout.
    */
-  run(context: { signal?: AbortSignal; progress?: ProgressReporter; task?: TaskRunContext }): Promise<CallToolResult>;
+  run(context: RunContext & { ask?: Asker }): Promise<CallToolResult>;
+  /** Starts the run and stops at its first pause: for fronts whose question travels in the result (2026 `input_required`). */
+  start(context: RunContext): Promise<RunOutcome>;
+  /** Continues a paused run with the person's answer; it may pause again. */
+  resume(handle: ResumeHandle, answer: Answer, context: RunContext): Promise<RunOutcome>;
+  /** Drives an outcome to its end through `ask` (default: nobody can be asked). */
+  settle(outcome: RunOutcome, context: RunContext & { ask?: Asker }): Promise<CallToolResult>;
 }
+
+const nobodyToAsk: Asker = async () => ({ action: 'unanswerable' });
 
 /** A task's statusMessage follows its run the way progress notifications would; the task throttles it already. */
 const statusUpdates = (report: (message: string) => void): ProgressReporter => ({ now: report, soon: report, stop() {} });
@@ -69,30 +92,61 @@ const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text
 
 /** Resolves a tools/call to its agent and checked arguments; throws UnknownToolError for a name nobody has. */
 export function prepareToolCall(options: ToolCallOptions, name: string, args: unknown): ToolCall {
-  const { catalogue, client, baseUrl, callTimeoutMs } = options;
+  const { catalogue, client, baseUrl, callTimeoutMs, autoApproveTools = false } = options;
   const agent = catalogue.find(name);
   if (!agent) {
     const known = catalogue.tools.length ? 'list the tools again to see the agents there are now' : `no agents are loaded from ${baseUrl} yet`;
     throw new UnknownToolError(`Unknown tool "${name}": ${known}.`);
   }
   const parsed = agentInput.safeParse(args ?? {});
+  const onAgentGone = (agentId: string) => catalogue.reportGone(agentId);
+  const legOptions = ({ signal, progress, task }: RunContext) => ({
+    client,
+    baseUrl,
+    signal: task?.signal ?? signal,
+    // A task is bounded by its TTL instead (--task-ttl-max): it exists for runs longer than any call should wait.
+    callTimeoutMs: task ? 0 : callTimeoutMs,
+    progress: task ? statusUpdates(task.onProgress) : progress,
+    onAgentGone,
+  });
+  // Each leg of a resumed run is bounded by the call timeout as the first one is; time spent waiting for the person is not.
+  const resumers: Resumers = { ...options.resumers, approval: approvalResumer({ agent, callTimeoutMs, onAgentGone }) };
+  const callContext = (context: RunContext): CallContext => {
+    const { signal, progress } = legOptions(context);
+    return { client, baseUrl, signal, progress };
+  };
+  const start = async (context: RunContext): Promise<RunOutcome> => {
+    if (!parsed.success) return { done: errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`) };
+    const input = parsed.data;
+    const memory = memoryFor(input);
+    const requestContext = input.requestContext as Record<string, unknown> | undefined;
+    const leg = await runAgent(agent, { message: input.message, ...(requestContext ? { requestContext } : {}) }, memory, legOptions(context));
+    return approvalOutcome(agent, leg, { memory, requestContext });
+  };
+  const resume = async (handle: ResumeHandle, answer: Answer, context: RunContext): Promise<RunOutcome> => {
+    const resumer = resumers[handle.kind];
+    if (!resumer) return { done: errorResult(`The bridge cannot resume a paused run of kind "${handle.kind}".`) };
+    return resumer.resume(handle, answer, callContext(context));
+  };
+  const settleOutcome = (outcome: RunOutcome, { ask = nobodyToAsk, ...context }: RunContext & { ask?: Asker }) =>
+    settle(outcome, autoApproveTools ? autoApproving(ask) : ask, resumers, callContext(context));
   return {
     agent,
     valid: parsed.success,
-    run: async ({ signal, progress, task }) => {
-      if (!parsed.success) {
-        progress?.stop();
-        return errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`);
+    // With --auto-approve-tools a run never stops at an approval, whichever front drives it.
+    start: async (context) => {
+      let outcome = await start(context);
+      while (autoApproveTools && 'paused' in outcome && outcome.paused.handle.kind === 'approval') outcome = await resume(outcome.paused.handle, APPROVED, context);
+      return outcome;
+    },
+    resume,
+    settle: settleOutcome,
+    run: async (context) => {
+      try {
+        return await settleOutcome(await start(context), context);
+      } finally {
+        context.progress?.stop();
       }
-      return runAgent(agent, parsed.data, {
-        client,
-        baseUrl,
-        signal: task?.signal ?? signal,
-        // A task is bounded by its TTL instead (--task-ttl-max): it exists for runs longer than any call should wait.
-        callTimeoutMs: task ? 0 : callTimeoutMs,
-        progress: task ? statusUpdates(task.onProgress) : progress,
-        onAgentGone: (agentId) => catalogue.reportGone(agentId),
-      });
     },
   };
 }

@@ -1,0 +1,124 @@
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { CallToolResultSchema, ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { createServer } from '../src/protocol/legacy/server.js';
+import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
+import { clientFor, startStack, textOf, type Stack } from './helpers.js';
+
+/**
+ * A person in the loop (issue 14 items 2 and 3): an agent tool that needs approval is asked
+ * through the client, and runs only when the person approves. The fixture counts every run of
+ * the approval-gated tools, so "never ran" is an event count, not a guess.
+ */
+
+type Elicit = (request: ElicitRequest['params']) => ElicitResult | Promise<ElicitResult>;
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ approvalAgents: true });
+});
+afterAll(() => stack?.close());
+
+const runs = () => ({ ...stack.mastra.approvalToolRuns });
+
+/** A 2025-11-25 session in this process; with `elicit`, the client declares elicitation and answers with it. */
+async function legacySession(elicit?: Elicit, settings: { autoApproveTools?: boolean } = {}) {
+  const catalogue = new AgentCatalogue({ client: clientFor(stack.mastra.url) });
+  await catalogue.refresh();
+  const server = createServer({ catalogue, client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url, ...settings });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'person', version: '1.0.0' }, { capabilities: elicit ? { elicitation: { form: {} } } : {} });
+  const questions: ElicitRequest['params'][] = [];
+  if (elicit)
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      questions.push(request.params);
+      return elicit(request.params);
+    });
+  await client.connect(clientSide);
+  return { client, questions, close: () => client.close() };
+}
+
+const approve: Elicit = () => ({ action: 'accept', content: { approved: true } });
+const refuse: Elicit = () => ({ action: 'accept', content: { approved: false, reason: 'not today' } });
+
+describe('agent tool approval, 2025-11-25 elicitation', () => {
+  for (const agent of ['banker', 'cautious'] as const) {
+    it(`approved: ${agent}'s tool runs exactly once and the agent answers with its result`, async () => {
+      const session = await legacySession(approve);
+      const before = runs()[agent];
+      const result = await session.client.callTool({ name: `ask_${agent}`, arguments: { message: 'move 2 to 3' } });
+      expect(result.isError).toBeFalsy();
+      expect(textOf(result)).toContain('{"sum":5}');
+      expect(runs()[agent]).toBe(before + 1);
+      expect(session.questions).toHaveLength(1);
+      const [question] = session.questions;
+      expect(question!.message).toMatch(new RegExp(`wants to call tool "${agent === 'banker' ? 'transfer' : 'add'}" with these arguments: \\{"a":2,"b":3\\}\\. Approve\\?`));
+      expect(question!.message).not.toContain(SYSTEM_PROMPT_SECRET);
+      expect((question as { requestedSchema: { required: string[] } }).requestedSchema.required).toEqual(['approved']);
+      await session.close();
+    });
+  }
+
+  it('streamed (with a progress token) the same: asked once, the tool runs once', async () => {
+    const session = await legacySession(approve);
+    const before = runs().banker;
+    const messages: string[] = [];
+    const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } }, CallToolResultSchema, {
+      onprogress: (p) => messages.push(p.message ?? ''),
+    });
+    expect(textOf(result)).toContain('{"sum":5}');
+    expect(runs().banker).toBe(before + 1);
+    expect(messages).toContain(`tool transfer waits for a person's approval`);
+    await session.close();
+  });
+
+  for (const [how, elicit] of [
+    ['declined in the form', refuse],
+    ['declined', (() => ({ action: 'decline' })) as Elicit],
+    ['cancelled', (() => ({ action: 'cancel' })) as Elicit],
+  ] as const) {
+    it(`${how}: the tool never runs and the agent answers without it`, async () => {
+      const session = await legacySession(elicit);
+      const before = runs().banker;
+      const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } });
+      expect(result.isError).toBeFalsy();
+      expect(textOf(result)).not.toContain('{"sum":5}');
+      expect(textOf(result)).toMatch(how === 'declined in the form' ? /not today/ : /declined|dismissed/);
+      expect(runs().banker).toBe(before);
+      await session.close();
+    });
+  }
+
+  it('a client without elicitation: declined, the tool never runs, and the result says why', async () => {
+    const session = await legacySession();
+    const before = runs().banker;
+    const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } });
+    expect(textOf(result)).toContain('cannot be asked');
+    expect(textOf(result)).not.toContain('{"sum":5}');
+    expect(runs().banker).toBe(before);
+    await session.close();
+  });
+
+  it('an answer that does not fit the form is asked again once, then refused as a cancel', async () => {
+    const session = await legacySession(() => ({ action: 'accept', content: { approved: 'yes please' } }));
+    const before = runs().banker;
+    const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } });
+    expect(session.questions).toHaveLength(2);
+    expect(session.questions[1]!.message).toContain('did not fit the form');
+    expect(textOf(result)).toContain('did not fit the form twice');
+    expect(runs().banker).toBe(before);
+    await session.close();
+  });
+
+  it('--auto-approve-tools: nobody is asked, the tool runs once', async () => {
+    const session = await legacySession(undefined, { autoApproveTools: true });
+    const before = runs().banker;
+    const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } });
+    expect(textOf(result)).toContain('{"sum":5}');
+    expect(runs().banker).toBe(before + 1);
+    await session.close();
+  });
+});
