@@ -5,7 +5,9 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCatalogue } from '../src/catalogue/agents.js';
 import { createServer } from '../src/protocol/legacy/server.js';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
-import { clientFor, startStack, textOf, type Stack } from './helpers.js';
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
+import { startHttp } from '../src/transports/http.js';
+import { clientFor, MODERN_VERSION, startStack, textOf, type Stack } from './helpers.js';
 
 /**
  * A person in the loop (issue 14 items 2 and 3): an agent tool that needs approval is asked
@@ -119,6 +121,83 @@ describe('agent tool approval, 2025-11-25 elicitation', () => {
     const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } });
     expect(textOf(result)).toContain('{"sum":5}');
     expect(runs().banker).toBe(before + 1);
+    await session.close();
+  });
+});
+
+/** A 2026-07-28 client over HTTP; with `elicit`, it declares elicitation and answers each input_required round with it. */
+async function modernSession(elicit?: Elicit, settings: { autoApproveTools?: boolean } = {}) {
+  const catalogue = new AgentCatalogue({ client: clientFor(stack.mastra.url) });
+  await catalogue.refresh();
+  const http = await startHttp({ catalogue, client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url, port: 0, ...settings });
+  const client = new ModernClient(
+    { name: 'person', version: '1.0.0' },
+    { capabilities: elicit ? { elicitation: { form: {} } } : {}, versionNegotiation: { mode: { pin: MODERN_VERSION } } },
+  );
+  const questions: ElicitRequest['params'][] = [];
+  if (elicit)
+    client.setRequestHandler('elicitation/create', async (request) => {
+      questions.push(request.params as ElicitRequest['params']);
+      return elicit(request.params as ElicitRequest['params']) as never;
+    });
+  await client.connect(new ModernHttpClientTransport(new URL(http.url)));
+  return {
+    client,
+    questions,
+    call: (name: string, message: string) => client.callTool({ name, arguments: { message } }),
+    close: async () => {
+      await client.close();
+      await http.close({ graceMs: 0 });
+    },
+  };
+}
+
+describe('agent tool approval, 2026-07-28 input_required', () => {
+  it('approved: asked once through input_required, the retry resumes the run, the tool runs exactly once', async () => {
+    const session = await modernSession(approve);
+    const before = runs().banker;
+    const result = await session.call('ask_banker', 'move 2 to 3');
+    expect(result.isError).toBeFalsy();
+    expect(textOf(result)).toContain('{"sum":5}');
+    expect(runs().banker).toBe(before + 1);
+    expect(session.questions).toHaveLength(1);
+    expect(session.questions[0]!.message).toContain('wants to call tool "transfer" with these arguments: {"a":2,"b":3}. Approve?');
+    await session.close();
+  });
+
+  for (const [how, elicit] of [
+    ['declined in the form', refuse],
+    ['declined', (() => ({ action: 'decline' })) as Elicit],
+    ['cancelled', (() => ({ action: 'cancel' })) as Elicit],
+  ] as const) {
+    it(`${how}: the tool never runs and the agent answers without it`, async () => {
+      const session = await modernSession(elicit);
+      const before = runs().cautious;
+      const result = await session.call('ask_cautious', 'add');
+      expect(result.isError).toBeFalsy();
+      expect(textOf(result)).not.toContain('{"sum":5}');
+      expect(runs().cautious).toBe(before);
+      expect(session.questions).toHaveLength(1);
+      await session.close();
+    });
+  }
+
+  it('a client without elicitation: declined at once, the tool never runs, and the result says why', async () => {
+    const session = await modernSession();
+    const before = runs().banker;
+    const result = await session.call('ask_banker', 'move');
+    expect(textOf(result)).toContain('cannot be asked');
+    expect(runs().banker).toBe(before);
+    await session.close();
+  });
+
+  it('an answer that does not fit the form is asked again once, then refused as a cancel', async () => {
+    const session = await modernSession(() => ({ action: 'accept', content: { approved: 'yes please' } }));
+    const before = runs().banker;
+    const result = await session.call('ask_banker', 'move');
+    expect(session.questions).toHaveLength(2);
+    expect(textOf(result)).toContain('did not fit the form twice');
+    expect(runs().banker).toBe(before);
     await session.close();
   });
 });
