@@ -38,6 +38,7 @@ describe('main(argv, env) in-process', () => {
     [{}, ['--oauth-issuer', 'https://login.example.com/'], '--oauth-issuer needs --public-url (MCP_PUBLIC_URL)'],
     [{}, ['--oauth-issuer', 'http://127.0.0.1:9/', '--public-url', 'http://localhost:3000'], '--mastra-auth mint needs MASTRA_JWT_SECRET'],
     [{ MCP_MASTRA_AUTH: 'both' }, [], 'MCP_MASTRA_AUTH="both" must be mint or passthrough'],
+    [{ MCP_REQUEST_STATE_SECRET: 's3cret' }, [], 'MCP_REQUEST_STATE_SECRET must be at least 32 characters (it has 6)'],
   ])('bad configuration %j %j returns 1 with one line on stderr', async (env, argv, expected) => {
     const run = await runMain(argv, env);
     expect(await run.exit).toBe(1);

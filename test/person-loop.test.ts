@@ -6,8 +6,10 @@ import { AgentCatalogue } from '../src/catalogue/agents.js';
 import { createServer } from '../src/protocol/legacy/server.js';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
+import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
+import { requestStateSealer } from '../src/person/request-state.js';
 import { startHttp } from '../src/transports/http.js';
-import { clientFor, MODERN_VERSION, startStack, textOf, type Stack } from './helpers.js';
+import { BIN, clientFor, MODERN_VERSION, startStack, textOf, type Stack } from './helpers.js';
 
 /**
  * A person in the loop (issue 14 items 2 and 3): an agent tool that needs approval is asked
@@ -126,7 +128,7 @@ describe('agent tool approval, 2025-11-25 elicitation', () => {
 });
 
 /** A 2026-07-28 client over HTTP; with `elicit`, it declares elicitation and answers each input_required round with it. */
-async function modernSession(elicit?: Elicit, settings: { autoApproveTools?: boolean } = {}) {
+async function modernSession(elicit?: Elicit, settings: { autoApproveTools?: boolean; requestStates?: ReturnType<typeof requestStateSealer> } = {}) {
   const catalogue = new AgentCatalogue({ client: clientFor(stack.mastra.url) });
   await catalogue.refresh();
   const http = await startHttp({ catalogue, client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url, port: 0, ...settings });
@@ -144,6 +146,7 @@ async function modernSession(elicit?: Elicit, settings: { autoApproveTools?: boo
   return {
     client,
     questions,
+    url: http.url,
     call: (name: string, message: string) => client.callTool({ name, arguments: { message } }),
     close: async () => {
       await client.close();
@@ -200,4 +203,79 @@ describe('agent tool approval, 2026-07-28 input_required', () => {
     expect(runs().banker).toBe(before);
     await session.close();
   });
+});
+
+describe('requestState: sealed, expiring, bound to the caller', () => {
+  const paused = { tool: 'ask_banker', handle: { kind: 'approval' as const, agentId: 'banker', runId: 'r1', toolCallId: 'c1', toolName: 'transfer' }, question: { message: 'Approve?', schema: { type: 'object' as const, properties: {} } }, asked: 1 };
+  const secret = 'a shared secret of at least 32 characters';
+
+  it('opens for the identity it was sealed for, on any replica with the same secret; the run id is not readable', async () => {
+    const state = await requestStateSealer(secret).seal(paused, 'alice');
+    expect(state).not.toContain('r1');
+    expect(Buffer.from(state.split('.').join(''), 'base64url').toString('latin1')).not.toContain('"runId"');
+    expect(await requestStateSealer(secret).open(state, 'alice')).toEqual(paused);
+  });
+
+  it('refuses another identity, another key, and a changed byte', async () => {
+    const state = await requestStateSealer(secret).seal(paused, 'alice');
+    await expect(requestStateSealer(secret).open(state, 'mallory')).rejects.toThrow();
+    await expect(requestStateSealer('another secret of at least 32 characters!').open(state, 'alice')).rejects.toThrow();
+    await expect(requestStateSealer().open(state, 'alice')).rejects.toThrow();
+    const parts = state.split('.');
+    parts[3] = `${parts[3]![0] === 'A' ? 'B' : 'A'}${parts[3]!.slice(1)}`;
+    await expect(requestStateSealer(secret).open(parts.join('.'), 'alice')).rejects.toThrow();
+  });
+
+  it('two replicas with the same secret: the one that did not pause the run resumes it; one with another key refuses (-32602)', async () => {
+    const paused1 = await modernSession(undefined, { requestStates: requestStateSealer(secret) });
+    const replica = await modernSession(undefined, { requestStates: requestStateSealer(secret) });
+    const stranger = await modernSession(undefined, { requestStates: requestStateSealer() });
+    const manual = new ModernClient({ name: 'manual', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN_VERSION } }, inputRequired: { autoFulfill: false } });
+    const before = runs().banker;
+    try {
+      // The first round, through a client that declares elicitation but answers by hand.
+      const first = await startManual(manual, paused1);
+      expect(first.resultType).toBe('input_required');
+      const retry = { name: 'ask_banker', arguments: { message: 'move' }, inputResponses: { answer: { action: 'accept', content: { approved: true } } }, requestState: first.requestState };
+      await expect(callManual(manual, stranger, retry)).rejects.toThrow(/Invalid or expired requestState/);
+      expect(runs().banker).toBe(before);
+      const done = await callManual(manual, replica, retry);
+      expect(textOf(done)).toContain('{"sum":5}');
+      expect(runs().banker).toBe(before + 1);
+    } finally {
+      await manual.close();
+      await Promise.all([paused1.close(), replica.close(), stranger.close()]);
+    }
+  });
+});
+
+type Session = Awaited<ReturnType<typeof modernSession>>;
+/** The bridge a session reached; a manual client posts to it directly. */
+const urlOf = (session: Session) => session.url;
+
+async function callManual(client: ModernClient, to: Session, params: Record<string, unknown>) {
+  await client.close().catch(() => {});
+  await client.connect(new ModernHttpClientTransport(new URL(urlOf(to))));
+  return client.callTool(params as never, { allowInputRequired: true } as never) as Promise<Record<string, unknown>>;
+}
+const startManual = (client: ModernClient, to: Session) =>
+  callManual(client, to, { name: 'ask_banker', arguments: { message: 'move' } }) as Promise<{ resultType?: string; requestState?: string }>;
+
+describe('--auto-approve-tools on the bin', () => {
+  for (const [how, args, env] of [
+    ['the flag', ['--auto-approve-tools'], {}],
+    ['its env twin', [], { MCP_AUTO_APPROVE_TOOLS: '1' }],
+  ] as const) {
+    it(`${how}: nobody is asked, the tool runs once`, async () => {
+      const client = new Client({ name: 'auto', version: '1.0.0' });
+      await client.connect(
+        new StdioClientTransport({ command: process.execPath, args: [BIN, ...args], env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn', ...env }, stderr: 'pipe' }),
+      );
+      const before = runs().cautious;
+      const result = await client.callTool({ name: 'ask_cautious', arguments: { message: 'add' } });
+      expect(textOf(result)).toContain('{"sum":5}');
+      expect(runs().cautious).toBe(before + 1);
+      await client.close();
+    });
+  }
 });

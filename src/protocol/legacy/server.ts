@@ -5,6 +5,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { InMemoryTaskMessageQueue } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { elicitationAsker } from '../../person/elicitation.js';
+import type { RequestStateSealer } from '../../person/request-state.js';
 import { startAgentTask } from '../../tasks/agent-task.js';
 import type { AgentCatalogue } from '../../catalogue/agents.js';
 import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
@@ -35,6 +36,8 @@ export interface ServerOptions {
   sessionTasks?: SessionTasks;
   /** Approve every agent tool call without asking the person (`--auto-approve-tools`). Default false. */
   autoApproveTools?: boolean;
+  /** For the 2026-07-28 front beside this one: seals `input_required` state (MCP_REQUEST_STATE_SECRET). Default: a key of this process. */
+  requestStates?: RequestStateSealer;
 }
 
 /** The SDK would build an Ajv instance per session (it checks elicitation answers); one is enough. */

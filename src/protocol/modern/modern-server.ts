@@ -1,7 +1,7 @@
 import { ProtocolError, ProtocolErrorCode, Server, type ServerContext } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { callInRounds } from '../../person/input-required.js';
-import { processRequestStates, type PausedCall, type RequestStateSealer } from '../../person/request-state.js';
+import { processRequestStates, type PausedCall } from '../../person/request-state.js';
 import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
 import { silentLogger } from '../../log.js';
 import { progressFor } from '../../calls/progress.js';
@@ -15,9 +15,7 @@ import { acceptsTasks, registerTaskMethods, startModernTask, TASKS_EXTENSION } f
 /** Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. */
 const DEFAULT_LIST_TTL_MS = 60_000;
 
-export interface ModernServerOptions extends Pick<ServerOptions, 'baseUrl' | 'logger' | 'callTimeoutMs' | 'progress' | 'autoApproveTools'> {
-  /** Seals the paused runs of `input_required` results; one key for all replicas. Default: a random key of this process. */
-  requestStates?: RequestStateSealer;
+export interface ModernServerOptions extends Pick<ServerOptions, 'baseUrl' | 'logger' | 'callTimeoutMs' | 'progress' | 'autoApproveTools' | 'requestStates'> {
   /** Where agent tasks live; each caller identity has its own store on it. */
   tasks: TaskBoard;
   /** The `ttlMs` cache hint of tools/list and server/discover. Default 60 s. */
