@@ -1,11 +1,12 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
-import { CallToolResultSchema, ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, ElicitRequestSchema, type CallToolResult, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCatalogue } from '../src/catalogue/agents.js';
 import { createServer } from '../src/protocol/legacy/server.js';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
+import { createTaskSessionFromClient, resultFromTaskOutcome, type RawClientDispatch } from '@modelcontextprotocol/ext-tasks/client';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { requestStateSealer } from '../src/person/request-state.js';
 import { startHttp } from '../src/transports/http.js';
@@ -155,6 +156,41 @@ async function modernSession(elicit?: Elicit, settings: { autoApproveTools?: boo
   };
 }
 
+describe('agent tool approval in a 2025-11-25 task', () => {
+  async function approvalTask(elicit: Elicit) {
+    const session = await legacySession(elicit);
+    const statuses: string[] = [];
+    let result: unknown;
+    const stream = session.client.experimental.tasks.callToolStream({ name: 'ask_banker', arguments: { message: 'as a task' } }, CallToolResultSchema, {
+      task: { ttl: 60_000 },
+    });
+    for await (const message of stream) {
+      if (message.type === 'taskStatus') statuses.push(message.task.status);
+      if (message.type === 'result') result = message.result;
+      if (message.type === 'error') throw message.error;
+    }
+    await session.close();
+    return { result, statuses, questions: session.questions };
+  }
+
+  it('the task goes input_required, the question is relayed through it, and approval runs the tool once', async () => {
+    const before = runs().banker;
+    const { result, statuses, questions } = await approvalTask(approve);
+    expect(statuses).toContain('input_required');
+    expect(questions).toHaveLength(1);
+    expect(textOf(result)).toContain('{"sum":5}');
+    expect(runs().banker).toBe(before + 1);
+  });
+
+  it('declined through the task: the tool never runs', async () => {
+    const before = runs().banker;
+    const { result, questions } = await approvalTask(() => ({ action: 'decline' }));
+    expect(questions).toHaveLength(1);
+    expect(textOf(result)).not.toContain('{"sum":5}');
+    expect(runs().banker).toBe(before);
+  });
+});
+
 describe('agent tool approval, 2026-07-28 input_required', () => {
   it('approved: asked once through input_required, the retry resumes the run, the tool runs exactly once', async () => {
     const session = await modernSession(approve);
@@ -203,6 +239,69 @@ describe('agent tool approval, 2026-07-28 input_required', () => {
     expect(runs().banker).toBe(before);
     await session.close();
   });
+});
+
+describe('agent tool approval in a 2026-07-28 task (tasks/update with inputResponses)', () => {
+  /** ext-tasks sends the framed requests itself (the SDK client's codec refuses task wire shapes). */
+  const rawDispatch = (url: string): RawClientDispatch => {
+    let id = 0;
+    return async (request, options) => {
+      const { method, params } = request as { method: string; params: { name?: string } };
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': MODERN_VERSION,
+          'mcp-method': method,
+          ...(method === 'tools/call' ? { 'mcp-name': params.name! } : {}),
+          ...options?.context?.headers,
+        },
+        body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
+        signal: options?.signal,
+      });
+      const text = await response.text();
+      const messages = response.headers.get('content-type')?.includes('text/event-stream')
+        ? text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)))
+        : [JSON.parse(text)];
+      const answer = messages.find((m: { id?: number }) => m.id !== undefined);
+      return answer.error ? { kind: 'error', error: answer.error } : { kind: 'result', result: answer.result };
+    };
+  };
+
+  for (const [how, elicit, ran] of [
+    ['approved', approve, 1],
+    ['declined', (() => ({ action: 'decline' })) as Elicit, 0],
+  ] as const) {
+    it(`${how}: the task shows input_required with the question, and the tool runs ${ran ? 'exactly once' : 'never'}`, async () => {
+      const bridge = await modernSession();
+      const questions: string[] = [];
+      const session = createTaskSessionFromClient(bridge.client, {
+        endpointId: 'bridge',
+        rawDispatch: rawDispatch(bridge.url),
+        v2RequestFraming: { protocolVersion: MODERN_VERSION, clientInfo: { name: 'person', version: '1.0.0' }, clientCapabilities: { elicitation: { form: {} } } },
+        onInputRequest: async (request) => {
+          questions.push(String((request.params as { message?: string }).message));
+          return elicit(request.params as never) as never;
+        },
+      });
+      const before = runs().banker;
+      try {
+        const execution = await session.callTool('ask_banker', { message: 'move as a task' });
+        expect(execution.kind).toBe('task');
+        const seen: string[] = [];
+        const { outcome } = await execution.settle({ onEvent: (event) => void (event.type === 'task' && seen.push(event.task.status)) });
+        expect(seen).toContain('input_required');
+        expect(questions).toEqual([expect.stringContaining('wants to call tool "transfer"')]);
+        const result = resultFromTaskOutcome(outcome) as CallToolResult;
+        expect(textOf(result).includes('{"sum":5}')).toBe(ran === 1);
+        expect(runs().banker).toBe(before + ran);
+      } finally {
+        await session.close();
+        await bridge.close();
+      }
+    });
+  }
 });
 
 describe('requestState: sealed, expiring, bound to the caller', () => {

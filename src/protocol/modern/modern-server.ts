@@ -1,6 +1,6 @@
 import { ProtocolError, ProtocolErrorCode, Server, type ServerContext } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
-import { callInRounds } from '../../person/input-required.js';
+import { callInRounds, canElicit } from '../../person/input-required.js';
 import { processRequestStates, type PausedCall } from '../../person/request-state.js';
 import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
 import { silentLogger } from '../../log.js';
@@ -71,7 +71,7 @@ export function createModernServer(
       throw error;
     }
     if (acceptsTasks(ctx.mcpReq.envelope as never))
-      return (await startModernTask(call, tasks, logger, taskStatus ? (n) => server.notification(n as never) : undefined)) as never;
+      return (await startModernTask(call, tasks, logger, taskStatus ? (n) => server.notification(n as never) : undefined, canElicit(ctx.mcpReq.envelope))) as never;
     if (call.valid) logger.debug(`calling agent "${call.agent.agentId}" (${name})`);
     // The signal is aborted when the client closes this request's stream (HTTP) or cancels it (stdio), and at shutdown.
     const signal = stopped ? AbortSignal.any([ctx.mcpReq.signal, stopped]) : ctx.mcpReq.signal;
