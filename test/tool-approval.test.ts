@@ -63,6 +63,8 @@ describe('agent tool approval, 2025-11-25 elicitation', () => {
       expect(result.isError).toBeFalsy();
       expect(textOf(result)).not.toContain('{"sum":5}');
       expect(textOf(result)).toMatch(how === 'declined in the form' ? /not today/ : /declined|dismissed/);
+      expect(textOf(result)).not.toContain('cannot be asked');
+      expect(session.questions).toHaveLength(1);
       expect(runs().banker).toBe(before);
       await session.close();
     });
