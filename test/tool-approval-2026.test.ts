@@ -48,6 +48,16 @@ describe('agent tool approval, 2026-07-28 input_required', () => {
     });
   }
 
+  it('a run that pauses again answers input_required again: two rounds, two runs of the tool, one answer', async () => {
+    const session = await modernSession(stack.mastra.url, approve);
+    const before = runs().treasurer;
+    const result = await session.call('ask_treasurer', 'two transfers');
+    expect(session.questions.map((q) => q.message)).toEqual([expect.stringContaining('{"a":2,"b":3}'), expect.stringContaining('{"a":4,"b":5}')]);
+    expect(textOf(result)).toContain('{"sum":5} and then {"sum":9}');
+    expect(runs().treasurer).toBe(before + 2);
+    await session.close();
+  });
+
   it('a client without elicitation: declined at once, the tool never runs, and the result says why', async () => {
     const session = await modernSession(stack.mastra.url);
     const before = runs().banker;

@@ -70,6 +70,16 @@ describe('agent tool approval, 2025-11-25 elicitation', () => {
     });
   }
 
+  it('a run that pauses again is asked again: two approvals, two runs of the tool, one answer', async () => {
+    const session = await legacySession(stack.mastra.url, approve);
+    const before = runs().treasurer;
+    const result = await session.client.callTool({ name: 'ask_treasurer', arguments: { message: 'two transfers' } });
+    expect(session.questions.map((q) => q.message)).toEqual([expect.stringContaining('{"a":2,"b":3}'), expect.stringContaining('{"a":4,"b":5}')]);
+    expect(textOf(result)).toContain('{"sum":5} and then {"sum":9}');
+    expect(runs().treasurer).toBe(before + 2);
+    await session.close();
+  });
+
   it('a client without elicitation: declined, the tool never runs, and the result says why', async () => {
     const session = await legacySession(stack.mastra.url);
     const before = runs().banker;

@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { callAgent, type AgentCallContext, type AgentLeg, type LegStart } from './agent-call.js';
+import { callAgent, type AgentCallContext } from './agent-call.js';
+import type { AgentLeg, LegStart } from './agent-legs.js';
 import { streamAgent } from './agent-stream.js';
 import type { AgentTool } from '../catalogue/agents.js';
 import { DURATION_FORMS, formatDuration } from '../duration.js';

@@ -1,17 +1,7 @@
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { agentOf, pathSegment } from '../agent-ids.js';
-import {
-  decisionBody,
-  decisionRoute,
-  memoryOfThread,
-  toErrorResult,
-  toToolResult,
-  type AgentCallContext,
-  type AgentLeg,
-  type AgentRun,
-  type LegStart,
-  type PendingApproval,
-} from './agent-call.js';
+import { memoryOfThread, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
+import { decisionBody, decisionRoute, type AgentLeg, type LegStart, type PendingApproval } from './agent-legs.js';
 import { capDetail } from './errors.js';
 import type { AgentTool } from '../catalogue/agents.js';
 import type { ProgressReporter } from './progress.js';

@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { AgentLeg, PendingApproval } from '../calls/agent-call.js';
+import type { AgentLeg, PendingApproval } from '../calls/agent-legs.js';
 import { runAgent, type AgentRunOptions } from '../calls/agent-run.js';
 import type { AgentTool } from '../catalogue/agents.js';
 import type { Answer, CallContext, Question, ResumeHandle, Resumer, RunOutcome } from './pause.js';
