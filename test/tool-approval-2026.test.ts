@@ -58,6 +58,16 @@ describe('agent tool approval, 2026-07-28 input_required', () => {
     await session.close();
   });
 
+  it('--auto-approve-tools: no input_required round, the tool runs once', async () => {
+    const session = await modernSession(stack.mastra.url, approve, { autoApproveTools: true });
+    const before = runs().treasurer;
+    const result = await session.call('ask_treasurer', 'two transfers');
+    expect(session.questions).toEqual([]);
+    expect(textOf(result)).toContain('{"sum":5} and then {"sum":9}');
+    expect(runs().treasurer).toBe(before + 2);
+    await session.close();
+  });
+
   it('a client without elicitation: declined at once, the tool never runs, and the result says why', async () => {
     const session = await modernSession(stack.mastra.url);
     const before = runs().banker;

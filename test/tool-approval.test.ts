@@ -1,9 +1,12 @@
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
+import { CallToolResultSchema, ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
+import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { startHttp } from '../src/transports/http.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
-import { BIN, startStack, textOf, type Stack } from './helpers.js';
+import { BIN, clientFor, startStack, textOf, type Stack } from './helpers.js';
 import { approve, legacySession, refuse, type Elicit } from './person-sessions.js';
 
 /**
@@ -108,6 +111,31 @@ describe('agent tool approval, 2025-11-25 elicitation', () => {
     expect(textOf(result)).toContain('{"sum":5}');
     expect(runs().banker).toBe(before + 1);
     await session.close();
+  });
+});
+
+describe('agent tool approval over Streamable HTTP, 2025-11-25', () => {
+  it("the elicitation travels on the call's own stream; approved, the tool runs once", async () => {
+    const catalogue = new AgentCatalogue({ client: clientFor(stack.mastra.url) });
+    await catalogue.refresh();
+    const http = await startHttp({ catalogue, client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url, port: 0 });
+    const client = new Client({ name: 'person', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+    const questions: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      questions.push(request.params.message);
+      return { action: 'accept', content: { approved: true } };
+    });
+    try {
+      await client.connect(new StreamableHTTPClientTransport(new URL(http.url)));
+      const before = runs().banker;
+      const result = await client.callTool({ name: 'ask_banker', arguments: { message: 'over http' } });
+      expect(questions).toHaveLength(1);
+      expect(textOf(result)).toContain('{"sum":5}');
+      expect(runs().banker).toBe(before + 1);
+    } finally {
+      await client.close();
+      await http.close({ graceMs: 0 });
+    }
   });
 });
 
