@@ -1,3 +1,5 @@
+import { Client as ModernClient } from '@modelcontextprotocol/client';
+import { StdioClientTransport as ModernStdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
@@ -6,7 +8,7 @@ import { AgentCatalogue } from '../src/catalogue/agents.js';
 import { startHttp } from '../src/transports/http.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
-import { BIN, clientFor, startStack, textOf, type Stack } from './helpers.js';
+import { BIN, clientFor, MODERN_VERSION, startStack, textOf, type Stack } from './helpers.js';
 import { approve, legacySession, refuse, type Elicit } from './person-sessions.js';
 
 /**
@@ -168,6 +170,42 @@ describe('agent tool approval in a 2025-11-25 task', () => {
   it('declined through the task: the tool never runs', async () => {
     const before = runs().banker;
     const { result, questions } = await approvalTask(() => ({ action: 'decline' }));
+    expect(questions).toHaveLength(1);
+    expect(textOf(result)).not.toContain('{"sum":5}');
+    expect(runs().banker).toBe(before);
+  });
+});
+
+describe('agent tool approval over the stdio bin, both eras', () => {
+  const binParams = () => ({ command: process.execPath, args: [BIN], env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn' }, stderr: 'pipe' as const });
+
+  it('2025-11-25: asked through elicitation/create, approved, the tool runs once', async () => {
+    const client = new Client({ name: 'person', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
+    const questions: string[] = [];
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      questions.push(request.params.message);
+      return { action: 'accept', content: { approved: true } };
+    });
+    await client.connect(new StdioClientTransport(binParams()));
+    const before = runs().banker;
+    const result = await client.callTool({ name: 'ask_banker', arguments: { message: 'over stdio' } });
+    await client.close();
+    expect(questions).toHaveLength(1);
+    expect(textOf(result)).toContain('{"sum":5}');
+    expect(runs().banker).toBe(before + 1);
+  });
+
+  it('2026-07-28: asked through input_required, declined, the tool never runs', async () => {
+    const client = new ModernClient({ name: 'person', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN_VERSION } } });
+    const questions: string[] = [];
+    client.setRequestHandler('elicitation/create', async (request) => {
+      questions.push(String((request.params as { message?: string }).message));
+      return { action: 'decline' } as never;
+    });
+    await client.connect(new ModernStdioClientTransport(binParams()));
+    const before = runs().banker;
+    const result = await client.callTool({ name: 'ask_banker', arguments: { message: 'over stdio' } });
+    await client.close();
     expect(questions).toHaveLength(1);
     expect(textOf(result)).not.toContain('{"sum":5}');
     expect(runs().banker).toBe(before);
