@@ -51,6 +51,11 @@ describe('requestState: sealed, expiring, bound to the caller', () => {
       const done = await callManual(manual, replica, retry);
       expect(textOf(done)).toContain('{"sum":5}');
       expect(runs().banker).toBe(before + 1);
+      // The same answer replayed: Mastra's run is no longer waiting, so nothing runs twice.
+      const replayed = await callManual(manual, replica, retry);
+      expect(runs().banker).toBe(before + 1);
+      expect(replayed.isError).toBe(true);
+      expect(textOf(replayed)).toContain('could not find a suspended run');
     } finally {
       await manual.close();
       await Promise.all([paused1.close(), replica.close(), stranger.close()]);
