@@ -112,8 +112,8 @@ export function prepareToolCall(options: ToolCallOptions, name: string, args: un
   // Each leg of a resumed run is bounded by the call timeout as the first one is; time spent waiting for the person is not.
   const resumers: Resumers = { ...options.resumers, approval: approvalResumer({ agent, callTimeoutMs, onAgentGone }) };
   const callContext = (context: RunContext): CallContext => {
-    const { signal, progress } = legOptions(context);
-    return { client, baseUrl, signal, progress };
+    const { signal, progress, callTimeoutMs: legTimeoutMs } = legOptions(context);
+    return { client, baseUrl, signal, progress, callTimeoutMs: legTimeoutMs };
   };
   const start = async (context: RunContext): Promise<RunOutcome> => {
     if (!parsed.success) return { done: errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`) };
