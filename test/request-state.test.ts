@@ -15,13 +15,12 @@ afterAll(() => stack?.close());
 const runs = () => ({ ...stack.mastra.approvalToolRuns });
 
 describe('requestState: sealed, expiring, bound to the caller', () => {
-  const paused = { tool: 'ask_banker', handle: { kind: 'approval' as const, agentId: 'banker', runId: 'r1', toolCallId: 'c1', toolName: 'transfer' }, question: { message: 'Approve?', schema: { type: 'object' as const, properties: {} } }, asked: 1 };
+  const paused = { tool: 'ask_banker', handle: { kind: 'approval' as const, agentId: 'banker', runId: 'a-run-id-nobody-may-read', toolCallId: 'c1', toolName: 'transfer' }, question: { message: 'Approve?', schema: { type: 'object' as const, properties: {} } }, asked: 1 };
   const secret = 'a shared secret of at least 32 characters';
 
   it('opens for the identity it was sealed for, on any replica with the same secret; the run id is not readable', async () => {
     const state = await requestStateSealer(secret).seal(paused, 'alice');
-    expect(state).not.toContain('r1');
-    expect(Buffer.from(state.split('.').join(''), 'base64url').toString('latin1')).not.toContain('"runId"');
+    for (const part of state.split('.')) expect(Buffer.from(part, 'base64url').toString('latin1')).not.toMatch(/runId|a-run-id-nobody-may-read/);
     expect(await requestStateSealer(secret).open(state, 'alice')).toEqual(paused);
   });
 
@@ -55,7 +54,7 @@ describe('requestState: sealed, expiring, bound to the caller', () => {
       const replayed = await callManual(manual, replica, retry);
       expect(runs().banker).toBe(before + 1);
       expect(replayed.isError).toBe(true);
-      expect(textOf(replayed)).toContain('could not find a suspended run');
+      expect(textOf(replayed)).toContain('is no longer waiting for an answer: it was answered already, or it ended');
     } finally {
       await manual.close();
       await Promise.all([paused1.close(), replica.close(), stranger.close()]);
