@@ -131,7 +131,7 @@ describe('the workflow Resumer (kind "workflow")', () => {
     const catalogue = (await catalogueWith({ include: ['workflow:expense'] })).catalogue;
     const outcome = await startWorkflow(catalogue.workflows[0]!, { item: 'phone', amount: 700 }, options());
     if (!('paused' in outcome)) throw new Error(`expected a pause, got ${textOf(outcome.done)}`);
-    return { resumer: workflowResumer(catalogue, options()), paused: outcome.paused };
+    return { resumer: workflowResumer(catalogue), paused: outcome.paused };
   }
   const doneText = (outcome: RunOutcome) => ('done' in outcome ? textOf(outcome.done) : `paused: ${outcome.paused.question.message}`);
 

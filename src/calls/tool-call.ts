@@ -10,6 +10,7 @@ import type { AgentCatalogue, AgentTool } from '../catalogue/agents.js';
 import type { ProgressReporter } from './progress.js';
 import { agentInput, explainInvalid, inputJsonSchema, outputJsonSchema } from './tool-schema.js';
 import { prepareResumeCall, prepareWorkflowCall, resumeToolDefinition, workflowToolDefinition, type WorkflowCall } from './workflow-call.js';
+import { workflowResumer } from '../workflows/workflow-resumer.js';
 
 /**
  * What both protocol fronts share for tools/list and tools/call: the tool definitions, the
@@ -49,7 +50,7 @@ export function toolsOf(catalogue: AgentCatalogue): Tool[] {
 
 export const serverInstructions = (baseUrl: string): string =>
   `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. Pass threadId (and resourceId) to continue a conversation with an agent that has memory. ` +
-  'A workflow tool starts a run of that workflow and returns its output; when a step suspends, the result says how to resume the run.';
+  'A workflow tool starts a run of that workflow and returns its output; when a step suspends, the person is asked through the client when it can ask, else the result says how to resume the run.';
 
 /** A tool name the catalogue does not know; each front answers it with its own invalid-params error. */
 export class UnknownToolError extends Error {}
@@ -63,8 +64,6 @@ export interface ToolCallOptions {
   callTimeoutMs?: number;
   /** Approve every agent tool call without asking (`--auto-approve-tools`). Default false: a person decides. */
   autoApproveTools?: boolean;
-  /** Resumers of paused runs of other kinds (workflows), beside the agent tool approvals this module resumes. */
-  resumers?: Resumers;
 }
 
 /** How one leg of a call runs: `signal` stops it upstream; `progress` streams it; `task` runs it as a task. */
@@ -163,9 +162,9 @@ function workflowCall(options: ToolCallOptions, workflowId: string, call: Workfl
     label: `workflow "${workflowId}"`,
     ids: { workflowId },
     valid: call.valid,
-    // Nobody is asked about a suspended step yet: `run` settles it as unanswerable (see `settle` in workflow-call.ts).
-    start: async (leg) => ({ done: await call.run({ ...leg, onGone }) }),
-    resumers: { ...options.resumers },
+    start: (leg) => call.outcome({ ...leg, onGone }),
+    // A suspended step is asked like an approval; decline and cancel cancel the run upstream.
+    resumers: { workflow: workflowResumer(options.catalogue, { onGone }) },
   });
 }
 
@@ -195,6 +194,6 @@ export function prepareToolCall(options: ToolCallOptions, name: string, args: un
       const first = await runAgent(agent, { message: input.message, ...(requestContext ? { requestContext } : {}) }, memory, { ...leg, onAgentGone });
       return approvalOutcome(agent, first, { memory, requestContext });
     },
-    resumers: { ...options.resumers, approval: approvalResumer({ agent, callTimeoutMs, onAgentGone }) },
+    resumers: { approval: approvalResumer({ agent, callTimeoutMs, onAgentGone }) },
   });
 }
