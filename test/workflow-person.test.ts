@@ -88,6 +88,19 @@ describe.each(eras)('a suspended workflow step, $name', (era) => {
     });
   }
 
+  it('an answer that does not fit the form is asked again once, then taken as a cancel: the run is cancelled upstream', async () => {
+    const session = await era.open(() => ({ action: 'accept', content: { approved: 'sure' } }));
+    try {
+      const result = await session.call('run_expense', { item: 'bike', amount: 12 });
+      expect(session.questions).toHaveLength(2);
+      expect(session.questions[1]!.message).toContain('did not fit the form');
+      expect(textOf(result)).toContain('did not fit the form twice');
+      expect(await statusOf('expense', textOf(result))).toBe('canceled');
+    } finally {
+      await session.close();
+    }
+  });
+
   it('a client without elicitation: nobody is asked, the run stays suspended in Mastra, and the result says how to resume it', async () => {
     const session = await era.open();
     try {
