@@ -129,6 +129,10 @@ const SETTINGS = {
   redisUrl: { flag: 'redis-url', env: 'MCP_REDIS_URL', schema: redisUrl },
   redisPrefix: { flag: 'redis-prefix', env: 'MCP_REDIS_PREFIX', schema: redisPrefix.default('mastra-agents-mcp:') },
   taskLease: { flag: 'task-lease', env: 'MCP_TASK_LEASE', schema: duration().default(30_000) },
+  // A person in the loop (issue 14).
+  autoApproveTools: { flag: 'auto-approve-tools', env: 'MCP_AUTO_APPROVE_TOOLS', boolean: true, schema: onOff },
+  // Never part of an error line: any string is accepted here, its length is checked apart.
+  requestStateSecret: { env: 'MCP_REQUEST_STATE_SECRET', schema: z.string().optional() },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },
 } as const;
 
@@ -170,6 +174,10 @@ a bare number other than 0 is refused, since it would not say its unit.
                                         keeps, as JSON; the oldest are dropped first (default: 67108864, 64 MiB)
   --task-results-max BYTES              MCP_TASK_RESULTS_MAX  the same for all sessions together
                                         (default: 268435456, 256 MiB)
+  --auto-approve-tools     MCP_AUTO_APPROVE_TOOLS  approve every agent tool call that needs approval
+                                                 without asking (default: off: the person is asked
+                                                 through the client, and a client that cannot be
+                                                 asked has the call declined)
   --log-level LEVEL        LOG_LEVEL       ${LOG_LEVELS.join('|')} (default: info); logs go to stderr
   -h, --help                               print this help and exit
   -v, --version                            print the version and exit
@@ -222,6 +230,9 @@ Redis options (tasks shared by many replicas):
                                                     become failed (default: 30s)
 
 Environment:
+  MCP_REQUEST_STATE_SECRET  at least 32 characters: the key that seals a 2026-07-28 input_required
+                    result's requestState; give every replica the same one (without it, a random key
+                    of this process: the retry must reach the same process)
   MASTRA_JWT_SECRET the HS256 secret of the Mastra app's MastraJwtAuth, for --mastra-auth mint
   MCP_OAUTH_CLIENT_ID, MCP_OAUTH_CLIENT_SECRET  the bridge's client at the authorization server, for
                     --oauth-introspection-url (HTTP Basic authentication)
@@ -271,9 +282,15 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
     if (result.success) config[key] = result.data;
     else problems.push(`${name}=${JSON.stringify(withoutCredentials(legacy ?? raw))} ${result.error.issues[0]?.message ?? 'is invalid'}`);
   }
-  if (!problems.length) problems.push(...oauthProblems(config as Config));
+  if (!problems.length) problems.push(...oauthProblems(config as Config), ...requestStateProblems(config as Config));
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   return { kind: 'run', config: config as Config };
+}
+
+/** A short secret would make sealed request state guessable; the value itself is never printed. */
+function requestStateProblems(config: Config): string[] {
+  const secret = config.requestStateSecret;
+  return secret !== undefined && secret.length < 32 ? [`MCP_REQUEST_STATE_SECRET must be at least 32 characters (it has ${secret.length}), e.g. from: openssl rand -base64 32`] : [];
 }
 
 /** Settings that are valid alone but cannot work together. */

@@ -7,6 +7,7 @@ import { TaskBoard } from './tasks/task-board.js';
 import { serveHttp } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
 import { VERSION } from './version.js';
+import { requestStateSealer } from './person/request-state.js';
 
 /** Where the program writes: help and version to `stdout`, the one-line errors and the logs to `stderr`. */
 export interface Output {
@@ -61,7 +62,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     maxResultBytesPerSession: config.taskResultsMaxPerSession,
     maxResultBytes: config.taskResultsMax,
   }, { shared: redis?.shared });
-  const options = { catalogue, client, baseUrl, logger, callTimeoutMs: config.callTimeoutMs, tasks };
+  const requestStates = requestStateSealer(config.requestStateSecret);
+  const options = { catalogue, client, baseUrl, logger, callTimeoutMs: config.callTimeoutMs, tasks, autoApproveTools: config.autoApproveTools, requestStates };
   try {
     if (config.transport === 'http') {
       await serveHttp({

@@ -41,6 +41,7 @@ describe('main(argv, env) in-process', () => {
     [{}, ['--oauth-introspection-url', 'http://login.example.com/introspect'], '--oauth-introspection-url="http://login.example.com/introspect" must be an https:// URL (http:// only on loopback)'],
     [{ MCP_OAUTH_CLIENT_ID: 'bridge', MCP_OAUTH_CLIENT_SECRET: 's3cret' }, ['--oauth-introspection-url', 'https://login.example.com/introspect'], '--oauth-introspection-url needs --oauth-issuer'],
     [{ MASTRA_JWT_SECRET: 'x', MCP_OAUTH_CLIENT_ID: 'bridge' }, ['--oauth-issuer', 'http://127.0.0.1:9/', '--public-url', 'http://localhost:3000', '--oauth-introspection-url', 'http://127.0.0.1:9/introspect'], '--oauth-introspection-url needs MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET'],
+    [{ MCP_REQUEST_STATE_SECRET: 's3cret' }, [], 'MCP_REQUEST_STATE_SECRET must be at least 32 characters (it has 6)'],
   ])('bad configuration %j %j returns 1 with one line on stderr', async (env, argv, expected) => {
     const run = await runMain(argv, env);
     expect(await run.exit).toBe(1);

@@ -131,7 +131,7 @@ describe('the workflow Resumer (kind "workflow")', () => {
     const catalogue = (await catalogueWith({ include: ['workflow:expense'] })).catalogue;
     const outcome = await startWorkflow(catalogue.workflows[0]!, { item: 'phone', amount: 700 }, options());
     if (!('paused' in outcome)) throw new Error(`expected a pause, got ${textOf(outcome.done)}`);
-    return { resumer: workflowResumer(catalogue, options()), paused: outcome.paused };
+    return { resumer: workflowResumer(catalogue), paused: outcome.paused };
   }
   const doneText = (outcome: RunOutcome) => ('done' in outcome ? textOf(outcome.done) : `paused: ${outcome.paused.question.message}`);
 
@@ -146,9 +146,9 @@ describe('the workflow Resumer (kind "workflow")', () => {
     expect(paused.question.message).toContain('{"reason":"phone costs 700"}');
     expect(paused.unanswerable.isError).toBe(true);
 
-    const again = await resumer.resume(paused.handle, { action: 'accept', content: { approved: 'sure' } }, {});
+    const again = await resumer.resume(paused.handle, { action: 'accept', content: { approved: 'sure' } }, options());
     expect(doneText(again)).toMatch(/^paused: That answer does not fit \(approved: .*boolean.*\)/);
-    const done = await resumer.resume(paused.handle, { action: 'accept', content: { approved: true } }, {});
+    const done = await resumer.resume(paused.handle, { action: 'accept', content: { approved: true } }, options());
     expect('done' in done && done.done.structuredContent).toEqual({ status: 'approved' });
   });
 
@@ -157,7 +157,7 @@ describe('the workflow Resumer (kind "workflow")', () => {
     ['cancel', { action: 'cancel' }],
   ])('%s cancels the run upstream and ends clearly', async (_, answer) => {
     const { resumer, paused } = await pausedExpense();
-    const outcome = await resumer.resume(paused.handle, answer, {});
+    const outcome = await resumer.resume(paused.handle, answer, options());
     expect('done' in outcome && outcome.done.isError).toBe(true);
     expect(doneText(outcome)).toContain(`(runId "${paused.handle.runId}") was cancelled on the Mastra server`);
     expect((await clientFor(stack.mastra.url).getWorkflow('expense').runById(String(paused.handle.runId))).status).toBe('canceled');

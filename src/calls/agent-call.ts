@@ -2,6 +2,7 @@ import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { agentOf, memoryThreadOf } from '../agent-ids.js';
+import { approvalOf, decisionBody, decisionRoute, type AgentLeg, type LegStart } from './agent-legs.js';
 import type { AgentTool } from '../catalogue/agents.js';
 import { capDetail, describeFailure, isAgentNotFound } from './errors.js';
 import type { AgentInput, AgentOutput } from './tool-schema.js';
@@ -77,6 +78,9 @@ export interface AgentRun {
   tripwire?: { reason?: string };
   /** generate() only: the messages Mastra saved, with the thread and resource it saved them in. */
   messages?: { threadId?: string; resourceId?: string }[];
+  /** generate() only: the run, and what it waits for when it ended `suspended`. */
+  runId?: string;
+  suspendPayload?: { toolCallId?: unknown; toolName?: unknown; args?: unknown; resumeSchema?: unknown };
 }
 
 /** A run a guardrail stopped is a refusal, not an answer: the caller must not read it as one. */
@@ -124,18 +128,29 @@ export function toErrorResult(error: unknown, agentId: string, { baseUrl, onAgen
   return { content: [{ type: 'text', text: describeFailure(error, { agentId, baseUrl }) }], isError: true };
 }
 
-/** One agent run through `generate`. Never retried: see mastra-client.ts. */
-export async function callAgent(agent: AgentTool, input: AgentInput, context: AgentCallContext): Promise<CallToolResult> {
-  const memory = memoryFor(input);
+/** One leg of an agent run through `generate` (or its approve/decline twin). Never retried: see mastra-client.ts. */
+export async function callAgent(
+  agent: AgentTool,
+  leg: LegStart,
+  memory: { thread: string; resource: string } | undefined,
+  context: AgentCallContext,
+): Promise<AgentLeg> {
+  const resource = agentOf(context.client, agent.agentId);
   try {
-    const run = await agentOf(context.client, agent.agentId).generate(input.message, {
-      ...(memory ? { memory } : {}),
-      ...(input.requestContext ? { requestContext: input.requestContext as never } : {}),
-      abortSignal: context.signal,
-    });
-    return toToolResult(agent.agentId, run as AgentRun, memory && memoryOfMessages(memory, (run as AgentRun).messages));
+    const run = (
+      'message' in leg
+        ? await resource.generate(leg.message, {
+            ...(memory ? { memory } : {}),
+            ...(leg.requestContext ? { requestContext: leg.requestContext as never } : {}),
+            abortSignal: context.signal,
+          })
+        : await resource.request(decisionRoute(agent.agentId, leg.decision, false), { method: 'POST', body: decisionBody(leg), signal: context.signal })
+    ) as AgentRun;
+    const approval = approvalOf(run);
+    if (approval) return { approval };
+    return { result: toToolResult(agent.agentId, run, memory && memoryOfMessages(memory, run.messages)) };
   } catch (error) {
     context.signal?.throwIfAborted();
-    return toErrorResult(error, agent.agentId, context);
+    return { result: toErrorResult(error, agent.agentId, context) };
   }
 }

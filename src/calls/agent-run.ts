@@ -1,10 +1,10 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { callAgent, type AgentCallContext } from './agent-call.js';
+import type { AgentLeg, LegStart } from './agent-legs.js';
 import { streamAgent } from './agent-stream.js';
 import type { AgentTool } from '../catalogue/agents.js';
 import { DURATION_FORMS, formatDuration } from '../duration.js';
 import type { ProgressReporter } from './progress.js';
-import type { AgentInput } from './tool-schema.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 600_000;
 
@@ -35,37 +35,48 @@ const redacting = (progress: ProgressReporter, redact: (text: string) => string)
  * task status): an error or a progress message may quote the agent's instructions (a provider error
  * that repeats the prompt, a tool name the model made up), and the instructions are a secret.
  */
-export async function runAgent(agent: AgentTool, input: AgentInput, options: AgentRunOptions): Promise<CallToolResult> {
-  let result: CallToolResult;
+export async function runAgent(
+  agent: AgentTool,
+  leg: LegStart,
+  memory: { thread: string; resource: string } | undefined,
+  options: AgentRunOptions,
+): Promise<AgentLeg> {
+  let outcome: AgentLeg;
   try {
-    result = await runUnredacted(agent, input, { ...options, progress: options.progress && redacting(options.progress, agent.redact) });
+    outcome = await runUnredacted(agent, leg, memory, { ...options, progress: options.progress && redacting(options.progress, agent.redact) });
   } catch (error) {
     // Cancellation, or a bug: either way its message may reach the caller (a task's status, a JSON-RPC error).
     const message = error instanceof Error ? agent.redact(error.message) : undefined;
     if (message !== undefined && message !== (error as Error).message) (error as Error).message = message;
     throw error;
   }
-  if (!result.isError) return result;
-  return { ...result, content: result.content.map((part) => (part.type === 'text' ? { ...part, text: agent.redact(part.text) } : part)) };
+  if (!('result' in outcome) || !outcome.result.isError) return outcome;
+  const { result } = outcome;
+  return { result: { ...result, content: result.content.map((part) => (part.type === 'text' ? { ...part, text: agent.redact(part.text) } : part)) } };
 }
 
 /**
- * One tools/call: streamed when the caller wants progress, else a plain `generate`; either way
+ * One leg of a run: streamed when the caller wants progress, else a plain `generate`; either way
  * bounded by the call timeout. A cancelled call rejects, since nobody is waiting for its result.
  */
-async function runUnredacted(agent: AgentTool, input: AgentInput, options: AgentRunOptions): Promise<CallToolResult> {
+async function runUnredacted(
+  agent: AgentTool,
+  leg: LegStart,
+  memory: { thread: string; resource: string } | undefined,
+  options: AgentRunOptions,
+): Promise<AgentLeg> {
   const { callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS, progress, signal: callerSignal, ...rest } = options;
   const timeout = new AbortController();
   const timer = callTimeoutMs > 0 ? setTimeout(() => timeout.abort(new DOMException('call timeout', 'TimeoutError')), callTimeoutMs) : undefined;
   const signal = callerSignal ? AbortSignal.any([callerSignal, timeout.signal]) : timeout.signal;
   try {
     const context = { ...rest, signal };
-    return await (progress ? streamAgent(agent, input, context, progress) : callAgent(agent, input, context));
+    return await (progress ? streamAgent(agent, leg, memory, context, progress) : callAgent(agent, leg, memory, context));
   } catch (error) {
-    if (timeout.signal.aborted && !callerSignal?.aborted) return timeoutResult(agent.agentId, callTimeoutMs, options.baseUrl);
+    if (timeout.signal.aborted && !callerSignal?.aborted) return { result: timeoutResult(agent.agentId, callTimeoutMs, options.baseUrl) };
     throw error;
   } finally {
+    // The reporter lives as long as the call (tool-call.ts stops it): a resumed leg reports through it too.
     clearTimeout(timer);
-    progress?.stop();
   }
 }

@@ -1,16 +1,17 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { agentOf, pathSegment } from '../agent-ids.js';
-import { memoryFor, memoryOfThread, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
+import { memoryOfThread, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
+import { decisionBody, decisionRoute, type AgentLeg, type LegStart, type PendingApproval } from './agent-legs.js';
 import { capDetail } from './errors.js';
 import type { AgentTool } from '../catalogue/agents.js';
 import type { ProgressReporter } from './progress.js';
-import type { AgentInput } from './tool-schema.js';
 
 /** The fields of client-js stream chunks (`{type, runId, from, payload}`) that the bridge reads. */
 interface Chunk {
   type: string;
+  runId?: string;
   payload?: {
+    toolCallId?: string;
     toolName?: string;
     args?: unknown;
     result?: unknown;
@@ -33,6 +34,8 @@ const errorText = (error: unknown): string =>
 class RunRecorder {
   readonly run: AgentRun & { toolCalls: unknown[]; toolResults: unknown[] } = { text: '', toolCalls: [], toolResults: [] };
   error: string | undefined;
+  /** The tool call the run stopped to wait for, when it did: Mastra then ends the stream without a finish. */
+  approval: PendingApproval | undefined;
   /** Whether Mastra said the run ended; a stream that stops without it was cut off. */
   finished = false;
   private finalText: string | undefined;
@@ -59,6 +62,12 @@ class RunRecorder {
       case 'tool-result':
         this.run.toolResults.push({ toolName: p.toolName, result: p.result, isError: p.isError });
         return this.progress.now(`tool ${p.toolName ?? 'unknown'} ${p.isError ? 'failed' : 'returned'}`);
+      case 'tool-call-approval':
+        if (typeof chunk.runId === 'string' && typeof p.toolCallId === 'string')
+          this.approval ??= { runId: chunk.runId, toolCallId: p.toolCallId, toolName: p.toolName ?? 'unknown', args: p.args ?? null };
+        return this.progress.now(`tool ${p.toolName ?? 'unknown'} waits for a person's approval`);
+      case 'tool-output-denied':
+        return this.progress.now(`tool ${p.toolName ?? 'unknown'} was not approved`);
       case 'reasoning-delta':
         this.reasoning += p.text?.length ?? 0;
         return this.progress.soon(`reasoning: ${this.reasoning} characters`);
@@ -116,29 +125,29 @@ async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Chunk
 }
 
 /**
- * One agent run through Mastra's `stream` route, reporting progress as chunks arrive. Never retried.
- * Aborting `context.signal` aborts the upstream request, and the returned promise rejects.
+ * One leg of an agent run through Mastra's `stream` route (or its approve/decline twin), reporting
+ * progress as chunks arrive. Never retried. Aborting `context.signal` aborts the upstream request,
+ * and the returned promise rejects.
  */
 export async function streamAgent(
   agent: AgentTool,
-  input: AgentInput,
+  leg: LegStart,
+  memory: { thread: string; resource: string } | undefined,
   context: AgentCallContext,
   progress: ProgressReporter,
-): Promise<CallToolResult> {
-  const memory = memoryFor(input);
+): Promise<AgentLeg> {
   const recorder = new RunRecorder(agent.agentId, progress);
+  const [path, body] =
+    'message' in leg
+      ? [`/agents/${pathSegment(agent.agentId)}/stream`, { messages: leg.message, ...(memory ? { memory } : {}), ...(leg.requestContext ? { requestContext: leg.requestContext } : {}) }]
+      : [decisionRoute(agent.agentId, leg.decision, true), decisionBody(leg)];
   let response: Response;
   try {
     // The same request client-js's `agent.stream()` sends (its headers, retries off, HTTP errors as MastraClientError).
-    response = await agentOf(context.client, agent.agentId).request<Response>(`/agents/${pathSegment(agent.agentId)}/stream`, {
-      method: 'POST',
-      body: { messages: input.message, ...(memory ? { memory } : {}), ...(input.requestContext ? { requestContext: input.requestContext } : {}) },
-      stream: true,
-      signal: context.signal,
-    });
+    response = await agentOf(context.client, agent.agentId).request<Response>(path, { method: 'POST', body, stream: true, signal: context.signal });
   } catch (error) {
     context.signal?.throwIfAborted();
-    return toErrorResult(error, agent.agentId, context);
+    return { result: toErrorResult(error, agent.agentId, context) };
   }
   try {
     if (response.body) for await (const chunk of chunksOf(response.body)) recorder.take(chunk);
@@ -147,6 +156,7 @@ export async function streamAgent(
     context.signal?.throwIfAborted();
   }
   context.signal?.throwIfAborted();
+  if (recorder.error === undefined && !recorder.finished && recorder.approval) return { approval: recorder.approval };
   // Mastra reports a model failure mid-stream as a chunk, and a broken stream may end without
   // its finish chunk: neither may pass for an answer.
   if (recorder.error !== undefined || !recorder.finished) {
@@ -154,7 +164,7 @@ export async function streamAgent(
       recorder.error !== undefined
         ? `The agent "${agent.agentId}" failed on the Mastra server at ${context.baseUrl} while answering: ${recorder.error}. The agent or its model failed; check the Mastra server's logs, then try again.`
         : `The stream from the Mastra server at ${context.baseUrl} ended before the agent "${agent.agentId}" finished (${recorder.run.text.length} characters written). Mastra may have restarted or the connection dropped; try again.`;
-    return { content: [{ type: 'text', text }], isError: true };
+    return { result: { content: [{ type: 'text', text }], isError: true } };
   }
-  return toToolResult(agent.agentId, recorder.result(), memory && (await memoryOfThread(context.client, agent.agentId, memory)));
+  return { result: toToolResult(agent.agentId, recorder.result(), memory && (await memoryOfThread(context.client, agent.agentId, memory))) };
 }

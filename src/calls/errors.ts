@@ -116,6 +116,9 @@ export function describeFailure(error: unknown, { agentId, baseUrl, subject }: F
     if (error.status === 403 && /different resource/.test(words))
       return `The Mastra server at ${baseUrl} refused to run ${agent} on that thread (${status}: ${words}). The thread was created with another resourceId: pass that resourceId together with the threadId (a threadId alone uses itself as the resource), or start a new thread.`;
     if (error.status === 401 || error.status === 403) return `The Mastra server at ${baseUrl} refused to run ${agent} (${status}: ${words}). ${tokenHint}`;
+    // Mastra's words for an approval answered twice (a replayed retry) or a paused run that has ended.
+    if (/could not find a suspended run/.test(words))
+      return `The paused run of ${agent} on the Mastra server at ${baseUrl} is no longer waiting for an answer: it was answered already, or it ended. Call the tool again to start a new run.`;
     if (error.status >= 500)
       return `The ${agent} failed on the Mastra server at ${baseUrl} (${status}): ${words}. ${culprit} failed; check the Mastra server's logs, then try again.`;
     return `The Mastra server at ${baseUrl} rejected the call to ${agent} (${status}): ${words}.`;

@@ -1,11 +1,16 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { runAgent } from './agent-run.js';
+import { memoryFor } from './agent-call.js';
+import { approvalOutcome, approvalResumer } from '../person/approval.js';
+import { APPROVED, autoApproving, settle, type Asker } from '../person/drive.js';
+import type { Answer, CallContext, ResumeHandle, Resumers, RunOutcome } from '../person/pause.js';
 import type { TaskRunContext } from '../tasks/agent-task.js';
 import type { AgentCatalogue, AgentTool } from '../catalogue/agents.js';
 import type { ProgressReporter } from './progress.js';
 import { agentInput, explainInvalid, inputJsonSchema, outputJsonSchema } from './tool-schema.js';
 import { prepareResumeCall, prepareWorkflowCall, resumeToolDefinition, workflowToolDefinition, type WorkflowCall } from './workflow-call.js';
+import { workflowResumer } from '../workflows/workflow-resumer.js';
 
 /**
  * What both protocol fronts share for tools/list and tools/call: the tool definitions, the
@@ -45,7 +50,7 @@ export function toolsOf(catalogue: AgentCatalogue): Tool[] {
 
 export const serverInstructions = (baseUrl: string): string =>
   `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. Pass threadId (and resourceId) to continue a conversation with an agent that has memory. ` +
-  'A workflow tool starts a run of that workflow and returns its output; when a step suspends, the result says how to resume the run.';
+  'A workflow tool starts a run of that workflow and returns its output; when a step suspends, the person is asked through the client when it can ask, else the result says how to resume the run.';
 
 /** A tool name the catalogue does not know; each front answers it with its own invalid-params error. */
 export class UnknownToolError extends Error {}
@@ -57,6 +62,15 @@ export interface ToolCallOptions {
   baseUrl: string;
   /** Longest a plain call may take; 0 means no limit. */
   callTimeoutMs?: number;
+  /** Approve every agent tool call without asking (`--auto-approve-tools`). Default false: a person decides. */
+  autoApproveTools?: boolean;
+}
+
+/** How one leg of a call runs: `signal` stops it upstream; `progress` streams it; `task` runs it as a task. */
+export interface RunContext {
+  signal?: AbortSignal;
+  progress?: ProgressReporter;
+  task?: TaskRunContext;
 }
 
 export interface ToolCall {
@@ -67,73 +81,119 @@ export interface ToolCall {
   /** Whether the arguments are valid; a run of invalid ones answers an isError result without calling Mastra. */
   valid: boolean;
   /**
-   * Runs the agent. `signal` stops it upstream; `progress` streams it; `task` runs it as a task
-   * instead (status messages, bounded by the task's TTL rather than the call timeout).
+   * Runs the agent to its end. `ask` puts each question of a paused run to the person (default:
+   * nobody can be asked). A task runs bounded by its TTL rather than the call timeout.
    */
-  run(context: { signal?: AbortSignal; progress?: ProgressReporter; task?: TaskRunContext }): Promise<CallToolResult>;
+  run(context: RunContext & { ask?: Asker }): Promise<CallToolResult>;
+  /** Starts the run and stops at its first pause: for fronts whose question travels in the result (2026 `input_required`). */
+  start(context: RunContext): Promise<RunOutcome>;
+  /** Continues a paused run with the person's answer; it may pause again. */
+  resume(handle: ResumeHandle, answer: Answer, context: RunContext): Promise<RunOutcome>;
+  /** Drives an outcome to its end through `ask` (default: nobody can be asked). */
+  settle(outcome: RunOutcome, context: RunContext & { ask?: Asker }): Promise<CallToolResult>;
 }
+
+const nobodyToAsk: Asker = async () => ({ action: 'unanswerable' });
 
 /** A task's statusMessage follows its run the way progress notifications would; the task throttles it already. */
 const statusUpdates = (report: (message: string) => void): ProgressReporter => ({ now: report, soon: report, stop() {} });
 
 const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
 
-/** A workflow call as a tool call: the same timeout, cancellation, progress and task handling as an agent's. */
-function asToolCall(options: ToolCallOptions, workflowId: string, call: WorkflowCall): ToolCall {
-  const { catalogue, client, baseUrl, callTimeoutMs } = options;
+/** The parts of a call that differ by kind: what it is, and its first leg up to its first pause. */
+interface CallParts {
+  label: string;
+  ids: Record<string, string>;
+  valid: boolean;
+  start(leg: CallContext): Promise<RunOutcome>;
+  /** Who continues this call's paused runs, by kind. */
+  resumers: Resumers;
+}
+
+/**
+ * One way to drive every kind of call (agent, workflow) through the fronts: the leg's bounds
+ * (a task by its TTL, a plain call by the call timeout), the resumers, `--auto-approve-tools`.
+ */
+function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
+  const { client, baseUrl, callTimeoutMs, autoApproveTools = false } = options;
+  const { resumers } = parts;
+  // Each leg of a resumed run is bounded by the call timeout as the first one is; time spent waiting for the person is not.
+  const callContext = ({ signal, progress, task }: RunContext): CallContext => ({
+    client,
+    baseUrl,
+    signal: task?.signal ?? signal,
+    // A task is bounded by its TTL instead (--task-ttl-max): it exists for runs longer than any call should wait.
+    callTimeoutMs: task ? 0 : callTimeoutMs,
+    progress: task ? statusUpdates(task.onProgress) : progress,
+  });
+  const resume = async (handle: ResumeHandle, answer: Answer, context: RunContext): Promise<RunOutcome> => {
+    const resumer = resumers[handle.kind];
+    if (!resumer) return { done: errorResult(`The bridge cannot resume a paused run of kind "${handle.kind}".`) };
+    return resumer.resume(handle, answer, callContext(context));
+  };
+  const settleOutcome = (outcome: RunOutcome, { ask = nobodyToAsk, ...context }: RunContext & { ask?: Asker }) =>
+    settle(outcome, autoApproveTools ? autoApproving(ask) : ask, resumers, callContext(context));
   return {
-    label: `workflow "${workflowId}"`,
-    ids: { workflowId },
-    valid: call.valid,
-    run: async ({ signal, progress, task }) => {
-      const reporter = task ? statusUpdates(task.onProgress) : progress;
+    label: parts.label,
+    ids: parts.ids,
+    valid: parts.valid,
+    // With --auto-approve-tools a run never stops at an approval, whichever front drives it.
+    start: async (context) => {
+      let outcome = await parts.start(callContext(context));
+      while (autoApproveTools && 'paused' in outcome && outcome.paused.handle.kind === 'approval') outcome = await resume(outcome.paused.handle, APPROVED, context);
+      return outcome;
+    },
+    resume,
+    settle: settleOutcome,
+    run: async (context) => {
       try {
-        return await call.run({
-          client,
-          baseUrl,
-          signal: task?.signal ?? signal,
-          callTimeoutMs: task ? 0 : callTimeoutMs,
-          progress: reporter,
-          onGone: (id) => catalogue.reportGone(id),
-        });
+        return await settleOutcome(await parts.start(callContext(context)), context);
       } finally {
-        reporter?.stop();
+        context.progress?.stop();
       }
     },
   };
 }
 
+/** A workflow call: its runs pause at suspended steps. */
+function workflowCall(options: ToolCallOptions, workflowId: string, call: WorkflowCall): ToolCall {
+  const onGone = (id: string) => options.catalogue.reportGone(id);
+  return drivenCall(options, {
+    label: `workflow "${workflowId}"`,
+    ids: { workflowId },
+    valid: call.valid,
+    start: (leg) => call.outcome({ ...leg, onGone }),
+    // A suspended step is asked like an approval; decline and cancel cancel the run upstream.
+    resumers: { workflow: workflowResumer(options.catalogue, { onGone }) },
+  });
+}
+
 /** Resolves a tools/call to its agent or workflow and checked arguments; throws UnknownToolError for a name nobody has. */
 export function prepareToolCall(options: ToolCallOptions, name: string, args: unknown): ToolCall {
-  const { catalogue, client, baseUrl, callTimeoutMs } = options;
+  const { catalogue, baseUrl, callTimeoutMs } = options;
   const workflow = catalogue.findWorkflow(name);
-  if (workflow) return asToolCall(options, workflow.workflowId, prepareWorkflowCall(workflow, args));
+  if (workflow) return workflowCall(options, workflow.workflowId, prepareWorkflowCall(workflow, args));
   const resumable = catalogue.findResumable(name);
-  if (resumable) return asToolCall(options, resumable.workflowId, prepareResumeCall(resumable, name, args));
+  if (resumable) return workflowCall(options, resumable.workflowId, prepareResumeCall(resumable, name, args));
   const agent = catalogue.find(name);
   if (!agent) {
     const known = catalogue.tools.length || catalogue.workflows.length ? 'list the tools again to see the agents there are now' : `no agents are loaded from ${baseUrl} yet`;
     throw new UnknownToolError(`Unknown tool "${name}": ${known}.`);
   }
   const parsed = agentInput.safeParse(args ?? {});
-  return {
+  const onAgentGone = (agentId: string) => catalogue.reportGone(agentId);
+  return drivenCall(options, {
     label: `agent "${agent.agentId}"`,
     ids: { agentId: agent.agentId },
     valid: parsed.success,
-    run: async ({ signal, progress, task }) => {
-      if (!parsed.success) {
-        progress?.stop();
-        return errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`);
-      }
-      return runAgent(agent, parsed.data, {
-        client,
-        baseUrl,
-        signal: task?.signal ?? signal,
-        // A task is bounded by its TTL instead (--task-ttl-max): it exists for runs longer than any call should wait.
-        callTimeoutMs: task ? 0 : callTimeoutMs,
-        progress: task ? statusUpdates(task.onProgress) : progress,
-        onAgentGone: (agentId) => catalogue.reportGone(agentId),
-      });
+    start: async (leg) => {
+      if (!parsed.success) return { done: errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`) };
+      const input = parsed.data;
+      const memory = memoryFor(input);
+      const requestContext = input.requestContext as Record<string, unknown> | undefined;
+      const first = await runAgent(agent, { message: input.message, ...(requestContext ? { requestContext } : {}) }, memory, { ...leg, onAgentGone });
+      return approvalOutcome(agent, first, { memory, requestContext });
     },
-  };
+    resumers: { approval: approvalResumer({ agent, callTimeoutMs, onAgentGone }) },
+  });
 }

@@ -33,13 +33,6 @@ export const resumeToolDefinition = (workflow: WorkflowTool): Tool => ({
   execution: { taskSupport: 'optional' },
 });
 
-/**
- * UNTIL THE PERSON-IN-THE-LOOP DRIVERS ARE WIRED IN (src/person/): nobody is asked, so a paused run
- * answers with its `unanswerable` result (the run stays suspended in Mastra; the result says how to
- * resume it). This is the one place where a paused outcome becomes a tool result.
- */
-const settle = (outcome: RunOutcome): CallToolResult => ('done' in outcome ? outcome.done : outcome.paused.unanswerable);
-
 const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
 const invalid = (name: string, problems: string): CallToolResult => errorResult(`Invalid arguments for ${name}: ${problems}.`);
 
@@ -55,8 +48,6 @@ export interface WorkflowCall {
   valid: boolean;
   /** The run's outcome: done, or paused for a person (the drivers of src/person/ ask and resume it through workflowResumer). */
   outcome(options: WorkflowRunOptions): Promise<RunOutcome>;
-  /** The outcome as a tool result, nobody asked (see `settle`). */
-  run(options: WorkflowRunOptions): Promise<CallToolResult>;
 }
 
 const done = (result: CallToolResult): RunOutcome => ({ done: result });
@@ -69,7 +60,7 @@ export function prepareWorkflowCall(workflow: WorkflowTool, args: unknown): Work
     const input = workflow.wrapsInput ? (args as { input: unknown }).input : (args ?? {});
     return startWorkflow(workflow, input, options);
   };
-  return { valid: problems === undefined, outcome, run: async (options) => settle(await outcome(options)) };
+  return { valid: problems === undefined, outcome };
 }
 
 const subjectOf = (workflow: WorkflowTool) => ({ agentId: workflow.workflowId, baseUrl: '', subject: `workflow "${workflow.workflowId}"` });
@@ -109,5 +100,5 @@ export function prepareResumeCall(workflow: WorkflowTool, name: string, args: un
     if (problems !== undefined) return done(invalid(name, `answer: ${problems}`));
     return resumeWorkflow(workflow, { runId, step: step ?? '' }, answer, options);
   };
-  return { valid: parsed.success, outcome, run: async (options) => settle(await outcome(options)) };
+  return { valid: parsed.success, outcome };
 }

@@ -1,11 +1,13 @@
+import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { ProgressReporter } from '../calls/progress.js';
 
 /**
  * A run that must ask a person pauses upstream (a suspended workflow step; an agent tool waiting
- * for approval). The types agreed between the workflow and the person-in-the-loop work: a run
- * answers a RunOutcome, and a Resumer of its kind continues it with the person's answer.
+ * for approval). Each kind says what to ask and how to continue; the drivers (drive.ts and the two
+ * fronts) ask through whatever the client offers and hand the answer back.
  */
+
 export interface Question {
   /** What the person reads: no instructions, no tokens. */
   message: string;
@@ -25,13 +27,30 @@ export type RunOutcome =
   | { done: CallToolResult }
   | { paused: { question: Question; handle: ResumeHandle; /** The result when nobody can be asked. */ unanswerable: CallToolResult } };
 
-/** What a resumed run gets from the call that carries the answer. */
+/** What a resumed leg of a run needs: the caller's own client, the call's signal and progress. */
 export interface CallContext {
+  /** The caller's Mastra client: a run is continued by the identity that started it. */
+  client: MastraClient;
+  /** The Mastra URL, named in error messages. */
+  baseUrl: string;
+  /** Stops the resumed leg upstream. */
   signal?: AbortSignal;
+  /** When the caller wants progress, the resumed leg streams it. */
   progress?: ProgressReporter;
+  /** Longest the resumed leg may take upstream; 0 means no limit (a task's run is bounded by its TTL instead). */
+  callTimeoutMs?: number;
 }
 
 export interface Resumer {
   /** Continues the run with the person's answer (decline/cancel included); may pause again. */
   resume(handle: ResumeHandle, answer: Answer, call: CallContext): Promise<RunOutcome>;
+  /**
+   * Optional: what happens upstream when nobody can be asked. Without it the paused run's
+   * `unanswerable` result is the answer and the run stays as it is (a suspended workflow waits in
+   * Mastra); an agent tool approval is declined instead, since no tool may run unapproved.
+   */
+  unanswered?(handle: ResumeHandle, call: CallContext): Promise<RunOutcome>;
 }
+
+/** The resumers by kind: the drivers are generic, each kind plugs in its own. */
+export type Resumers = Partial<Record<ResumeHandle['kind'], Resumer>>;

@@ -11,8 +11,11 @@ const STATUS_LENGTH = 300;
 
 /** What a background run gets: when to stop, and where to report how it is going. */
 export interface TaskRunContext {
+  taskId: string;
   signal: AbortSignal;
   onProgress(message: string): void;
+  /** The run waits for a person (`input_required`, with the question as status) or, with undefined, works again. */
+  waiting(question: string | undefined): Promise<void>;
 }
 
 export interface AgentTaskOptions {
@@ -82,7 +85,12 @@ export async function startAgentTask(run: (context: TaskRunContext) => Promise<C
   const finish = async () => {
     let result: CallToolResult;
     try {
-      result = await run({ signal, onProgress: (message) => progress.report(message) });
+      const waiting = async (question: string | undefined) => {
+        // A progress line still pending must not overwrite input_required after the fact.
+        progress.stop();
+        if (!signal.aborted) await store.updateTaskStatus(taskId, question === undefined ? 'working' : 'input_required', question ?? `${label} resumed`).catch(() => {});
+      };
+      result = await run({ taskId, signal, onProgress: (message) => progress.report(message), waiting });
     } catch (error) {
       if (signal.aborted) return;
       result = { content: [{ type: 'text', text: `The ${label} stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}` }], isError: true };

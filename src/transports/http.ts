@@ -61,14 +61,18 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     const sessionTasks = board.openSession(caller.identity);
     const server = createServer({ ...options, catalogue: caller.catalogue, client: caller.client, sessionTasks });
     let session: Session | undefined;
-    const transport = new SessionTransport({
-      sessionIdGenerator: newSessionId,
-      onsessioninitialized: (id) => {
-        session = { id, server, transport, identity: caller.identity, lastSeen: Date.now(), active: 0, busy: () => sessionTasks.runningCount() > 0 };
-        slot.add(session);
-        sessions.track(session, req, res);
+    const transport = new SessionTransport(
+      {
+        sessionIdGenerator: newSessionId,
+        onsessioninitialized: (id) => {
+          session = { id, server, transport, identity: caller.identity, lastSeen: Date.now(), active: 0, busy: () => sessionTasks.runningCount() > 0 };
+          slot.add(session);
+          sessions.track(session, req, res);
+        },
       },
-    });
+      // A client that can answer an elicitation gets its calls on an event stream, where the question can travel.
+      () => server.getClientCapabilities()?.elicitation !== undefined,
+    );
     server.onclose = ((previous) => () => {
       previous?.();
       if (transport.sessionId) sessions.remove(transport.sessionId);

@@ -19,11 +19,13 @@ export const sessionNotFound = (): HttpError => new HttpError(404, 'Session not 
  * The id of a lone request after which nothing but its answer can follow: it asks for no progress,
  * starts no task, and is not tasks/result (which relays a task's messages). Undefined otherwise.
  */
-export function plainRequestId(body: unknown): RequestId | undefined {
+export function plainRequestId(body: unknown, callsMayAsk = false): RequestId | undefined {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) return undefined;
   const { id, method, params } = body as { id?: unknown; method?: unknown; params?: { _meta?: { progressToken?: unknown }; task?: unknown } };
   if ((typeof id !== 'string' && typeof id !== 'number') || typeof method !== 'string') return undefined;
   if (method === 'initialize' || method === 'tasks/result') return undefined;
+  // A call may ask the person something (elicitation/create), which only the call's own event stream can carry.
+  if (callsMayAsk && method === 'tools/call') return undefined;
   if (typeof params === 'object' && params !== null && (params._meta?.progressToken !== undefined || params.task !== undefined)) return undefined;
   return id;
 }
@@ -47,7 +49,11 @@ export class SessionTransport implements Transport {
   /** Requests answered by `stopCalls`: their handler's own late answer has nowhere to go. */
   private readonly stopped = new Set<RequestId>();
 
-  constructor(options: StreamableHTTPServerTransportOptions) {
+  /** `callsMayAsk`: whether this session's client can be asked during a call (it declared elicitation). Default: never. */
+  constructor(
+    options: StreamableHTTPServerTransportOptions,
+    private readonly callsMayAsk: () => boolean = () => false,
+  ) {
     this.streaming = this.relay(new StreamableHTTPServerTransport(options));
     this.streaming.onclose = () => this.closed();
   }
@@ -75,7 +81,7 @@ export class SessionTransport implements Transport {
       const ids = requestIdsOf(body);
       res.once('close', () => this.inFlight.releaseUndelivered(ids));
     }
-    const id = req.method === 'POST' && this.sessionId !== undefined ? plainRequestId(body) : undefined;
+    const id = req.method === 'POST' && this.sessionId !== undefined ? plainRequestId(body, this.callsMayAsk()) : undefined;
     if (id === undefined) return this.streaming.handleRequest(req, res, body);
     // Without a session id of its own it takes any request (the session is checked above) and answers just one.
     const oneRequest = this.relay(new StreamableHTTPServerTransport({ sessionIdGenerator: undefined, enableJsonResponse: true }));

@@ -17,16 +17,18 @@ export function answerProblems(workflow: WorkflowTool, step: string, answer: unk
 /**
  * Continues a suspended workflow run with a person's answer (kind 'workflow'): accept resumes the
  * step; decline and cancel cancel the run upstream. An answer that does not fit the step's form
- * is asked again, saying what was wrong.
+ * is asked again, saying what was wrong. Nobody to ask (no `unanswered`): the run stays suspended
+ * in Mastra, and the paused run's `unanswerable` result says how to resume it with resume_<id>.
  */
-export function workflowResumer(catalogue: AgentCatalogue, options: Omit<WorkflowRunOptions, 'signal' | 'progress'>): Resumer {
+export function workflowResumer(catalogue: AgentCatalogue, options: Pick<WorkflowRunOptions, 'onGone'> = {}): Resumer {
   return {
     async resume(raw: ResumeHandle, answer: Answer, call: CallContext): Promise<RunOutcome> {
       const handle = raw as WorkflowHandle;
       const workflow = catalogue.workflows.find((w) => w.workflowId === handle.workflowId);
       if (!workflow)
-        return errorOutcome(`The workflow "${handle.workflowId}" is no longer offered by this bridge; its run (runId "${handle.runId}") stays as it is on the Mastra server at ${options.baseUrl}.`);
-      const run = { ...options, signal: call.signal, progress: call.progress };
+        return errorOutcome(`The workflow "${handle.workflowId}" is no longer offered by this bridge; its run (runId "${handle.runId}") stays as it is on the Mastra server at ${call.baseUrl}.`);
+      // The caller's own client, the call's signal, progress and bounds: a run is continued by the identity that started it.
+      const run: WorkflowRunOptions = { ...options, ...call };
       if (answer.action !== 'accept') {
         const why = answer.action === 'decline' ? 'The person declined to answer.' : 'The person cancelled the question.';
         return { done: await cancelWorkflow(workflow, handle.runId, why, run, true) };

@@ -3,6 +3,9 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { InMemoryTaskMessageQueue } from '@modelcontextprotocol/sdk/experimental/tasks';
+import { elicitationAsker } from '../../person/elicitation.js';
+import type { RequestStateSealer } from '../../person/request-state.js';
 import { startAgentTask } from '../../tasks/agent-task.js';
 import type { AgentCatalogue } from '../../catalogue/agents.js';
 import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
@@ -35,9 +38,13 @@ export interface ServerOptions {
   identityTasks?: SessionTasks;
   /** A server for one request of a bridge without sessions: no stream can carry `list_changed`, so none is offered. Default false. */
   perRequest?: boolean;
+  /** Approve every agent tool call without asking the person (`--auto-approve-tools`). Default false. */
+  autoApproveTools?: boolean;
+  /** For the 2026-07-28 front beside this one: seals `input_required` state (MCP_REQUEST_STATE_SECRET). Default: a key of this process. */
+  requestStates?: RequestStateSealer;
 }
 
-/** The SDK would build an Ajv instance per session (only ever used for elicitation, which we never send); one is enough. */
+/** The SDK would build an Ajv instance per session (it checks elicitation answers); one is enough. */
 const jsonSchemaValidator = new AjvJsonSchemaValidator();
 
 /** The SDK's server, with bad request params answered -32602 in words (see request-params.ts). */
@@ -53,7 +60,7 @@ class BridgeServer extends Server {
  * session costs the same whether Mastra has ten agents or a thousand.
  */
 export function createServer(options: ServerOptions): Server {
-  const { catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress } = options;
+  const { catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress, autoApproveTools } = options;
   const sessionTasks = options.identityTasks ?? options.sessionTasks ?? (options.tasks ?? new TaskBoard()).openSession();
   const perRequest = options.perRequest === true;
   const server = new BridgeServer(
@@ -64,6 +71,8 @@ export function createServer(options: ServerOptions): Server {
       taskStore: sessionTasks,
       instructions: serverInstructions(baseUrl),
       debouncedNotificationMethods: ['notifications/tools/list_changed'],
+      // A task's question (elicitation/create) waits here until the client's tasks/result collects it.
+      taskMessageQueue: new InMemoryTaskMessageQueue(),
       jsonSchemaValidator,
     },
   );
@@ -75,7 +84,7 @@ export function createServer(options: ServerOptions): Server {
     const { name, arguments: args } = request.params;
     let call: ToolCall;
     try {
-      call = prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs }, name, args);
+      call = prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, autoApproveTools }, name, args);
     } catch (error) {
       if (error instanceof UnknownToolError) throw new RequestError(ErrorCode.InvalidParams, error.message);
       throw error;
@@ -83,7 +92,7 @@ export function createServer(options: ServerOptions): Server {
     const logged = (run: () => Promise<CallToolResult>) => withCallLog(clientLog, { label: call.label, ...call.ids, tool: name }, run);
     if (request.params.task && extra.taskStore) {
       // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.
-      return startAgentTask((task) => logged(() => call.run({ task })), {
+      return startAgentTask((task) => logged(() => call.run({ task, ask: elicitationAsker(server, { signal: task.signal, task }) })), {
         session: sessionTasks,
         store: extra.taskStore,
         requestedTtl: extra.taskRequestedTtl,
@@ -93,7 +102,8 @@ export function createServer(options: ServerOptions): Server {
     }
     if (call.valid) logger.debug(`calling ${call.label} (${name})`);
     // extra.signal is aborted by notifications/cancelled and when the transport closes; both stop the upstream run.
-    return logged(() => call.run({ signal: extra.signal, progress: progressFor(extra, progress) }));
+    const ask = elicitationAsker(server, { signal: extra.signal, relatedRequestId: extra.requestId });
+    return logged(() => call.run({ signal: extra.signal, progress: progressFor(extra, progress), ask }));
   });
 
   // Transport trouble (a response that could not be sent to a client that left) is not the call's failure.

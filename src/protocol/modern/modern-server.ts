@@ -1,5 +1,7 @@
 import { ProtocolError, ProtocolErrorCode, Server, type ServerContext } from '@modelcontextprotocol/server';
-import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
+import { callInRounds, canElicit } from '../../person/input-required.js';
+import { processRequestStates, type PausedCall } from '../../person/request-state.js';
 import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
 import { silentLogger } from '../../log.js';
 import { progressFor } from '../../calls/progress.js';
@@ -13,7 +15,7 @@ import { acceptsTasks, registerTaskMethods, startModernTask, TASKS_EXTENSION } f
 /** Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. */
 const DEFAULT_LIST_TTL_MS = 60_000;
 
-export interface ModernServerOptions extends Pick<ServerOptions, 'baseUrl' | 'logger' | 'callTimeoutMs' | 'progress'> {
+export interface ModernServerOptions extends Pick<ServerOptions, 'baseUrl' | 'logger' | 'callTimeoutMs' | 'progress' | 'autoApproveTools' | 'requestStates'> {
   /** Where agent tasks live; each caller identity has its own store on it. */
   tasks: TaskBoard;
   /** The `ttlMs` cache hint of tools/list and server/discover. Default 60 s. */
@@ -43,7 +45,8 @@ export function createModernServer(
   options: ModernServerOptions,
   { credentialed, taskStatus = false }: { credentialed: boolean; /** Push `notifications/tasks` on this connection (stdio). */ taskStatus?: boolean },
 ): Server {
-  const { baseUrl, logger = silentLogger, callTimeoutMs, progress, listTtlMs = DEFAULT_LIST_TTL_MS, stopped } = options;
+  const { baseUrl, logger = silentLogger, callTimeoutMs, progress, listTtlMs = DEFAULT_LIST_TTL_MS, stopped, autoApproveTools } = options;
+  const sealer = options.requestStates ?? processRequestStates();
   // A listing made for a token may differ per token: no shared cache may hand it to anyone else.
   const hint = { ttlMs: listTtlMs, cacheScope: credentialed ? ('private' as const) : ('public' as const) };
   const server = new Server(SERVER_INFO, {
@@ -51,6 +54,8 @@ export function createModernServer(
     capabilities: { tools: { listChanged: true }, logging: {}, extensions: { [TASKS_EXTENSION]: {} } },
     instructions: serverInstructions(baseUrl),
     cacheHints: { 'tools/list': hint, 'server/discover': hint },
+    // A retry's requestState is opened (and refused -32602 when forged, expired or another caller's) before the handler runs.
+    requestState: { verify: (state) => sealer.open(state, caller.identity) },
   });
   const tasks = options.tasks.forIdentity(caller.identity);
 
@@ -60,23 +65,35 @@ export function createModernServer(
     const { name, arguments: args } = request.params;
     let call: ToolCall;
     try {
-      call = prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs }, name, args);
+      call = prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, autoApproveTools }, name, args);
     } catch (error) {
       if (error instanceof UnknownToolError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
       throw error;
     }
     if (acceptsTasks(ctx.mcpReq.envelope as never))
-      return (await startModernTask(call, tasks, logger, taskStatus ? (n) => server.notification(n as never) : undefined)) as never;
+      return (await startModernTask(call, tasks, logger, taskStatus ? (n) => server.notification(n as never) : undefined, canElicit(ctx.mcpReq.envelope))) as never;
     if (call.valid) logger.debug(`calling ${call.label} (${name})`);
     // The signal is aborted when the client closes this request's stream (HTTP) or cancels it (stdio), and at shutdown.
     const signal = stopped ? AbortSignal.any([ctx.mcpReq.signal, stopped]) : ctx.mcpReq.signal;
     const reporter = progressFor({ _meta: ctx.mcpReq._meta, sendNotification: (n: ServerNotification) => ctx.mcpReq.notify(n as never) }, progress);
+    const round = {
+      signal,
+      progress: reporter,
+      state: ctx.mcpReq.requestState<PausedCall>(),
+      inputResponses: ctx.mcpReq.inputResponses,
+      envelope: ctx.mcpReq.envelope,
+      identity: caller.identity,
+      sealer,
+    };
     try {
-      return (await withCallLog(logOf(ctx), { label: call.label, ...call.ids, tool: name }, () => call.run({ signal, progress: reporter }))) as never;
+      // An input_required round is logged as this request's answer: the retry is a request of its own.
+      return (await withCallLog(logOf(ctx), { label: call.label, ...call.ids, tool: name }, () => callInRounds(call, name, round) as Promise<CallToolResult>)) as never;
     } catch (error) {
       // Answered on the request's own stream while it is still open, where closing it would only reset the client.
       if (stopped?.aborted && !ctx.mcpReq.signal.aborted) throw new ProtocolError(CONNECTION_CLOSED, String(stopped.reason));
       throw error;
+    } finally {
+      reporter?.stop();
     }
   });
 

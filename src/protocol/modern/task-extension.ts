@@ -5,6 +5,7 @@ import { startAgentTask } from '../../tasks/agent-task.js';
 import type { ToolCall } from '../../calls/tool-call.js';
 import type { Logger } from '../../log.js';
 import type { SessionTasks } from '../../tasks/task-board.js';
+import { TaskQuestions } from '../../person/task-questions.js';
 
 /**
  * Agent tasks in MCP 2026-07-28, through the `io.modelcontextprotocol/tasks` extension (SEP-2663),
@@ -33,7 +34,11 @@ const wireTask = ({ taskId, status, statusMessage, createdAt, lastUpdatedAt, ttl
 /** Where a task's status changes go as `notifications/tasks`; only a connection that outlives the request (stdio) has one. */
 export type TaskStatusSink = (notification: { method: 'notifications/tasks'; params: Record<string, unknown> }) => Promise<void>;
 
-export async function startModernTask(call: ToolCall, tasks: SessionTasks, logger: Logger, sink?: TaskStatusSink) {
+/** Questions of running tasks, shared by every request of this process (a tasks/update is a request of its own). */
+const questions = new TaskQuestions();
+
+/** `canElicit`: whether the client that started the task declared elicitation, so the task may ask it. */
+export async function startModernTask(call: ToolCall, tasks: SessionTasks, logger: Logger, sink?: TaskStatusSink, canElicit = false) {
   const announce = (taskId: string) => {
     if (sink) void detailedTask(tasks, taskId).then((params) => sink({ method: 'notifications/tasks', params }), () => {});
   };
@@ -49,7 +54,7 @@ export async function startModernTask(call: ToolCall, tasks: SessionTasks, logge
       announce(taskId);
     },
   };
-  const { task } = await startAgentTask((context) => call.run({ task: context }), { session: tasks, store, label: call.label, logger });
+  const { task } = await startAgentTask((context) => call.run({ task: context, ask: questions.askerFor(context, canElicit) }), { session: tasks, store, label: call.label, logger });
   return { resultType: 'task' as const, ...wireTask(task) };
 }
 
@@ -72,7 +77,8 @@ async function detailedTask(tasks: SessionTasks, taskId: string) {
     const result = (await tasks.getTaskResult(taskId)) as CallToolResult;
     return { ...base, status: 'completed' as const, result: { resultType: 'complete', ...result } };
   }
-  return base;
+  const inputRequests = task.status === 'input_required' ? questions.inputRequestsOf(taskId) : undefined;
+  return inputRequests ? { ...base, inputRequests } : base;
 }
 
 const taskIdParams = z.object({ taskId: z.string() });
@@ -101,10 +107,11 @@ export function registerTaskMethods(server: Server, tasks: SessionTasks): void {
     // It reads the task itself (one Redis round trip less per poll) and refuses another identity's as not found.
     return (await detailedTask(tasks, taskId)) as never;
   });
-  // The bridge's agent tasks never ask for input, so there is nothing to apply; the task must still be the caller's.
-  // (The SDK lifts `inputResponses` off the params before a handler sees them.)
+  // The answers to a task's question (a tool approval, a suspended step); the task must be the caller's.
+  // (The SDK lifts `inputResponses` off the params into the context before a handler sees them.)
   server.setRequestHandler('tasks/update', { params: taskIdParams }, async ({ taskId }, ctx) => {
     await ownTask(tasks, taskId, ctx);
+    questions.update(taskId, (ctx as { mcpReq: { inputResponses?: Record<string, unknown> } }).mcpReq.inputResponses);
     return {};
   });
   // Cancelling a task that already ended is acknowledged and changes nothing.

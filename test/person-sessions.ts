@@ -1,0 +1,97 @@
+import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
+import type { RawClientDispatch } from '@modelcontextprotocol/ext-tasks/client';
+import { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
+import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+import { AgentCatalogue } from '../src/catalogue/agents.js';
+import type { RequestStateSealer } from '../src/person/request-state.js';
+import { createServer } from '../src/protocol/legacy/server.js';
+import { startHttp } from '../src/transports/http.js';
+import { clientFor, MODERN_VERSION } from './helpers.js';
+
+/** Clients of both eras that a person answers through (elicitation), for the person-in-the-loop tests. */
+
+export type Elicit = (request: ElicitRequest['params']) => ElicitResult | Promise<ElicitResult>;
+
+export const approve: Elicit = () => ({ action: 'accept', content: { approved: true } });
+export const refuse: Elicit = () => ({ action: 'accept', content: { approved: false, reason: 'not today' } });
+
+export interface PersonSettings {
+  autoApproveTools?: boolean;
+  requestStates?: RequestStateSealer;
+}
+
+/** A 2025-11-25 session in this process; with `elicit`, the client declares elicitation and answers with it. */
+export async function legacySession(mastraUrl: string, elicit?: Elicit, settings: PersonSettings = {}) {
+  const catalogue = new AgentCatalogue({ client: clientFor(mastraUrl) });
+  await catalogue.refresh();
+  const server = createServer({ catalogue, client: clientFor(mastraUrl), baseUrl: mastraUrl, ...settings });
+  const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
+  await server.connect(serverSide);
+  const client = new Client({ name: 'person', version: '1.0.0' }, { capabilities: elicit ? { elicitation: { form: {} } } : {} });
+  const questions: ElicitRequest['params'][] = [];
+  if (elicit)
+    client.setRequestHandler(ElicitRequestSchema, async (request) => {
+      questions.push(request.params);
+      return elicit(request.params);
+    });
+  await client.connect(clientSide);
+  return { client, questions, close: () => client.close() };
+}
+
+/** A 2026-07-28 client over HTTP; with `elicit`, it declares elicitation and answers each input_required round with it. */
+export async function modernSession(mastraUrl: string, elicit?: Elicit, settings: PersonSettings = {}) {
+  const catalogue = new AgentCatalogue({ client: clientFor(mastraUrl) });
+  await catalogue.refresh();
+  const http = await startHttp({ catalogue, client: clientFor(mastraUrl), baseUrl: mastraUrl, port: 0, ...settings });
+  const client = new ModernClient(
+    { name: 'person', version: '1.0.0' },
+    { capabilities: elicit ? { elicitation: { form: {} } } : {}, versionNegotiation: { mode: { pin: MODERN_VERSION } } },
+  );
+  const questions: ElicitRequest['params'][] = [];
+  if (elicit)
+    client.setRequestHandler('elicitation/create', async (request) => {
+      questions.push(request.params as ElicitRequest['params']);
+      return elicit(request.params as ElicitRequest['params']) as never;
+    });
+  await client.connect(new ModernHttpClientTransport(new URL(http.url)));
+  return {
+    client,
+    questions,
+    url: http.url,
+    call: (name: string, message: string) => client.callTool({ name, arguments: { message } }),
+    close: async () => {
+      await client.close();
+      await http.close({ graceMs: 0 });
+    },
+  };
+}
+
+export type ModernSession = Awaited<ReturnType<typeof modernSession>>;
+
+/** ext-tasks sends the framed requests itself (the SDK client's codec refuses task wire shapes). */
+export const rawDispatch = (url: string): RawClientDispatch => {
+  let id = 0;
+  return async (request, options) => {
+    const { method, params } = request as { method: string; params: { name?: string } };
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': MODERN_VERSION,
+        'mcp-method': method,
+        ...(method === 'tools/call' ? { 'mcp-name': params.name! } : {}),
+        ...options?.context?.headers,
+      },
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
+      signal: options?.signal,
+    });
+    const text = await response.text();
+    const messages = response.headers.get('content-type')?.includes('text/event-stream')
+      ? text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)))
+      : [JSON.parse(text)];
+    const answer = messages.find((m: { id?: number }) => m.id !== undefined);
+    return answer.error ? { kind: 'error', error: answer.error } : { kind: 'result', result: answer.result };
+  };
+};

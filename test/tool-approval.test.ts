@@ -1,0 +1,145 @@
+import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
+import { startStack, textOf, type Stack } from './helpers.js';
+import { approve, legacySession, refuse, type Elicit } from './person-sessions.js';
+
+/**
+ * A person in the loop (issue 14 items 2 and 3): an agent tool that needs approval is asked
+ * through the client, and runs only when the person approves. The fixture counts every run of
+ * the approval-gated tools, so "never ran" is an event count, not a guess.
+ */
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({ approvalAgents: true });
+});
+afterAll(() => stack?.close());
+
+const runs = () => ({ ...stack.mastra.approvalToolRuns });
+
+describe('agent tool approval, 2025-11-25 elicitation', () => {
+  for (const agent of ['banker', 'cautious'] as const) {
+    it(`approved: ${agent}'s tool runs exactly once and the agent answers with its result`, async () => {
+      const session = await legacySession(stack.mastra.url, approve);
+      const before = runs()[agent];
+      const result = await session.client.callTool({ name: `ask_${agent}`, arguments: { message: 'move 2 to 3' } });
+      expect(result.isError).toBeFalsy();
+      expect(textOf(result)).toContain('{"sum":5}');
+      expect(runs()[agent]).toBe(before + 1);
+      expect(session.questions).toHaveLength(1);
+      const [question] = session.questions;
+      expect(question!.message).toMatch(new RegExp(`wants to call tool "${agent === 'banker' ? 'transfer' : 'add'}" with these arguments: \\{"a":2,"b":3\\}\\. Approve\\?`));
+      expect(question!.message).not.toContain(SYSTEM_PROMPT_SECRET);
+      expect((question as { requestedSchema: { required: string[] } }).requestedSchema.required).toEqual(['approved']);
+      await session.close();
+    });
+  }
+
+  it('streamed (with a progress token) the same: asked once, the tool runs once', async () => {
+    const session = await legacySession(stack.mastra.url, approve);
+    const before = runs().banker;
+    const messages: string[] = [];
+    const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } }, CallToolResultSchema, {
+      onprogress: (p) => messages.push(p.message ?? ''),
+    });
+    expect(textOf(result)).toContain('{"sum":5}');
+    expect(runs().banker).toBe(before + 1);
+    expect(messages).toContain(`tool transfer waits for a person's approval`);
+    await session.close();
+  });
+
+  for (const [how, elicit] of [
+    ['declined in the form', refuse],
+    ['declined', (() => ({ action: 'decline' })) as Elicit],
+    ['cancelled', (() => ({ action: 'cancel' })) as Elicit],
+  ] as const) {
+    it(`${how}: the tool never runs and the agent answers without it`, async () => {
+      const session = await legacySession(stack.mastra.url, elicit);
+      const before = runs().banker;
+      const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } });
+      expect(result.isError).toBeFalsy();
+      expect(textOf(result)).not.toContain('{"sum":5}');
+      expect(textOf(result)).toMatch(how === 'declined in the form' ? /not today/ : /declined|dismissed/);
+      expect(textOf(result)).not.toContain('cannot be asked');
+      expect(session.questions).toHaveLength(1);
+      expect(runs().banker).toBe(before);
+      await session.close();
+    });
+  }
+
+  it('a run that pauses again is asked again: two approvals, two runs of the tool, one answer', async () => {
+    const session = await legacySession(stack.mastra.url, approve);
+    const before = runs().treasurer;
+    const result = await session.client.callTool({ name: 'ask_treasurer', arguments: { message: 'two transfers' } });
+    expect(session.questions.map((q) => q.message)).toEqual([expect.stringContaining('{"a":2,"b":3}'), expect.stringContaining('{"a":4,"b":5}')]);
+    expect(textOf(result)).toContain('{"sum":5} and then {"sum":9}');
+    expect(runs().treasurer).toBe(before + 2);
+    await session.close();
+  });
+
+  it('a client without elicitation: declined, the tool never runs, and the result says why', async () => {
+    const session = await legacySession(stack.mastra.url);
+    const before = runs().banker;
+    const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } });
+    expect(textOf(result)).toContain('cannot be asked');
+    expect(textOf(result)).not.toContain('{"sum":5}');
+    expect(runs().banker).toBe(before);
+    await session.close();
+  });
+
+  it('an answer that does not fit the form is asked again once, then refused as a cancel', async () => {
+    const session = await legacySession(stack.mastra.url, () => ({ action: 'accept', content: { approved: 'yes please' } }));
+    const before = runs().banker;
+    const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } });
+    expect(session.questions).toHaveLength(2);
+    expect(session.questions[1]!.message).toContain('did not fit the form');
+    expect(textOf(result)).toContain('did not fit the form twice');
+    expect(runs().banker).toBe(before);
+    await session.close();
+  });
+
+  it('--auto-approve-tools: nobody is asked, the tool runs once', async () => {
+    const session = await legacySession(stack.mastra.url, undefined, { autoApproveTools: true });
+    const before = runs().banker;
+    const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } });
+    expect(textOf(result)).toContain('{"sum":5}');
+    expect(runs().banker).toBe(before + 1);
+    await session.close();
+  });
+});
+
+describe('agent tool approval in a 2025-11-25 task', () => {
+  async function approvalTask(elicit: Elicit) {
+    const session = await legacySession(stack.mastra.url, elicit);
+    const statuses: string[] = [];
+    let result: unknown;
+    const stream = session.client.experimental.tasks.callToolStream({ name: 'ask_banker', arguments: { message: 'as a task' } }, CallToolResultSchema, {
+      task: { ttl: 60_000 },
+    });
+    for await (const message of stream) {
+      if (message.type === 'taskStatus') statuses.push(message.task.status);
+      if (message.type === 'result') result = message.result;
+      if (message.type === 'error') throw message.error;
+    }
+    await session.close();
+    return { result, statuses, questions: session.questions };
+  }
+
+  it('the task goes input_required, the question is relayed through it, and approval runs the tool once', async () => {
+    const before = runs().banker;
+    const { result, statuses, questions } = await approvalTask(approve);
+    expect(statuses).toContain('input_required');
+    expect(questions).toHaveLength(1);
+    expect(textOf(result)).toContain('{"sum":5}');
+    expect(runs().banker).toBe(before + 1);
+  });
+
+  it('declined through the task: the tool never runs', async () => {
+    const before = runs().banker;
+    const { result, questions } = await approvalTask(() => ({ action: 'decline' }));
+    expect(questions).toHaveLength(1);
+    expect(textOf(result)).not.toContain('{"sum":5}');
+    expect(runs().banker).toBe(before);
+  });
+});
