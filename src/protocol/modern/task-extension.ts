@@ -54,7 +54,7 @@ export async function startModernTask(call: ToolCall, tasks: SessionTasks, logge
       announce(taskId);
     },
   };
-  const { task } = await startAgentTask((context) => call.run({ task: context, ask: questions.askerFor(context, canElicit) }), { session: tasks, store, label: call.label, logger });
+  const { task } = await startAgentTask((context) => call.run({ task: context, ask: questions.askerFor(context, canElicit, tasks.inputs) }), { session: tasks, store, label: call.label, logger });
   return { resultType: 'task' as const, ...wireTask(task) };
 }
 
@@ -77,7 +77,7 @@ async function detailedTask(tasks: SessionTasks, taskId: string) {
     const result = (await tasks.getTaskResult(taskId)) as CallToolResult;
     return { ...base, status: 'completed' as const, result: { resultType: 'complete', ...result } };
   }
-  const inputRequests = task.status === 'input_required' ? questions.inputRequestsOf(taskId) : undefined;
+  const inputRequests = task.status === 'input_required' ? await questions.inputRequestsOf(taskId, tasks.inputs) : undefined;
   return inputRequests ? { ...base, inputRequests } : base;
 }
 
@@ -111,7 +111,7 @@ export function registerTaskMethods(server: Server, tasks: SessionTasks): void {
   // (The SDK lifts `inputResponses` off the params into the context before a handler sees them.)
   server.setRequestHandler('tasks/update', { params: taskIdParams }, async ({ taskId }, ctx) => {
     await ownTask(tasks, taskId, ctx);
-    questions.update(taskId, (ctx as { mcpReq: { inputResponses?: Record<string, unknown> } }).mcpReq.inputResponses);
+    await questions.update(taskId, (ctx as { mcpReq: { inputResponses?: Record<string, unknown> } }).mcpReq.inputResponses, tasks.inputs);
     return {};
   });
   // Cancelling a task that already ended is acknowledged and changes nothing.

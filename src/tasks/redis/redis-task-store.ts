@@ -61,6 +61,8 @@ function keysOf(prefix: string, replica: string, limits: Required<TaskLimits>, l
     sequence: `${prefix}seq`,
     lease: `${prefix}replica:${replica}`,
     cancelChannel: `${prefix}cancel`,
+    /** Answers to waiting tasks' questions, "<taskId> <key> <response>", for the replica running each. */
+    answerChannel: `${prefix}answer`,
     /** How long an identity's index outlives its last task: a TTL while running, then a TTL once finished. */
     keepMs: 2 * limits.ttlMaxMs + leaseMs,
   };
@@ -73,6 +75,8 @@ export class RedisTaskStore implements SharedTaskStore {
   readonly runs: LocalRuns;
   readonly keys: ReturnType<typeof keysOf>;
   readonly budgets: { perIdentity: ResultBudget; all: ResultBudget };
+  /** The runs of this replica that wait for an answer, by task id. */
+  readonly answerListeners = new Map<string, (key: string, response: unknown) => void>();
 
   constructor(
     private readonly connection: RedisConnection,
@@ -89,6 +93,12 @@ export class RedisTaskStore implements SharedTaskStore {
     this.runs = new LocalRuns(this.leaseMs, (taskIds) => connection.commands.leaseRenew(this.keys.lease, this.leaseMs, this.keys.prefix, ...taskIds));
     // A cancel asked on any replica reaches the one running the task.
     connection.listen(this.keys.cancelChannel, (taskId) => this.runs.abort(taskId, 'The task was cancelled'));
+    // So does the answer to a task's question (taken once, by a script, on the replica that got it).
+    connection.listen(this.keys.answerChannel, (message) => {
+      const [taskId, key] = message.split(' ', 2) as [string, string];
+      const deliver = this.answerListeners.get(taskId);
+      if (deliver) deliver(key, JSON.parse(message.slice(taskId.length + key.length + 2)));
+    });
   }
 
   open(identity: string): SessionTasks {
