@@ -5,7 +5,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CallToolResultSchema, CreateTaskResultSchema, ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODERN_VERSION, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { spawnHttpBin, type RpcMessage, type SpawnedBridge } from './http-helpers.js';
+import { postModernTasks, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
 import { approve, rawDispatch, type Elicit } from './person-sessions.js';
 import { startRedis, type RedisServer } from './servers/redis.js';
 import { havePrograms } from './servers/system-programs.js';
@@ -29,7 +29,7 @@ beforeAll(async () => {
   if (!enabled) return;
   [stack, redis] = await Promise.all([startStack({ approvalAgents: true, workflows: true }), startRedis()]);
   for (let i = 0; i < 2; i++) bins.push(spawnHttpBin(['--log-level', 'info'], { MASTRA_BASE_URL: stack.mastra.url, MCP_REDIS_URL: redis.url }));
-  [one, two] = await Promise.all(bins.map((bin) => bin.url));
+  [one, two] = (await Promise.all(bins.map((bin) => bin.url))) as [string, string];
 });
 afterAll(async () => {
   for (const close of closers.reverse()) await close().catch(() => {});
@@ -41,16 +41,7 @@ afterAll(async () => {
 const runs = () => ({ ...stack.mastra.approvalToolRuns });
 
 /** A raw 2026-07-28 request of a client that declared elicitation and the tasks extension. */
-async function post(url: string, method: string, params: Record<string, unknown>): Promise<RpcMessage> {
-  const dispatch = rawDispatch(url);
-  const meta = {
-    'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
-    'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-    'io.modelcontextprotocol/clientCapabilities': { elicitation: { form: {} }, extensions: { 'io.modelcontextprotocol/tasks': {} } },
-  };
-  const answer = await dispatch({ method, params: { ...params, _meta: meta } } as never, { context: { headers: { 'mcp-name': String(params.name ?? params.taskId) } } } as never);
-  return answer.kind === 'error' ? { error: answer.error as never } : { result: answer.result };
-}
+const post = (url: string, method: string, params: Record<string, unknown>) => postModernTasks(url, method, params, undefined, { elicitation: { form: {} } });
 
 /** An ext-tasks session whose tools/call goes to replica 1 and every task method to replica 2. */
 async function roundRobinSession(elicit: Elicit, questions: string[]) {
@@ -146,6 +137,8 @@ describe.runIf(enabled)('a 2025-11-25 task that asks, seen from another replica'
       CreateTaskResultSchema,
     );
     await waitFor('the task to ask', async () => (await other.experimental.tasks.getTask(task.taskId)).status === 'input_required');
+    // A 2026-07-28 client of the same caller sees it wait, with nothing it could answer.
+    expect((await post(two, 'tasks/get', { taskId: task.taskId })).result).toMatchObject({ status: 'input_required', inputRequests: {} });
     await expect(other.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)).rejects.toThrow(
       /waits for a person's answer, and its question can only be delivered by tasks\/result in the MCP session that started the task/,
     );

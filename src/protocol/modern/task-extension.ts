@@ -77,8 +77,10 @@ async function detailedTask(tasks: SessionTasks, taskId: string) {
     const result = (await tasks.getTaskResult(taskId)) as CallToolResult;
     return { ...base, status: 'completed' as const, result: { resultType: 'complete', ...result } };
   }
-  const inputRequests = task.status === 'input_required' ? await questions.inputRequestsOf(taskId, tasks.inputs) : undefined;
-  return inputRequests ? { ...base, inputRequests } : base;
+  if (task.status !== 'input_required') return base;
+  // A task asked in a way this client cannot answer (a 2025 task, asked through its own session's
+  // tasks/result) still waits: it shows no request to answer, as the extension's schema allows.
+  return { ...base, inputRequests: (await questions.inputRequestsOf(taskId, tasks.inputs)) ?? {} };
 }
 
 const taskIdParams = z.object({ taskId: z.string() });
