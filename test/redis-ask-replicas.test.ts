@@ -28,7 +28,8 @@ const enabled = havePrograms({ 'redis-server': 'redis-server' });
 beforeAll(async () => {
   if (!enabled) return;
   [stack, redis] = await Promise.all([startStack({ approvalAgents: true, workflows: true }), startRedis()]);
-  for (let i = 0; i < 2; i++) bins.push(spawnHttpBin(['--log-level', 'info'], { MASTRA_BASE_URL: stack.mastra.url, MCP_REDIS_URL: redis.url }));
+  // A short lease: its renewals (every third of it) are what collect an answer whose message was lost.
+  for (let i = 0; i < 2; i++) bins.push(spawnHttpBin(['--log-level', 'info', '--task-lease', '1s'], { MASTRA_BASE_URL: stack.mastra.url, MCP_REDIS_URL: redis.url }));
   [one, two] = (await Promise.all(bins.map((bin) => bin.url))) as [string, string];
 });
 afterAll(async () => {
@@ -91,6 +92,26 @@ describe.runIf(enabled)('a 2026-07-28 task that asks, on two replicas sharing Re
     expect(runs().banker).toBe(before + 1);
     // A late answer, to a question no longer open, is refused and runs nothing.
     expect((await post(two, 'tasks/update', { taskId, ...approval })).error?.message).toContain('has no open question');
+    expect(runs().banker).toBe(before + 1);
+  });
+
+  it('an answer whose message the running replica missed still reaches it, at its next lease renewal', async () => {
+    const before = runs().banker;
+    const taskId = (await post(one, 'tools/call', { name: 'ask_banker', arguments: { message: 'move, the message lost' } })).result.taskId as string;
+    const asking = await waitFor('the task to ask', async () => {
+      const { result } = await post(two, 'tasks/get', { taskId });
+      return result.status === 'input_required' && Object.keys(result.inputRequests).length > 0 && result;
+    });
+    const [key] = Object.keys(asking.inputRequests);
+    // What tasks/update's script does, without its publish: a message sent while the runner was cut off from Redis.
+    const task = `mastra-agents-mcp:task:${taskId}`;
+    await redis.client.hdel(task, 'inputKey', 'inputRequests');
+    await redis.client.hset(task, 'status', 'working', 'answer', `${key} ${JSON.stringify({ action: 'accept', content: { approved: true } })}`);
+    const done = await waitFor('the task to complete', async () => {
+      const { result } = await post(two, 'tasks/get', { taskId });
+      return result.status === 'completed' && result;
+    });
+    expect(textOf(done.result as CallToolResult)).toContain('{"sum":5}');
     expect(runs().banker).toBe(before + 1);
   });
 

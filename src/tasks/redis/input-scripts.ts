@@ -10,6 +10,7 @@ local owner, status = unpack(redis.call('HMGET', KEYS[1], 'owner', 'status'))
 if owner ~= ARGV[1] then return 'missing' end
 if status == 'completed' or status == 'failed' or status == 'cancelled' then return 'terminal:' .. status end
 redis.call('HSET', KEYS[1], 'inputKey', ARGV[2], 'inputRequests', ARGV[3])
+redis.call('HDEL', KEYS[1], 'answer')
 return 'ok'`;
 
 /** KEYS: task. ARGV: owner. The open input requests (JSON), or nil: none open, or not the owner's task. */
@@ -21,7 +22,8 @@ return requests`;
 /**
  * KEYS: task. ARGV: owner, answer channel, taskId, now, then pairs of response key and response (JSON).
  * Takes the response to the open request, moves the task back to `working` and publishes
- * "<taskId> <key> <response>" for the replica running it. Answers 'ok', 'missing' or 'not-pending'.
+ * "<taskId> <key> <response>" for the replica running it; keeps "<key> <response>" as `answer` too,
+ * for a runner that missed the message (see redis-task-store.ts). Answers 'ok', 'missing' or 'not-pending'.
  */
 const ANSWER = `
 local owner, status, key = unpack(redis.call('HMGET', KEYS[1], 'owner', 'status', 'inputKey'))
@@ -30,7 +32,7 @@ if status ~= 'input_required' or not key then return 'not-pending' end
 for i = 5, #ARGV, 2 do
   if ARGV[i] == key then
     redis.call('HDEL', KEYS[1], 'inputKey', 'inputRequests')
-    redis.call('HSET', KEYS[1], 'status', 'working', 'lastUpdatedAt', ARGV[4])
+    redis.call('HSET', KEYS[1], 'status', 'working', 'lastUpdatedAt', ARGV[4], 'answer', key .. ' ' .. ARGV[i + 1])
     redis.call('PUBLISH', ARGV[2], ARGV[3] .. ' ' .. key .. ' ' .. ARGV[i + 1])
     return 'ok'
   end
