@@ -92,9 +92,10 @@ export type RpcMessage = { id?: number; result?: any; error?: { code: number; me
 
 /**
  * A raw 2026-07-28 request framed as a conforming client frames it, declaring the tasks extension (the v2
- * client has no task methods of its own); answers the message carrying the request's id, JSON or event stream.
+ * client has no task methods of its own) and any other `capabilities` (elicitation, for a task that asks); answers
+ * the message carrying the request's id, JSON or event stream.
  */
-export async function postModernTasks(url: string, method: string, params: Record<string, unknown>, token?: string): Promise<RpcMessage> {
+export async function postModernTasks(url: string, method: string, params: Record<string, unknown>, token?: string, capabilities: Record<string, unknown> = {}): Promise<RpcMessage> {
   const response = await fetch(url, {
     method: 'POST',
     headers: {
@@ -114,7 +115,7 @@ export async function postModernTasks(url: string, method: string, params: Recor
         _meta: {
           'io.modelcontextprotocol/protocolVersion': '2026-07-28',
           'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-          'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+          'io.modelcontextprotocol/clientCapabilities': { ...capabilities, extensions: { 'io.modelcontextprotocol/tasks': {} } },
         },
       },
     }),

@@ -1,7 +1,8 @@
 import { createTaskSessionFromClient, resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODERN_VERSION, startStack, textOf, type Stack } from './helpers.js';
+import { MODERN_VERSION, startStack, textOf, waitFor, type Stack } from './helpers.js';
+import { postModernTasks } from './http-helpers.js';
 import { approve, modernSession, rawDispatch, refuse, type Elicit } from './person-sessions.js';
 
 /**
@@ -122,4 +123,25 @@ describe('agent tool approval in a 2026-07-28 task (tasks/update with inputRespo
       }
     });
   }
+
+  it('an answer to a question no longer open is refused in words and runs nothing again', async () => {
+    const bridge = await modernSession(stack.mastra.url);
+    const post = (method: string, params: Record<string, unknown>) => postModernTasks(bridge.url, method, params, undefined, { elicitation: { form: {} } });
+    const before = runs().banker;
+    try {
+      const taskId = (await post('tools/call', { name: 'ask_banker', arguments: { message: 'move, answered twice' } })).result.taskId as string;
+      const asking = await waitFor('the task to ask', async () => {
+        const { result } = await post('tasks/get', { taskId });
+        return result.status === 'input_required' && Object.keys(result.inputRequests).length > 0 && result;
+      });
+      const [key] = Object.keys(asking.inputRequests);
+      const approval = { taskId, inputResponses: { [key!]: { action: 'accept', content: { approved: true } } } };
+      expect((await post('tasks/update', approval)).result).toMatchObject({ resultType: 'complete' });
+      expect((await post('tasks/update', approval)).error).toMatchObject({ code: -32602, message: expect.stringContaining('has no open question that these inputResponses answer') });
+      await waitFor('the task to complete', async () => (await post('tasks/get', { taskId })).result.status === 'completed');
+      expect(runs().banker).toBe(before + 1);
+    } finally {
+      await bridge.close();
+    }
+  });
 });

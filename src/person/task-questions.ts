@@ -1,5 +1,6 @@
-import { inputResponse } from '@modelcontextprotocol/server';
+import { inputResponse, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { TaskRunContext } from '../tasks/agent-task.js';
+import type { SharedInputs } from '../tasks/task-board.js';
 import { answerProblem, type Asked, type Asker } from './drive.js';
 import type { Question } from './pause.js';
 
@@ -7,8 +8,18 @@ import type { Question } from './pause.js';
  * The 2026-07-28 task way to ask a person (the `io.modelcontextprotocol/tasks` extension): the
  * task goes `input_required` and `tasks/get` shows its `inputRequests`; the client answers with
  * `tasks/update {inputResponses}`, and the run resumes. The question waits in this process, beside
- * the run that asked it: the update must reach the replica running the task, as its cancel does.
+ * the run that asked it; with a shared store (Redis) it is also kept with the task, so any replica
+ * shows it, and the answer travels from the replica that took it to the one running the task.
  */
+
+/** Larger than any question the bridge asks (tool arguments are shortened); a larger one is not put in the shared store. */
+export const MAX_SHARED_QUESTION_BYTES = 64 * 1024;
+
+const notPending = (taskId: string) =>
+  new ProtocolError(
+    ProtocolErrorCode.InvalidParams,
+    `Task ${taskId} has no open question that these inputResponses answer: it was answered already, or it asks something else now (tasks/get shows its inputRequests, if any).`,
+  );
 
 interface Pending {
   key: string;
@@ -17,34 +28,54 @@ interface Pending {
   answer(response: unknown): void;
 }
 
+const requestsOf = (open: Pending): Record<string, unknown> => ({
+  [open.key]: { method: 'elicitation/create', params: { mode: 'form', message: open.message, requestedSchema: open.question.schema } },
+});
+
 /** The one open question of each task that waits for a person, by task id. */
 export class TaskQuestions {
   private readonly pending = new Map<string, Pending>();
   private rounds = 0;
 
-  /** The task's open input requests, for tasks/get; undefined when it asks nothing. */
-  inputRequestsOf(taskId: string): Record<string, unknown> | undefined {
+  /** The task's open input requests, for tasks/get; undefined when it asks nothing. `shared`: the store's copy, read on any replica. */
+  async inputRequestsOf(taskId: string, shared?: SharedInputs): Promise<Record<string, unknown> | undefined> {
+    if (shared) return shared.shown(taskId);
     const open = this.pending.get(taskId);
-    if (!open) return undefined;
-    return { [open.key]: { method: 'elicitation/create', params: { mode: 'form', message: open.message, requestedSchema: open.question.schema } } };
+    return open && requestsOf(open);
   }
 
-  /** A tasks/update: the responses for the task's open request (others are ignored, as stale or unknown). */
-  update(taskId: string, responses: Record<string, unknown> | undefined): void {
+  /**
+   * A tasks/update: the response to the task's open request reaches its run, once; an answer to no
+   * open request is refused. With a shared store the store takes it, whichever replica runs the task.
+   */
+  async update(taskId: string, responses: Record<string, unknown> | undefined, shared?: SharedInputs): Promise<void> {
+    if (shared) {
+      if (!responses || !(await shared.answer(taskId, responses))) throw notPending(taskId);
+      return;
+    }
     const open = this.pending.get(taskId);
-    if (!open || !responses || !(open.key in responses)) return;
+    if (!open || !responses || !(open.key in responses)) throw notPending(taskId);
+    this.deliver(taskId, open.key, responses[open.key]);
+  }
+
+  /** The answer to round `key` of the task, from a tasks/update here or on another replica. */
+  private deliver(taskId: string, key: string, response: unknown): void {
+    const open = this.pending.get(taskId);
+    if (open?.key !== key) return;
     this.pending.delete(taskId);
-    open.answer(responses[open.key]);
+    open.answer(response);
   }
 
   /** Asks in the task when the client that started it declared elicitation; each round has a key of its own. */
-  askerFor(task: TaskRunContext, canElicit: boolean): Asker {
+  askerFor(task: TaskRunContext, canElicit: boolean, shared?: SharedInputs): Asker {
     return async (question): Promise<Asked> => {
       if (!canElicit) return { action: 'unanswerable' };
+      // What every replica would show must stay small; the bridge's own questions always are.
+      if (shared && Buffer.byteLength(JSON.stringify(question)) > MAX_SHARED_QUESTION_BYTES) return { action: 'unanswerable' };
       let why = '';
       for (let attempt = 0; attempt < 2; attempt += 1) {
         const message = attempt === 0 ? question.message : `${question.message}\n\nThe last answer did not fit the form (${why}); please answer again.`;
-        const response = await this.wait(task, question, message);
+        const response = await this.wait(task, question, message, shared);
         const view = inputResponse({ answer: response } as never, 'answer');
         if (view.kind !== 'elicit') {
           why = 'the response is not an elicitation result';
@@ -59,30 +90,31 @@ export class TaskQuestions {
     };
   }
 
-  private async wait(task: TaskRunContext, question: Question, message: string): Promise<unknown> {
+  private async wait(task: TaskRunContext, question: Question, message: string, shared?: SharedInputs): Promise<unknown> {
     const { taskId, signal } = task;
     signal.throwIfAborted();
+    this.rounds += 1;
+    let onAbort = () => {};
+    let answer: (value: unknown) => void = () => {};
     const response = new Promise<unknown>((resolve, reject) => {
-      const onAbort = () => {
-        this.pending.delete(taskId);
-        reject(signal.reason);
-      };
-      signal.addEventListener('abort', onAbort, { once: true });
-      this.rounds += 1;
-      this.pending.set(taskId, {
-        key: `answer-${this.rounds}`,
-        question,
-        message,
-        answer: (value) => {
-          signal.removeEventListener('abort', onAbort);
-          resolve(value);
-        },
-      });
+      onAbort = () => reject(signal.reason);
+      answer = resolve;
     });
-    await task.waiting(question.message);
+    // Awaited below; an abort while the question is being shown must not count as unhandled meanwhile.
+    response.catch(() => {});
+    signal.addEventListener('abort', onAbort, { once: true });
+    const pending: Pending = { key: `answer-${this.rounds}`, question, message, answer };
+    this.pending.set(taskId, pending);
+    const stopHearing = shared?.onAnswer(taskId, (key, value) => this.deliver(taskId, key, value));
     try {
+      // Shown before the status says input_required, so a client that sees the status finds the question.
+      await shared?.show(taskId, pending.key, requestsOf(pending));
+      await task.waiting(question.message);
       return await response;
     } finally {
+      signal.removeEventListener('abort', onAbort);
+      stopHearing?.();
+      if (this.pending.get(taskId) === pending) this.pending.delete(taskId);
       await task.waiting(undefined);
     }
   }

@@ -114,6 +114,11 @@ export class MemorySessionTasks implements SessionTasks {
     return count;
   }
 
+  /** A session's tasks are all its own, run in this process. */
+  startedHere(taskId: string): boolean {
+    return this.tasks.has(taskId);
+  }
+
   private live(taskId: string): Entry {
     const entry = this.tasks.get(taskId);
     if (!entry) throw taskNotFound(taskId);

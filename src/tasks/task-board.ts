@@ -39,6 +39,25 @@ export interface SessionTasks extends TaskStore {
   close(): void;
   /** Tasks this store started that still run: a session with any is not idle, even when no request is in flight. */
   runningCount(): number;
+  /** Whether this store (this session, this identity's requests) started the task and runs it in this process. */
+  startedHere(taskId: string): boolean;
+  /** A shared store's: a waiting task's question kept with the task, so every replica shows it and can answer it. */
+  inputs?: SharedInputs;
+}
+
+/**
+ * The open question of a 2026-07-28 task that waits for a person, kept where every replica reads
+ * it: only what the client would see anyway (the form and its message, never a token), bounded.
+ */
+export interface SharedInputs {
+  /** Shows the run's open input requests (one, under `key`) with its task. */
+  show(taskId: string, key: string, inputRequests: Record<string, unknown>): Promise<void>;
+  /** What tasks/get shows while the task is `input_required`. */
+  shown(taskId: string): Promise<Record<string, unknown> | undefined>;
+  /** Takes the answer to the open request, once, and sends it to the replica running the task; false when none of `responses` answers it. */
+  answer(taskId: string, responses: Record<string, unknown>): Promise<boolean>;
+  /** Where the runner hears the answers to its task; returns the way to stop hearing them. */
+  onAnswer(taskId: string, deliver: (key: string, response: unknown) => void): () => void;
 }
 
 /** What /readyz says about where tasks live. */

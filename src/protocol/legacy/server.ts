@@ -3,13 +3,13 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { InMemoryTaskMessageQueue } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { elicitationAsker } from '../../person/elicitation.js';
 import type { RequestStateSealer } from '../../person/request-state.js';
 import { startAgentTask } from '../../tasks/agent-task.js';
 import type { AgentCatalogue } from '../../catalogue/agents.js';
 import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
 import { clientLogOf } from './client-log.js';
+import { SessionQuestionQueue } from './question-queue.js';
 import { withCallLog } from '../../calls/call-log.js';
 import { RequestError } from '../../calls/errors.js';
 import { silentLogger, type Logger } from '../../log.js';
@@ -72,7 +72,7 @@ export function createServer(options: ServerOptions): Server {
       instructions: serverInstructions(baseUrl),
       debouncedNotificationMethods: ['notifications/tools/list_changed'],
       // A task's question (elicitation/create) waits here until the client's tasks/result collects it.
-      taskMessageQueue: new InMemoryTaskMessageQueue(),
+      taskMessageQueue: new SessionQuestionQueue(sessionTasks),
       jsonSchemaValidator,
     },
   );

@@ -54,7 +54,7 @@ export async function startModernTask(call: ToolCall, tasks: SessionTasks, logge
       announce(taskId);
     },
   };
-  const { task } = await startAgentTask((context) => call.run({ task: context, ask: questions.askerFor(context, canElicit) }), { session: tasks, store, label: call.label, logger });
+  const { task } = await startAgentTask((context) => call.run({ task: context, ask: questions.askerFor(context, canElicit, tasks.inputs) }), { session: tasks, store, label: call.label, logger });
   return { resultType: 'task' as const, ...wireTask(task) };
 }
 
@@ -77,8 +77,10 @@ async function detailedTask(tasks: SessionTasks, taskId: string) {
     const result = (await tasks.getTaskResult(taskId)) as CallToolResult;
     return { ...base, status: 'completed' as const, result: { resultType: 'complete', ...result } };
   }
-  const inputRequests = task.status === 'input_required' ? questions.inputRequestsOf(taskId) : undefined;
-  return inputRequests ? { ...base, inputRequests } : base;
+  if (task.status !== 'input_required') return base;
+  // A task asked in a way this client cannot answer (a 2025 task, asked through its own session's
+  // tasks/result) still waits: it shows no request to answer, as the extension's schema allows.
+  return { ...base, inputRequests: (await questions.inputRequestsOf(taskId, tasks.inputs)) ?? {} };
 }
 
 const taskIdParams = z.object({ taskId: z.string() });
@@ -111,7 +113,7 @@ export function registerTaskMethods(server: Server, tasks: SessionTasks): void {
   // (The SDK lifts `inputResponses` off the params into the context before a handler sees them.)
   server.setRequestHandler('tasks/update', { params: taskIdParams }, async ({ taskId }, ctx) => {
     await ownTask(tasks, taskId, ctx);
-    questions.update(taskId, (ctx as { mcpReq: { inputResponses?: Record<string, unknown> } }).mcpReq.inputResponses);
+    await questions.update(taskId, (ctx as { mcpReq: { inputResponses?: Record<string, unknown> } }).mcpReq.inputResponses, tasks.inputs);
     return {};
   });
   // Cancelling a task that already ended is acknowledged and changes nothing.

@@ -60,6 +60,10 @@ export class LocalRuns {
     }
   }
 
+  ownerOf(taskId: string): object | undefined {
+    return this.runs.get(taskId)?.owner;
+  }
+
   countOf(owner: object): number {
     let count = 0;
     for (const run of this.runs.values()) if (run.owner === owner) count++;

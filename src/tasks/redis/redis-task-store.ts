@@ -61,6 +61,8 @@ function keysOf(prefix: string, replica: string, limits: Required<TaskLimits>, l
     sequence: `${prefix}seq`,
     lease: `${prefix}replica:${replica}`,
     cancelChannel: `${prefix}cancel`,
+    /** Answers to waiting tasks' questions, "<taskId> <key> <response>", for the replica running each. */
+    answerChannel: `${prefix}answer`,
     /** How long an identity's index outlives its last task: a TTL while running, then a TTL once finished. */
     keepMs: 2 * limits.ttlMaxMs + leaseMs,
   };
@@ -73,6 +75,8 @@ export class RedisTaskStore implements SharedTaskStore {
   readonly runs: LocalRuns;
   readonly keys: ReturnType<typeof keysOf>;
   readonly budgets: { perIdentity: ResultBudget; all: ResultBudget };
+  /** The runs of this replica that wait for an answer, by task id. */
+  readonly answerListeners = new Map<string, (key: string, response: unknown) => void>();
 
   constructor(
     private readonly connection: RedisConnection,
@@ -86,9 +90,37 @@ export class RedisTaskStore implements SharedTaskStore {
       perIdentity: new ResultBudget(limits.maxResultBytesPerSession, '--task-results-max-per-session', 'per caller'),
       all: new ResultBudget(limits.maxResultBytes, '--task-results-max', 'for all callers together'),
     };
-    this.runs = new LocalRuns(this.leaseMs, (taskIds) => connection.commands.leaseRenew(this.keys.lease, this.leaseMs, this.keys.prefix, ...taskIds));
+    this.runs = new LocalRuns(this.leaseMs, async (taskIds) => {
+      const statuses = await connection.commands.leaseRenew(this.keys.lease, this.leaseMs, this.keys.prefix, ...taskIds);
+      this.collectMissedAnswers(taskIds.filter((taskId, i) => statuses[i] === 'working' && this.answerListeners.has(taskId)));
+      return statuses;
+    });
     // A cancel asked on any replica reaches the one running the task.
     connection.listen(this.keys.cancelChannel, (taskId) => this.runs.abort(taskId, 'The task was cancelled'));
+    // So does the answer to a task's question (taken once, by a script, on the replica that got it).
+    connection.listen(this.keys.answerChannel, (message) => {
+      const taskId = message.slice(0, message.indexOf(' '));
+      this.deliverAnswer(taskId, message.slice(taskId.length + 1));
+    });
+  }
+
+  /** "<key> <response>" to the run waiting for it here, if any; the run ignores an answer to another round. */
+  private deliverAnswer(taskId: string, answer: string): void {
+    const deliver = this.answerListeners.get(taskId);
+    const key = answer.slice(0, answer.indexOf(' '));
+    deliver?.(key, JSON.parse(answer.slice(key.length + 1)));
+  }
+
+  /**
+   * A waiting run whose task is `working` again was answered: when that message was published while
+   * this replica was cut off from Redis, the answer kept with the task still reaches the run.
+   */
+  private collectMissedAnswers(taskIds: string[]): void {
+    for (const taskId of taskIds)
+      void this.connection.commands
+        .hget(this.keys.task(taskId), 'answer')
+        .then((answer) => answer && this.deliverAnswer(taskId, answer))
+        .catch(() => {});
   }
 
   open(identity: string): SessionTasks {

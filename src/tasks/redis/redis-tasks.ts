@@ -2,9 +2,10 @@ import type { CreateTaskOptions } from '@modelcontextprotocol/sdk/experimental/t
 import { ErrorCode, type CallToolResult, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { RequestError } from '../../calls/errors.js';
-import type { SessionTasks } from '../task-board.js';
+import type { SessionTasks, SharedInputs } from '../task-board.js';
 import { droppedMessage, sizeOf, tooLargeMessage } from '../task-results.js';
 import { boundedTtl, cancelledResult, CANCELLED_MESSAGE, checkRunningLimit, taskNotFound, TERMINAL } from '../task-states.js';
+import { RedisTaskInputs } from './redis-inputs.js';
 import type { RedisTaskStore } from './redis-task-store.js';
 
 const PAGE_SIZE = 50;
@@ -37,10 +38,14 @@ const taskOf = (taskId: string, [status, statusMessage, ttl, createdAt, lastUpda
  * Ownership is checked inside each script, so another identity's task id names nothing.
  */
 export class RedisSessionTasks implements SessionTasks {
+  readonly inputs: SharedInputs;
+
   constructor(
     private readonly store: RedisTaskStore,
     private readonly identity: string,
-  ) {}
+  ) {
+    this.inputs = new RedisTaskInputs(store, identity);
+  }
 
   async createTask(params: CreateTaskOptions): Promise<Task> {
     const { limits, runs, keys } = this.store;
@@ -124,6 +129,10 @@ export class RedisSessionTasks implements SessionTasks {
 
   runningCount(): number {
     return this.store.runs.countOf(this);
+  }
+
+  startedHere(taskId: string): boolean {
+    return this.store.runs.ownerOf(taskId) === this;
   }
 
   private async read(taskId: string, withResult: boolean): Promise<(string | null)[] | null> {

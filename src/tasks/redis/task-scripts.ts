@@ -1,3 +1,5 @@
+import { INPUT_SCRIPTS, type InputCommands } from './input-scripts.js';
+
 /**
  * The task store's Lua scripts: each read-check-write is one atomic script, so two replicas can
  * never both move a task out of `working` (a cancel and a finishing run, say), and each operation
@@ -5,9 +7,10 @@
  * Keys are computed inside the scripts (a task's ledger entries, its runner's lease), so the store
  * needs a standalone Redis (or Sentinel), not Redis Cluster.
  *
- * Layout, under the prefix P: `P task:<id>` a hash (owner, runner, status, …, result | dropped),
- * expiring with the task's TTL; `P owner:<identity>` a sorted set of the identity's task ids by
- * creation order; `P replica:<id>` a replica's lease; `P results…` the byte ledgers of kept results.
+ * Layout, under the prefix P: `P task:<id>` a hash (owner, runner, status, …, result | dropped,
+ * inputKey and inputRequests while it asks), expiring with the task's TTL; `P owner:<identity>` a
+ * sorted set of the identity's task ids by creation order; `P replica:<id>` a replica's lease;
+ * `P results…` the byte ledgers of kept results.
  */
 
 /** The fields a task's answer is read from, in this order; `result` and `dropped` only when asked. */
@@ -151,6 +154,7 @@ for i = 3, #ARGV do statuses[i - 2] = redis.call('HGET', ARGV[2] .. 'task:' .. A
 return statuses`;
 
 export const TASK_SCRIPTS = {
+  ...INPUT_SCRIPTS,
   leaseRenew: { numberOfKeys: 1, lua: RENEW },
   taskCreate: { numberOfKeys: 4, lua: CREATE },
   taskGet: { numberOfKeys: 1, lua: GET },
@@ -161,7 +165,7 @@ export const TASK_SCRIPTS = {
 
 type Arg = string | number;
 /** The scripts as ioredis defines them on a client (`defineCommand`). */
-export interface TaskCommands {
+export interface TaskCommands extends InputCommands {
   leaseRenew(...args: Arg[]): Promise<(string | null)[]>;
   taskCreate(...args: Arg[]): Promise<number>;
   taskGet(...args: Arg[]): Promise<(string | null)[] | null>;
