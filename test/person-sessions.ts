@@ -36,7 +36,7 @@ export async function legacySession(mastraUrl: string, elicit?: Elicit, settings
       return elicit(request.params);
     });
   await client.connect(clientSide);
-  return { client, questions, close: () => client.close() };
+  return { client, questions, call: (name: string, message: string) => client.callTool({ name, arguments: { message } }), close: () => client.close() };
 }
 
 /** A 2026-07-28 client over HTTP; with `elicit`, it declares elicitation and answers each input_required round with it. */
@@ -68,6 +68,9 @@ export async function modernSession(mastraUrl: string, elicit?: Elicit, settings
 }
 
 export type ModernSession = Awaited<ReturnType<typeof modernSession>>;
+
+/** The session of each era, for test bodies that run in both. */
+export const sessionOf = { legacy: legacySession, modern: modernSession } as const;
 
 /** ext-tasks sends the framed requests itself (the SDK client's codec refuses task wire shapes). */
 export const rawDispatch = (url: string): RawClientDispatch => {

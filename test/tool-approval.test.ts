@@ -2,11 +2,11 @@ import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
 import { startStack, textOf, type Stack } from './helpers.js';
-import { approve, legacySession, refuse, type Elicit } from './person-sessions.js';
+import { approve, legacySession, refuse, sessionOf, type Elicit } from './person-sessions.js';
 
 /**
  * A person in the loop (issue 14 items 2 and 3): an agent tool that needs approval is asked
- * through the client, and runs only when the person approves. The fixture counts every run of
+ * through the client (2025-11-25 elicitation; 2026-07-28 input_required, the same test bodies), and runs only when the person approves. The fixture counts every run of
  * the approval-gated tools, so "never ran" is an event count, not a guess.
  */
 
@@ -18,12 +18,16 @@ afterAll(() => stack?.close());
 
 const runs = () => ({ ...stack.mastra.approvalToolRuns });
 
-describe('agent tool approval, 2025-11-25 elicitation', () => {
+const ERA_NAMES = { legacy: '2025-11-25 elicitation', modern: '2026-07-28 input_required' } as const;
+
+for (const era of ['legacy', 'modern'] as const) describe(`agent tool approval, ${ERA_NAMES[era]}`, () => {
+  const open = (elicit?: Elicit, settings?: Parameters<typeof legacySession>[2]) => sessionOf[era](stack.mastra.url, elicit, settings);
+
   for (const agent of ['banker', 'cautious'] as const) {
     it(`approved: ${agent}'s tool runs exactly once and the agent answers with its result`, async () => {
-      const session = await legacySession(stack.mastra.url, approve);
+      const session = await open(approve);
       const before = runs()[agent];
-      const result = await session.client.callTool({ name: `ask_${agent}`, arguments: { message: 'move 2 to 3' } });
+      const result = await session.call(`ask_${agent}`, 'move 2 to 3');
       expect(result.isError).toBeFalsy();
       expect(textOf(result)).toContain('{"sum":5}');
       expect(runs()[agent]).toBe(before + 1);
@@ -36,28 +40,15 @@ describe('agent tool approval, 2025-11-25 elicitation', () => {
     });
   }
 
-  it('streamed (with a progress token) the same: asked once, the tool runs once', async () => {
-    const session = await legacySession(stack.mastra.url, approve);
-    const before = runs().banker;
-    const messages: string[] = [];
-    const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } }, CallToolResultSchema, {
-      onprogress: (p) => messages.push(p.message ?? ''),
-    });
-    expect(textOf(result)).toContain('{"sum":5}');
-    expect(runs().banker).toBe(before + 1);
-    expect(messages).toContain(`tool transfer waits for a person's approval`);
-    await session.close();
-  });
-
   for (const [how, elicit] of [
     ['declined in the form', refuse],
     ['declined', (() => ({ action: 'decline' })) as Elicit],
     ['cancelled', (() => ({ action: 'cancel' })) as Elicit],
   ] as const) {
     it(`${how}: the tool never runs and the agent answers without it`, async () => {
-      const session = await legacySession(stack.mastra.url, elicit);
+      const session = await open(elicit);
       const before = runs().banker;
-      const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } });
+      const result = await session.call('ask_banker', 'move');
       expect(result.isError).toBeFalsy();
       expect(textOf(result)).not.toContain('{"sum":5}');
       expect(textOf(result)).toMatch(how === 'declined in the form' ? /not today/ : /declined|dismissed/);
@@ -69,9 +60,9 @@ describe('agent tool approval, 2025-11-25 elicitation', () => {
   }
 
   it('a run that pauses again is asked again: two approvals, two runs of the tool, one answer', async () => {
-    const session = await legacySession(stack.mastra.url, approve);
+    const session = await open(approve);
     const before = runs().treasurer;
-    const result = await session.client.callTool({ name: 'ask_treasurer', arguments: { message: 'two transfers' } });
+    const result = await session.call('ask_treasurer', 'two transfers');
     expect(session.questions.map((q) => q.message)).toEqual([expect.stringContaining('{"a":2,"b":3}'), expect.stringContaining('{"a":4,"b":5}')]);
     expect(textOf(result)).toContain('{"sum":5} and then {"sum":9}');
     expect(runs().treasurer).toBe(before + 2);
@@ -79,9 +70,9 @@ describe('agent tool approval, 2025-11-25 elicitation', () => {
   });
 
   it('a client without elicitation: declined, the tool never runs, and the result says why', async () => {
-    const session = await legacySession(stack.mastra.url);
+    const session = await open();
     const before = runs().banker;
-    const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } });
+    const result = await session.call('ask_banker', 'move');
     expect(textOf(result)).toContain('cannot be asked');
     expect(textOf(result)).not.toContain('{"sum":5}');
     expect(runs().banker).toBe(before);
@@ -89,9 +80,9 @@ describe('agent tool approval, 2025-11-25 elicitation', () => {
   });
 
   it('an answer that does not fit the form is asked again once, then refused as a cancel', async () => {
-    const session = await legacySession(stack.mastra.url, () => ({ action: 'accept', content: { approved: 'yes please' } }));
+    const session = await open(() => ({ action: 'accept', content: { approved: 'yes please' } }));
     const before = runs().banker;
-    const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } });
+    const result = await session.call('ask_banker', 'move');
     expect(session.questions).toHaveLength(2);
     expect(session.questions[1]!.message).toContain('did not fit the form');
     expect(textOf(result)).toContain('did not fit the form twice');
@@ -99,12 +90,28 @@ describe('agent tool approval, 2025-11-25 elicitation', () => {
     await session.close();
   });
 
-  it('--auto-approve-tools: nobody is asked, the tool runs once', async () => {
-    const session = await legacySession(stack.mastra.url, undefined, { autoApproveTools: true });
+  it('--auto-approve-tools: nobody is asked, the tools run', async () => {
+    const session = await open(approve, { autoApproveTools: true });
+    const before = runs().treasurer;
+    const result = await session.call('ask_treasurer', 'two transfers');
+    expect(session.questions).toEqual([]);
+    expect(textOf(result)).toContain('{"sum":5} and then {"sum":9}');
+    expect(runs().treasurer).toBe(before + 2);
+    await session.close();
+  });
+});
+
+describe('agent tool approval, 2025-11-25, streamed', () => {
+  it('streamed (with a progress token) the same: asked once, the tool runs once', async () => {
+    const session = await legacySession(stack.mastra.url, approve);
     const before = runs().banker;
-    const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } });
+    const messages: string[] = [];
+    const result = await session.client.callTool({ name: 'ask_banker', arguments: { message: 'move' } }, CallToolResultSchema, {
+      onprogress: (p) => messages.push(p.message ?? ''),
+    });
     expect(textOf(result)).toContain('{"sum":5}');
     expect(runs().banker).toBe(before + 1);
+    expect(messages).toContain(`tool transfer waits for a person's approval`);
     await session.close();
   });
 });
