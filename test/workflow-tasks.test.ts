@@ -3,8 +3,8 @@ import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskBoard } from '../src/tasks/task-board.js';
-import { connectInMemory, MODERN_VERSION, startStack, textOf, waitFor, type Connected, type Stack } from './helpers.js';
-import { startHttpBridge } from './http-helpers.js';
+import { connectInMemory, startStack, textOf, waitFor, type Connected, type Stack } from './helpers.js';
+import { postModernTasks, startHttpBridge } from './http-helpers.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -68,32 +68,7 @@ describe('workflow tasks in MCP 2026-07-28 (the io.modelcontextprotocol/tasks ex
   });
 
   /** A raw 2026-07-28 request whose client declares the tasks extension. */
-  async function rpc(method: string, params: Record<string, unknown>) {
-    const response = await fetch(bridge.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': MODERN_VERSION,
-        'mcp-method': method,
-        'mcp-name': String(params.name ?? params.taskId),
-      },
-      body: JSON.stringify({
-        jsonrpc: '2.0',
-        id: 1,
-        method,
-        params: {
-          ...params,
-          _meta: {
-            'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
-            'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-            'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
-          },
-        },
-      }),
-    });
-    return ((await response.json()) as { result: Record<string, unknown> }).result;
-  }
+  const rpc = async (method: string, params: Record<string, unknown>) => (await postModernTasks(bridge.url, method, params)).result as Record<string, any>;
 
   it('a task-augmented call answers a task, and tasks/get ends with the workflow output', async () => {
     const task = await rpc('tools/call', { name: 'run_greet', arguments: { name: 'modern', times: 1 } });
