@@ -1,3 +1,4 @@
+import type { RawClientDispatch } from '@modelcontextprotocol/ext-tasks/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn, type ChildProcess } from 'node:child_process';
@@ -90,6 +91,25 @@ export async function postRpc(url: string, body: unknown, headers: Record<string
 /** A JSON-RPC answer as a raw request sees it. */
 export type RpcMessage = { id?: number; result?: any; error?: { code: number; message: string } };
 
+/** The headers a conforming 2026-07-28 client sends with a request. */
+const modernHeaders = (method: string, name: string | undefined, token: string | undefined): Record<string, string> => ({
+  'content-type': 'application/json',
+  accept: 'application/json, text/event-stream',
+  ...(token ? { authorization: `Bearer ${token}` } : {}),
+  'mcp-protocol-version': '2026-07-28',
+  'mcp-method': method,
+  ...(name === undefined ? {} : { 'mcp-name': name }),
+});
+
+/** The message answering a request's id, from a JSON body or an event stream. */
+async function answerOf(response: Response): Promise<RpcMessage> {
+  const text = await response.text();
+  const messages = response.headers.get('content-type')?.includes('text/event-stream')
+    ? text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as RpcMessage)
+    : [JSON.parse(text) as RpcMessage];
+  return messages.find((message) => message.id !== undefined)!;
+}
+
 /**
  * A raw 2026-07-28 request framed as a conforming client frames it, declaring the tasks extension (the v2
  * client has no task methods of its own) and any other `capabilities` (elicitation, for a task that asks); answers
@@ -98,14 +118,7 @@ export type RpcMessage = { id?: number; result?: any; error?: { code: number; me
 export async function postModernTasks(url: string, method: string, params: Record<string, unknown>, token?: string, capabilities: Record<string, unknown> = {}): Promise<RpcMessage> {
   const response = await fetch(url, {
     method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': method,
-      'mcp-name': String(params.name ?? params.taskId),
-    },
+    headers: modernHeaders(method, String(params.name ?? params.taskId), token),
     body: JSON.stringify({
       jsonrpc: '2.0',
       id: 1,
@@ -120,12 +133,27 @@ export async function postModernTasks(url: string, method: string, params: Recor
       },
     }),
   });
-  const text = await response.text();
-  const messages = response.headers.get('content-type')?.includes('text/event-stream')
-    ? text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as RpcMessage)
-    : [JSON.parse(text) as RpcMessage];
-  return messages.find((message) => message.id !== undefined)!;
+  return answerOf(response);
 }
+
+/**
+ * What ext-tasks asks of its host for a 2026-07-28 task server: send the framed request itself (the SDK
+ * client's codec refuses task wire shapes), with the headers the spec requires.
+ */
+export const rawDispatch = (url: string, token?: string): RawClientDispatch => {
+  let id = 0;
+  return async (request, options) => {
+    const { method, params } = request as { method: string; params: { name?: string } };
+    const response = await fetch(url, {
+      method: 'POST',
+      headers: { ...modernHeaders(method, method === 'tools/call' ? params.name : undefined, token), ...options?.context?.headers },
+      body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
+      signal: options?.signal,
+    });
+    const answer = await answerOf(response);
+    return answer.error ? { kind: 'error', error: answer.error as never } : { kind: 'result', result: answer.result as never };
+  };
+};
 
 export const initializeRequest = {
   jsonrpc: '2.0',

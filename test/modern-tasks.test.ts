@@ -1,10 +1,10 @@
 import { StreamableHTTPClientTransport, type Client } from '@modelcontextprotocol/client';
-import { createTaskSessionFromClient, resultFromTaskOutcome, type RawClientDispatch } from '@modelcontextprotocol/ext-tasks/client';
+import { createTaskSessionFromClient, resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAIL_MESSAGE, SLOW_WORDS } from './fixture/fake-model.js';
 import { MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { signJwt, startHttpBridge } from './http-helpers.js';
+import { rawDispatch, signJwt, startHttpBridge } from './http-helpers.js';
 
 const SECRET = 'modern-tasks-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });
@@ -21,39 +21,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-type Message = { id?: number; result?: unknown; error?: { code: number; message: string; data?: unknown } };
-
-/**
- * What ext-tasks asks of its host for a 2026-07-28 task server: send the framed request itself
- * (the SDK client's codec refuses task wire shapes), with the headers the spec requires.
- */
-function rawDispatch(token: string): RawClientDispatch {
-  let id = 0;
-  return async (request, options) => {
-    const { method, params } = request as { method: string; params: { name?: string } };
-    const response = await fetch(bridge.url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        authorization: `Bearer ${token}`,
-        'mcp-protocol-version': MODERN_VERSION,
-        'mcp-method': method,
-        ...(method === 'tools/call' ? { 'mcp-name': params.name! } : {}),
-        ...options?.context?.headers,
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
-      signal: options?.signal,
-    });
-    const text = await response.text();
-    const messages = response.headers.get('content-type')?.includes('text/event-stream')
-      ? text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as Message)
-      : [JSON.parse(text) as Message];
-    const answer = messages.find((m) => m.id !== undefined)!;
-    return answer.error ? { kind: 'error', error: answer.error as never } : { kind: 'result', result: answer.result as never };
-  };
-}
-
 const clients: Client[] = [];
 async function taskSession(token: string) {
   const client = modernClient('tasks-test');
@@ -61,7 +28,7 @@ async function taskSession(token: string) {
   clients.push(client);
   return createTaskSessionFromClient(client, {
     endpointId: 'bridge',
-    rawDispatch: rawDispatch(token),
+    rawDispatch: rawDispatch(bridge.url, token),
     v2RequestFraming: { protocolVersion: MODERN_VERSION, clientInfo: { name: 'tasks-test', version: '1.0.0' }, clientCapabilities: {} },
   });
 }
@@ -113,7 +80,7 @@ describe('agent tasks in MCP 2026-07-28 (io.modelcontextprotocol/tasks, through 
     const execution = await session.callTool('ask_slow', { message });
     if (execution.kind !== 'task') throw new Error('expected a task');
     const { taskId } = execution.handle;
-    const asBob = rawDispatch(bob);
+    const asBob = rawDispatch(bridge.url, bob);
     for (const method of ['tasks/get', 'tasks/cancel', 'tasks/update']) {
       const answer = await asBob(
         { method, params: { taskId, ...(method === 'tasks/update' ? { inputResponses: {} } : {}), _meta: framing() } },
@@ -127,7 +94,7 @@ describe('agent tasks in MCP 2026-07-28 (io.modelcontextprotocol/tasks, through 
     expect(modelRequests(message)[0]?.aborted).toBe(false);
 
     // Its owner may still read it; cancelling a finished task is acknowledged and changes nothing.
-    const asAlice = rawDispatch(alice);
+    const asAlice = rawDispatch(bridge.url, alice);
     const headers = { context: { headers: { 'Mcp-Name': taskId } } };
     expect(await asAlice({ method: 'tasks/cancel', params: { taskId, _meta: framing() } }, headers)).toMatchObject({ kind: 'result' });
     expect(await asAlice({ method: 'tasks/get', params: { taskId, _meta: framing() } }, headers)).toMatchObject({ kind: 'result', result: { status: 'completed' } });

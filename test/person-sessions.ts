@@ -1,5 +1,4 @@
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
-import type { RawClientDispatch } from '@modelcontextprotocol/ext-tasks/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
@@ -72,29 +71,3 @@ export type ModernSession = Awaited<ReturnType<typeof modernSession>>;
 /** The session of each era, for test bodies that run in both. */
 export const sessionOf = { legacy: legacySession, modern: modernSession } as const;
 
-/** ext-tasks sends the framed requests itself (the SDK client's codec refuses task wire shapes). */
-export const rawDispatch = (url: string): RawClientDispatch => {
-  let id = 0;
-  return async (request, options) => {
-    const { method, params } = request as { method: string; params: { name?: string } };
-    const response = await fetch(url, {
-      method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        accept: 'application/json, text/event-stream',
-        'mcp-protocol-version': MODERN_VERSION,
-        'mcp-method': method,
-        ...(method === 'tools/call' ? { 'mcp-name': params.name! } : {}),
-        ...options?.context?.headers,
-      },
-      body: JSON.stringify({ jsonrpc: '2.0', id: ++id, method, params }),
-      signal: options?.signal,
-    });
-    const text = await response.text();
-    const messages = response.headers.get('content-type')?.includes('text/event-stream')
-      ? text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)))
-      : [JSON.parse(text)];
-    const answer = messages.find((m: { id?: number }) => m.id !== undefined);
-    return answer.error ? { kind: 'error', error: answer.error } : { kind: 'result', result: answer.result };
-  };
-};

@@ -5,8 +5,8 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { CallToolResultSchema, CreateTaskResultSchema, ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODERN_VERSION, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { postModernTasks, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
-import { approve, rawDispatch, type Elicit } from './person-sessions.js';
+import { postModernTasks, rawDispatch, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
+import { approve, type Elicit } from './person-sessions.js';
 import { startRedis, type RedisServer } from './servers/redis.js';
 import { havePrograms } from './servers/system-programs.js';
 

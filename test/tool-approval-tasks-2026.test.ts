@@ -2,8 +2,8 @@ import { createTaskSessionFromClient, resultFromTaskOutcome } from '@modelcontex
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODERN_VERSION, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { postModernTasks } from './http-helpers.js';
-import { approve, modernSession, rawDispatch, type Elicit } from './person-sessions.js';
+import { postModernTasks, rawDispatch } from './http-helpers.js';
+import { approve, modernSession, type Elicit } from './person-sessions.js';
 
 /**
  * A person in the loop (issue 14 items 2 and 3): an agent tool that needs approval, called as a

@@ -2,7 +2,8 @@ import { createTaskSessionFromClient, resultFromTaskOutcome } from '@modelcontex
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientFor, MODERN_VERSION, startStack, textOf, type Stack } from './helpers.js';
-import { legacySession, modernSession, rawDispatch, type Elicit } from './person-sessions.js';
+import { rawDispatch } from './http-helpers.js';
+import { legacySession, modernSession, type Elicit } from './person-sessions.js';
 
 /**
  * A suspended workflow step asks the person (issue 14 item 2), through the same drivers as an agent
