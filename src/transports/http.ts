@@ -125,7 +125,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
       if (stopping) return sendJson(res, 503, { status: 'stopping' });
-      void readiness(catalogue, baseUrl, policy, options.tasks?.state()).then(({ ready, ...details }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details }));
+      void readiness(catalogue, baseUrl, policy, board.state()).then(({ ready, ...details }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details }));
       return;
     }
     if (req.method === 'GET' && callers.oauth && WELL_KNOWN.includes(path ?? '')) return sendJson(res, 200, callers.oauth.metadata);
