@@ -133,6 +133,9 @@ const SETTINGS = {
   taskLease: { flag: 'task-lease', env: 'MCP_TASK_LEASE', schema: duration().default(30_000) },
   // A person in the loop (issue 14).
   autoApproveTools: { flag: 'auto-approve-tools', env: 'MCP_AUTO_APPROVE_TOOLS', boolean: true, schema: onOff },
+  // Who may continue a suspended workflow run: the identity that started it, for this long.
+  runOwnerTtl: { flag: 'run-owner-ttl', env: 'MCP_RUN_OWNER_TTL', schema: duration().default(86_400_000) },
+  resumeForeignRuns: { flag: 'resume-foreign-runs', env: 'MCP_RESUME_FOREIGN_RUNS', boolean: true, schema: onOff },
   // Never part of an error line: any string is accepted here, its length is checked apart.
   requestStateSecret: { env: 'MCP_REQUEST_STATE_SECRET', schema: z.string().optional() },
   logLevel: { flag: 'log-level', env: 'LOG_LEVEL', schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info') },

@@ -41,6 +41,13 @@ a bare number other than 0 is refused, since it would not say its unit.
                                                  without asking (default: off: the person is asked
                                                  through the client, and a client that cannot be
                                                  asked has the call declined)
+  --run-owner-ttl TIME     MCP_RUN_OWNER_TTL     how long a workflow run stays its starter's: only
+                                                 they resume or cancel it with resume_<id>; each
+                                                 resume renews it (default: 24h)
+  --resume-foreign-runs    MCP_RESUME_FOREIGN_RUNS  let anyone resume or cancel with resume_<id> a
+                                                 run the bridge has no record of starting (one
+                                                 started in Mastra's Studio, or forgotten); runs
+                                                 it started stay their starter's (default: off)
   --log-level LEVEL        LOG_LEVEL       ${LOG_LEVELS.join('|')} (default: info); logs go to stderr
   -h, --help                               print this help and exit
   -v, --version                            print the version and exit

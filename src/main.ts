@@ -61,9 +61,20 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     maxRunningPerSession: config.maxTasksPerSession,
     maxResultBytesPerSession: config.taskResultsMaxPerSession,
     maxResultBytes: config.taskResultsMax,
+    runOwnerTtlMs: config.runOwnerTtl,
   }, { shared: redis?.shared });
   const requestStates = requestStateSealer(config.requestStateSecret);
-  const options = { catalogue, client, baseUrl, logger, callTimeoutMs: config.callTimeoutMs, tasks, autoApproveTools: config.autoApproveTools, requestStates };
+  const options = {
+    catalogue,
+    client,
+    baseUrl,
+    logger,
+    callTimeoutMs: config.callTimeoutMs,
+    tasks,
+    autoApproveTools: config.autoApproveTools,
+    requestStates,
+    resumeForeignRuns: config.resumeForeignRuns,
+  };
   try {
     if (config.transport === 'http') {
       await serveHttp({

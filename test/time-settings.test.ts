@@ -16,6 +16,7 @@ const TIME_SETTINGS = [
   ['call-timeout', 'MCP_CALL_TIMEOUT', 'callTimeoutMs'],
   ['task-ttl-max', 'MCP_TASK_TTL_MAX', 'taskTtlMaxMs'],
   ['task-lease', 'MCP_TASK_LEASE', 'taskLease'],
+  ['run-owner-ttl', 'MCP_RUN_OWNER_TTL', 'runOwnerTtl'],
 ] as const;
 
 describe('every time setting takes the same duration syntax', () => {

@@ -10,6 +10,7 @@ import type { AgentCatalogue, AgentTool } from '../catalogue/agents.js';
 import type { ProgressReporter } from './progress.js';
 import { agentInput, explainInvalid, inputJsonSchema, outputJsonSchema } from './tool-schema.js';
 import { prepareResumeCall, prepareWorkflowCall, resumeToolDefinition, workflowToolDefinition, type WorkflowCall } from './workflow-call.js';
+import type { CallerRuns } from '../workflows/run-ownership.js';
 import { workflowResumer } from '../workflows/workflow-resumer.js';
 
 /**
@@ -64,6 +65,8 @@ export interface ToolCallOptions {
   callTimeoutMs?: number;
   /** Approve every agent tool call without asking (`--auto-approve-tools`). Default false: a person decides. */
   autoApproveTools?: boolean;
+  /** The workflow runs this caller starts, and may resume or cancel. */
+  runs: CallerRuns;
 }
 
 /** How one leg of a call runs: `signal` stops it upstream; `progress` streams it; `task` runs it as a task. */
@@ -162,7 +165,7 @@ function workflowCall(options: ToolCallOptions, workflowId: string, call: Workfl
     label: `workflow "${workflowId}"`,
     ids: { workflowId },
     valid: call.valid,
-    start: (leg) => call.outcome({ ...leg, onGone }),
+    start: (leg) => call.outcome({ ...leg, onGone, runs: options.runs }),
     // A suspended step is asked like an approval; decline and cancel cancel the run upstream.
     resumers: { workflow: workflowResumer(options.catalogue, { onGone }) },
   });

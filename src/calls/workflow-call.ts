@@ -3,6 +3,7 @@ import type { WorkflowTool } from '../catalogue/workflows.js';
 import type { RunOutcome } from '../person/pause.js';
 import { checkerOf, resumeArguments, resumeInputSchema } from '../workflows/resume-form.js';
 import { answerProblems } from '../workflows/workflow-resumer.js';
+import { accessTo, type CallerRuns } from '../workflows/run-ownership.js';
 import { runOf, type StoredRun } from '../workflows/workflow-api.js';
 import { cancelWorkflow, resumeWorkflow, startWorkflow, type WorkflowRunOptions } from '../workflows/workflow-run.js';
 import { describeFailure } from './errors.js';
@@ -47,7 +48,7 @@ function argumentProblems(workflow: WorkflowTool, args: unknown): string | undef
 export interface WorkflowCall {
   valid: boolean;
   /** The run's outcome: done, or paused for a person (the drivers of src/person/ ask and resume it through workflowResumer). */
-  outcome(options: WorkflowRunOptions): Promise<RunOutcome>;
+  outcome(options: WorkflowRunOptions & { runs: CallerRuns }): Promise<RunOutcome>;
 }
 
 const done = (result: CallToolResult): RunOutcome => ({ done: result });
@@ -55,7 +56,7 @@ const done = (result: CallToolResult): RunOutcome => ({ done: result });
 /** A call of a workflow's tool: the arguments checked against its input schema, then a new run. */
 export function prepareWorkflowCall(workflow: WorkflowTool, args: unknown): WorkflowCall {
   const problems = argumentProblems(workflow, args ?? {});
-  const outcome = async (options: WorkflowRunOptions): Promise<RunOutcome> => {
+  const outcome = async (options: WorkflowRunOptions & { runs: CallerRuns }): Promise<RunOutcome> => {
     if (problems !== undefined) return done(invalid(workflow.toolName, problems));
     const input = workflow.wrapsInput ? (args as { input: unknown }).input : (args ?? {});
     return startWorkflow(workflow, input, options);
@@ -65,6 +66,10 @@ export function prepareWorkflowCall(workflow: WorkflowTool, args: unknown): Work
 
 const subjectOf = (workflow: WorkflowTool) => ({ agentId: workflow.workflowId, baseUrl: '', subject: `workflow "${workflow.workflowId}"` });
 
+/** The answer to a run that does not exist, and to one the caller may not continue: the same words, so neither can be told from the other. */
+const noSuchRun = (workflow: WorkflowTool, runId: string, baseUrl: string): CallToolResult =>
+  errorResult(`the Mastra server at ${baseUrl} has no run "${runId}" of the workflow "${workflow.workflowId}": check the runId (the suspended result names it).`);
+
 /** What a resume or cancel may act on: the stored run, when it exists and still waits (or, for a cancel, still runs). */
 async function storedRun(workflow: WorkflowTool, runId: string, cancel: boolean, options: WorkflowRunOptions): Promise<StoredRun | CallToolResult> {
   const where = `the Mastra server at ${options.baseUrl}`;
@@ -72,8 +77,7 @@ async function storedRun(workflow: WorkflowTool, runId: string, cancel: boolean,
   try {
     stored = await runOf(options.client, workflow.workflowId, runId);
   } catch (error) {
-    if ((error as { status?: unknown }).status === 404)
-      return errorResult(`${where} has no run "${runId}" of the workflow "${workflow.workflowId}": check the runId (the suspended result names it).`);
+    if ((error as { status?: unknown }).status === 404) return noSuchRun(workflow, runId, options.baseUrl);
     return errorResult(describeFailure(error, { ...subjectOf(workflow), baseUrl: options.baseUrl }));
   }
   const open = cancel ? ['suspended', 'running', 'waiting', 'pending', 'paused'] : ['suspended'];
@@ -86,14 +90,31 @@ async function storedRun(workflow: WorkflowTool, runId: string, cancel: boolean,
 const stepOf = (workflow: WorkflowTool, stored: StoredRun, named: string | undefined): string | undefined =>
   named ?? Object.entries(stored.steps ?? {}).find(([, step]) => step.status === 'suspended')?.[0] ?? workflow.resumable[0]?.stepId;
 
-/** A call of a workflow's resume tool: resume the run with the answer, or cancel it. */
+/** Whether the caller may continue the run; a store that cannot tell is an error, the same whoever's the run is. */
+async function accessOf(workflow: WorkflowTool, runId: string, runs: CallerRuns): Promise<Awaited<ReturnType<typeof accessTo>> | CallToolResult> {
+  try {
+    return await accessTo(runs, workflow.workflowId, runId);
+  } catch (error) {
+    return errorResult(`The bridge cannot tell who started the run "${runId}" of the workflow "${workflow.workflowId}": ${(error as Error).message}`);
+  }
+}
+
+/**
+ * A call of a workflow's resume tool: resume the run with the answer, or cancel it; only the
+ * identity that started the run may (see run-ownership.ts).
+ */
 export function prepareResumeCall(workflow: WorkflowTool, name: string, args: unknown): WorkflowCall {
   const parsed = resumeArguments.safeParse(args ?? {});
-  const outcome = async (options: WorkflowRunOptions): Promise<RunOutcome> => {
+  const outcome = async (options: WorkflowRunOptions & { runs: CallerRuns }): Promise<RunOutcome> => {
     if (!parsed.success) return done(invalid(name, explainInvalid(parsed.error)));
     const { runId, answer, cancel = false } = parsed.data;
-    const stored = await storedRun(workflow, runId, cancel, options);
+    // Both at once: a foreign run costs the same time to refuse as a missing one, and the owner waits for one round trip.
+    const [access, stored] = await Promise.all([accessOf(workflow, runId, options.runs), storedRun(workflow, runId, cancel, options)]);
+    if (typeof access !== 'string') return done(access);
+    if (access === 'refused') return done(noSuchRun(workflow, runId, options.baseUrl));
     if ('content' in stored) return done(stored);
+    // Each answer the owner gives opens a new window for the next: a run resumed that suspends again stays theirs as long.
+    if (access === 'own' && !cancel) void options.runs.owners.claim(options.runs.identity, workflow.workflowId, runId).catch(() => {});
     if (cancel) return done(await cancelWorkflow(workflow, runId, 'Cancelled as asked.', options, false));
     const step = stepOf(workflow, stored, parsed.data.step);
     const problems = step === undefined ? undefined : answerProblems(workflow, step, answer);

@@ -2,6 +2,7 @@ import type { CreateTaskOptions, TaskStore } from '@modelcontextprotocol/sdk/exp
 import type { Request, RequestId, Task } from '@modelcontextprotocol/sdk/types.js';
 import { SERVICE_IDENTITY } from '../identity/callers.js';
 import { MemorySessionTasks } from './memory-tasks.js';
+import { DEFAULT_RUN_OWNER_TTL_MS, MemoryRunOwners, type RunOwners } from './run-owners.js';
 import { ResultBudget } from './task-results.js';
 
 /** Bounds on agent tasks, shared by every session of the process. */
@@ -16,6 +17,8 @@ export interface TaskLimits {
   maxResultBytesPerSession?: number;
   /** Bytes of finished tasks' results all sessions together may hold; the oldest go first. Default: 256 MiB. */
   maxResultBytes?: number;
+  /** How long the bridge remembers who started a workflow run (see run-owners.ts). Default: 24 hours. */
+  runOwnerTtlMs?: number;
 }
 
 export const DEFAULT_TASK_TTL_MAX_MS = 60 * 60 * 1000;
@@ -66,6 +69,8 @@ export type TaskStoreState = { kind: 'memory' } | { kind: 'redis'; reachable: bo
 /** A task store shared by replicas (Redis): there tasks belong to caller identities, in both eras. */
 export interface SharedTaskStore {
   open(identity: string): SessionTasks;
+  /** Who started each workflow run, known to every replica. */
+  readonly runOwners: RunOwners;
   state(): TaskStoreState;
   close(): Promise<void>;
 }
@@ -85,6 +90,8 @@ export class TaskBoard {
   private readonly results: ResultBudget;
   private readonly identities = new Map<string, SessionTasks>();
   private readonly shared?: SharedTaskStore;
+  /** Who started each workflow run: in the shared store when there is one, else in this process. */
+  readonly runOwners: RunOwners;
 
   constructor(limits: TaskLimits = {}, options: TaskBoardOptions = {}) {
     this.limits = {
@@ -93,9 +100,11 @@ export class TaskBoard {
       pollIntervalMs: limits.pollIntervalMs ?? 1000,
       maxResultBytesPerSession: limits.maxResultBytesPerSession ?? DEFAULT_TASK_RESULTS_MAX_PER_SESSION,
       maxResultBytes: limits.maxResultBytes ?? DEFAULT_TASK_RESULTS_MAX,
+      runOwnerTtlMs: limits.runOwnerTtlMs ?? DEFAULT_RUN_OWNER_TTL_MS,
     };
     this.results = new ResultBudget(this.limits.maxResultBytes, '--task-results-max', 'for all sessions together');
     this.shared = options.shared?.(this.limits);
+    this.runOwners = this.shared?.runOwners ?? new MemoryRunOwners(this.limits.runOwnerTtlMs);
   }
 
   /**

@@ -32,7 +32,15 @@ export function statelessFront(options: HttpOptions, callers: CallerResolver, bo
   return {
     async serve(req, res, token, body) {
       const caller = await callers.resolve(token);
-      const server = createServer({ ...options, catalogue: caller.catalogue, client: caller.client, identityTasks: board.forIdentity(caller.identity), perRequest: true });
+      const server = createServer({
+        ...options,
+        catalogue: caller.catalogue,
+        client: caller.client,
+        tasks: board,
+        identityTasks: board.forIdentity(caller.identity),
+        identity: caller.identity,
+        perRequest: true,
+      });
       const transport = new SessionTransport({ sessionIdGenerator: undefined, enableJsonResponse: answersInJson(body) });
       running.add(transport);
       // No session can pick the answer up later: a client that leaves ends its call, upstream too (closing aborts the handler).

@@ -59,7 +59,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     const caller = await callers.resolve(token);
     const slot = sessions.reserve(caller.identity);
     const sessionTasks = board.openSession(caller.identity);
-    const server = createServer({ ...options, catalogue: caller.catalogue, client: caller.client, sessionTasks });
+    const server = createServer({ ...options, catalogue: caller.catalogue, client: caller.client, sessionTasks, tasks: board, identity: caller.identity });
     let session: Session | undefined;
     const transport = new SessionTransport(
       {

@@ -43,11 +43,11 @@ export async function* recordsOf(body: ReadableStream<Uint8Array>): AsyncGenerat
   if (last) yield last;
 }
 
-/** A run the bridge created: its id is a UUID the bridge chose, so it is the same in every path and query. */
-export async function createRun(client: MastraClient, workflowId: string): Promise<string> {
-  const runId = randomUUID();
+/** A run id the bridge chooses: a UUID, so it is the same in every path and query, and known before the run exists. */
+export const newRunId = (): string => randomUUID();
+
+export async function createRun(client: MastraClient, workflowId: string, runId: string): Promise<void> {
   await workflowOf(client, workflowId).createRun({ runId });
-  return runId;
 }
 
 async function streamOf(client: MastraClient, workflowId: string, route: string, runId: string, body: unknown, signal?: AbortSignal) {

@@ -7,7 +7,8 @@ import type { WorkflowTool } from '../catalogue/workflows.js';
 import { DURATION_FORMS, formatDuration } from '../duration.js';
 import type { RunOutcome } from '../person/pause.js';
 import type { WorkflowHandle } from './resume-form.js';
-import { cancelRun, createRun, recordsOf, resumeStream, startStream } from './workflow-api.js';
+import type { CallerRuns } from './run-ownership.js';
+import { cancelRun, createRun, newRunId, recordsOf, resumeStream, startStream } from './workflow-api.js';
 import { outcomeOf, WorkflowRecorder } from './workflow-outcome.js';
 
 export interface WorkflowRunOptions {
@@ -23,6 +24,8 @@ export interface WorkflowRunOptions {
   callTimeoutMs?: number;
   /** Told when Mastra answers 404 for the workflow, so the tool list can be refreshed at once. */
   onGone?: (workflowId: string) => void;
+  /** Whose runs these are: a run started with it is recorded as the caller's, for resume_<id>. */
+  runs?: CallerRuns;
 }
 
 /** A cancel must not hang the call it ends: Mastra gets this long to confirm it. */
@@ -85,13 +88,24 @@ async function follow(
 }
 
 /** Creates a run and starts it with the (checked) input. Never retried. */
-export function startWorkflow(workflow: WorkflowTool, inputData: unknown, options: WorkflowRunOptions): Promise<RunOutcome> {
-  let runId: string | undefined;
+export async function startWorkflow(workflow: WorkflowTool, inputData: unknown, options: WorkflowRunOptions): Promise<RunOutcome> {
+  const runId = newRunId();
+  // Only a workflow that can suspend has a resume tool to guard. Recorded before the run exists, so
+  // that no run is left suspended that its starter could not resume.
+  if (workflow.resumeToolName && options.runs) {
+    try {
+      await options.runs.owners.claim(options.runs.identity, workflow.workflowId, runId);
+    } catch (error) {
+      return { done: { content: [{ type: 'text', text: `The workflow "${workflow.workflowId}" was not started: ${(error as Error).message}` }], isError: true } };
+    }
+  }
+  let created = false;
   return follow(
     workflow,
-    () => runId,
+    () => (created ? runId : undefined),
     async (signal) => {
-      runId = await createRun(options.client, workflow.workflowId);
+      await createRun(options.client, workflow.workflowId, runId);
+      created = true;
       signal.throwIfAborted();
       return startStream(options.client, workflow.workflowId, runId, inputData, signal);
     },

@@ -17,6 +17,7 @@ import { progressFor, type ProgressOptions } from '../../calls/progress.js';
 import { refuseInvalidParams } from './request-params.js';
 import { TaskBoard, type SessionTasks } from '../../tasks/task-board.js';
 import { SERVER_INFO } from '../../version.js';
+import { SERVICE_IDENTITY } from '../../identity/callers.js';
 
 export interface ServerOptions {
   /** The agents to offer; shared by every session. */
@@ -42,6 +43,10 @@ export interface ServerOptions {
   autoApproveTools?: boolean;
   /** For the 2026-07-28 front beside this one: seals `input_required` state (MCP_REQUEST_STATE_SECRET). Default: a key of this process. */
   requestStates?: RequestStateSealer;
+  /** Who is calling (`Caller.identity`, a hash): the workflow runs this server starts are theirs. Default: the service identity. */
+  identity?: string;
+  /** Let resume_<id> continue a run the bridge has no record of starting (`--resume-foreign-runs`). Default false. */
+  resumeForeignRuns?: boolean;
 }
 
 /** The SDK would build an Ajv instance per session (it checks elicitation answers); one is enough. */
@@ -61,7 +66,9 @@ class BridgeServer extends Server {
  */
 export function createServer(options: ServerOptions): Server {
   const { catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress, autoApproveTools } = options;
-  const sessionTasks = options.identityTasks ?? options.sessionTasks ?? (options.tasks ?? new TaskBoard()).openSession();
+  const board = options.tasks ?? new TaskBoard();
+  const sessionTasks = options.identityTasks ?? options.sessionTasks ?? board.openSession();
+  const runs = { owners: board.runOwners, identity: options.identity ?? SERVICE_IDENTITY, allowForeign: options.resumeForeignRuns === true };
   const perRequest = options.perRequest === true;
   const server = new BridgeServer(
     SERVER_INFO,
@@ -84,7 +91,7 @@ export function createServer(options: ServerOptions): Server {
     const { name, arguments: args } = request.params;
     let call: ToolCall;
     try {
-      call = prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, autoApproveTools }, name, args);
+      call = prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
     } catch (error) {
       if (error instanceof UnknownToolError) throw new RequestError(ErrorCode.InvalidParams, error.message);
       throw error;

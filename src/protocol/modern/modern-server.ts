@@ -15,7 +15,7 @@ import { acceptsTasks, registerTaskMethods, startModernTask, TASKS_EXTENSION } f
 /** Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. */
 const DEFAULT_LIST_TTL_MS = 60_000;
 
-export interface ModernServerOptions extends Pick<ServerOptions, 'baseUrl' | 'logger' | 'callTimeoutMs' | 'progress' | 'autoApproveTools' | 'requestStates'> {
+export interface ModernServerOptions extends Pick<ServerOptions, 'baseUrl' | 'logger' | 'callTimeoutMs' | 'progress' | 'autoApproveTools' | 'requestStates' | 'resumeForeignRuns'> {
   /** Where agent tasks live; each caller identity has its own store on it. */
   tasks: TaskBoard;
   /** The `ttlMs` cache hint of tools/list and server/discover. Default 60 s. */
@@ -58,6 +58,7 @@ export function createModernServer(
     requestState: { verify: (state) => sealer.open(state, caller.identity) },
   });
   const tasks = options.tasks.forIdentity(caller.identity);
+  const runs = { owners: options.tasks.runOwners, identity: caller.identity, allowForeign: options.resumeForeignRuns === true };
 
   server.setRequestHandler('tools/list', () => ({ tools: toolsOf(caller.catalogue) as never }));
 
@@ -65,7 +66,7 @@ export function createModernServer(
     const { name, arguments: args } = request.params;
     let call: ToolCall;
     try {
-      call = prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, autoApproveTools }, name, args);
+      call = prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
     } catch (error) {
       if (error instanceof UnknownToolError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
       throw error;

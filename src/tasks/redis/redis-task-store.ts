@@ -8,6 +8,8 @@ import { ResultBudget } from '../task-results.js';
 import { LocalRuns } from './local-runs.js';
 import { connectRedis, type RedisConnection } from './redis-connection.js';
 import { RedisSessionTasks } from './redis-tasks.js';
+import type { RunOwners } from '../run-owners.js';
+import { RedisRunOwners } from './redis-run-owners.js';
 import type { TaskCommands } from './task-scripts.js';
 
 export const DEFAULT_REDIS_PREFIX = 'mastra-agents-mcp:';
@@ -77,6 +79,8 @@ export class RedisTaskStore implements SharedTaskStore {
   readonly budgets: { perIdentity: ResultBudget; all: ResultBudget };
   /** The runs of this replica that wait for an answer, by task id. */
   readonly answerListeners = new Map<string, (key: string, response: unknown) => void>();
+  /** Who started each workflow run, for every replica. */
+  readonly runOwners: RunOwners;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -86,6 +90,7 @@ export class RedisTaskStore implements SharedTaskStore {
     this.replica = options.replica;
     this.leaseMs = options.leaseMs ?? DEFAULT_TASK_LEASE_MS;
     this.keys = keysOf(options.prefix, this.replica, limits, this.leaseMs);
+    this.runOwners = new RedisRunOwners(connection, options.prefix, limits.runOwnerTtlMs);
     this.budgets = {
       perIdentity: new ResultBudget(limits.maxResultBytesPerSession, '--task-results-max-per-session', 'per caller'),
       all: new ResultBudget(limits.maxResultBytes, '--task-results-max', 'for all callers together'),

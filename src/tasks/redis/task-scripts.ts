@@ -1,4 +1,5 @@
 import { INPUT_SCRIPTS, type InputCommands } from './input-scripts.js';
+import { RUN_OWNER_SCRIPTS, type RunOwnerCommands } from './run-owner-scripts.js';
 
 /**
  * The task store's Lua scripts: each read-check-write is one atomic script, so two replicas can
@@ -155,6 +156,7 @@ return statuses`;
 
 export const TASK_SCRIPTS = {
   ...INPUT_SCRIPTS,
+  ...RUN_OWNER_SCRIPTS,
   leaseRenew: { numberOfKeys: 1, lua: RENEW },
   taskCreate: { numberOfKeys: 4, lua: CREATE },
   taskGet: { numberOfKeys: 1, lua: GET },
@@ -165,7 +167,7 @@ export const TASK_SCRIPTS = {
 
 type Arg = string | number;
 /** The scripts as ioredis defines them on a client (`defineCommand`). */
-export interface TaskCommands extends InputCommands {
+export interface TaskCommands extends InputCommands, RunOwnerCommands {
   leaseRenew(...args: Arg[]): Promise<(string | null)[]>;
   taskCreate(...args: Arg[]): Promise<number>;
   taskGet(...args: Arg[]): Promise<(string | null)[] | null>;
