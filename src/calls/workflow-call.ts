@@ -1,7 +1,8 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
 import type { RunOutcome } from '../person/pause.js';
-import { checkerOf, resumeArguments, resumeInputSchema } from '../workflows/resume-form.js';
+import { resumeArguments, resumeInputSchema } from '../workflows/resume-form.js';
+import { checkerOf } from '../workflows/schema-checker.js';
 import { answerProblems } from '../workflows/workflow-resumer.js';
 import { accessTo, type CallerRuns } from '../workflows/run-ownership.js';
 import { runOf, type StoredRun } from '../workflows/workflow-api.js';
@@ -37,11 +38,8 @@ export const resumeToolDefinition = (workflow: WorkflowTool): Tool => ({
 const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
 const invalid = (name: string, problems: string): CallToolResult => errorResult(`Invalid arguments for ${name}: ${problems}.`);
 
-/** Built once per listed workflow: the check of its arguments against its input schema. */
-const checkers = new WeakMap<WorkflowTool, ReturnType<typeof checkerOf>>();
 function argumentProblems(workflow: WorkflowTool, args: unknown): string | undefined {
-  if (!checkers.has(workflow)) checkers.set(workflow, checkerOf(workflow.inputSchema));
-  const parsed = checkers.get(workflow)?.(args);
+  const parsed = checkerOf(workflow.inputSchema)?.(args);
   return parsed && !parsed.success ? explainInvalid(parsed.error) : undefined;
 }
 

@@ -6,7 +6,7 @@ import { withAbortSignal } from '../mastra-client.js';
 import { createRedactor } from '../calls/redact.js';
 import { describeAgent, instructionsText, publicTextsOf, type ListedAgent } from './agent-texts.js';
 import { ToolNamer } from './tool-names.js';
-import { canSuspend, listWorkflows, workflowToolOf, type ListedWorkflow, type WorkflowTool } from './workflows.js';
+import { canSuspend, listWorkflows, schemasOf, workflowToolOf, type ListedWorkflow, type WorkflowSchemas, type WorkflowTool } from './workflows.js';
 
 export { describeAgent };
 
@@ -55,6 +55,14 @@ export interface RefreshResult {
   unmatchedIncludes: string[];
   /** Agents and workflows left out because no URL path can name them (`.`, `..`, an empty id). */
   unaddressable: string[];
+  /** Workflows the filter keeps but the bridge cannot serve (Mastra could not describe one, or its schema is out of bounds), by id. */
+  leftOutWorkflows: LeftOutWorkflow[];
+}
+
+export interface LeftOutWorkflow {
+  workflowId: string;
+  /** Why, as a sentence's end: "its inputSchema nests more than 64 levels deep, more than the bridge accepts". */
+  reason: string;
 }
 
 /** One agent's redactor, replaced when a listing brings new instructions; tools in use keep the one they had. */
@@ -113,23 +121,28 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
     const client = signal ? withAbortSignal(this.options.client, signal) : this.options.client;
     const listing = (await client.listAgents(undefined, true)) as Record<string, ListedAgent>;
     signal?.throwIfAborted();
-    // After the agents: a token Mastra refuses is refused by the first listing, and nothing more is asked.
-    const workflowListing = this.options.listWorkflows === false ? {} : await listWorkflows(client);
-    signal?.throwIfAborted();
     const filter = this.options.filter ?? {};
+    // After the agents: a token Mastra refuses is refused by the first listing, and nothing more is asked.
+    const { workflows: workflowListing, undescribed } =
+      this.options.listWorkflows === false
+        ? { workflows: {}, undescribed: new Map<string, string>() }
+        : await listWorkflows(client, (id) => filterAgentIds([id], filter, 'workflow').kept.length > 0);
+    signal?.throwIfAborted();
     const listed = Object.keys(listing).sort();
     const listedWorkflows = Object.keys(workflowListing).sort();
     const { kept } = filterAgentIds(listed, filter);
     const keptWorkflows = filterAgentIds(listedWorkflows, filter, 'workflow').kept;
     const offered = kept.filter(isAddressable);
     this.keepSecrets(listing, offered);
-    const changed = this.replace(this.toolsFor(listing, offered), this.workflowToolsFor(workflowListing, keptWorkflows.filter(isAddressable)));
+    const { tools: workflowTools, leftOut } = this.workflowToolsFor(workflowListing, keptWorkflows.filter(isAddressable), undescribed);
+    const changed = this.replace(this.toolsFor(listing, offered), workflowTools);
     return {
       changed,
       listed,
       listedWorkflows,
       unmatchedIncludes: unmatchedIncludes(filter.include, { agent: listed, workflow: listedWorkflows }),
       unaddressable: [...kept, ...keptWorkflows].filter((id) => !isAddressable(id)),
+      leftOutWorkflows: leftOut,
     };
   }
 
@@ -155,10 +168,24 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
       .sort(byToolName);
   }
 
-  private workflowToolsFor(listing: Record<string, ListedWorkflow>, ids: readonly string[]): WorkflowTool[] {
-    const names = this.namer.namesFor(ids, 'workflow');
-    const resumeNames = this.namer.namesFor(ids.filter((id) => canSuspend(listing[id]!)), 'resume');
-    return ids.map((id) => workflowToolOf(id, listing[id]!, names.get(id)!, resumeNames.get(id))).sort(byToolName);
+  /** The workflows' tools; one Mastra could not describe, or whose schemas are out of bounds, is left out alone. */
+  private workflowToolsFor(
+    listing: Record<string, ListedWorkflow>,
+    ids: readonly string[],
+    undescribed: ReadonlyMap<string, string>,
+  ): { tools: WorkflowTool[]; leftOut: LeftOutWorkflow[] } {
+    const leftOut: LeftOutWorkflow[] = [];
+    const servable = new Map<string, WorkflowSchemas>();
+    for (const workflowId of ids) {
+      const schemas = undescribed.has(workflowId) ? { problem: undescribed.get(workflowId)! } : schemasOf(listing[workflowId]!);
+      if ('problem' in schemas) leftOut.push({ workflowId, reason: schemas.problem });
+      else servable.set(workflowId, schemas);
+    }
+    const offered = [...servable.keys()];
+    const names = this.namer.namesFor(offered, 'workflow');
+    const resumeNames = this.namer.namesFor(offered.filter((id) => canSuspend(listing[id]!)), 'resume');
+    const tools = offered.map((id) => workflowToolOf(id, listing[id]!, servable.get(id)!, names.get(id)!, resumeNames.get(id))).sort(byToolName);
+    return { tools, leftOut };
   }
 
   private keepSecrets(listing: Record<string, ListedAgent>, ids: readonly string[]): void {

@@ -121,6 +121,7 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
       ...result.unaddressable.map(
         (id) => `the agent ${JSON.stringify(id)} at ${baseUrl} is not offered: no URL path can name it (URL parsing resolves "." and ".." away, and would run another agent); give it another id in Mastra`,
       ),
+      ...result.leftOutWorkflows.map(({ workflowId, reason }) => `the workflow ${JSON.stringify(workflowId)} at ${baseUrl} is not offered: ${reason}`),
     ].filter(Boolean);
     for (const warning of warnings) if (!lastWarnings.has(warning)) logger.warn(warning);
     lastWarnings = new Set(warnings);

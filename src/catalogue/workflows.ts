@@ -1,4 +1,7 @@
 import type { MastraClient } from '@mastra/client-js';
+import { isAddressable, pathSegment } from '../agent-ids.js';
+import { upstreamReason } from '../calls/errors.js';
+import { readSchema } from './schema-bounds.js';
 
 /** A JSON Schema as a tool publishes it: MCP wants an object at the top. */
 export type ObjectSchema = { type: 'object'; [key: string]: unknown };
@@ -48,21 +51,6 @@ export interface ListedWorkflow {
   stepGraph?: GraphEntry[];
 }
 
-/** Mastra sends each schema as a superjson string of a JSON Schema; an unreadable one counts as none. */
-export function parseSchema(serialized: string | undefined): Record<string, unknown> | undefined {
-  if (!serialized) return undefined;
-  try {
-    const parsed = JSON.parse(serialized) as { json?: unknown };
-    const schema = parsed && typeof parsed === 'object' && 'json' in parsed ? parsed.json : parsed;
-    if (!schema || typeof schema !== 'object' || Array.isArray(schema)) return undefined;
-    // The dialect line is dropped: MCP clients of 2026-07-28 assume 2020-12 and some refuse another's URI.
-    const { $schema: _dialect, ...rest } = schema as Record<string, unknown>;
-    return rest;
-  } catch {
-    return undefined;
-  }
-}
-
 const isObjectSchema = (schema: Record<string, unknown> | undefined): schema is ObjectSchema => schema?.type === 'object';
 
 /** Step ids in graph order, parallel and conditional branches included. */
@@ -86,17 +74,41 @@ export function describeWorkflow(workflowId: string, workflow: ListedWorkflow, s
     .join(' ');
 }
 
-/** One listed workflow as a tool, once its names are known. */
-export function workflowToolOf(workflowId: string, workflow: ListedWorkflow, toolName: string, resumeToolName: string | undefined): WorkflowTool {
-  const input = parseSchema(workflow.inputSchema);
-  const output = parseSchema(workflow.outputSchema);
+/** A listed workflow's schemas, read within the bounds of schema-bounds.ts. */
+export interface WorkflowSchemas {
+  input?: Record<string, unknown>;
+  output?: Record<string, unknown>;
+  resumable: ResumableStep[];
+}
+
+/** The schemas of a listed workflow, or why the bridge cannot serve it (the first schema out of bounds). */
+export function schemasOf(workflow: ListedWorkflow): WorkflowSchemas | { problem: string } {
+  const input = readSchema(workflow.inputSchema, 'its inputSchema', true);
+  if (input.problem !== undefined) return input;
+  // The bridge never checks a value against the output schema, so its patterns may be any.
+  const output = readSchema(workflow.outputSchema, 'its outputSchema', false);
+  if (output.problem !== undefined) return output;
+  const listedSteps = Object.values(workflow.allSteps ?? {});
+  const resumable: ResumableStep[] = [];
+  for (const stepId of suspendingStepsOf(workflow.stepGraph)) {
+    const serialized = listedSteps.find((step) => step.id === stepId)?.resumeSchema;
+    const resume = readSchema(serialized, `the resumeSchema of its step ${JSON.stringify(stepId)}`, true);
+    if (resume.problem !== undefined) return resume;
+    resumable.push({ stepId, resumeSchema: resume.schema });
+  }
+  return { input: input.schema, output: output.schema, resumable };
+}
+
+/** One listed workflow as a tool, once its schemas are read and its names known. */
+export function workflowToolOf(
+  workflowId: string,
+  workflow: ListedWorkflow,
+  { input, output, resumable }: WorkflowSchemas,
+  toolName: string,
+  resumeToolName: string | undefined,
+): WorkflowTool {
   const steps = stepIdsOf(workflow.stepGraph);
   const wrapsInput = input !== undefined && !isObjectSchema(input);
-  const listedSteps = Object.values(workflow.allSteps ?? {});
-  const resumable = suspendingStepsOf(workflow.stepGraph).map((stepId) => ({
-    stepId,
-    resumeSchema: parseSchema(listedSteps.find((step) => step.id === stepId)?.resumeSchema),
-  }));
   return {
     workflowId,
     toolName,
@@ -116,16 +128,59 @@ export function workflowToolOf(workflowId: string, workflow: ListedWorkflow, too
 /** Whether a workflow can suspend, from its listing alone (before it has tool names). */
 export const canSuspend = (workflow: ListedWorkflow): boolean => suspendingStepsOf(workflow.stepGraph).length > 0;
 
+/** What Mastra said of its workflows: each one's listing, and those it could not describe, with why. */
+export interface WorkflowListing {
+  workflows: Record<string, ListedWorkflow>;
+  undescribed: Map<string, string>;
+}
+
+/** How many workflows are asked for at once when they must be asked for one by one. */
+const DESCRIBED_AT_ONCE = 4;
+
+const statusOf = (error: unknown) => (error as { status?: unknown } | undefined)?.status;
+const isServerError = (error: unknown) => {
+  const status = statusOf(error);
+  return typeof status === 'number' && status >= 500;
+};
+
 /**
  * The workflows Mastra lists. A token that may not list them (401, 403) or a Mastra without the
- * route (404) has none: agents alone are still served; any other failure is the listing's.
+ * route (404) has none: agents alone are still served. Mastra answers 500 to the whole listing when it
+ * cannot serialize one workflow's schema (one nested a few hundred levels overflows its stack): then the
+ * `wanted` workflows are asked for one by one, so that only that one is left out. Any other failure is the listing's.
  */
-export async function listWorkflows(client: MastraClient): Promise<Record<string, ListedWorkflow>> {
+export async function listWorkflows(client: MastraClient, wanted: (workflowId: string) => boolean): Promise<WorkflowListing> {
   try {
-    return (await client.listWorkflows()) as Record<string, ListedWorkflow>;
+    return { workflows: (await client.listWorkflows()) as Record<string, ListedWorkflow>, undescribed: new Map() };
   } catch (error) {
-    const status = (error as { status?: unknown }).status;
-    if (status === 401 || status === 403 || status === 404) return {};
-    throw error;
+    const status = statusOf(error);
+    if (status === 401 || status === 403 || status === 404) return { workflows: {}, undescribed: new Map() };
+    if (!isServerError(error)) throw error;
+    return describeOneByOne(client, wanted, error);
   }
+}
+
+async function describeOneByOne(client: MastraClient, wanted: (workflowId: string) => boolean, failure: unknown): Promise<WorkflowListing> {
+  let workflows: Record<string, ListedWorkflow>;
+  try {
+    // The partial listing names every workflow without serializing a schema.
+    workflows = (await client.listWorkflows(undefined, true)) as Record<string, ListedWorkflow>;
+  } catch {
+    throw failure;
+  }
+  const undescribed = new Map<string, string>();
+  const ids = Object.keys(workflows).filter((id) => wanted(id) && isAddressable(id));
+  for (let start = 0; start < ids.length; start += DESCRIBED_AT_ONCE) {
+    await Promise.all(
+      ids.slice(start, start + DESCRIBED_AT_ONCE).map(async (id) => {
+        try {
+          workflows[id] = (await client.getWorkflow(pathSegment(id)).details()) as ListedWorkflow;
+        } catch (error) {
+          if (!isServerError(error)) throw error;
+          undescribed.set(id, `Mastra could not describe it (${upstreamReason(error)})`);
+        }
+      }),
+    );
+  }
+  return { workflows, undescribed };
 }

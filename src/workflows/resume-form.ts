@@ -63,14 +63,3 @@ export function resumeInputSchema(workflow: WorkflowTool): ObjectSchema {
     additionalProperties: false,
   };
 }
-
-/** Checks a value against a JSON Schema as Mastra published it; a schema zod cannot read is left to Mastra to check. */
-export function checkerOf(schema: Record<string, unknown> | undefined): ((value: unknown) => z.ZodSafeParseResult<unknown>) | undefined {
-  if (!schema) return undefined;
-  try {
-    const parser = z.fromJSONSchema(schema as never);
-    return (value) => parser.safeParse(value);
-  } catch {
-    return undefined;
-  }
-}

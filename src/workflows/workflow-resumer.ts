@@ -2,7 +2,8 @@ import type { AgentCatalogue } from '../catalogue/agents.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
 import { explainInvalid } from '../calls/tool-schema.js';
 import type { Answer, CallContext, ResumeHandle, Resumer, RunOutcome } from '../person/pause.js';
-import { checkerOf, formOf, type WorkflowHandle } from './resume-form.js';
+import { formOf, type WorkflowHandle } from './resume-form.js';
+import { checkerOf } from './schema-checker.js';
 import { cancelWorkflow, resumeWorkflow, type WorkflowRunOptions } from './workflow-run.js';
 
 const errorOutcome = (text: string): RunOutcome => ({ done: { content: [{ type: 'text', text }], isError: true } });
