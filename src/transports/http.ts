@@ -46,7 +46,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   // Imported here, not at the top: a stdio bridge never loads the v2 SDK for it (about 0.18 s of start-up).
   // One board for every front: a caller's tasks are the same whichever era or mode reaches them.
   const board = options.tasks ?? new TaskBoard();
-  const modern = (await import('../protocol/modern/modern-http.js')).modernFrontFor({ ...options, tasks: board }, callers);
+  const modern = (await import('../protocol/modern/modern-http.js')).modernFrontFor({ ...options, tasks: board }, callers, sessions);
   const stateless = options.stateless ? statelessFront(options, callers, board) : undefined;
   // A session id that names its replica lets a balancer route by it (see README, Running many replicas).
   const newSessionId = options.replicaId ? () => `${options.replicaId}.${randomUUID()}` : randomUUID;
