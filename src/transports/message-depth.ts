@@ -9,20 +9,25 @@ export const MAX_MESSAGE_DEPTH = 128;
 
 export const TOO_DEEP_MESSAGE = `Invalid Request: this message nests objects and arrays more than ${MAX_MESSAGE_DEPTH} levels deep, the most the bridge accepts; send flatter values.`;
 
-/** Whether `value` nests objects and arrays more than `limit` levels deep. Iterative, so no depth can overflow it. */
+/**
+ * Whether `value` nests objects and arrays more than `limit` levels deep. Iterative, so no depth can
+ * overflow it; it costs a fraction of the JSON.parse that made `value` (no copies of keys or values).
+ */
 export function nestsDeeperThan(value: unknown, limit = MAX_MESSAGE_DEPTH): boolean {
   const pending: unknown[] = [value];
   const depths: number[] = [1];
+  const visit = (child: unknown, depth: number) => {
+    if (typeof child !== 'object' || child === null) return;
+    pending.push(child);
+    depths.push(depth);
+  };
   while (pending.length > 0) {
     const item = pending.pop();
     const depth = depths.pop()!;
     if (typeof item !== 'object' || item === null) continue;
     if (depth > limit) return true;
-    for (const child of Array.isArray(item) ? item : Object.values(item)) {
-      if (typeof child !== 'object' || child === null) continue;
-      pending.push(child);
-      depths.push(depth + 1);
-    }
+    if (Array.isArray(item)) for (const child of item) visit(child, depth + 1);
+    else for (const key in item) visit((item as Record<string, unknown>)[key], depth + 1);
   }
   return false;
 }
