@@ -61,12 +61,13 @@ HTTP options (with --transport http):
                                                     e.g. https://app.example.com
                                                     (default: only the bridge's own origin)
   --max-body BYTES         MCP_MAX_BODY             largest request body (default: 1048576); larger gets 413
-  --max-sessions N         MCP_MAX_SESSIONS         open sessions at most (default: 1000); more gets 503
-  --max-sessions-per-identity N  MCP_MAX_SESSIONS_PER_IDENTITY  open sessions of one token at most, token-less
-                                                    sessions counting as one (default: 32); more gets 429
+  --max-sessions N         MCP_MAX_SESSIONS         open sessions and listen streams at most, together
+                                                    (default: 1000); more gets 503
+  --max-sessions-per-identity N  MCP_MAX_SESSIONS_PER_IDENTITY  open sessions and listen streams of one token at
+                                                    most, token-less ones counting as one (default: 32); more gets 429
   --per-user-catalogue     MCP_PER_USER_CATALOGUE   each caller sees its own listing of the agents, even when
                                                     JWT_TOKEN is set (for apps that show users different agents)
-  --session-idle-timeout TIME MCP_SESSION_IDLE_TIMEOUT  close a session idle this long (default: 30m)
+  --session-idle-timeout TIME MCP_SESSION_IDLE_TIMEOUT  close a session (or listen stream) idle this long (default: 30m)
   --shutdown-grace TIME    MCP_SHUTDOWN_GRACE       time in-flight calls get to finish on SIGINT/SIGTERM (default: 10s)
 
 Many replicas (with --transport http): see the README, "Running many replicas"

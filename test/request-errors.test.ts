@@ -71,11 +71,12 @@ describe.each(legacyBridgeTransports)('protocol errors say the right thing, over
   });
 });
 
-it('the stdio bin refuses a raw 10 000-deep requestContext as a bad argument', async () => {
+// Deeper than a requestContext may be, within what a message may be (128 levels; see message-depth.test.ts for deeper).
+it('the stdio bin refuses a raw 100-deep requestContext as a bad argument', async () => {
   const child = spawn(process.execPath, [BIN], { env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url }, stdio: ['pipe', 'pipe', 'ignore'] });
   const answers: string[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => answers.push(line));
-  const deep = `${'{"next":'.repeat(10_000)}{}${'}'.repeat(10_000)}`;
+  const deep = `${'{"next":'.repeat(100)}{}${'}'.repeat(100)}`;
   child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })}\n`);
   child.stdin.write(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"ask_echo","arguments":{"message":"deep","requestContext":${deep}}}}\n`);
   const answer = await waitFor('the answer', () => answers.map((line) => JSON.parse(line) as { id?: number; result?: CallToolResult }).find((m) => m.id === 2));

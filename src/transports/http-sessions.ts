@@ -31,21 +31,39 @@ export function checkToken(session: Session, token: string | undefined): TokenCh
 }
 
 export interface SessionsOptions {
-  /** Sessions with no request for this long are closed. */
+  /** Sessions (and listen streams) with no request for this long are closed. */
   idleTimeoutMs: number;
-  /** Open sessions at most, all identities together. */
+  /** Open sessions and listen streams at most, all identities together. */
   maxSessions: number;
-  /** Open sessions of one identity at most; token-less sessions count as one identity. */
+  /** Open sessions and listen streams of one identity at most; token-less ones count as one identity. */
   maxPerIdentity: number;
   logger: Logger;
 }
 
-/** The open sessions by id, with their slots (overall and per identity) and idle expiry. */
+/**
+ * The 2026-07-28 `subscriptions/listen` streams of one identity. With no session to belong to, they
+ * belong to their caller: any 2026-07-28 request of that identity is the activity that keeps them.
+ */
+interface Listening {
+  /** Ends each stream (its response is destroyed, and its slot is given back when it closes). */
+  streams: Set<() => void>;
+  lastSeen: number;
+  /** 2026-07-28 requests of the identity in progress; its listen streams themselves are not. */
+  active: number;
+}
+
+/**
+ * The open sessions by id and the open listen streams by identity, with the slots both share
+ * (overall and per identity) and idle expiry. Every open stream costs a socket, so a caller holds
+ * at most its share whichever era it speaks.
+ */
 export class Sessions {
   private readonly byId = new Map<string, Session>();
-  /** Sessions of each identity, open or being opened. */
+  /** Sessions and listen streams of each identity, open or being opened. */
   private readonly perIdentity = new Map<string, number>();
   private opening = 0;
+  private readonly listening = new Map<string, Listening>();
+  private listenStreams = 0;
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: SessionsOptions) {
@@ -68,17 +86,7 @@ export class Sessions {
    * cannot take every slot.
    */
   reserve(identity: string): { add(session: Session): void; release(): void } {
-    const { maxSessions, maxPerIdentity } = this.options;
-    if (this.byId.size + this.opening >= maxSessions) {
-      throw new HttpError(503, `Service Unavailable: the bridge has ${maxSessions} open sessions, its limit (--max-sessions); try again later.`, { 'retry-after': '30' });
-    }
-    const held = this.perIdentity.get(identity) ?? 0;
-    if (held >= maxPerIdentity) {
-      const who = identity === SERVICE_IDENTITY ? 'without a token' : 'with this token';
-      const message = `Too Many Requests: ${held} sessions ${who} are open, the limit per caller (--max-sessions-per-identity); end unused sessions (DELETE /mcp) or wait for idle ones to expire.`;
-      throw new HttpError(429, message, { 'retry-after': '30' });
-    }
-    this.perIdentity.set(identity, held + 1);
+    this.hold(identity);
     this.opening++;
     let state: 'opening' | 'added' | 'done' = 'opening';
     return {
@@ -94,6 +102,42 @@ export class Sessions {
         this.opening--;
       },
     };
+  }
+
+  /**
+   * Takes a slot of `identity` for a `subscriptions/listen` stream, as `reserve` does for a session
+   * (503 or 429 when there is none); `end` ends the stream once its caller is idle. The returned
+   * function gives the slot back: call it when the stream closes, however it ends.
+   */
+  openStream(identity: string, end: () => void): () => void {
+    this.hold(identity);
+    this.listenStreams++;
+    const listening = this.listening.get(identity) ?? { streams: new Set(), lastSeen: 0, active: 0 };
+    this.listening.set(identity, listening);
+    listening.lastSeen = Date.now();
+    listening.streams.add(end);
+    this.options.logger.debug(`listen stream opened (${identity === SERVICE_IDENTITY ? 'service-level client' : "caller's own token"}); ${this.listenStreams} open`);
+    let open = true;
+    return () => {
+      if (!open) return;
+      open = false;
+      this.listenStreams--;
+      this.unhold(identity);
+      listening.streams.delete(end);
+      if (listening.streams.size === 0 && this.listening.get(identity) === listening) this.listening.delete(identity);
+    };
+  }
+
+  /** A 2026-07-28 request of `identity` other than a listen: activity for its listen streams until its answer is complete. */
+  trackCaller(identity: string, res: ServerResponse): void {
+    const listening = this.listening.get(identity);
+    if (!listening) return;
+    listening.lastSeen = Date.now();
+    listening.active++;
+    res.once('close', () => {
+      listening.active--;
+      listening.lastSeen = Date.now();
+    });
   }
 
   remove(id: string): void {
@@ -135,6 +179,22 @@ export class Sessions {
     await Promise.all([...this.byId.values()].map((session) => this.close(session)));
   }
 
+  /** Counts a new session or stream of `identity`, or refuses it: 503 when the bridge is full, 429 when the identity is. */
+  private hold(identity: string): void {
+    const { maxSessions, maxPerIdentity } = this.options;
+    if (this.byId.size + this.opening + this.listenStreams >= maxSessions) {
+      const message = `Service Unavailable: the bridge has ${maxSessions} open sessions and listen streams, its limit (--max-sessions); try again later.`;
+      throw new HttpError(503, message, { 'retry-after': '30' });
+    }
+    const held = this.perIdentity.get(identity) ?? 0;
+    if (held >= maxPerIdentity) {
+      const who = identity === SERVICE_IDENTITY ? 'without a token' : 'with this token';
+      const message = `Too Many Requests: ${held} sessions and listen streams ${who} are open, the limit per caller (--max-sessions-per-identity); end unused sessions (DELETE /mcp) and streams, or wait for idle ones to expire.`;
+      throw new HttpError(429, message, { 'retry-after': '30' });
+    }
+    this.perIdentity.set(identity, held + 1);
+  }
+
   private unhold(identity: string): void {
     const held = (this.perIdentity.get(identity) ?? 1) - 1;
     if (held > 0) this.perIdentity.set(identity, held);
@@ -150,6 +210,11 @@ export class Sessions {
         this.options.logger.debug(`session ${session.id.slice(0, 8)} expired after ${formatDuration(this.options.idleTimeoutMs)} idle`);
         void this.close(session);
       }
+    }
+    for (const listening of this.listening.values()) {
+      if (listening.active > 0 || listening.lastSeen >= before) continue;
+      this.options.logger.debug(`${listening.streams.size} listen stream(s) ended after ${formatDuration(this.options.idleTimeoutMs)} without a request from their caller`);
+      for (const end of listening.streams) end();
     }
   }
 }

@@ -6,6 +6,7 @@ import { bearerToken, tokenRefused } from '../identity/http-tokens.js';
 import { silentLogger } from '../log.js';
 import { createServer } from '../protocol/legacy/server.js';
 import { TaskBoard } from '../tasks/task-board.js';
+import { capConnections, connectionCapFor, descriptorBudget } from './connection-cap.js';
 import { describePolicy, readiness } from './http-health.js';
 import { identityFor, type HttpBridge, type HttpOptions } from './http-options.js';
 import { checkToken, Sessions, type Session } from './http-sessions.js';
@@ -42,11 +43,12 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const { callers, policy } = identityFor(options, { requireToken, keepMs: idleTimeoutMs });
   const oauth = callers.oauth?.challenge;
   const checkOrigin = createOriginCheck({ allowedHosts: options.allowedHosts ?? defaultAllowedHosts(host), allowedOrigins: options.allowedOrigins });
-  const sessions = new Sessions({ idleTimeoutMs, maxSessions: options.maxSessions ?? 1000, maxPerIdentity: options.maxSessionsPerIdentity ?? 32, logger });
+  const maxSessions = options.maxSessions ?? 1000;
+  const sessions = new Sessions({ idleTimeoutMs, maxSessions, maxPerIdentity: options.maxSessionsPerIdentity ?? 32, logger });
   // Imported here, not at the top: a stdio bridge never loads the v2 SDK for it (about 0.18 s of start-up).
   // One board for every front: a caller's tasks are the same whichever era or mode reaches them.
   const board = options.tasks ?? new TaskBoard();
-  const modern = (await import('../protocol/modern/modern-http.js')).modernFrontFor({ ...options, tasks: board }, callers);
+  const modern = (await import('../protocol/modern/modern-http.js')).modernFrontFor({ ...options, tasks: board }, callers, sessions);
   const stateless = options.stateless ? statelessFront(options, callers, board) : undefined;
   // A session id that names its replica lets a balancer route by it (see README, Running many replicas).
   const newSessionId = options.replicaId ? () => `${options.replicaId}.${randomUUID()}` : randomUUID;
@@ -151,6 +153,13 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     httpServer.listen(options.port ?? 3000, host, resolve);
   });
   const { port } = httpServer.address() as AddressInfo;
+  // Counted once listening, so the budget leaves out what the process already holds; not capped where it cannot be read (off Linux).
+  const budget = descriptorBudget();
+  if (budget) {
+    const cap = connectionCapFor(budget);
+    capConnections(httpServer, { cap, limit: budget.limit, logger });
+    if (cap < maxSessions) logger.info(`at most ${cap} client connections at once, fewer than --max-sessions (half the file descriptors left under the limit of ${budget.limit}; raise it with ulimit -n)`);
+  }
   const closed = new Promise<void>((resolve) => httpServer.once('close', resolve));
   if (requireToken && !options.requireToken && !oauth) logger.info(`${host} is not a loopback address: sessions must bring their own Mastra token (--allow-anonymous lifts this)`);
   logger.info(describePolicy(policy, options.perUserCatalogue === true));

@@ -9,6 +9,7 @@ import {
   type MessageExtraInfo,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
+import { nestsDeeperThan, TOO_DEEP_MESSAGE, tooDeepError } from './message-depth.js';
 
 const messagesOf = (body: unknown): unknown[] => (Array.isArray(body) ? body : [body]);
 
@@ -70,8 +71,9 @@ export class InFlightRequests {
 
 /**
  * A stdio connection carries one stream of requests in either era, so a reused id would cross answers
- * as it would in an HTTP session: it is refused here too. It wraps the v1 SDK's stdio transport
- * (2025-11-25) and the v2 SDK's (2026-07-28, whose serveStdio also sets the protocol version on it).
+ * as it would in an HTTP session: it is refused here too, and so is a message nested too deep, as HTTP
+ * refuses it. It wraps the v1 SDK's stdio transport (2025-11-25) and the v2 SDK's (2026-07-28, whose
+ * serveStdio also sets the protocol version on it).
  */
 export class OneAnswerPerId implements Transport {
   onclose?: () => void;
@@ -81,6 +83,10 @@ export class OneAnswerPerId implements Transport {
 
   constructor(private readonly inner: Transport & { setProtocolVersion?(version: string): void }) {
     inner.onmessage = (message, extra) => {
+      if (nestsDeeperThan(message)) {
+        if (isJSONRPCRequest(message)) return void inner.send(tooDeepError(message.id)).catch((error: Error) => this.onerror?.(error));
+        return this.onerror?.(new Error(`dropped a message with no id to answer: ${TOO_DEEP_MESSAGE}`));
+      }
       const reused = this.inFlight.claim(message);
       if (reused !== undefined) return void inner.send(duplicateIdError(reused)).catch((error: Error) => this.onerror?.(error));
       this.inFlight.delivered(message);

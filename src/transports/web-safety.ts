@@ -1,6 +1,7 @@
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname as machineName, networkInterfaces } from 'node:os';
+import { nestsDeeperThan, TOO_DEEP_MESSAGE } from './message-depth.js';
 
 /** A request refused before it reaches MCP: the status and a message safe to show (never a token). */
 export class HttpError extends Error {
@@ -141,6 +142,8 @@ async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknow
 export async function readRpcBody(req: IncomingMessage, limit: number): Promise<unknown> {
   const body = await readJsonBody(req, limit);
   const messages = Array.isArray(body) ? body : [body];
+  // Checked before anything walks the messages recursively (schemas, the 2026-07-28 front's re-serialization).
+  if (messages.some((message) => nestsDeeperThan(message))) throw new HttpError(400, TOO_DEEP_MESSAGE, {}, -32600);
   if (messages.length > 0 && messages.every((message) => JSONRPCMessageSchema.safeParse(message).success)) return body;
   const message = 'Invalid Request: the body is JSON but not a JSON-RPC 2.0 message (a request needs "jsonrpc": "2.0", an "id" and a "method").';
   throw new HttpError(400, message, {}, -32600);

@@ -9,11 +9,20 @@ import { bearerToken } from '../../identity/http-tokens.js';
 import type { Caller, CallerResolver } from '../../identity/callers.js';
 import { createModernServer, type ModernServerOptions } from './modern-server.js';
 
+/** The slots `subscriptions/listen` streams share with 2025 sessions, and their idle expiry (transports/http-sessions.ts). */
+export interface StreamSlots {
+  /** Takes a slot of `identity` or throws HttpError (429/503); `end` ends the stream once its caller is idle; returns the release. */
+  openStream(identity: string, end: () => void): () => void;
+  /** A request of `identity` other than a listen: activity that keeps its listen streams. */
+  trackCaller(identity: string, res: ServerResponse): void;
+}
+
 export interface ModernHttpOptions extends ModernServerOptions {
   /** Who a request's token is: the same token check as 2025 sessions get. */
   callers: CallerResolver;
   /** The catalogue whose changes reach open `subscriptions/listen` streams. */
   catalogue: AgentCatalogue;
+  streams: StreamSlots;
 }
 
 /** The MCP 2026-07-28 front of `/mcp`: each request stands alone and brings its caller's token. */
@@ -56,7 +65,7 @@ function headersOf(req: IncomingMessage): Headers {
 }
 
 function createModernHttp(options: ModernHttpOptions): ModernHttp {
-  const { callers, catalogue, logger = silentLogger } = options;
+  const { callers, catalogue, streams, logger = silentLogger } = options;
   const stopping = new AbortController();
   const serverOptions = { ...options, stopped: stopping.signal };
   const handler = createMcpHandler(
@@ -65,7 +74,9 @@ function createModernHttp(options: ModernHttpOptions): ModernHttp {
       return createModernServer(caller, serverOptions, { credentialed });
     },
     // 2025 traffic never gets here: the sessionful v1 front serves it (see transports/http.ts).
-    { legacy: 'reject', onerror: (error) => logger.debug(`MCP 2026-07-28 request: ${error.message}`) },
+    // Listen streams are counted per identity before they get here (`streams`): the SDK's own bound, one
+    // number for everyone that it answers in-band with HTTP 200, must never refuse first.
+    { legacy: 'reject', maxSubscriptions: Number.MAX_SAFE_INTEGER, onerror: (error) => logger.debug(`MCP 2026-07-28 request: ${error.message}`) },
   );
   const toNode = toNodeHandler(handler, { onerror: (error) => logger.warn(`MCP 2026-07-28 request failed: ${error.message}`) });
   const listens = new Set<ServerResponse>();
@@ -95,9 +106,14 @@ function createModernHttp(options: ModernHttpOptions): ModernHttp {
       watch(caller.catalogue);
       (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfoFor({ caller, credentialed: token !== undefined });
       if ((body as { method?: unknown } | null)?.method === 'subscriptions/listen') {
+        // A stream that holds a socket like a session does counts like one: one caller cannot hold every socket.
+        const release = streams.openStream(caller.identity, () => res.destroy());
         listens.add(res);
-        res.once('close', () => listens.delete(res));
-      }
+        res.once('close', () => {
+          listens.delete(res);
+          release();
+        });
+      } else streams.trackCaller(caller.identity, res);
       await toNode(req, res, body);
     },
     stopListening() {
@@ -115,6 +131,6 @@ function createModernHttp(options: ModernHttpOptions): ModernHttp {
 }
 
 /** The 2026 front for an HTTP bridge's options, with the bridge's own token check; the one call transports/http.ts makes. */
-export function modernFrontFor(options: HttpOptions, callers: CallerResolver): ModernHttp {
-  return createModernHttp({ ...options, tasks: options.tasks ?? new TaskBoard(), callers });
+export function modernFrontFor(options: HttpOptions, callers: CallerResolver, streams: StreamSlots): ModernHttp {
+  return createModernHttp({ ...options, tasks: options.tasks ?? new TaskBoard(), callers, streams });
 }
