@@ -97,8 +97,9 @@ Redis options (tasks shared by many replicas):
                                                     rediss://user:password@redis:6380 (default: in this process's memory)
   --redis-prefix PREFIX    MCP_REDIS_PREFIX         start of every key and channel, so bridges can share one Redis
                                                     (default: mastra-agents-mcp:)
-  --task-lease TIME        MCP_TASK_LEASE           a replica unheard of this long has stopped: its running tasks
-                                                    become failed (default: 30s)
+  --task-lease TIME        MCP_TASK_LEASE           a task its replica has not renewed for this long, while Redis
+                                                    heard the others, becomes failed, until that replica comes
+                                                    back (default: 30s)
 
 Environment:
   MCP_REQUEST_STATE_SECRET  at least 32 characters: the key that seals a 2026-07-28 input_required

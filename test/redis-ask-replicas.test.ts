@@ -28,7 +28,7 @@ const enabled = havePrograms({ 'redis-server': 'redis-server' });
 beforeAll(async () => {
   if (!enabled) return;
   [stack, redis] = await Promise.all([startStack({ approvalAgents: true, workflows: true }), startRedis()]);
-  // A short lease: its renewals (every third of it) are what collect an answer whose message was lost.
+  // A short lease: its renewals (every quarter of it) are what collect an answer whose message was lost.
   for (let i = 0; i < 2; i++) bins.push(spawnHttpBin(['--log-level', 'info', '--task-lease', '1s'], { MASTRA_BASE_URL: stack.mastra.url, MCP_REDIS_URL: redis.url }));
   [one, two] = (await Promise.all(bins.map((bin) => bin.url))) as [string, string];
 });

@@ -205,7 +205,7 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
     await leaving.tasks.close();
     const other = await legacyClient(1, alice);
     // The lease is 30s: only the replica's goodbye can make this so already.
-    expect(await other.experimental.tasks.getTask(task.taskId)).toMatchObject({ status: 'failed', statusMessage: 'the bridge running this task stopped before the agent answered' });
+    expect(await other.experimental.tasks.getTask(task.taskId)).toMatchObject({ status: 'failed', statusMessage: 'the bridge running this task shut down before the agent answered' });
     expect((await waitFor('the run to stop upstream', () => modelRequests(message)[0]?.endedAt !== undefined && modelRequests(message)[0])).aborted).toBe(true);
   });
 

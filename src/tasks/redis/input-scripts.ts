@@ -1,13 +1,19 @@
+import { CLOCK, RECLAIM } from './lease-scripts.js';
+
 /**
  * The scripts of a waiting task's question (fields `inputKey` and `inputRequests` of its hash):
  * the run shows it, any replica takes its answer. Taking is atomic, so of two answers to the same
  * question (two replicas, a client that retries) exactly one reaches the run.
  */
 
-/** KEYS: task. ARGV: owner, key, input requests (JSON). Answers 'ok', 'missing' or 'terminal:<status>'. */
-const SHOW = `
+/**
+ * KEYS: task. ARGV: owner, key, input requests (JSON), the replica when it runs the task (else ''), now.
+ * Answers 'ok', 'missing' or 'terminal:<status>'.
+ */
+const SHOW = `${CLOCK}${RECLAIM}
 local owner, status = unpack(redis.call('HMGET', KEYS[1], 'owner', 'status'))
 if owner ~= ARGV[1] then return 'missing' end
+status = reclaim(KEYS[1], status, ARGV[4], ARGV[5])
 if status == 'completed' or status == 'failed' or status == 'cancelled' then return 'terminal:' .. status end
 redis.call('HSET', KEYS[1], 'inputKey', ARGV[2], 'inputRequests', ARGV[3])
 redis.call('HDEL', KEYS[1], 'answer')

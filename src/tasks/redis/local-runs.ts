@@ -1,19 +1,12 @@
 /**
  * The agent runs of this replica's tasks. A run stays on the replica that started it; the others
- * reach it only through Redis: a cancel is published, and this replica's lease (renewed while it
- * runs anything) tells them it is still alive. Each renewal also reads its tasks' statuses, so a
- * cancel published while this replica was cut off from Redis still stops the run, as does a task
- * Redis lost: nobody could collect what the run would answer.
+ * reach it only through Redis: a cancel is published, and the lease this replica renews on each of
+ * its tasks (lease-scripts.ts) tells them it still runs it. Each renewal also reads their statuses,
+ * so a cancel published while this replica was cut off from Redis still stops the run, as does a
+ * task Redis lost: nobody could collect what the run would answer.
  */
 export class LocalRuns {
   private readonly runs = new Map<string, { controller: AbortController; owner: object; expiry: NodeJS.Timeout }>();
-  private renewal?: NodeJS.Timeout;
-
-  constructor(
-    private readonly leaseMs: number,
-    /** Renews this replica's lease in Redis and answers the statuses of these tasks (null: gone). */
-    private readonly renewLease: (taskIds: string[]) => Promise<(string | null)[]>,
-  ) {}
 
   /** Registers a run started by `owner` (a session's store); its signal aborts on cancel, on TTL and on close. */
   start(taskId: string, ttlMs: number, owner: object): AbortSignal {
@@ -22,16 +15,17 @@ export class LocalRuns {
     const expiry = setTimeout(() => this.abort(taskId, 'The task outlived its TTL'), ttlMs);
     expiry.unref();
     this.runs.set(taskId, { controller, owner, expiry });
-    this.renewal ??= setInterval(() => void this.renew(), Math.max(100, Math.floor(this.leaseMs / 3)));
-    this.renewal.unref();
     return controller.signal;
   }
 
-  /** Failures are the store's trouble, said elsewhere; the next renewal tries again. */
-  private async renew(): Promise<void> {
-    const taskIds = [...this.runs.keys()];
-    const statuses = await this.renewLease(taskIds).catch(() => undefined);
-    statuses?.forEach((status, i) => {
+  /** The tasks whose runs go on here, for the lease renewal. */
+  ids(): string[] {
+    return [...this.runs.keys()];
+  }
+
+  /** What a lease renewal read of `taskIds` (null: gone): a run whose task no longer waits for it stops. */
+  renewed(taskIds: string[], statuses: (string | null)[]): void {
+    statuses.forEach((status, i) => {
       if (status !== 'working' && status !== 'input_required') this.abort(taskIds[i]!, status ? `The task is ${status}` : 'The task is gone from the task store');
     });
   }
@@ -48,16 +42,12 @@ export class LocalRuns {
     run.controller.abort(new DOMException(reason, 'AbortError'));
   }
 
-  /** The run is over (its result stored, or not): nothing more to renew for it. */
+  /** The run is over (its result stored, or not). */
   end(taskId: string): void {
     const run = this.runs.get(taskId);
     if (!run) return;
     clearTimeout(run.expiry);
     this.runs.delete(taskId);
-    if (this.runs.size === 0) {
-      clearInterval(this.renewal);
-      this.renewal = undefined;
-    }
   }
 
   ownerOf(taskId: string): object | undefined {
@@ -71,6 +61,6 @@ export class LocalRuns {
   }
 
   abortAll(reason: string): void {
-    for (const taskId of [...this.runs.keys()]) this.abort(taskId, reason);
+    for (const taskId of this.ids()) this.abort(taskId, reason);
   }
 }

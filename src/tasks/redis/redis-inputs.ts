@@ -15,7 +15,7 @@ export class RedisTaskInputs implements SharedInputs {
 
   async show(taskId: string, key: string, inputRequests: Record<string, unknown>): Promise<void> {
     const { keys } = this.store;
-    const answer = await this.store.call((redis) => redis.inputShow(keys.task(taskId), this.identity, key, JSON.stringify(inputRequests)));
+    const answer = await this.store.call((redis) => redis.inputShow(keys.task(taskId), this.identity, key, JSON.stringify(inputRequests), this.store.runnerOf(taskId), new Date().toISOString()));
     if (answer === 'missing') throw taskNotFound(taskId);
     if (answer.startsWith('terminal:')) throw new Error(`Task ${taskId} is already ${answer.slice('terminal:'.length)}`);
   }

@@ -10,6 +10,7 @@ import { connectRedis, type RedisConnection } from './redis-connection.js';
 import { RedisSessionTasks } from './redis-tasks.js';
 import type { RunOwners } from '../run-owners.js';
 import { RedisRunOwners } from './redis-run-owners.js';
+import { LEFT } from './runner-failures.js';
 import type { TaskCommands } from './task-scripts.js';
 
 export const DEFAULT_REDIS_PREFIX = 'mastra-agents-mcp:';
@@ -20,7 +21,7 @@ export interface RedisTaskOptions {
   url: string;
   /** Every key and channel starts with it, so several bridges can share one Redis. Default `mastra-agents-mcp:`. */
   prefix?: string;
-  /** A replica unheard of this long has stopped: its running tasks fail. Default 30 s. */
+  /** A running task its replica has not renewed for this long, while Redis hears the other replicas, fails (that replica, if alive, takes it back). Default 30 s. */
   leaseMs?: number;
   logger: Logger;
 }
@@ -55,13 +56,12 @@ export function openRedisTasks(options: RedisTaskOptions): RedisTasks {
 }
 
 /** The key names of one prefix. */
-function keysOf(prefix: string, replica: string, limits: Required<TaskLimits>, leaseMs: number) {
+function keysOf(prefix: string, limits: Required<TaskLimits>, leaseMs: number) {
   return {
     prefix,
     task: (taskId: string) => `${prefix}task:${taskId}`,
     owner: (identity: string) => `${prefix}owner:${identity}`,
     sequence: `${prefix}seq`,
-    lease: `${prefix}replica:${replica}`,
     cancelChannel: `${prefix}cancel`,
     /** Answers to waiting tasks' questions, "<taskId> <key> <response>", for the replica running each. */
     answerChannel: `${prefix}answer`,
@@ -70,7 +70,7 @@ function keysOf(prefix: string, replica: string, limits: Required<TaskLimits>, l
   };
 }
 
-/** Tasks of every identity in Redis, with this replica's runs and its lease. */
+/** Tasks of every identity in Redis, with this replica's runs and their lease. */
 export class RedisTaskStore implements SharedTaskStore {
   readonly replica: string;
   readonly leaseMs: number;
@@ -81,6 +81,7 @@ export class RedisTaskStore implements SharedTaskStore {
   readonly answerListeners = new Map<string, (key: string, response: unknown) => void>();
   /** Who started each workflow run, for every replica. */
   readonly runOwners: RunOwners;
+  private readonly heartbeat: NodeJS.Timeout;
 
   constructor(
     private readonly connection: RedisConnection,
@@ -89,17 +90,17 @@ export class RedisTaskStore implements SharedTaskStore {
   ) {
     this.replica = options.replica;
     this.leaseMs = options.leaseMs ?? DEFAULT_TASK_LEASE_MS;
-    this.keys = keysOf(options.prefix, this.replica, limits, this.leaseMs);
+    this.keys = keysOf(options.prefix, limits, this.leaseMs);
     this.runOwners = new RedisRunOwners(connection, options.prefix, limits.runOwnerTtlMs);
     this.budgets = {
       perIdentity: new ResultBudget(limits.maxResultBytesPerSession, '--task-results-max-per-session', 'per caller'),
       all: new ResultBudget(limits.maxResultBytes, '--task-results-max', 'for all callers together'),
     };
-    this.runs = new LocalRuns(this.leaseMs, async (taskIds) => {
-      const statuses = await connection.commands.leaseRenew(this.keys.lease, this.leaseMs, this.keys.prefix, ...taskIds);
-      this.collectMissedAnswers(taskIds.filter((taskId, i) => statuses[i] === 'working' && this.answerListeners.has(taskId)));
-      return statuses;
-    });
+    this.runs = new LocalRuns();
+    // Renewed whether or not this replica runs anything: Redis hearing every replica regularly is how
+    // it tells one replica's silence from its own stall (lease-scripts.ts).
+    this.heartbeat = setInterval(() => void this.renewLease(), this.leaseMs / 4);
+    this.heartbeat.unref();
     // A cancel asked on any replica reaches the one running the task.
     connection.listen(this.keys.cancelChannel, (taskId) => this.runs.abort(taskId, 'The task was cancelled'));
     // So does the answer to a task's question (taken once, by a script, on the replica that got it).
@@ -107,6 +108,22 @@ export class RedisTaskStore implements SharedTaskStore {
       const taskId = message.slice(0, message.indexOf(' '));
       this.deliverAnswer(taskId, message.slice(taskId.length + 1));
     });
+  }
+
+  /** Failures are the store's trouble, said elsewhere; the next renewal tries again. */
+  private async renewLease(): Promise<void> {
+    const taskIds = this.runs.ids();
+    const statuses = await this.connection.commands
+      .leaseRenew(this.leaseMs, this.keys.prefix, this.replica, new Date().toISOString(), ...taskIds)
+      .catch(() => undefined);
+    if (!statuses) return;
+    this.collectMissedAnswers(taskIds.filter((taskId, i) => statuses[i] === 'working' && this.answerListeners.has(taskId)));
+    this.runs.renewed(taskIds, statuses);
+  }
+
+  /** This replica's id when it runs the task, else '': a task's writes take back a task its lease lapsed on only for its runner. */
+  runnerOf(taskId: string): string {
+    return this.runs.ownerOf(taskId) ? this.replica : '';
   }
 
   /** "<key> <response>" to the run waiting for it here, if any; the run ignores an answer to another round. */
@@ -149,10 +166,12 @@ export class RedisTaskStore implements SharedTaskStore {
     return { kind: 'redis', reachable: this.connection.reachable(), leaseMs: this.leaseMs };
   }
 
-  /** Stops this replica's runs and drops its lease, so every replica reports them failed at once. */
+  /** Stops this replica's runs and fails their tasks for good, so every replica reports them failed at once. */
   async close(): Promise<void> {
+    clearInterval(this.heartbeat);
+    const taskIds = this.runs.ids();
     this.runs.abortAll('The bridge is shutting down');
-    await this.connection.commands.del(this.keys.lease).catch(() => {});
+    await this.connection.commands.leaseLeave(this.keys.prefix, new Date().toISOString(), LEFT.statusMessage, LEFT.result, ...taskIds).catch(() => {});
     await this.connection.close();
   }
 }

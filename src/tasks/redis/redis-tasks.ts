@@ -1,26 +1,15 @@
 import type { CreateTaskOptions } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { ErrorCode, type CallToolResult, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { RequestError } from '../../calls/errors.js';
 import type { SessionTasks, SharedInputs } from '../task-board.js';
 import { droppedMessage, sizeOf, tooLargeMessage } from '../task-results.js';
 import { boundedTtl, cancelledResult, CANCELLED_MESSAGE, checkRunningLimit, taskNotFound, TERMINAL } from '../task-states.js';
 import { RedisTaskInputs } from './redis-inputs.js';
+import { LAPSED } from './runner-failures.js';
 import type { RedisTaskStore } from './redis-task-store.js';
 
 const PAGE_SIZE = 50;
-
-export const ORPHAN_MESSAGE = 'the bridge running this task stopped before the agent answered';
-const orphanResult: CallToolResult = {
-  content: [
-    {
-      type: 'text',
-      text: 'The bridge running this task stopped before the agent answered (it was restarted or killed, or lost the task store). The agent run may not have finished on the Mastra server; call the agent again.',
-    },
-  ],
-  isError: true,
-};
-const ORPHAN_RESULT = JSON.stringify(orphanResult);
 
 const taskOf = (taskId: string, [status, statusMessage, ttl, createdAt, lastUpdatedAt, pollInterval]: (string | null)[]): Task => ({
   taskId,
@@ -54,7 +43,7 @@ export class RedisSessionTasks implements SessionTasks {
     const ttl = boundedTtl(params.ttl, limits.ttlMaxMs);
     const now = new Date().toISOString();
     await this.store.call((redis) =>
-      redis.taskCreate(keys.task(taskId), keys.owner(this.identity), keys.sequence, keys.lease, this.identity, this.store.replica, ttl, now, limits.pollIntervalMs, this.store.leaseMs, keys.keepMs, taskId),
+      redis.taskCreate(keys.task(taskId), keys.owner(this.identity), keys.sequence, this.identity, this.store.replica, ttl, now, limits.pollIntervalMs, keys.keepMs, taskId),
     );
     runs.start(taskId, ttl, this);
     return { taskId, status: 'working', ttl, createdAt: now, lastUpdatedAt: now, pollInterval: limits.pollIntervalMs };
@@ -90,6 +79,7 @@ export class RedisSessionTasks implements SessionTasks {
           limits.maxResultBytes,
           taskId,
           keys.keepMs,
+          this.store.runnerOf(taskId),
         ),
       );
       this.check(taskId, answer);
@@ -108,7 +98,7 @@ export class RedisSessionTasks implements SessionTasks {
     if (cursor !== undefined && !/^\d+$/.test(cursor)) throw new Error(`Invalid cursor: ${cursor}`);
     const { keys } = this.store;
     const page = await this.store.call((redis) =>
-      redis.taskList(keys.owner(this.identity), keys.prefix, cursor ?? '0', PAGE_SIZE, new Date().toISOString(), ORPHAN_MESSAGE, ORPHAN_RESULT),
+      redis.taskList(keys.owner(this.identity), keys.prefix, cursor ?? '0', PAGE_SIZE, new Date().toISOString(), LAPSED.statusMessage, LAPSED.result, this.store.leaseMs),
     );
     const tasks = page.slice(0, PAGE_SIZE).map(([taskId, fields]) => taskOf(taskId, fields));
     const last = page.length > PAGE_SIZE ? page[PAGE_SIZE - 1] : undefined;
@@ -138,14 +128,25 @@ export class RedisSessionTasks implements SessionTasks {
   private async read(taskId: string, withResult: boolean): Promise<(string | null)[] | null> {
     const { keys } = this.store;
     return this.store.call((redis) =>
-      redis.taskGet(keys.task(taskId), keys.prefix, this.identity, new Date().toISOString(), ORPHAN_MESSAGE, ORPHAN_RESULT, withResult ? '1' : '0'),
+      redis.taskGet(keys.task(taskId), keys.prefix, this.identity, new Date().toISOString(), LAPSED.statusMessage, LAPSED.result, withResult ? '1' : '0', this.store.leaseMs),
     );
   }
 
   private async update(taskId: string, status: Task['status'] | '', statusMessage: string): Promise<void> {
     const { keys } = this.store;
     const answer = await this.store.call((redis) =>
-      redis.taskUpdate(keys.task(taskId), this.identity, status, statusMessage, new Date().toISOString(), CANCELLED_MESSAGE, JSON.stringify(cancelledResult), keys.cancelChannel, taskId),
+      redis.taskUpdate(
+        keys.task(taskId),
+        this.identity,
+        status,
+        statusMessage,
+        new Date().toISOString(),
+        CANCELLED_MESSAGE,
+        JSON.stringify(cancelledResult),
+        keys.cancelChannel,
+        taskId,
+        this.store.runnerOf(taskId),
+      ),
     );
     this.check(taskId, answer);
   }
