@@ -33,14 +33,14 @@ const settings = (issuer: string): OAuthSettings => ({
 });
 
 /** The bridge with no JWT_TOKEN: every listing and call goes to Mastra with a JWT the bridge mints (or the user's token). */
-async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastraAuth'] = 'mint'): Promise<HttpBridge> {
+async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastraAuth'] = 'mint', more: Partial<OAuthSettings> = {}): Promise<HttpBridge> {
   const client = clientFor(stack.mastra.url);
   return startHttp({
     catalogue: new AgentCatalogue({ client }),
     client,
     baseUrl: stack.mastra.url,
     port: 0,
-    oauth: { ...settings(issuer), mastraAuth },
+    oauth: { ...settings(issuer), mastraAuth, ...more },
     logger: createLogger('debug', (line) => logLines.push(line)),
   });
 }
@@ -187,6 +187,11 @@ describe('OAuth protected resource', () => {
       ['another issuer', () => accessToken({ iss: 'https://elsewhere.example.test' }), 401, 'invalid_token'],
       ['a Mastra token presented directly', async () => signJwt(SECRET, { sub: 'alice', aud: AUDIENCE }), 401, 'invalid_token'],
       ['a token without the required scope', () => accessToken({ scope: 'openid' }), 403, 'insufficient_scope'],
+      // RFC 7519 makes sub a string: anything else would be read as another user's name, or every object's.
+      ['an empty sub', () => accessToken({ sub: '' }), 401, 'invalid_token'],
+      ['a number as sub', () => accessToken({ sub: 12345 }), 401, 'invalid_token'],
+      ['an object as sub', () => accessToken({ sub: { id: 'victim' } }), 401, 'invalid_token'],
+      ['an array as sub', () => accessToken({ sub: ['alice'] }), 401, 'invalid_token'],
     ];
     it.each(refusals)('%s', async (_name, makeToken, status, error) => {
       const token = await makeToken();
@@ -199,6 +204,29 @@ describe('OAuth protected resource', () => {
       }
       expect(stack.mastra.requests.slice(before)).toEqual([]);
     });
+  });
+
+  it('refuses an introspected token whose sub is not a non-empty string, as it refuses such a JWT', async () => {
+    const introspecting = await startOAuthBridge(auth.issuer.url!, 'mint', { introspection: { url: `${auth.issuer.url}/introspect`, clientId: 'bridge', clientSecret: 'any' } });
+    const answerWith = (sub: unknown) => (response: { body: unknown }) =>
+      void (response.body = { active: true, iss: auth.issuer.url, aud: AUDIENCE, scope: 'mcp:tools', exp: Math.floor(Date.now() / 1000) + 300, sub });
+    try {
+      for (const [index, sub] of ['', 12345, { id: 'victim' }, ['alice']].entries()) {
+        auth.service.once('beforeIntrospect', answerWith(sub));
+        const before = stack.mastra.requests.length;
+        const response = await fetch(introspecting.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer opaque-token-${index}` },
+          body: JSON.stringify(initialize),
+        });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+        expect(await response.text()).toContain('its sub claim must name the user');
+        expect(stack.mastra.requests.slice(before)).toEqual([]);
+      }
+    } finally {
+      await introspecting.close({ graceMs: 0 });
+    }
   });
 
   it('follows a key rotation at the authorization server', async () => {

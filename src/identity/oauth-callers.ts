@@ -95,7 +95,8 @@ export class OAuthCallers implements CallerResolver {
       if (error instanceof HttpError) this.options.logger?.debug(`access token refused (HTTP ${error.status}): ${error.message}`);
       throw error;
     });
-    const identity = identityOf(`${claims.iss ?? ''}\n${claims.sub}`);
+    // Encoded as a JSON array, so no issuer and subject can be mistaken for another pair.
+    const identity = identityOf(JSON.stringify([claims.iss ?? '', claims.sub]));
     const user = this.users.get(identity) ?? this.add(identity, claims, token);
     Object.assign(user, { claims, token, usedAt: Date.now() });
     if (user.caller.catalogue !== this.options.serviceCatalogue && Date.now() - user.listedAt >= (this.options.ttlMs ?? 60_000)) await this.list(user);

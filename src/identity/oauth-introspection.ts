@@ -2,8 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { silentLogger, type Logger } from '../log.js';
 import { HttpError } from '../transports/web-safety.js';
 import { identityOf } from './callers.js';
-import { tokenRefused } from './http-tokens.js';
-import { checkScopes, unreachable, type AccessTokenVerifier, type OAuthTokenOptions, type VerifiedClaims } from './oauth-tokens.js';
+import { checkScopes, checkSubject, refused, unreachable, type AccessTokenVerifier, type OAuthTokenOptions, type VerifiedClaims } from './oauth-tokens.js';
 
 /** Where and as whom the bridge asks the authorization server about a token (RFC 7662). */
 export interface IntrospectionSettings {
@@ -97,7 +96,7 @@ export class IntrospectedTokens implements AccessTokenVerifier {
   /** RFC 7662 §4: the resource decides. Active, unexpired, this issuer and audience when named, a user, the scopes. */
   private check(response: oauth.IntrospectionResponse): VerifiedClaims {
     const { issuer, audience, requiredScopes, challenge, clockToleranceS = 30 } = this.options;
-    const refuse = (why: string) => tokenRefused(`the access token is not valid for this server (${why})`, challenge, 'invalid_token');
+    const refuse = (why: string) => refused(why, challenge);
     const now = Date.now() / 1000;
     if (!response.active) throw refuse('the authorization server says it is not active: expired, revoked or unknown');
     if (typeof response.exp === 'number' && response.exp + clockToleranceS < now) throw refuse('it has expired');
@@ -105,9 +104,9 @@ export class IntrospectedTokens implements AccessTokenVerifier {
     if (response.iss !== undefined && response.iss !== issuer) throw refuse('its iss claim is not accepted');
     const audiences = response.aud === undefined ? undefined : [response.aud].flat();
     if (audiences && !audiences.includes(audience)) throw refuse('its aud claim is not accepted');
-    if (typeof response.sub !== 'string' || !response.sub) throw refuse('it names no user (sub)');
+    checkSubject(response, refuse);
     checkScopes(response, requiredScopes, challenge);
-    return response as VerifiedClaims;
+    return response;
   }
 
   private keep(key: string, answer: Answer): void {

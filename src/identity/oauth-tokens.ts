@@ -43,6 +43,14 @@ export function checkScopes(payload: JWTPayload, requiredScopes: string[], chall
   if (missing.length) throw tokenRefused(`the access token lacks the scope ${missing.join(' ')}`, challenge, 'insufficient_scope', requiredScopes.join(' '));
 }
 
+/**
+ * RFC 7519 §4.1.2: `sub` is a string. Refused otherwise, since identities are built from it: a number,
+ * an object or an array would name another user (`["alice"]` is not `"alice"`), or all of them at once.
+ */
+export function checkSubject(payload: JWTPayload, refuse: (why: string) => Error): asserts payload is VerifiedClaims {
+  if (typeof payload.sub !== 'string' || payload.sub === '') throw refuse('its sub claim must name the user as a non-empty string');
+}
+
 /** A signed JWT (three parts, a header naming its algorithm), which can be verified here; anything else is opaque. */
 export function isJwt(token: string): boolean {
   if (token.split('.').length !== 3) return false;
@@ -60,6 +68,9 @@ export type VerifiedClaims = JWTPayload & { sub: string };
 export interface AccessTokenVerifier {
   verify(token: string): Promise<VerifiedClaims>;
 }
+
+/** The 401 challenge for a token that fails a check; `why` names the check, never the token. */
+export const refused = (why: string, challenge: OAuthChallenge) => tokenRefused(`the access token is not valid for this server (${why})`, challenge, 'invalid_token');
 
 export const unreachable = (where: string, error: unknown) =>
   new HttpError(503, `Service Unavailable: cannot reach the authorization server ${where} to check the token (${upstreamReason(error)}); try again shortly.`, { 'retry-after': '5' });
@@ -80,10 +91,11 @@ export class OAuthTokens implements AccessTokenVerifier {
       payload = verified.payload;
     } catch (error) {
       if (cannotAsk(error)) throw unreachable(issuer, error);
-      throw tokenRefused(`the access token is not valid for this server (${describe(error as errors.JOSEError)})`, challenge, 'invalid_token');
+      throw refused(describe(error as errors.JOSEError), challenge);
     }
+    checkSubject(payload, (why) => refused(why, challenge));
     checkScopes(payload, requiredScopes, challenge);
-    return payload as VerifiedClaims;
+    return payload;
   }
 
   /** Discovered on first use; a failed discovery is not kept, so the next request tries again. */
