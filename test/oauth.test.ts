@@ -27,7 +27,7 @@ const settings = (issuer: string): OAuthSettings => ({
   requiredScopes: ['mcp:tools'],
   mastraAuth: 'mint',
   mintSecret: SECRET,
-  mintClaims: ['email', 'name'],
+  mintClaims: ['email', 'name', 'roles'],
   // Rotation is tested at once, not after jose's 30 s cooldown between JWKS fetches.
   jwksCooldownMs: 0,
 });
@@ -53,7 +53,7 @@ const accessToken = (claims: Record<string, unknown> = {}, options: { kid?: stri
   });
 
 beforeAll(async () => {
-  stack = await startStack({ jwtSecret: SECRET });
+  stack = await startStack({ jwtSecret: SECRET, claimsAgent: true });
   auth = new OAuth2Server();
   await auth.issuer.keys.generate('RS256', { kid: 'first' });
   await auth.start(0, '127.0.0.1');
@@ -71,20 +71,21 @@ const modernCall = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { _met
 
 /** A raw request to /mcp; its answer is kept, so the last test can look for tokens in every one. */
 async function raw(method: string, body: unknown, headers: Record<string, string> = {}) {
-  const modern = (body as { params?: { _meta?: unknown } } | undefined)?.params?._meta !== undefined;
+  const params = (body as { params?: { _meta?: unknown; name?: string } } | undefined)?.params;
+  const modern = params?._meta !== undefined;
   const response = await fetch(bridge.url, {
     method,
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
-      ...(modern ? { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'ask_whoami' } : {}),
+      ...(modern ? { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/call', 'mcp-name': params?.name ?? 'ask_whoami' } : {}),
       ...headers,
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   answers.push(text);
-  return { status: response.status, challenge: response.headers.get('www-authenticate'), text };
+  return { status: response.status, challenge: response.headers.get('www-authenticate'), session: response.headers.get('mcp-session-id'), text };
 }
 
 describe('OAuth protected resource', () => {
@@ -151,6 +152,30 @@ describe('OAuth protected resource', () => {
     } finally {
       await client.close();
     }
+  });
+
+  /** Asks the `claims` agent with each token in turn: over one 2025 session (a refreshed token on it), or 2026 requests. */
+  async function askClaims(era: string, tokens: string[]): Promise<string[]> {
+    const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'ask_claims', arguments: { message: 'claims?' } } });
+    const texts: string[] = [];
+    if (era === MODERN_VERSION) {
+      for (const token of tokens) texts.push((await raw('POST', { ...call(1), params: { ...call(1).params, _meta: envelope } }, { authorization: `Bearer ${token}` })).text);
+      return texts;
+    }
+    const opened = await raw('POST', initialize, { authorization: `Bearer ${tokens[0]}` });
+    for (const [index, token] of tokens.entries())
+      texts.push((await raw('POST', call(index + 2), { authorization: `Bearer ${token}`, 'mcp-session-id': opened.session!, 'mcp-protocol-version': '2025-11-25' })).text);
+    await raw('DELETE', undefined, { authorization: `Bearer ${tokens.at(-1)}`, 'mcp-session-id': opened.session! });
+    return texts;
+  }
+
+  it.each(['2025-11-25', MODERN_VERSION])('mints the Mastra JWT from the claims of the token that made the request, not an earlier one of the user (%s)', async (era) => {
+    const sub = `claims-${era}`;
+    const before = await accessToken({ sub, email: 'old@example.test', roles: ['admin'] });
+    const after = await accessToken({ sub, email: 'new@example.test', roles: ['viewer'] });
+    const [first, second] = await askClaims(era, [before, after]);
+    expect(first).toContain(`revealed: user=${sub} email=old@example.test roles=admin`);
+    expect(second).toContain(`revealed: user=${sub} email=new@example.test roles=viewer`);
   });
 
   it('accepts an RFC 9068 at+jwt access token with a client_id and an audience array', async () => {

@@ -46,7 +46,8 @@ interface User {
   /** The claims of the user's latest verified token, and the token itself (for passthrough only). */
   claims: VerifiedClaims;
   token: string;
-  minted?: { jwt: string; until: number };
+  /** The last JWT minted for the user, and the claims it carries: a token with other claims gets a new one. */
+  minted?: { jwt: string; claims: string; until: number };
   listedAt: number;
   usedAt: number;
 }
@@ -143,14 +144,16 @@ export class OAuthCallers implements CallerResolver {
     const { mastraAuth, mintSecret, mintClaims } = this.options.settings;
     if (mastraAuth === 'passthrough') return user.token;
     const now = Math.floor(Date.now() / 1000);
-    if (user.minted && user.minted.until > now) return user.minted.jwt;
     const copied = Object.fromEntries(mintClaims.flatMap((claim) => (user.claims[claim] !== undefined ? [[claim, user.claims[claim]]] : [])));
+    // Keyed by what it carries: a role taken away or an email changed in the user's latest token reaches Mastra with that token.
+    const claims = JSON.stringify(copied);
+    if (user.minted && user.minted.until > now && user.minted.claims === claims) return user.minted.jwt;
     const jwt = await new SignJWT({ ...copied, sub: user.claims.sub })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuedAt(now)
       .setExpirationTime(now + MINTED_LIFETIME_S)
       .sign(new TextEncoder().encode(mintSecret));
-    user.minted = { jwt, until: now + MINTED_LIFETIME_S / 2 };
+    user.minted = { jwt, claims, until: now + MINTED_LIFETIME_S / 2 };
     return jwt;
   }
 
