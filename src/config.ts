@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { duration } from './duration.js';
+import { isSecureUrl } from './identity/secure-url.js';
 import { LOG_LEVELS } from './log.js';
 
 export { HELP } from './help.js';
@@ -50,15 +51,11 @@ const httpUrl = z
   // `mastra dev` prints its API as http://localhost:4111/api; client-js adds /api itself, so that URL would 404 on every request.
   .transform((url) => url.replace(/\/+$/, '').replace(/\/api$/, ''));
 
-const LOOPBACK_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 /** OAuth URLs: https, since tokens and sign-ins go through them; plain http on loopback only, for development and tests. */
 const secureUrl = (example: string) =>
   z
     .url({ protocol: /^https?$/, error: `must be an https:// URL, e.g. ${example}` })
-    .refine((url) => {
-      const { protocol, hostname } = new URL(url);
-      return protocol === 'https:' || LOOPBACK_HOSTS.test(hostname);
-    }, `must be an https:// URL (http:// only on loopback), e.g. ${example}`)
+    .refine(isSecureUrl, `must be an https:// URL (http:// only on loopback), e.g. ${example}`)
     .refine((url) => !/[?#]/.test(url) && !/^https?:\/\/[^/]*@/.test(url), 'must not contain a user, password, query string or fragment');
 
 // A Redis URL carries its password: error lines print it masked (withoutCredentials).

@@ -7,7 +7,8 @@ import type { OAuthSettings } from '../src/identity/oauth-callers.js';
 import { createLogger } from '../src/log.js';
 import { startHttp, type HttpBridge } from '../src/transports/http.js';
 import { clientFor, closedPort, MODERN_VERSION, modernClient, startStack, textOf, type Stack } from './helpers.js';
-import { connectHttp, signJwt } from './http-helpers.js';
+import { connectHttp, postRpc, signJwt } from './http-helpers.js';
+import { startIssuerWithMetadata, type IssuerWithMetadata } from './servers/issuer-metadata.js';
 
 const SECRET = 'oauth-test-mastra-secret';
 const PUBLIC_URL = 'https://mcp.example.test';
@@ -275,6 +276,59 @@ describe('OAuth protected resource', () => {
     } finally {
       await unreachable.close({ graceMs: 0 });
     }
+  });
+
+  describe('takes signing keys and token answers only from where --oauth-issuer allows', () => {
+    const closers: (() => Promise<unknown>)[] = [];
+    afterAll(async () => {
+      for (const close of closers.reverse()) await close();
+    });
+    const started = async <T extends { close(...args: never[]): Promise<unknown> }>(thing: Promise<T>): Promise<T> => {
+      const value = await thing;
+      closers.push(() => value.close());
+      return value;
+    };
+    /** A token of `signer`'s keys naming `issuer`: valid, if the bridge takes its keys from `signer`. */
+    const tokenOf = (signer: IssuerWithMetadata, issuer = signer.issuer) =>
+      signer.server.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { iss: issuer, sub: 'alice', aud: AUDIENCE, scope: 'mcp:tools' }) });
+
+    it('refuses a jwks_uri that is not https (plain http only on loopback): 503 naming it, no key fetched, an error line, and the bridge keeps serving', async () => {
+      // 0.0.0.0 reaches this machine on Linux, yet is no loopback name: the kind of place metadata must not send the bridge to.
+      const issuer = await started(startIssuerWithMetadata((self) => ({ document: { issuer: self, jwks_uri: `${self.replace('127.0.0.1', '0.0.0.0')}/jwks` } })));
+      const refusing = await startOAuthBridge(issuer.issuer);
+      closers.push(() => refusing.close({ graceMs: 0 }));
+      const response = await postRpc(refusing.url, initialize, { authorization: `Bearer ${await tokenOf(issuer)}` });
+      expect(response.status).toBe(503);
+      const text = await response.text();
+      expect(text).toContain(`the jwks_uri ${issuer.issuer.replace('127.0.0.1', '0.0.0.0')}/jwks, which is not an https:// URL`);
+      expect(issuer.paths).not.toContain('/jwks');
+      expect(logLines.filter((line) => line.includes('error: cannot check OAuth access tokens') && line.includes('jwks_uri'))).toHaveLength(1);
+      expect((await fetch(new URL('/healthz', refusing.url))).status).toBe(200);
+    });
+
+    it('does not follow a discovery redirect to another origin', async () => {
+      let elsewhere: IssuerWithMetadata | undefined;
+      const issuer = await started(startIssuerWithMetadata(() => ({ redirect: `${elsewhere!.issuer}/.well-known/openid-configuration` })));
+      // Metadata for the issuer, with keys of its own, on another origin: following the redirect would accept its tokens.
+      elsewhere = await started(startIssuerWithMetadata((self) => ({ document: { issuer: issuer.issuer, jwks_uri: `${self}/jwks` } })));
+      const redirected = await startOAuthBridge(issuer.issuer);
+      closers.push(() => redirected.close({ graceMs: 0 }));
+      const response = await postRpc(redirected.url, initialize, { authorization: `Bearer ${await tokenOf(elsewhere, issuer.issuer)}` });
+      expect(response.status).toBe(503);
+      expect(await response.text()).toContain(`answers with a redirect (HTTP 302 to ${elsewhere.issuer}), which the bridge does not follow`);
+      expect(elsewhere.paths).toEqual([]);
+    });
+
+    it('does not follow a redirect of the introspection endpoint', async () => {
+      const elsewhere = await started(startIssuerWithMetadata((self) => ({ document: { issuer: self } })));
+      const redirecting = await started(startIssuerWithMetadata(() => ({ redirect: `${elsewhere.issuer}/introspect` })));
+      const introspecting = await startOAuthBridge(auth.issuer.url!, 'mint', { introspection: { url: `${redirecting.issuer}/.well-known/introspect`, clientId: 'bridge', clientSecret: 'any' } });
+      closers.push(() => introspecting.close({ graceMs: 0 }));
+      const response = await postRpc(introspecting.url, initialize, { authorization: 'Bearer an-opaque-token' });
+      expect(response.status).toBe(503);
+      expect(await response.text()).toContain('a redirect, which is not followed');
+      expect(elsewhere.paths).toEqual([]);
+    });
   });
 
   it("passes the user's token through with --mastra-auth passthrough: a Mastra that does not accept it gets a 502 naming the setup", async () => {

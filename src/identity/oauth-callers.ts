@@ -82,9 +82,9 @@ export class OAuthCallers implements CallerResolver {
     this.catalogueOfCallers = options.ownCatalogues ? 'own' : 'service';
     this.oauth = protectedResource(options.settings);
     const { introspection, ...settings } = options.settings;
-    const tokenOptions = { ...settings, challenge: this.oauth.challenge };
+    const tokenOptions = { ...settings, challenge: this.oauth.challenge, logger: options.logger };
     const jwts = new OAuthTokens(tokenOptions);
-    const opaque = introspection && new IntrospectedTokens({ ...tokenOptions, introspection, logger: options.logger });
+    const opaque = introspection && new IntrospectedTokens({ ...tokenOptions, introspection });
     // JWT access tokens (RFC 9068) are made to be verified here, without a round trip (and some servers refuse to introspect them).
     this.tokens = opaque ? { verify: (token) => (isJwt(token) ? jwts : opaque).verify(token) } : jwts;
   }

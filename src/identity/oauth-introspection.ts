@@ -2,6 +2,7 @@ import * as oauth from 'oauth4webapi';
 import { silentLogger, type Logger } from '../log.js';
 import { HttpError } from '../transports/web-safety.js';
 import { identityOf } from './callers.js';
+import { isSecureUrl } from './secure-url.js';
 import { checkScopes, checkSubject, refused, unreachable, type AccessTokenVerifier, type OAuthTokenOptions, type VerifiedClaims } from './oauth-tokens.js';
 
 /** Where and as whom the bridge asks the authorization server about a token (RFC 7662). */
@@ -76,13 +77,18 @@ export class IntrospectedTokens implements AccessTokenVerifier {
     try {
       response = await oauth.introspectionRequest(this.server, this.client, oauth.ClientSecretBasic(clientSecret), token, {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
-        // The configuration allows http:// on loopback only.
-        [oauth.allowInsecureRequests]: url.startsWith('http:'),
+        // http:// on loopback only, whoever built the settings; oauth4webapi refuses any other http:// URL.
+        [oauth.allowInsecureRequests]: url.startsWith('http:') && isSecureUrl(url),
       });
     } catch (error) {
       throw unreachable(url, error);
     }
     if (response.status >= 500) throw unreachable(url, new Error(`HTTP ${response.status}`));
+    // oauth4webapi follows no redirect: one would send the bridge's client secret and the token to another place.
+    if (response.status >= 300 && response.status < 400) {
+      (this.options.logger ?? silentLogger).error(`the introspection endpoint ${url} answers with a redirect (HTTP ${response.status}), which the bridge does not follow: set --oauth-introspection-url to the endpoint itself`);
+      throw unreachable(url, new Error(`HTTP ${response.status}, a redirect, which is not followed`));
+    }
     try {
       return await oauth.processIntrospectionResponse(this.server, this.client, response);
     } catch (error) {

@@ -1,7 +1,9 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { upstreamReason } from '../calls/errors.js';
+import { silentLogger, type Logger } from '../log.js';
 import { HttpError } from '../transports/web-safety.js';
 import { tokenRefused, type OAuthChallenge } from './http-tokens.js';
+import { isSecureUrl } from './secure-url.js';
 
 export interface OAuthTokenOptions {
   /** The authorization server, exactly as its tokens' `iss` says. */
@@ -17,6 +19,8 @@ export interface OAuthTokenOptions {
   timeoutMs?: number;
   /** How far the clocks of the bridge and the authorization server may differ, in seconds. Default 30. */
   clockToleranceS?: number;
+  /** Hears what the operator must fix (metadata the bridge refuses). */
+  logger?: Logger;
 }
 
 /** Asymmetric algorithms only: `none` and HMAC (a key the bridge would have to share) are never accepted. */
@@ -72,12 +76,19 @@ export interface AccessTokenVerifier {
 /** The 401 challenge for a token that fails a check; `why` names the check, never the token. */
 export const refused = (why: string, challenge: OAuthChallenge) => tokenRefused(`the access token is not valid for this server (${why})`, challenge, 'invalid_token');
 
+/** Discovery metadata the bridge will not use: the authorization server's setup (or --oauth-issuer) needs fixing, so the log names it. */
+class RefusedMetadata extends Error {}
+
+/** A failed discovery is answered from memory this long (the 503's Retry-After), so callers cannot make the bridge ask again per request. */
+const DISCOVERY_RETRY_MS = 5_000;
+
 export const unreachable = (where: string, error: unknown) =>
   new HttpError(503, `Service Unavailable: cannot reach the authorization server ${where} to check the token (${upstreamReason(error)}); try again shortly.`, { 'retry-after': '5' });
 
 /** Verifies access tokens (JWTs) against the issuer's JWKS, found by discovery once and refetched on an unknown key. */
 export class OAuthTokens implements AccessTokenVerifier {
   private keys?: Promise<ReturnType<typeof createRemoteJWKSet>>;
+  private lastProblem = '';
 
   constructor(private readonly options: OAuthTokenOptions) {}
 
@@ -98,10 +109,10 @@ export class OAuthTokens implements AccessTokenVerifier {
     return payload;
   }
 
-  /** Discovered on first use; a failed discovery is not kept, so the next request tries again. */
+  /** Discovered on first use; a failed discovery is kept for DISCOVERY_RETRY_MS, then the next request tries again. */
   private jwks(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     this.keys ??= this.discover().catch((error: unknown) => {
-      this.keys = undefined;
+      setTimeout(() => (this.keys = undefined), DISCOVERY_RETRY_MS).unref();
       throw error;
     });
     return this.keys;
@@ -109,24 +120,46 @@ export class OAuthTokens implements AccessTokenVerifier {
 
   private async discover(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     const { issuer, timeoutMs = 5_000 } = this.options;
-    let lastError: unknown;
+    const problems: unknown[] = [];
     for (const url of discoveryUrls(issuer)) {
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
-        if (!response.ok) {
-          lastError = new Error(`HTTP ${response.status} from ${url}`);
-          continue;
-        }
-        const metadata = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
-        // RFC 8414 §3.3: metadata naming another issuer must not be used.
-        if (metadata.issuer !== issuer) throw new Error(`${url} names the issuer ${String(metadata.issuer)}, not ${issuer}`);
-        if (typeof metadata.jwks_uri !== 'string') throw new Error(`${url} has no jwks_uri`);
-        return createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: timeoutMs, cooldownDuration: this.options.jwksCooldownMs ?? 30_000 });
+        return createRemoteJWKSet(await this.jwksUrlFrom(url), { timeoutDuration: timeoutMs, cooldownDuration: this.options.jwksCooldownMs ?? 30_000 });
       } catch (error) {
-        lastError = error;
+        problems.push(error);
       }
     }
-    throw unreachable(issuer, lastError);
+    // A document the bridge refused says more than the other URL's 404.
+    const problem = problems.find((error) => error instanceof RefusedMetadata) ?? problems.at(-1);
+    if (!(problem instanceof RefusedMetadata)) throw unreachable(issuer, problem);
+    const logger = this.options.logger ?? silentLogger;
+    if (problem.message !== this.lastProblem) logger.error(`cannot check OAuth access tokens: ${problem.message}. Every token gets 503 until this is fixed.`);
+    this.lastProblem = problem.message;
+    throw new HttpError(503, `Service Unavailable: the bridge cannot use the authorization server ${issuer} to check the token (${problem.message}); its operator must fix this.`, { 'retry-after': '5' });
+  }
+
+  /** The JWKS URL of one discovery document, held to the rule --oauth-issuer is held to. */
+  private async jwksUrlFrom(url: string): Promise<URL> {
+    const { issuer, timeoutMs = 5_000 } = this.options;
+    // Not followed: a redirect could hand the bridge metadata, and so signing keys, from any origin.
+    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      const to = URL.canParse(response.headers.get('location') ?? '', url) ? ` to ${new URL(response.headers.get('location')!, url).origin}` : '';
+      throw new RefusedMetadata(`${url} answers with a redirect (HTTP ${response.status}${to}), which the bridge does not follow: --oauth-issuer must be the issuer exactly as its tokens and its metadata name it`);
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`HTTP ${response.status} from ${url}`);
+    }
+    const metadata = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+    // RFC 8414 §3.3: metadata naming another issuer must not be used.
+    if (metadata.issuer !== issuer) throw new Error(`${url} names the issuer ${String(metadata.issuer)}, not ${issuer}`);
+    if (typeof metadata.jwks_uri !== 'string' || !URL.canParse(metadata.jwks_uri)) throw new Error(`${url} has no jwks_uri`);
+    const jwksUrl = new URL(metadata.jwks_uri);
+    if (!isSecureUrl(jwksUrl) || jwksUrl.username || jwksUrl.password) {
+      throw new RefusedMetadata(`the metadata at ${url} names the jwks_uri ${jwksUrl.origin}${jwksUrl.pathname}, which is not an https:// URL (http:// only on loopback, no user or password): the bridge takes no signing keys from it`);
+    }
+    return jwksUrl;
   }
 }
 
