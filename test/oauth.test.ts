@@ -34,13 +34,15 @@ const settings = (issuer: string): OAuthSettings => ({
 });
 
 /** The bridge with no JWT_TOKEN: every listing and call goes to Mastra with a JWT the bridge mints (or the user's token). */
-async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastraAuth'] = 'mint', more: Partial<OAuthSettings> = {}): Promise<HttpBridge> {
+async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastraAuth'] = 'mint', more: Partial<OAuthSettings> = {}, limited = false): Promise<HttpBridge> {
   const client = clientFor(stack.mastra.url);
   return startHttp({
     catalogue: new AgentCatalogue({ client }),
     client,
     baseUrl: stack.mastra.url,
     port: 0,
+    // This file sends more refused tokens from loopback than the limit of failed checks per address allows; its own test of the limit uses the default.
+    ...(limited ? {} : { failedTokenChecks: { burst: 1000 } }),
     oauth: { ...settings(issuer), mastraAuth, ...more },
     logger: createLogger('debug', (line) => logLines.push(line)),
   });
@@ -71,10 +73,10 @@ const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { prot
 const modernCall = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { _meta: envelope, name: 'ask_whoami', arguments: { message: 'who?' } } };
 
 /** A raw request to /mcp; its answer is kept, so the last test can look for tokens in every one. */
-async function raw(method: string, body: unknown, headers: Record<string, string> = {}) {
+async function raw(method: string, body: unknown, headers: Record<string, string> = {}, url = bridge.url) {
   const params = (body as { params?: { _meta?: unknown; name?: string } } | undefined)?.params;
   const modern = params?._meta !== undefined;
-  const response = await fetch(bridge.url, {
+  const response = await fetch(url, {
     method,
     headers: {
       'content-type': 'application/json',
@@ -329,6 +331,42 @@ describe('OAuth protected resource', () => {
       expect(await response.text()).toContain('a redirect, which is not followed');
       expect(elsewhere.paths).toEqual([]);
     });
+  });
+
+  it('verifies at most 20 unknown JWTs from one address (each would refetch the JWKS), then answers 429 with Retry-After; a token accepted before keeps working', async () => {
+    const issuer = await startIssuerWithMetadata((self) => ({ document: { issuer: self, jwks_uri: `${self}/jwks` } }));
+    const limited = await startOAuthBridge(issuer.issuer, 'mint', {}, true);
+    try {
+      const call = (token: string) => raw('POST', modernCall, { authorization: `Bearer ${token}` }, limited.url);
+      const valid = (sub: string) => issuer.server.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { sub, aud: AUDIENCE, scope: 'mcp:tools' }) });
+      const accepted = await valid('alice');
+      expect((await call(accepted)).text).toContain('user=alice');
+      const fetches = () => issuer.paths.filter((path) => path === '/jwks').length;
+      const before = fetches();
+      // Signed by a key the issuer never had, each under a kid of its own: jose refetches the JWKS for every unknown kid (no cooldown in this file).
+      const { privateKey } = await generateKeyPair('RS256');
+      const garbage = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          new SignJWT({ sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools' }).setProtectedHeader({ alg: 'RS256', kid: `unknown-${i}` }).setIssuer(issuer.issuer).setExpirationTime('5m').sign(privateKey),
+        ),
+      );
+      const flood = await Promise.all(garbage.map(async (token) => {
+        const response = await fetch(limited.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` }, body: JSON.stringify(initialize) });
+        await response.body?.cancel();
+        return { status: response.status, retryAfter: Number(response.headers.get('retry-after')) };
+      }));
+      expect(fetches() - before).toBeLessThanOrEqual(20);
+      expect(flood.filter(({ status }) => status === 401).length).toBeLessThanOrEqual(20);
+      const refused = flood.filter(({ status }) => status === 429);
+      expect(refused.length).toBeGreaterThanOrEqual(40);
+      for (const { retryAfter } of refused) expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect((await call(accepted)).text).toContain('user=alice');
+      expect((await call(await valid('bob'))).status).toBe(429);
+      expect(logLines.some((line) => line.includes('token checks from 127.0.0.1 failed within 10 s'))).toBe(true);
+    } finally {
+      await limited.close({ graceMs: 0 });
+      await issuer.close();
+    }
   });
 
   it("passes the user's token through with --mastra-auth passthrough: a Mastra that does not accept it gets a 502 naming the setup", async () => {

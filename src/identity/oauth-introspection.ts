@@ -45,6 +45,11 @@ export class IntrospectedTokens implements AccessTokenVerifier {
     this.client = { client_id: options.introspection.clientId };
   }
 
+  accepted(token: string): VerifiedClaims | undefined {
+    const answer = this.answers.get(identityOf(token));
+    return answer && answer.until > Date.now() ? answer.claims : undefined;
+  }
+
   async verify(token: string): Promise<VerifiedClaims> {
     const key = identityOf(token);
     const answer = this.answers.get(key);

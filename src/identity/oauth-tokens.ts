@@ -2,6 +2,7 @@ import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTP
 import { upstreamReason } from '../calls/errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { HttpError } from '../transports/web-safety.js';
+import { identityOf } from './callers.js';
 import { tokenRefused, type OAuthChallenge } from './http-tokens.js';
 import { isSecureUrl } from './secure-url.js';
 
@@ -71,7 +72,12 @@ export type VerifiedClaims = JWTPayload & { sub: string };
 /** Checks access tokens: the claims, or the 401/403 challenge for a bad token, 503 when the authorization server cannot be asked. */
 export interface AccessTokenVerifier {
   verify(token: string): Promise<VerifiedClaims>;
+  /** The claims of a token accepted before and still trusted, asking no one; undefined when it must be verified. */
+  accepted(token: string): VerifiedClaims | undefined;
 }
+
+/** Accepted tokens are kept by hash, never the token, up to this many (the oldest go first). */
+const MAX_ACCEPTED = 10_000;
 
 /** The 401 challenge for a token that fails a check; `why` names the check, never the token. */
 export const refused = (why: string, challenge: OAuthChallenge) => tokenRefused(`the access token is not valid for this server (${why})`, challenge, 'invalid_token');
@@ -85,14 +91,36 @@ const DISCOVERY_RETRY_MS = 5_000;
 export const unreachable = (where: string, error: unknown) =>
   new HttpError(503, `Service Unavailable: cannot reach the authorization server ${where} to check the token (${upstreamReason(error)}); try again shortly.`, { 'retry-after': '5' });
 
+/**
+ * A verified JWT is trusted until its `exp`, but no longer than jose keeps a JWKS (10 minutes), so a key
+ * the issuer withdraws stops being trusted as soon as it would have without this memory.
+ */
+const ACCEPTED_MS = 10 * 60_000;
+
 /** Verifies access tokens (JWTs) against the issuer's JWKS, found by discovery once and refetched on an unknown key. */
 export class OAuthTokens implements AccessTokenVerifier {
   private keys?: Promise<ReturnType<typeof createRemoteJWKSet>>;
   private lastProblem = '';
+  private readonly verified = new Map<string, { claims: VerifiedClaims; until: number }>();
 
   constructor(private readonly options: OAuthTokenOptions) {}
 
+  accepted(token: string): VerifiedClaims | undefined {
+    const key = identityOf(token);
+    const known = this.verified.get(key);
+    if (known && known.until > Date.now()) return known.claims;
+    if (known) this.verified.delete(key);
+    return undefined;
+  }
+
   async verify(token: string): Promise<VerifiedClaims> {
+    const claims = await this.check(token);
+    if (this.verified.size >= MAX_ACCEPTED) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(identityOf(token), { claims, until: Math.min((claims.exp ?? 0) * 1000, Date.now() + ACCEPTED_MS) });
+    return claims;
+  }
+
+  private async check(token: string): Promise<VerifiedClaims> {
     const { issuer, audience, requiredScopes, challenge } = this.options;
     const keys = await this.jwks();
     let payload: JWTPayload;

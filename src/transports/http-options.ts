@@ -1,5 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
 import { MastraTokenCallers, type CallerResolver } from '../identity/callers.js';
+import { FailedTokenChecks, type FailedCheckLimits } from '../identity/failed-checks.js';
 import { OAuthCallers, type OAuthSettings } from '../identity/oauth-callers.js';
 import { silentLogger } from '../log.js';
 import type { ServerOptions } from '../protocol/legacy/server.js';
@@ -38,6 +39,8 @@ export interface HttpOptions extends ServerOptions {
   exclude?: string[];
   /** How long a token check's outcome is trusted. Default 60 s. */
   tokenCheckTtlMs?: number;
+  /** Failed checks of new tokens allowed per client address (identity/failed-checks.ts). Default 20 per 10 s. */
+  failedTokenChecks?: Partial<FailedCheckLimits>;
   /** Callers sign in with OAuth at this issuer (identity/oauth-callers.ts) instead of bringing Mastra tokens. */
   oauth?: OAuthSettings;
   /** Who is calling. Default: Mastra tokens checked with Mastra (identity/callers.ts), or OAuth users with `oauth`. */
@@ -74,6 +77,7 @@ export function identityFor(options: HttpOptions, { requireToken, keepMs }: { re
     workflowPrefix: options.workflowPrefix,
     filter: { include: options.include, exclude: options.exclude },
     ttlMs: options.tokenCheckTtlMs,
+    failedChecks: new FailedTokenChecks(options.failedTokenChecks, options.logger),
     logger: options.logger ?? silentLogger,
   };
   const callers =
