@@ -78,8 +78,8 @@ const toolPrefix = z
 /** Each setting with its flag and environment twin; the flag wins. */
 const SETTINGS = {
   baseUrl: { env: 'MASTRA_BASE_URL', schema: httpUrl.default('http://localhost:4111') },
-  // Never part of an error line: any string is accepted.
-  serviceToken: { env: 'JWT_TOKEN', schema: z.string().optional() },
+  // Never part of an error line: any string is accepted. MASTRA_JWT_TOKEN is the name Mastra's own JWT docs use.
+  serviceToken: { env: 'JWT_TOKEN', otherEnv: 'MASTRA_JWT_TOKEN', schema: z.string().optional() },
   transport: { flag: 'transport', env: 'MCP_TRANSPORT', schema: z.enum(['stdio', 'http'], { error: 'must be stdio or http' }).default('stdio') },
   host: { flag: 'host', env: 'MCP_HOST', schema: z.string().min(1, 'must not be empty').default('127.0.0.1') },
   port: { flag: 'port', env: 'MCP_PORT', schema: port.default(3000) },
@@ -142,7 +142,8 @@ export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
 /** The value as the error line shows it: a URL's user and password are never printed. */
 const withoutCredentials = (raw: unknown) => (typeof raw === 'string' ? raw.replace(/^(\w+:\/\/)[^/@]*@/, '$1***@') : raw);
 
-export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: Config };
+/** `warnings`: what was taken in a form other than the one written, for the log once it exists. */
+export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: Config; warnings: string[] };
 
 /** Reads argv and env (and nothing else) into a validated config; every problem is one line. */
 export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
@@ -171,7 +172,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   const problems: string[] = [];
   for (const [key, setting] of Object.entries(SETTINGS)) {
     const fromFlag = 'flag' in setting ? values[setting.flag] : undefined;
-    const fromEnv = env[setting.env] || undefined;
+    const fromEnv = env[setting.env] || ('otherEnv' in setting ? env[setting.otherEnv] : undefined) || undefined;
     // The old env names say "MS": they keep meaning a bare number of milliseconds.
     const legacy = 'legacyMsEnv' in setting && fromFlag === undefined && fromEnv === undefined ? env[setting.legacyMsEnv] || undefined : undefined;
     const raw = fromFlag ?? fromEnv ?? (legacy && /^\s*\d+\s*$/.test(legacy) ? `${legacy.trim()}ms` : legacy);
@@ -182,7 +183,17 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   }
   if (!problems.length) problems.push(...oauthProblems(config as Config), ...requestStateProblems(config as Config));
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  return { kind: 'run', config: config as Config };
+  return { kind: 'run', config: config as Config, warnings: tokenWarnings(config, env) };
+}
+
+/** A token pasted with its "Bearer " would be sent as "Bearer Bearer …", which no server accepts: it is taken off, and said. */
+function tokenWarnings(config: { serviceToken?: string }, env: NodeJS.ProcessEnv): string[] {
+  const token = config.serviceToken;
+  const prefix = token && /^\s*Bearer\s+/i.exec(token);
+  if (!token || !prefix) return [];
+  const name = env.JWT_TOKEN ? 'JWT_TOKEN' : 'MASTRA_JWT_TOKEN';
+  config.serviceToken = token.slice(prefix[0].length).trim() || undefined;
+  return [`${name} starts with "Bearer ", which the bridge adds itself: using the token without it (set ${name} to the token alone)`];
 }
 
 /** A short secret would make sealed request state guessable; the value itself is never printed. */
