@@ -77,14 +77,15 @@ export function identityFor(options: HttpOptions, { requireToken, keepMs }: { re
     workflowPrefix: options.workflowPrefix,
     filter: { include: options.include, exclude: options.exclude },
     ttlMs: options.tokenCheckTtlMs,
-    failedChecks: new FailedTokenChecks(options.failedTokenChecks, options.logger),
     logger: options.logger ?? silentLogger,
   };
+  // Made only for the resolvers made here; a resolver passed in brings its own rules.
+  const failedChecks = () => new FailedTokenChecks(options.failedTokenChecks, options.logger);
   const callers =
     options.callers ??
     (options.oauth
-      ? new OAuthCallers({ ...shared, settings: options.oauth })
-      : new MastraTokenCallers({ ...shared, serviceClient: options.client, clientForToken: options.clientForToken, keepMs }));
+      ? new OAuthCallers({ ...shared, failedChecks: failedChecks(), settings: options.oauth })
+      : new MastraTokenCallers({ ...shared, failedChecks: failedChecks(), serviceClient: options.client, clientForToken: options.clientForToken, keepMs }));
   const policy: IdentityPolicy = {
     serviceToken: options.hasServiceToken === true,
     catalogue: callers.catalogueOfCallers === 'own' ? 'per-caller' : 'service',
