@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { addressKey } from '../src/identity/failed-checks.js';
 import { startHttp } from '../src/transports/http.js';
 import { clientFor, closedPort, startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, initializeRequest, postRpc, signJwt, startCuttableRelay, startHttpBridge } from './http-helpers.js';
@@ -149,6 +150,16 @@ describe('session slots', () => {
 });
 
 describe('failed token checks per client address', () => {
+  it('counts an IPv4-mapped address as its IPv4 address, and an IPv6 caller by its /64', () => {
+    expect(addressKey('127.0.0.1')).toBe('127.0.0.1');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2::99')).toBe(addressKey('2001:db8:1:2:ffff::1'));
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressKey(undefined)).toBe('unknown');
+  });
+
   it('lists at Mastra for at most 20 garbage tokens from one address, then answers 429 with Retry-After; a token accepted before keeps working', async () => {
     const bridge = await bridgeWith({ serviceToken: service });
     const { client } = await connected(bridge.url, carol);
