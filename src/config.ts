@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { duration } from './duration.js';
+import { isSecureUrl } from './identity/secure-url.js';
 import { LOG_LEVELS } from './log.js';
 
 export { HELP } from './help.js';
@@ -50,15 +51,11 @@ const httpUrl = z
   // `mastra dev` prints its API as http://localhost:4111/api; client-js adds /api itself, so that URL would 404 on every request.
   .transform((url) => url.replace(/\/+$/, '').replace(/\/api$/, ''));
 
-const LOOPBACK_HOSTS = /^(localhost|127\.\d+\.\d+\.\d+|\[::1\])$/;
 /** OAuth URLs: https, since tokens and sign-ins go through them; plain http on loopback only, for development and tests. */
 const secureUrl = (example: string) =>
   z
     .url({ protocol: /^https?$/, error: `must be an https:// URL, e.g. ${example}` })
-    .refine((url) => {
-      const { protocol, hostname } = new URL(url);
-      return protocol === 'https:' || LOOPBACK_HOSTS.test(hostname);
-    }, `must be an https:// URL (http:// only on loopback), e.g. ${example}`)
+    .refine(isSecureUrl, `must be an https:// URL (http:// only on loopback), e.g. ${example}`)
     .refine((url) => !/[?#]/.test(url) && !/^https?:\/\/[^/]*@/.test(url), 'must not contain a user, password, query string or fragment');
 
 // A Redis URL carries its password: error lines print it masked (withoutCredentials).
@@ -81,8 +78,8 @@ const toolPrefix = z
 /** Each setting with its flag and environment twin; the flag wins. */
 const SETTINGS = {
   baseUrl: { env: 'MASTRA_BASE_URL', schema: httpUrl.default('http://localhost:4111') },
-  // Never part of an error line: any string is accepted.
-  serviceToken: { env: 'JWT_TOKEN', schema: z.string().optional() },
+  // Never part of an error line: any string is accepted. MASTRA_JWT_TOKEN is the name Mastra's own JWT docs use.
+  serviceToken: { env: 'JWT_TOKEN', otherEnv: 'MASTRA_JWT_TOKEN', schema: z.string().optional() },
   transport: { flag: 'transport', env: 'MCP_TRANSPORT', schema: z.enum(['stdio', 'http'], { error: 'must be stdio or http' }).default('stdio') },
   host: { flag: 'host', env: 'MCP_HOST', schema: z.string().min(1, 'must not be empty').default('127.0.0.1') },
   port: { flag: 'port', env: 'MCP_PORT', schema: port.default(3000) },
@@ -148,7 +145,8 @@ export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
 /** The value as the error line shows it: a URL's user and password are never printed. */
 const withoutCredentials = (raw: unknown) => (typeof raw === 'string' ? raw.replace(/^(\w+:\/\/)[^/@]*@/, '$1***@') : raw);
 
-export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: Config };
+/** `warnings`: what was taken in a form other than the one written, for the log once it exists. */
+export type Command = { kind: 'help' } | { kind: 'version' } | { kind: 'run'; config: Config; warnings: string[] };
 
 /** Reads argv and env (and nothing else) into a validated config; every problem is one line. */
 export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): Command {
@@ -177,7 +175,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   const problems: string[] = [];
   for (const [key, setting] of Object.entries(SETTINGS)) {
     const fromFlag = 'flag' in setting ? values[setting.flag] : undefined;
-    const fromEnv = env[setting.env] || undefined;
+    const fromEnv = env[setting.env] || ('otherEnv' in setting ? env[setting.otherEnv] : undefined) || undefined;
     // The old env names say "MS": they keep meaning a bare number of milliseconds.
     const legacy = 'legacyMsEnv' in setting && fromFlag === undefined && fromEnv === undefined ? env[setting.legacyMsEnv] || undefined : undefined;
     const raw = fromFlag ?? fromEnv ?? (legacy && /^\s*\d+\s*$/.test(legacy) ? `${legacy.trim()}ms` : legacy);
@@ -188,7 +186,17 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   }
   if (!problems.length) problems.push(...oauthProblems(config as Config), ...requestStateProblems(config as Config));
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  return { kind: 'run', config: config as Config };
+  return { kind: 'run', config: config as Config, warnings: tokenWarnings(config, env) };
+}
+
+/** A token pasted with its "Bearer " would be sent as "Bearer Bearer …", which no server accepts: it is taken off, and said. */
+function tokenWarnings(config: { serviceToken?: string }, env: NodeJS.ProcessEnv): string[] {
+  const token = config.serviceToken;
+  const prefix = token && /^\s*Bearer\s+/i.exec(token);
+  if (!token || !prefix) return [];
+  const name = env.JWT_TOKEN ? 'JWT_TOKEN' : 'MASTRA_JWT_TOKEN';
+  config.serviceToken = token.slice(prefix[0].length).trim() || undefined;
+  return [`${name} starts with "Bearer ", which the bridge adds itself: using the token without it (set ${name} to the token alone)`];
 }
 
 /** A short secret would make sealed request state guessable; the value itself is never printed. */

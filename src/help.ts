@@ -110,5 +110,7 @@ Environment:
                     --oauth-introspection-url (HTTP Basic authentication)
   MASTRA_BASE_URL   the Mastra server (default: http://localhost:4111); a trailing /api is dropped
   JWT_TOKEN         service-level Mastra token, sent as "Authorization: Bearer …": stdio, token-less
-                    HTTP sessions, and the tool listing HTTP callers see (without it, each their own)
+                    HTTP sessions, and the tool listing HTTP callers see (without it, each their own);
+                    the token alone (a leading "Bearer " is taken off, with a warning)
+  MASTRA_JWT_TOKEN  read when JWT_TOKEN is unset (the name Mastra's own JWT docs use)
 `;

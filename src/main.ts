@@ -39,6 +39,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
   const { config } = command;
   const { baseUrl } = config;
   const logger = createLogger(config.logLevel, (line) => output.stderr.write(line));
+  for (const warning of command.warnings) logger.warn(warning);
   // Libraries print to the console behind the logger (client-js dumps a failed stream, prompt and all).
   const restoreConsole = guardConsole(logger);
   const client = createMastraClient(config.serviceToken, { baseUrl });
@@ -54,6 +55,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     describeFromInstructions: config.describeFromInstructions,
     intervalMs: config.refreshInterval,
     maxRetryDelayMs: config.retryMaxDelay,
+    serviceToken: config.serviceToken !== undefined,
+    // An HTTP bridge without JWT_TOKEN lists with each caller's own token: Mastra refusing its token-less listing is expected.
+    listingOptional: config.transport === 'http' && config.serviceToken === undefined,
     peers: redis?.peers,
   });
   const tasks = new TaskBoard({

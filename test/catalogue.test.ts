@@ -72,12 +72,12 @@ describe('a bridge that starts before Mastra', () => {
     expect(bridge.stderr()).toContain(`serving 1 agent from ${mastra.url}`);
   });
 
-  it('asks whether Mastra accepts JWT_TOKEN only when Mastra refuses the listing', async () => {
+  it('speaks of JWT_TOKEN only when Mastra refuses the listing: here, that none is set', async () => {
     const mastra = await mastraOn(await closedPort(), { jwtSecret: 'a-secret-the-bridge-does-not-have' });
     const bridge = await bridgeTo(mastra.url);
     await waitFor('the refused listing', () => bridge.stderr().includes('could not load the agents'));
     expect(bridge.stderr()).toContain('401');
-    expect(bridge.stderr()).toContain('Mastra refused the listing: does it accept JWT_TOKEN?');
+    expect(bridge.stderr()).toContain('Mastra requires a token and none is set: set JWT_TOKEN.');
   });
 });
 

@@ -1,5 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { addressKey } from '../src/identity/failed-checks.js';
 import { startHttp } from '../src/transports/http.js';
 import { clientFor, closedPort, startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, initializeRequest, postRpc, signJwt, startCuttableRelay, startHttpBridge } from './http-helpers.js';
@@ -129,7 +130,8 @@ describe('tokens are checked with Mastra before anything is served', () => {
 
 describe('session slots', () => {
   it('a flood of refused tokens holds no slot, one token cannot take them all, and others still get in', async () => {
-    const bridge = await bridgeWith({ serviceToken: service, maxSessions: 3, maxSessionsPerIdentity: 2 });
+    // More refusals than the default limit of failed checks per address allow: the limit is tested below.
+    const bridge = await bridgeWith({ serviceToken: service, maxSessions: 3, maxSessionsPerIdentity: 2, failedTokenChecks: { burst: 100 } });
     const flood = await Promise.all(Array.from({ length: 40 }, (_, i) => postRpc(bridge.url, initializeRequest, { authorization: `Bearer garbage-${i}` })));
     expect(flood.map((response) => response.status)).toEqual(Array(40).fill(403));
     // SDK clients: each holds its GET stream open.
@@ -144,5 +146,47 @@ describe('session slots', () => {
     const full = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${erin}` });
     expect(full.status).toBe(503);
     expect(await full.text()).toContain('--max-sessions');
+  });
+});
+
+describe('failed token checks per client address', () => {
+  it('counts an IPv4-mapped address as its IPv4 address, and an IPv6 caller by its /64', () => {
+    expect(addressKey('127.0.0.1')).toBe('127.0.0.1');
+    expect(addressKey('::ffff:203.0.113.7')).toBe('203.0.113.7');
+    expect(addressKey('2001:db8:1:2:3:4:5:6')).toBe('2001:db8:1:2::/64');
+    expect(addressKey('2001:db8:1:2::99')).toBe(addressKey('2001:db8:1:2:ffff::1'));
+    expect(addressKey('2001:db8::1')).toBe('2001:db8:0:0::/64');
+    expect(addressKey('fe80::1%eth0')).toBe('fe80:0:0:0::/64');
+    expect(addressKey(undefined)).toBe('unknown');
+  });
+
+  it('lists at Mastra for at most 20 garbage tokens from one address, then answers 429 with Retry-After; a token accepted before keeps working', async () => {
+    const bridge = await bridgeWith({ serviceToken: service });
+    const { client } = await connected(bridge.url, carol);
+    const before = listings();
+    const flood = await Promise.all(Array.from({ length: 200 }, (_, i) => postRpc(bridge.url, initializeRequest, { authorization: `Bearer garbage-${i}` })));
+    expect(listings() - before).toBeLessThanOrEqual(20);
+    const statuses = flood.map((response) => response.status);
+    expect(statuses.filter((status) => status === 403).length).toBeLessThanOrEqual(20);
+    expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(180);
+    const limited = flood.find((response) => response.status === 429)!;
+    expect(Number(limited.headers.get('retry-after'))).toBeGreaterThanOrEqual(1);
+    expect(Number(limited.headers.get('retry-after'))).toBeLessThanOrEqual(10);
+    expect(await limited.text()).toContain('too many token checks from your address failed');
+    // Carol's token was accepted before the flood: her session is served from the bridge's memory of that check.
+    expect((await client.listTools()).tools).toHaveLength(10);
+    // A token the bridge has not seen needs a check, and that is what the address has used up.
+    const fresh = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${dave}` });
+    expect(fresh.status).toBe(429);
+    expect(listings() - before).toBeLessThanOrEqual(20);
+  });
+
+  it('spends nothing on tokens Mastra accepts: more new valid tokens than the burst all get in', async () => {
+    const bridge = await bridgeWith({ serviceToken: service });
+    for (let i = 0; i < 30; i++) {
+      const answer = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${signJwt(SECRET, { sub: `user-${i}` })}` });
+      expect(answer.status).toBe(200);
+      await answer.body?.cancel();
+    }
   });
 });

@@ -42,10 +42,10 @@ afterAll(async () => {
 });
 
 /** An access token from a finished sign-in that the bridge has not seen yet, and the client it was issued to. */
-async function freshToken(user: string): Promise<{ token: string; clientId: string }> {
+async function freshToken(user: string, at: { bridge: SignInBridge; server: AuthorizationServer } = { bridge, server: authServer }): Promise<{ token: string; clientId: string }> {
   const provider = new MemoryOAuthProvider(REDIRECT);
-  const transport = new StreamableHTTPClientTransport(new URL(bridge.url), { authProvider: provider });
-  await signIn(user, { issuer: authServer.issuer, resource: bridge.resource }, provider, (callback) => transport.finishAuth(callback.get('code')!), () => new Client({ name: 't', version: '1' }).connect(transport));
+  const transport = new StreamableHTTPClientTransport(new URL(at.bridge.url), { authProvider: provider });
+  await signIn(user, { issuer: at.server.issuer, resource: at.bridge.resource }, provider, (callback) => transport.finishAuth(callback.get('code')!), () => new Client({ name: 't', version: '1' }).connect(transport));
   tokens.push(provider.savedTokens!.access_token);
   return { token: provider.savedTokens!.access_token, clientId: provider.registration!.client_id };
 }
@@ -164,6 +164,43 @@ describe('RFC 7662 introspection of opaque access tokens (oidc-provider)', () =>
     } finally {
       process.emit('SIGTERM');
       expect(await exit).toBe(0);
+    }
+  });
+
+  it('introspects at most 20 garbage tokens from one address, then answers 429 with Retry-After; a token introspected before keeps working', async () => {
+    // Its own bridge, since the flood spends the budget of loopback, and its own server, whose tokens outlive the test on a slow machine.
+    let server: AuthorizationServer | undefined;
+    const limited = await startSignInBridge(stack.mastra.url, (issuer) => ({ mintSecret: SECRET, introspection: introspection(issuer) }), async (resource) => {
+      server = await startAuthorizationServer({ resource, scopes: ['mcp:tools'], accessTokenFormat: 'opaque' });
+      return server;
+    }, logger);
+    const introspections = () => server!.paths.filter((path) => path === '/token/introspection').length;
+    try {
+      const at = { bridge: limited, server: server! };
+      const { token } = await freshToken('kim', at);
+      const call = (with_: string) => postRpc(limited.url, initializeRequest, { authorization: `Bearer ${with_}` });
+      const first = await call(token);
+      expect(first.status).toBe(200);
+      await first.body?.cancel();
+      const asked = introspections();
+      const flood = await Promise.all(Array.from({ length: 100 }, async (_, i) => {
+        const response = await call(`garbage-opaque-token-${i}`);
+        await response.body?.cancel();
+        return { status: response.status, retryAfter: Number(response.headers.get('retry-after')) };
+      }));
+      expect(introspections() - asked).toBeLessThanOrEqual(20);
+      expect(flood.filter(({ status }) => status === 401).length).toBeLessThanOrEqual(20);
+      const refused = flood.filter(({ status }) => status === 429);
+      expect(refused.length).toBeGreaterThanOrEqual(80);
+      for (const { retryAfter } of refused) expect(retryAfter).toBeGreaterThanOrEqual(1);
+      const again = await call(token);
+      expect(again.status).toBe(200);
+      await again.body?.cancel();
+      expect((await call((await freshToken('lee', at)).token)).status).toBe(429);
+      expect(introspections() - asked).toBeLessThanOrEqual(20);
+    } finally {
+      await limited.close({ graceMs: 0 });
+      await server?.close();
     }
   });
 

@@ -7,7 +7,8 @@ import type { OAuthSettings } from '../src/identity/oauth-callers.js';
 import { createLogger } from '../src/log.js';
 import { startHttp, type HttpBridge } from '../src/transports/http.js';
 import { clientFor, closedPort, MODERN_VERSION, modernClient, startStack, textOf, type Stack } from './helpers.js';
-import { connectHttp, signJwt } from './http-helpers.js';
+import { connectHttp, postRpc, signJwt } from './http-helpers.js';
+import { startIssuerWithMetadata, type IssuerWithMetadata } from './servers/issuer-metadata.js';
 
 const SECRET = 'oauth-test-mastra-secret';
 const PUBLIC_URL = 'https://mcp.example.test';
@@ -27,20 +28,22 @@ const settings = (issuer: string): OAuthSettings => ({
   requiredScopes: ['mcp:tools'],
   mastraAuth: 'mint',
   mintSecret: SECRET,
-  mintClaims: ['email', 'name'],
+  mintClaims: ['email', 'name', 'roles'],
   // Rotation is tested at once, not after jose's 30 s cooldown between JWKS fetches.
   jwksCooldownMs: 0,
 });
 
 /** The bridge with no JWT_TOKEN: every listing and call goes to Mastra with a JWT the bridge mints (or the user's token). */
-async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastraAuth'] = 'mint'): Promise<HttpBridge> {
+async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastraAuth'] = 'mint', more: Partial<OAuthSettings> = {}, limited = false): Promise<HttpBridge> {
   const client = clientFor(stack.mastra.url);
   return startHttp({
     catalogue: new AgentCatalogue({ client }),
     client,
     baseUrl: stack.mastra.url,
     port: 0,
-    oauth: { ...settings(issuer), mastraAuth },
+    // This file sends more refused tokens from loopback than the limit of failed checks per address allows; its own test of the limit uses the default.
+    ...(limited ? {} : { failedTokenChecks: { burst: 1000 } }),
+    oauth: { ...settings(issuer), mastraAuth, ...more },
     logger: createLogger('debug', (line) => logLines.push(line)),
   });
 }
@@ -53,7 +56,7 @@ const accessToken = (claims: Record<string, unknown> = {}, options: { kid?: stri
   });
 
 beforeAll(async () => {
-  stack = await startStack({ jwtSecret: SECRET });
+  stack = await startStack({ jwtSecret: SECRET, claimsAgent: true });
   auth = new OAuth2Server();
   await auth.issuer.keys.generate('RS256', { kid: 'first' });
   await auth.start(0, '127.0.0.1');
@@ -70,21 +73,22 @@ const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { prot
 const modernCall = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { _meta: envelope, name: 'ask_whoami', arguments: { message: 'who?' } } };
 
 /** A raw request to /mcp; its answer is kept, so the last test can look for tokens in every one. */
-async function raw(method: string, body: unknown, headers: Record<string, string> = {}) {
-  const modern = (body as { params?: { _meta?: unknown } } | undefined)?.params?._meta !== undefined;
-  const response = await fetch(bridge.url, {
+async function raw(method: string, body: unknown, headers: Record<string, string> = {}, url = bridge.url) {
+  const params = (body as { params?: { _meta?: unknown; name?: string } } | undefined)?.params;
+  const modern = params?._meta !== undefined;
+  const response = await fetch(url, {
     method,
     headers: {
       'content-type': 'application/json',
       accept: 'application/json, text/event-stream',
-      ...(modern ? { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/call', 'mcp-name': 'ask_whoami' } : {}),
+      ...(modern ? { 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/call', 'mcp-name': params?.name ?? 'ask_whoami' } : {}),
       ...headers,
     },
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await response.text();
   answers.push(text);
-  return { status: response.status, challenge: response.headers.get('www-authenticate'), text };
+  return { status: response.status, challenge: response.headers.get('www-authenticate'), session: response.headers.get('mcp-session-id'), text };
 }
 
 describe('OAuth protected resource', () => {
@@ -153,6 +157,30 @@ describe('OAuth protected resource', () => {
     }
   });
 
+  /** Asks the `claims` agent with each token in turn: over one 2025 session (a refreshed token on it), or 2026 requests. */
+  async function askClaims(era: string, tokens: string[]): Promise<string[]> {
+    const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'ask_claims', arguments: { message: 'claims?' } } });
+    const texts: string[] = [];
+    if (era === MODERN_VERSION) {
+      for (const token of tokens) texts.push((await raw('POST', { ...call(1), params: { ...call(1).params, _meta: envelope } }, { authorization: `Bearer ${token}` })).text);
+      return texts;
+    }
+    const opened = await raw('POST', initialize, { authorization: `Bearer ${tokens[0]}` });
+    for (const [index, token] of tokens.entries())
+      texts.push((await raw('POST', call(index + 2), { authorization: `Bearer ${token}`, 'mcp-session-id': opened.session!, 'mcp-protocol-version': '2025-11-25' })).text);
+    await raw('DELETE', undefined, { authorization: `Bearer ${tokens.at(-1)}`, 'mcp-session-id': opened.session! });
+    return texts;
+  }
+
+  it.each(['2025-11-25', MODERN_VERSION])('mints the Mastra JWT from the claims of the token that made the request, not an earlier one of the user (%s)', async (era) => {
+    const sub = `claims-${era}`;
+    const before = await accessToken({ sub, email: 'old@example.test', roles: ['admin'] });
+    const after = await accessToken({ sub, email: 'new@example.test', roles: ['viewer'] });
+    const [first, second] = await askClaims(era, [before, after]);
+    expect(first).toContain(`revealed: user=${sub} email=old@example.test roles=admin`);
+    expect(second).toContain(`revealed: user=${sub} email=new@example.test roles=viewer`);
+  });
+
   it('accepts an RFC 9068 at+jwt access token with a client_id and an audience array', async () => {
     const token = await auth.issuer.buildToken({
       scopesOrTransform: (header, payload) => {
@@ -187,6 +215,11 @@ describe('OAuth protected resource', () => {
       ['another issuer', () => accessToken({ iss: 'https://elsewhere.example.test' }), 401, 'invalid_token'],
       ['a Mastra token presented directly', async () => signJwt(SECRET, { sub: 'alice', aud: AUDIENCE }), 401, 'invalid_token'],
       ['a token without the required scope', () => accessToken({ scope: 'openid' }), 403, 'insufficient_scope'],
+      // RFC 7519 makes sub a string: anything else would be read as another user's name, or every object's.
+      ['an empty sub', () => accessToken({ sub: '' }), 401, 'invalid_token'],
+      ['a number as sub', () => accessToken({ sub: 12345 }), 401, 'invalid_token'],
+      ['an object as sub', () => accessToken({ sub: { id: 'victim' } }), 401, 'invalid_token'],
+      ['an array as sub', () => accessToken({ sub: ['alice'] }), 401, 'invalid_token'],
     ];
     it.each(refusals)('%s', async (_name, makeToken, status, error) => {
       const token = await makeToken();
@@ -199,6 +232,29 @@ describe('OAuth protected resource', () => {
       }
       expect(stack.mastra.requests.slice(before)).toEqual([]);
     });
+  });
+
+  it('refuses an introspected token whose sub is not a non-empty string, as it refuses such a JWT', async () => {
+    const introspecting = await startOAuthBridge(auth.issuer.url!, 'mint', { introspection: { url: `${auth.issuer.url}/introspect`, clientId: 'bridge', clientSecret: 'any' } });
+    const answerWith = (sub: unknown) => (response: { body: unknown }) =>
+      void (response.body = { active: true, iss: auth.issuer.url, aud: AUDIENCE, scope: 'mcp:tools', exp: Math.floor(Date.now() / 1000) + 300, sub });
+    try {
+      for (const [index, sub] of ['', 12345, { id: 'victim' }, ['alice']].entries()) {
+        auth.service.once('beforeIntrospect', answerWith(sub));
+        const before = stack.mastra.requests.length;
+        const response = await fetch(introspecting.url, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer opaque-token-${index}` },
+          body: JSON.stringify(initialize),
+        });
+        expect(response.status).toBe(401);
+        expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
+        expect(await response.text()).toContain('its sub claim must name the user');
+        expect(stack.mastra.requests.slice(before)).toEqual([]);
+      }
+    } finally {
+      await introspecting.close({ graceMs: 0 });
+    }
   });
 
   it('follows a key rotation at the authorization server', async () => {
@@ -221,6 +277,95 @@ describe('OAuth protected resource', () => {
       expect((await fetch(new URL('/healthz', unreachable.url))).status).toBe(200);
     } finally {
       await unreachable.close({ graceMs: 0 });
+    }
+  });
+
+  describe('takes signing keys and token answers only from where --oauth-issuer allows', () => {
+    const closers: (() => Promise<unknown>)[] = [];
+    afterAll(async () => {
+      for (const close of closers.reverse()) await close();
+    });
+    const started = async <T extends { close(...args: never[]): Promise<unknown> }>(thing: Promise<T>): Promise<T> => {
+      const value = await thing;
+      closers.push(() => value.close());
+      return value;
+    };
+    /** A token of `signer`'s keys naming `issuer`: valid, if the bridge takes its keys from `signer`. */
+    const tokenOf = (signer: IssuerWithMetadata, issuer = signer.issuer) =>
+      signer.server.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { iss: issuer, sub: 'alice', aud: AUDIENCE, scope: 'mcp:tools' }) });
+
+    it('refuses a jwks_uri that is not https (plain http only on loopback): 503 naming it, no key fetched, an error line, and the bridge keeps serving', async () => {
+      // 0.0.0.0 reaches this machine on Linux, yet is no loopback name: the kind of place metadata must not send the bridge to.
+      const issuer = await started(startIssuerWithMetadata((self) => ({ document: { issuer: self, jwks_uri: `${self.replace('127.0.0.1', '0.0.0.0')}/jwks` } })));
+      const refusing = await startOAuthBridge(issuer.issuer);
+      closers.push(() => refusing.close({ graceMs: 0 }));
+      const response = await postRpc(refusing.url, initialize, { authorization: `Bearer ${await tokenOf(issuer)}` });
+      expect(response.status).toBe(503);
+      const text = await response.text();
+      expect(text).toContain(`the jwks_uri ${issuer.issuer.replace('127.0.0.1', '0.0.0.0')}/jwks, which is not an https:// URL`);
+      expect(issuer.paths).not.toContain('/jwks');
+      expect(logLines.filter((line) => line.includes('error: cannot check OAuth access tokens') && line.includes('jwks_uri'))).toHaveLength(1);
+      expect((await fetch(new URL('/healthz', refusing.url))).status).toBe(200);
+    });
+
+    it('does not follow a discovery redirect to another origin', async () => {
+      let elsewhere: IssuerWithMetadata | undefined;
+      const issuer = await started(startIssuerWithMetadata(() => ({ redirect: `${elsewhere!.issuer}/.well-known/openid-configuration` })));
+      // Metadata for the issuer, with keys of its own, on another origin: following the redirect would accept its tokens.
+      elsewhere = await started(startIssuerWithMetadata((self) => ({ document: { issuer: issuer.issuer, jwks_uri: `${self}/jwks` } })));
+      const redirected = await startOAuthBridge(issuer.issuer);
+      closers.push(() => redirected.close({ graceMs: 0 }));
+      const response = await postRpc(redirected.url, initialize, { authorization: `Bearer ${await tokenOf(elsewhere, issuer.issuer)}` });
+      expect(response.status).toBe(503);
+      expect(await response.text()).toContain(`answers with a redirect (HTTP 302 to ${elsewhere.issuer}), which the bridge does not follow`);
+      expect(elsewhere.paths).toEqual([]);
+    });
+
+    it('does not follow a redirect of the introspection endpoint', async () => {
+      const elsewhere = await started(startIssuerWithMetadata((self) => ({ document: { issuer: self } })));
+      const redirecting = await started(startIssuerWithMetadata(() => ({ redirect: `${elsewhere.issuer}/introspect` })));
+      const introspecting = await startOAuthBridge(auth.issuer.url!, 'mint', { introspection: { url: `${redirecting.issuer}/.well-known/introspect`, clientId: 'bridge', clientSecret: 'any' } });
+      closers.push(() => introspecting.close({ graceMs: 0 }));
+      const response = await postRpc(introspecting.url, initialize, { authorization: 'Bearer an-opaque-token' });
+      expect(response.status).toBe(503);
+      expect(await response.text()).toContain('a redirect, which is not followed');
+      expect(elsewhere.paths).toEqual([]);
+    });
+  });
+
+  it('verifies at most 20 unknown JWTs from one address (each would refetch the JWKS), then answers 429 with Retry-After; a token accepted before keeps working', async () => {
+    const issuer = await startIssuerWithMetadata((self) => ({ document: { issuer: self, jwks_uri: `${self}/jwks` } }));
+    const limited = await startOAuthBridge(issuer.issuer, 'mint', {}, true);
+    try {
+      const call = (token: string) => raw('POST', modernCall, { authorization: `Bearer ${token}` }, limited.url);
+      const valid = (sub: string) => issuer.server.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { sub, aud: AUDIENCE, scope: 'mcp:tools' }) });
+      const accepted = await valid('alice');
+      expect((await call(accepted)).text).toContain('user=alice');
+      const fetches = () => issuer.paths.filter((path) => path === '/jwks').length;
+      const before = fetches();
+      // Signed by a key the issuer never had, each under a kid of its own: jose refetches the JWKS for every unknown kid (no cooldown in this file).
+      const { privateKey } = await generateKeyPair('RS256');
+      const garbage = await Promise.all(
+        Array.from({ length: 60 }, (_, i) =>
+          new SignJWT({ sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools' }).setProtectedHeader({ alg: 'RS256', kid: `unknown-${i}` }).setIssuer(issuer.issuer).setExpirationTime('5m').sign(privateKey),
+        ),
+      );
+      const flood = await Promise.all(garbage.map(async (token) => {
+        const response = await fetch(limited.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` }, body: JSON.stringify(initialize) });
+        await response.body?.cancel();
+        return { status: response.status, retryAfter: Number(response.headers.get('retry-after')) };
+      }));
+      expect(fetches() - before).toBeLessThanOrEqual(20);
+      expect(flood.filter(({ status }) => status === 401).length).toBeLessThanOrEqual(20);
+      const refused = flood.filter(({ status }) => status === 429);
+      expect(refused.length).toBeGreaterThanOrEqual(40);
+      for (const { retryAfter } of refused) expect(retryAfter).toBeGreaterThanOrEqual(1);
+      expect((await call(accepted)).text).toContain('user=alice');
+      expect((await call(await valid('bob'))).status).toBe(429);
+      expect(logLines.some((line) => line.includes('token checks from 127.0.0.1 failed within 10 s'))).toBe(true);
+    } finally {
+      await limited.close({ graceMs: 0 });
+      await issuer.close();
     }
   });
 

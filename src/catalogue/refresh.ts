@@ -19,6 +19,10 @@ export interface RefreshOptions {
   listTimeoutMs?: number;
   /** The other replicas (through Redis): an agent one of them finds gone is re-listed here too. Default: none. */
   peers?: CataloguePeers;
+  /** Whether the listing carries a service token (JWT_TOKEN): a refusal then asks whether Mastra accepts it, else says none is set. Default true. */
+  serviceToken?: boolean;
+  /** Callers bring tokens of their own (HTTP without JWT_TOKEN): Mastra refusing this listing is news (info), not an error. Default false. */
+  listingOptional?: boolean;
 }
 
 /** Other replicas following the same Mastra: what one learns about a gone agent, all hear. */
@@ -40,10 +44,12 @@ export interface CatalogueRefresher {
 /** "1 agent", "10 agents". */
 const counted = (count: number, noun: string) => `${count} ${noun}${count === 1 ? '' : 's'}`;
 
+const isRefusal = (error: unknown) => [401, 403].includes((error as { status?: unknown } | undefined)?.status as number);
+
 /** Only a refusal is about the token; a socket or DNS failure is about where Mastra is. */
-function hintFor(error: unknown): string {
+function hintFor(error: unknown, serviceToken: boolean): string {
   const status = (error as { status?: unknown } | undefined)?.status;
-  if (status === 401 || status === 403) return 'Mastra refused the listing: does it accept JWT_TOKEN?';
+  if (isRefusal(error)) return serviceToken ? 'Mastra refused the listing: does it accept JWT_TOKEN?' : 'Mastra requires a token and none is set: set JWT_TOKEN.';
   if (typeof status === 'number') return 'Is MASTRA_BASE_URL the address of the Mastra server?';
   return 'Is Mastra running, and is MASTRA_BASE_URL its address?';
 }
@@ -133,9 +139,13 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
     const delay = Math.min(firstRetryDelayMs * 2 ** (failures - 1), maxRetryDelayMs);
     const problem = upstreamReason(error);
     const kept = catalogue.loaded ? `keeping the ${counted(catalogue.tools.length, 'tool')} it had` : 'no tools until it answers';
-    if (problem !== lastProblem)
+    if (problem !== lastProblem && options.listingOptional && isRefusal(error))
+      logger.info(
+        `the Mastra server at ${baseUrl} requires a token to list its agents, and JWT_TOKEN is not set: each caller that brings a token sees the agents its token lists; callers without one see none (${problem}).`,
+      );
+    else if (problem !== lastProblem)
       logger.error(
-        `could not load the agents from the Mastra server at ${baseUrl}: ${problem}. ${hintFor(error)} ` +
+        `could not load the agents from the Mastra server at ${baseUrl}: ${problem}. ${hintFor(error, options.serviceToken ?? true)} ` +
           `${delay < maxRetryDelayMs ? `Retrying in ${formatDuration(delay)}, then less often (up to every ${formatDuration(maxRetryDelayMs)})` : `Retrying every ${formatDuration(delay)}`}; ${kept}.`,
       );
     else logger.debug(`still cannot list the agents at ${baseUrl} (${problem}); retrying in ${formatDuration(delay)}`);

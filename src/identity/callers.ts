@@ -6,6 +6,7 @@ import { refreshWithin } from '../catalogue/refresh.js';
 import { formatDuration } from '../duration.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMastraClient } from '../mastra-client.js';
+import type { FailedTokenChecks } from './failed-checks.js';
 import { checkFailure, type OAuthChallenge } from './http-tokens.js';
 
 export interface Caller {
@@ -24,8 +25,11 @@ export interface OAuthResource {
 }
 
 export interface CallerResolver {
-  /** Checks the token (with Mastra, or as an OAuth access token); throws HttpError 401/403 when refused, 502/503 when it cannot tell. */
-  resolve(token: string | undefined): Promise<Caller>;
+  /**
+   * Checks the token (with Mastra, or as an OAuth access token); throws HttpError 401/403 when refused, 502/503 when it cannot tell,
+   * 429 when the caller's `address` (its socket's remote address) has had too many failed checks of new tokens.
+   */
+  resolve(token: string | undefined, address?: string): Promise<Caller>;
   /** Set when callers sign in with OAuth: then a session belongs to the verified user, whatever token (refreshed) they send. */
   readonly oauth?: OAuthResource;
   /** Which catalogue a caller with a token sees. */
@@ -57,6 +61,8 @@ export interface CallerResolverOptions {
   checkTimeoutMs?: number;
   /** An identity unused this long is forgotten (its client and catalogue freed). Default 30 minutes. */
   keepMs?: number;
+  /** Limits the checks of tokens not accepted before, per client address. Default: none. */
+  failedChecks?: FailedTokenChecks;
   logger?: Logger;
 }
 
@@ -92,7 +98,7 @@ export class MastraTokenCallers implements CallerResolver {
     this.sweeper.unref();
   }
 
-  async resolve(token: string | undefined): Promise<Caller> {
+  async resolve(token: string | undefined, address?: string): Promise<Caller> {
     if (token === undefined) return this.service;
     const identity = identityOf(token);
     const entry = this.entries.get(identity) ?? this.add(identity);
@@ -102,13 +108,26 @@ export class MastraTokenCallers implements CallerResolver {
       if (entry.refusal) throw entry.refusal;
       if (entry.caller) return entry.caller;
     }
-    entry.checking = this.check(identity, token, entry).finally(() => (entry.checking = undefined));
+    entry.checking = this.limited(identity, token, entry, address).finally(() => (entry.checking = undefined));
     return entry.checking;
   }
 
   close(): void {
     clearInterval(this.sweeper);
     this.entries.clear();
+  }
+
+  /** A token Mastra accepted before is re-checked whatever its address did; any other check spends a point of the address until Mastra accepts the token. */
+  private async limited(identity: string, token: string, entry: Entry, address: string | undefined): Promise<Caller> {
+    const { failedChecks } = this.options;
+    if (entry.caller || !failedChecks) return this.check(identity, token, entry);
+    const passed = await failedChecks.take(address).catch((error: unknown) => {
+      this.entries.delete(identity);
+      throw error;
+    });
+    const caller = await this.check(identity, token, entry);
+    passed();
+    return caller;
   }
 
   private async check(identity: string, token: string, entry: Entry): Promise<Caller> {

@@ -7,6 +7,7 @@ import { silentLogger, type Logger } from '../log.js';
 import { createMastraClientWithCredential } from '../mastra-client.js';
 import { HttpError } from '../transports/web-safety.js';
 import { identityOf, type Caller, type CallerResolver, type OAuthResource } from './callers.js';
+import type { FailedTokenChecks } from './failed-checks.js';
 import { checkFailure, tokenRefused } from './http-tokens.js';
 import { IntrospectedTokens, type IntrospectionSettings } from './oauth-introspection.js';
 import { isJwt, OAuthTokens, type AccessTokenVerifier, type OAuthTokenOptions, type VerifiedClaims } from './oauth-tokens.js';
@@ -35,6 +36,8 @@ export interface OAuthCallersOptions {
   filter?: AgentFilter;
   /** How long an own listing is trusted before a request re-lists. Default 60 s. */
   ttlMs?: number;
+  /** Limits the checks of tokens not accepted before, per client address. Default: none. */
+  failedChecks?: FailedTokenChecks;
   logger?: Logger;
 }
 
@@ -46,7 +49,8 @@ interface User {
   /** The claims of the user's latest verified token, and the token itself (for passthrough only). */
   claims: VerifiedClaims;
   token: string;
-  minted?: { jwt: string; until: number };
+  /** The last JWT minted for the user, and the claims it carries: a token with other claims gets a new one. */
+  minted?: { jwt: string; claims: string; until: number };
   listedAt: number;
   usedAt: number;
 }
@@ -81,21 +85,19 @@ export class OAuthCallers implements CallerResolver {
     this.catalogueOfCallers = options.ownCatalogues ? 'own' : 'service';
     this.oauth = protectedResource(options.settings);
     const { introspection, ...settings } = options.settings;
-    const tokenOptions = { ...settings, challenge: this.oauth.challenge };
+    const tokenOptions = { ...settings, challenge: this.oauth.challenge, logger: options.logger };
     const jwts = new OAuthTokens(tokenOptions);
-    const opaque = introspection && new IntrospectedTokens({ ...tokenOptions, introspection, logger: options.logger });
+    const opaque = introspection && new IntrospectedTokens({ ...tokenOptions, introspection });
     // JWT access tokens (RFC 9068) are made to be verified here, without a round trip (and some servers refuse to introspect them).
-    this.tokens = opaque ? { verify: (token) => (isJwt(token) ? jwts : opaque).verify(token) } : jwts;
+    const verifierOf = (token: string) => (!opaque || isJwt(token) ? jwts : opaque);
+    this.tokens = { verify: (token) => verifierOf(token).verify(token), accepted: (token) => verifierOf(token).accepted(token) };
   }
 
-  async resolve(token: string | undefined): Promise<Caller> {
+  async resolve(token: string | undefined, address?: string): Promise<Caller> {
     if (token === undefined) throw tokenRefused('this server requires an OAuth access token', this.oauth.challenge);
-    const claims = await this.tokens.verify(token).catch((error: unknown) => {
-      // The reason names the failed check (jose's words), never the token.
-      if (error instanceof HttpError) this.options.logger?.debug(`access token refused (HTTP ${error.status}): ${error.message}`);
-      throw error;
-    });
-    const identity = identityOf(`${claims.iss ?? ''}\n${claims.sub}`);
+    const claims = this.tokens.accepted(token) ?? (await this.verify(token, address));
+    // Encoded as a JSON array, so no issuer and subject can be mistaken for another pair.
+    const identity = identityOf(JSON.stringify([claims.iss ?? '', claims.sub]));
     const user = this.users.get(identity) ?? this.add(identity, claims, token);
     Object.assign(user, { claims, token, usedAt: Date.now() });
     if (user.caller.catalogue !== this.options.serviceCatalogue && Date.now() - user.listedAt >= (this.options.ttlMs ?? 60_000)) await this.list(user);
@@ -104,6 +106,18 @@ export class OAuthCallers implements CallerResolver {
 
   close(): void {
     this.users.clear();
+  }
+
+  /** A token not accepted before spends a point of its address until it is: garbage cannot make the bridge ask the authorization server without end. */
+  private async verify(token: string, address: string | undefined): Promise<VerifiedClaims> {
+    const passed = await this.options.failedChecks?.take(address);
+    const claims = await this.tokens.verify(token).catch((error: unknown) => {
+      // The reason names the failed check (jose's words), never the token.
+      if (error instanceof HttpError) this.options.logger?.debug(`access token refused (HTTP ${error.status}): ${error.message}`);
+      throw error;
+    });
+    passed?.();
+    return claims;
   }
 
   private add(identity: string, claims: User['claims'], token: string): User {
@@ -142,14 +156,16 @@ export class OAuthCallers implements CallerResolver {
     const { mastraAuth, mintSecret, mintClaims } = this.options.settings;
     if (mastraAuth === 'passthrough') return user.token;
     const now = Math.floor(Date.now() / 1000);
-    if (user.minted && user.minted.until > now) return user.minted.jwt;
     const copied = Object.fromEntries(mintClaims.flatMap((claim) => (user.claims[claim] !== undefined ? [[claim, user.claims[claim]]] : [])));
+    // Keyed by what it carries: a role taken away or an email changed in the user's latest token reaches Mastra with that token.
+    const claims = JSON.stringify(copied);
+    if (user.minted && user.minted.until > now && user.minted.claims === claims) return user.minted.jwt;
     const jwt = await new SignJWT({ ...copied, sub: user.claims.sub })
       .setProtectedHeader({ alg: 'HS256', typ: 'JWT' })
       .setIssuedAt(now)
       .setExpirationTime(now + MINTED_LIFETIME_S)
       .sign(new TextEncoder().encode(mintSecret));
-    user.minted = { jwt, until: now + MINTED_LIFETIME_S / 2 };
+    user.minted = { jwt, claims, until: now + MINTED_LIFETIME_S / 2 };
     return jwt;
   }
 

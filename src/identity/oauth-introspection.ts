@@ -2,8 +2,8 @@ import * as oauth from 'oauth4webapi';
 import { silentLogger, type Logger } from '../log.js';
 import { HttpError } from '../transports/web-safety.js';
 import { identityOf } from './callers.js';
-import { tokenRefused } from './http-tokens.js';
-import { checkScopes, unreachable, type AccessTokenVerifier, type OAuthTokenOptions, type VerifiedClaims } from './oauth-tokens.js';
+import { isSecureUrl } from './secure-url.js';
+import { checkScopes, checkSubject, refused, unreachable, type AccessTokenVerifier, type OAuthTokenOptions, type VerifiedClaims } from './oauth-tokens.js';
 
 /** Where and as whom the bridge asks the authorization server about a token (RFC 7662). */
 export interface IntrospectionSettings {
@@ -45,6 +45,11 @@ export class IntrospectedTokens implements AccessTokenVerifier {
     this.client = { client_id: options.introspection.clientId };
   }
 
+  accepted(token: string): VerifiedClaims | undefined {
+    const answer = this.answers.get(identityOf(token));
+    return answer && answer.until > Date.now() ? answer.claims : undefined;
+  }
+
   async verify(token: string): Promise<VerifiedClaims> {
     const key = identityOf(token);
     const answer = this.answers.get(key);
@@ -77,13 +82,18 @@ export class IntrospectedTokens implements AccessTokenVerifier {
     try {
       response = await oauth.introspectionRequest(this.server, this.client, oauth.ClientSecretBasic(clientSecret), token, {
         signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
-        // The configuration allows http:// on loopback only.
-        [oauth.allowInsecureRequests]: url.startsWith('http:'),
+        // http:// on loopback only, whoever built the settings; oauth4webapi refuses any other http:// URL.
+        [oauth.allowInsecureRequests]: url.startsWith('http:') && isSecureUrl(url),
       });
     } catch (error) {
       throw unreachable(url, error);
     }
     if (response.status >= 500) throw unreachable(url, new Error(`HTTP ${response.status}`));
+    // oauth4webapi follows no redirect: one would send the bridge's client secret and the token to another place.
+    if (response.status >= 300 && response.status < 400) {
+      (this.options.logger ?? silentLogger).error(`the introspection endpoint ${url} answers with a redirect (HTTP ${response.status}), which the bridge does not follow: set --oauth-introspection-url to the endpoint itself`);
+      throw unreachable(url, new Error(`HTTP ${response.status}, a redirect, which is not followed`));
+    }
     try {
       return await oauth.processIntrospectionResponse(this.server, this.client, response);
     } catch (error) {
@@ -97,7 +107,7 @@ export class IntrospectedTokens implements AccessTokenVerifier {
   /** RFC 7662 §4: the resource decides. Active, unexpired, this issuer and audience when named, a user, the scopes. */
   private check(response: oauth.IntrospectionResponse): VerifiedClaims {
     const { issuer, audience, requiredScopes, challenge, clockToleranceS = 30 } = this.options;
-    const refuse = (why: string) => tokenRefused(`the access token is not valid for this server (${why})`, challenge, 'invalid_token');
+    const refuse = (why: string) => refused(why, challenge);
     const now = Date.now() / 1000;
     if (!response.active) throw refuse('the authorization server says it is not active: expired, revoked or unknown');
     if (typeof response.exp === 'number' && response.exp + clockToleranceS < now) throw refuse('it has expired');
@@ -105,9 +115,9 @@ export class IntrospectedTokens implements AccessTokenVerifier {
     if (response.iss !== undefined && response.iss !== issuer) throw refuse('its iss claim is not accepted');
     const audiences = response.aud === undefined ? undefined : [response.aud].flat();
     if (audiences && !audiences.includes(audience)) throw refuse('its aud claim is not accepted');
-    if (typeof response.sub !== 'string' || !response.sub) throw refuse('it names no user (sub)');
+    checkSubject(response, refuse);
     checkScopes(response, requiredScopes, challenge);
-    return response as VerifiedClaims;
+    return response;
   }
 
   private keep(key: string, answer: Answer): void {

@@ -1,7 +1,10 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
 import { upstreamReason } from '../calls/errors.js';
+import { silentLogger, type Logger } from '../log.js';
 import { HttpError } from '../transports/web-safety.js';
+import { identityOf } from './callers.js';
 import { tokenRefused, type OAuthChallenge } from './http-tokens.js';
+import { isSecureUrl } from './secure-url.js';
 
 export interface OAuthTokenOptions {
   /** The authorization server, exactly as its tokens' `iss` says. */
@@ -17,6 +20,8 @@ export interface OAuthTokenOptions {
   timeoutMs?: number;
   /** How far the clocks of the bridge and the authorization server may differ, in seconds. Default 30. */
   clockToleranceS?: number;
+  /** Hears what the operator must fix (metadata the bridge refuses). */
+  logger?: Logger;
 }
 
 /** Asymmetric algorithms only: `none` and HMAC (a key the bridge would have to share) are never accepted. */
@@ -43,6 +48,14 @@ export function checkScopes(payload: JWTPayload, requiredScopes: string[], chall
   if (missing.length) throw tokenRefused(`the access token lacks the scope ${missing.join(' ')}`, challenge, 'insufficient_scope', requiredScopes.join(' '));
 }
 
+/**
+ * RFC 7519 §4.1.2: `sub` is a string. Refused otherwise, since identities are built from it: a number,
+ * an object or an array would name another user (`["alice"]` is not `"alice"`), or all of them at once.
+ */
+export function checkSubject(payload: JWTPayload, refuse: (why: string) => Error): asserts payload is VerifiedClaims {
+  if (typeof payload.sub !== 'string' || payload.sub === '') throw refuse('its sub claim must name the user as a non-empty string');
+}
+
 /** A signed JWT (three parts, a header naming its algorithm), which can be verified here; anything else is opaque. */
 export function isJwt(token: string): boolean {
   if (token.split('.').length !== 3) return false;
@@ -59,18 +72,55 @@ export type VerifiedClaims = JWTPayload & { sub: string };
 /** Checks access tokens: the claims, or the 401/403 challenge for a bad token, 503 when the authorization server cannot be asked. */
 export interface AccessTokenVerifier {
   verify(token: string): Promise<VerifiedClaims>;
+  /** The claims of a token accepted before and still trusted, asking no one; undefined when it must be verified. */
+  accepted(token: string): VerifiedClaims | undefined;
 }
+
+/** Accepted tokens are kept by hash, never the token, up to this many (the oldest go first). */
+const MAX_ACCEPTED = 10_000;
+
+/** The 401 challenge for a token that fails a check; `why` names the check, never the token. */
+export const refused = (why: string, challenge: OAuthChallenge) => tokenRefused(`the access token is not valid for this server (${why})`, challenge, 'invalid_token');
+
+/** Discovery metadata the bridge will not use: the authorization server's setup (or --oauth-issuer) needs fixing, so the log names it. */
+class RefusedMetadata extends Error {}
+
+/** A failed discovery is answered from memory this long (the 503's Retry-After), so callers cannot make the bridge ask again per request. */
+const DISCOVERY_RETRY_MS = 5_000;
 
 export const unreachable = (where: string, error: unknown) =>
   new HttpError(503, `Service Unavailable: cannot reach the authorization server ${where} to check the token (${upstreamReason(error)}); try again shortly.`, { 'retry-after': '5' });
 
+/**
+ * A verified JWT is trusted until its `exp`, but no longer than jose keeps a JWKS (10 minutes), so a key
+ * the issuer withdraws stops being trusted as soon as it would have without this memory.
+ */
+const ACCEPTED_MS = 10 * 60_000;
+
 /** Verifies access tokens (JWTs) against the issuer's JWKS, found by discovery once and refetched on an unknown key. */
 export class OAuthTokens implements AccessTokenVerifier {
   private keys?: Promise<ReturnType<typeof createRemoteJWKSet>>;
+  private lastProblem = '';
+  private readonly verified = new Map<string, { claims: VerifiedClaims; until: number }>();
 
   constructor(private readonly options: OAuthTokenOptions) {}
 
+  accepted(token: string): VerifiedClaims | undefined {
+    const key = identityOf(token);
+    const known = this.verified.get(key);
+    if (known && known.until > Date.now()) return known.claims;
+    if (known) this.verified.delete(key);
+    return undefined;
+  }
+
   async verify(token: string): Promise<VerifiedClaims> {
+    const claims = await this.check(token);
+    if (this.verified.size >= MAX_ACCEPTED) this.verified.delete(this.verified.keys().next().value!);
+    this.verified.set(identityOf(token), { claims, until: Math.min((claims.exp ?? 0) * 1000, Date.now() + ACCEPTED_MS) });
+    return claims;
+  }
+
+  private async check(token: string): Promise<VerifiedClaims> {
     const { issuer, audience, requiredScopes, challenge } = this.options;
     const keys = await this.jwks();
     let payload: JWTPayload;
@@ -80,16 +130,17 @@ export class OAuthTokens implements AccessTokenVerifier {
       payload = verified.payload;
     } catch (error) {
       if (cannotAsk(error)) throw unreachable(issuer, error);
-      throw tokenRefused(`the access token is not valid for this server (${describe(error as errors.JOSEError)})`, challenge, 'invalid_token');
+      throw refused(describe(error as errors.JOSEError), challenge);
     }
+    checkSubject(payload, (why) => refused(why, challenge));
     checkScopes(payload, requiredScopes, challenge);
-    return payload as VerifiedClaims;
+    return payload;
   }
 
-  /** Discovered on first use; a failed discovery is not kept, so the next request tries again. */
+  /** Discovered on first use; a failed discovery is kept for DISCOVERY_RETRY_MS, then the next request tries again. */
   private jwks(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     this.keys ??= this.discover().catch((error: unknown) => {
-      this.keys = undefined;
+      setTimeout(() => (this.keys = undefined), DISCOVERY_RETRY_MS).unref();
       throw error;
     });
     return this.keys;
@@ -97,24 +148,46 @@ export class OAuthTokens implements AccessTokenVerifier {
 
   private async discover(): Promise<ReturnType<typeof createRemoteJWKSet>> {
     const { issuer, timeoutMs = 5_000 } = this.options;
-    let lastError: unknown;
+    const problems: unknown[] = [];
     for (const url of discoveryUrls(issuer)) {
       try {
-        const response = await fetch(url, { signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
-        if (!response.ok) {
-          lastError = new Error(`HTTP ${response.status} from ${url}`);
-          continue;
-        }
-        const metadata = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
-        // RFC 8414 §3.3: metadata naming another issuer must not be used.
-        if (metadata.issuer !== issuer) throw new Error(`${url} names the issuer ${String(metadata.issuer)}, not ${issuer}`);
-        if (typeof metadata.jwks_uri !== 'string') throw new Error(`${url} has no jwks_uri`);
-        return createRemoteJWKSet(new URL(metadata.jwks_uri), { timeoutDuration: timeoutMs, cooldownDuration: this.options.jwksCooldownMs ?? 30_000 });
+        return createRemoteJWKSet(await this.jwksUrlFrom(url), { timeoutDuration: timeoutMs, cooldownDuration: this.options.jwksCooldownMs ?? 30_000 });
       } catch (error) {
-        lastError = error;
+        problems.push(error);
       }
     }
-    throw unreachable(issuer, lastError);
+    // A document the bridge refused says more than the other URL's 404.
+    const problem = problems.find((error) => error instanceof RefusedMetadata) ?? problems.at(-1);
+    if (!(problem instanceof RefusedMetadata)) throw unreachable(issuer, problem);
+    const logger = this.options.logger ?? silentLogger;
+    if (problem.message !== this.lastProblem) logger.error(`cannot check OAuth access tokens: ${problem.message}. Every token gets 503 until this is fixed.`);
+    this.lastProblem = problem.message;
+    throw new HttpError(503, `Service Unavailable: the bridge cannot use the authorization server ${issuer} to check the token (${problem.message}); its operator must fix this.`, { 'retry-after': '5' });
+  }
+
+  /** The JWKS URL of one discovery document, held to the rule --oauth-issuer is held to. */
+  private async jwksUrlFrom(url: string): Promise<URL> {
+    const { issuer, timeoutMs = 5_000 } = this.options;
+    // Not followed: a redirect could hand the bridge metadata, and so signing keys, from any origin.
+    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    if (response.status >= 300 && response.status < 400) {
+      await response.body?.cancel();
+      const to = URL.canParse(response.headers.get('location') ?? '', url) ? ` to ${new URL(response.headers.get('location')!, url).origin}` : '';
+      throw new RefusedMetadata(`${url} answers with a redirect (HTTP ${response.status}${to}), which the bridge does not follow: --oauth-issuer must be the issuer exactly as its tokens and its metadata name it`);
+    }
+    if (!response.ok) {
+      await response.body?.cancel();
+      throw new Error(`HTTP ${response.status} from ${url}`);
+    }
+    const metadata = (await response.json()) as { issuer?: unknown; jwks_uri?: unknown };
+    // RFC 8414 §3.3: metadata naming another issuer must not be used.
+    if (metadata.issuer !== issuer) throw new Error(`${url} names the issuer ${String(metadata.issuer)}, not ${issuer}`);
+    if (typeof metadata.jwks_uri !== 'string' || !URL.canParse(metadata.jwks_uri)) throw new Error(`${url} has no jwks_uri`);
+    const jwksUrl = new URL(metadata.jwks_uri);
+    if (!isSecureUrl(jwksUrl) || jwksUrl.username || jwksUrl.password) {
+      throw new RefusedMetadata(`the metadata at ${url} names the jwks_uri ${jwksUrl.origin}${jwksUrl.pathname}, which is not an https:// URL (http:// only on loopback, no user or password): the bridge takes no signing keys from it`);
+    }
+    return jwksUrl;
   }
 }
 

@@ -1,5 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
 import { MastraTokenCallers, type CallerResolver } from '../identity/callers.js';
+import { FailedTokenChecks, type FailedCheckLimits } from '../identity/failed-checks.js';
 import { OAuthCallers, type OAuthSettings } from '../identity/oauth-callers.js';
 import { silentLogger } from '../log.js';
 import type { ServerOptions } from '../protocol/legacy/server.js';
@@ -38,6 +39,8 @@ export interface HttpOptions extends ServerOptions {
   exclude?: string[];
   /** How long a token check's outcome is trusted. Default 60 s. */
   tokenCheckTtlMs?: number;
+  /** Failed checks of new tokens allowed per client address (identity/failed-checks.ts). Default 20 per 10 s. */
+  failedTokenChecks?: Partial<FailedCheckLimits>;
   /** Callers sign in with OAuth at this issuer (identity/oauth-callers.ts) instead of bringing Mastra tokens. */
   oauth?: OAuthSettings;
   /** Who is calling. Default: Mastra tokens checked with Mastra (identity/callers.ts), or OAuth users with `oauth`. */
@@ -76,11 +79,13 @@ export function identityFor(options: HttpOptions, { requireToken, keepMs }: { re
     ttlMs: options.tokenCheckTtlMs,
     logger: options.logger ?? silentLogger,
   };
+  // Made only for the resolvers made here; a resolver passed in brings its own rules.
+  const failedChecks = () => new FailedTokenChecks(options.failedTokenChecks, options.logger);
   const callers =
     options.callers ??
     (options.oauth
-      ? new OAuthCallers({ ...shared, settings: options.oauth })
-      : new MastraTokenCallers({ ...shared, serviceClient: options.client, clientForToken: options.clientForToken, keepMs }));
+      ? new OAuthCallers({ ...shared, failedChecks: failedChecks(), settings: options.oauth })
+      : new MastraTokenCallers({ ...shared, failedChecks: failedChecks(), serviceClient: options.client, clientForToken: options.clientForToken, keepMs }));
   const policy: IdentityPolicy = {
     serviceToken: options.hasServiceToken === true,
     catalogue: callers.catalogueOfCallers === 'own' ? 'per-caller' : 'service',

@@ -31,7 +31,7 @@ export function statelessFront(options: HttpOptions, callers: CallerResolver, bo
   const running = new Set<SessionTransport>();
   return {
     async serve(req, res, token, body) {
-      const caller = await callers.resolve(token);
+      const caller = await callers.resolve(token, req.socket.remoteAddress);
       const server = createServer({
         ...options,
         catalogue: caller.catalogue,

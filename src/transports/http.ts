@@ -58,7 +58,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   async function openSession(req: IncomingMessage, res: ServerResponse, token: string | undefined, body: unknown): Promise<void> {
     if (!isInitializeRequest(body)) throw new HttpError(400, NO_WAY_IN);
     // Checked before a slot is taken: a token Mastra refuses never holds one.
-    const caller = await callers.resolve(token);
+    const caller = await callers.resolve(token, req.socket.remoteAddress);
     const slot = sessions.reserve(caller.identity);
     const sessionTasks = board.openSession(caller.identity);
     const server = createServer({ ...options, catalogue: caller.catalogue, client: caller.client, sessionTasks, tasks: board, identity: caller.identity });
@@ -93,7 +93,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     checkOrigin(req);
     const token = bearerToken(req, oauth);
     // Whatever the method, era or session: a request without a valid access token learns how to sign in.
-    if (oauth) await callers.resolve(token);
+    if (oauth) await callers.resolve(token, req.socket.remoteAddress);
     const sessionId = req.headers['mcp-session-id'];
     // With --stateless a session id (say, from before the switch) names nothing: every request stands alone.
     if (typeof sessionId !== 'string' || stateless) {
@@ -113,7 +113,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     // Tracked from here, so the idle sweeper leaves the session alone while its body arrives.
     sessions.track(session, req, res);
     // Re-checked once its last check is older than the TTL: a token Mastra has since refused gets nothing more.
-    const caller = await callers.resolve(token);
+    const caller = await callers.resolve(token, req.socket.remoteAddress);
     if (caller.identity !== session.identity) throw new HttpError(403, 'Forbidden: this session was opened by another user; start a new session.');
     const body = req.method === 'POST' ? await readRpcBody(req, maxBody) : undefined;
     // The session may have ended (DELETE, shutdown) while the body arrived.

@@ -102,7 +102,7 @@ function createModernHttp(options: ModernHttpOptions): ModernHttp {
     async serve(req, res, body) {
       // A token-less request on a bridge that requires tokens was refused before (transports/http.ts), in both eras.
       const token = bearerToken(req, callers.oauth?.challenge);
-      const caller = await callers.resolve(token);
+      const caller = await callers.resolve(token, req.socket.remoteAddress);
       watch(caller.catalogue);
       (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfoFor({ caller, credentialed: token !== undefined });
       if ((body as { method?: unknown } | null)?.method === 'subscriptions/listen') {

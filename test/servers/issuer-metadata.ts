@@ -1,0 +1,39 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { OAuth2Server } from 'oauth2-mock-server';
+
+/** What the discovery URLs answer: a document, or a redirect. */
+export type Discovery = { document: Record<string, unknown> } | { redirect: string };
+
+export interface IssuerWithMetadata {
+  /** `http://127.0.0.1:<port>`, the issuer its tokens name. */
+  issuer: string;
+  /** oauth2-mock-server's issuer behind it: its keys (served at `/jwks`) sign the tokens. */
+  server: OAuth2Server;
+  /** The path of every request it got, in order. */
+  paths: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * An authorization server whose discovery documents (RFC 8414 and OpenID Connect) say what a test
+ * needs, as no real server can be made to: a jwks_uri elsewhere, a redirect. Keys, tokens and every
+ * other endpoint are oauth2-mock-server's.
+ */
+export async function startIssuerWithMetadata(discovery: (issuer: string) => Discovery): Promise<IssuerWithMetadata> {
+  const server = new OAuth2Server();
+  await server.issuer.keys.generate('RS256');
+  const paths: string[] = [];
+  const http = createServer((req, res) => {
+    const path = new URL(req.url!, 'http://x').pathname;
+    paths.push(path);
+    if (!path.startsWith('/.well-known/')) return server.service.requestHandler(req, res);
+    const answer = discovery(issuer);
+    if ('redirect' in answer) res.writeHead(302, { location: answer.redirect }).end();
+    else res.writeHead(200, { 'content-type': 'application/json' }).end(JSON.stringify(answer.document));
+  });
+  await new Promise<void>((resolve) => http.listen(0, '127.0.0.1', resolve));
+  const issuer = `http://127.0.0.1:${(http.address() as AddressInfo).port}`;
+  server.issuer.url = issuer;
+  return { issuer, server, paths, close: () => new Promise<void>((resolve) => http.close(() => resolve())) };
+}
