@@ -4,7 +4,7 @@
  */
 import { spawn } from 'node:child_process';
 import { bigAnswer } from '../test/fixture/fake-model.js';
-import { textOf } from '../test/helpers.js';
+import { textOf } from '../test/support/mcp-clients.js';
 import { peakRssOf, startHttpBridge } from './bridge-process.js';
 import { round, summarize, table, timed, type Summary } from './stats.js';
 

@@ -4,7 +4,8 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { BIN, modernClient } from '../test/helpers.js';
+import { BIN } from '../test/support/bin.js';
+import { modernClient } from '../test/support/mcp-clients.js';
 
 /** A 2026-07-28 client for any MCP endpoint (the bridge, or the Mastra MCPServer peer). */
 export async function connectModernClient(url: string): Promise<ModernClient> {

@@ -5,8 +5,8 @@
  * A plain call should cost none; a task costs its create, status, result and poll scripts.
  */
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
-import { startRedis } from '../test/servers/redis.js';
-import { postModernTasks } from '../test/http-helpers.js';
+import { startRedis } from '../test/support/redis.js';
+import { postModernTasks } from '../test/support/raw-http.js';
 import { startHttpBridge } from './bridge-process.js';
 import { round, summarize, table, timed } from './stats.js';
 

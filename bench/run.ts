@@ -7,7 +7,7 @@ import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { cpus, totalmem } from 'node:os';
-import { clientFor, startStack } from '../test/helpers.js';
+import { clientFor, startStack } from '../test/support/mastra.js';
 import type { MastraFixture } from '../test/fixture/mastra-app.js';
 import { bigStream } from './big-stream.js';
 import { connectModernClient, rssOf, startHttpBridge, startStdioBridge } from './bridge-process.js';

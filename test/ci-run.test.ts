@@ -3,7 +3,7 @@ import { chmodSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
-import { systemProgram } from './servers/system-programs.js';
+import { systemProgram } from './support/system-programs.js';
 
 const RUN = new URL('../.ci/run', import.meta.url).pathname;
 /** The install and test commands of the README's Development section (its first sh block). */

@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Check } from './conformance-checks.js';
-import { startStack, type Stack } from './helpers.js';
-import { startHttpBridge } from './http-helpers.js';
+import type { Check } from './support/conformance-checks.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
 
 const run = promisify(execFile);
 /** The suite's 2026-07-28 line (0.2.0-alpha.12), installed under an npm alias beside 0.1.16. */
@@ -37,12 +37,12 @@ const NOT_APPLICABLE_CHECKS: Record<string, string[]> = {
 };
 
 let stack: Stack;
-let bridge: Awaited<ReturnType<typeof startHttpBridge>>;
+let bridge: Bridge;
 let output: string;
 const checks = new Map<string, Check[]>();
 beforeAll(async () => {
   stack = await startStack();
-  bridge = await startHttpBridge(stack.mastra.url);
+  bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none' });
   output = await mkdtemp(join(tmpdir(), 'mastra-agents-mcp-conformance-2026-'));
   // One run of the revision's frozen scenario set; it exits non-zero because of the scenarios that do not apply.
   await run(process.execPath, [CONFORMANCE, 'server', '--url', bridge.url, '--requirements', '2026-07-28', '-o', output], { maxBuffer: 1 << 26 }).catch(() => {});
@@ -52,7 +52,7 @@ beforeAll(async () => {
   }
 }, 120_000);
 afterAll(async () => {
-  await bridge?.close({ graceMs: 0 });
+  await bridge?.close();
   await stack?.close();
   if (output) await rm(output, { recursive: true, force: true });
 });

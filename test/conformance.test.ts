@@ -4,9 +4,9 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import type { Check } from './conformance-checks.js';
-import { startStack, type Stack } from './helpers.js';
-import { startHttpBridge } from './http-helpers.js';
+import type { Check } from './support/conformance-checks.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
 
 const run = promisify(execFile);
 /** The official suite, pinned in package.json; it needs Node 22, which runs these tests. */
@@ -16,16 +16,16 @@ const CONFORMANCE = new URL('../node_modules/@modelcontextprotocol/conformance/d
 const SCENARIOS = ['server-initialize', 'ping', 'tools-list', 'logging-set-level', 'server-sse-multiple-streams', 'dns-rebinding-protection'];
 
 let stack: Stack;
-let bridge: Awaited<ReturnType<typeof startHttpBridge>>;
+let bridge: Bridge;
 let output: string;
 beforeAll(async () => {
   stack = await startStack();
   // The suite cannot send headers, so it runs against the loopback, token-less mode.
-  bridge = await startHttpBridge(stack.mastra.url);
+  bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none' });
   output = await mkdtemp(join(tmpdir(), 'mastra-agents-mcp-conformance-'));
 });
 afterAll(async () => {
-  await bridge?.close({ graceMs: 0 });
+  await bridge?.close();
   await stack?.close();
   if (output) await rm(output, { recursive: true, force: true });
 });

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CATASTROPHIC_PATTERN } from './fixture/workflows.js';
 import { asBridgeClient, modernClient, startStack, textOf, waitFor, type BridgeClient, type Stack } from './helpers.js';
 import { connectHttp, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
-import { serializedSchema, startSchemaRelay } from './servers/schema-relay.js';
+import { serializedSchema, startSchemaRelay } from './support/schema-relay.js';
 import { spawnBridge } from './stdio-client.js';
 
 /**

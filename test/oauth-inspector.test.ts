@@ -6,8 +6,8 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { closedPort, startStack, waitFor, type Stack } from './helpers.js';
 import { signJwt, startHttpBridge } from './http-helpers.js';
-import { startSignInBridge, type SignInBridge } from './oauth-client.js';
-import { signInAs, startAuthorizationServer, type AuthorizationServer } from './servers/authorization-server.js';
+import { startSignInBridge, type SignInBridge } from './support/oauth-client.js';
+import { signInAs, startAuthorizationServer, type AuthorizationServer } from './support/oauth-sign-in-server.js';
 
 const run = promisify(execFile);
 const INSPECTOR = new URL('../node_modules/.bin/inspector', import.meta.url).pathname;

@@ -7,8 +7,8 @@ import { createLogger } from '../src/log.js';
 import { main } from '../src/main.js';
 import { closedPort, startStack, waitFor, type Stack } from './helpers.js';
 import { initializeRequest, postRpc } from './http-helpers.js';
-import { askWhoami, MemoryOAuthProvider, signedInClient, signIn, startSignInBridge, type SignInBridge } from './oauth-client.js';
-import { INTROSPECTOR, PRE_REGISTERED, startAuthorizationServer, type AuthorizationServer } from './servers/authorization-server.js';
+import { askWhoami, MemoryOAuthProvider, signedInClient, signIn, startSignInBridge, type SignInBridge } from './support/oauth-client.js';
+import { INTROSPECTOR, PRE_REGISTERED, startAuthorizationServer, type AuthorizationServer } from './support/oauth-sign-in-server.js';
 
 const SECRET = 'oauth-introspection-mastra-secret';
 const REDIRECT = 'http://127.0.0.1:33418/callback';

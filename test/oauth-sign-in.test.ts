@@ -2,8 +2,8 @@ import { StreamableHTTPClientTransport as ModernTransport } from '@modelcontextp
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { modernClient, startStack, waitFor, type Stack } from './helpers.js';
-import { askWhoami, MemoryOAuthProvider, signedInClient, signIn, startSignInBridge, type SignInBridge } from './oauth-client.js';
-import { PRE_REGISTERED, startAuthorizationServer, type AuthorizationServer } from './servers/authorization-server.js';
+import { askWhoami, MemoryOAuthProvider, signedInClient, signIn, startSignInBridge, type SignInBridge } from './support/oauth-client.js';
+import { PRE_REGISTERED, startAuthorizationServer, type AuthorizationServer } from './support/oauth-sign-in-server.js';
 
 const SECRET = 'oauth-sign-in-mastra-secret';
 const REDIRECT = 'http://127.0.0.1:33418/callback';

@@ -8,7 +8,7 @@ import { createLogger } from '../src/log.js';
 import { startHttp, type HttpBridge } from '../src/transports/http.js';
 import { clientFor, closedPort, MODERN_VERSION, modernClient, startStack, textOf, type Stack } from './helpers.js';
 import { connectHttp, postRpc, signJwt } from './http-helpers.js';
-import { startIssuerWithMetadata, type IssuerWithMetadata } from './servers/issuer-metadata.js';
+import { startIssuerWithMetadata, type IssuerWithMetadata } from './support/oauth-token-issuer.js';
 
 const SECRET = 'oauth-test-mastra-secret';
 const PUBLIC_URL = 'https://mcp.example.test';

@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { MODERN_VERSION, startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { postModernTasks, rawDispatch, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
 import { approve, type Elicit } from './person-sessions.js';
-import { startRedis, type RedisServer } from './servers/redis.js';
-import { havePrograms } from './servers/system-programs.js';
+import { startRedis, type RedisServer } from './support/redis.js';
+import { havePrograms } from './support/system-programs.js';
 
 /**
  * A task that asks a person, on replicas sharing Redis with round-robin clients: its question is

@@ -4,8 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SLOW_WORDS } from './fixture/fake-model.js';
 import { startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, postModernTasks, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
-import { startRedis, type RedisServer } from './servers/redis.js';
-import { havePrograms } from './servers/system-programs.js';
+import { startRedis, type RedisServer } from './support/redis.js';
+import { havePrograms } from './support/system-programs.js';
 
 /**
  * A lease judged fairly: replicas sharing Redis with a 3 s `--task-lease`, a ten-second task running

@@ -3,8 +3,8 @@ import { CallToolResultSchema, CreateTaskResultSchema, type CallToolResult } fro
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, signJwt, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
-import { startRedis, type RedisServer } from './servers/redis.js';
-import { havePrograms } from './servers/system-programs.js';
+import { startRedis, type RedisServer } from './support/redis.js';
+import { havePrograms } from './support/system-programs.js';
 
 const SECRET = 'redis-replicas-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });

@@ -12,8 +12,8 @@ import { TaskBoard, type TaskLimits } from '../src/tasks/task-board.js';
 import { SLOW_WORDS } from './fixture/fake-model.js';
 import { clientFor, MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, postModernTasks, signJwt, startHttpBridge } from './http-helpers.js';
-import { startRedis, type RedisServer } from './servers/redis.js';
-import { havePrograms } from './servers/system-programs.js';
+import { startRedis, type RedisServer } from './support/redis.js';
+import { havePrograms } from './support/system-programs.js';
 
 const SECRET = 'redis-tasks-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });

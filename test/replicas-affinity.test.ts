@@ -1,10 +1,11 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { parseCommand } from '../src/config.js';
-import { startStack, textOf, type Stack } from './helpers.js';
-import { connectHttp, initializeRequest, postRpc, signJwt } from './http-helpers.js';
-import { startNginx, type Nginx } from './servers/nginx.js';
-import { startReplicas, type Replica } from './servers/replicas.js';
-import { havePrograms } from './servers/system-programs.js';
+import { signJwt, startStack, type Stack } from './support/mastra.js';
+import { connectClient, textOf } from './support/mcp-clients.js';
+import { initializeRequest, postRpc } from './support/raw-http.js';
+import { startNginx, type Nginx } from './support/nginx.js';
+import { startReplicas, type Replica } from './support/replicas.js';
+import { havePrograms } from './support/system-programs.js';
 
 const SECRET = 'replicas-affinity-secret';
 const USERS = { alice: signJwt(SECRET, { sub: 'alice' }), bob: signJwt(SECRET, { sub: 'bob' }) };
@@ -20,8 +21,8 @@ let stopReplicas: () => Promise<void>;
 async function sessionThrough(url: string, user: keyof typeof USERS, n: number): Promise<{ outcome: string; sessionId?: string }> {
   let sessionId: string | undefined;
   try {
-    const { client, transport } = await connectHttp(url, USERS[user]);
-    sessionId = transport.sessionId;
+    const { client, transport } = await connectClient({ url }, { token: USERS[user] });
+    sessionId = transport!.sessionId;
     try {
       await client.listTools();
       for (const i of [1, 2]) {
@@ -51,10 +52,7 @@ describe('--replica-id', () => {
 describe.skipIf(!havePrograms({ nginx: 'nginx-light' }))('sessionful 2025 behind nginx, with affinity on the Mcp-Session-Id header', () => {
   beforeAll(async () => {
     stack = await startStack({ jwtSecret: SECRET });
-    ({ replicas, close: stopReplicas } = await startReplicas(3, (i) => ['--replica-id', IDS[i]!], {
-      MASTRA_BASE_URL: stack.mastra.url,
-      JWT_TOKEN: signJwt(SECRET, { sub: 'svc' }),
-    }));
+    ({ replicas, close: stopReplicas } = await startReplicas(3, stack.mastra.url, (i) => ['--replica-id', IDS[i]!], { JWT_TOKEN: signJwt(SECRET, { sub: 'svc' }) }));
   }, 30_000);
   afterAll(async () => {
     await stopReplicas?.();
@@ -108,8 +106,8 @@ describe.skipIf(!havePrograms({ nginx: 'nginx-light' }))('sessionful 2025 behind
         sessionId = opened.headers.get('mcp-session-id')!;
         await opened.body?.cancel();
       }
-      replicas[2]!.bin.child.kill('SIGKILL');
-      await replicas[2]!.bin.exited;
+      replicas[2]!.bridge.child!.kill('SIGKILL');
+      await replicas[2]!.bridge.exited;
       const list = { jsonrpc: '2.0', id: 2, method: 'tools/list' };
       const gone = await postRpc(nginx.url, list, { ...auth, 'mcp-session-id': sessionId });
       expect(gone.status).toBe(404);

@@ -1,12 +1,11 @@
-import { StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
 import { CallToolResultSchema, CreateTaskResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modernClient, startStack, textOf, type Stack } from './helpers.js';
-import { connectHttp, signJwt } from './http-helpers.js';
-import { startNginx, type Nginx } from './servers/nginx.js';
-import { startRedis, type RedisServer } from './servers/redis.js';
-import { startReplicas, type Replica } from './servers/replicas.js';
-import { havePrograms } from './servers/system-programs.js';
+import { signJwt, startStack, type Stack } from './support/mastra.js';
+import { connectClient, textOf } from './support/mcp-clients.js';
+import { startNginx, type Nginx } from './support/nginx.js';
+import { startRedis, type RedisServer } from './support/redis.js';
+import { startReplicas, type Replica } from './support/replicas.js';
+import { havePrograms } from './support/system-programs.js';
 
 const SECRET = 'replicas-round-robin-secret';
 const USERS = { alice: signJwt(SECRET, { sub: 'alice' }), bob: signJwt(SECRET, { sub: 'bob' }) };
@@ -19,17 +18,12 @@ let nginx: Nginx;
 let redis: RedisServer;
 
 /** A caller of one era through the balancer, in the v1 call shape; each connection of its own. */
-async function connect(era: 'legacy' | 'modern', token: string) {
-  if (era === 'legacy') return (await connectHttp(nginx.url, token)).client;
-  const client = modernClient();
-  await client.connect(new ModernHttpClientTransport(new URL(nginx.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
-  return { callTool: (params: { name: string; arguments: Record<string, unknown> }) => client.callTool(params), close: () => client.close() };
-}
+const connect = async (era: 'legacy' | 'modern', token: string) => (await connectClient({ url: nginx.url }, { era, token })).client;
 
 describe.skipIf(!havePrograms({ nginx: 'nginx-light', 'redis-server': 'redis-server' }))('three replicas behind nginx round robin, no affinity, tasks in Redis', () => {
   beforeAll(async () => {
     [stack, redis] = await Promise.all([startStack({ jwtSecret: SECRET }), startRedis()]);
-    ({ replicas, close: stopReplicas } = await startReplicas(3, () => ['--stateless', '--redis-url', redis.url], { MASTRA_BASE_URL: stack.mastra.url, JWT_TOKEN: signJwt(SECRET, { sub: 'svc' }) }));
+    ({ replicas, close: stopReplicas } = await startReplicas(3, stack.mastra.url, () => ['--stateless', '--redis-url', redis.url], { JWT_TOKEN: signJwt(SECRET, { sub: 'svc' }) }));
     nginx = await startNginx({ upstreams: replicas.map((replica) => replica.address) });
   }, 30_000);
   afterAll(async () => {
@@ -72,7 +66,7 @@ describe.skipIf(!havePrograms({ nginx: 'nginx-light', 'redis-server': 'redis-ser
   });
 
   it('passes an event stream through as it is written: progress arrives before the agent has finished', async () => {
-    const client = (await connectHttp(nginx.url, USERS.alice)).client;
+    const client = await connect('legacy', USERS.alice);
     try {
       const progressAt: number[] = [];
       const result = await client.callTool({ name: 'ask_slow', arguments: { message: 'through nginx' } }, undefined, { onprogress: () => progressAt.push(Date.now()) });
@@ -95,7 +89,7 @@ describe.skipIf(!havePrograms({ nginx: 'nginx-light', 'redis-server': 'redis-ser
   });
 
   it('keeps a 2025 --stateless task across the replicas: created, polled and collected through the balancer, another user sees none of it', async () => {
-    const [alice, bob] = [(await connectHttp(nginx.url, USERS.alice)).client, (await connectHttp(nginx.url, USERS.bob)).client];
+    const [alice, bob] = [(await connectClient({ url: nginx.url }, { token: USERS.alice })).client, (await connectClient({ url: nginx.url }, { token: USERS.bob })).client];
     try {
       const before = nginx.served().length;
       const { task } = await alice.request(

@@ -3,9 +3,9 @@ import { silentLogger } from '../src/log.js';
 import { openRedisTasks } from '../src/tasks/redis/redis-task-store.js';
 import { MAX_RUNS_PER_IDENTITY, type RunOwners } from '../src/tasks/run-owners.js';
 import { TaskBoard } from '../src/tasks/task-board.js';
-import { waitFor } from './helpers.js';
-import { startRedis, type RedisServer } from './servers/redis.js';
-import { havePrograms } from './servers/system-programs.js';
+import { waitFor } from './support/waiting.js';
+import { startRedis, type RedisServer } from './support/redis.js';
+import { havePrograms } from './support/system-programs.js';
 
 /** The record of who started each workflow run, in memory and in Redis: one body for both stores. */
 

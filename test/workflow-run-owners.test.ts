@@ -7,8 +7,8 @@ import { AgentCatalogue } from '../src/catalogue/agents.js';
 import { startHttp, type HttpBridge } from '../src/transports/http.js';
 import { asBridgeClient, clientFor, modernClient, startStack, textOf, type BridgeClient, type Stack } from './helpers.js';
 import { connectHttp, signJwt, spawnHttpBin, startHttpBridge, type SpawnedBridge } from './http-helpers.js';
-import { startRedis, type RedisServer } from './servers/redis.js';
-import { havePrograms } from './servers/system-programs.js';
+import { startRedis, type RedisServer } from './support/redis.js';
+import { havePrograms } from './support/system-programs.js';
 
 /**
  * A suspended workflow run belongs to the identity that started it: another user's resume_<id>

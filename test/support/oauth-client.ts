@@ -3,12 +3,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { expect } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
-import type { OAuthSettings } from '../src/identity/oauth-callers.js';
-import type { Logger } from '../src/log.js';
-import { startHttp, type HttpBridge } from '../src/transports/http.js';
-import { clientFor, closedPort, textOf } from './helpers.js';
-import { signInAs } from './servers/authorization-server.js';
+import type { OAuthSettings } from '../../src/identity/oauth-callers.js';
+import type { Logger } from '../../src/log.js';
+import { startBridge, type Bridge } from './bridge.js';
+import { textOf } from './mcp-clients.js';
+import { signInAs } from './oauth-sign-in-server.js';
+import { closedPort } from './waiting.js';
 
 /**
  * What an MCP client application keeps for one server, in memory: its registration, tokens and
@@ -52,7 +52,7 @@ export class MemoryOAuthProvider implements OAuthClientProvider {
   codeVerifier = () => this.verifier;
 }
 
-export interface SignInBridge extends HttpBridge {
+export interface SignInBridge extends Bridge {
   /** `<public URL>/mcp`: what the client computes from the URL it connects to, and the tokens' audience. */
   resource: string;
 }
@@ -68,25 +68,18 @@ export async function startSignInBridge(
   const publicUrl = `http://127.0.0.1:${port}`;
   const resource = `${publicUrl}/mcp`;
   const { issuer } = await startAuthServer(resource);
-  const client = clientFor(mastraUrl);
-  const bridge = await startHttp({
-    catalogue: new AgentCatalogue({ client }),
-    client,
-    baseUrl: mastraUrl,
-    port,
-    logger,
-    oauth: {
-      issuer,
-      publicUrl,
-      audience: resource,
-      requiredScopes: ['mcp:tools'],
-      mastraAuth: 'mint',
-      mintClaims: ['email'],
-      // An expired token is refused at once, so refresh tests need not wait out the skew.
-      clockToleranceS: 0,
-      ...settings(issuer),
-    },
-  });
+  const oauth: OAuthSettings = {
+    issuer,
+    publicUrl,
+    audience: resource,
+    requiredScopes: ['mcp:tools'],
+    mastraAuth: 'mint',
+    mintClaims: ['email'],
+    // An expired token is refused at once, so refresh tests need not wait out the skew.
+    clockToleranceS: 0,
+    ...settings(issuer),
+  };
+  const bridge = await startBridge({ mastraUrl, transport: 'http', client: 'none', settings: { port, oauth, ...(logger ? { logger } : {}) } });
   return { ...bridge, resource };
 }
 

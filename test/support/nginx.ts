@@ -3,7 +3,7 @@ import { chmodSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync 
 import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { closedPort } from '../helpers.js';
+import { closedPort } from './waiting.js';
 import { systemProgram } from './system-programs.js';
 
 /**

@@ -2,6 +2,29 @@ import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OAuth2Server } from 'oauth2-mock-server';
 
+export interface TokenIssuer {
+  /** The issuer URL its tokens name, `http://127.0.0.1:<port>`. */
+  url: string;
+  /** oauth2-mock-server itself: its keys, its service's events. */
+  server: OAuth2Server;
+  /** An access token with these claims over its defaults (`buildToken`'s `expiresIn` and `kid` in `options`). */
+  token(claims: Record<string, unknown>, options?: { kid?: string; expiresIn?: number }): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** An authorization server that issues whatever token a test asks for (oauth2-mock-server) on a free loopback port. */
+export async function startTokenIssuer(options: { kid?: string } = {}): Promise<TokenIssuer> {
+  const server = new OAuth2Server();
+  await server.issuer.keys.generate('RS256', options.kid ? { kid: options.kid } : undefined);
+  await server.start(0, '127.0.0.1');
+  return {
+    url: server.issuer.url!,
+    server,
+    token: (claims, more = {}) => server.issuer.buildToken({ ...more, scopesOrTransform: (_header, payload) => Object.assign(payload, claims) }),
+    close: () => server.stop(),
+  };
+}
+
 /** What the discovery URLs answer: a document, or a redirect. */
 export type Discovery = { document: Record<string, unknown> } | { redirect: string };
 

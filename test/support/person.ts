@@ -1,0 +1,9 @@
+import type { ElicitRequest, ElicitResult } from '@modelcontextprotocol/sdk/types.js';
+
+/** How the person behind a client answers a question (2025 elicitation, 2026 input_required). */
+export type Elicit = (request: ElicitRequest['params']) => ElicitResult | Promise<ElicitResult>;
+
+export const approve: Elicit = () => ({ action: 'accept', content: { approved: true } });
+export const refuse: Elicit = () => ({ action: 'accept', content: { approved: false, reason: 'not today' } });
+export const decline: Elicit = () => ({ action: 'decline' });
+export const dismiss: Elicit = () => ({ action: 'cancel' });
