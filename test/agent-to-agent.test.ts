@@ -1,19 +1,19 @@
 import { Agent } from '@mastra/core/agent';
 import { MCPClient } from '@mastra/mcp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
-import { signJwt, startHttpBridge } from './http-helpers.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { marked, signJwt, startStack, type Stack } from './support/mastra.js';
 
 const SECRET = 'agent-to-agent-secret';
 
 let stack: Stack;
-let bridge: Awaited<ReturnType<typeof startHttpBridge>>;
+let bridge: Bridge;
 beforeAll(async () => {
   stack = await startStack({ jwtSecret: SECRET });
-  bridge = await startHttpBridge(stack.mastra.url, { serviceToken: signJwt(SECRET, { sub: 'svc' }) });
+  bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken: signJwt(SECRET, { sub: 'svc' }) });
 });
 afterAll(async () => {
-  await bridge?.close({ graceMs: 0 });
+  await bridge?.close();
   await stack?.close();
 });
 
@@ -33,11 +33,13 @@ describe('agent to agent', () => {
         model: { id: 'fake/delegate-ask_whoami', url: stack.model.url, apiKey: 'x' },
         tools,
       });
-      const result = await orchestrator.generate('who is asking?');
+      const question = marked('who is asking?');
+      const result = await orchestrator.generate(question);
       expect(result.toolCalls.map((call) => call.payload.toolName)).toEqual(['bridge_ask_whoami']);
       // The bridged agent ran as the token's user, and the orchestrator's answer carries what it said.
       expect(result.text).toMatch(/^The tool said .*revealed: user=erin tenant=none/);
-      expect(stack.model.requests.map((r) => r.model)).toEqual(['delegate-ask_whoami', 'reveal', 'delegate-ask_whoami']);
+      // The bridged agent was asked the question itself.
+      expect(stack.requestsFor(question).map((r) => r.model)).toEqual(['delegate-ask_whoami', 'reveal', 'delegate-ask_whoami']);
     } finally {
       await mcp.disconnect();
     }

@@ -1,13 +1,15 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigAnswer } from './fixture/fake-model.js';
-import { connectInMemory, startStack, textOf, type Connected, type Stack } from './helpers.js';
+import { startBridge, type ClientBridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
 
 let stack: Stack;
-let bridge: Connected;
+let bridge: ClientBridge;
 beforeAll(async () => {
   stack = await startStack({ bigAgent: true });
-  bridge = await connectInMemory({ listFrom: stack.mastra.url });
+  bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory' });
 });
 afterAll(async () => {
   await bridge?.close();

@@ -1,9 +1,8 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger, guardConsole } from '../src/log.js';
 import { FAIL_MESSAGE } from './fixture/fake-model.js';
-import { BIN, startStack, type Stack } from './helpers.js';
+import { startBridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -15,37 +14,18 @@ afterAll(async () => {
 
 describe('nothing but the logger writes to the console', () => {
   it('the stdio bin at --log-level silent prints no error dump on stderr, and only MCP on stdout, when agents fail', async () => {
-    const child = spawn(process.execPath, [BIN, '--log-level', 'silent'], {
-      env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url },
-      stdio: ['pipe', 'pipe', 'pipe'],
-    });
-    let stderr = '';
-    child.stderr.on('data', (d: Buffer) => (stderr += d.toString()));
-    const lines: string[] = [];
-    const answers = new Map<number, (message: { result?: { isError?: boolean; content: { text: string }[] } }) => void>();
-    createInterface({ input: child.stdout }).on('line', (line) => {
-      lines.push(line);
-      const message = JSON.parse(line) as { id?: number };
-      if (typeof message.id === 'number') answers.get(message.id)?.(message as never);
-    });
-    let id = 0;
-    const request = (method: string, params: unknown) =>
-      new Promise<{ result?: { isError?: boolean; content: { text: string }[] } }>((resolve) => {
-        answers.set(++id, resolve);
-        child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id, method, params })}\n`);
-      });
-    await request('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
-    child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', client: 'raw', args: ['--log-level', 'silent'] });
+    await bridge.raw.initialize();
     // The failing agents, plainly and streamed (a progress token makes the bridge stream); stallfail fails only when streamed.
     for (const [name, streamed] of [['ask_broken', false], ['ask_broken', true], ['ask_stallfail', true]] as const) {
-      const { result } = await request('tools/call', { name, arguments: { message: 'fail' }, ...(streamed ? { _meta: { progressToken: id } } : {}) });
+      const { result } = await bridge.raw.request('tools/call', { name, arguments: { message: 'fail' }, ...(streamed ? { _meta: { progressToken: name } } : {}) });
       expect(result?.isError).toBe(true);
       expect(result?.content[0]?.text).toContain(FAIL_MESSAGE);
     }
-    child.stdin.end();
-    await new Promise((resolve) => child.on('exit', resolve));
-    expect(stderr).toBe('');
-    for (const line of lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
+    bridge.raw.end();
+    await bridge.exited;
+    expect(bridge.stderr()).toBe('');
+    for (const line of bridge.raw.lines) expect(JSON.parse(line)).toMatchObject({ jsonrpc: '2.0' });
   });
 
   it('the guard drops what a library prints, unread, and tells the logger once per method', () => {

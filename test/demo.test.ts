@@ -1,8 +1,8 @@
 import { spawn } from 'node:child_process';
 import { createServer } from 'node:net';
 import { describe, expect, it } from 'vitest';
-import { waitFor } from './helpers.js';
-import { spawnBridge } from './stdio-client.js';
+import { startBridge } from './support/bridge.js';
+import { waitFor } from './support/waiting.js';
 
 const TSX = new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url).pathname;
 const DEMO = new URL('./fixture/demo.ts', import.meta.url).pathname;
@@ -28,7 +28,7 @@ describe('npm run demo', () => {
       const url = /MASTRA_BASE_URL=(http:\/\/127\.0\.0\.1:(\d+)) --method tools\/list/.exec(stdout)!;
       expect(Number(url[2])).not.toBe(taken);
       expect(stdout).toContain(`Port ${taken} is taken (by \`mastra dev\`?), so the demo uses port ${url[2]}; set DEMO_PORT to choose one.`);
-      const bridge = await spawnBridge([], { MASTRA_BASE_URL: url[1]! });
+      const bridge = await startBridge({ mastraUrl: url[1]!, transport: 'stdio' });
       const { tools } = await bridge.client.listTools();
       expect(tools.map((t) => t.name)).toContain('ask_calculator');
       await bridge.close();

@@ -1,8 +1,8 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, startStack, type Stack } from './helpers.js';
-
+import { BIN } from './support/bin.js';
+import { startStack, type Stack } from './support/mastra.js';
 
 const run = promisify(execFile);
 const INSPECTOR = new URL('../node_modules/.bin/inspector', import.meta.url).pathname;

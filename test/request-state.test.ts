@@ -1,8 +1,9 @@
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
+import { StreamableHTTPClientTransport as ModernHttpClientTransport, type Client as ModernClient } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestStateSealer } from '../src/person/request-state.js';
-import { MODERN_VERSION, startStack, textOf, type Stack } from './helpers.js';
-import { modernSession, type ModernSession } from './person-sessions.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { marked, startStack, type Stack } from './support/mastra.js';
+import { modernClient, textOf } from './support/mcp-clients.js';
 
 /** The requestState of a 2026-07-28 input_required result: sealed, expiring, bound to the caller, shared by replicas. */
 
@@ -12,7 +13,8 @@ beforeAll(async () => {
 });
 afterAll(() => stack?.close());
 
-const runs = () => ({ ...stack.mastra.approvalToolRuns });
+/** How often the banker's tool ran for `message`. */
+const runsOf = (message: string) => stack.mastra.approvalToolRuns.calls.filter((call) => call.message === message).length;
 
 describe('requestState: sealed, expiring, bound to the caller', () => {
   const paused = { tool: 'ask_banker', handle: { kind: 'approval' as const, agentId: 'banker', runId: 'a-run-id-nobody-may-read', toolCallId: 'c1', toolName: 'transfer' }, question: { message: 'Approve?', schema: { type: 'object' as const, properties: {} } }, asked: 1 };
@@ -35,38 +37,37 @@ describe('requestState: sealed, expiring, bound to the caller', () => {
   });
 
   it('two replicas with the same secret: the one that did not pause the run resumes it; one with another key refuses (-32602)', async () => {
-    const paused1 = await modernSession(stack.mastra.url, undefined, { requestStates: requestStateSealer(secret) });
-    const replica = await modernSession(stack.mastra.url, undefined, { requestStates: requestStateSealer(secret) });
-    const stranger = await modernSession(stack.mastra.url, undefined, { requestStates: requestStateSealer() });
-    const manual = new ModernClient({ name: 'manual', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN_VERSION } }, inputRequired: { autoFulfill: false } });
-    const before = runs().banker;
+    const replica = (requestStates = requestStateSealer(secret)) => startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', settings: { requestStates } });
+    const [paused1, other, stranger] = await Promise.all([replica(), replica(), replica(requestStateSealer())]);
+    const manual = modernClient('manual', { capabilities: { elicitation: { form: {} } }, inputRequired: { autoFulfill: false } } as never);
+    const message = marked('move');
     try {
       // The first round, through a client that declares elicitation but answers by hand.
-      const first = await startManual(manual, paused1);
+      const first = await startManual(manual, paused1, message);
       expect(first.resultType).toBe('input_required');
-      const retry = { name: 'ask_banker', arguments: { message: 'move' }, inputResponses: { answer: { action: 'accept', content: { approved: true } } }, requestState: first.requestState };
+      const retry = { name: 'ask_banker', arguments: { message }, inputResponses: { answer: { action: 'accept', content: { approved: true } } }, requestState: first.requestState };
       await expect(callManual(manual, stranger, retry)).rejects.toThrow(/Invalid or expired requestState/);
-      expect(runs().banker).toBe(before);
-      const done = await callManual(manual, replica, retry);
+      expect(runsOf(message)).toBe(0);
+      const done = await callManual(manual, other, retry);
       expect(textOf(done)).toContain('{"sum":5}');
-      expect(runs().banker).toBe(before + 1);
+      expect(runsOf(message)).toBe(1);
       // The same answer replayed: Mastra's run is no longer waiting, so nothing runs twice.
-      const replayed = await callManual(manual, replica, retry);
-      expect(runs().banker).toBe(before + 1);
+      const replayed = await callManual(manual, other, retry);
+      expect(runsOf(message)).toBe(1);
       expect(replayed.isError).toBe(true);
       expect(textOf(replayed)).toContain('is no longer waiting for an answer: it was answered already, or it ended');
     } finally {
       await manual.close();
-      await Promise.all([paused1.close(), replica.close(), stranger.close()]);
+      await Promise.all([paused1.close(), other.close(), stranger.close()]);
     }
   });
 });
 
 
-async function callManual(client: ModernClient, to: ModernSession, params: Record<string, unknown>) {
+async function callManual(client: ModernClient, to: Bridge, params: Record<string, unknown>) {
   await client.close().catch(() => {});
   await client.connect(new ModernHttpClientTransport(new URL(to.url)));
   return client.callTool(params as never, { allowInputRequired: true } as never) as Promise<Record<string, unknown>>;
 }
-const startManual = (client: ModernClient, to: ModernSession) =>
-  callManual(client, to, { name: 'ask_banker', arguments: { message: 'move' } }) as Promise<{ resultType?: string; requestState?: string }>;
+const startManual = (client: ModernClient, to: Bridge, message: string) =>
+  callManual(client, to, { name: 'ask_banker', arguments: { message } }) as Promise<{ resultType?: string; requestState?: string }>;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, waitFor, type Stack } from './helpers.js';
-import { signJwt, spawnHttpBin } from './http-helpers.js';
-import { spawnBridge } from './stdio-client.js';
+import { startBridge } from './support/bridge.js';
+import { signJwt, startStack, type Stack } from './support/mastra.js';
+import { waitFor } from './support/waiting.js';
 
 const SECRET = 'service-token-secret';
 const service = signJwt(SECRET, { sub: 'svc' });
@@ -18,7 +18,7 @@ const errorLines = (stderr: string) => stderr.split('\n').filter((line) => line.
 
 describe('the service token (JWT_TOKEN) as the bin reads it and speaks of it', () => {
   it('says that no token is set when Mastra refuses the token-less listing, rather than asking whether it accepts one', async () => {
-    const bridge = await spawnBridge([], { MASTRA_BASE_URL: stack.mastra.url });
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio' });
     try {
       const line = await waitFor('the listing error', () => errorLines(bridge.stderr())[0]);
       expect(line).toContain('Mastra requires a token and none is set: set JWT_TOKEN');
@@ -29,7 +29,7 @@ describe('the service token (JWT_TOKEN) as the bin reads it and speaks of it', (
   });
 
   it('still asks whether Mastra accepts JWT_TOKEN when one is set and refused', async () => {
-    const bridge = await spawnBridge([], { MASTRA_BASE_URL: stack.mastra.url, JWT_TOKEN: signJwt('another-secret', { sub: 'svc' }) });
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', env: { JWT_TOKEN: signJwt('another-secret', { sub: 'svc' }) } });
     try {
       expect(await waitFor('the listing error', () => errorLines(bridge.stderr())[0])).toContain('Mastra refused the listing: does it accept JWT_TOKEN?');
     } finally {
@@ -38,7 +38,7 @@ describe('the service token (JWT_TOKEN) as the bin reads it and speaks of it', (
   });
 
   it('takes a leading "Bearer " off JWT_TOKEN, says so, and lists with the token', async () => {
-    const bridge = await spawnBridge([], { MASTRA_BASE_URL: stack.mastra.url, JWT_TOKEN: `Bearer ${service}` });
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', env: { JWT_TOKEN: `Bearer ${service}` } });
     try {
       expect((await bridge.client.listTools()).tools).toHaveLength(10);
       const stderr = bridge.stderr();
@@ -51,7 +51,7 @@ describe('the service token (JWT_TOKEN) as the bin reads it and speaks of it', (
   });
 
   it('reads MASTRA_JWT_TOKEN, the name Mastra\'s docs use, when JWT_TOKEN is unset', async () => {
-    const bridge = await spawnBridge([], { MASTRA_BASE_URL: stack.mastra.url, MASTRA_JWT_TOKEN: service });
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', env: { MASTRA_JWT_TOKEN: service } });
     try {
       expect((await bridge.client.listTools()).tools).toHaveLength(10);
       expect(errorLines(bridge.stderr())).toEqual([]);
@@ -61,14 +61,13 @@ describe('the service token (JWT_TOKEN) as the bin reads it and speaks of it', (
   });
 
   it('logs no error at start for an HTTP bridge without JWT_TOKEN, whose callers list with their own tokens', async () => {
-    const bridge = spawnHttpBin(['--shutdown-grace', '100ms'], { MASTRA_BASE_URL: stack.mastra.url });
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', bin: true, client: 'none', args: ['--shutdown-grace', '100ms'] });
     try {
-      await bridge.url;
       const line = await waitFor('the listing line', () => bridge.stderr().split('\n').find((text) => text.includes('requires a token to list its agents')));
       expect(line).toMatch(/^mastra-agents-mcp: info: the Mastra server at \S+ requires a token to list its agents, and JWT_TOKEN is not set: each caller that brings a token sees the agents its token lists/);
       expect(errorLines(bridge.stderr())).toEqual([]);
     } finally {
-      bridge.child.kill('SIGTERM');
+      bridge.child!.kill('SIGTERM');
       await bridge.exited;
     }
   });
