@@ -1,7 +1,12 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { PONDER_MS } from './fixture/mastra-app.js';
-import { bridgeTransports, startStack, textOf, waitFor, type Bridge, type Stack } from './helpers.js';
+import { toolEvents } from './fixture/mastra-app.js';
+import type { ClientBridge } from './support/bridge.js';
+import { bridgeWays } from './support/bridge-ways.js';
+import { clientFor, marked, startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
+import { upstreamCaughtUp } from './support/waiting.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -13,33 +18,35 @@ afterAll(async () => {
 
 /** The `slower` agent's model takes four seconds; everything here stops it well before. */
 const SLOWER_RUN_MS = 4_000;
-const modelRequests = (message: string) => stack.model.requests.filter((r) => r.lastUserMessage === message);
 
 /** The call's one model request, once the model has started answering it. */
-const started = (message: string) => waitFor(`the model request for "${message}"`, () => modelRequests(message)[0]?.firstChunkAt !== undefined);
+const started = (message: string) => stack.requestFor(message, (request) => request.firstChunkAt !== undefined);
+
+/** A marked call straight to Mastra: the bridge's own way there may be gone (a closed client, a stopped bin). */
+const markedToMastra = (marker: string) => clientFor(stack.mastra.url).getAgent('echo').generate(marker);
 
 /**
  * The model saw its request aborted within about a second of `since` (a time, or one read off the model
- * request), and no other request followed for this call.
+ * request), and no other request followed for this call: `marked` sends a call that reaches the model after it would have.
  */
-async function expectStoppedUpstream(message: string, since: number | ((request: { startedAt: number }) => number)) {
-  const request = await waitFor(`the model request for "${message}" to end`, () => {
-    const r = modelRequests(message)[0];
-    return r?.endedAt !== undefined && r;
-  });
+async function expectStoppedUpstream(message: string, since: number | ((request: { startedAt: number }) => number), marked: (marker: string) => Promise<unknown>) {
+  const request = await stack.requestFor(message, (r) => r.endedAt !== undefined);
   expect(request.aborted).toBe(true);
   expect(request.endedAt! - (typeof since === 'number' ? since : since(request))).toBeLessThan(1_000);
-  await new Promise((resolve) => setTimeout(resolve, 300));
-  expect(modelRequests(message)).toHaveLength(1);
+  await upstreamCaughtUp(stack.model, marked);
+  expect(stack.requestsFor(message)).toEqual([request]);
 }
 
 const withProgress = { onprogress: () => {} };
 
-describe.each(bridgeTransports)('over $name', (transport) => {
+describe.each(bridgeWays)('over $name', (way) => {
+  /** A marked echo through `bridge`, which still serves. */
+  const through = (bridge: ClientBridge) => (marker: string) => bridge.client.callTool({ name: 'ask_echo', arguments: { message: marker } });
+
   describe('cancellation', () => {
-    let bridge: Bridge;
+    let bridge: ClientBridge;
     beforeAll(async () => {
-      bridge = await transport.connect(stack.mastra.url);
+      bridge = await way.start(stack.mastra.url);
     });
     afterAll(async () => {
       await bridge?.close();
@@ -49,16 +56,15 @@ describe.each(bridgeTransports)('over $name', (transport) => {
       ['without progress (generate)', {}],
       ['with progress (stream)', withProgress],
     ])('a cancelled call %s stops the agent upstream, and the next call succeeds', async (_, options) => {
-      const message = `cancel-${transport.name}-${Object.keys(options).length}`;
+      const message = marked(`cancel-${way.name}-${Object.keys(options).length}`);
       const controller = new AbortController();
       const call = bridge.client.callTool({ name: 'ask_slower', arguments: { message } }, undefined, { ...options, signal: controller.signal });
       // A generate request only answers at the end, so wait for it to start rather than for its first chunk.
-      await waitFor('the call to reach the model', () => modelRequests(message).length > 0);
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await stack.requestFor(message);
       const cancelledAt = Date.now();
       controller.abort('the user pressed stop');
       await expect(call).rejects.toThrow();
-      await expectStoppedUpstream(message, cancelledAt);
+      await expectStoppedUpstream(message, cancelledAt, through(bridge));
 
       const next = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'after cancel' } })) as CallToolResult;
       expect(textOf(next)).toBe('echo: after cancel');
@@ -66,9 +72,9 @@ describe.each(bridgeTransports)('over $name', (transport) => {
   });
 
   it('a call cancelled while the agent runs a tool sends no further model request', async () => {
-    const bridge = await transport.connect(stack.mastra.url);
+    const bridge = await way.start(stack.mastra.url);
     try {
-      const message = `cancel-in-tool-${transport.name}`;
+      const message = marked(`cancel-in-tool-${way.name}`);
       const controller = new AbortController();
       let inTool!: () => void;
       const toolCalled = new Promise<void>((resolve) => (inTool = resolve));
@@ -78,10 +84,12 @@ describe.each(bridgeTransports)('over $name', (transport) => {
       });
       call.catch(() => {});
       await toolCalled;
+      const pondered = once(toolEvents, 'pondered', { signal: AbortSignal.timeout(10_000) });
       controller.abort();
-      // The ponder tool answers after PONDER_MS; without the abort Mastra would then ask the model again.
-      await new Promise((resolve) => setTimeout(resolve, PONDER_MS + 500));
-      expect(modelRequests(message)).toHaveLength(1);
+      // Without the abort, Mastra asks the model again as soon as the ponder tool answers: after that, a marked call arrives last.
+      expect(await pondered).toEqual([message]);
+      await upstreamCaughtUp(stack.model, through(bridge));
+      expect(stack.requestsFor(message)).toHaveLength(1);
       expect((await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'next' } })).isError).toBeFalsy();
     } finally {
       await bridge.close();
@@ -89,21 +97,21 @@ describe.each(bridgeTransports)('over $name', (transport) => {
   });
 
   it('closing the client mid-call stops the agent upstream', async () => {
-    const bridge = await transport.connect(stack.mastra.url);
-    const message = `close-${transport.name}`;
+    const bridge = await way.start(stack.mastra.url);
+    const message = marked(`close-${way.name}`);
     const call = bridge.client.callTool({ name: 'ask_slower', arguments: { message } }, undefined, withProgress);
     call.catch(() => {});
     await started(message);
     const closedAt = Date.now();
     await bridge.close();
     await expect(call).rejects.toThrow(/Connection closed/);
-    await expectStoppedUpstream(message, closedAt);
+    await expectStoppedUpstream(message, closedAt, markedToMastra);
   });
 
   describe('the call timeout', () => {
-    let bridge: Bridge;
+    let bridge: ClientBridge;
     beforeAll(async () => {
-      bridge = await transport.connect(stack.mastra.url, { callTimeoutMs: 700 });
+      bridge = await way.start(stack.mastra.url, { callTimeoutMs: 700 });
     });
     afterAll(async () => {
       await bridge?.close();
@@ -113,7 +121,7 @@ describe.each(bridgeTransports)('over $name', (transport) => {
       ['without progress (generate)', {}],
       ['with progress (stream)', withProgress],
     ])('stops a run that takes longer, %s, with an error naming the limit and how to raise it', async (_, options) => {
-      const message = `timeout-${transport.name}-${Object.keys(options).length}`;
+      const message = marked(`timeout-${way.name}-${Object.keys(options).length}`);
       const startedAt = Date.now();
       const result = (await bridge.client.callTool({ name: 'ask_slower', arguments: { message } }, undefined, options)) as CallToolResult;
       expect(Date.now() - startedAt).toBeLessThan(SLOWER_RUN_MS);
@@ -125,7 +133,7 @@ describe.each(bridgeTransports)('over $name', (transport) => {
       expect(text).toContain('MCP_CALL_TIMEOUT (a duration such as 500ms, 30s, 2m or 1h)');
       // The timeout counts from when the bridge took the call, which is before Mastra asked the model and, on a
       // loaded machine, well after the client sent it: the model request's start bounds it from the bridge's side.
-      await expectStoppedUpstream(message, (request) => request.startedAt + 700);
+      await expectStoppedUpstream(message, (request) => request.startedAt + 700, through(bridge));
 
       const next = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'in time' } })) as CallToolResult;
       expect(textOf(next)).toBe('echo: in time');

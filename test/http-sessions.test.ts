@@ -1,7 +1,10 @@
 import { McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { connectHttp, initializeRequest, postRpc, signJwt, startHttpBridge } from './http-helpers.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { marked, signJwt, startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
+import { initializeRequest, postRpc } from './support/raw-http.js';
+import { upstreamCaughtUp, waitFor } from './support/waiting.js';
 
 const SECRET = 'http-sessions-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });
@@ -9,24 +12,27 @@ const bob = signJwt(SECRET, { sub: 'bob' });
 const service = signJwt(SECRET, { sub: 'service-user' });
 
 let stack: Stack;
-let bridge: Awaited<ReturnType<typeof startHttpBridge>>;
+let bridge: Bridge;
 beforeAll(async () => {
   stack = await startStack({ jwtSecret: SECRET });
-  bridge = await startHttpBridge(stack.mastra.url, { serviceToken: service });
+  bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken: service });
 });
 afterAll(async () => {
-  await bridge?.close({ graceMs: 0 });
+  await bridge?.close();
   await stack?.close();
 });
 
-const whoami = (tenant: string) => ({ name: 'ask_whoami', arguments: { message: 'who?', requestContext: { tenant } } });
+/** A bridge of its own, with these settings, closed after the file. */
+const own = (settings: Parameters<typeof startBridge>[0]['settings']) => startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken: service, settings });
+
+const whoami = (tenant: string, message = 'who?') => ({ name: 'ask_whoami', arguments: { message, requestContext: { tenant } } });
 
 describe('HTTP sessions and tokens', () => {
   it('each session calls Mastra as its own user, with dozens of concurrent calls and no mix-up', async () => {
     const sessions = {
-      alice: await connectHttp(bridge.url, alice),
-      bob: await connectHttp(bridge.url, bob),
-      'service-user': await connectHttp(bridge.url),
+      alice: await bridge.connect({ token: alice }),
+      bob: await bridge.connect({ token: bob }),
+      'service-user': await bridge.connect(),
     };
     const calls = Array.from({ length: 36 }, (_, i) => {
       const user = (['alice', 'bob', 'service-user'] as const)[i % 3]!;
@@ -40,10 +46,10 @@ describe('HTTP sessions and tokens', () => {
   });
 
   it("refuses a request on session A's id with B's token, or none, and runs nothing upstream", async () => {
-    const a = await connectHttp(bridge.url, alice);
-    const sessionId = a.transport.sessionId!;
-    const before = stack.model.requests.length;
-    const call = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: whoami('stolen') };
+    const a = await bridge.connect({ token: alice });
+    const sessionId = a.transport!.sessionId!;
+    const stolen = marked('stolen');
+    const call = { jsonrpc: '2.0', id: 7, method: 'tools/call', params: whoami('stolen', stolen) };
 
     const withB = await postRpc(bridge.url, call, { 'mcp-session-id': sessionId, authorization: `Bearer ${bob}` });
     expect(withB.status).toBe(403);
@@ -56,24 +62,23 @@ describe('HTTP sessions and tokens', () => {
     expect(withNone.headers.get('www-authenticate')).toBeNull();
     expect(await withNone.text()).toContain('send the same token with each request');
 
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(stack.model.requests.length).toBe(before);
-    // A's own token still works on A's session.
-    expect(textOf(await a.client.callTool(whoami('mine')))).toBe('revealed: user=alice tenant=mine');
-    await a.client.close();
+    // A's own token still works on A's session, and its call reaches the model after anything the refused ones set off.
+    await upstreamCaughtUp(stack.model, async (marker) => expect(textOf(await a.client.callTool(whoami('mine', marker)))).toBe('revealed: user=alice tenant=mine'));
+    expect(stack.requestsFor(stolen)).toEqual([]);
+    await a.close();
   });
 
   it('refuses a token on a session opened without one', async () => {
-    const anonymous = await connectHttp(bridge.url);
-    const response = await postRpc(bridge.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'mcp-session-id': anonymous.transport.sessionId!, authorization: `Bearer ${alice}` });
+    const anonymous = await bridge.connect();
+    const response = await postRpc(bridge.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'mcp-session-id': anonymous.transport!.sessionId!, authorization: `Bearer ${alice}` });
     expect(response.status).toBe(403);
-    await anonymous.client.close();
+    await anonymous.close();
   });
 
   it('DELETE ends a session; its id then answers 404', async () => {
-    const { client, transport } = await connectHttp(bridge.url, alice);
-    const sessionId = transport.sessionId!;
-    await transport.terminateSession();
+    const { client, transport } = await bridge.connect({ token: alice });
+    const sessionId = transport!.sessionId!;
+    await transport!.terminateSession();
     const after = await postRpc(bridge.url, { jsonrpc: '2.0', id: 3, method: 'tools/list' }, { 'mcp-session-id': sessionId, authorization: `Bearer ${alice}` });
     expect(after.status).toBe(404);
     expect(await after.text()).toContain('Session not found');
@@ -81,54 +86,56 @@ describe('HTTP sessions and tokens', () => {
   });
 
   it('DELETE of a session mid-call aborts its agent run upstream at once, and sends nothing more for it', async () => {
-    const { client, transport } = await connectHttp(bridge.url, alice);
-    const call = client.callTool({ name: 'ask_slow', arguments: { message: 'delete me' } }).catch((error: unknown) => error);
-    await waitFor('the call to reach the model', () => stack.model.requests.some((r) => r.lastUserMessage === 'delete me' && r.endedAt === undefined));
-    const upstream = stack.model.requests.find((r) => r.lastUserMessage === 'delete me')!;
+    const { client, transport } = await bridge.connect({ token: alice });
+    const message = marked('delete me');
+    const call = client.callTool({ name: 'ask_slow', arguments: { message } }).catch((error: unknown) => error);
+    const upstream = await stack.requestFor(message);
     const deletedAt = Date.now();
     // A second client deletes the session, as a user closing the IDE tab would; the first is still waiting.
-    const terminate = await fetch(bridge.url, { method: 'DELETE', headers: { 'mcp-session-id': transport.sessionId!, authorization: `Bearer ${alice}` } });
+    const terminate = await fetch(bridge.url, { method: 'DELETE', headers: { 'mcp-session-id': transport!.sessionId!, authorization: `Bearer ${alice}` } });
     expect(terminate.status).toBe(200);
     await waitFor('the upstream request to end', () => upstream.endedAt !== undefined);
     expect(upstream.aborted).toBe(true);
     expect(upstream.endedAt! - deletedAt).toBeLessThan(1000);
-    await new Promise((resolve) => setTimeout(resolve, 300));
-    expect(stack.model.requests.filter((r) => r.lastUserMessage === 'delete me')).toHaveLength(1);
+    // Another session's call reaches the model after anything the deleted one could still send.
+    const other = await bridge.connect({ token: alice });
+    await upstreamCaughtUp(stack.model, (marker) => other.client.callTool(whoami('after', marker)));
+    expect(stack.requestsFor(message)).toEqual([upstream]);
+    await other.close();
     await client.close();
     await call;
   });
 
   it('closing the bridge after the grace period answers each call still running with its JSON-RPC error, then aborts it upstream', async () => {
-    const short = await startHttpBridge(stack.mastra.url, { serviceToken: service });
-    const { client } = await connectHttp(short.url, alice);
+    const short = await own({});
+    const { client } = await short.connect({ token: alice });
     const failure = (error: unknown) => (error instanceof McpError ? `MCP ${error.code}: ${error.message}` : `not an MCP error: ${String(error)}`);
     // One answered with a JSON body, one on an event stream (it asks for progress).
-    const plain = client.callTool({ name: 'ask_slow', arguments: { message: 'plain' } }).then(() => 'answered', failure);
-    const streamed = client.callTool({ name: 'ask_slow', arguments: { message: 'streamed' } }, undefined, { onprogress: () => {} }).then(() => 'answered', failure);
-    await waitFor('both slow runs to start', () => stack.model.requests.filter((r) => r.model === 'slow-150' && r.endedAt === undefined).length === 2);
-    const upstream = stack.model.requests.filter((r) => r.model === 'slow-150' && r.endedAt === undefined);
+    const [plainMessage, streamedMessage] = [marked('plain'), marked('streamed')];
+    const plain = client.callTool({ name: 'ask_slow', arguments: { message: plainMessage } }).then(() => 'answered', failure);
+    const streamed = client.callTool({ name: 'ask_slow', arguments: { message: streamedMessage } }, undefined, { onprogress: () => {} }).then(() => 'answered', failure);
+    const upstream = await Promise.all([stack.requestFor(plainMessage), stack.requestFor(streamedMessage)]);
+    expect(upstream.map((r) => r.endedAt)).toEqual([undefined, undefined]);
     await short.close({ graceMs: 100 });
     for (const outcome of [await plain, await streamed]) expect(outcome).toMatch(/^MCP -32000: .*The bridge is shutting down: this call was stopped/);
     await waitFor('the upstream requests to end', () => upstream.every((r) => r.endedAt !== undefined));
     expect(upstream.map((r) => r.aborted)).toEqual([true, true]);
-    await client.close();
   });
 });
 
 describe('HTTP session limits', () => {
   it('--require-token refuses a session without a token with 403, and accepts one with a token', async () => {
-    const strict = await startHttpBridge(stack.mastra.url, { serviceToken: service, requireToken: true });
+    const strict = await own({ requireToken: true });
     const refused = await postRpc(strict.url, initializeRequest);
     expect(refused.status).toBe(403);
     expect(await refused.text()).toContain('Authorization: Bearer');
-    const { client } = await connectHttp(strict.url, bob);
+    const { client } = await strict.connect({ token: bob });
     expect(textOf(await client.callTool(whoami('x')))).toBe('revealed: user=bob tenant=x');
-    await client.close();
     await strict.close();
   });
 
   it('answers 503 beyond --max-sessions, and expires idle sessions', async () => {
-    const small = await startHttpBridge(stack.mastra.url, { serviceToken: service, maxSessions: 2, sessionIdleTimeoutMs: 400 });
+    const small = await own({ maxSessions: 2, sessionIdleTimeoutMs: 400 });
     // Raw sessions: an SDK client keeps an event stream open, and a session with an open stream is not idle.
     const open = async () => {
       const response = await postRpc(small.url, initializeRequest, { authorization: `Bearer ${alice}` });
@@ -143,16 +150,15 @@ describe('HTTP session limits', () => {
     expect(third.headers.get('retry-after')).toBe('30');
     expect(await third.text()).toContain('--max-sessions');
 
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Room again once the idle ones are gone: a refused initialize opens nothing, so asking does not keep them alive.
+    await waitFor('a session to open once the idle ones expired', async () => (await open()).status === 200, 5_000);
     const expired = await postRpc(small.url, { jsonrpc: '2.0', id: 4, method: 'tools/list' }, { 'mcp-session-id': first, authorization: `Bearer ${alice}` });
     expect(expired.status).toBe(404);
-    // Room again once the idle ones are gone.
-    expect((await open()).status).toBe(200);
     await small.close();
   });
 
   it('expires an idle session even while its client holds the event stream open, and ends that stream', async () => {
-    const small = await startHttpBridge(stack.mastra.url, { serviceToken: service, sessionIdleTimeoutMs: 300 });
+    const small = await own({ sessionIdleTimeoutMs: 300 });
     const opened = await postRpc(small.url, initializeRequest, { authorization: `Bearer ${bob}` });
     await opened.body?.cancel();
     const headers = { 'mcp-session-id': opened.headers.get('mcp-session-id')!, authorization: `Bearer ${bob}`, 'mcp-protocol-version': '2025-11-25' };

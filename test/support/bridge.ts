@@ -51,7 +51,7 @@ export interface Bridge {
   /** Another client of this bridge (HTTP, in-memory); closed with the bridge. */
   connect(options?: ClientOptions & { era?: 'legacy' }): Promise<Connection<Client>>;
   connect(options: ClientOptions): Promise<Connection>;
-  /** Closes every client, then the bridge (`graceMs` for calls in flight, 0 by default; a bin is killed). */
+  /** Closes the bridge (`graceMs` for calls in flight, 0 by default; a bin is killed), then every client. */
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
@@ -117,9 +117,10 @@ async function inProcess(options: BridgeOptions): Promise<Bridge> {
     stderr,
     catalogue,
     connect: connect as never,
+    // The bridge first: a call still running is answered by its shutdown, as a client still connected sees it.
     close: async ({ graceMs = 0 } = {}) => {
-      await closeAll();
       await http.close({ graceMs });
+      await closeAll();
     },
   };
 }
@@ -140,8 +141,8 @@ async function httpBin(options: BridgeOptions): Promise<Bridge> {
     exited: bin.exited,
     connect: connect as never,
     close: async () => {
-      await closeAll();
       await killBin(bin.child);
+      await closeAll();
     },
   };
 }
