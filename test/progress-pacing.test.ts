@@ -1,8 +1,14 @@
 import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
-import { describe, expect, it } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createProgressReporter } from '../src/calls/progress.js';
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+// The reporter's clock is the test's: time passes when the test says, and "nothing more" means after as long as one likes.
+beforeEach(() => {
+  vi.useFakeTimers();
+});
+afterEach(() => {
+  vi.useRealTimers();
+});
 
 function record(options: { coalesceMs?: number; heartbeatMs?: number }) {
   const sent: { progress: number; message?: string }[] = [];
@@ -17,7 +23,7 @@ describe('progress pacing', () => {
     const { sent, reporter } = record({ coalesceMs: 100, heartbeatMs: 0 });
     for (let i = 1; i <= 50; i++) reporter.soon(`writing the answer: ${i} characters`);
     expect(sent.map((s) => s.message)).toEqual(['writing the answer: 1 characters']);
-    await sleep(150);
+    await vi.advanceTimersByTimeAsync(150);
     expect(sent.map((s) => s.message)).toEqual(['writing the answer: 1 characters', 'writing the answer: 50 characters']);
     reporter.now('calling tool add');
     expect(sent.at(-1)?.message).toBe('calling tool add');
@@ -27,14 +33,14 @@ describe('progress pacing', () => {
 
   it('beats during silence and stays quiet once stopped', async () => {
     const { sent, reporter } = record({ heartbeatMs: 50 });
-    await sleep(180);
+    await vi.advanceTimersByTimeAsync(180);
     expect(sent.length).toBeGreaterThanOrEqual(2);
     expect(sent[0]?.message).toMatch(/^still working \(\d+ s\)$/);
     reporter.stop();
     const count = sent.length;
     reporter.soon('late');
     reporter.now('later');
-    await sleep(120);
+    await vi.advanceTimersByTimeAsync(60_000);
     expect(sent).toHaveLength(count);
   });
 });

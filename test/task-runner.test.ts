@@ -1,11 +1,14 @@
 import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PROGRESS_INTERVAL_MS, startAgentTask, throttleProgress, type TaskRunContext } from '../src/tasks/agent-task.js';
 import { silentLogger } from '../src/log.js';
 import { TaskBoard, type SessionTasks } from '../src/tasks/task-board.js';
-import { BIN } from './helpers.js';
+import { runBin } from './support/bin.js';
+import { waitFor } from './support/waiting.js';
+
+/** One turn of the event loop: every promise continuation queued before it has run (the store here is in memory). */
+const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** The session store as a request sees it, without the SDK's notifications. */
 const asRequestStore = (session: SessionTasks): RequestTaskStore => ({
@@ -53,10 +56,11 @@ describe('startAgentTask', () => {
     context.onProgress('calling tool add');
     expect((await session.getTask(task.taskId))?.statusMessage).toBe('calling tool add');
     context.onProgress('writing the answer: 10 characters');
-    await new Promise((r) => setTimeout(r, PROGRESS_INTERVAL_MS + 50));
-    expect((await session.getTask(task.taskId))?.statusMessage).toBe('writing the answer: 10 characters');
+    // Within the interval of the first: it shows once the interval has passed.
+    expect((await session.getTask(task.taskId))?.statusMessage).toBe('calling tool add');
+    await waitFor('the throttled message', async () => (await session.getTask(task.taskId))?.statusMessage === 'writing the answer: 10 characters', PROGRESS_INTERVAL_MS * 4);
     answer({ content: [{ type: 'text', text: 'done' }] });
-    await new Promise((r) => setTimeout(r, 10));
+    await waitFor('the task to complete', async () => (await session.getTask(task.taskId))?.status === 'completed');
     expect(await session.getTask(task.taskId)).toMatchObject({ status: 'completed', statusMessage: 'agent "x" answered' });
     expect(await session.getTaskResult(task.taskId)).toEqual({ content: [{ type: 'text', text: 'done' }] });
     session.close();
@@ -65,14 +69,18 @@ describe('startAgentTask', () => {
   it('a cancelled task aborts the run and keeps nothing it produces afterwards', async () => {
     const session = new TaskBoard().openSession();
     let signal!: AbortSignal;
+    let answered!: Promise<CallToolResult>;
     const run = (c: TaskRunContext) => {
       signal = c.signal;
-      return new Promise<CallToolResult>((resolve) => c.signal.addEventListener('abort', () => resolve({ content: [{ type: 'text', text: 'late' }] })));
+      answered = new Promise<CallToolResult>((resolve) => c.signal.addEventListener('abort', () => resolve({ content: [{ type: 'text', text: 'late' }] })));
+      return answered;
     };
     const { task } = await startAgentTask(run, { session, store: asRequestStore(session), label: 'agent "x"', logger: silentLogger });
     await session.updateTaskStatus(task.taskId, 'cancelled');
     expect(signal.aborted).toBe(true);
-    await new Promise((r) => setTimeout(r, 10));
+    // The run has answered, late; what the task does with that answer is done a turn of the event loop later.
+    await answered;
+    await nextTurn();
     expect((await session.getTask(task.taskId))?.status).toBe('cancelled');
     expect(await session.getTaskResult(task.taskId)).toMatchObject({ isError: true });
     session.close();
@@ -84,7 +92,7 @@ describe('task settings', () => {
     [['--task-ttl-max', '0'], '--task-ttl-max="0" must be a duration of at least 100ms'],
     [['--max-tasks-per-session', 'many'], '--max-tasks-per-session="many" must be a positive number of tasks'],
   ])('%j exits 1 with one clear line', (args, expected) => {
-    const run = spawnSync(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', input: '' });
+    const run = runBin(args);
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toContain(expected);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
