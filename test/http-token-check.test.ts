@@ -1,15 +1,17 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCatalogue } from '../src/catalogue/agents.js';
 import { addressKey } from '../src/identity/failed-checks.js';
-import { startHttp } from '../src/transports/http.js';
-import { clientFor, closedPort, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { connectHttp, initializeRequest, postRpc, signJwt, startCuttableRelay, startHttpBridge } from './http-helpers.js';
+import { startBridge, type Bridge, type BridgeOptions } from './support/bridge.js';
+import { startCuttableRelay } from './support/cuttable-relay.js';
+import { clientFor, marked, signJwt, startStack, type Stack } from './support/mastra.js';
+import { connectClient, textOf } from './support/mcp-clients.js';
+import { initializeRequest, postRpc } from './support/raw-http.js';
+import { closedPort, waitFor } from './support/waiting.js';
 
 const SECRET = 'http-token-check-secret';
 const service = signJwt(SECRET, { sub: 'svc' });
-const carol = signJwt(SECRET, { sub: 'carol' });
-const dave = signJwt(SECRET, { sub: 'dave' });
-const erin = signJwt(SECRET, { sub: 'erin' });
+/** A token of a user no other test is: its checks are the only listings that carry it. */
+const tokenOf = (user: string) => signJwt(SECRET, { sub: marked(user) });
 
 let stack: Stack;
 const closers: (() => Promise<unknown>)[] = [];
@@ -22,26 +24,28 @@ afterAll(async () => {
 });
 
 /** The bridge in this process, closed after the file. */
-async function bridgeWith(options: Parameters<typeof startHttpBridge>[1]) {
-  const bridge = await startHttpBridge(stack.mastra.url, options);
-  closers.push(() => bridge.close({ graceMs: 0 }));
+async function bridgeWith(settings: BridgeOptions['settings'], more: Partial<BridgeOptions> = { serviceToken: service }) {
+  const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', settings, ...more });
+  closers.push(() => bridge.close());
   return bridge;
 }
 
-async function connected(url: string, token?: string) {
-  const connection = await connectHttp(url, token);
-  closers.push(() => connection.client.close());
+const connected = async (bridge: Bridge | string, token?: string) => {
+  const connection = typeof bridge === 'string' ? await connectClient({ url: bridge }, { token }) : await bridge.connect({ token });
+  closers.push(() => connection.close());
   return connection;
-}
+};
 
-const listings = () => stack.mastra.requests.filter((request) => request === 'GET /api/agents').length;
+/** The listings Mastra was asked for with `token`: each is one check of it. */
+const listingsWith = (token: string) => stack.mastraRequestsCarrying(token).filter(({ request }) => request === 'GET /api/agents').length;
 const toolNames = async (url: string, token: string) => (await (await connected(url, token)).client.listTools()).tools.map((tool) => tool.name);
 
 describe('tokens are checked with Mastra before anything is served', () => {
   it('answers a token Mastra refuses with 403 at once: no session, no tools, and the token never echoed', async () => {
-    const bridge = await bridgeWith({ serviceToken: service, requireToken: true });
+    const bridge = await bridgeWith({ requireToken: true });
     const expired = signJwt(SECRET, { sub: 'late', exp: Math.floor(Date.now() / 1000) - 60 });
-    for (const token of ['not-a-jwt', expired, signJwt('another-secret', { sub: 'mallory' })]) {
+    const garbage = marked('not-a-jwt');
+    for (const token of [garbage, expired, signJwt('another-secret', { sub: 'mallory' })]) {
       const response = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${token}` });
       expect(response.status).toBe(403);
       expect(response.headers.get('mcp-session-id')).toBeNull();
@@ -50,23 +54,23 @@ describe('tokens are checked with Mastra before anything is served', () => {
       expect(text).not.toContain(token);
     }
     // The refusal is kept too: the same token again is refused without asking Mastra.
-    const before = listings();
-    expect((await postRpc(bridge.url, initializeRequest, { authorization: 'Bearer not-a-jwt' })).status).toBe(403);
-    expect(listings()).toBe(before);
+    expect((await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${garbage}` })).status).toBe(403);
+    expect(listingsWith(garbage)).toBe(1);
   });
 
   it('checks a token once for all its sessions, concurrent ones included, and another token on its own', async () => {
-    const bridge = await bridgeWith({ serviceToken: service });
-    const before = listings();
-    const sessions = await Promise.all(Array.from({ length: 5 }, () => connected(bridge.url, carol)));
-    expect(listings() - before).toBe(1);
+    const bridge = await bridgeWith({});
+    const [carol, dave] = [tokenOf('carol'), tokenOf('dave')];
+    const sessions = await Promise.all(Array.from({ length: 5 }, () => connected(bridge, carol)));
+    expect(listingsWith(carol)).toBe(1);
     for (const { client } of sessions) expect((await client.listTools()).tools).toHaveLength(10);
-    await connected(bridge.url, dave);
-    expect(listings() - before).toBe(2);
+    await connected(bridge, dave);
+    expect(listingsWith(carol)).toBe(1);
+    expect(listingsWith(dave)).toBe(1);
   });
 
   it('re-checks the token of an open session once its check is older than the TTL, and serves nothing more once Mastra refuses it', async () => {
-    const bridge = await bridgeWith({ serviceToken: service, tokenCheckTtlMs: 200 });
+    const bridge = await bridgeWith({ tokenCheckTtlMs: 200 });
     const shortLived = signJwt(SECRET, { sub: 'brief', exp: Math.floor(Date.now() / 1000) + 2 });
     const opened = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${shortLived}` });
     await opened.body?.cancel();
@@ -82,18 +86,22 @@ describe('tokens are checked with Mastra before anything is served', () => {
 
   it('keeps serving a caller Mastra accepted before when a re-check cannot reach Mastra', async () => {
     const relay = await startCuttableRelay(stack.mastra.port);
-    const bridge = await bridgeWith({ serviceToken: service, tokenCheckTtlMs: 200, clientForToken: (token) => clientFor(relay.url, token) });
-    const { client } = await connected(bridge.url, dave);
+    const bridge = await bridgeWith({ tokenCheckTtlMs: 200, clientForToken: (token) => clientFor(relay.url, token) });
+    const dave = tokenOf('dave');
+    const { client } = await connected(bridge, dave);
+    const checkedAt = Date.now();
     await relay.cut();
-    // Past the TTL, the next request re-checks, cannot reach Mastra, and trusts the earlier check.
-    await new Promise((resolve) => setTimeout(resolve, 300));
+    // The TTL must pass by the clock for a re-check to be due: this waits out time, it proves nothing by itself.
+    await new Promise((resolve) => setTimeout(resolve, checkedAt + 300 - Date.now()));
+    // The next request re-checks, cannot reach Mastra, and trusts the earlier check.
     expect((await client.listTools()).tools).toHaveLength(10);
+    expect(listingsWith(dave)).toBe(1);
   });
 
   it('answers 503 that says so when Mastra cannot be reached to check the token', async () => {
     const dead = `http://127.0.0.1:${await closedPort()}`;
-    const bridge = await bridgeWith({ serviceToken: service, clientForToken: (token) => clientFor(dead, token) });
-    const response = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${carol}` });
+    const bridge = await bridgeWith({ clientForToken: (token) => clientFor(dead, token) });
+    const response = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${tokenOf('carol')}` });
     expect(response.status).toBe(503);
     expect(response.headers.get('retry-after')).toBe('5');
     expect(await response.text()).toContain(`cannot check the token with the Mastra server at ${stack.mastra.url}`);
@@ -101,13 +109,10 @@ describe('tokens are checked with Mastra before anything is served', () => {
 
   it('without JWT_TOKEN, each caller sees its own listing, and /readyz says so', async () => {
     // Mastra auth on and no service token: the service-level listing fails, which used to leave every caller 0 tools.
-    const serviceClient = clientFor(stack.mastra.url);
-    const catalogue = new AgentCatalogue({ client: serviceClient });
-    const bridge = await startHttp({ catalogue, client: serviceClient, clientForToken: (token) => clientFor(stack.mastra.url, token), baseUrl: stack.mastra.url, port: 0 });
-    closers.push(() => bridge.close({ graceMs: 0 }));
-    const { client } = await connected(bridge.url, carol);
+    const bridge = await bridgeWith({}, {});
+    const { client } = await connected(bridge, tokenOf('carol'));
     expect((await client.listTools()).tools).toHaveLength(10);
-    expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'hi' } }))).toBe('revealed: user=carol tenant=none');
+    expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'hi' } }))).toMatch(/^revealed: user=carol-\S+ tenant=none$/);
     const ready = await fetch(`${new URL(bridge.url).origin}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', catalogueLoaded: false, serviceToken: false, catalogue: 'per-caller' });
@@ -115,13 +120,11 @@ describe('tokens are checked with Mastra before anything is served', () => {
 
   it('with JWT_TOKEN, callers see the service-level listing; with --per-user-catalogue, their own', async () => {
     // A service-level catalogue that offers less than Mastra lists tells the two listings apart.
-    const serviceClient = clientFor(stack.mastra.url, service);
-    const echoOnly = new AgentCatalogue({ client: serviceClient, filter: { include: ['echo'] } });
+    const echoOnly = new AgentCatalogue({ client: clientFor(stack.mastra.url, service), filter: { include: ['echo'] } });
     await echoOnly.refresh();
-    const options = { catalogue: echoOnly, client: serviceClient, clientForToken: (token: string) => clientFor(stack.mastra.url, token), baseUrl: stack.mastra.url, port: 0, hasServiceToken: true };
-    const shared = await startHttp(options);
-    const own = await startHttp({ ...options, perUserCatalogue: true });
-    closers.push(() => shared.close({ graceMs: 0 }), () => own.close({ graceMs: 0 }));
+    const shared = await bridgeWith({ catalogue: echoOnly });
+    const own = await bridgeWith({ catalogue: echoOnly, perUserCatalogue: true });
+    const carol = tokenOf('carol');
     expect(await toolNames(shared.url, carol)).toEqual(['ask_echo']);
     expect(await toolNames(own.url, carol)).toHaveLength(10);
     expect(await (await fetch(`${new URL(own.url).origin}/readyz`)).json()).toMatchObject({ serviceToken: true, catalogue: 'per-caller' });
@@ -131,18 +134,19 @@ describe('tokens are checked with Mastra before anything is served', () => {
 describe('session slots', () => {
   it('a flood of refused tokens holds no slot, one token cannot take them all, and others still get in', async () => {
     // More refusals than the default limit of failed checks per address allow: the limit is tested below.
-    const bridge = await bridgeWith({ serviceToken: service, maxSessions: 3, maxSessionsPerIdentity: 2, failedTokenChecks: { burst: 100 } });
+    const bridge = await bridgeWith({ maxSessions: 3, maxSessionsPerIdentity: 2, failedTokenChecks: { burst: 100 } });
     const flood = await Promise.all(Array.from({ length: 40 }, (_, i) => postRpc(bridge.url, initializeRequest, { authorization: `Bearer garbage-${i}` })));
     expect(flood.map((response) => response.status)).toEqual(Array(40).fill(403));
     // SDK clients: each holds its GET stream open.
-    await connected(bridge.url, carol);
-    await connected(bridge.url, carol);
+    const [carol, dave, erin] = [tokenOf('carol'), tokenOf('dave'), tokenOf('erin')];
+    await connected(bridge, carol);
+    await connected(bridge, carol);
     const third = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${carol}` });
     expect(third.status).toBe(429);
     expect(third.headers.get('retry-after')).toBe('30');
     expect(await third.text()).toContain('--max-sessions-per-identity');
-    const { client } = await connected(bridge.url, dave);
-    expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'in' } }))).toBe('revealed: user=dave tenant=none');
+    const { client } = await connected(bridge, dave);
+    expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'in' } }))).toMatch(/^revealed: user=dave-\S+ tenant=none$/);
     const full = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${erin}` });
     expect(full.status).toBe(503);
     expect(await full.text()).toContain('--max-sessions');
@@ -161,11 +165,11 @@ describe('failed token checks per client address', () => {
   });
 
   it('lists at Mastra for at most 20 garbage tokens from one address, then answers 429 with Retry-After; a token accepted before keeps working', async () => {
-    const bridge = await bridgeWith({ serviceToken: service });
-    const { client } = await connected(bridge.url, carol);
-    const before = listings();
-    const flood = await Promise.all(Array.from({ length: 200 }, (_, i) => postRpc(bridge.url, initializeRequest, { authorization: `Bearer garbage-${i}` })));
-    expect(listings() - before).toBeLessThanOrEqual(20);
+    const bridge = await bridgeWith({});
+    const { client } = await connected(bridge, tokenOf('carol'));
+    const garbage = marked('garbage');
+    const flood = await Promise.all(Array.from({ length: 200 }, (_, i) => postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${garbage}-${i}` })));
+    expect(listingsWith(garbage)).toBeLessThanOrEqual(20);
     const statuses = flood.map((response) => response.status);
     expect(statuses.filter((status) => status === 403).length).toBeLessThanOrEqual(20);
     expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(180);
@@ -176,13 +180,15 @@ describe('failed token checks per client address', () => {
     // Carol's token was accepted before the flood: her session is served from the bridge's memory of that check.
     expect((await client.listTools()).tools).toHaveLength(10);
     // A token the bridge has not seen needs a check, and that is what the address has used up.
+    const dave = tokenOf('dave');
     const fresh = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${dave}` });
     expect(fresh.status).toBe(429);
-    expect(listings() - before).toBeLessThanOrEqual(20);
+    expect(listingsWith(dave)).toBe(0);
+    expect(listingsWith(garbage)).toBeLessThanOrEqual(20);
   });
 
   it('spends nothing on tokens Mastra accepts: more new valid tokens than the burst all get in', async () => {
-    const bridge = await bridgeWith({ serviceToken: service });
+    const bridge = await bridgeWith({});
     for (let i = 0; i < 30; i++) {
       const answer = await postRpc(bridge.url, initializeRequest, { authorization: `Bearer ${signJwt(SECRET, { sub: `user-${i}` })}` });
       expect(answer.status).toBe(200);

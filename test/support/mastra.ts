@@ -2,7 +2,7 @@ import type { MastraClient } from '@mastra/client-js';
 import { createHmac } from 'node:crypto';
 import { createMastraClient } from '../../src/mastra-client.js';
 import { startFakeModel, type FakeModel, type ModelRequest } from '../fixture/fake-model.js';
-import { startMastraFixture, type FixtureOptions, type MastraFixture } from '../fixture/mastra-app.js';
+import { startMastraFixture, type FixtureOptions, type LoggedRequest, type MastraFixture } from '../fixture/mastra-app.js';
 import { waitFor } from './waiting.js';
 
 /** The real upstream: a Mastra server and the fake model behind its agents. */
@@ -15,6 +15,8 @@ export interface Stack {
   requestsFor(message: string): ModelRequest[];
   /** The model request of `message`, once it has arrived (and `until` holds of it). */
   requestFor(message: string, until?: (request: ModelRequest) => boolean): Promise<ModelRequest>;
+  /** The requests Mastra received that carry `marker`: in their body, their token, or the claims of a JWT they bear (a minted one's `sub`). */
+  mastraRequestsCarrying(marker: string): LoggedRequest[];
   close(): Promise<void>;
 }
 
@@ -34,6 +36,7 @@ export async function startStack(options: Omit<FixtureOptions, 'modelUrl'> = {})
     },
     requestsFor,
     requestFor: (message, until = () => true) => waitFor(`the model request of "${message}"`, () => requestsFor(message).find(until)),
+    mastraRequestsCarrying: (marker) => [mastra, ...others].flatMap((server) => server.requestLog).filter((request) => carries(request, marker)),
     close: async () => {
       // Each close is idempotent enough: a server closed already closes again at once.
       for (const other of others) await other.close();
@@ -41,6 +44,12 @@ export async function startStack(options: Omit<FixtureOptions, 'modelUrl'> = {})
       await model.close();
     },
   };
+}
+
+/** Whether a request carries `marker` in its body or bearer token, or in the claims of the JWT it bears. */
+function carries({ body, authorization = '' }: LoggedRequest, marker: string): boolean {
+  const claims = authorization.split('.')[1];
+  return body.includes(marker) || authorization.includes(marker) || (claims !== undefined && Buffer.from(claims, 'base64url').toString().includes(marker));
 }
 
 /** The product's own Mastra client for `baseUrl`, with `token` as its bearer token. */
@@ -59,4 +68,4 @@ export function signJwt(secret: string, payload: Record<string, unknown>): strin
 
 let marks = 0;
 /** A message no other call sends: a model request that carries it is this call's, whatever ran before. */
-export const marked = (what: string) => `${what} #${++marks}.${process.pid}`;
+export const marked = (what: string) => `${what}-${++marks}.${process.pid}`;
