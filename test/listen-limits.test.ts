@@ -1,7 +1,8 @@
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODERN_VERSION, modernClient, startStack, waitFor, type Stack } from './helpers.js';
-import { initializeRequest, postRpc, signJwt, startHttpBridge } from './http-helpers.js';
+import { startBridge } from './support/bridge.js';
+import { signJwt, startStack, type Stack } from './support/mastra.js';
+import { initializeRequest, postModern, postRpc } from './support/raw-http.js';
+import { waitFor } from './support/waiting.js';
 
 const SECRET = 'listen-limits-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });
@@ -15,25 +16,12 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const envelope = {
-  'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
-  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-};
-
 /** A raw 2026-07-28 request as a conforming client frames it. */
-const modernPost = (url: string, method: string, params: Record<string, unknown>, token?: string) =>
-  fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN_VERSION,
-      'mcp-method': method,
-      ...(token ? { authorization: `Bearer ${token}` } : {}),
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { ...params, _meta: envelope } }),
-  });
+const modernPost = (url: string, method: string, params: Record<string, unknown>, token?: string) => postModern(url, method, params, { token });
+
+/** A bridge of its own with these settings; its service token lists the agents. */
+const bridgeWith = (settings: NonNullable<Parameters<typeof startBridge>[0]['settings']>) =>
+  startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken: service, settings });
 
 interface OpenStream {
   response: Response;
@@ -66,7 +54,7 @@ async function openSession(url: string): Promise<Response> {
 
 describe('subscriptions/listen streams count against their identity, as 2025 sessions do', () => {
   it('a token-less caller gets 429 past --max-sessions-per-identity, with sessions and streams counted together; another identity still gets in', async () => {
-    const bridge = await startHttpBridge(stack.mastra.url, { serviceToken: service, maxSessionsPerIdentity: 2 });
+    const bridge = await bridgeWith({ maxSessionsPerIdentity: 2 });
     try {
       const first = await listen(bridge.url);
       expect(first.response.status).toBe(200);
@@ -90,12 +78,12 @@ describe('subscriptions/listen streams count against their identity, as 2025 ses
       });
       await hers.close();
     } finally {
-      await bridge.close({ graceMs: 0 });
+      await bridge.close();
     }
   });
 
   it('answers 503 past --max-sessions, all identities together', async () => {
-    const bridge = await startHttpBridge(stack.mastra.url, { serviceToken: service, maxSessions: 2 });
+    const bridge = await bridgeWith({ maxSessions: 2 });
     try {
       const streams = [await listen(bridge.url), await listen(bridge.url, alice)];
       expect(streams.map((stream) => stream.response.status)).toEqual([200, 200]);
@@ -104,16 +92,15 @@ describe('subscriptions/listen streams count against their identity, as 2025 ses
       expect(await refused.response.text()).toContain('2 open sessions and listen streams, its limit (--max-sessions)');
       expect((await openSession(bridge.url)).status).toBe(503);
     } finally {
-      await bridge.close({ graceMs: 0 });
+      await bridge.close();
     }
   });
 
   it('ends a listen stream whose caller sends nothing for --session-idle-timeout, and keeps one whose caller is active', async () => {
-    const bridge = await startHttpBridge(stack.mastra.url, { serviceToken: service, sessionIdleTimeoutMs: 400 });
+    const bridge = await bridgeWith({ sessionIdleTimeoutMs: 400 });
     try {
-      const client = modernClient();
-      await client.connect(new StreamableHTTPClientTransport(new URL(bridge.url), { requestInit: { headers: { Authorization: `Bearer ${alice}` } } }));
-      const idle = await client.listen({ toolsListChanged: true });
+      const { modern: client } = await bridge.connect({ era: 'modern', token: alice });
+      const idle = await client!.listen({ toolsListChanged: true });
       // The token-less caller keeps making requests; alice only listens.
       const active = await listen(bridge.url);
       let idleEnded = false;
@@ -123,6 +110,7 @@ describe('subscriptions/listen streams count against their identity, as 2025 ses
       const deadline = Date.now() + 10_000;
       while (!idleEnded && Date.now() < deadline) {
         expect((await modernPost(bridge.url, 'tools/list', {})).status).toBe(200);
+        // The pace of a caller that keeps working; the loop ends on the idle stream's end, not on time.
         await new Promise((resolve) => setTimeout(resolve, 50));
       }
       expect(idleEnded).toBe(true);
@@ -131,9 +119,8 @@ describe('subscriptions/listen streams count against their identity, as 2025 ses
       expect(activeEnded).toBe(false);
       // Once its caller stops, that stream ends too.
       await waitFor('the active caller’s stream to end once it is idle', () => activeEnded);
-      await client.close();
     } finally {
-      await bridge.close({ graceMs: 0 });
+      await bridge.close();
     }
   });
 });

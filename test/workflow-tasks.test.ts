@@ -1,10 +1,12 @@
-import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { TaskBoard } from '../src/tasks/task-board.js';
-import { connectInMemory, startStack, textOf, waitFor, type Connected, type Stack } from './helpers.js';
-import { postModernTasks, startHttpBridge } from './http-helpers.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { ERA_CASES, textOf } from './support/mcp-clients.js';
+import { FAILED_AGENT_STATUS, legacyTasks, modernTasksOverHttp, settle, type TaskClient } from './support/task-clients.js';
+
+/** Workflows run as tasks, one body for both eras: 2025-11-25 in memory, 2026-07-28 over HTTP (the tasks extension). */
 
 let stack: Stack;
 beforeAll(async () => {
@@ -14,78 +16,48 @@ afterAll(async () => {
   await stack?.close();
 });
 
-describe('workflow tasks in MCP 2025-11-25', () => {
-  let session: Connected;
+describe.each(ERA_CASES)('workflow tasks in MCP $name', ({ era }) => {
+  let bridge: Bridge;
+  let tasks: TaskClient;
   beforeAll(async () => {
-    session = await connectInMemory({ listFrom: stack.mastra.url, tasks: new TaskBoard({ pollIntervalMs: 50 }) });
+    if (era === 'legacy') {
+      const legacy = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', settings: { tasks: new TaskBoard({ pollIntervalMs: 50 }) } });
+      [bridge, tasks] = [legacy, legacyTasks(legacy.client)];
+    } else {
+      bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none' });
+      tasks = modernTasksOverHttp(bridge.url);
+    }
   });
   afterAll(async () => {
-    await session?.close();
+    await bridge?.close();
   });
-  const startTask = async (name: string, args: Record<string, unknown>) =>
-    (await session.client.request({ method: 'tools/call', params: { name, arguments: args, task: { ttl: 60_000 } } }, CreateTaskResultSchema)).task;
-  const settled = (taskId: string) =>
-    waitFor(`task ${taskId} to end`, async () => {
-      const task = await session.client.experimental.tasks.getTask(taskId);
-      return task.status !== 'working' && task;
-    });
 
   it("a task-augmented call runs the workflow in the background and ends with the plain call's result", async () => {
-    const task = await startTask('run_greet', { name: 'tasker', times: 1 });
+    const task = await tasks.start('run_greet', { name: era, times: 1 }, 60_000);
     expect(task.status).toBe('working');
-    expect((await settled(task.taskId)).status).toBe('completed');
-    const result = await session.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
-    expect(result.structuredContent).toEqual({ greeting: 'HELLO TASKER!', length: 13 });
+    expect((await settle(tasks, task.taskId)).last.status).toBe('completed');
+    expect((await tasks.result(task.taskId)).structuredContent).toEqual({ greeting: `HELLO ${era.toUpperCase()}!`, length: era.length + 7 });
   });
 
   it('a suspended workflow ends its task with the suspended result, which the resume tool can follow as a task too', async () => {
-    const task = await startTask('run_expense', { item: 'lamp', amount: 40 });
-    expect((await settled(task.taskId)).status).toBe('failed');
-    const suspended = await session.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
+    const task = await tasks.start('run_expense', { item: 'lamp', amount: 40 }, 60_000);
+    // Nobody could be asked: the run stays suspended, and the result says how to resume it.
+    expect((await settle(tasks, task.taskId)).last.status).toBe(FAILED_AGENT_STATUS[era]);
+    const suspended = await tasks.result(task.taskId);
+    expect(suspended.isError).toBe(true);
     const runId = /runId "([0-9a-f-]{36})"/.exec(textOf(suspended))![1]!;
-    const resumed = await startTask('resume_expense', { runId, answer: { approved: false } });
-    expect((await settled(resumed.taskId)).status).toBe('completed');
-    expect((await session.client.experimental.tasks.getTaskResult(resumed.taskId, CallToolResultSchema)).structuredContent).toEqual({ status: 'rejected' });
+    const resumed = await tasks.start('resume_expense', { runId, answer: { approved: false } }, 60_000);
+    expect((await settle(tasks, resumed.taskId)).last.status).toBe('completed');
+    expect((await tasks.result(resumed.taskId)).structuredContent).toEqual({ status: 'rejected' });
   });
 
   it('cancelling the task cancels the run upstream', async () => {
     const started = once(stack.mastra.workflowEvents, 'started');
     const cancelled = once(stack.mastra.workflowEvents, 'cancelled');
-    const task = await startTask('run_slowflow', { label: 'task 2025' });
+    const task = await tasks.start('run_slowflow', { label: `task ${era}` }, 60_000);
     const [runId] = await started;
-    await session.client.experimental.tasks.cancelTask(task.taskId);
+    await tasks.cancel(task.taskId);
     expect(await cancelled).toEqual([runId]);
-  });
-});
-
-describe('workflow tasks in MCP 2026-07-28 (the io.modelcontextprotocol/tasks extension)', () => {
-  let bridge: Awaited<ReturnType<typeof startHttpBridge>>;
-  beforeAll(async () => {
-    bridge = await startHttpBridge(stack.mastra.url);
-  });
-  afterAll(async () => {
-    await bridge?.close({ graceMs: 0 });
-  });
-
-  /** A raw 2026-07-28 request whose client declares the tasks extension. */
-  const rpc = async (method: string, params: Record<string, unknown>) => (await postModernTasks(bridge.url, method, params)).result as Record<string, any>;
-
-  it('a task-augmented call answers a task, and tasks/get ends with the workflow output', async () => {
-    const task = await rpc('tools/call', { name: 'run_greet', arguments: { name: 'modern', times: 1 } });
-    expect(task.resultType).toBe('task');
-    const done = await waitFor('the task to complete', async () => {
-      const current = await rpc('tasks/get', { taskId: task.taskId });
-      return current.status === 'completed' && current;
-    });
-    expect((done.result as CallToolResult).structuredContent).toEqual({ greeting: 'HELLO MODERN!', length: 13 });
-  });
-
-  it('tasks/cancel cancels the run upstream', async () => {
-    const started = once(stack.mastra.workflowEvents, 'started');
-    const cancelled = once(stack.mastra.workflowEvents, 'cancelled');
-    const task = await rpc('tools/call', { name: 'run_slowflow', arguments: { label: 'task 2026' } });
-    const [runId] = await started;
-    await rpc('tasks/cancel', { taskId: task.taskId });
-    expect(await cancelled).toEqual([runId]);
+    expect((await tasks.get(task.taskId)).status).toBe('cancelled');
   });
 });
