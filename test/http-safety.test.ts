@@ -1,16 +1,20 @@
 import { request } from 'node:http';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, startStack, textOf, type Stack } from './helpers.js';
-import { connectHttp, initializeRequest, postRpc, startHttpBridge } from './http-helpers.js';
+import { startBridge, type Bridge, type BridgeOptions } from './support/bridge.js';
+import { marked, startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
+import { initializeRequest, postRpc } from './support/raw-http.js';
+import { closedPort, upstreamCaughtUp } from './support/waiting.js';
 
 let stack: Stack;
-let bridge: Awaited<ReturnType<typeof startHttpBridge>>;
+let bridge: Bridge;
+const bridgeWith = (settings: BridgeOptions['settings']) => startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', settings });
 beforeAll(async () => {
   stack = await startStack();
-  bridge = await startHttpBridge(stack.mastra.url, { maxBody: 10_000 });
+  bridge = await bridgeWith({ maxBody: 10_000 });
 });
 afterAll(async () => {
-  await bridge?.close({ graceMs: 0 });
+  await bridge?.close();
   await stack?.close();
 });
 
@@ -42,7 +46,7 @@ describe('web safety of the HTTP transport', () => {
   });
 
   it('accepts the hosts and origins it is told to, and only those', async () => {
-    const proxied = await startHttpBridge(stack.mastra.url, { allowedHosts: ['mcp.example.com'], allowedOrigins: ['https://app.example.com'] });
+    const proxied = await bridgeWith({ allowedHosts: ['mcp.example.com'], allowedOrigins: ['https://app.example.com'] });
     const body = JSON.stringify(initializeRequest);
     expect((await rawPost(proxied.url, { host: 'mcp.example.com', origin: 'https://app.example.com' }, body)).status).toBe(200);
     expect((await rawPost(proxied.url, { host: 'mcp.example.com', origin: 'https://mcp.example.com' }, body)).status).toBe(403);
@@ -51,15 +55,16 @@ describe('web safety of the HTTP transport', () => {
   });
 
   it('refuses a body over the cap with 413, and still serves afterwards', async () => {
-    const { client, transport } = await connectHttp(bridge.url);
-    const big = { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'ask_echo', arguments: { message: 'x'.repeat(20_000) } } };
-    const before = stack.model.requests.length;
-    const response = await postRpc(bridge.url, big, { 'mcp-session-id': transport.sessionId! });
+    const { client, transport, close } = await bridge.connect();
+    const message = `${marked('big')} ${'x'.repeat(20_000)}`;
+    const big = { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'ask_echo', arguments: { message } } };
+    const response = await postRpc(bridge.url, big, { 'mcp-session-id': transport!.sessionId! });
     expect(response.status).toBe(413);
     expect(await response.text()).toContain('limited to 10000 bytes');
-    expect(stack.model.requests.length).toBe(before);
-    expect(textOf(await client.callTool({ name: 'ask_echo', arguments: { message: 'small' } }))).toBe('echo: small');
-    await client.close();
+    // The next call of the session is served, and reaches the model after anything the refused one could have sent.
+    await upstreamCaughtUp(stack.model, async (marker) => expect(textOf(await client.callTool({ name: 'ask_echo', arguments: { message: marker } }))).toBe(`echo: ${marker}`));
+    expect(stack.requestsFor(message)).toEqual([]);
+    await close();
   });
 
   it('answers a body that is not JSON with 400 and the JSON-RPC parse error code', async () => {
@@ -69,15 +74,15 @@ describe('web safety of the HTTP transport', () => {
   });
 
   it('answers JSON that is not a JSON-RPC message with 400 and -32600 Invalid Request, in a session or not', async () => {
-    const { client, transport } = await connectHttp(bridge.url);
-    for (const headers of [{}, { 'mcp-session-id': transport.sessionId! }] as Record<string, string>[]) {
+    const { transport, close } = await bridge.connect();
+    for (const headers of [{}, { 'mcp-session-id': transport!.sessionId! }] as Record<string, string>[]) {
       for (const body of [{ hello: 'world' }, [], { jsonrpc: '2.0', id: 1 }, 42]) {
         const response = await rawPost(bridge.url, headers, JSON.stringify(body));
         expect(response.status).toBe(400);
         expect(JSON.parse(response.text)).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringContaining('Invalid Request') } });
       }
     }
-    await client.close();
+    await close();
   });
 
   it('refuses a malformed Authorization header with 403, never echoing it', async () => {
@@ -109,7 +114,7 @@ describe('web safety of the HTTP transport', () => {
 
   it('/readyz answers 503 while Mastra is unreachable', async () => {
     const deadUrl = `http://127.0.0.1:${await closedPort()}`;
-    const lonely = await startHttpBridge(stack.mastra.url, { baseUrl: deadUrl });
+    const lonely = await bridgeWith({ baseUrl: deadUrl });
     const ready = await fetch(`${new URL(lonely.url).origin}/readyz`);
     expect(ready.status).toBe(503);
     expect(await ready.json()).toMatchObject({ status: 'not ready', mastraReachable: false });

@@ -1,17 +1,17 @@
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, MODERN_VERSION, startStack, textOf, waitFor, type Era, type Stack } from './helpers.js';
-import { initializeRequest, postRpc, startHttpBridge } from './http-helpers.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { marked, startStack, type Stack } from './support/mastra.js';
+import { ERA_CASES, MODERN_VERSION, textOf, type Era } from './support/mcp-clients.js';
+import { initializeRequest, postRpc } from './support/raw-http.js';
 
 let stack: Stack;
-let bridge: Awaited<ReturnType<typeof startHttpBridge>>;
+let bridge: Bridge;
 beforeAll(async () => {
   stack = await startStack();
-  bridge = await startHttpBridge(stack.mastra.url);
+  bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none' });
 });
 afterAll(async () => {
-  await bridge?.close({ graceMs: 0 });
+  await bridge?.close();
   await stack?.close();
 });
 
@@ -23,8 +23,8 @@ const envelope = JSON.stringify({
   'io.modelcontextprotocol/clientCapabilities': {},
 });
 /** A tools/call of ask_echo whose `_meta` holds a value nested `levels` deep (plus the 2026-07-28 envelope in that era). */
-const deepCall = (era: Era, id: number, levels: number) =>
-  `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"ask_echo","arguments":{"message":"deep"},"_meta":{${era === 'modern' ? `${envelope.slice(1, -1)},` : ''}"x":${nested(levels)}}}}`;
+const deepCall = (era: Era, id: number, levels: number, message = 'deep') =>
+  `{"jsonrpc":"2.0","id":${id},"method":"tools/call","params":{"name":"ask_echo","arguments":{"message":${JSON.stringify(message)}},"_meta":{${era === 'modern' ? `${envelope.slice(1, -1)},` : ''}"x":${nested(levels)}}}}`;
 const plainCall = (era: Era, id: number) => deepCall(era, id, 1);
 
 const TOO_DEEP = 'Invalid Request: this message nests objects and arrays more than 128 levels deep, the most the bridge accepts; send flatter values.';
@@ -48,37 +48,35 @@ const answerOf = async (response: Response) => {
   return JSON.parse(json) as { result?: unknown; error?: { code: number; message: string } };
 };
 
-describe.each(['legacy', 'modern'] as const)('a message nested 50 000 levels deep, over HTTP in the %s era', (era) => {
+describe.each(ERA_CASES)('a message nested 50 000 levels deep, over HTTP in the $era era', ({ era }) => {
   it('is refused with 400 and a JSON-RPC error naming the limit, runs nothing, and the next request is served', async () => {
     const send = await openEra(era);
-    const before = stack.model.requests.length;
-    const refused = await send(deepCall(era, 2, 50_000));
+    const [deep, fitting] = [marked('deep'), marked('deep within the limit')];
+    const refused = await send(deepCall(era, 2, 50_000, deep));
     expect(refused.status).toBe(400);
     expect((await answerOf(refused)).error).toEqual({ code: -32600, message: TOO_DEEP });
-    // Within the limit: served as before.
-    const fine = await send(deepCall(era, 3, 100));
+    // Within the limit: served as before, and it reached the model after anything the refused one could have sent.
+    const fine = await send(deepCall(era, 3, 100, fitting));
     expect(fine.status).toBe(200);
-    expect(textOf((await answerOf(fine)).result)).toBe('echo: deep');
-    expect(stack.model.requests.length).toBe(before + 1);
+    expect(textOf((await answerOf(fine)).result)).toBe(`echo: ${fitting}`);
+    expect(stack.requestsFor(fitting)).toHaveLength(1);
+    expect(stack.requestsFor(deep)).toEqual([]);
   });
 });
 
-describe.each(['legacy', 'modern'] as const)('a message nested 50 000 levels deep, over stdio in the %s era', (era) => {
+describe.each(ERA_CASES)('a message nested 50 000 levels deep, over stdio in the $era era', ({ era }) => {
   it('is answered with a JSON-RPC error naming the limit, and the connection goes on', async () => {
-    const child = spawn(process.execPath, [BIN], { env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn' }, stdio: ['pipe', 'pipe', 'ignore'] });
-    const answers: { id?: number; result?: unknown; error?: { code: number; message: string } }[] = [];
-    createInterface({ input: child.stdout }).on('line', (line) => answers.push(JSON.parse(line)));
-    const answer = (id: number) => waitFor(`the answer to request ${id}`, () => answers.find((message) => message.id === id));
+    const bin = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', client: 'raw', era, env: { LOG_LEVEL: 'warn' } });
     try {
-      if (era === 'legacy') child.stdin.write(`${JSON.stringify(initializeRequest)}\n`);
-      else child.stdin.write(`{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":${envelope}}}\n`);
-      await answer(1);
-      child.stdin.write(`${deepCall(era, 2, 50_000)}\n`);
-      child.stdin.write(`${plainCall(era, 3)}\n`);
-      expect((await answer(2)).error).toEqual({ code: -32600, message: TOO_DEEP });
-      expect(textOf((await answer(3)).result)).toBe('echo: deep');
+      if (era === 'legacy') bin.raw.send(initializeRequest);
+      else bin.raw.send(`{"jsonrpc":"2.0","id":1,"method":"server/discover","params":{"_meta":${envelope}}}`);
+      await bin.raw.answerTo(1);
+      bin.raw.send(deepCall(era, 2, 50_000));
+      bin.raw.send(plainCall(era, 3));
+      expect((await bin.raw.answerTo(2)).error).toEqual({ code: -32600, message: TOO_DEEP });
+      expect(textOf((await bin.raw.answerTo(3)).result)).toBe('echo: deep');
     } finally {
-      child.kill();
+      await bin.close();
     }
   });
 });

@@ -1,52 +1,45 @@
 import { Client, ProtocolError, StreamableHTTPClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startMastraFixture } from './fixture/mastra-app.js';
-import { asBridgeClient, closedPort, MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { connectHttp, postRpc, signJwt, startHttpBridge } from './http-helpers.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { marked, signJwt, startStack, type Stack } from './support/mastra.js';
+import { MODERN_VERSION, textOf } from './support/mcp-clients.js';
+import { postModern, postRpc } from './support/raw-http.js';
+import { modernEnvelope } from './support/raw-stdio.js';
+import { closedPort, upstreamCaughtUp, waitFor } from './support/waiting.js';
 
 const SECRET = 'modern-http-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });
 const bob = signJwt(SECRET, { sub: 'bob' });
+const service = signJwt(SECRET, { sub: 'service-user' });
 
 let stack: Stack;
-let bridge: Awaited<ReturnType<typeof startHttpBridge>>;
+let bridge: Bridge;
 beforeAll(async () => {
   stack = await startStack({ jwtSecret: SECRET });
-  bridge = await startHttpBridge(stack.mastra.url, { serviceToken: signJwt(SECRET, { sub: 'service-user' }) });
+  bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken: service });
 });
 afterAll(async () => {
-  await bridge?.close({ graceMs: 0 });
+  await bridge?.close();
   await stack?.close();
 });
 
-const envelope = (version = MODERN_VERSION) => ({
-  'io.modelcontextprotocol/protocolVersion': version,
-  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-  'io.modelcontextprotocol/clientCapabilities': {},
-});
+const envelope = (version = MODERN_VERSION) => ({ ...modernEnvelope(), 'io.modelcontextprotocol/protocolVersion': version });
 
-/** A raw 2026-07-28 request with the headers a conforming client sends, which a test may override. */
+/** A raw 2026-07-28 request with the headers a conforming client sends, which a test may override; `params._meta` replaces the envelope. */
 async function modernRpc(method: string, params: Record<string, unknown> = {}, headers: Record<string, string> = {}) {
-  const response = await fetch(bridge.url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN_VERSION,
-      'mcp-method': method,
-      ...(typeof params.name === 'string' ? { 'mcp-name': params.name } : {}),
-      ...headers,
-    },
-    body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { _meta: envelope(), ...params } }),
-  });
+  const { _meta, ...rest } = params;
+  const response = await postModern(bridge.url, method, rest, { headers, meta: (_meta as Record<string, unknown> | undefined) ?? envelope() });
   return { status: response.status, body: (await response.json()) as { result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } } };
 }
 
-async function connectModern(token?: string) {
-  const client = modernClient();
-  await client.connect(new StreamableHTTPClientTransport(new URL(bridge.url), token ? { requestInit: { headers: { Authorization: `Bearer ${token}` } } } : {}));
-  return client;
-}
+/** A 2026-07-28 client of the file's bridge, closed with it. */
+const connectModern = async (token?: string) => (await bridge.connect({ era: 'modern', token })).modern!;
+
+/** A marked call through the file's bridge, after which nothing a refused request set off can still be on its way to the model. */
+const caughtUp = () => upstreamCaughtUp(stack.model, async (marker) => (await connectModern()).callTool({ name: 'ask_echo', arguments: { message: marker } }));
+
+/** The message of every refused call: none may ever reach the model. */
+const REFUSED = marked('refused');
 
 const whoami = (tenant: string) => ({ name: 'ask_whoami', arguments: { message: 'who?', requestContext: { tenant } } });
 
@@ -81,25 +74,26 @@ describe('MCP 2026-07-28 on /mcp', () => {
     ['an unknown method', () => modernRpc('tools/frobnicate'), 404, -32601],
     ['an unsupported version', () => modernRpc('tools/list', { _meta: envelope('2027-01-01') }, { 'mcp-protocol-version': '2027-01-01' }), 400, -32022],
     ['a Mcp-Method header that names another method', () => modernRpc('tools/list', {}, { 'mcp-method': 'tools/call' }), 400, -32020],
-    ['a Mcp-Name header that names another tool', () => modernRpc('tools/call', { name: 'ask_echo', arguments: { message: 'x' } }, { 'mcp-name': 'ask_notes' }), 400, -32020],
+    ['a Mcp-Name header that names another tool', () => modernRpc('tools/call', { name: 'ask_echo', arguments: { message: REFUSED } }, { 'mcp-name': 'ask_notes' }), 400, -32020],
     ['a version header without the envelope', () => modernRpc('tools/list', { _meta: {} }), 400, -32602],
   ])('refuses %s with a clear error, and runs nothing', async (_, send, status, code) => {
-    const before = stack.model.requests.length;
     const { status: got, body } = await send();
     expect(got).toBe(status);
     expect(body.error?.code).toBe(code);
     expect(body.error?.message).toMatch(/\w{4}/);
-    expect(stack.model.requests.length).toBe(before);
+    await caughtUp();
+    expect(stack.requestsFor(REFUSED)).toEqual([]);
   });
 
   it('answers a request with no session and no envelope (not initialize) with 400 naming both ways in, and runs nothing', async () => {
-    const before = stack.model.requests.length;
-    const response = await postRpc(bridge.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ask_echo', arguments: { message: 'x' } } });
+    const message = marked('no way in');
+    const response = await postRpc(bridge.url, { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { name: 'ask_echo', arguments: { message } } });
     expect(response.status).toBe(400);
     expect(((await response.json()) as { error: { message: string } }).error.message).toContain(
       'send initialize to open a 2025-11-25 session, or a 2026-07-28 request with its _meta envelope',
     );
-    expect(stack.model.requests.length).toBe(before);
+    await caughtUp();
+    expect(stack.requestsFor(message)).toEqual([]);
   });
 
   it('names the unknown tool and what to do, as invalid params', async () => {
@@ -116,87 +110,77 @@ describe('MCP 2026-07-28 on /mcp', () => {
     });
     const answers = await Promise.all(calls);
     expect(answers.filter(({ user, i, text }) => text !== `revealed: user=${user} tenant=t${i}`)).toEqual([]);
-    for (const client of Object.values(clients)) await client.close();
   });
 
   it('a token Mastra refuses gets 403 before anything is listed or run, and the token is never echoed', async () => {
-    const runsBefore = stack.mastra.requests.filter((r) => r.startsWith('POST ')).length;
-    const refused = { authorization: 'Bearer not-a-jwt' };
+    const token = marked('not-a-jwt');
+    const refused = { authorization: `Bearer ${token}` };
     const listed = await modernRpc('tools/list', {}, refused);
     const called = await modernRpc('tools/call', whoami('x'), refused);
     for (const { status, body } of [listed, called]) {
       expect(status).toBe(403);
       expect(body.result).toBeUndefined();
       expect(body.error?.message).toMatch(/refused/i);
-      expect(JSON.stringify(body)).not.toContain('not-a-jwt');
+      expect(JSON.stringify(body)).not.toContain(token);
     }
-    expect(stack.mastra.requests.filter((r) => r.startsWith('POST ')).length).toBe(runsBefore);
+    // Mastra was asked to check the token (a listing), and nothing was run with it.
+    await caughtUp();
+    expect(stack.mastraRequestsCarrying(token).filter(({ request }) => request.startsWith('POST '))).toEqual([]);
   });
 
   it('serves a 2025-11-25 session and a 2026-07-28 client side by side on the same URL', async () => {
-    const legacy = await connectHttp(bridge.url, alice);
-    const modern = asBridgeClient(await connectModern(bob));
+    const legacy = await bridge.connect({ token: alice });
+    const modern = (await bridge.connect({ era: 'modern', token: bob })).client;
     const [a, b] = await Promise.all([legacy.client.callTool(whoami('old')), modern.callTool(whoami('new'))]);
     expect(textOf(a)).toBe('revealed: user=alice tenant=old');
     expect(textOf(b)).toBe('revealed: user=bob tenant=new');
     expect((await legacy.client.listTools()).tools.map((t) => t.name)).toEqual((await modern.listTools()).tools.map((t) => t.name));
-    await legacy.client.close();
-    await modern.close();
   });
 
   it('tells an open subscriptions/listen stream when Mastra gains an agent', async () => {
     const port = await closedPort();
-    let mastra = await startMastraFixture({ modelUrl: stack.model.url, port, omit: ['echo'] });
-    const own = await startHttpBridge(mastra.url);
-    const client = modernClient();
-    await client.connect(new StreamableHTTPClientTransport(new URL(own.url)));
+    const first = await stack.another({ port, omit: ['echo'] });
+    const own = await startBridge({ mastraUrl: first.url, transport: 'http', era: 'modern' });
     try {
       let changes = 0;
-      client.setNotificationHandler('notifications/tools/list_changed', () => void changes++);
-      const subscription = await client.listen({ toolsListChanged: true });
+      own.modern.setNotificationHandler('notifications/tools/list_changed', () => void changes++);
+      const subscription = await own.modern.listen({ toolsListChanged: true });
       expect(subscription.honoredFilter).toMatchObject({ toolsListChanged: true });
-      await mastra.close();
-      mastra = await startMastraFixture({ modelUrl: stack.model.url, port });
+      await first.close();
+      await stack.another({ port });
       // The first listing may meet the old server's closed keep-alive socket; the bridge's refresher retries the same way.
-      await waitFor('a listing that finds the new agent', async () => (await own.catalogue.refresh().catch(() => undefined))?.changed);
+      await waitFor('a listing that finds the new agent', async () => (await own.catalogue!.refresh().catch(() => undefined))?.changed);
       await waitFor('notifications/tools/list_changed on the listen stream', () => changes === 1);
       await subscription.close();
     } finally {
-      await client.close();
-      await own.close({ graceMs: 0 });
-      await mastra.close();
+      await own.close();
     }
   });
 });
 
 describe('shutdown with 2026-07-28 clients', () => {
   it('ends open subscriptions/listen streams at once instead of waiting out the grace period for them', async () => {
-    const own = await startHttpBridge(stack.mastra.url, { serviceToken: alice });
-    const client = modernClient();
-    await client.connect(new StreamableHTTPClientTransport(new URL(own.url)));
-    const subscription = await client.listen({ toolsListChanged: true });
+    const own = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', era: 'modern', serviceToken: alice });
+    const subscription = await own.modern.listen({ toolsListChanged: true });
     const startedAt = Date.now();
     await own.close({ graceMs: 5_000 });
     expect(Date.now() - startedAt).toBeLessThan(2_000);
     expect(await subscription.closed).not.toBe('local');
-    await client.close();
   });
 
   it('after the grace period answers each call still running with its JSON-RPC error on its own stream, then aborts it upstream', async () => {
-    const own = await startHttpBridge(stack.mastra.url, { serviceToken: alice });
-    const client = modernClient();
-    await client.connect(new StreamableHTTPClientTransport(new URL(own.url)));
+    const own = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', era: 'modern', serviceToken: alice });
+    const client = own.modern;
     const failure = (error: unknown) => (error instanceof ProtocolError ? `MCP ${error.code}: ${error.message}` : `not an MCP error: ${String(error)}`);
     // One answered with a JSON body, one on an event stream (it asks for progress).
-    const plain = client.callTool({ name: 'ask_slow', arguments: { message: 'modern plain' } }).then(() => 'answered', failure);
-    const streamed = client.callTool({ name: 'ask_slow', arguments: { message: 'modern streamed' } }, { onprogress: () => {} }).then(() => 'answered', failure);
-    const upstreamOf = () => stack.model.requests.filter((r) => r.lastUserMessage?.startsWith('modern ') && r.endedAt === undefined);
-    await waitFor('both slow runs to start', () => upstreamOf().length === 2);
-    const upstream = upstreamOf();
+    const [plainMessage, streamedMessage] = [marked('modern plain'), marked('modern streamed')];
+    const plain = client.callTool({ name: 'ask_slow', arguments: { message: plainMessage } }).then(() => 'answered', failure);
+    const streamed = client.callTool({ name: 'ask_slow', arguments: { message: streamedMessage } }, { onprogress: () => {} }).then(() => 'answered', failure);
+    const upstream = await Promise.all([stack.requestFor(plainMessage), stack.requestFor(streamedMessage)]);
+    expect(upstream.map((r) => r.endedAt)).toEqual([undefined, undefined]);
     await own.close({ graceMs: 100 });
     for (const outcome of [await plain, await streamed]) expect(outcome).toMatch(/^MCP -32000: .*The bridge is shutting down: this call was stopped/);
     await waitFor('the upstream requests to end', () => upstream.every((r) => r.endedAt !== undefined));
     expect(upstream.map((r) => r.aborted)).toEqual([true, true]);
-    await client.close();
   });
 });
