@@ -1,8 +1,11 @@
 import { CallToolResultSchema, ErrorCode, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, legacyBridgeTransports, startStack, textOf, waitFor, type LegacyBridge, type Stack } from './helpers.js';
+import { startBridge, type ClientBridge } from './support/bridge.js';
+import { legacyBridgeWays } from './support/bridge-ways.js';
+import { marked, startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
+import { initializeRequest } from './support/raw-http.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -12,10 +15,10 @@ afterAll(async () => {
   await stack?.close();
 });
 
-describe.each(legacyBridgeTransports)('protocol errors say the right thing, over $name', (transport) => {
-  let bridge: LegacyBridge;
+describe.each(legacyBridgeWays)('protocol errors say the right thing, over $name', (way) => {
+  let bridge: ClientBridge<Client>;
   beforeAll(async () => {
-    bridge = await transport.connect(stack.mastra.url);
+    bridge = await way.start(stack.mastra.url);
   });
   afterAll(async () => {
     await bridge?.close();
@@ -49,20 +52,20 @@ describe.each(legacyBridgeTransports)('protocol errors say the right thing, over
   });
 
   // The SDK's own clients cannot even serialize it (JSON.stringify overflows), except over in-memory links; stdio gets it raw below.
-  it.runIf(transport.name === 'in-memory')('a 10 000-deep requestContext is a bad argument, refused before Mastra is asked, and not blamed on Mastra', async () => {
+  it.runIf(way.name === 'in-memory')('a 10 000-deep requestContext is a bad argument, refused before Mastra is asked, and not blamed on Mastra', async () => {
     const requestContext: Record<string, unknown> = {};
     let level = requestContext;
     for (let i = 0; i < 10_000; i++) level = (level.next = {}) as Record<string, unknown>;
-    const before = stack.mastra.requests.length;
+    const message = marked('deep');
     for (const options of [undefined, { onprogress: () => {} }]) {
-      const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'deep', requestContext } }, undefined, options)) as CallToolResult;
+      const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message, requestContext } }, undefined, options)) as CallToolResult;
       expect(result.isError).toBe(true);
       expect(textOf(result)).toBe('Invalid arguments for ask_echo: requestContext: requestContext must nest at most 32 levels deep; pass flatter values.');
     }
-    expect(stack.mastra.requests.slice(before)).toEqual([]);
-    // A context within bounds still reaches the agent.
+    // A context within bounds still reaches the agent, after anything the refused calls could have sent.
     const fine = await bridge.client.callTool({ name: 'ask_whoami', arguments: { message: 'who?', requestContext: { tenant: 'acme', deep: { a: { b: 1 } } } } });
     expect(textOf(fine)).toBe('revealed: user=anonymous tenant=acme');
+    expect(stack.mastraRequestsCarrying(message)).toEqual([]);
   });
 
   it('an oversized requestContext is a bad argument that names the limit', async () => {
@@ -73,14 +76,12 @@ describe.each(legacyBridgeTransports)('protocol errors say the right thing, over
 
 // Deeper than a requestContext may be, within what a message may be (128 levels; see message-depth.test.ts for deeper).
 it('the stdio bin refuses a raw 100-deep requestContext as a bad argument', async () => {
-  const child = spawn(process.execPath, [BIN], { env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url }, stdio: ['pipe', 'pipe', 'ignore'] });
-  const answers: string[] = [];
-  createInterface({ input: child.stdout }).on('line', (line) => answers.push(line));
+  const bin = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', client: 'raw' });
   const deep = `${'{"next":'.repeat(100)}{}${'}'.repeat(100)}`;
-  child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })}\n`);
-  child.stdin.write(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"ask_echo","arguments":{"message":"deep","requestContext":${deep}}}}\n`);
-  const answer = await waitFor('the answer', () => answers.map((line) => JSON.parse(line) as { id?: number; result?: CallToolResult }).find((m) => m.id === 2));
-  child.stdin.end();
-  await new Promise((resolve) => child.on('exit', resolve));
+  bin.raw.send(initializeRequest);
+  bin.raw.send(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"ask_echo","arguments":{"message":"deep","requestContext":${deep}}}}`);
+  const answer = await bin.raw.answerTo(2);
+  bin.raw.end();
+  await bin.exited;
   expect(textOf(answer.result)).toBe('Invalid arguments for ask_echo: requestContext: requestContext must nest at most 32 levels deep; pass flatter values.');
 });
