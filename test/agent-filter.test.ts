@@ -1,4 +1,3 @@
-import { spawnSync } from 'node:child_process';
 import { createServer as createHttpServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import { createServer, type Socket } from 'node:net';
 import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
@@ -8,8 +7,10 @@ import { AgentCatalogue } from '../src/catalogue/agents.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
-import { clientFor, startStack, type Stack } from './helpers.js';
-import { BIN, spawnBridge, waitFor, type BridgeProcess } from './stdio-client.js';
+import { runBin } from './support/bin.js';
+import { startBridge, type ClientBridge } from './support/bridge.js';
+import { clientFor, startStack, type Stack } from './support/mastra.js';
+import { waitFor } from './support/waiting.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -19,10 +20,13 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const toolNames = async (bridge: BridgeProcess) => (await bridge.client.listTools()).tools.map((tool) => tool.name);
+const toolNames = async (bridge: ClientBridge) => (await bridge.client.listTools()).tools.map((tool) => tool.name);
+
+/** The bin over stdio on `mastraUrl`, with these flags and environment. */
+const spawnBridge = (mastraUrl: string, args: string[], env: Record<string, string> = {}) => startBridge({ mastraUrl, transport: 'stdio', args, env });
 
 async function namesWith(args: string[], env: Record<string, string> = {}) {
-  const bridge = await spawnBridge(args, { MASTRA_BASE_URL: stack.mastra.url, ...env });
+  const bridge = await spawnBridge(stack.mastra.url, args, env);
   try {
     return { names: await toolNames(bridge), stderr: bridge.stderr() };
   } finally {
@@ -63,7 +67,7 @@ describe('choosing what to expose', () => {
   it('--describe-from-instructions (and its env twin) describes an agent without a description by its first paragraph', async () => {
     const excerpt = 'Adds numbers with the add tool';
     const describe = async (args: string[], env: Record<string, string> = {}) => {
-      const bridge = await spawnBridge(['--include', 'calculator', ...args], { MASTRA_BASE_URL: stack.mastra.url, ...env });
+      const bridge = await spawnBridge(stack.mastra.url, ['--include', 'calculator', ...args], env);
       try {
         return (await bridge.client.listTools()).tools[0]!.description;
       } finally {
@@ -78,7 +82,7 @@ describe('choosing what to expose', () => {
   });
 
   it('--help lists the settings', () => {
-    const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).stdout;
+    const help = runBin(['--help']).stdout;
     for (const name of ['--include', 'MCP_INCLUDE_AGENTS', '--exclude', 'MCP_EXCLUDE_AGENTS', '--tool-prefix', 'MCP_TOOL_PREFIX', '--refresh-interval', 'MCP_REFRESH_INTERVAL', '--retry-max-delay', 'MCP_RETRY_MAX_DELAY', '--describe-from-instructions', 'MCP_DESCRIBE_FROM_INSTRUCTIONS'])
       expect(help).toContain(name);
   });
@@ -98,7 +102,7 @@ describe('choosing what to expose', () => {
     [['--refresh-interval', '10ms'], '--refresh-interval="10ms" must be 0'],
     [['--retry-max-delay', '0'], '--retry-max-delay="0" must be a duration of at least 100ms'],
   ])('%j exits 1 with one line naming the setting', (args, expected) => {
-    const run = spawnSync(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '' }, encoding: 'utf8', input: '' });
+    const run = runBin(args);
     expect(run.status).toBe(1);
     expect(run.stdout).toBe('');
     const lines = run.stderr.trim().split('\n');
@@ -108,7 +112,7 @@ describe('choosing what to expose', () => {
   });
 
   it('the environment twin of a bad value is named too', () => {
-    const run = spawnSync(process.execPath, [BIN], { env: { PATH: process.env.PATH ?? '', MCP_REFRESH_INTERVAL: '-1' }, encoding: 'utf8', input: '' });
+    const run = runBin([], { MCP_REFRESH_INTERVAL: '-1' });
     expect(run.status).toBe(1);
     expect(run.stderr.trim()).toContain('MCP_REFRESH_INTERVAL="-1" must be 0');
   });
@@ -192,7 +196,7 @@ describe('a thousand agents', () => {
     await catalogue.refresh();
     const refreshMs = performance.now() - refreshStart;
 
-    const bridge = await spawnBridge(['--refresh-interval', '0'], { MASTRA_BASE_URL: big.mastra.url });
+    const bridge = await spawnBridge(big.mastra.url, ['--refresh-interval', '0']);
     try {
       const names = await toolNames(bridge);
       // The raw request: Client.listTools() adds the client's own validator compilation for each outputSchema.
@@ -215,7 +219,7 @@ describe('a thousand agents', () => {
   });
 
   it('a long agent list in the no-match warning is cut short', async () => {
-    const bridge = await spawnBridge(['--include', 'nobody'], { MASTRA_BASE_URL: big.mastra.url });
+    const bridge = await spawnBridge(big.mastra.url, ['--include', 'nobody']);
     try {
       expect(await toolNames(bridge)).toEqual([]);
       expect(bridge.stderr()).toMatch(/the agents there are: .*, … and 980 more/);

@@ -4,18 +4,19 @@ import { AgentCatalogue } from '../src/catalogue/agents.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { HOSTILE_IDS, TARGET_IDS, UNADDRESSABLE_IDS } from './fixture/mastra-app.js';
-import { clientFor, connectInMemory, startStack, textOf, type Connected, type Stack } from './helpers.js';
-import { spawnBridge } from './stdio-client.js';
+import { startBridge, type ClientBridge } from './support/bridge.js';
+import { clientFor, marked, startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
 
 let stack: Stack;
-let bridge: Connected;
+let bridge: ClientBridge;
 let tools: Tool[];
 const stale: string[] = [];
 
 beforeAll(async () => {
   stack = await startStack({ hostileAgents: true });
-  bridge = await connectInMemory({ listFrom: stack.mastra.url });
-  bridge.catalogue.on('stale', (agentId) => stale.push(agentId));
+  bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory' });
+  bridge.catalogue!.on('stale', (agentId) => stale.push(agentId));
   ({ tools } = await bridge.client.listTools());
 });
 afterAll(async () => {
@@ -62,17 +63,17 @@ describe('agent ids with URL characters', () => {
 
 describe('--exclude admin', () => {
   it('cannot be bypassed by an id whose path leads to admin', async () => {
-    const excluded = await spawnBridge(['--exclude', 'admin', '--refresh-interval', '0'], { MASTRA_BASE_URL: stack.mastra.url });
+    const excluded = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', args: ['--exclude', 'admin', '--refresh-interval', '0'] });
     try {
       const { tools: offered } = await excluded.client.listTools();
       expect(offered.map((tool) => tool.title)).not.toContain('admin');
-      const before = stack.mastra.requests.length;
+      const message = marked('let me in');
       for (const id of HOSTILE_IDS) {
         const tool = offered.find((t) => t.title === id)!;
-        const result = (await excluded.client.callTool({ name: tool.name, arguments: { message: 'let me in' } })) as CallToolResult;
+        const result = (await excluded.client.callTool({ name: tool.name, arguments: { message } })) as CallToolResult;
         expect(textOf(result)).toBe(`revealed: agent=${id}`);
       }
-      const reached = stack.mastra.requests.slice(before);
+      const reached = stack.mastraRequestsCarrying(message).map(({ request }) => request);
       expect(reached).toHaveLength(HOSTILE_IDS.length);
       expect(reached.filter((request) => /\/agents\/admin\//.test(request))).toEqual([]);
     } finally {

@@ -1,43 +1,50 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { startFakeModel, type FakeModel } from './fixture/fake-model.js';
-import { startMastraFixture, type FixtureOptions, type MastraFixture } from './fixture/mastra-app.js';
 import { AgentCatalogue } from '../src/catalogue/agents.js';
-import { clientFor, closedPort, textOf } from './helpers.js';
-import { count, isRunning, spawnBridge, waitFor, type BridgeProcess } from './stdio-client.js';
+import type { FixtureOptions, MastraFixture } from './fixture/mastra-app.js';
+import { startBridge, type ClientBridge } from './support/bridge.js';
+import { clientFor, startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
+import { closedPort, waitFor } from './support/waiting.js';
 
-let model: FakeModel;
+/** The fake model; each test starts (and restarts) Mastra servers of its own on it, on ports it chooses. */
+let stack: Stack;
 const open: { close(): Promise<void> }[] = [];
 
 beforeAll(async () => {
-  model = await startFakeModel();
+  stack = await startStack();
 });
 afterEach(async () => {
   for (const thing of open.splice(0).reverse()) await thing.close();
 });
 afterAll(async () => {
-  await model?.close();
+  await stack?.close();
 });
 
 async function mastraOn(port: number, options: Omit<FixtureOptions, 'modelUrl' | 'port'> = {}): Promise<MastraFixture> {
-  const mastra = await startMastraFixture({ modelUrl: model.url, port, ...options });
-  let closed = false;
-  const close = async () => {
-    if (!closed) await mastra.close();
-    closed = true;
-  };
-  open.push({ close });
-  return { ...mastra, close };
+  const mastra = await stack.another({ port, ...options });
+  open.push(mastra);
+  return mastra;
 }
 
-async function bridgeTo(url: string, ...args: string[]): Promise<BridgeProcess> {
-  const bridge = await spawnBridge(['--log-level', 'debug', '--retry-max-delay', '200ms', ...args], { MASTRA_BASE_URL: url });
+async function bridgeTo(url: string, ...args: string[]): Promise<ClientBridge> {
+  const bridge = await startBridge({ mastraUrl: url, transport: 'stdio', args: ['--log-level', 'debug', '--retry-max-delay', '200ms', ...args] });
   open.push(bridge);
   return bridge;
 }
 
-const toolNames = async (bridge: BridgeProcess) => (await bridge.client.listTools()).tools.map((tool) => tool.name);
-const ask = (bridge: BridgeProcess, name: string, message: string) =>
+const count = (text: string, needle: string) => text.split(needle).length - 1;
+const isRunning = (pid: number) => {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
+const toolNames = async (bridge: ClientBridge) => (await bridge.client.listTools()).tools.map((tool) => tool.name);
+const ask = (bridge: ClientBridge, name: string, message: string) =>
   bridge.client.callTool({ name, arguments: { message } }, undefined, { timeout: 5_000 }) as Promise<CallToolResult>;
 
 describe('a bridge that starts before Mastra', () => {
@@ -122,7 +129,7 @@ describe('a bridge that follows Mastra', () => {
     expect(down.isError).toBe(true);
     expect(textOf(down)).toContain(`Cannot reach the Mastra server at ${mastra.url}`);
     expect(textOf(down)).toContain('Is Mastra running?');
-    expect(isRunning(bridge.pid)).toBe(true);
+    expect(isRunning(bridge.pid!)).toBe(true);
     expect(await toolNames(bridge)).toContain('ask_echo');
     await waitFor('a failed refresh', () => bridge.stderr().includes('keeping the 10 tools it had'));
 

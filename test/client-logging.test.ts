@@ -2,8 +2,11 @@ import { LOG_LEVEL_META_KEY } from '@modelcontextprotocol/client';
 import { LoggingMessageNotificationSchema, type LoggingLevel, type LoggingMessageNotification } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
-import { bridgeTransports, startStack, waitFor, type Bridge, type Stack } from './helpers.js';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
+import type { ClientBridge } from './support/bridge.js';
+import { bridgeWays } from './support/bridge-ways.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { waitFor } from './support/waiting.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -22,7 +25,7 @@ interface Logging {
   call(name: string, message: string): Promise<unknown>;
 }
 
-function loggingOf(bridge: Bridge, received: Message[]): Logging {
+function loggingOf(bridge: ClientBridge, received: Message[]): Logging {
   const { modern } = bridge;
   if (modern) {
     // 2026-07-28: no logging/setLevel; each request names its level in `_meta`, and its messages come on its own stream.
@@ -45,12 +48,12 @@ function loggingOf(bridge: Bridge, received: Message[]): Logging {
 
 // Over 2025 HTTP the messages travel on the session's GET stream, so each test waits for a message that the
 // server sent after the ones it must not have sent: one stream keeps them in order.
-describe.each(bridgeTransports)('MCP logging over $name', (transport) => {
-  let bridge: Bridge;
+describe.each(bridgeWays)('MCP logging over $name', (way) => {
+  let bridge: ClientBridge;
   let logging: Logging;
   const received: Message[] = [];
   beforeAll(async () => {
-    bridge = await transport.connect(stack.mastra.url);
+    bridge = await way.start(stack.mastra.url);
     logging = loggingOf(bridge, received);
   });
   afterAll(async () => {
