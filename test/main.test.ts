@@ -1,11 +1,10 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { HELP } from '../src/config.js';
 import { main } from '../src/main.js';
-import { closedPort, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { signJwt } from './http-helpers.js';
+import { signJwt, startStack, type Stack } from './support/mastra.js';
+import { connectClient, textOf } from './support/mcp-clients.js';
+import { startTokenIssuer } from './support/oauth-token-issuer.js';
+import { closedPort, waitFor } from './support/waiting.js';
 
 /** main() in this process, with everything it writes kept. */
 async function runMain(argv: string[], env: NodeJS.ProcessEnv) {
@@ -72,11 +71,9 @@ describe('main serving from the env it is given', () => {
       const url = (await waitFor('the listening line', () => /listening on (\S+)/.exec(run.stderr())?.[1]))!;
       expect(run.stderr()).toContain(`serving 10 agents from ${stack.mastra.url}`);
       const call = async (token?: string) => {
-        const client = new Client({ name: 'main-test', version: '1' });
-        const requestInit = token ? { headers: { Authorization: `Bearer ${token}` } } : undefined;
-        await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit }));
+        const { client, close } = await connectClient({ url }, { token });
         const result = await client.callTool({ name: 'ask_whoami', arguments: { message: 'who' } });
-        await client.close();
+        await close();
         return textOf(result);
       };
       expect(await call()).toBe('revealed: user=svc tenant=none');
@@ -91,24 +88,21 @@ describe('main serving from the env it is given', () => {
   });
 
   it('serves OAuth users from MCP_OAUTH_ISSUER, MCP_PUBLIC_URL and MASTRA_JWT_SECRET alone: audience <public URL>/mcp, a minted JWT to Mastra', async () => {
-    const auth = new OAuth2Server();
-    await auth.issuer.keys.generate('RS256');
-    await auth.start(0, '127.0.0.1');
-    const env = { MASTRA_BASE_URL: stack.mastra.url, MCP_OAUTH_ISSUER: auth.issuer.url!, MCP_PUBLIC_URL: 'http://localhost:3999/', MASTRA_JWT_SECRET: SECRET, LOG_LEVEL: 'error' };
+    const auth = await startTokenIssuer();
+    const env = { MASTRA_BASE_URL: stack.mastra.url, MCP_OAUTH_ISSUER: auth.url, MCP_PUBLIC_URL: 'http://localhost:3999/', MASTRA_JWT_SECRET: SECRET, LOG_LEVEL: 'error' };
     const run = await runMain(['--transport', 'http', '--port', '0', '--shutdown-grace', '100ms', '--refresh-interval', '0'], env);
     try {
       const url = (await waitFor('the listening line', () => /listening on (\S+)/.exec(run.stderr())?.[1]))!;
       const metadata = await (await fetch(new URL('/.well-known/oauth-protected-resource', url))).json();
-      expect(metadata).toMatchObject({ resource: 'http://localhost:3999/mcp', authorization_servers: [auth.issuer.url] });
-      const token = await auth.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: 'erin', aud: 'http://localhost:3999/mcp' }) });
-      const client = new Client({ name: 'main-test', version: '1' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+      expect(metadata).toMatchObject({ resource: 'http://localhost:3999/mcp', authorization_servers: [auth.url] });
+      const token = await auth.token({ sub: 'erin', aud: 'http://localhost:3999/mcp' });
+      const { client, close } = await connectClient({ url }, { token });
       expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'who' } }))).toBe('revealed: user=erin tenant=none');
-      await client.close();
+      await close();
     } finally {
       process.emit('SIGTERM');
       expect(await run.exit).toBe(0);
-      await auth.stop();
+      await auth.close();
     }
   });
 });

@@ -1,7 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { connectInMemory, startStack, textOf, type Connected, type Stack } from './helpers.js';
-import { signJwt } from './http-helpers.js';
+import { startBridge, type ClientBridge } from './support/bridge.js';
+import { signJwt, startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
 
 const withProgress = { onprogress: () => {} };
 const ways = [
@@ -11,10 +12,10 @@ const ways = [
 
 describe('memory continuity in the text a model reads', () => {
   let stack: Stack;
-  let bridge: Connected;
+  let bridge: ClientBridge;
   beforeAll(async () => {
     stack = await startStack();
-    bridge = await connectInMemory({ listFrom: stack.mastra.url });
+    bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory' });
   });
   afterAll(async () => {
     await bridge?.close();
@@ -59,10 +60,10 @@ describe('memory continuity in the text a model reads', () => {
 describe('a Mastra that maps each user to their own resource (mapUserToResourceId)', () => {
   const SECRET = 'memory-continuity-secret';
   let stack: Stack;
-  let bridge: Connected;
+  let bridge: ClientBridge;
   beforeAll(async () => {
     stack = await startStack({ jwtSecret: SECRET, resourcePerUser: true });
-    bridge = await connectInMemory({ listFrom: stack.mastra.url, token: signJwt(SECRET, { sub: 'alice' }) });
+    bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', serviceToken: signJwt(SECRET, { sub: 'alice' }) });
   });
   afterAll(async () => {
     await bridge?.close();
