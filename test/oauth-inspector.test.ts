@@ -4,10 +4,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { closedPort, startStack, waitFor, type Stack } from './helpers.js';
-import { signJwt, startHttpBridge } from './http-helpers.js';
+import { startBridge } from './support/bridge.js';
+import { signJwt, startStack, type Stack } from './support/mastra.js';
 import { startSignInBridge, type SignInBridge } from './support/oauth-client.js';
 import { signInAs, startAuthorizationServer, type AuthorizationServer } from './support/oauth-sign-in-server.js';
+import { closedPort, waitFor } from './support/waiting.js';
 
 const run = promisify(execFile);
 const INSPECTOR = new URL('../node_modules/.bin/inspector', import.meta.url).pathname;
@@ -42,7 +43,7 @@ const callWhoami = ['--method', 'tools/call', '--tool-name', 'ask_whoami', '--to
 
 describe('the MCP Inspector CLI over HTTP, in Mastra-token mode', () => {
   it('shows the bridge\'s reason for a refused Mastra token, and starts no OAuth discovery', async () => {
-    const bridge = await startHttpBridge(stack.mastra.url, { serviceToken: signJwt(SECRET, { sub: 'service' }) });
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken: signJwt(SECRET, { sub: 'service' }) });
     try {
       const refused = await inspect(bridge.url, '--header', `Authorization: Bearer ${signJwt('another-secret', { sub: 'mallory' })}`, ...callWhoami);
       expect(refused.code).not.toBe(0);
@@ -51,19 +52,19 @@ describe('the MCP Inspector CLI over HTTP, in Mastra-token mode', () => {
       const accepted = await inspect(bridge.url, '--header', `Authorization: Bearer ${signJwt(SECRET, { sub: 'erin' })}`, ...callWhoami);
       expect(JSON.parse(accepted.stdout).result.content[0].text).toContain('user=erin');
     } finally {
-      await bridge.close({ graceMs: 0 });
+      await bridge.close();
     }
   });
 
   it('shows the bridge\'s reason when a token is required and none is sent', async () => {
-    const bridge = await startHttpBridge(stack.mastra.url, { serviceToken: signJwt(SECRET, { sub: 'service' }), requireToken: true });
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken: signJwt(SECRET, { sub: 'service' }), settings: { requireToken: true } });
     try {
       const answer = await inspect(bridge.url, '--method', 'tools/list');
       expect(answer.code).not.toBe(0);
       expect(answer.stderr).toContain('this bridge requires each session to bring its own Mastra token');
       expect(answer.stderr).not.toContain('OAuth');
     } finally {
-      await bridge.close({ graceMs: 0 });
+      await bridge.close();
     }
   });
 });
@@ -78,7 +79,7 @@ describe('the MCP Inspector CLI over HTTP, in OAuth mode (oidc-provider)', () =>
     });
   });
   afterAll(async () => {
-    await bridge?.close({ graceMs: 0 });
+    await bridge?.close();
     await authServer?.close();
   });
 

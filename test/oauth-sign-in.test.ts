@@ -1,9 +1,11 @@
 import { StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { decodeJwt } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modernClient, startStack, waitFor, type Stack } from './helpers.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { modernClient } from './support/mcp-clients.js';
 import { askWhoami, MemoryOAuthProvider, signedInClient, signIn, startSignInBridge, type SignInBridge } from './support/oauth-client.js';
 import { PRE_REGISTERED, startAuthorizationServer, type AuthorizationServer } from './support/oauth-sign-in-server.js';
+import { waitFor } from './support/waiting.js';
 
 const SECRET = 'oauth-sign-in-mastra-secret';
 const REDIRECT = 'http://127.0.0.1:33418/callback';
@@ -22,7 +24,7 @@ beforeAll(async () => {
   });
 });
 afterAll(async () => {
-  await bridge?.close({ graceMs: 0 });
+  await bridge?.close();
   await authServer?.close();
   await stack?.close();
 });

@@ -1,14 +1,15 @@
-import { StreamableHTTPClientTransport as ModernTransport } from '@modelcontextprotocol/client';
 import { generateKeyPair, SignJWT } from 'jose';
-import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCatalogue } from '../src/catalogue/agents.js';
 import type { OAuthSettings } from '../src/identity/oauth-callers.js';
 import { createLogger } from '../src/log.js';
-import { startHttp, type HttpBridge } from '../src/transports/http.js';
-import { clientFor, closedPort, MODERN_VERSION, modernClient, startStack, textOf, type Stack } from './helpers.js';
-import { connectHttp, postRpc, signJwt } from './http-helpers.js';
-import { startIssuerWithMetadata, type IssuerWithMetadata } from './support/oauth-token-issuer.js';
+import type { MastraFixture } from './fixture/mastra-app.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { clientFor, signJwt, startStack, type Stack } from './support/mastra.js';
+import { MODERN_VERSION, textOf } from './support/mcp-clients.js';
+import { startIssuerWithMetadata, startTokenIssuer, type IssuerWithMetadata, type TokenIssuer } from './support/oauth-token-issuer.js';
+import { postRpc } from './support/raw-http.js';
+import { closedPort } from './support/waiting.js';
 
 const SECRET = 'oauth-test-mastra-secret';
 const PUBLIC_URL = 'https://mcp.example.test';
@@ -18,8 +19,10 @@ const METADATA_URL = `${PUBLIC_URL}/.well-known/oauth-protected-resource/mcp`;
 const logLines: string[] = [];
 const answers: string[] = [];
 let stack: Stack;
-let auth: OAuth2Server;
-let bridge: HttpBridge;
+/** A Mastra server that only refused requests are sent to: whatever it hears was let through. */
+let quiet: MastraFixture;
+let auth: TokenIssuer;
+let bridge: Bridge;
 
 const settings = (issuer: string): OAuthSettings => ({
   issuer,
@@ -34,37 +37,35 @@ const settings = (issuer: string): OAuthSettings => ({
 });
 
 /** The bridge with no JWT_TOKEN: every listing and call goes to Mastra with a JWT the bridge mints (or the user's token). */
-async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastraAuth'] = 'mint', more: Partial<OAuthSettings> = {}, limited = false): Promise<HttpBridge> {
-  const client = clientFor(stack.mastra.url);
-  return startHttp({
-    catalogue: new AgentCatalogue({ client }),
-    client,
-    baseUrl: stack.mastra.url,
-    port: 0,
-    // This file sends more refused tokens from loopback than the limit of failed checks per address allows; its own test of the limit uses the default.
-    ...(limited ? {} : { failedTokenChecks: { burst: 1000 } }),
-    oauth: { ...settings(issuer), mastraAuth, ...more },
-    logger: createLogger('debug', (line) => logLines.push(line)),
+async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastraAuth'] = 'mint', more: Partial<OAuthSettings> = {}, limited = false, mastraUrl = stack.mastra.url): Promise<Bridge> {
+  return startBridge({
+    mastraUrl,
+    transport: 'http',
+    client: 'none',
+    settings: {
+      // Not listed at start: without JWT_TOKEN, each caller's listing is made with its own credential.
+      catalogue: new AgentCatalogue({ client: clientFor(mastraUrl) }),
+      // This file sends more refused tokens from loopback than the limit of failed checks per address allows; its own test of the limit uses the default.
+      ...(limited ? {} : { failedTokenChecks: { burst: 1000 } }),
+      oauth: { ...settings(issuer), mastraAuth, ...more },
+      logger: createLogger('debug', (line) => logLines.push(line)),
+    },
   });
 }
 
 /** An access token from the real authorization server, with these claims over its defaults. */
 const accessToken = (claims: Record<string, unknown> = {}, options: { kid?: string; expiresIn?: number } = {}) =>
-  auth.issuer.buildToken({
-    ...options,
-    scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: 'alice', aud: AUDIENCE, scope: 'openid mcp:tools', email: 'alice@example.test', ...claims }),
-  });
+  auth.token({ sub: 'alice', aud: AUDIENCE, scope: 'openid mcp:tools', email: 'alice@example.test', ...claims }, options);
 
 beforeAll(async () => {
   stack = await startStack({ jwtSecret: SECRET, claimsAgent: true });
-  auth = new OAuth2Server();
-  await auth.issuer.keys.generate('RS256', { kid: 'first' });
-  await auth.start(0, '127.0.0.1');
-  bridge = await startOAuthBridge(auth.issuer.url!);
+  quiet = await stack.another({ jwtSecret: SECRET, claimsAgent: true });
+  auth = await startTokenIssuer({ kid: 'first' });
+  bridge = await startOAuthBridge(auth.url);
 });
 afterAll(async () => {
-  await bridge?.close({ graceMs: 0 });
-  await auth?.stop();
+  await bridge?.close();
+  await auth?.close();
   await stack?.close();
 });
 
@@ -98,7 +99,7 @@ describe('OAuth protected resource', () => {
       expect(response.status).toBe(200);
       expect(await response.json()).toEqual({
         resource: AUDIENCE,
-        authorization_servers: [auth.issuer.url],
+        authorization_servers: [auth.url],
         scopes_supported: ['mcp:tools'],
         bearer_methods_supported: ['header'],
       });
@@ -106,54 +107,56 @@ describe('OAuth protected resource', () => {
   });
 
   it('answers every request without a token with the 401 challenge: both eras, any method, with or without a session', async () => {
-    const before = stack.mastra.requests.length;
-    const cases = [
-      await raw('POST', initialize),
-      await raw('POST', modernCall),
-      await raw('GET', undefined),
-      await raw('DELETE', undefined, { 'mcp-session-id': 'some-session' }),
-      await raw('POST', { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'mcp-session-id': 'some-session' }),
-    ];
-    for (const answer of cases) {
-      expect(answer.status).toBe(401);
-      expect(answer.challenge).toBe(`Bearer resource_metadata="${METADATA_URL}"`);
+    const guarded = await startOAuthBridge(auth.url, 'mint', {}, false, quiet.url);
+    try {
+      const cases = [
+        await raw('POST', initialize, {}, guarded.url),
+        await raw('POST', modernCall, {}, guarded.url),
+        await raw('GET', undefined, {}, guarded.url),
+        await raw('DELETE', undefined, { 'mcp-session-id': 'some-session' }, guarded.url),
+        await raw('POST', { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'mcp-session-id': 'some-session' }, guarded.url),
+      ];
+      for (const answer of cases) {
+        expect(answer.status).toBe(401);
+        expect(answer.challenge).toBe(`Bearer resource_metadata="${METADATA_URL}"`);
+      }
+      expect(quiet.requests).toEqual([]);
+    } finally {
+      await guarded.close();
     }
-    expect(stack.mastra.requests.length).toBe(before);
   });
 
   it('lets a signed-in user call an agent over a 2025 session, and Mastra sees their sub through a minted JWT', async () => {
-    const { client } = await connectHttp(bridge.url, await accessToken());
+    const { client, close } = await bridge.connect({ token: await accessToken() });
     try {
       expect((await client.listTools()).tools.map((tool) => tool.name)).toContain('ask_whoami');
       expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'who?' } }))).toContain('user=alice');
     } finally {
-      await client.close();
+      await close();
     }
   });
 
   it("binds a 2025 session to its user: a refreshed token of that user goes on, another user's token gets 403", async () => {
-    const { client, transport } = await connectHttp(bridge.url, await accessToken());
+    const { transport, close } = await bridge.connect({ token: await accessToken() });
     try {
       const list = { jsonrpc: '2.0', id: 9, method: 'tools/list' };
-      const session = { 'mcp-session-id': transport.sessionId!, 'mcp-protocol-version': '2025-11-25' };
+      const session = { 'mcp-session-id': transport!.sessionId!, 'mcp-protocol-version': '2025-11-25' };
       const refreshed = await raw('POST', list, { ...session, authorization: `Bearer ${await accessToken({ jti: 'refreshed' })}` });
       expect(refreshed.status).toBe(200);
       const other = await raw('POST', list, { ...session, authorization: `Bearer ${await accessToken({ sub: 'mallory' })}` });
       expect(other.status).toBe(403);
       expect(other.text).toContain('opened by another user');
     } finally {
-      await client.close();
+      await close();
     }
   });
 
   it('lets a signed-in user call an agent over 2026-07-28, as themselves', async () => {
-    const client = modernClient();
-    const token = await accessToken({ sub: 'bob' });
-    await client.connect(new ModernTransport(new URL(bridge.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
+    const { client, close } = await bridge.connect({ era: 'modern', token: await accessToken({ sub: 'bob' }) });
     try {
       expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'who?' } }))).toContain('user=bob');
     } finally {
-      await client.close();
+      await close();
     }
   });
 
@@ -182,7 +185,7 @@ describe('OAuth protected resource', () => {
   });
 
   it('accepts an RFC 9068 at+jwt access token with a client_id and an audience array', async () => {
-    const token = await auth.issuer.buildToken({
+    const token = await auth.server.issuer.buildToken({
       scopesOrTransform: (header, payload) => {
         header.typ = 'at+jwt';
         Object.assign(payload, { sub: 'carol', aud: ['https://other.example.test', AUDIENCE], client_id: 'claude', scp: ['mcp:tools'] });
@@ -201,7 +204,7 @@ describe('OAuth protected resource', () => {
         const { privateKey } = await generateKeyPair('RS256');
         return new SignJWT({ sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools' })
           .setProtectedHeader({ alg: 'RS256', kid: 'first', typ: 'JWT' })
-          .setIssuer(auth.issuer.url!)
+          .setIssuer(auth.url)
           .setIssuedAt()
           .setExpirationTime('5m')
           .sign(privateKey);
@@ -209,7 +212,7 @@ describe('OAuth protected resource', () => {
       ['an unsigned token (alg none)', async () => {
         const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
         const now = Math.floor(Date.now() / 1000);
-        return `${part({ alg: 'none', typ: 'JWT' })}.${part({ iss: auth.issuer.url, sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools', exp: now + 300 })}.`;
+        return `${part({ alg: 'none', typ: 'JWT' })}.${part({ iss: auth.url, sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools', exp: now + 300 })}.`;
       }, 401, 'invalid_token'],
       ['a token that is no JWT', async () => 'not-a-jwt', 401, 'invalid_token'],
       ['another issuer', () => accessToken({ iss: 'https://elsewhere.example.test' }), 401, 'invalid_token'],
@@ -221,27 +224,32 @@ describe('OAuth protected resource', () => {
       ['an object as sub', () => accessToken({ sub: { id: 'victim' } }), 401, 'invalid_token'],
       ['an array as sub', () => accessToken({ sub: ['alice'] }), 401, 'invalid_token'],
     ];
+    let refusing: Bridge;
+    beforeAll(async () => {
+      refusing = await startOAuthBridge(auth.url, 'mint', {}, false, quiet.url);
+    });
+    afterAll(async () => {
+      await refusing?.close();
+    });
     it.each(refusals)('%s', async (_name, makeToken, status, error) => {
       const token = await makeToken();
-      const before = stack.mastra.requests.length;
       for (const body of [initialize, modernCall]) {
-        const answer = await raw('POST', body, { authorization: `Bearer ${token}` });
+        const answer = await raw('POST', body, { authorization: `Bearer ${token}` }, refusing.url);
         expect(answer.status).toBe(status);
         expect(answer.challenge).toContain(`resource_metadata="${METADATA_URL}"`);
         expect(answer.challenge).toContain(`error="${error}"`);
       }
-      expect(stack.mastra.requests.slice(before)).toEqual([]);
+      expect(quiet.requests).toEqual([]);
     });
   });
 
   it('refuses an introspected token whose sub is not a non-empty string, as it refuses such a JWT', async () => {
-    const introspecting = await startOAuthBridge(auth.issuer.url!, 'mint', { introspection: { url: `${auth.issuer.url}/introspect`, clientId: 'bridge', clientSecret: 'any' } });
+    const introspecting = await startOAuthBridge(auth.url, 'mint', { introspection: { url: `${auth.url}/introspect`, clientId: 'bridge', clientSecret: 'any' } }, false, quiet.url);
     const answerWith = (sub: unknown) => (response: { body: unknown }) =>
-      void (response.body = { active: true, iss: auth.issuer.url, aud: AUDIENCE, scope: 'mcp:tools', exp: Math.floor(Date.now() / 1000) + 300, sub });
+      void (response.body = { active: true, iss: auth.url, aud: AUDIENCE, scope: 'mcp:tools', exp: Math.floor(Date.now() / 1000) + 300, sub });
     try {
       for (const [index, sub] of ['', 12345, { id: 'victim' }, ['alice']].entries()) {
-        auth.service.once('beforeIntrospect', answerWith(sub));
-        const before = stack.mastra.requests.length;
+        auth.server.service.once('beforeIntrospect', answerWith(sub));
         const response = await fetch(introspecting.url, {
           method: 'POST',
           headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer opaque-token-${index}` },
@@ -250,15 +258,15 @@ describe('OAuth protected resource', () => {
         expect(response.status).toBe(401);
         expect(response.headers.get('www-authenticate')).toContain('error="invalid_token"');
         expect(await response.text()).toContain('its sub claim must name the user');
-        expect(stack.mastra.requests.slice(before)).toEqual([]);
+        expect(quiet.requests).toEqual([]);
       }
     } finally {
-      await introspecting.close({ graceMs: 0 });
+      await introspecting.close();
     }
   });
 
   it('follows a key rotation at the authorization server', async () => {
-    await auth.issuer.keys.generate('RS256', { kid: 'second' });
+    await auth.server.issuer.keys.generate('RS256', { kid: 'second' });
     const answer = await raw('POST', modernCall, { authorization: `Bearer ${await accessToken({ sub: 'dave' }, { kid: 'second' })}` });
     expect(answer.status).toBe(200);
     expect(answer.text).toContain('user=dave');
@@ -276,7 +284,7 @@ describe('OAuth protected resource', () => {
       expect(await response.text()).toMatch(/cannot reach the authorization server/);
       expect((await fetch(new URL('/healthz', unreachable.url))).status).toBe(200);
     } finally {
-      await unreachable.close({ graceMs: 0 });
+      await unreachable.close();
     }
   });
 
@@ -298,7 +306,7 @@ describe('OAuth protected resource', () => {
       // 0.0.0.0 reaches this machine on Linux, yet is no loopback name: the kind of place metadata must not send the bridge to.
       const issuer = await started(startIssuerWithMetadata((self) => ({ document: { issuer: self, jwks_uri: `${self.replace('127.0.0.1', '0.0.0.0')}/jwks` } })));
       const refusing = await startOAuthBridge(issuer.issuer);
-      closers.push(() => refusing.close({ graceMs: 0 }));
+      closers.push(() => refusing.close());
       const response = await postRpc(refusing.url, initialize, { authorization: `Bearer ${await tokenOf(issuer)}` });
       expect(response.status).toBe(503);
       const text = await response.text();
@@ -314,7 +322,7 @@ describe('OAuth protected resource', () => {
       // Metadata for the issuer, with keys of its own, on another origin: following the redirect would accept its tokens.
       elsewhere = await started(startIssuerWithMetadata((self) => ({ document: { issuer: issuer.issuer, jwks_uri: `${self}/jwks` } })));
       const redirected = await startOAuthBridge(issuer.issuer);
-      closers.push(() => redirected.close({ graceMs: 0 }));
+      closers.push(() => redirected.close());
       const response = await postRpc(redirected.url, initialize, { authorization: `Bearer ${await tokenOf(elsewhere, issuer.issuer)}` });
       expect(response.status).toBe(503);
       expect(await response.text()).toContain(`answers with a redirect (HTTP 302 to ${elsewhere.issuer}), which the bridge does not follow`);
@@ -324,8 +332,8 @@ describe('OAuth protected resource', () => {
     it('does not follow a redirect of the introspection endpoint', async () => {
       const elsewhere = await started(startIssuerWithMetadata((self) => ({ document: { issuer: self } })));
       const redirecting = await started(startIssuerWithMetadata(() => ({ redirect: `${elsewhere.issuer}/introspect` })));
-      const introspecting = await startOAuthBridge(auth.issuer.url!, 'mint', { introspection: { url: `${redirecting.issuer}/.well-known/introspect`, clientId: 'bridge', clientSecret: 'any' } });
-      closers.push(() => introspecting.close({ graceMs: 0 }));
+      const introspecting = await startOAuthBridge(auth.url, 'mint', { introspection: { url: `${redirecting.issuer}/.well-known/introspect`, clientId: 'bridge', clientSecret: 'any' } });
+      closers.push(() => introspecting.close());
       const response = await postRpc(introspecting.url, initialize, { authorization: 'Bearer an-opaque-token' });
       expect(response.status).toBe(503);
       expect(await response.text()).toContain('a redirect, which is not followed');
@@ -364,18 +372,18 @@ describe('OAuth protected resource', () => {
       expect((await call(await valid('bob'))).status).toBe(429);
       expect(logLines.some((line) => line.includes('token checks from 127.0.0.1 failed within 10 s'))).toBe(true);
     } finally {
-      await limited.close({ graceMs: 0 });
+      await limited.close();
       await issuer.close();
     }
   });
 
   it("passes the user's token through with --mastra-auth passthrough: a Mastra that does not accept it gets a 502 naming the setup", async () => {
-    const passthrough = await startOAuthBridge(auth.issuer.url!, 'passthrough');
+    const passthrough = await startOAuthBridge(auth.url, 'passthrough');
     try {
-      const before = stack.mastra.requests.length;
+      const token = await accessToken();
       const response = await fetch(passthrough.url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${await accessToken()}` },
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` },
         body: JSON.stringify(initialize),
       });
       expect(response.status).toBe(502);
@@ -383,9 +391,9 @@ describe('OAuth protected resource', () => {
       answers.push(text);
       expect(text).toContain('--mastra-auth');
       // Mastra was asked (the listing), with the user's token, and refused it: nothing ran.
-      expect(stack.mastra.requests.slice(before)).toEqual(['GET /api/agents']);
+      expect(stack.mastraRequestsCarrying(token).map(({ request }) => request)).toEqual(['GET /api/agents']);
     } finally {
-      await passthrough.close({ graceMs: 0 });
+      await passthrough.close();
     }
   });
 
