@@ -2,7 +2,10 @@ import type { CallToolResult, Progress } from '@modelcontextprotocol/sdk/types.j
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAIL_MESSAGE, SLOW_WORDS } from './fixture/fake-model.js';
 import { PONDER_MS } from './fixture/mastra-app.js';
-import { bridgeTransports, startStack, textOf, type Bridge, type Stack } from './helpers.js';
+import type { ClientBridge } from './support/bridge.js';
+import { bridgeWays } from './support/bridge-ways.js';
+import { marked, startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -16,10 +19,10 @@ interface Update extends Progress {
   at: number;
 }
 
-describe.each(bridgeTransports)('progress over $name', (transport) => {
-  let bridge: Bridge;
+describe.each(bridgeWays)('progress over $name', (way) => {
+  let bridge: ClientBridge;
   beforeAll(async () => {
-    bridge = await transport.connect(stack.mastra.url, { progress: { heartbeatMs: 300 } });
+    bridge = await way.start(stack.mastra.url, { progress: { heartbeatMs: 300 } });
   });
   afterAll(async () => {
     await bridge?.close();
@@ -33,10 +36,10 @@ describe.each(bridgeTransports)('progress over $name', (transport) => {
     })) as CallToolResult;
     return { result, updates };
   };
-  const modelRequest = (message: string) => stack.model.requests.find((r) => r.lastUserMessage === message);
+  const modelRequest = (message: string) => stack.requestsFor(message)[0];
 
   it('streams the slow agent: several increasing updates with messages, then the same answer as without progress', async () => {
-    const message = `progress-${transport.name}`;
+    const message = marked(`progress-${way.name}`);
     const [{ result, updates }, plain] = await Promise.all([
       callWithProgress('ask_slow', message),
       bridge.client.callTool({ name: 'ask_slow', arguments: { message: `${message}-plain` } }) as Promise<CallToolResult>,
@@ -81,7 +84,7 @@ describe.each(bridgeTransports)('progress over $name', (transport) => {
   });
 
   // The bin has no flag for the heartbeat's pace, so this runs where the test can set it (in memory, HTTP in-process).
-  if (transport.pacing)
+  if (way.pacing)
     it('keeps sending a heartbeat while a tool runs silently, so a client that resets its timeout on progress waits', async () => {
     const updates: Progress[] = [];
     // The ponder tool is silent for longer than this client's timeout; only the heartbeat keeps the call alive.
@@ -99,7 +102,7 @@ describe.each(bridgeTransports)('progress over $name', (transport) => {
   });
 
   it('a model that fails mid-stream is an isError result with Mastra\'s error text', async () => {
-    const { result } = await callWithProgress('ask_stallfail', `stall-${transport.name}`);
+    const { result } = await callWithProgress('ask_stallfail', `stall-${way.name}`);
     expect(result.isError).toBe(true);
     const text = textOf(result);
     expect(text).toContain(FAIL_MESSAGE);

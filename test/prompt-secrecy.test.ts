@@ -1,3 +1,4 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { CallToolResultSchema, TaskStatusNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
@@ -5,10 +6,13 @@ import { createRedactor, MIN_SECRET_RUN, REDACTED } from '../src/calls/redact.js
 import { TaskBoard } from '../src/tasks/task-board.js';
 import { LEAK_MESSAGE } from './fixture/fake-model.js';
 import { LEAKY_ROLE, SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
-import { connectInMemory, startStack, textOf, waitFor, type Connected, type Stack } from './helpers.js';
+import { startBridge, type ClientBridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
+import { waitFor } from './support/waiting.js';
 
 let stack: Stack;
-let bridge: Connected;
+let bridge: ClientBridge<Client>;
 const statusMessages: string[] = [];
 
 beforeAll(async () => {
@@ -16,7 +20,7 @@ beforeAll(async () => {
   // this process: issue 10 item 6, fixed where the stream is read. Muted so this output quotes nothing.
   vi.spyOn(console, 'error').mockImplementation(() => {});
   stack = await startStack({ leakyAgent: true });
-  bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: new TaskBoard({ pollIntervalMs: 50 }) });
+  bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', settings: { tasks: new TaskBoard({ pollIntervalMs: 50 }) } });
   bridge.client.setNotificationHandler(TaskStatusNotificationSchema, (n) => void statusMessages.push(n.params.statusMessage ?? ''));
 });
 afterAll(async () => {
