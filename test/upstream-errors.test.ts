@@ -3,11 +3,13 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAIL_MESSAGE } from './fixture/fake-model.js';
-import { startMastraFixture, type MastraFixture } from './fixture/mastra-app.js';
+import type { MastraFixture } from './fixture/mastra-app.js';
 import { AgentCatalogue } from '../src/catalogue/agents.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
-import { clientFor, connectInMemory, startStack, textOf, type Connected, type Stack } from './helpers.js';
+import { startBridge, type ClientBridge } from './support/bridge.js';
+import { clientFor, marked, startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
 
 /** What the faulty upstream answers next: faults real Mastra never produces (a proxy's page, a crash dump). */
 interface Fault {
@@ -17,13 +19,20 @@ interface Fault {
 }
 
 let stack: Stack;
-let faulty: { url: string; server: Server; requests: string[]; fault: Fault };
+/** Each request the faulty upstream got: "METHOD /path", and what it carried (token and body), to find a test's own by its marker. */
+type Received = { request: string; carried: string };
+let faulty: { url: string; server: Server; requests: Received[]; fault: Fault };
+const carrying = (marker: string) => faulty.requests.filter(({ carried }) => carried.includes(marker)).map(({ request }) => request);
 beforeAll(async () => {
   stack = await startStack();
-  const requests: string[] = [];
+  const requests: Received[] = [];
   const server = createServer((req, res) => {
-    requests.push(`${req.method} ${req.url}`);
-    req.resume().on('end', () => res.writeHead(faulty.fault.status, { 'content-type': faulty.fault.contentType }).end(faulty.fault.body));
+    let body = '';
+    req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+    req.on('end', () => {
+      requests.push({ request: `${req.method} ${req.url}`, carried: `${req.headers.authorization ?? ''} ${body}` });
+      res.writeHead(faulty.fault.status, { 'content-type': faulty.fault.contentType }).end(faulty.fault.body);
+    });
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   faulty = { url: `http://127.0.0.1:${(server.address() as AddressInfo).port}`, server, requests, fault: { status: 500, contentType: 'text/plain', body: '' } };
@@ -50,9 +59,9 @@ const paths: [string, { onprogress?: () => void } | undefined][] = [
 ];
 
 describe.each(paths)('what an upstream failure says, over %s', (_path, options) => {
-  let bridge: Connected;
+  let bridge: ClientBridge;
   beforeAll(async () => {
-    bridge = await connectInMemory({ listFrom: stack.mastra.url, callTo: faulty.url });
+    bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', callTo: faulty.url });
   });
   afterAll(async () => {
     await bridge?.close();
@@ -60,15 +69,15 @@ describe.each(paths)('what an upstream failure says, over %s', (_path, options) 
 
   it.each(faults)('%s is measured, never quoted', async (_what, fault, kind) => {
     faulty.fault = fault;
-    const before = faulty.requests.length;
-    const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'hi' } }, undefined, options)) as CallToolResult;
+    const message = marked('hi');
+    const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message } }, undefined, options)) as CallToolResult;
     expect(result.isError).toBe(true);
     const text = textOf(result);
     expect(text).toContain(`Mastra at ${faulty.url} answered HTTP ${fault.status} with ${kind} (${Buffer.byteLength(fault.body)} bytes); see its logs.`);
     expect(text).toContain('agent "echo"');
     for (const secret of SECRETS) expect(JSON.stringify(result)).not.toContain(secret);
     // One request: a failed run is never retried.
-    expect(faulty.requests.slice(before)).toHaveLength(1);
+    expect(carrying(message)).toHaveLength(1);
   });
 
   it('an empty body says so', async () => {
@@ -80,11 +89,11 @@ describe.each(paths)('what an upstream failure says, over %s', (_path, options) 
 
 describe("Mastra's own errors pass, in Mastra's words", () => {
   let other: MastraFixture;
-  let bridge: Connected;
+  let bridge: ClientBridge;
   beforeAll(async () => {
     // A second Mastra without the echo agent: the agent the bridge listed is gone there.
-    other = await startMastraFixture({ modelUrl: stack.model.url, omit: ['echo'] });
-    bridge = await connectInMemory({ listFrom: stack.mastra.url, callTo: other.url });
+    other = await stack.another({ omit: ['echo'] });
+    bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', callTo: other.url });
   });
   afterAll(async () => {
     await bridge?.close();
@@ -108,16 +117,17 @@ describe('a listing that fails', () => {
   it.each(faults)('with %s logs what kind of body came, never the body', async (_what, fault, kind) => {
     faulty.fault = fault;
     const lines: string[] = [];
-    const before = faulty.requests.length;
+    // The listing's token marks its requests.
+    const token = marked('listing');
     const refresher = keepCatalogueFresh({
-      catalogue: new AgentCatalogue({ client: clientFor(faulty.url) }),
+      catalogue: new AgentCatalogue({ client: clientFor(faulty.url, token) }),
       baseUrl: faulty.url,
       logger: createLogger('debug', (line) => lines.push(line)),
       firstRetryDelayMs: 60_000,
     });
     await refresher.firstAttempt;
     refresher.stop();
-    expect(faulty.requests.slice(before)).toContain('GET /api/agents?partial=true');
+    expect(carrying(token)).toContain('GET /api/agents?partial=true');
     expect(lines.join('')).toContain(`HTTP ${fault.status} with ${kind} (${Buffer.byteLength(fault.body)} bytes)`);
     for (const secret of SECRETS) expect(lines.join('')).not.toContain(secret);
   });

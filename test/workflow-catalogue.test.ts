@@ -1,5 +1,4 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { AgentCatalogue } from '../src/catalogue/agents.js';
@@ -10,8 +9,10 @@ import type { Answer, RunOutcome } from '../src/person/pause.js';
 import { workflowResumer } from '../src/workflows/workflow-resumer.js';
 import { startWorkflow } from '../src/workflows/workflow-run.js';
 import { HOSTILE_WORKFLOW_ID } from './fixture/workflows.js';
-import { clientFor, connectInMemory, startStack, textOf, type Stack } from './helpers.js';
-import { BIN, spawnBridge } from './stdio-client.js';
+import { runBin } from './support/bin.js';
+import { startBridge } from './support/bridge.js';
+import { clientFor, marked, startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -53,7 +54,7 @@ describe('the include and exclude filters cover workflows', () => {
 
 describe('the bin', () => {
   it('takes --workflow-prefix and the filters, and warns about an include that matches nothing', async () => {
-    const bridge = await spawnBridge(['--include', 'greet,workflow:nope*', '--workflow-prefix', 'wf_'], { MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'info' });
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', args: ['--include', 'greet,workflow:nope*', '--workflow-prefix', 'wf_'], env: { LOG_LEVEL: 'info' } });
     try {
       expect((await bridge.client.listTools()).tools.map((tool) => tool.name)).toEqual(['wf_greet']);
       const stderr = bridge.stderr();
@@ -70,12 +71,12 @@ describe('the bin', () => {
       [['--workflow-prefix', 'run me'], {}, '--workflow-prefix="run me"'],
       [[], { MCP_WORKFLOW_PREFIX: 'x'.repeat(33) }, 'MCP_WORKFLOW_PREFIX='],
     ] as const) {
-      const run = spawnSync(process.execPath, [BIN, ...args], { env: { PATH: process.env.PATH ?? '', ...env }, encoding: 'utf8', input: '' });
+      const run = runBin([...args], { ...env });
       expect(run.status).toBe(1);
       expect(run.stderr.trim().split('\n')).toEqual([expect.stringContaining(`invalid configuration: ${name}`)]);
       expect(run.stderr).toContain('must be at most 32 characters from A-Z a-z 0-9 _ -');
     }
-    const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).stdout;
+    const help = runBin(['--help']).stdout;
     for (const text of ['--workflow-prefix', 'MCP_WORKFLOW_PREFIX', 'workflow:GLOB', 'workflow:* offers no workflow']) expect(help).toContain(text);
   });
 });
@@ -85,22 +86,25 @@ describe('workflow ids', () => {
     const { catalogue } = await catalogueWith({ include: [`workflow:${HOSTILE_WORKFLOW_ID}`] });
     const [tool] = catalogue.workflows;
     expect(tool!.toolName).toMatch(/^run_x____greet_[0-9a-f]{8}$/);
-    const before = stack.mastra.requests.length;
-    const outcome = await startWorkflow(tool!, {}, { client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url });
+    // The run's token marks its requests (this Mastra checks no token).
+    const token = marked('hostile-run');
+    const outcome = await startWorkflow(tool!, {}, { client: clientFor(stack.mastra.url, token), baseUrl: stack.mastra.url });
     expect('done' in outcome && outcome.done.structuredContent).toEqual({ ran: HOSTILE_WORKFLOW_ID });
-    expect(stack.mastra.requests.slice(before).every((request) => request.startsWith('POST /api/workflows/x%2F..%2Fgreet/'))).toBe(true);
+    const reached = stack.mastraRequestsCarrying(token).map(({ request }) => request);
+    expect(reached.length).toBeGreaterThan(0);
+    expect(reached.filter((request) => !request.startsWith('POST /api/workflows/x%2F..%2Fgreet/'))).toEqual([]);
   });
 });
 
 describe('workflows follow the live catalogue', () => {
   it('a workflow Mastra no longer has is an isError result, and the catalogue is told to re-list', async () => {
-    const without = await startStack();
-    const bridge = await connectInMemory({ listFrom: stack.mastra.url, callTo: without.mastra.url });
+    const without = await stack.another();
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', callTo: without.url });
     try {
-      const stale = once(bridge.catalogue, 'stale');
+      const stale = once(bridge.catalogue!, 'stale');
       const result = (await bridge.client.callTool({ name: 'run_greet', arguments: { name: 'gone', times: 1 } })) as CallToolResult;
       expect(result.isError).toBe(true);
-      expect(textOf(result)).toContain(`The Mastra server at ${without.mastra.url} no longer has workflow "greet" (HTTP 404 Not Found: Workflow not found)`);
+      expect(textOf(result)).toContain(`The Mastra server at ${without.url} no longer has workflow "greet" (HTTP 404 Not Found: Workflow not found)`);
       expect(await stale).toEqual(['greet']);
     } finally {
       await bridge.close();

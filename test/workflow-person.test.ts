@@ -1,9 +1,10 @@
-import { createTaskSessionFromClient, resultFromTaskOutcome } from '@modelcontextprotocol/ext-tasks/client';
-import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { clientFor, MODERN_VERSION, startStack, textOf, type Stack } from './helpers.js';
-import { rawDispatch } from './http-helpers.js';
-import { legacySession, modernSession, type Elicit } from './person-sessions.js';
+import { startBridge } from './support/bridge.js';
+import { clientFor, startStack, type Stack } from './support/mastra.js';
+import { ERA_NAMES, textOf, type Era } from './support/mcp-clients.js';
+import { decline, dismiss, type Elicit } from './support/person.js';
+import { streamLegacyTask, streamModernTask } from './support/task-streams.js';
 
 /**
  * A suspended workflow step asks the person (issue 14 item 2), through the same drivers as an agent
@@ -19,8 +20,7 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 const answer: Elicit = () => ({ action: 'accept', content: { approved: true, note: 'fine' } });
-const decline: Elicit = () => ({ action: 'decline' });
-const cancel: Elicit = () => ({ action: 'cancel' });
+const cancel = dismiss;
 
 /** The expense workflow's ask-manager step, asked as a form: its resumeSchema, flat. */
 const expenseForm = {
@@ -33,27 +33,21 @@ const runIdIn = (text: string) => /runId "([0-9a-f-]{36})"/.exec(text)?.[1];
 const statusOf = async (workflowId: string, text: string) => (await clientFor(stack.mastra.url).getWorkflow(workflowId).runById(runIdIn(text)!)).status;
 
 type Call = (name: string, args: Record<string, unknown>) => Promise<CallToolResult>;
-interface Era {
+interface PersonEra {
   name: string;
   open(elicit?: Elicit): Promise<{ call: Call; questions: { message: string; requestedSchema?: unknown }[]; close(): Promise<void> }>;
 }
 
-const eras: Era[] = [
-  {
-    name: '2025-11-25 elicitation',
-    async open(elicit) {
-      const session = await legacySession(stack.mastra.url, elicit);
-      return { ...session, call: (name, args) => session.client.callTool({ name, arguments: args }) as Promise<CallToolResult> };
-    },
+/** A person's client of `era`: 2025 elicitation in memory, 2026-07-28 input_required over HTTP. */
+const personEra = (era: Era, name: string): PersonEra => ({
+  name,
+  async open(elicit) {
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: era === 'legacy' ? 'in-memory' : 'http', era, elicit });
+    return { ...bridge, call: (tool, args) => bridge.client.callTool({ name: tool, arguments: args }) as Promise<CallToolResult> };
   },
-  {
-    name: '2026-07-28 input_required',
-    async open(elicit) {
-      const session = await modernSession(stack.mastra.url, elicit);
-      return { ...session, call: (name, args) => session.client.callTool({ name, arguments: args }) as Promise<CallToolResult> };
-    },
-  },
-];
+});
+
+const eras: PersonEra[] = [personEra('legacy', `${ERA_NAMES.legacy} elicitation`), personEra('modern', `${ERA_NAMES.modern} input_required`)];
 
 describe.each(eras)('a suspended workflow step, $name', (era) => {
   it('is asked with its resumeSchema as the form; the answer resumes the run to its output', async () => {
@@ -130,24 +124,16 @@ describe.each(eras)('a suspended workflow step, $name', (era) => {
 
 describe('a suspended workflow step in a task', () => {
   it('2025-11-25: the task goes input_required, the question is relayed through it, and the answer resumes the run', async () => {
-    const session = await legacySession(stack.mastra.url, answer);
-    const statuses: string[] = [];
-    let result: CallToolResult | undefined;
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', elicit: answer });
+    let streamed;
     try {
-      const stream = session.client.experimental.tasks.callToolStream({ name: 'run_expense', arguments: { item: 'desk', amount: 5 } }, CallToolResultSchema, {
-        task: { ttl: 60_000 },
-      });
-      for await (const message of stream) {
-        if (message.type === 'taskStatus') statuses.push(message.task.status);
-        if (message.type === 'result') result = message.result as CallToolResult;
-        if (message.type === 'error') throw message.error;
-      }
+      streamed = await streamLegacyTask(bridge.client, 'run_expense', { item: 'desk', amount: 5 });
     } finally {
-      await session.close();
+      await bridge.close();
     }
-    expect(statuses).toContain('input_required');
-    expect(session.questions.map((q) => (q as { requestedSchema?: unknown }).requestedSchema)).toEqual([expenseForm]);
-    expect(result?.structuredContent).toEqual({ status: 'approved: fine' });
+    expect(streamed.statuses).toContain('input_required');
+    expect(bridge.questions.map((q) => (q as { requestedSchema?: unknown }).requestedSchema)).toEqual([expenseForm]);
+    expect(streamed.result?.structuredContent).toEqual({ status: 'approved: fine' });
   });
 
   for (const [how, elicit] of [
@@ -155,29 +141,15 @@ describe('a suspended workflow step in a task', () => {
     ['declined', decline],
   ] as const) {
     it(`2026-07-28: the task shows input_required with the form; ${how} through tasks/update`, async () => {
-      const bridge = await modernSession(stack.mastra.url);
-      const questions: unknown[] = [];
-      const session = createTaskSessionFromClient(bridge.client, {
-        endpointId: 'bridge',
-        rawDispatch: rawDispatch(bridge.url),
-        v2RequestFraming: { protocolVersion: MODERN_VERSION, clientInfo: { name: 'person', version: '1.0.0' }, clientCapabilities: { elicitation: { form: {} } } },
-        onInputRequest: async (request) => {
-          questions.push((request.params as { requestedSchema?: unknown }).requestedSchema);
-          return elicit(request.params as never) as never;
-        },
-      });
+      const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', era: 'modern' });
       try {
-        const execution = await session.callTool('run_expense', { item: 'phone', amount: 700 });
-        expect(execution.kind).toBe('task');
-        const seen: string[] = [];
-        const { outcome } = await execution.settle({ onEvent: (event) => void (event.type === 'task' && seen.push(event.task.status)) });
-        expect(seen).toContain('input_required');
-        expect(questions).toEqual([expenseForm]);
-        const result = resultFromTaskOutcome(outcome) as CallToolResult;
+        const { created, statuses, questions, result } = await streamModernTask(bridge.modern, bridge.url, 'run_expense', { item: 'phone', amount: 700 }, { elicit });
+        expect(created).toBe(true);
+        expect(statuses).toContain('input_required');
+        expect(questions.map((question) => (question as { requestedSchema?: unknown }).requestedSchema)).toEqual([expenseForm]);
         if (how === 'answered') expect(result.structuredContent).toEqual({ status: 'approved: fine' });
         else expect(await statusOf('expense', textOf(result))).toBe('canceled');
       } finally {
-        await session.close();
         await bridge.close();
       }
     });
