@@ -1,12 +1,13 @@
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
 import { createTaskSessionFromClient, resultFromTaskOutcome, type RawClientDispatch } from '@modelcontextprotocol/ext-tasks/client';
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { CallToolResultSchema, CreateTaskResultSchema, ElicitRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { MODERN_VERSION, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { postModernTasks, rawDispatch, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
-import { approve, type Elicit } from './person-sessions.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { marked, startStack, type Stack } from './support/mastra.js';
+import { connectClient, MODERN_VERSION, textOf } from './support/mcp-clients.js';
+import { approve, decline, type Elicit } from './support/person.js';
+import { postModernTasks, rawDispatch } from './support/raw-http.js';
+import { legacyTasks } from './support/task-clients.js';
+import { waitFor } from './support/waiting.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 import { havePrograms } from './support/system-programs.js';
 
@@ -18,7 +19,7 @@ import { havePrograms } from './support/system-programs.js';
 
 let stack: Stack;
 let redis: RedisServer;
-const bins: SpawnedBridge[] = [];
+const bins: Bridge[] = [];
 const closers: (() => Promise<unknown>)[] = [];
 let one: string;
 let two: string;
@@ -29,28 +30,29 @@ beforeAll(async () => {
   if (!enabled) return;
   [stack, redis] = await Promise.all([startStack({ approvalAgents: true, workflows: true }), startRedis()]);
   // A short lease: its renewals (every quarter of it) are what collect an answer whose message was lost.
-  for (let i = 0; i < 2; i++) bins.push(spawnHttpBin(['--log-level', 'info', '--task-lease', '1s'], { MASTRA_BASE_URL: stack.mastra.url, MCP_REDIS_URL: redis.url }));
-  [one, two] = (await Promise.all(bins.map((bin) => bin.url))) as [string, string];
+  const start = () => startBridge({ mastraUrl: stack.mastra.url, transport: 'http', bin: true, client: 'none', args: ['--log-level', 'info', '--task-lease', '1s'], env: { MCP_REDIS_URL: redis.url } });
+  bins.push(...(await Promise.all([start(), start()])));
+  [one, two] = bins.map((bin) => bin.url) as [string, string];
 });
 afterAll(async () => {
   for (const close of closers.reverse()) await close().catch(() => {});
-  for (const bin of bins) bin.child.kill('SIGKILL');
+  for (const bin of bins) await bin.close();
   await redis?.stop();
   await stack?.close();
 });
 
-const runs = () => ({ ...stack.mastra.approvalToolRuns });
+/** How often the banker's tool ran for `message`. */
+const runsOf = (message: string) => stack.mastra.approvalToolRuns.calls.filter((call) => call.agent === 'banker' && call.message === message).length;
 
 /** A raw 2026-07-28 request of a client that declared elicitation and the tasks extension. */
 const post = (url: string, method: string, params: Record<string, unknown>) => postModernTasks(url, method, params, undefined, { elicitation: { form: {} } });
 
 /** An ext-tasks session whose tools/call goes to replica 1 and every task method to replica 2. */
 async function roundRobinSession(elicit: Elicit, questions: string[]) {
-  const client = new ModernClient({ name: 'person', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN_VERSION } } });
-  await client.connect(new ModernHttpClientTransport(new URL(two)));
+  const { modern: client } = await connectClient({ url: two }, { era: 'modern', elicit });
   const [toOne, toTwo] = [rawDispatch(one), rawDispatch(two)];
   const dispatch: RawClientDispatch = (request, options) => ((request as { method: string }).method === 'tools/call' ? toOne : toTwo)(request, options);
-  const session = createTaskSessionFromClient(client, {
+  const session = createTaskSessionFromClient(client!, {
     endpointId: 'bridges',
     rawDispatch: dispatch,
     v2RequestFraming: { protocolVersion: MODERN_VERSION, clientInfo: { name: 'person', version: '1.0.0' }, clientCapabilities: { elicitation: { form: {} } } },
@@ -61,15 +63,15 @@ async function roundRobinSession(elicit: Elicit, questions: string[]) {
   });
   closers.push(async () => {
     await session.close();
-    await client.close();
+    await client!.close();
   });
   return session;
 }
 
 describe.runIf(enabled)('a 2026-07-28 task that asks, on two replicas sharing Redis', () => {
   it('replica 2 shows the question of a task running on replica 1; of two answers at once exactly one is taken, the tool runs once', async () => {
-    const before = runs().banker;
-    const started = await post(one, 'tools/call', { name: 'ask_banker', arguments: { message: 'move, asked across replicas' } });
+    const message = marked('move, asked across replicas');
+    const started = await post(one, 'tools/call', { name: 'ask_banker', arguments: { message } });
     const taskId = started.result.taskId as string;
     const asking = await waitFor('replica 2 to show the question', async () => {
       const { result } = await post(two, 'tasks/get', { taskId });
@@ -89,15 +91,15 @@ describe.runIf(enabled)('a 2026-07-28 task that asks, on two replicas sharing Re
       return result.status === 'completed' && result;
     });
     expect(textOf(done.result as CallToolResult)).toContain('{"sum":5}');
-    expect(runs().banker).toBe(before + 1);
+    expect(runsOf(message)).toBe(1);
     // A late answer, to a question no longer open, is refused and runs nothing.
     expect((await post(two, 'tasks/update', { taskId, ...approval })).error?.message).toContain('has no open question');
-    expect(runs().banker).toBe(before + 1);
+    expect(runsOf(message)).toBe(1);
   });
 
   it('an answer whose message the running replica missed still reaches it, at its next lease renewal', async () => {
-    const before = runs().banker;
-    const taskId = (await post(one, 'tools/call', { name: 'ask_banker', arguments: { message: 'move, the message lost' } })).result.taskId as string;
+    const message = marked('move, the message lost');
+    const taskId = (await post(one, 'tools/call', { name: 'ask_banker', arguments: { message } })).result.taskId as string;
     const asking = await waitFor('the task to ask', async () => {
       const { result } = await post(two, 'tasks/get', { taskId });
       return result.status === 'input_required' && Object.keys(result.inputRequests).length > 0 && result;
@@ -112,24 +114,24 @@ describe.runIf(enabled)('a 2026-07-28 task that asks, on two replicas sharing Re
       return result.status === 'completed' && result;
     });
     expect(textOf(done.result as CallToolResult)).toContain('{"sum":5}');
-    expect(runs().banker).toBe(before + 1);
+    expect(runsOf(message)).toBe(1);
   });
 
   for (const [how, elicit, ran] of [
     ['approved', approve, 1],
-    ['declined', (() => ({ action: 'decline' })) as Elicit, 0],
+    ['declined', decline, 0],
   ] as const) {
     it(`round robin through the ext-tasks client, ${how} on replica 2: the tool runs ${ran ? 'exactly once' : 'never'}`, async () => {
       const questions: string[] = [];
       const session = await roundRobinSession(elicit, questions);
-      const before = runs().banker;
-      const execution = await session.callTool('ask_banker', { message: `move, ${how} on the other replica` });
+      const message = marked(`move, ${how} on the other replica`);
+      const execution = await session.callTool('ask_banker', { message });
       expect(execution.kind).toBe('task');
       const { outcome } = await execution.settle();
       expect(questions).toEqual([expect.stringContaining('wants to call tool "transfer"')]);
       const result = resultFromTaskOutcome(outcome) as CallToolResult;
       expect(textOf(result).includes('{"sum":5}')).toBe(ran === 1);
-      expect(runs().banker).toBe(before + ran);
+      expect(runsOf(message)).toBe(ran);
     });
   }
 
@@ -145,27 +147,22 @@ describe.runIf(enabled)('a 2026-07-28 task that asks, on two replicas sharing Re
 
 describe.runIf(enabled)('a 2025-11-25 task that asks, seen from another replica', () => {
   it('tasks/result on another replica says at once that only the session that started the task can be asked', async () => {
-    const asker = new Client({ name: 'person', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
-    asker.setRequestHandler(ElicitRequestSchema, async () => ({ action: 'accept', content: { approved: true } }));
-    await asker.connect(new StreamableHTTPClientTransport(new URL(one)));
-    const other = new Client({ name: 'poller', version: '1.0.0' });
-    await other.connect(new StreamableHTTPClientTransport(new URL(two)));
+    const asker = await connectClient({ url: one }, { elicit: approve });
+    const other = await connectClient({ url: two });
     closers.push(() => asker.close(), () => other.close());
+    const [askers, others] = [legacyTasks(asker.client), legacyTasks(other.client)];
 
-    const before = runs().banker;
-    const { task } = await asker.request(
-      { method: 'tools/call', params: { name: 'ask_banker', arguments: { message: 'move, a 2025 task' }, task: { ttl: 60_000 } } },
-      CreateTaskResultSchema,
-    );
-    await waitFor('the task to ask', async () => (await other.experimental.tasks.getTask(task.taskId)).status === 'input_required');
+    const message = marked('move, a 2025 task');
+    const task = await askers.start('ask_banker', { message }, 60_000);
+    await waitFor('the task to ask', async () => (await others.get(task.taskId)).status === 'input_required');
     // A 2026-07-28 client of the same caller sees it wait, with nothing it could answer.
     expect((await post(two, 'tasks/get', { taskId: task.taskId })).result).toMatchObject({ status: 'input_required', inputRequests: {} });
-    await expect(other.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)).rejects.toThrow(
+    await expect(other.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)).rejects.toThrow(
       /waits for a person's answer, and its question can only be delivered by tasks\/result in the MCP session that started the task/,
     );
     // Its own session is asked through tasks/result, and the run goes on there.
-    const result = (await asker.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)) as CallToolResult;
+    const result = (await asker.client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)) as CallToolResult;
     expect(textOf(result)).toContain('{"sum":5}');
-    expect(runs().banker).toBe(before + 1);
+    expect(runsOf(message)).toBe(1);
   });
 });

@@ -1,8 +1,10 @@
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { CallToolResultSchema, CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { connectHttp, signJwt, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { marked, signJwt, startStack, type Stack } from './support/mastra.js';
+import { connectClient, textOf } from './support/mcp-clients.js';
+import { waitFor } from './support/waiting.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 import { havePrograms } from './support/system-programs.js';
 
@@ -13,22 +15,25 @@ const LEASE_MS = 1_000;
 
 let stack: Stack;
 let redis: RedisServer;
-const bins: SpawnedBridge[] = [];
+const bins: Bridge[] = [];
 const clients: Client[] = [];
 
 /** A replica as operators run it: the built bin, with Redis. */
-async function startBin(): Promise<{ bin: SpawnedBridge; url: string }> {
-  const bin = spawnHttpBin(['--log-level', 'info', '--task-lease', `${LEASE_MS}ms`], {
-    MASTRA_BASE_URL: stack.mastra.url,
-    JWT_TOKEN: signJwt(SECRET, { sub: 'service' }),
-    MCP_REDIS_URL: redis.url,
+async function startBin(): Promise<{ bin: Bridge; url: string }> {
+  const bin = await startBridge({
+    mastraUrl: stack.mastra.url,
+    transport: 'http',
+    bin: true,
+    client: 'none',
+    args: ['--log-level', 'info', '--task-lease', `${LEASE_MS}ms`],
+    env: { JWT_TOKEN: signJwt(SECRET, { sub: 'service' }), MCP_REDIS_URL: redis.url },
   });
   bins.push(bin);
-  return { bin, url: await bin.url };
+  return { bin, url: bin.url };
 }
 
 async function clientOf(url: string) {
-  const { client } = await connectHttp(url, alice);
+  const { client } = await connectClient({ url }, { token: alice });
   clients.push(client);
   return client;
 }
@@ -36,13 +41,12 @@ async function clientOf(url: string) {
 const startTask = (client: Client, name: string, message: string) =>
   client.request({ method: 'tools/call', params: { name, arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema).then(({ task }) => task.taskId);
 
-const modelRequests = (message: string) => stack.model.requests.filter((r) => r.lastUserMessage === message);
 const readyz = async (url: string): Promise<{ taskStore: { reachable: boolean } }> => (await fetch(`${new URL(url).origin}/readyz`)).json() as never;
 
 const enabled = havePrograms({ 'redis-server': 'redis-server' });
 
-let one: { bin: SpawnedBridge; url: string };
-let two: { bin: SpawnedBridge; url: string };
+let one: { bin: Bridge; url: string };
+let two: { bin: Bridge; url: string };
 beforeAll(async () => {
   if (!enabled) return;
   [stack, redis] = await Promise.all([startStack({ jwtSecret: SECRET, longRunAgents: true }), startRedis()]);
@@ -50,7 +54,7 @@ beforeAll(async () => {
 });
 afterAll(async () => {
   for (const client of clients) await client.close().catch(() => {});
-  for (const bin of bins) bin.child.kill('SIGKILL');
+  for (const bin of bins) await bin.close();
   await redis?.stop();
   await stack?.close();
 });
@@ -63,13 +67,13 @@ describe.runIf(enabled)('replicas sharing Redis (the bin, SIGKILL, Redis outages
     const onOne = await clientOf(one.url);
     finished = await startTask(onOne, 'ask_echo', 'finished before the crash');
     await waitFor('the echo task to finish', async () => (await onOne.experimental.tasks.getTask(finished)).status === 'completed');
-    const message = 'running when its replica died';
+    const message = marked('running when its replica died');
     orphaned = await startTask(onOne, 'ask_slower', message);
-    await waitFor('the run to reach the model', () => modelRequests(message)[0]?.firstChunkAt !== undefined);
+    await stack.requestFor(message, (r) => r.firstChunkAt !== undefined);
 
     const onTwo = await clientOf(two.url);
     expect((await onTwo.experimental.tasks.getTask(orphaned)).status).toBe('working');
-    one.bin.child.kill('SIGKILL');
+    one.bin.child!.kill('SIGKILL');
     await one.bin.exited;
     const failed = await waitFor('another replica to report the task failed', async () => {
       const task = await onTwo.experimental.tasks.getTask(orphaned);
@@ -91,12 +95,12 @@ describe.runIf(enabled)('replicas sharing Redis (the bin, SIGKILL, Redis outages
 
   it('a run whose task Redis lost (restarted empty) is stopped upstream at the next lease renewal', async () => {
     const client = await clientOf(two.url);
-    const message = 'running when Redis forgot its task';
+    const message = marked('running when Redis forgot its task');
     await startTask(client, 'ask_slower', message);
-    await waitFor('the run to reach the model', () => modelRequests(message)[0]?.firstChunkAt !== undefined);
+    await stack.requestFor(message, (r) => r.firstChunkAt !== undefined);
     await redis.kill();
     await redis.restart();
-    const upstream = await waitFor('the model request to end', () => modelRequests(message)[0]?.endedAt !== undefined && modelRequests(message)[0]);
+    const upstream = await stack.requestFor(message, (r) => r.endedAt !== undefined);
     expect(upstream.aborted).toBe(true);
   });
 

@@ -1,17 +1,17 @@
-import { StreamableHTTPClientTransport, type Client } from '@modelcontextprotocol/client';
-import { createTaskSessionFromClient, type RawClientDispatch } from '@modelcontextprotocol/ext-tasks/client';
+import { createTaskSessionFromClient } from '@modelcontextprotocol/ext-tasks/client';
 import { CallToolResultSchema, CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
-import { startHttp } from '../src/transports/http.js';
 import { identityOf } from '../src/identity/callers.js';
 import { silentLogger } from '../src/log.js';
 import { openRedisTasks } from '../src/tasks/redis/redis-task-store.js';
 import { TaskBoard, type TaskLimits } from '../src/tasks/task-board.js';
 import { SLOW_WORDS } from './fixture/fake-model.js';
-import { clientFor, MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { connectHttp, postModernTasks, signJwt, startHttpBridge } from './http-helpers.js';
+import { startBridge, type Bridge, type BridgeOptions } from './support/bridge.js';
+import { marked, signJwt, startStack, type Stack } from './support/mastra.js';
+import { connectClient, MODERN_VERSION, textOf } from './support/mcp-clients.js';
+import { startTokenIssuer, type TokenIssuer } from './support/oauth-token-issuer.js';
+import { postModernTasks, rawDispatch } from './support/raw-http.js';
+import { waitFor } from './support/waiting.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 import { havePrograms } from './support/system-programs.js';
 
@@ -25,22 +25,22 @@ const PREFIX = 'test-bridge:';
 const RESULT_BUDGET = 6_000;
 const ECHO_LENGTH = 2_000;
 
-type Replica = Awaited<ReturnType<typeof startHttpBridge>> & { tasks: TaskBoard };
+type Replica = Bridge & { tasks: TaskBoard };
 
 let stack: Stack;
 let redis: RedisServer;
 const replicas: Replica[] = [];
 const closers: (() => Promise<unknown>)[] = [];
-let oauth: OAuth2Server;
+let oauth: TokenIssuer;
 let oauthToken: string;
 const PUBLIC_URL = 'https://mcp.example.test';
 
 /** One replica: an HTTP bridge in this process with its own Redis connections, as a separate bin would have. */
-async function startReplica(limits: TaskLimits = {}): Promise<Replica> {
+async function startReplica(limits: TaskLimits = {}, options: Partial<BridgeOptions> = { serviceToken }): Promise<Replica> {
   const tasks = new TaskBoard(limits, { shared: openRedisTasks({ url: redis.url, prefix: PREFIX, logger: silentLogger }).shared });
-  const bridge = await startHttpBridge(stack.mastra.url, { serviceToken, tasks });
+  const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', ...options, settings: { tasks, ...options.settings } });
   closers.push(async () => {
-    await bridge.close({ graceMs: 0 });
+    await bridge.close();
     await tasks.close();
   });
   return { ...bridge, tasks };
@@ -55,25 +55,10 @@ beforeAll(async () => {
   // A fourth, whose callers may keep little: for the result budget.
   replicas.push(await startReplica({ maxResultBytesPerSession: RESULT_BUDGET }));
   // A fifth, an OAuth protected resource that reaches Mastra with JWTs it mints: for the tokens at rest.
-  oauth = new OAuth2Server();
-  await oauth.issuer.keys.generate('RS256');
-  await oauth.start(0, '127.0.0.1');
-  const tasks = new TaskBoard({}, { shared: openRedisTasks({ url: redis.url, prefix: PREFIX, logger: silentLogger }).shared });
-  const client = clientFor(stack.mastra.url);
-  const bridge = await startHttp({
-    catalogue: new AgentCatalogue({ client }),
-    client,
-    baseUrl: stack.mastra.url,
-    port: 0,
-    tasks,
-    oauth: { issuer: oauth.issuer.url!, publicUrl: PUBLIC_URL, audience: `${PUBLIC_URL}/mcp`, requiredScopes: [], mastraAuth: 'mint', mintSecret: SECRET, mintClaims: [] },
-  });
-  closers.push(async () => {
-    await bridge.close({ graceMs: 0 });
-    await tasks.close();
-    await oauth.stop();
-  });
-  replicas.push({ ...bridge, tasks, catalogue: undefined as never });
+  oauth = await startTokenIssuer();
+  closers.push(() => oauth.close());
+  const settings = { oauth: { issuer: oauth.url, publicUrl: PUBLIC_URL, audience: `${PUBLIC_URL}/mcp`, requiredScopes: [], mastraAuth: 'mint' as const, mintSecret: SECRET, mintClaims: [] } };
+  replicas.push(await startReplica({}, { settings }));
 });
 afterAll(async () => {
   for (const close of closers.reverse()) await close();
@@ -81,11 +66,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const modelRequests = (message: string) => stack.model.requests.filter((r) => r.lastUserMessage === message);
+const modelRequests = (message: string) => stack.requestsFor(message);
 
 async function legacyClient(replica: number, token: string) {
-  const { client } = await connectHttp(replicas[replica]!.url, token);
-  closers.push(() => client.close());
+  const { client, close } = await connectClient({ url: replicas[replica]!.url }, { token });
+  closers.push(close);
   return client;
 }
 
@@ -94,17 +79,12 @@ const modernRequest = (replica: number, token: string, method: string, params: R
 
 /** What ext-tasks needs to start a task on one replica. */
 async function modernTaskSession(replica: number, token: string) {
-  const client: Client = modernClient('redis-test');
-  await client.connect(new StreamableHTTPClientTransport(new URL(replicas[replica]!.url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
-  closers.push(() => client.close());
-  const rawDispatch: RawClientDispatch = async (request) => {
-    const { method, params } = request as { method: string; params: Record<string, unknown> };
-    const answer = await modernRequest(replica, token, method, params);
-    return answer.error ? { kind: 'error', error: answer.error as never } : { kind: 'result', result: answer.result as never };
-  };
-  return createTaskSessionFromClient(client, {
+  const { url } = replicas[replica]!;
+  const { modern, close } = await connectClient({ url }, { era: 'modern', token });
+  closers.push(close);
+  return createTaskSessionFromClient(modern, {
     endpointId: `replica-${replica}`,
-    rawDispatch,
+    rawDispatch: rawDispatch(url, token),
     v2RequestFraming: { protocolVersion: MODERN_VERSION, clientInfo: { name: 'redis-test', version: '1.0.0' }, clientCapabilities: {} },
   });
 }
@@ -112,10 +92,8 @@ async function modernTaskSession(replica: number, token: string) {
 describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
   it('2025-11-25: a task started on replica 1 is polled and collected on replica 2, and invisible to another token on replica 3', async () => {
     const [one, two, three] = [await legacyClient(0, alice), await legacyClient(1, alice), await legacyClient(2, bob)];
-    const { task } = await one.request(
-      { method: 'tools/call', params: { name: 'ask_slow', arguments: { message: 'a 2025 task across replicas' }, task: { ttl: 60_000 } } },
-      CreateTaskResultSchema,
-    );
+    const message = marked('a 2025 task across replicas');
+    const { task } = await one.request({ method: 'tools/call', params: { name: 'ask_slow', arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
     // Visible elsewhere as soon as the creating call has answered.
     expect((await two.experimental.tasks.getTask(task.taskId)).status).toBe('working');
     await expect(three.experimental.tasks.getTask(task.taskId)).rejects.toThrow(/not found/i);
@@ -126,7 +104,7 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
     const result = (await two.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema)) as CallToolResult;
     expect(textOf(result)).toBe(SLOW_WORDS.join(''));
     expect((await two.experimental.tasks.listTasks()).tasks.map((t) => [t.taskId, t.status])).toContainEqual([task.taskId, 'completed']);
-    expect(modelRequests('a 2025 task across replicas')).toHaveLength(1);
+    expect(modelRequests(message)).toHaveLength(1);
   });
 
   it('2026-07-28: a task started on replica 1 is followed and collected on replica 2, and another token on replica 3 cannot name it', async () => {
@@ -155,7 +133,7 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
   });
 
   it('a cancel on replica 3 aborts the run on replica 1 upstream, and the task stays cancelled', async () => {
-    const message = 'cancel me from another replica';
+    const message = marked('cancel me from another replica');
     const [one, three] = [await legacyClient(0, alice), await legacyClient(2, alice)];
     const { task } = await one.request({ method: 'tools/call', params: { name: 'ask_slower', arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
     await waitFor('the run to reach the model', () => modelRequests(message)[0]?.firstChunkAt !== undefined);
@@ -196,12 +174,11 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
   it('a replica that shuts down fails its unfinished tasks at once, without waiting for its lease to lapse', async () => {
     const leaving = await startReplica();
     replicas.push(leaving);
-    const { client } = await connectHttp(leaving.url, alice);
-    const message = 'running when its replica shut down';
+    const { client } = await leaving.connect({ token: alice });
+    const message = marked('running when its replica shut down');
     const { task } = await client.request({ method: 'tools/call', params: { name: 'ask_slower', arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
     await waitFor('the run to reach the model', () => modelRequests(message)[0]?.firstChunkAt !== undefined);
-    await client.close();
-    await leaving.close({ graceMs: 0 });
+    await leaving.close();
     await leaving.tasks.close();
     const other = await legacyClient(1, alice);
     // The lease is 30s: only the replica's goodbye can make this so already.
@@ -215,7 +192,7 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
   });
 
   it('an OAuth user\'s task, run with a minted Mastra JWT, is collected like any other', async () => {
-    oauthToken = await oauth.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: 'olivia', aud: `${PUBLIC_URL}/mcp` }) });
+    oauthToken = await oauth.token({ sub: 'olivia', aud: `${PUBLIC_URL}/mcp` });
     const client = await legacyClient(4, oauthToken);
     const { task } = await client.request({ method: 'tools/call', params: { name: 'ask_whoami', arguments: { message: 'who?' }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
     expect(textOf(await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema))).toBe('revealed: user=olivia tenant=none');
