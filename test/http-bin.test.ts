@@ -1,7 +1,7 @@
 import { execFile } from 'node:child_process';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN } from './support/bin.js';
+import { runBin } from './support/bin.js';
 import { startBridge, type Bridge } from './support/bridge.js';
 import { marked, signJwt, startStack, type Stack } from './support/mastra.js';
 import { connectClient, textOf } from './support/mcp-clients.js';
@@ -128,9 +128,9 @@ describe('the HTTP bin', () => {
     [['--max-body', '0'], '--max-body="0" must be a positive number of bytes'],
     [['--max-sessions-per-identity', '0'], '--max-sessions-per-identity="0" must be a positive number of sessions'],
     [['--session-idle-timeout', 'soon'], '--session-idle-timeout="soon" must be a duration of at least 100ms, such as 500ms, 30s, 2m or 1h'],
-  ])('bad HTTP setting %j exits 1 with one clear line', async (args, expected) => {
-    const failed = await run(process.execPath, [BIN, '--transport', 'http', ...args], { env: { PATH: process.env.PATH ?? '' } }).catch((error: { code: number; stderr: string }) => error);
-    expect('code' in failed && failed.code).toBe(1);
+  ])('bad HTTP setting %j exits 1 with one clear line', (args, expected) => {
+    const failed = runBin(['--transport', 'http', ...args]);
+    expect(failed.status).toBe(1);
     expect(failed.stderr.trim().split('\n')).toEqual([expect.stringContaining(expected)]);
   });
 });
