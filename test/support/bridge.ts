@@ -51,7 +51,10 @@ export interface Bridge {
   /** Another client of this bridge (HTTP, in-memory); closed with the bridge. */
   connect(options?: ClientOptions & { era?: 'legacy' }): Promise<Connection<Client>>;
   connect(options: ClientOptions): Promise<Connection>;
-  /** Closes the bridge (`graceMs` for calls in flight, 0 by default; a bin is killed), then every client. */
+  /**
+   * Closes every client, then the bridge (a bin is killed). With `graceMs` (HTTP in this process), the bridge shuts
+   * down first, giving calls in flight that long, while its clients are still connected to see how it ends them.
+   */
   close(options?: { graceMs?: number }): Promise<void>;
 }
 
@@ -117,10 +120,15 @@ async function inProcess(options: BridgeOptions): Promise<Bridge> {
     stderr,
     catalogue,
     connect: connect as never,
-    // The bridge first: a call still running is answered by its shutdown, as a client still connected sees it.
-    close: async ({ graceMs = 0 } = {}) => {
-      await http.close({ graceMs });
+    close: async ({ graceMs }: { graceMs?: number } = {}) => {
+      // A shutdown with a grace period is what a test watches: its clients stay connected and see it.
+      if (graceMs !== undefined) {
+        await http.close({ graceMs });
+        await closeAll();
+        return;
+      }
       await closeAll();
+      await http.close({ graceMs: 0 });
     },
   };
 }
@@ -141,8 +149,8 @@ async function httpBin(options: BridgeOptions): Promise<Bridge> {
     exited: bin.exited,
     connect: connect as never,
     close: async () => {
-      await killBin(bin.child);
       await closeAll();
+      await killBin(bin.child);
     },
   };
 }
