@@ -29,7 +29,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const refreshes = () => authServer.grants.filter((grant) => grant === 'refresh_token').length;
+/** The refreshes of the client that `provider` registered: each test's client is its own. */
+const refreshesOf = (provider: MemoryOAuthProvider) => authServer.refreshesOf(provider.registration!.client_id);
 
 describe('signing in with the SDK client against a real authorization server (oidc-provider)', () => {
   it('registers dynamically, signs in with PKCE and a resource indicator, then lists and calls tools as the user (2025-11-25)', async () => {
@@ -65,9 +66,9 @@ describe('signing in with the SDK client against a real authorization server (oi
       const { exp } = decodeJwt(first.access_token);
       // Waiting out the token's lifetime is the point of this test (3 s).
       await waitFor('the access token to expire', () => Date.now() / 1000 > exp! + 1, (ACCESS_TOKEN_TTL_S + 5) * 1000);
-      const before = refreshes();
+      expect(refreshesOf(provider)).toBe(0);
       expect(await askWhoami(client)).toContain('user=carol');
-      expect(refreshes()).toBe(before + 1);
+      expect(refreshesOf(provider)).toBe(1);
       expect(provider.savedTokens!.access_token).not.toBe(first.access_token);
     } finally {
       await client.close();
@@ -85,9 +86,9 @@ describe('signing in with the SDK client against a real authorization server (oi
       expect(await askWhoami(client)).toContain('user=dave');
       const { exp } = decodeJwt(provider.savedTokens!.access_token);
       await waitFor('the access token to expire', () => Date.now() / 1000 > exp! + 1, (ACCESS_TOKEN_TTL_S + 5) * 1000);
-      const before = refreshes();
+      expect(refreshesOf(provider)).toBe(0);
       expect(await askWhoami(client)).toContain('user=dave');
-      expect(refreshes()).toBe(before + 1);
+      expect(refreshesOf(provider)).toBe(1);
     } finally {
       await client.close();
     }

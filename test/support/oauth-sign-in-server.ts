@@ -22,6 +22,8 @@ export interface AuthorizationServer {
   issuer: string;
   /** Requests to the token endpoint, by grant type, in order: to prove a refresh happened. */
   grants: string[];
+  /** How many times `clientId` (a client's own registration) refreshed its tokens. */
+  refreshesOf(clientId: string): number;
   /** The path of every request, in order: to count introspections. */
   paths: string[];
   /** Revokes a token (RFC 7009) as the client it was issued to. */
@@ -68,13 +70,18 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
     },
   });
   const grants: string[] = [];
+  const refreshers: string[] = [];
   const paths: string[] = [];
-  provider.on('grant.success', (ctx) => grants.push(String(ctx.oidc.params?.grant_type)));
+  provider.on('grant.success', (ctx) => {
+    grants.push(String(ctx.oidc.params?.grant_type));
+    if (ctx.oidc.params?.grant_type === 'refresh_token') refreshers.push(String(ctx.oidc.client?.clientId));
+  });
   server.on('request', (req) => paths.push(new URL(req.url!, issuer).pathname));
   server.on('request', provider.callback());
   return {
     issuer,
     grants,
+    refreshesOf: (clientId) => refreshers.filter((id) => id === clientId).length,
     paths,
     revoke: async (token, clientId) => {
       const response = await fetch(`${issuer}/token/revocation`, { method: 'POST', body: new URLSearchParams({ token, client_id: clientId }) });
