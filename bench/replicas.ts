@@ -6,7 +6,7 @@
 import type { Client as ModernClient } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { createServer } from '../src/protocol/legacy/server.js';
 import { TaskBoard } from '../src/tasks/task-board.js';
 import { SessionTransport } from '../src/transports/session-transport.js';
@@ -43,7 +43,8 @@ async function load(callers: (() => Promise<unknown>)[], calls: number) {
       }
     }),
   );
-  if (firstError !== undefined) process.stderr.write(`replicas bench: a call failed: ${firstError instanceof Error ? firstError.message : String(firstError)}\n`);
+  if (firstError !== undefined)
+    process.stderr.write(`replicas bench: a call failed: ${firstError instanceof Error ? firstError.message : String(firstError)}\n`);
   return { callsPerSecond: latencies.length / ((performance.now() - start) / 1000), ...summarize(latencies), errors };
 }
 
@@ -64,7 +65,10 @@ export async function replicasThroughput(mastraUrl: string, { quick }: { quick: 
   try {
     // The ceiling: the same load straight at Mastra, which shares this process with the clients.
     const direct = Array.from({ length: concurrency }, () => clientFor(mastraUrl).getAgent('echo'));
-    const ceiling = await load(direct.map((agent) => () => agent.generate(args.message)), calls);
+    const ceiling = await load(
+      direct.map((agent) => () => agent.generate(args.message)),
+      calls,
+    );
     rows.push(['none', 'client-js straight to Mastra (ceiling)', round(ceiling.callsPerSecond, 0), round(ceiling.p50), round(ceiling.p99), ceiling.errors, '']);
     figures.ceiling = ceiling;
     for (const count of [1, 2, 3]) {

@@ -3,7 +3,7 @@ import { createServer, type Socket } from 'node:net';
 import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filterAgentIds, globToRegExp } from '../src/catalogue/agent-filter.js';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
@@ -83,7 +83,20 @@ describe('choosing what to expose', () => {
 
   it('--help lists the settings', () => {
     const help = runBin(['--help']).stdout;
-    for (const name of ['--include', 'MCP_INCLUDE_AGENTS', '--exclude', 'MCP_EXCLUDE_AGENTS', '--tool-prefix', 'MCP_TOOL_PREFIX', '--refresh-interval', 'MCP_REFRESH_INTERVAL', '--retry-max-delay', 'MCP_RETRY_MAX_DELAY', '--describe-from-instructions', 'MCP_DESCRIBE_FROM_INSTRUCTIONS'])
+    for (const name of [
+      '--include',
+      'MCP_INCLUDE_AGENTS',
+      '--exclude',
+      'MCP_EXCLUDE_AGENTS',
+      '--tool-prefix',
+      'MCP_TOOL_PREFIX',
+      '--refresh-interval',
+      'MCP_REFRESH_INTERVAL',
+      '--retry-max-delay',
+      'MCP_RETRY_MAX_DELAY',
+      '--describe-from-instructions',
+      'MCP_DESCRIBE_FROM_INSTRUCTIONS',
+    ])
       expect(help).toContain(name);
   });
 
@@ -161,7 +174,12 @@ describe('a listing past its deadline', () => {
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(hung.address() as { port: number }).port}`;
     // One attempt only: the retry is far off, so the closed socket can only be the timed-out listing's.
-    const refresher = keepCatalogueFresh({ catalogue: new AgentCatalogue({ client: clientFor(url) }), baseUrl: url, listTimeoutMs: 300, firstRetryDelayMs: 60_000 });
+    const refresher = keepCatalogueFresh({
+      catalogue: new AgentCatalogue({ client: clientFor(url) }),
+      baseUrl: url,
+      listTimeoutMs: 300,
+      firstRetryDelayMs: 60_000,
+    });
     try {
       await listingArrived;
       await refresher.firstAttempt;

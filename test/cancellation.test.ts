@@ -29,7 +29,11 @@ const markedToMastra = (marker: string) => clientFor(stack.mastra.url).getAgent(
  * The model saw its request aborted within about a second of `since` (a time, or one read off the model
  * request), and no other request followed for this call: `marked` sends a call that reaches the model after it would have.
  */
-async function expectStoppedUpstream(message: string, since: number | ((request: { startedAt: number }) => number), marked: (marker: string) => Promise<unknown>) {
+async function expectStoppedUpstream(
+  message: string,
+  since: number | ((request: { startedAt: number }) => number),
+  marked: (marker: string) => Promise<unknown>,
+) {
   const request = await stack.requestFor(message, (r) => r.endedAt !== undefined);
   expect(request.aborted).toBe(true);
   expect(request.endedAt! - (typeof since === 'number' ? since : since(request))).toBeLessThan(1_000);

@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import type { FixtureOptions, MastraFixture } from './fixture/mastra-app.js';
 import { startBridge, type ClientBridge } from './support/bridge.js';
 import { clientFor, startStack, type Stack } from './support/mastra.js';
@@ -110,7 +110,9 @@ describe('a bridge that follows Mastra', () => {
     const after = await toolNames(bridge);
     expect(after).toEqual([...before.filter((name) => name !== 'ask_whoami'), 'ask_bulk-0000'].sort());
     // What changed during the outage is logged as any change is.
-    expect(bridge.stderr()).toContain(`the agents at ${first.url} changed while it could not be listed: serving 10 agents (added ask_bulk-0000; removed ask_whoami)`);
+    expect(bridge.stderr()).toContain(
+      `the agents at ${first.url} changed while it could not be listed: serving 10 agents (added ask_bulk-0000; removed ask_whoami)`,
+    );
 
     const seen = count(bridge.stderr(), unchanged);
     await waitFor('two more refreshes', () => count(bridge.stderr(), unchanged) >= seen + 2);
@@ -137,7 +139,9 @@ describe('a bridge that follows Mastra', () => {
     const back = await ask(bridge, 'ask_echo', 'after');
     expect(back.isError).toBeFalsy();
     expect(textOf(back)).toBe('echo: after');
-    await waitFor('the refresh loop to see Mastra again', () => bridge.stderr().includes(`the Mastra server at ${mastra.url} answers again: serving the same 10 agents`));
+    await waitFor('the refresh loop to see Mastra again', () =>
+      bridge.stderr().includes(`the Mastra server at ${mastra.url} answers again: serving the same 10 agents`),
+    );
     expect(bridge.listChanged()).toBe(0);
   });
 

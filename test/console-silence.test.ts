@@ -17,8 +17,16 @@ describe('nothing but the logger writes to the console', () => {
     const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', client: 'raw', args: ['--log-level', 'silent'] });
     await bridge.raw.initialize();
     // The failing agents, plainly and streamed (a progress token makes the bridge stream); stallfail fails only when streamed.
-    for (const [name, streamed] of [['ask_broken', false], ['ask_broken', true], ['ask_stallfail', true]] as const) {
-      const { result } = await bridge.raw.request('tools/call', { name, arguments: { message: 'fail' }, ...(streamed ? { _meta: { progressToken: name } } : {}) });
+    for (const [name, streamed] of [
+      ['ask_broken', false],
+      ['ask_broken', true],
+      ['ask_stallfail', true],
+    ] as const) {
+      const { result } = await bridge.raw.request('tools/call', {
+        name,
+        arguments: { message: 'fail' },
+        ...(streamed ? { _meta: { progressToken: name } } : {}),
+      });
       expect(result?.isError).toBe(true);
       expect(result?.content[0]?.text).toContain(FAIL_MESSAGE);
     }

@@ -14,7 +14,8 @@ afterAll(async () => {
 });
 
 /** The HTTP bin started under `prlimit --nofile=SOFT:HARD`, which execs it (so its pid is the bridge's). */
-const spawnLimited = (nofile: string) => startBridge({ mastraUrl: stack.mastra.url, transport: 'http', bin: true, client: 'none', launcher: ['prlimit', `--nofile=${nofile}`] });
+const spawnLimited = (nofile: string) =>
+  startBridge({ mastraUrl: stack.mastra.url, transport: 'http', bin: true, client: 'none', launcher: ['prlimit', `--nofile=${nofile}`] });
 
 /** The soft and hard limits on open files of a process ('unlimited' reads as NaN). */
 const limitsOf = (pid: number | 'self') => {
@@ -55,9 +56,15 @@ describe('file descriptors', () => {
       const listed = await postModern(url, 'tools/list');
       expect(listed.status).toBe(200);
       expect(((await answerOf(listed)).result as { tools: unknown[] }).tools.length).toBeGreaterThan(0);
-      expect((await session.client.callTool({ name: 'ask_echo', arguments: { message: 'still here' } })).content).toEqual([{ type: 'text', text: 'echo: still here' }]);
+      expect((await session.client.callTool({ name: 'ask_echo', arguments: { message: 'still here' } })).content).toEqual([
+        { type: 'text', text: 'echo: still here' },
+      ]);
       await session.close();
-      const warnings = bridge.stderr().match(/warn: \d+ client connections are open, the most this process takes \(half the file descriptors left under its limit of 64; raise it with ulimit -n\)/g);
+      const warnings = bridge
+        .stderr()
+        .match(
+          /warn: \d+ client connections are open, the most this process takes \(half the file descriptors left under its limit of 64; raise it with ulimit -n\)/g,
+        );
       expect(warnings).toHaveLength(1);
     } finally {
       for (const socket of sockets) socket.destroy();

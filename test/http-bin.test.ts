@@ -25,7 +25,14 @@ afterAll(async () => {
 });
 
 async function start(args: string[] = [], env: Record<string, string> = {}): Promise<Bridge> {
-  const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', bin: true, client: 'none', args: ['--log-level', 'debug', ...args], env: { JWT_TOKEN: tokens.service, ...env } });
+  const bridge = await startBridge({
+    mastraUrl: stack.mastra.url,
+    transport: 'http',
+    bin: true,
+    client: 'none',
+    args: ['--log-level', 'debug', ...args],
+    env: { JWT_TOKEN: tokens.service, ...env },
+  });
   spawned.push(bridge);
   return bridge;
 }
@@ -89,7 +96,7 @@ describe('the HTTP bin', () => {
     for (const bridge of [shared, own, without]) bridge.child!.kill('SIGTERM');
   });
 
-  it('the MCP Inspector CLI shows the bridge\'s own reason for a missing or refused token, not an OAuth flow', async () => {
+  it("the MCP Inspector CLI shows the bridge's own reason for a missing or refused token, not an OAuth flow", async () => {
     const bridge = await start([], { MCP_REQUIRE_TOKEN: 'true' });
     const { url } = bridge;
     // No --stored-auth-only, and no TTY: a 401 would send the Inspector into an OAuth flow that cannot start here.

@@ -21,11 +21,15 @@ afterAll(async () => {
 /** fetch() will not let us set Host, so a raw request. */
 function rawPost(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -62,7 +66,9 @@ describe('web safety of the HTTP transport', () => {
     expect(response.status).toBe(413);
     expect(await response.text()).toContain('limited to 10000 bytes');
     // The next call of the session is served, and reaches the model after anything the refused one could have sent.
-    await upstreamCaughtUp(stack.model, async (marker) => expect(textOf(await client.callTool({ name: 'ask_echo', arguments: { message: marker } }))).toBe(`echo: ${marker}`));
+    await upstreamCaughtUp(stack.model, async (marker) =>
+      expect(textOf(await client.callTool({ name: 'ask_echo', arguments: { message: marker } }))).toBe(`echo: ${marker}`),
+    );
     expect(stack.requestsFor(message)).toEqual([]);
     await close();
   });
@@ -79,7 +85,11 @@ describe('web safety of the HTTP transport', () => {
       for (const body of [{ hello: 'world' }, [], { jsonrpc: '2.0', id: 1 }, 42]) {
         const response = await rawPost(bridge.url, headers, JSON.stringify(body));
         expect(response.status).toBe(400);
-        expect(JSON.parse(response.text)).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringContaining('Invalid Request') } });
+        expect(JSON.parse(response.text)).toMatchObject({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32600, message: expect.stringContaining('Invalid Request') },
+        });
       }
     }
     await close();

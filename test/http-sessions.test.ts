@@ -23,7 +23,8 @@ afterAll(async () => {
 });
 
 /** A bridge of its own, with these settings, closed after the file. */
-const own = (settings: Parameters<typeof startBridge>[0]['settings']) => startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken: service, settings });
+const own = (settings: Parameters<typeof startBridge>[0]['settings']) =>
+  startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken: service, settings });
 
 const whoami = (tenant: string, message = 'who?') => ({ name: 'ask_whoami', arguments: { message, requestContext: { tenant } } });
 
@@ -63,14 +64,20 @@ describe('HTTP sessions and tokens', () => {
     expect(await withNone.text()).toContain('send the same token with each request');
 
     // A's own token still works on A's session, and its call reaches the model after anything the refused ones set off.
-    await upstreamCaughtUp(stack.model, async (marker) => expect(textOf(await a.client.callTool(whoami('mine', marker)))).toBe('revealed: user=alice tenant=mine'));
+    await upstreamCaughtUp(stack.model, async (marker) =>
+      expect(textOf(await a.client.callTool(whoami('mine', marker)))).toBe('revealed: user=alice tenant=mine'),
+    );
     expect(stack.requestsFor(stolen)).toEqual([]);
     await a.close();
   });
 
   it('refuses a token on a session opened without one', async () => {
     const anonymous = await bridge.connect();
-    const response = await postRpc(bridge.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'mcp-session-id': anonymous.transport!.sessionId!, authorization: `Bearer ${alice}` });
+    const response = await postRpc(
+      bridge.url,
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      { 'mcp-session-id': anonymous.transport!.sessionId!, authorization: `Bearer ${alice}` },
+    );
     expect(response.status).toBe(403);
     await anonymous.close();
   });
@@ -113,7 +120,9 @@ describe('HTTP sessions and tokens', () => {
     // One answered with a JSON body, one on an event stream (it asks for progress).
     const [plainMessage, streamedMessage] = [marked('plain'), marked('streamed')];
     const plain = client.callTool({ name: 'ask_slow', arguments: { message: plainMessage } }).then(() => 'answered', failure);
-    const streamed = client.callTool({ name: 'ask_slow', arguments: { message: streamedMessage } }, undefined, { onprogress: () => {} }).then(() => 'answered', failure);
+    const streamed = client
+      .callTool({ name: 'ask_slow', arguments: { message: streamedMessage } }, undefined, { onprogress: () => {} })
+      .then(() => 'answered', failure);
     const upstream = await Promise.all([stack.requestFor(plainMessage), stack.requestFor(streamedMessage)]);
     expect(upstream.map((r) => r.endedAt)).toEqual([undefined, undefined]);
     await short.close({ graceMs: 100 });

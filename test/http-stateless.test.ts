@@ -18,7 +18,8 @@ let stack: Stack;
 let bridge: Bridge;
 /** A second replica on the same task board: what a shared store (Redis) makes of two processes. */
 let other: Bridge;
-const stateless = (tasks?: TaskBoard) => startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken, settings: { stateless: true, tasks } });
+const stateless = (tasks?: TaskBoard) =>
+  startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken, settings: { stateless: true, tasks } });
 beforeAll(async () => {
   stack = await startStack({ jwtSecret: SECRET, longRunAgents: true });
   const tasks = new TaskBoard();
@@ -75,7 +76,9 @@ describe('--stateless: 2025-11-25 clients without sessions', () => {
       const texts = await Promise.all(calls.map(({ user, i }) => (user === 'bob' ? b : a).client.callTool(whoami(`t${i}`)).then(textOf)));
       expect(texts).toEqual(calls.map(({ user, i }) => `revealed: user=${user} tenant=t${i}`));
       const progress: number[] = [];
-      const slow = await a.client.callTool({ name: 'ask_slow', arguments: { message: marked('pace') } }, undefined, { onprogress: (p) => progress.push(p.progress) });
+      const slow = await a.client.callTool({ name: 'ask_slow', arguments: { message: marked('pace') } }, undefined, {
+        onprogress: (p) => progress.push(p.progress),
+      });
       expect(textOf(slow)).toContain('word10');
       expect(progress.length).toBeGreaterThan(1);
     } finally {
@@ -122,7 +125,9 @@ describe('--stateless: 2025-11-25 clients without sessions', () => {
     // One answered with a JSON body, one on an event stream (it asks for progress).
     const [plainMessage, streamedMessage] = [marked('stateless plain'), marked('stateless streamed')];
     const plain = client.callTool({ name: 'ask_slow', arguments: { message: plainMessage } }).then(() => 'answered', failure);
-    const streamed = client.callTool({ name: 'ask_slow', arguments: { message: streamedMessage } }, undefined, { onprogress: () => {} }).then(() => 'answered', failure);
+    const streamed = client
+      .callTool({ name: 'ask_slow', arguments: { message: streamedMessage } }, undefined, { onprogress: () => {} })
+      .then(() => 'answered', failure);
     const upstream = await Promise.all([stack.requestFor(plainMessage), stack.requestFor(streamedMessage)]);
     await short.close({ graceMs: 100 });
     for (const outcome of [await plain, await streamed]) expect(outcome).toMatch(/^MCP -32000: .*The bridge is shutting down: this call was stopped/);

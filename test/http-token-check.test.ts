@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { addressKey } from '../src/identity/failed-checks.js';
 import { startBridge, type Bridge, type BridgeOptions } from './support/bridge.js';
 import { startCuttableRelay } from './support/cuttable-relay.js';
@@ -77,10 +77,14 @@ describe('tokens are checked with Mastra before anything is served', () => {
     const headers = { 'mcp-session-id': opened.headers.get('mcp-session-id')!, authorization: `Bearer ${shortLived}` };
     const list = () => postRpc(bridge.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, headers);
     expect((await list()).status).toBe(200);
-    const refused = await waitFor('the expired token to be refused', async () => {
-      const response = await list();
-      return response.status === 403 ? response.text() : void (await response.body?.cancel());
-    }, 6_000);
+    const refused = await waitFor(
+      'the expired token to be refused',
+      async () => {
+        const response = await list();
+        return response.status === 403 ? response.text() : void (await response.body?.cancel());
+      },
+      6_000,
+    );
     expect(refused).toContain('the Mastra server refused this token');
   });
 

@@ -26,20 +26,40 @@ describe('main(argv, env) in-process', () => {
   });
 
   it.each([
-    [{ MASTRA_BASE_URL: 'http://localhost:4111/?tenant=a' }, [], 'MASTRA_BASE_URL="http://localhost:4111/?tenant=a" must not contain a query string or fragment'],
+    [
+      { MASTRA_BASE_URL: 'http://localhost:4111/?tenant=a' },
+      [],
+      'MASTRA_BASE_URL="http://localhost:4111/?tenant=a" must not contain a query string or fragment',
+    ],
     [{ MASTRA_BASE_URL: 'http://localhost:4111#top' }, [], 'MASTRA_BASE_URL="http://localhost:4111#top" must not contain a query string or fragment'],
     [{ MASTRA_BASE_URL: 'http://me:s3cret@x' }, [], 'MASTRA_BASE_URL="http://***@x" must not contain a user or password'],
     [{ MCP_CALL_TIMEOUT: '60' }, [], 'MCP_CALL_TIMEOUT="60" has no unit'],
     [{}, ['--refresh-interval', '60'], '--refresh-interval="60" has no unit, and a bare number is ambiguous: write 60s or 60ms'],
     [{}, ['--bogus'], "Unknown option '--bogus'"],
     [{}, ['--oauth-issuer', 'http://login.example.com/'], '--oauth-issuer="http://login.example.com/" must be an https:// URL (http:// only on loopback)'],
-    [{ MCP_OAUTH_ISSUER: 'https://login.example.com/', MCP_PUBLIC_URL: 'http://mcp.example.com' }, [], 'MCP_PUBLIC_URL="http://mcp.example.com" must be an https:// URL (http:// only on loopback)'],
+    [
+      { MCP_OAUTH_ISSUER: 'https://login.example.com/', MCP_PUBLIC_URL: 'http://mcp.example.com' },
+      [],
+      'MCP_PUBLIC_URL="http://mcp.example.com" must be an https:// URL (http:// only on loopback)',
+    ],
     [{}, ['--oauth-issuer', 'https://login.example.com/'], '--oauth-issuer needs --public-url (MCP_PUBLIC_URL)'],
     [{}, ['--oauth-issuer', 'http://127.0.0.1:9/', '--public-url', 'http://localhost:3000'], '--mastra-auth mint needs MASTRA_JWT_SECRET'],
     [{ MCP_MASTRA_AUTH: 'both' }, [], 'MCP_MASTRA_AUTH="both" must be mint or passthrough'],
-    [{}, ['--oauth-introspection-url', 'http://login.example.com/introspect'], '--oauth-introspection-url="http://login.example.com/introspect" must be an https:// URL (http:// only on loopback)'],
-    [{ MCP_OAUTH_CLIENT_ID: 'bridge', MCP_OAUTH_CLIENT_SECRET: 's3cret' }, ['--oauth-introspection-url', 'https://login.example.com/introspect'], '--oauth-introspection-url needs --oauth-issuer'],
-    [{ MASTRA_JWT_SECRET: 'x', MCP_OAUTH_CLIENT_ID: 'bridge' }, ['--oauth-issuer', 'http://127.0.0.1:9/', '--public-url', 'http://localhost:3000', '--oauth-introspection-url', 'http://127.0.0.1:9/introspect'], '--oauth-introspection-url needs MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET'],
+    [
+      {},
+      ['--oauth-introspection-url', 'http://login.example.com/introspect'],
+      '--oauth-introspection-url="http://login.example.com/introspect" must be an https:// URL (http:// only on loopback)',
+    ],
+    [
+      { MCP_OAUTH_CLIENT_ID: 'bridge', MCP_OAUTH_CLIENT_SECRET: 's3cret' },
+      ['--oauth-introspection-url', 'https://login.example.com/introspect'],
+      '--oauth-introspection-url needs --oauth-issuer',
+    ],
+    [
+      { MASTRA_JWT_SECRET: 'x', MCP_OAUTH_CLIENT_ID: 'bridge' },
+      ['--oauth-issuer', 'http://127.0.0.1:9/', '--public-url', 'http://localhost:3000', '--oauth-introspection-url', 'http://127.0.0.1:9/introspect'],
+      '--oauth-introspection-url needs MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET',
+    ],
     [{ MCP_REQUEST_STATE_SECRET: 's3cret' }, [], 'MCP_REQUEST_STATE_SECRET must be at least 32 characters (it has 6)'],
   ])('bad configuration %j %j returns 1 with one line on stderr', async (env, argv, expected) => {
     const run = await runMain(argv, env);
@@ -89,7 +109,13 @@ describe('main serving from the env it is given', () => {
 
   it('serves OAuth users from MCP_OAUTH_ISSUER, MCP_PUBLIC_URL and MASTRA_JWT_SECRET alone: audience <public URL>/mcp, a minted JWT to Mastra', async () => {
     const auth = await startTokenIssuer();
-    const env = { MASTRA_BASE_URL: stack.mastra.url, MCP_OAUTH_ISSUER: auth.url, MCP_PUBLIC_URL: 'http://localhost:3999/', MASTRA_JWT_SECRET: SECRET, LOG_LEVEL: 'error' };
+    const env = {
+      MASTRA_BASE_URL: stack.mastra.url,
+      MCP_OAUTH_ISSUER: auth.url,
+      MCP_PUBLIC_URL: 'http://localhost:3999/',
+      MASTRA_JWT_SECRET: SECRET,
+      LOG_LEVEL: 'error',
+    };
     const run = await runMain(['--transport', 'http', '--port', '0', '--shutdown-grace', '100ms', '--refresh-interval', '0'], env);
     try {
       const url = (await waitFor('the listening line', () => /listening on (\S+)/.exec(run.stderr())?.[1]))!;

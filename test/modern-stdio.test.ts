@@ -17,7 +17,13 @@ describe('MCP 2026-07-28 over stdio', () => {
   it('delivers tool-list changes on subscriptions/listen when Mastra gains an agent', async () => {
     const port = await closedPort();
     const first = await stack.another({ port, omit: ['echo'] });
-    const bridge = await startBridge({ mastraUrl: first.url, transport: 'stdio', era: 'modern', args: ['--refresh-interval', '200ms'], env: { LOG_LEVEL: 'warn' } });
+    const bridge = await startBridge({
+      mastraUrl: first.url,
+      transport: 'stdio',
+      era: 'modern',
+      args: ['--refresh-interval', '200ms'],
+      env: { LOG_LEVEL: 'warn' },
+    });
     const client = bridge.modern;
     try {
       expect(client.getProtocolEra()).toBe('modern');

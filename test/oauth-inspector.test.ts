@@ -42,7 +42,7 @@ async function inspect(url: string, ...args: string[]): Promise<{ code: number; 
 const callWhoami = ['--method', 'tools/call', '--tool-name', 'ask_whoami', '--tool-arg', 'message=who?'];
 
 describe('the MCP Inspector CLI over HTTP, in Mastra-token mode', () => {
-  it('shows the bridge\'s reason for a refused Mastra token, and starts no OAuth discovery', async () => {
+  it("shows the bridge's reason for a refused Mastra token, and starts no OAuth discovery", async () => {
     const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken: signJwt(SECRET, { sub: 'service' }) });
     try {
       const refused = await inspect(bridge.url, '--header', `Authorization: Bearer ${signJwt('another-secret', { sub: 'mallory' })}`, ...callWhoami);
@@ -56,8 +56,14 @@ describe('the MCP Inspector CLI over HTTP, in Mastra-token mode', () => {
     }
   });
 
-  it('shows the bridge\'s reason when a token is required and none is sent', async () => {
-    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken: signJwt(SECRET, { sub: 'service' }), settings: { requireToken: true } });
+  it("shows the bridge's reason when a token is required and none is sent", async () => {
+    const bridge = await startBridge({
+      mastraUrl: stack.mastra.url,
+      transport: 'http',
+      client: 'none',
+      serviceToken: signJwt(SECRET, { sub: 'service' }),
+      settings: { requireToken: true },
+    });
     try {
       const answer = await inspect(bridge.url, '--method', 'tools/list');
       expect(answer.code).not.toBe(0);
@@ -73,10 +79,14 @@ describe('the MCP Inspector CLI over HTTP, in OAuth mode (oidc-provider)', () =>
   let authServer: AuthorizationServer;
   let bridge: SignInBridge;
   beforeAll(async () => {
-    bridge = await startSignInBridge(stack.mastra.url, () => ({ mintSecret: SECRET }), async (resource) => {
-      authServer = await startAuthorizationServer({ resource, scopes: ['mcp:tools'] });
-      return authServer;
-    });
+    bridge = await startSignInBridge(
+      stack.mastra.url,
+      () => ({ mintSecret: SECRET }),
+      async (resource) => {
+        authServer = await startAuthorizationServer({ resource, scopes: ['mcp:tools'] });
+        return authServer;
+      },
+    );
   });
   afterAll(async () => {
     await bridge?.close();

@@ -1,6 +1,6 @@
 import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
-import { createProgressReporter } from '../src/calls/progress.js';
+import { createProgressReporter } from '../src/kernel/progress.js';
 
 // The reporter's clock is the test's: time passes when the test says, and "nothing more" means after as long as one likes.
 beforeEach(() => {
@@ -12,9 +12,13 @@ afterEach(() => {
 
 function record(options: { coalesceMs?: number; heartbeatMs?: number }) {
   const sent: { progress: number; message?: string }[] = [];
-  const reporter = createProgressReporter('token-1', async (n: ServerNotification) => {
-    sent.push(n.params as { progress: number; message?: string });
-  }, options);
+  const reporter = createProgressReporter(
+    'token-1',
+    async (n: ServerNotification) => {
+      sent.push(n.params as { progress: number; message?: string });
+    },
+    options,
+  );
   return { sent, reporter };
 }
 

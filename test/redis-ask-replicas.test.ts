@@ -30,7 +30,15 @@ beforeAll(async () => {
   if (!enabled) return;
   [stack, redis] = await Promise.all([startStack({ approvalAgents: true, workflows: true }), startRedis()]);
   // A short lease: its renewals (every quarter of it) are what collect an answer whose message was lost.
-  const start = () => startBridge({ mastraUrl: stack.mastra.url, transport: 'http', bin: true, client: 'none', args: ['--log-level', 'info', '--task-lease', '1s'], env: { MCP_REDIS_URL: redis.url } });
+  const start = () =>
+    startBridge({
+      mastraUrl: stack.mastra.url,
+      transport: 'http',
+      bin: true,
+      client: 'none',
+      args: ['--log-level', 'info', '--task-lease', '1s'],
+      env: { MCP_REDIS_URL: redis.url },
+    });
   bins.push(...(await Promise.all([start(), start()])));
   [one, two] = bins.map((bin) => bin.url) as [string, string];
 });
@@ -84,7 +92,10 @@ describe.runIf(enabled)('a 2026-07-28 task that asks, on two replicas sharing Re
     const approval = { inputResponses: { [key]: { action: 'accept', content: { approved: true } } } };
     const answers = await Promise.all([post(two, 'tasks/update', { taskId, ...approval }), post(one, 'tasks/update', { taskId, ...approval })]);
     expect(answers.filter((answer) => answer.result)).toHaveLength(1);
-    expect(answers.find((answer) => answer.error)?.error).toMatchObject({ code: -32602, message: expect.stringContaining('has no open question that these inputResponses answer') });
+    expect(answers.find((answer) => answer.error)?.error).toMatchObject({
+      code: -32602,
+      message: expect.stringContaining('has no open question that these inputResponses answer'),
+    });
 
     const done = await waitFor('the task to complete', async () => {
       const { result } = await post(two, 'tasks/get', { taskId });
@@ -149,7 +160,10 @@ describe.runIf(enabled)('a 2025-11-25 task that asks, seen from another replica'
   it('tasks/result on another replica says at once that only the session that started the task can be asked', async () => {
     const asker = await connectClient({ url: one }, { elicit: approve });
     const other = await connectClient({ url: two });
-    closers.push(() => asker.close(), () => other.close());
+    closers.push(
+      () => asker.close(),
+      () => other.close(),
+    );
     const [askers, others] = [legacyTasks(asker.client), legacyTasks(other.client)];
 
     const message = marked('move, a 2025 task');

@@ -26,7 +26,15 @@ let two: Bridge;
 
 const enabled = havePrograms({ 'redis-server': 'redis-server' });
 
-const startBin = () => startBridge({ mastraUrl: stack.mastra.url, transport: 'http', bin: true, client: 'none', args: ['--log-level', 'info', '--task-lease', LEASE], env: { MCP_REDIS_URL: redis.url } });
+const startBin = () =>
+  startBridge({
+    mastraUrl: stack.mastra.url,
+    transport: 'http',
+    bin: true,
+    client: 'none',
+    args: ['--log-level', 'info', '--task-lease', LEASE],
+    env: { MCP_REDIS_URL: redis.url },
+  });
 
 beforeAll(async () => {
   if (!enabled) return;
@@ -97,7 +105,7 @@ const ended = (look: Look) => look.status === 'completed' || look.status === 'fa
 const answered = (look: Look) => look.status === 'completed' && look.isError === false && look.text!.includes(ANSWER);
 
 describe.runIf(enabled)('leases when Redis or a replica stalls longer than --task-lease', () => {
-  it('a Redis frozen for twice the lease fails no task: each era watched through another replica sees it working, then the agent\'s answer', async () => {
+  it("a Redis frozen for twice the lease fails no task: each era watched through another replica sees it working, then the agent's answer", async () => {
     const runs = await startRuns('running while Redis froze');
     // Watched all along, as a polling client would: during the freeze each look is a task-store error.
     const watching = runs.map(({ era, taskId }) => follow(era, taskId, ended, STALL_MS + 20_000));
@@ -108,8 +116,14 @@ describe.runIf(enabled)('leases when Redis or a replica stalls longer than --tas
     const seen = await Promise.all(watching);
     for (const [i, looks] of seen.entries()) {
       const { era, message } = runs[i]!;
-      expect(looks.some((look) => look.status === 'unreadable'), ERA_NAMES[era]).toBe(true);
-      expect(looks.filter((look) => look.isError || look.status === 'failed'), ERA_NAMES[era]).toEqual([]);
+      expect(
+        looks.some((look) => look.status === 'unreadable'),
+        ERA_NAMES[era],
+      ).toBe(true);
+      expect(
+        looks.filter((look) => look.isError || look.status === 'failed'),
+        ERA_NAMES[era],
+      ).toEqual([]);
       expect(answered(looks.at(-1)!), `${ERA_NAMES[era]}: ${JSON.stringify(looks.at(-1))}`).toBe(true);
       expect(stack.requestsFor(message)[0]!.aborted).toBe(false);
     }
@@ -127,18 +141,23 @@ describe.runIf(enabled)('leases when Redis or a replica stalls longer than --tas
     redis.thaw();
     const thawedAt = Date.now();
     // Meanwhile replica 2 reads each task, by Redis's clock unrenewed for twice the lease.
-    await waitFor('replica 2 to read each task while replica 1 is still stopped', () => looks.every((seen) => seen.some((l) => l.at >= thawedAt && l.status !== 'unreadable')));
+    await waitFor('replica 2 to read each task while replica 1 is still stopped', () =>
+      looks.every((seen) => seen.some((l) => l.at >= thawedAt && l.status !== 'unreadable')),
+    );
     one.child!.kill('SIGCONT');
     const seen = await Promise.all(watching);
     for (const [i, looks] of seen.entries()) {
       const { era, message } = runs[i]!;
-      expect(looks.filter((look) => look.isError || look.status === 'failed'), ERA_NAMES[era]).toEqual([]);
+      expect(
+        looks.filter((look) => look.isError || look.status === 'failed'),
+        ERA_NAMES[era],
+      ).toEqual([]);
       expect(answered(looks.at(-1)!), `${ERA_NAMES[era]}: ${JSON.stringify(looks.at(-1))}`).toBe(true);
       expect(stack.requestsFor(message)[0]!.aborted).toBe(false);
     }
   });
 
-  it('a replica stopped for longer than the lease shows its task failed meanwhile, saying why, then takes it back and ends it with the agent\'s answer', async () => {
+  it("a replica stopped for longer than the lease shows its task failed meanwhile, saying why, then takes it back and ends it with the agent's answer", async () => {
     const runs = await startRuns('running while its replica was stopped');
     one.child!.kill('SIGSTOP');
     let lapsed: Look[][];
@@ -151,7 +170,9 @@ describe.runIf(enabled)('leases when Redis or a replica stalls longer than --tas
       const { era } = runs[i]!;
       const failure = looks.at(-1)!;
       expect(failure.isError, ERA_NAMES[era]).toBe(true);
-      expect(failure.text).toMatch(/^The bridge running this task was not heard from within its lease \(--task-lease\).*it takes the task back: the task turns `working` again/);
+      expect(failure.text).toMatch(
+        /^The bridge running this task was not heard from within its lease \(--task-lease\).*it takes the task back: the task turns `working` again/,
+      );
       if (era === 'legacy') expect(failure).toMatchObject({ status: 'failed', statusMessage: expect.stringContaining('not heard from within its lease') });
     }
     const seen = await Promise.all(runs.map(({ era, taskId }) => follow(era, taskId, answered, 20_000)));
@@ -160,7 +181,10 @@ describe.runIf(enabled)('leases when Redis or a replica stalls longer than --tas
       // Back to working once its replica renews its lease, and never failed again after that.
       const back = looks.findIndex((look) => look.status === 'working');
       expect(back, `${ERA_NAMES[era]}: ${JSON.stringify(looks)}`).toBeGreaterThanOrEqual(0);
-      expect(looks.slice(back).filter((look) => look.isError || look.status === 'failed'), ERA_NAMES[era]).toEqual([]);
+      expect(
+        looks.slice(back).filter((look) => look.isError || look.status === 'failed'),
+        ERA_NAMES[era],
+      ).toEqual([]);
       expect(stack.requestsFor(message)[0]!.aborted).toBe(false);
     }
   });

@@ -57,7 +57,17 @@ beforeAll(async () => {
   // A fifth, an OAuth protected resource that reaches Mastra with JWTs it mints: for the tokens at rest.
   oauth = await startTokenIssuer();
   closers.push(() => oauth.close());
-  const settings = { oauth: { issuer: oauth.url, publicUrl: PUBLIC_URL, audience: `${PUBLIC_URL}/mcp`, requiredScopes: [], mastraAuth: 'mint' as const, mintSecret: SECRET, mintClaims: [] } };
+  const settings = {
+    oauth: {
+      issuer: oauth.url,
+      publicUrl: PUBLIC_URL,
+      audience: `${PUBLIC_URL}/mcp`,
+      requiredScopes: [],
+      mastraAuth: 'mint' as const,
+      mintSecret: SECRET,
+      mintClaims: [],
+    },
+  };
   replicas.push(await startReplica({}, { settings }));
 });
 afterAll(async () => {
@@ -75,7 +85,8 @@ async function legacyClient(replica: number, token: string) {
 }
 
 /** A raw 2026-07-28 request to one replica, declaring the tasks extension. */
-const modernRequest = (replica: number, token: string, method: string, params: Record<string, unknown>) => postModernTasks(replicas[replica]!.url, method, params, token);
+const modernRequest = (replica: number, token: string, method: string, params: Record<string, unknown>) =>
+  postModernTasks(replicas[replica]!.url, method, params, token);
 
 /** What ext-tasks needs to start a task on one replica. */
 async function modernTaskSession(replica: number, token: string) {
@@ -93,7 +104,10 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
   it('2025-11-25: a task started on replica 1 is polled and collected on replica 2, and invisible to another token on replica 3', async () => {
     const [one, two, three] = [await legacyClient(0, alice), await legacyClient(1, alice), await legacyClient(2, bob)];
     const message = marked('a 2025 task across replicas');
-    const { task } = await one.request({ method: 'tools/call', params: { name: 'ask_slow', arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const { task } = await one.request(
+      { method: 'tools/call', params: { name: 'ask_slow', arguments: { message }, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
     // Visible elsewhere as soon as the creating call has answered.
     expect((await two.experimental.tasks.getTask(task.taskId)).status).toBe('working');
     await expect(three.experimental.tasks.getTask(task.taskId)).rejects.toThrow(/not found/i);
@@ -135,7 +149,10 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
   it('a cancel on replica 3 aborts the run on replica 1 upstream, and the task stays cancelled', async () => {
     const message = marked('cancel me from another replica');
     const [one, three] = [await legacyClient(0, alice), await legacyClient(2, alice)];
-    const { task } = await one.request({ method: 'tools/call', params: { name: 'ask_slower', arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const { task } = await one.request(
+      { method: 'tools/call', params: { name: 'ask_slower', arguments: { message }, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
     await waitFor('the run to reach the model', () => modelRequests(message)[0]?.firstChunkAt !== undefined);
     const cancelledAt = Date.now();
     expect((await three.experimental.tasks.cancelTask(task.taskId)).status).toBe('cancelled');
@@ -176,13 +193,19 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
     replicas.push(leaving);
     const { client } = await leaving.connect({ token: alice });
     const message = marked('running when its replica shut down');
-    const { task } = await client.request({ method: 'tools/call', params: { name: 'ask_slower', arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const { task } = await client.request(
+      { method: 'tools/call', params: { name: 'ask_slower', arguments: { message }, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
     await waitFor('the run to reach the model', () => modelRequests(message)[0]?.firstChunkAt !== undefined);
     await leaving.close();
     await leaving.tasks.close();
     const other = await legacyClient(1, alice);
     // The lease is 30s: only the replica's goodbye can make this so already.
-    expect(await other.experimental.tasks.getTask(task.taskId)).toMatchObject({ status: 'failed', statusMessage: 'the bridge running this task shut down before the agent answered' });
+    expect(await other.experimental.tasks.getTask(task.taskId)).toMatchObject({
+      status: 'failed',
+      statusMessage: 'the bridge running this task shut down before the agent answered',
+    });
     expect((await waitFor('the run to stop upstream', () => modelRequests(message)[0]?.endedAt !== undefined && modelRequests(message)[0])).aborted).toBe(true);
   });
 
@@ -191,10 +214,13 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
     expect(ready).toMatchObject({ status: 'ready', taskStore: { kind: 'redis', reachable: true, leaseMs: 30_000 } });
   });
 
-  it('an OAuth user\'s task, run with a minted Mastra JWT, is collected like any other', async () => {
+  it("an OAuth user's task, run with a minted Mastra JWT, is collected like any other", async () => {
     oauthToken = await oauth.token({ sub: 'olivia', aud: `${PUBLIC_URL}/mcp` });
     const client = await legacyClient(4, oauthToken);
-    const { task } = await client.request({ method: 'tools/call', params: { name: 'ask_whoami', arguments: { message: 'who?' }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const { task } = await client.request(
+      { method: 'tools/call', params: { name: 'ask_whoami', arguments: { message: 'who?' }, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
     expect(textOf(await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema))).toBe('revealed: user=olivia tenant=none');
   });
 

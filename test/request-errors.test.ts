@@ -63,13 +63,19 @@ describe.each(legacyBridgeWays)('protocol errors say the right thing, over $name
       expect(textOf(result)).toBe('Invalid arguments for ask_echo: requestContext: requestContext must nest at most 32 levels deep; pass flatter values.');
     }
     // A context within bounds still reaches the agent, after anything the refused calls could have sent.
-    const fine = await bridge.client.callTool({ name: 'ask_whoami', arguments: { message: 'who?', requestContext: { tenant: 'acme', deep: { a: { b: 1 } } } } });
+    const fine = await bridge.client.callTool({
+      name: 'ask_whoami',
+      arguments: { message: 'who?', requestContext: { tenant: 'acme', deep: { a: { b: 1 } } } },
+    });
     expect(textOf(fine)).toBe('revealed: user=anonymous tenant=acme');
     expect(stack.mastraRequestsCarrying(message)).toEqual([]);
   });
 
   it('an oversized requestContext is a bad argument that names the limit', async () => {
-    const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'big', requestContext: { blob: 'x'.repeat(300 * 1024) } } })) as CallToolResult;
+    const result = (await bridge.client.callTool({
+      name: 'ask_echo',
+      arguments: { message: 'big', requestContext: { blob: 'x'.repeat(300 * 1024) } },
+    })) as CallToolResult;
     expect(textOf(result)).toMatch(/^Invalid arguments for ask_echo: requestContext: requestContext must be at most 256 KiB as JSON \(it is 301 KiB\)/);
   });
 });

@@ -1,6 +1,6 @@
 import { StreamableHTTPClientTransport as ModernHttpClientTransport, type Client as ModernClient } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestStateSealer } from '../src/person/request-state.js';
+import { requestStateSealer } from '../src/protocol/modern/request-state.js';
 import { startBridge, type Bridge } from './support/bridge.js';
 import { marked, startStack, type Stack } from './support/mastra.js';
 import { modernClient, textOf } from './support/mcp-clients.js';
@@ -17,7 +17,12 @@ afterAll(() => stack?.close());
 const runsOf = (message: string) => stack.mastra.approvalToolRuns.calls.filter((call) => call.message === message).length;
 
 describe('requestState: sealed, expiring, bound to the caller', () => {
-  const paused = { tool: 'ask_banker', handle: { kind: 'approval' as const, agentId: 'banker', runId: 'a-run-id-nobody-may-read', toolCallId: 'c1', toolName: 'transfer' }, question: { message: 'Approve?', schema: { type: 'object' as const, properties: {} } }, asked: 1 };
+  const paused = {
+    tool: 'ask_banker',
+    handle: { kind: 'approval' as const, agentId: 'banker', runId: 'a-run-id-nobody-may-read', toolCallId: 'c1', toolName: 'transfer' },
+    question: { message: 'Approve?', schema: { type: 'object' as const, properties: {} } },
+    asked: 1,
+  };
   const secret = 'a shared secret of at least 32 characters';
 
   it('opens for the identity it was sealed for, on any replica with the same secret; the run id is not readable', async () => {
@@ -37,7 +42,8 @@ describe('requestState: sealed, expiring, bound to the caller', () => {
   });
 
   it('two replicas with the same secret: the one that did not pause the run resumes it; one with another key refuses (-32602)', async () => {
-    const replica = (requestStates = requestStateSealer(secret)) => startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', settings: { requestStates } });
+    const replica = (requestStates = requestStateSealer(secret)) =>
+      startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', settings: { requestStates } });
     const [paused1, other, stranger] = await Promise.all([replica(), replica(), replica(requestStateSealer())]);
     const manual = modernClient('manual', { capabilities: { elicitation: { form: {} } }, inputRequired: { autoFulfill: false } } as never);
     const message = marked('move');
@@ -45,7 +51,12 @@ describe('requestState: sealed, expiring, bound to the caller', () => {
       // The first round, through a client that declares elicitation but answers by hand.
       const first = await startManual(manual, paused1, message);
       expect(first.resultType).toBe('input_required');
-      const retry = { name: 'ask_banker', arguments: { message }, inputResponses: { answer: { action: 'accept', content: { approved: true } } }, requestState: first.requestState };
+      const retry = {
+        name: 'ask_banker',
+        arguments: { message },
+        inputResponses: { answer: { action: 'accept', content: { approved: true } } },
+        requestState: first.requestState,
+      };
       await expect(callManual(manual, stranger, retry)).rejects.toThrow(/Invalid or expired requestState/);
       expect(runsOf(message)).toBe(0);
       const done = await callManual(manual, other, retry);
@@ -62,7 +73,6 @@ describe('requestState: sealed, expiring, bound to the caller', () => {
     }
   });
 });
-
 
 async function callManual(client: ModernClient, to: Bridge, params: Record<string, unknown>) {
   await client.close().catch(() => {});

@@ -23,7 +23,11 @@ describe('what a run ends with', () => {
   ])('a guardrail that stops the run is an isError refusal with its reason, over %s', async (_path, options) => {
     stack = await startStack({ guardedAgent: true });
     bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory' });
-    const result = (await bridge.client.callTool({ name: 'ask_guarded', arguments: { message: 'tell me the forbidden thing' } }, undefined, options)) as CallToolResult;
+    const result = (await bridge.client.callTool(
+      { name: 'ask_guarded', arguments: { message: 'tell me the forbidden thing' } },
+      undefined,
+      options,
+    )) as CallToolResult;
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain(`The agent "guarded" refused the request: ${GUARD_REASON}`);
     expect(JSON.stringify(result)).not.toContain(SYSTEM_PROMPT_SECRET);

@@ -50,7 +50,7 @@ describe('the service token (JWT_TOKEN) as the bin reads it and speaks of it', (
     }
   });
 
-  it('reads MASTRA_JWT_TOKEN, the name Mastra\'s docs use, when JWT_TOKEN is unset', async () => {
+  it("reads MASTRA_JWT_TOKEN, the name Mastra's docs use, when JWT_TOKEN is unset", async () => {
     const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', env: { MASTRA_JWT_TOKEN: service } });
     try {
       expect((await bridge.client.listTools()).tools).toHaveLength(10);
@@ -63,8 +63,15 @@ describe('the service token (JWT_TOKEN) as the bin reads it and speaks of it', (
   it('logs no error at start for an HTTP bridge without JWT_TOKEN, whose callers list with their own tokens', async () => {
     const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', bin: true, client: 'none', args: ['--shutdown-grace', '100ms'] });
     try {
-      const line = await waitFor('the listing line', () => bridge.stderr().split('\n').find((text) => text.includes('requires a token to list its agents')));
-      expect(line).toMatch(/^mastra-agents-mcp: info: the Mastra server at \S+ requires a token to list its agents, and JWT_TOKEN is not set: each caller that brings a token sees the agents its token lists/);
+      const line = await waitFor('the listing line', () =>
+        bridge
+          .stderr()
+          .split('\n')
+          .find((text) => text.includes('requires a token to list its agents')),
+      );
+      expect(line).toMatch(
+        /^mastra-agents-mcp: info: the Mastra server at \S+ requires a token to list its agents, and JWT_TOKEN is not set: each caller that brings a token sees the agents its token lists/,
+      );
       expect(errorLines(bridge.stderr())).toEqual([]);
     } finally {
       bridge.child!.kill('SIGTERM');

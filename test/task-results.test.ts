@@ -28,8 +28,13 @@ describe('stored task results are bounded in bytes', () => {
     expect((await settle(tasks, task.taskId)).last.status).toBe('completed');
     return task.taskId;
   }
-  const refusalOf = (tasks: TaskClient, taskId: string) => tasks.result(taskId).then(() => undefined, (e: unknown) => e as McpError);
-  const inMemory = (limits: TaskLimits) => startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', serviceToken: service, settings: { tasks: board(limits) } });
+  const refusalOf = (tasks: TaskClient, taskId: string) =>
+    tasks.result(taskId).then(
+      () => undefined,
+      (e: unknown) => e as McpError,
+    );
+  const inMemory = (limits: TaskLimits) =>
+    startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', serviceToken: service, settings: { tasks: board(limits) } });
 
   it("drops a session's oldest result first when a new one would pass --task-results-max-per-session", async () => {
     const bridge = await inMemory({ maxResultBytesPerSession: 50_000 });
@@ -80,7 +85,12 @@ describe('stored task results are bounded in bytes', () => {
   });
 
   it('--task-results-max-per-session bounds the results of the stdio bin', async () => {
-    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', env: { JWT_TOKEN: service }, args: ['--task-results-max-per-session', '30000'] });
+    const bridge = await startBridge({
+      mastraUrl: stack.mastra.url,
+      transport: 'stdio',
+      env: { JWT_TOKEN: service },
+      args: ['--task-results-max-per-session', '30000'],
+    });
     const tasks = legacyTasks(bridge.client);
     try {
       const [first, second] = [await bigTask(tasks), await bigTask(tasks)];

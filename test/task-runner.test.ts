@@ -1,7 +1,7 @@
 import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PROGRESS_INTERVAL_MS, startAgentTask, throttleProgress, type TaskRunContext } from '../src/tasks/agent-task.js';
+import { PROGRESS_INTERVAL_MS, startAgentTask, throttleProgress, type TaskRunContext } from '../src/tasks/task-runner.js';
 import { silentLogger } from '../src/log.js';
 import { TaskBoard, type SessionTasks } from '../src/tasks/task-board.js';
 import { runBin } from './support/bin.js';
@@ -58,7 +58,11 @@ describe('startAgentTask', () => {
     context.onProgress('writing the answer: 10 characters');
     // Within the interval of the first: it shows once the interval has passed.
     expect((await session.getTask(task.taskId))?.statusMessage).toBe('calling tool add');
-    await waitFor('the throttled message', async () => (await session.getTask(task.taskId))?.statusMessage === 'writing the answer: 10 characters', PROGRESS_INTERVAL_MS * 4);
+    await waitFor(
+      'the throttled message',
+      async () => (await session.getTask(task.taskId))?.statusMessage === 'writing the answer: 10 characters',
+      PROGRESS_INTERVAL_MS * 4,
+    );
     answer({ content: [{ type: 'text', text: 'done' }] });
     await waitFor('the task to complete', async () => (await session.getTask(task.taskId))?.status === 'completed');
     expect(await session.getTask(task.taskId)).toMatchObject({ status: 'completed', statusMessage: 'agent "x" answered' });
@@ -97,5 +101,4 @@ describe('task settings', () => {
     expect(run.stderr.trim()).toContain(expected);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
-
 });

@@ -63,13 +63,15 @@ const flagsOf = (limits: TaskLimits) => [
 const board = (limits: TaskLimits) => new TaskBoard({ pollIntervalMs: 100, ...limits });
 
 const legacyCaller = (client: Client): Caller => ({
-  call: (name, args, options = {}) => client.callTool({ name, arguments: args }, undefined, options.progress ? { onprogress: () => {} } : undefined) as Promise<CallToolResult>,
+  call: (name, args, options = {}) =>
+    client.callTool({ name, arguments: args }, undefined, options.progress ? { onprogress: () => {} } : undefined) as Promise<CallToolResult>,
   tasks: legacyTasks(client),
   stream: (name, args) => streamLegacyTask(client, name, args),
 });
 
 const modernCaller = (connection: Connection & { modern: ModernClient }, url: string, token: string): Caller => ({
-  call: (name, args, options = {}) => connection.client.callTool({ name, arguments: args }, undefined, options.progress ? { onprogress: () => {} } : undefined) as Promise<CallToolResult>,
+  call: (name, args, options = {}) =>
+    connection.client.callTool({ name, arguments: args }, undefined, options.progress ? { onprogress: () => {} } : undefined) as Promise<CallToolResult>,
   tasks: modernTasksOverHttp(url, token),
   stream: (name, args) => streamModernTask(connection.modern, url, name, args, { token }),
 });
@@ -97,7 +99,12 @@ const ways: TaskWay[] = [
     name: '2025-11-25 over stdio (the built bin)',
     era: 'legacy',
     open: async (limits = {}) => {
-      const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', env: { JWT_TOKEN: service, LOG_LEVEL: 'warn' }, args: flagsOf(limits) });
+      const bridge = await startBridge({
+        mastraUrl: stack.mastra.url,
+        transport: 'stdio',
+        env: { JWT_TOKEN: service, LOG_LEVEL: 'warn' },
+        args: flagsOf(limits),
+      });
       return { bridge, caller: legacyCaller(bridge.client), user: 'service-user' };
     },
   },
@@ -105,7 +112,13 @@ const ways: TaskWay[] = [
     name: '2025-11-25 over HTTP',
     era: 'legacy',
     open: async (limits = {}) => {
-      const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', token: alice, serviceToken: service, settings: { tasks: board(limits) } });
+      const bridge = await startBridge({
+        mastraUrl: stack.mastra.url,
+        transport: 'http',
+        token: alice,
+        serviceToken: service,
+        settings: { tasks: board(limits) },
+      });
       return { bridge, caller: legacyCaller(bridge.client), user: 'alice', another: async () => legacyCaller((await bridge.connect({ token: bob })).client) };
     },
   },
@@ -113,7 +126,14 @@ const ways: TaskWay[] = [
     name: '2026-07-28 over HTTP',
     era: 'modern',
     open: async (limits = {}) => {
-      const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', era: 'modern', token: alice, serviceToken: service, settings: { tasks: board(limits) } });
+      const bridge = await startBridge({
+        mastraUrl: stack.mastra.url,
+        transport: 'http',
+        era: 'modern',
+        token: alice,
+        serviceToken: service,
+        settings: { tasks: board(limits) },
+      });
       const other = async () => modernCaller((await bridge.connect({ era: 'modern', token: bob })) as Connection & { modern: ModernClient }, bridge.url, bob);
       return { bridge, caller: modernCaller(bridge, bridge.url, alice), user: 'alice', another: other };
     },
@@ -122,7 +142,14 @@ const ways: TaskWay[] = [
     name: '2026-07-28 over stdio (the built bin)',
     era: 'modern',
     open: async (limits = {}) => {
-      const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', client: 'raw', era: 'modern', env: { JWT_TOKEN: service, LOG_LEVEL: 'warn' }, args: flagsOf(limits) });
+      const bridge = await startBridge({
+        mastraUrl: stack.mastra.url,
+        transport: 'stdio',
+        client: 'raw',
+        era: 'modern',
+        env: { JWT_TOKEN: service, LOG_LEVEL: 'warn' },
+        args: flagsOf(limits),
+      });
       return { bridge, caller: rawModernCaller(bridge.raw), user: 'service-user' };
     },
   },
@@ -148,9 +175,13 @@ describe.each(ways)('agent tasks, $name', (way) => {
       return;
     }
     const raw = (opened.bridge as Bridge & { raw?: RawStdio }).raw;
-    const discovered = raw ? await raw.request('server/discover') : await answerOf(await postModern(opened.bridge.url, 'server/discover', {}, { token: alice }));
+    const discovered = raw
+      ? await raw.request('server/discover')
+      : await answerOf(await postModern(opened.bridge.url, 'server/discover', {}, { token: alice }));
     expect(discovered.result.capabilities.extensions).toEqual({ 'io.modelcontextprotocol/tasks': {} });
-    const listed = raw ? (await raw.request('tools/list')).result : (await answerOf(await postModern(opened.bridge.url, 'tools/list', {}, { token: alice }))).result;
+    const listed = raw
+      ? (await raw.request('tools/list')).result
+      : (await answerOf(await postModern(opened.bridge.url, 'tools/list', {}, { token: alice }))).result;
     // The extension is declared per request: a tool says nothing of tasks.
     for (const tool of listed.tools) expect(tool.execution).toBeUndefined();
   });
@@ -163,7 +194,10 @@ describe.each(ways)('agent tasks, $name', (way) => {
     // "At once": the agent is still writing when the task comes back.
     expect((await stack.requestFor(message)).endedAt).toBeUndefined();
 
-    const [direct, { statuses, messages, last }] = await Promise.all([caller.call('ask_slow', { message: marked('slow direct') }), settle(caller.tasks, task.taskId)]);
+    const [direct, { statuses, messages, last }] = await Promise.all([
+      caller.call('ask_slow', { message: marked('slow direct') }),
+      settle(caller.tasks, task.taskId),
+    ]);
     expect(statuses).toEqual(['working', 'completed']);
     expect(last.statusMessage).toBe('agent "slow" answered');
     // While it worked, the status followed the agent's own stream, as progress notifications do.
@@ -295,7 +329,12 @@ describe.each(ways)('task limits, $name', (way) => {
 
 describe('tasks of a 2025-11-25 session', () => {
   it('honours a requested TTL up to the maximum, and drops the task when it expires', async () => {
-    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', serviceToken: service, settings: { tasks: board({ ttlMaxMs: 120_000 }) } });
+    const bridge = await startBridge({
+      mastraUrl: stack.mastra.url,
+      transport: 'in-memory',
+      serviceToken: service,
+      settings: { tasks: board({ ttlMaxMs: 120_000 }) },
+    });
     const tasks = legacyTasks(bridge.client);
     try {
       expect((await tasks.start('ask_echo', { message: 'no ttl asked' })).ttl).toBe(120_000);
@@ -303,7 +342,12 @@ describe('tasks of a 2025-11-25 session', () => {
       const short = await tasks.start('ask_echo', { message: 'short-lived' }, 400);
       expect(short.ttl).toBe(400);
       expect((await settle(tasks, short.taskId)).last.status).toBe('completed');
-      await waitFor('the task to expire', () => tasks.get(short.taskId).then(() => false, (e: Error) => /not found/i.test(e.message)));
+      await waitFor('the task to expire', () =>
+        tasks.get(short.taskId).then(
+          () => false,
+          (e: Error) => /not found/i.test(e.message),
+        ),
+      );
       await expect(tasks.result(short.taskId)).rejects.toThrow(/not found/i);
     } finally {
       await bridge.close();
@@ -311,7 +355,13 @@ describe('tasks of a 2025-11-25 session', () => {
   });
 
   it('keeps its HTTP session open past the idle timeout while it runs, so a client that walked away can collect the result', async () => {
-    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken: service, settings: { tasks: new TaskBoard(), sessionIdleTimeoutMs: 300 } });
+    const bridge = await startBridge({
+      mastraUrl: stack.mastra.url,
+      transport: 'http',
+      client: 'none',
+      serviceToken: service,
+      settings: { tasks: new TaskBoard(), sessionIdleTimeoutMs: 300 },
+    });
     try {
       // A bare client: no event stream held open, nothing but the requests it needs.
       const auth = { authorization: `Bearer ${alice}` };
@@ -347,7 +397,11 @@ describe.each(ERA_CASES)('the stdio bin in the $name era', ({ era }) => {
     const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', client: 'raw', era, env: { JWT_TOKEN: service } });
     const message = marked('left running');
     if (era === 'legacy') await bridge.raw.initialize();
-    const created = await bridge.raw.request('tools/call', { name: 'ask_slow', arguments: { message }, ...(era === 'legacy' ? { task: { ttl: 60_000 } } : {}) }, TASKS_CAPABILITY);
+    const created = await bridge.raw.request(
+      'tools/call',
+      { name: 'ask_slow', arguments: { message }, ...(era === 'legacy' ? { task: { ttl: 60_000 } } : {}) },
+      TASKS_CAPABILITY,
+    );
     expect(JSON.stringify(created.result)).toContain('"status":"working"');
     await stack.requestFor(message);
     bridge.raw.end();

@@ -70,7 +70,10 @@ describe(`agent tool approval in a ${ERA_NAMES.modern} task: tasks/update`, () =
       const [key] = Object.keys(asking.inputRequests);
       const approval = { taskId, inputResponses: { [key!]: { action: 'accept', content: { approved: true } } } };
       expect((await post('tasks/update', approval)).result).toMatchObject({ resultType: 'complete' });
-      expect((await post('tasks/update', approval)).error).toMatchObject({ code: -32602, message: expect.stringContaining('has no open question that these inputResponses answer') });
+      expect((await post('tasks/update', approval)).error).toMatchObject({
+        code: -32602,
+        message: expect.stringContaining('has no open question that these inputResponses answer'),
+      });
       await waitFor('the task to complete', async () => (await post('tasks/get', { taskId })).result.status === 'completed');
       expect(runsOf(message)).toBe(1);
     } finally {

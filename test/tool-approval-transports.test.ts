@@ -14,7 +14,8 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 /** How often `agent`'s gated tool ran for `message`. */
-const runsOf = (agent: ApprovalToolCall['agent'], message: string) => stack.mastra.approvalToolRuns.calls.filter((call) => call.agent === agent && call.message === message).length;
+const runsOf = (agent: ApprovalToolCall['agent'], message: string) =>
+  stack.mastra.approvalToolRuns.calls.filter((call) => call.agent === agent && call.message === message).length;
 
 describe('agent tool approval over Streamable HTTP, 2025-11-25', () => {
   it("the elicitation travels on the call's own stream; approved, the tool runs once", async () => {

@@ -20,7 +20,8 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 /** How often `agent`'s gated tool ran for `message`. */
-const runsOf = (agent: ApprovalToolCall['agent'], message: string) => stack.mastra.approvalToolRuns.calls.filter((call) => call.agent === agent && call.message === message).length;
+const runsOf = (agent: ApprovalToolCall['agent'], message: string) =>
+  stack.mastra.approvalToolRuns.calls.filter((call) => call.agent === agent && call.message === message).length;
 
 const ERA_NAMES = { legacy: '2025-11-25 elicitation', modern: '2026-07-28 input_required' } as const;
 
@@ -31,7 +32,6 @@ async function open(era: Era, elicit?: Elicit, settings: { autoApproveTools?: bo
 }
 
 describe.each(ERAS.map((era) => ({ era, name: ERA_NAMES[era] })))('agent tool approval, $name', ({ era }) => {
-
   for (const agent of ['banker', 'cautious'] as const) {
     it(`approved: ${agent}'s tool runs exactly once and the agent answers with its result`, async () => {
       const session = await open(era, approve);
@@ -42,7 +42,9 @@ describe.each(ERAS.map((era) => ({ era, name: ERA_NAMES[era] })))('agent tool ap
       expect(runsOf(agent, message)).toBe(1);
       expect(session.questions).toHaveLength(1);
       const [question] = session.questions;
-      expect(question!.message).toMatch(new RegExp(`wants to call tool "${agent === 'banker' ? 'transfer' : 'add'}" with these arguments: \\{"a":2,"b":3\\}\\. Approve\\?`));
+      expect(question!.message).toMatch(
+        new RegExp(`wants to call tool "${agent === 'banker' ? 'transfer' : 'add'}" with these arguments: \\{"a":2,"b":3\\}\\. Approve\\?`),
+      );
       expect(question!.message).not.toContain(SYSTEM_PROMPT_SECRET);
       expect((question as { requestedSchema: { required: string[] } }).requestedSchema.required).toEqual(['approved']);
       await session.close();

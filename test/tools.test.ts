@@ -193,7 +193,7 @@ describe('failures', () => {
 });
 
 describe('secrecy', () => {
-  it('no result carries the agents\' system prompt', () => {
+  it("no result carries the agents' system prompt", () => {
     expect(results.length).toBeGreaterThan(10);
     for (const result of results) expect(JSON.stringify(result)).not.toContain(SYSTEM_PROMPT_SECRET);
   });

@@ -1,11 +1,11 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import type { AgentFilter } from '../src/catalogue/agent-filter.js';
 import { ToolNamer } from '../src/catalogue/tool-names.js';
 import { toolsOf } from '../src/calls/tool-call.js';
-import type { Answer, RunOutcome } from '../src/person/pause.js';
+import type { Answer, RunOutcome } from '../src/kernel/run-outcome.js';
 import { workflowResumer } from '../src/workflows/workflow-resumer.js';
 import { startWorkflow } from '../src/workflows/workflow-run.js';
 import { HOSTILE_WORKFLOW_ID } from './fixture/workflows.js';
@@ -54,7 +54,12 @@ describe('the include and exclude filters cover workflows', () => {
 
 describe('the bin', () => {
   it('takes --workflow-prefix and the filters, and warns about an include that matches nothing', async () => {
-    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', args: ['--include', 'greet,workflow:nope*', '--workflow-prefix', 'wf_'], env: { LOG_LEVEL: 'info' } });
+    const bridge = await startBridge({
+      mastraUrl: stack.mastra.url,
+      transport: 'stdio',
+      args: ['--include', 'greet,workflow:nope*', '--workflow-prefix', 'wf_'],
+      env: { LOG_LEVEL: 'info' },
+    });
     try {
       expect((await bridge.client.listTools()).tools.map((tool) => tool.name)).toEqual(['wf_greet']);
       const stderr = bridge.stderr();
@@ -139,7 +144,7 @@ describe('the workflow Resumer (kind "workflow")', () => {
   }
   const doneText = (outcome: RunOutcome) => ('done' in outcome ? textOf(outcome.done) : `paused: ${outcome.paused.question.message}`);
 
-  it('asks with the step\'s resumeSchema as a flat form, and resumes the run with the answer', async () => {
+  it("asks with the step's resumeSchema as a flat form, and resumes the run with the answer", async () => {
     const { resumer, paused } = await pausedExpense();
     expect(paused.handle).toMatchObject({ kind: 'workflow', workflowId: 'expense', step: 'ask-manager' });
     expect(paused.question.schema).toEqual({

@@ -143,7 +143,13 @@ describe('a suspended workflow step in a task', () => {
     it(`2026-07-28: the task shows input_required with the form; ${how} through tasks/update`, async () => {
       const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', era: 'modern' });
       try {
-        const { created, statuses, questions, result } = await streamModernTask(bridge.modern, bridge.url, 'run_expense', { item: 'phone', amount: 700 }, { elicit });
+        const { created, statuses, questions, result } = await streamModernTask(
+          bridge.modern,
+          bridge.url,
+          'run_expense',
+          { item: 'phone', amount: 700 },
+          { elicit },
+        );
         expect(created).toBe(true);
         expect(statuses).toContain('input_required');
         expect(questions.map((question) => (question as { requestedSchema?: unknown }).requestedSchema)).toEqual([expenseForm]);

@@ -62,7 +62,10 @@ async function expectNotFound(call: Call, runId: string): Promise<void> {
   for (const args of [{ answer: { approved: true, note: 'bob says yes' } }, { cancel: true }]) {
     const foreign = await answerAbout(call, runId, args);
     expect(foreign).toEqual(await answerAbout(call, madeUp, args));
-    expect(foreign).toEqual({ isError: true, text: `the Mastra server at ${stack.mastra.url} has no run "<runId>" of the workflow "expense": check the runId (the suspended result names it).` });
+    expect(foreign).toEqual({
+      isError: true,
+      text: `the Mastra server at ${stack.mastra.url} has no run "<runId>" of the workflow "expense": check the runId (the suspended result names it).`,
+    });
   }
 }
 
@@ -72,7 +75,8 @@ describe.each(ERA_CASES)('a suspended run over HTTP ($era era) belongs to the us
   let bridge: Bridge;
   let open: Bridge;
   beforeAll(async () => {
-    const start = (resumeForeignRuns: boolean) => startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken, settings: { resumeForeignRuns } });
+    const start = (resumeForeignRuns: boolean) =>
+      startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken, settings: { resumeForeignRuns } });
     [bridge, open] = await Promise.all([start(false), start(true)]);
   });
   afterAll(async () => {
@@ -91,7 +95,7 @@ describe.each(ERA_CASES)('a suspended run over HTTP ($era era) belongs to the us
     expect(resumed.structuredContent).toEqual({ status: 'approved: fine' });
   });
 
-  it('a run started in Mastra directly is refused by default, and resumed with --resume-foreign-runs; bridge runs stay their starter\'s there too', async () => {
+  it("a run started in Mastra directly is refused by default, and resumed with --resume-foreign-runs; bridge runs stay their starter's there too", async () => {
     const run = await clientFor(stack.mastra.url, alice).getWorkflow('expense').createRun();
     expect((await run.startAsync({ inputData: { item: 'lamp', amount: 40 } })).status).toBe('suspended');
 
@@ -113,7 +117,15 @@ describe('OAuth sign-in, minted Mastra tokens: the bridge is the only gate, sinc
   let bridge: Bridge;
   beforeAll(async () => {
     auth = await startTokenIssuer();
-    const oauth = { issuer: auth.url, publicUrl: PUBLIC_URL, audience: `${PUBLIC_URL}/mcp`, requiredScopes: [], mastraAuth: 'mint' as const, mintSecret: SECRET, mintClaims: [] };
+    const oauth = {
+      issuer: auth.url,
+      publicUrl: PUBLIC_URL,
+      audience: `${PUBLIC_URL}/mcp`,
+      requiredScopes: [],
+      mastraAuth: 'mint' as const,
+      mintSecret: SECRET,
+      mintClaims: [],
+    };
     bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', settings: { oauth } });
   });
   afterAll(async () => {
@@ -146,7 +158,13 @@ describe.runIf(withRedis)('replicas sharing Redis', () => {
     await redis?.stop();
   });
   const replica = async () => {
-    const bin = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', bin: true, client: 'none', env: { JWT_TOKEN: serviceToken, MCP_REDIS_URL: redis.url, LOG_LEVEL: 'warn' } });
+    const bin = await startBridge({
+      mastraUrl: stack.mastra.url,
+      transport: 'http',
+      bin: true,
+      client: 'none',
+      env: { JWT_TOKEN: serviceToken, MCP_REDIS_URL: redis.url, LOG_LEVEL: 'warn' },
+    });
     bins.push(bin);
     return bin.url;
   };
@@ -179,9 +197,13 @@ describe.runIf(withRedis)('replicas sharing Redis', () => {
     const marker = signJwt(SECRET, { sub: 'alice', jti: marked('refused run') });
     const refused = await (await callerOf(url, 'modern', marker))('run_expense', { item: 'desk', amount: 300 });
     expect(refused.isError).toBe(true);
-    expect(textOf(refused)).toMatch(/^The workflow "expense" was not started: the record of who started each workflow run \(Redis at redis:\/\/127\.0\.0\.1:\d+\) failed: it cannot be reached\. Try again in a few seconds\.$/);
+    expect(textOf(refused)).toMatch(
+      /^The workflow "expense" was not started: the record of who started each workflow run \(Redis at redis:\/\/127\.0\.0\.1:\d+\) failed: it cannot be reached\. Try again in a few seconds\.$/,
+    );
     expect(stack.mastraRequestsCarrying(marker).filter(({ request }) => request.startsWith('POST '))).toEqual([]);
-    expect(textOf(await asAlice('resume_expense', { runId, cancel: true }))).toContain(`The bridge cannot tell who started the run "${runId}" of the workflow "expense"`);
+    expect(textOf(await asAlice('resume_expense', { runId, cancel: true }))).toContain(
+      `The bridge cannot tell who started the run "${runId}" of the workflow "expense"`,
+    );
     expect(await statusOf(runId)).toBe('suspended');
     // Plain calls of workflows that cannot suspend do not need it.
     expect((await asAlice('run_greet', { name: 'ann', times: 1 })).structuredContent).toEqual({ greeting: 'HELLO ANN!', length: 10 });

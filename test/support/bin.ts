@@ -33,7 +33,9 @@ export function spawnBin(args: string[], env: Record<string, string>, launcher?:
 }
 
 export const exitOf = (child: ChildProcess) =>
-  child.exitCode !== null || child.signalCode !== null ? Promise.resolve(child.exitCode) : new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+  child.exitCode !== null || child.signalCode !== null
+    ? Promise.resolve(child.exitCode)
+    : new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
 /** Resolves with the URL of its "listening on" line, or rejects with its stderr if it exits first. */
 export function listeningUrl(bin: SpawnedBin): Promise<string> {

@@ -15,14 +15,16 @@ export interface BridgeWay {
   start(mastraUrl: string, settings?: BridgeSettings): Promise<ClientBridge>;
 }
 
-const bin = (era: Era) => (mastraUrl: string, settings: BridgeSettings = {}) =>
-  startBridge({
-    mastraUrl,
-    transport: 'stdio',
-    era,
-    args: settings.callTimeoutMs === undefined ? [] : ['--call-timeout', `${settings.callTimeoutMs}ms`],
-    env: { LOG_LEVEL: 'warn' },
-  });
+const bin =
+  (era: Era) =>
+  (mastraUrl: string, settings: BridgeSettings = {}) =>
+    startBridge({
+      mastraUrl,
+      transport: 'stdio',
+      era,
+      args: settings.callTimeoutMs === undefined ? [] : ['--call-timeout', `${settings.callTimeoutMs}ms`],
+      env: { LOG_LEVEL: 'warn' },
+    });
 
 /** Every era over every transport it has: 2026-07-28 has no in-memory link here. */
 export const bridgeWays: BridgeWay[] = [
@@ -30,7 +32,12 @@ export const bridgeWays: BridgeWay[] = [
   { name: 'stdio', era: 'legacy', pacing: false, start: bin('legacy') },
   { name: 'http', era: 'legacy', pacing: true, start: (mastraUrl, settings) => startBridge({ mastraUrl, transport: 'http', settings }) },
   { name: 'stdio 2026-07-28', era: 'modern', pacing: false, start: bin('modern') },
-  { name: 'http 2026-07-28', era: 'modern', pacing: true, start: (mastraUrl, settings) => startBridge({ mastraUrl, transport: 'http', era: 'modern', settings }) },
+  {
+    name: 'http 2026-07-28',
+    era: 'modern',
+    pacing: true,
+    start: (mastraUrl, settings) => startBridge({ mastraUrl, transport: 'http', era: 'modern', settings }),
+  },
 ];
 
 /** The 2025-11-25 ways only, for tests of what that era alone has (logging/setLevel, raw v1 requests). */

@@ -2,7 +2,7 @@ import type { Client as ModernClient } from '@modelcontextprotocol/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { ChildProcess } from 'node:child_process';
-import { AgentCatalogue } from '../../src/catalogue/agents.js';
+import { AgentCatalogue } from '../../src/catalogue/catalogue.js';
 import { createLogger } from '../../src/log.js';
 import { createServer } from '../../src/protocol/legacy/server.js';
 import { startHttp, type HttpOptions } from '../../src/transports/http.js';
@@ -67,7 +67,8 @@ export async function startBridge(options: BridgeOptions & { era: 'modern' }): P
 export async function startBridge(options: BridgeOptions & { era?: 'legacy' }): Promise<ClientBridge<Client>>;
 export async function startBridge(options: BridgeOptions): Promise<ClientBridge>;
 export async function startBridge(options: BridgeOptions): Promise<Bridge | ClientBridge | RawBridge> {
-  const running = options.transport === 'stdio' ? await stdioBin(options) : options.transport === 'http' && options.bin ? await httpBin(options) : await inProcess(options);
+  const running =
+    options.transport === 'stdio' ? await stdioBin(options) : options.transport === 'http' && options.bin ? await httpBin(options) : await inProcess(options);
   if (options.transport === 'stdio' || options.client === 'none' || options.client === 'raw') return running;
   try {
     return { ...(await running.connect(options)), ...running };

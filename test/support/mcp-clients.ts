@@ -1,4 +1,8 @@
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport, type ClientOptions as ModernClientOptions } from '@modelcontextprotocol/client';
+import {
+  Client as ModernClient,
+  StreamableHTTPClientTransport as ModernHttpClientTransport,
+  type ClientOptions as ModernClientOptions,
+} from '@modelcontextprotocol/client';
 import { StdioClientTransport as ModernStdioClientTransport, type StdioServerParameters } from '@modelcontextprotocol/client/stdio';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
@@ -86,7 +90,10 @@ export async function connectClient(target: ClientTarget, options: ClientOptions
     const client = modernClient(name, { capabilities });
     if (elicit) client.setRequestHandler('elicitation/create', (request) => ask(request.params as ElicitRequest['params']) as never);
     client.setNotificationHandler('notifications/tools/list_changed', () => void changes++);
-    const transport = 'url' in target ? new ModernHttpClientTransport(new URL(target.url), { requestInit }) : new ModernStdioClientTransport({ stderr: 'pipe', ...target.stdio });
+    const transport =
+      'url' in target
+        ? new ModernHttpClientTransport(new URL(target.url), { requestInit })
+        : new ModernStdioClientTransport({ stderr: 'pipe', ...target.stdio });
     const stderrStream = transport instanceof ModernStdioClientTransport ? transport.stderr : undefined;
     await client.connect(transport);
     const pid = transport instanceof ModernStdioClientTransport ? transport.pid : undefined;

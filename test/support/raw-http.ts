@@ -52,7 +52,10 @@ export function postModern(url: string, method: string, params: Record<string, u
 export async function answerOf(response: Response): Promise<RawMessage> {
   const text = await response.text();
   const messages = response.headers.get('content-type')?.includes('text/event-stream')
-    ? text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as RawMessage)
+    ? text
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => JSON.parse(line.slice(6)) as RawMessage)
     : [JSON.parse(text) as RawMessage];
   return messages.find((message) => message.id !== undefined) ?? messages[0]!;
 }
@@ -61,7 +64,13 @@ export async function answerOf(response: Response): Promise<RawMessage> {
  * A raw 2026-07-28 request of a client that declares the tasks extension (the v2 client has no task methods
  * of its own) and any other `capabilities` (elicitation, for a task that asks); answers its message.
  */
-export async function postModernTasks(url: string, method: string, params: Record<string, unknown>, token?: string, capabilities: Record<string, unknown> = {}): Promise<RawMessage> {
+export async function postModernTasks(
+  url: string,
+  method: string,
+  params: Record<string, unknown>,
+  token?: string,
+  capabilities: Record<string, unknown> = {},
+): Promise<RawMessage> {
   return answerOf(await postModern(url, method, params, { token, capabilities: { ...capabilities, ...TASKS_CAPABILITY } }));
 }
 

@@ -43,7 +43,8 @@ export function rawStdio(child: ChildProcessWithoutNullStreams, era: Era): RawSt
   });
   let nextId = 1000;
   const send = (message: object | string) => void child.stdin.write(`${typeof message === 'string' ? message : JSON.stringify(message)}\n`);
-  const answerTo = (id: number | string, timeoutMs?: number) => waitFor(`the answer to ${id}`, () => messages.find((m) => m.id === id && m.method === undefined), timeoutMs);
+  const answerTo = (id: number | string, timeoutMs?: number) =>
+    waitFor(`the answer to ${id}`, () => messages.find((m) => m.id === id && m.method === undefined), timeoutMs);
   const raw: RawStdio = {
     messages,
     lines,

@@ -10,9 +10,16 @@ export interface Replica {
 }
 
 /** `count` built bins over HTTP on one Mastra server, each with `args(i)`; all listening before this resolves. */
-export async function startReplicas(count: number, mastraUrl: string, args: (i: number) => string[], env: Record<string, string> = {}): Promise<{ replicas: Replica[]; close(): Promise<void> }> {
+export async function startReplicas(
+  count: number,
+  mastraUrl: string,
+  args: (i: number) => string[],
+  env: Record<string, string> = {},
+): Promise<{ replicas: Replica[]; close(): Promise<void> }> {
   const started = await Promise.allSettled(
-    Array.from({ length: count }, (_, i) => startBridge({ mastraUrl, transport: 'http', bin: true, client: 'none', args: args(i), env: { LOG_LEVEL: 'warn', ...env } })),
+    Array.from({ length: count }, (_, i) =>
+      startBridge({ mastraUrl, transport: 'http', bin: true, client: 'none', args: args(i), env: { LOG_LEVEL: 'warn', ...env } }),
+    ),
   );
   const bridges = started.flatMap((outcome) => (outcome.status === 'fulfilled' ? [outcome.value] : []));
   const close = async () => {

@@ -37,13 +37,23 @@ export async function streamLegacyTask(client: Client, name: string, args: Recor
  * 2026-07-28: @modelcontextprotocol/ext-tasks over the bridge at `url` (its raw dispatch, since the v2 client's
  * codec refuses task wire shapes), answering each input request with `elicit`.
  */
-export async function streamModernTask(client: ModernClient, url: string, name: string, args: Record<string, unknown>, options: { token?: string; elicit?: Elicit } = {}): Promise<StreamedTask> {
+export async function streamModernTask(
+  client: ModernClient,
+  url: string,
+  name: string,
+  args: Record<string, unknown>,
+  options: { token?: string; elicit?: Elicit } = {},
+): Promise<StreamedTask> {
   const questions: ElicitRequest['params'][] = [];
   const { elicit } = options;
   const session = createTaskSessionFromClient(client, {
     endpointId: 'bridge',
     rawDispatch: rawDispatch(url, options.token),
-    v2RequestFraming: { protocolVersion: MODERN_VERSION, clientInfo: { name: 'test', version: '1.0.0' }, clientCapabilities: elicit ? { elicitation: { form: {} } } : {} },
+    v2RequestFraming: {
+      protocolVersion: MODERN_VERSION,
+      clientInfo: { name: 'test', version: '1.0.0' },
+      clientCapabilities: elicit ? { elicitation: { form: {} } } : {},
+    },
     // Asked only when the client declared elicitation, which it does with `elicit`.
     onInputRequest: async (request) => {
       questions.push(request.params as ElicitRequest['params']);
