@@ -90,6 +90,8 @@ export interface ToolCall {
   start(context: RunContext): Promise<RunOutcome>;
   /** Continues a paused run with the person's answer; it may pause again. */
   resume(handle: ResumeHandle, answer: Answer, context: RunContext): Promise<RunOutcome>;
+  /** Why an answer that fits the question's form still does not fit the paused run (its kind's own check), or undefined. */
+  answerProblem(handle: ResumeHandle, content: Record<string, unknown>): string | undefined;
   /** Drives an outcome to its end through `ask` (default: nobody can be asked). */
   settle(outcome: RunOutcome, context: RunContext & { ask?: Asker }): Promise<CallToolResult>;
 }
@@ -145,6 +147,7 @@ function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
       return outcome;
     },
     resume,
+    answerProblem: (handle, content) => resumers[handle.kind]?.answerProblem?.(handle, content),
     settle: settleOutcome,
     run: async (context) => {
       try {
