@@ -12,8 +12,13 @@ export interface Logger {
   error(message: string): void;
 }
 
-/** The one shape of every line the bridge writes to stderr, from the logger or not: `mastra-agents-mcp: warn: …`. */
-export const formatLogLine = (level: Exclude<LogLevel, 'silent'>, message: string) => `mastra-agents-mcp: ${level}: ${message}\n`;
+/**
+ * The one shape of every line the bridge writes to stderr, from the logger or not: `mastra-agents-mcp: warn: …`.
+ * A message is folded into that one line (an upstream's text may hold line breaks): a log reader
+ * takes each line as one entry, and a second line without the prefix would read as nobody's.
+ */
+export const formatLogLine = (level: Exclude<LogLevel, 'silent'>, message: string) =>
+  `mastra-agents-mcp: ${level}: ${message.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').trim()}\n`;
 
 export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
   const threshold = LOG_LEVELS.indexOf(level);

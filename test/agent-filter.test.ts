@@ -214,6 +214,16 @@ describe('a thousand agents', () => {
     }
   });
 
+  it('learns which of them have memory without holding up the listing: in the end only those offer threadId', async () => {
+    const catalogue = new AgentCatalogue({ client: clientFor(big.mastra.url) });
+    await catalogue.refresh();
+    expect(catalogue.tools).toHaveLength(1000);
+    // Answers that come after the listing replace the tools, as any change does.
+    await waitFor('an answer for every agent', () => catalogue.tools.every((tool) => tool.hasMemory !== undefined), 60_000);
+    const memoryOf = (agentId: string) => catalogue.tools.find((tool) => tool.agentId === agentId)?.hasMemory;
+    expect([memoryOf('notes'), memoryOf('echo'), memoryOf('bulk-0989')]).toEqual([true, false, false]);
+  });
+
   it('a long agent list in the no-match warning is cut short', async () => {
     const bridge = await spawnBridge(['--include', 'nobody'], { MASTRA_BASE_URL: big.mastra.url });
     try {

@@ -158,8 +158,8 @@ describe('tool names across listings', () => {
   it('a name once given to an agent never comes to mean another: team.alpha keeps its name when team_alpha appears', async () => {
     const port = await closedPort();
     const first = await mastraOn(port, { omit: ['team_alpha'] });
-    // Agents only: a second request on the pooled socket makes its reuse after the in-process restart race the socket's close.
-    const catalogue = new AgentCatalogue({ client: clientFor(first.url), listWorkflows: false });
+    // The agents' listing only (no workflows, no memory status): a second request on the pooled socket makes its reuse after the in-process restart race the socket's close.
+    const catalogue = new AgentCatalogue({ client: clientFor(first.url), listWorkflows: false, askMemory: false });
     await catalogue.refresh();
     const dotted = catalogue.tools.find((tool) => tool.agentId === 'team.alpha')!.toolName;
     expect(catalogue.find('ask_team_alpha')).toBeUndefined();

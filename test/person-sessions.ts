@@ -15,6 +15,11 @@ export type Elicit = (request: ElicitRequest['params']) => ElicitResult | Promis
 export const approve: Elicit = () => ({ action: 'accept', content: { approved: true } });
 export const refuse: Elicit = () => ({ action: 'accept', content: { approved: false, reason: 'not today' } });
 
+/** A person who gives these answers in turn, then cancels: a bridge that asks once too often gets a cancel, not a loop. */
+export const inTurn =
+  (...answers: ElicitResult[]): Elicit =>
+  () => answers.shift() ?? { action: 'cancel' };
+
 export interface PersonSettings {
   autoApproveTools?: boolean;
   requestStates?: RequestStateSealer;

@@ -62,6 +62,28 @@ describe('requestState: sealed, expiring, bound to the caller', () => {
   });
 });
 
+describe('a retry that answers nothing', () => {
+  it('is a misfit like any other: asked again once, the question repeated, then taken as a cancel; the tool never runs', async () => {
+    const bridge = await modernSession(stack.mastra.url);
+    const manual = new ModernClient({ name: 'manual', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN_VERSION } }, inputRequired: { autoFulfill: false } });
+    const before = runs().banker;
+    const messageOf = (result: Record<string, unknown>) => (result.inputRequests as { answer: { params: { message: string } } }).answer.params.message;
+    const retry = (requestState: unknown) => callManual(manual, bridge, { name: 'ask_banker', arguments: { message: 'move' }, inputResponses: {}, requestState });
+    try {
+      const first = await startManual(manual, bridge);
+      const again = await retry(first.requestState);
+      expect(again.resultType).toBe('input_required');
+      expect(messageOf(again).startsWith(`${messageOf(first as never)}\n\nThe last answer did not fit the form (`)).toBe(true);
+      const last = await retry(again.requestState);
+      expect(last.resultType).not.toBe('input_required');
+      expect(textOf(last)).toContain('did not fit the form twice');
+      expect(runs().banker).toBe(before);
+    } finally {
+      await manual.close();
+      await bridge.close();
+    }
+  });
+});
 
 async function callManual(client: ModernClient, to: ModernSession, params: Record<string, unknown>) {
   await client.close().catch(() => {});

@@ -2,7 +2,7 @@ import { CallToolResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
 import { startStack, textOf, type Stack } from './helpers.js';
-import { approve, legacySession, refuse, sessionOf, type Elicit } from './person-sessions.js';
+import { approve, inTurn, legacySession, refuse, sessionOf, type Elicit } from './person-sessions.js';
 
 /**
  * A person in the loop (issue 14 items 2 and 3): an agent tool that needs approval is asked
@@ -79,14 +79,25 @@ for (const era of ['legacy', 'modern'] as const) describe(`agent tool approval, 
     await session.close();
   });
 
-  it('an answer that does not fit the form is asked again once, then refused as a cancel', async () => {
-    const session = await open(() => ({ action: 'accept', content: { approved: 'yes please' } }));
+  it('an answer that does not fit the form is asked again once, repeating the question, then refused as a cancel', async () => {
+    // Two misfits of different kinds: a wrong type, then a required field missing (with a key the form does not name).
+    const session = await open(inTurn({ action: 'accept', content: { approved: 'yes please' } }, { action: 'accept', content: { reason: 'hm', extra: 1 } }));
     const before = runs().banker;
     const result = await session.call('ask_banker', 'move');
     expect(session.questions).toHaveLength(2);
-    expect(session.questions[1]!.message).toContain('did not fit the form');
+    expect(session.questions[1]!.message).toMatch(/^Agent "Banker" wants to call tool "transfer" with these arguments: \{"a":2,"b":3\}\. Approve\?\n\nThe last answer did not fit the form/);
     expect(textOf(result)).toContain('did not fit the form twice');
     expect(runs().banker).toBe(before);
+    await session.close();
+  });
+
+  it('a key the form does not name is dropped: approved once, the tool runs once', async () => {
+    const session = await open(inTurn({ action: 'accept', content: { approved: true, extra: 1 } }));
+    const before = runs().banker;
+    const result = await session.call('ask_banker', 'move');
+    expect(session.questions).toHaveLength(1);
+    expect(textOf(result)).toContain('{"sum":5}');
+    expect(runs().banker).toBe(before + 1);
     await session.close();
   });
 

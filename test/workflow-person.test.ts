@@ -3,7 +3,7 @@ import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { clientFor, MODERN_VERSION, startStack, textOf, type Stack } from './helpers.js';
 import { rawDispatch } from './http-helpers.js';
-import { legacySession, modernSession, type Elicit } from './person-sessions.js';
+import { inTurn, legacySession, modernSession, type Elicit } from './person-sessions.js';
 
 /**
  * A suspended workflow step asks the person (issue 14 item 2), through the same drivers as an agent
@@ -19,6 +19,8 @@ beforeAll(async () => {
 afterAll(() => stack?.close());
 
 const answer: Elicit = () => ({ action: 'accept', content: { approved: true, note: 'fine' } });
+/** A client that adds a key of its own to the form's. */
+const answerWithExtra: Elicit = () => ({ action: 'accept', content: { approved: true, note: 'fine', extra: 1 } });
 const decline: Elicit = () => ({ action: 'decline' });
 const cancel: Elicit = () => ({ action: 'cancel' });
 
@@ -89,14 +91,45 @@ describe.each(eras)('a suspended workflow step, $name', (era) => {
     });
   }
 
-  it('an answer that does not fit the form is asked again once, then taken as a cancel: the run is cancelled upstream', async () => {
-    const session = await era.open(() => ({ action: 'accept', content: { approved: 'sure' } }));
+  it('an answer that does not fit the form is asked again once, repeating the question, then taken as a cancel: the run is cancelled upstream', async () => {
+    // Two misfits of different kinds: a wrong type, then a required field missing.
+    const session = await era.open(inTurn({ action: 'accept', content: { approved: 'sure' } }, { action: 'accept', content: { note: 'no approval' } }));
     try {
       const result = await session.call('run_expense', { item: 'bike', amount: 12 });
       expect(session.questions).toHaveLength(2);
       expect(session.questions[1]!.message).toContain('did not fit the form');
+      expect(session.questions[1]!.message.startsWith(session.questions[0]!.message)).toBe(true);
+      expect(session.questions[1]!.message).toContain('It says: {"reason":"bike costs 12"}');
       expect(textOf(result)).toContain('did not fit the form twice');
       expect(await statusOf('expense', textOf(result))).toBe('canceled');
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a key the form does not name is dropped: the answer is taken as it is, asked once, and resumes the run', async () => {
+    const session = await era.open(inTurn({ action: 'accept', content: { approved: true, note: 'fine', extra: 1 } }));
+    try {
+      const result = await session.call('run_expense', { item: 'mouse', amount: 20 });
+      expect(session.questions).toHaveLength(1);
+      expect(result.isError).toBeFalsy();
+      expect(result.structuredContent).toEqual({ status: 'approved: fine' });
+    } finally {
+      await session.close();
+    }
+  });
+
+  it('a misfit, then an answer with a key the form does not name: asked again once, with the question repeated, and the second answer resumes the run', async () => {
+    const session = await era.open(
+      inTurn({ action: 'accept', content: { approved: 'sure', extra: 1 } }, { action: 'accept', content: { approved: true, note: 'second try', extra: 2 } }),
+    );
+    try {
+      const result = await session.call('run_expense', { item: 'cable', amount: 7 });
+      expect(session.questions.map((question) => question.message)).toEqual([
+        expect.stringContaining('waits for your answer at step "ask-manager". It says: {"reason":"cable costs 7"}'),
+        expect.stringMatching(/^The workflow "expense" waits for your answer at step "ask-manager"\. It says: \{"reason":"cable costs 7"\}\n\nThe last answer did not fit the form/),
+      ]);
+      expect(result.structuredContent).toEqual({ status: 'approved: second try' });
     } finally {
       await session.close();
     }
@@ -129,8 +162,11 @@ describe.each(eras)('a suspended workflow step, $name', (era) => {
 });
 
 describe('a suspended workflow step in a task', () => {
-  it('2025-11-25: the task goes input_required, the question is relayed through it, and the answer resumes the run', async () => {
-    const session = await legacySession(stack.mastra.url, answer);
+  it.each([
+    ['answered', { approved: true, note: 'fine' }],
+    ['answered with a key the form does not name', { approved: true, note: 'fine', extra: 1 }],
+  ])('2025-11-25: the task goes input_required, the question is relayed through it, and the answer resumes the run (%s)', async (_, content) => {
+    const session = await legacySession(stack.mastra.url, inTurn({ action: 'accept', content }));
     const statuses: string[] = [];
     let result: CallToolResult | undefined;
     try {
@@ -152,6 +188,7 @@ describe('a suspended workflow step in a task', () => {
 
   for (const [how, elicit] of [
     ['answered', answer],
+    ['answered with a key the form does not name', answerWithExtra],
     ['declined', decline],
   ] as const) {
     it(`2026-07-28: the task shows input_required with the form; ${how} through tasks/update`, async () => {
@@ -163,7 +200,8 @@ describe('a suspended workflow step in a task', () => {
         v2RequestFraming: { protocolVersion: MODERN_VERSION, clientInfo: { name: 'person', version: '1.0.0' }, clientCapabilities: { elicitation: { form: {} } } },
         onInputRequest: async (request) => {
           questions.push((request.params as { requestedSchema?: unknown }).requestedSchema);
-          return elicit(request.params as never) as never;
+          // Once: a bridge that asks again gets a cancel.
+          return (questions.length > 1 ? cancel : elicit)(request.params as never) as never;
         },
       });
       try {
@@ -174,7 +212,7 @@ describe('a suspended workflow step in a task', () => {
         expect(seen).toContain('input_required');
         expect(questions).toEqual([expenseForm]);
         const result = resultFromTaskOutcome(outcome) as CallToolResult;
-        if (how === 'answered') expect(result.structuredContent).toEqual({ status: 'approved: fine' });
+        if (how !== 'declined') expect(result.structuredContent).toEqual({ status: 'approved: fine' });
         else expect(await statusOf('expense', textOf(result))).toBe('canceled');
       } finally {
         await session.close();

@@ -31,8 +31,8 @@ export interface MemoryUsed {
 
 /**
  * Mastra may put a run in another resource than the one sent: with `mapUserToResourceId` in its
- * auth config, the user's own resource always wins. generate()'s saved messages carry the ids
- * Mastra really used, so those are reported rather than what the bridge asked for.
+ * auth config, the user's own resource always wins. generate()'s messages carry the ids Mastra
+ * really used, so those are reported rather than what the bridge asked for.
  */
 function memoryOfMessages(sent: { thread: string }, messages: AgentRun['messages']): MemoryUsed {
   const saved = messages?.find((m) => typeof m.resourceId === 'string' && m.resourceId !== '');
@@ -40,17 +40,23 @@ function memoryOfMessages(sent: { thread: string }, messages: AgentRun['messages
 }
 
 /**
- * A stream's chunks do not say which resource Mastra used; the thread does. No thread (404): the
- * agent has no memory, so nothing is there to continue. Unreadable otherwise: the resource is not guessed.
+ * Whether Mastra kept the thread, read from the thread itself: a stream's chunks do not say which
+ * resource Mastra used, and generate() tags its messages with the memory it was asked for even
+ * when the agent has none. No thread (404): nothing is there to continue. Unreadable otherwise:
+ * kept only if the agent is known to have memory, and the resource is not guessed.
  */
-export async function memoryOfThread(client: MastraClient, agentId: string, sent: { thread: string }): Promise<MemoryUsed | undefined> {
+export async function memoryOfThread(client: MastraClient, agent: AgentTool, sent: { thread: string }): Promise<MemoryUsed | undefined> {
   try {
-    const thread = (await memoryThreadOf(client, sent.thread, agentId).get()) as { resourceId?: unknown };
+    const thread = (await memoryThreadOf(client, sent.thread, agent.agentId).get()) as { resourceId?: unknown };
     return typeof thread.resourceId === 'string' && thread.resourceId ? { thread: sent.thread, resource: thread.resourceId } : { thread: sent.thread };
   } catch (error) {
-    return (error as { status?: unknown }).status === 404 ? undefined : { thread: sent.thread };
+    return (error as { status?: unknown }).status !== 404 && agent.hasMemory === true ? { thread: sent.thread } : undefined;
   }
 }
+
+/** The memory a generate() run kept: its messages say which, once Mastra said the agent has memory; else the thread is read. */
+const memoryOfRun = (client: MastraClient, agent: AgentTool, sent: { thread: string }, run: AgentRun): Promise<MemoryUsed | undefined> | MemoryUsed =>
+  agent.hasMemory === true ? memoryOfMessages(sent, run.messages) : memoryOfThread(client, agent, sent);
 
 /** Said in the text too: many clients show the model only the text, and it needs the ids to continue. */
 function continuation({ thread, resource }: MemoryUsed): string {
@@ -148,7 +154,7 @@ export async function callAgent(
     ) as AgentRun;
     const approval = approvalOf(run);
     if (approval) return { approval };
-    return { result: toToolResult(agent.agentId, run, memory && memoryOfMessages(memory, run.messages)) };
+    return { result: toToolResult(agent.agentId, run, memory && (await memoryOfRun(context.client, agent, memory, run))) };
   } catch (error) {
     context.signal?.throwIfAborted();
     return { result: toErrorResult(error, agent.agentId, context) };

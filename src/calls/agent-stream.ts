@@ -166,5 +166,5 @@ export async function streamAgent(
         : `The stream from the Mastra server at ${context.baseUrl} ended before the agent "${agent.agentId}" finished (${recorder.run.text.length} characters written). Mastra may have restarted or the connection dropped; try again.`;
     return { result: { content: [{ type: 'text', text }], isError: true } };
   }
-  return { result: toToolResult(agent.agentId, recorder.result(), memory && (await memoryOfThread(context.client, agent.agentId, memory))) };
+  return { result: toToolResult(agent.agentId, recorder.result(), memory && (await memoryOfThread(context.client, agent, memory))) };
 }

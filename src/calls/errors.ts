@@ -64,6 +64,32 @@ function upstreamDetail(error: HttpFailure): { words: string } | { body: string 
   return { body: error.body === undefined ? `a non-JSON body (${bytes} bytes)` : `a JSON body Mastra did not write (${bytes} bytes)` };
 }
 
+/** OpenSSL's codes when an https:// request is answered in plain HTTP (its first bytes read as a TLS record). */
+const PLAIN_HTTP_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST']);
+
+/** Whether a request to an https:// URL reached a server that speaks plain HTTP. */
+function isPlainHttpAnswer(error: unknown): boolean {
+  for (let reason = error; reason instanceof Error; reason = reason.cause)
+    if (PLAIN_HTTP_CODES.has(String((reason as { code?: unknown }).code))) return true;
+  return false;
+}
+
+/**
+ * A 2xx answer that is not JSON: client-js's `response.json()` failed, so what answered is a web page
+ * or another service, not Mastra. JSON.parse's message quotes the body: it is never shown.
+ */
+const isNotJson = (error: unknown): boolean => error instanceof SyntaxError;
+
+/**
+ * What to do when MASTRA_BASE_URL names something else than Mastra's API, as a sentence; undefined
+ * when the failure says nothing of it. For log lines and results alike.
+ */
+export function wrongUpstream(error: unknown, baseUrl: string): string | undefined {
+  if (isPlainHttpAnswer(error)) return `It speaks plain HTTP, not HTTPS: use ${baseUrl.replace(/^https:/i, 'http:')} as MASTRA_BASE_URL.`;
+  if (isNotJson(error)) return "A web page or another service answered, so this is not Mastra's API: point MASTRA_BASE_URL at the Mastra server (`mastra dev` listens on http://localhost:4111).";
+  return undefined;
+}
+
 /**
  * An upstream failure in a few words for a log line: Mastra's own error words, or what kind of body
  * came instead (never the body), else the error's message with its causes.
@@ -73,6 +99,8 @@ export function upstreamReason(error: unknown): string {
     const detail = upstreamDetail(error);
     return 'words' in detail ? `HTTP ${error.status}: ${detail.words}` : `HTTP ${error.status} with ${detail.body}`;
   }
+  if (isPlainHttpAnswer(error)) return 'the TLS handshake failed';
+  if (isNotJson(error)) return 'the answer is not JSON';
   if (!(error instanceof Error)) return String(error);
   let reason = error.message;
   for (let cause = error.cause; cause instanceof Error; cause = cause.cause) reason += `: ${cause.message}`;
@@ -85,7 +113,8 @@ function networkReason(error: Error): string {
   while (reason instanceof Error && reason.cause instanceof Error) reason = reason.cause;
   const inner = reason as Error & { code?: string };
   const aggregate = (inner as { errors?: Error[] }).errors?.[0]?.message;
-  return aggregate ?? inner.message ?? inner.code ?? String(reason);
+  // OpenSSL's messages end in a line break; a result is read as one line.
+  return (aggregate ?? inner.message ?? inner.code ?? String(reason)).replace(/\s+/g, ' ').trim();
 }
 
 /** fetch's own failures ("fetch failed", with a socket or DNS cause), not any TypeError a bug might throw. */
@@ -123,11 +152,10 @@ export function describeFailure(error: unknown, { agentId, baseUrl, subject }: F
       return `The ${agent} failed on the Mastra server at ${baseUrl} (${status}): ${words}. ${culprit} failed; check the Mastra server's logs, then try again.`;
     return `The Mastra server at ${baseUrl} rejected the call to ${agent} (${status}): ${words}.`;
   }
+  const wrong = wrongUpstream(error, baseUrl);
+  if (wrong) return `The call to ${agent} failed at ${baseUrl}: ${upstreamReason(error)}. ${wrong}`;
   if (isNetworkFailure(error))
     return `Cannot reach the Mastra server at ${baseUrl} to run ${agent}: ${networkReason(error as Error)}. Is Mastra running? Check MASTRA_BASE_URL and network access.`;
-  // JSON.parse's message quotes the body it choked on.
-  if (error instanceof SyntaxError)
-    return `The call to ${agent} failed: Mastra at ${baseUrl} answered with a body that is not JSON; see its logs. Check MASTRA_BASE_URL: it should name the Mastra server itself.`;
   // Anything else failed here, before or while sending the request: it is not Mastra's fault.
   const message = error instanceof Error ? error.message : String(error);
   return `The bridge could not run ${agent} (${capDetail(message)}); the Mastra server at ${baseUrl} is not at fault. Check the call's arguments, then try again.`;

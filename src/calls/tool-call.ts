@@ -8,7 +8,7 @@ import type { Answer, CallContext, ResumeHandle, Resumers, RunOutcome } from '..
 import type { TaskRunContext } from '../tasks/agent-task.js';
 import type { AgentCatalogue, AgentTool } from '../catalogue/agents.js';
 import type { ProgressReporter } from './progress.js';
-import { agentInput, explainInvalid, inputJsonSchema, outputJsonSchema } from './tool-schema.js';
+import { agentInput, explainInvalid, inputJsonSchema, inputJsonSchemaWithoutMemory, outputJsonSchema } from './tool-schema.js';
 import { prepareResumeCall, prepareWorkflowCall, resumeToolDefinition, workflowToolDefinition, type WorkflowCall } from './workflow-call.js';
 import type { CallerRuns } from '../workflows/run-ownership.js';
 import { workflowResumer } from '../workflows/workflow-resumer.js';
@@ -23,7 +23,8 @@ function toTool(agent: AgentTool): Tool {
     name: agent.toolName,
     title: agent.title,
     description: agent.description,
-    inputSchema: inputJsonSchema,
+    // Memory fields only where Mastra said the agent has memory, or would not say: a model should not believe in a conversation nobody keeps.
+    inputSchema: agent.hasMemory === false ? inputJsonSchemaWithoutMemory : inputJsonSchema,
     outputSchema: outputJsonSchema,
     // No destructiveHint: an agent's own tools may well change things, so the spec's default (true) is the honest one.
     annotations: { title: agent.title, readOnlyHint: false, openWorldHint: true },
@@ -50,7 +51,7 @@ export function toolsOf(catalogue: AgentCatalogue): Tool[] {
 }
 
 export const serverInstructions = (baseUrl: string): string =>
-  `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. Pass threadId (and resourceId) to continue a conversation with an agent that has memory. ` +
+  `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. The tools of agents with memory take threadId (and resourceId): a result that kept a thread says how to continue it. ` +
   'A workflow tool starts a run of that workflow and returns its output; when a step suspends, the person is asked through the client when it can ask, else the result says how to resume the run.';
 
 /** A tool name the catalogue does not know; each front answers it with its own invalid-params error. */
@@ -92,6 +93,8 @@ export interface ToolCall {
   start(context: RunContext): Promise<RunOutcome>;
   /** Continues a paused run with the person's answer; it may pause again. */
   resume(handle: ResumeHandle, answer: Answer, context: RunContext): Promise<RunOutcome>;
+  /** Why an answer that fits the question's form still does not fit the paused run (its kind's own check), or undefined. */
+  answerProblem(handle: ResumeHandle, content: Record<string, unknown>): string | undefined;
   /** Drives an outcome to its end through `ask` (default: nobody can be asked). */
   settle(outcome: RunOutcome, context: RunContext & { ask?: Asker }): Promise<CallToolResult>;
 }
@@ -147,6 +150,7 @@ function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
       return outcome;
     },
     resume,
+    answerProblem: (handle, content) => resumers[handle.kind]?.answerProblem?.(handle, content),
     settle: settleOutcome,
     run: async (context) => {
       try {

@@ -71,6 +71,14 @@ const jsonSchema = (schema: z.ZodType) => {
 };
 
 export const inputJsonSchema = jsonSchema(agentInput);
+/**
+ * The input an agent without memory offers: no threadId or resourceId, which would let a calling
+ * model believe it holds a conversation. A call that sends them anyway is still taken (the tool list
+ * may be older than the agent), and its result says how to continue only when Mastra kept the thread.
+ */
+export const inputJsonSchemaWithoutMemory = jsonSchema(
+  agentInput.omit({ threadId: true, resourceId: true }).describe('A message for the agent (it has no memory: each call starts afresh).'),
+);
 export const outputJsonSchema = jsonSchema(agentOutput);
 
 /** "message: message is required…; threadId: …" from a failed parse. */

@@ -1,6 +1,7 @@
 import type { MastraClient } from '@mastra/client-js';
 import { EventEmitter } from 'node:events';
 import { isAddressable } from '../agent-ids.js';
+import { AgentMemory } from './agent-memory.js';
 import { filterAgentIds, unmatchedIncludes, type AgentFilter } from './agent-filter.js';
 import { withAbortSignal } from '../mastra-client.js';
 import { createRedactor } from '../calls/redact.js';
@@ -19,6 +20,8 @@ export interface AgentTool {
   toolName: string;
   title: string;
   description: string;
+  /** Whether Mastra keeps this agent's threads (its memory); undefined when Mastra would not say. */
+  hasMemory?: boolean;
   /**
    * Cuts every long run of the agent's instructions (as last listed) from an error or progress
    * text. The instructions themselves stay inside the catalogue: nothing else can read them.
@@ -41,6 +44,8 @@ export interface CatalogueOptions {
   workflowPrefix?: string;
   /** Whether to list the workflows too. Default: yes (a listing made only to check a token needs none). */
   listWorkflows?: boolean;
+  /** Whether to ask Mastra which agents have memory. Default: yes (a listing made only to check a token needs none). */
+  askMemory?: boolean;
 }
 
 /** What one listing found. */
@@ -85,6 +90,7 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
   private fingerprint = '';
   private readonly namer: ToolNamer;
   private readonly secrets = new Map<string, Secret>();
+  private readonly memory = new AgentMemory();
   loaded = false;
 
   constructor(private readonly options: CatalogueOptions) {
@@ -133,6 +139,9 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
     const { kept } = filterAgentIds(listed, filter);
     const keptWorkflows = filterAgentIds(listedWorkflows, filter, 'workflow').kept;
     const offered = kept.filter(isAddressable);
+    if (this.options.askMemory !== false)
+      await this.memory.update(client, new Map(offered.map((id) => [id, JSON.stringify(listing[id])])), () => this.learnedMemory(), signal);
+    signal?.throwIfAborted();
     this.keepSecrets(listing, offered);
     const { tools: workflowTools, leftOut } = this.workflowToolsFor(workflowListing, keptWorkflows.filter(isAddressable), undescribed);
     const changed = this.replace(this.toolsFor(listing, offered), workflowTools);
@@ -144,6 +153,14 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
       unaddressable: [...kept, ...keptWorkflows].filter((id) => !isAddressable(id)),
       leftOutWorkflows: leftOut,
     };
+  }
+
+  /** Answers about memory that came after the listing that asked: the tools that offer threadId change. */
+  private learnedMemory(): void {
+    this.replace(
+      this.list.map((tool) => ({ ...tool, hasMemory: this.memory.of(tool.agentId) })),
+      this.workflowList,
+    );
   }
 
   /** A call found this agent gone (Mastra answered "Agent with id … not found"): the list is out of date. */
@@ -162,6 +179,7 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
           toolName: names.get(agentId)!,
           title: agent.name || agentId,
           description: describeAgent(agentId, agent, this.options.describeFromInstructions),
+          hasMemory: this.memory.of(agentId),
           redact: (text) => (this.secrets.get(agentId) ?? secret).redact(text),
         };
       })

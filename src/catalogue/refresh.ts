@@ -1,6 +1,6 @@
 import type { AgentCatalogue, RefreshResult } from './agents.js';
 import { listShort } from './agent-filter.js';
-import { upstreamReason } from '../calls/errors.js';
+import { upstreamReason, wrongUpstream } from '../calls/errors.js';
 import { formatDuration } from '../duration.js';
 import { silentLogger, type Logger } from '../log.js';
 
@@ -138,6 +138,8 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
     failures += 1;
     const delay = Math.min(firstRetryDelayMs * 2 ** (failures - 1), maxRetryDelayMs);
     const problem = upstreamReason(error);
+    // A MASTRA_BASE_URL that names something else than Mastra's API says what to do instead.
+    const hint = wrongUpstream(error, baseUrl) ?? hintFor(error, options.serviceToken ?? true);
     const kept = catalogue.loaded ? `keeping the ${counted(catalogue.tools.length, 'tool')} it had` : 'no tools until it answers';
     if (problem !== lastProblem && options.listingOptional && isRefusal(error))
       logger.info(
@@ -145,7 +147,7 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
       );
     else if (problem !== lastProblem)
       logger.error(
-        `could not load the agents from the Mastra server at ${baseUrl}: ${problem}. ${hintFor(error, options.serviceToken ?? true)} ` +
+        `could not load the agents from the Mastra server at ${baseUrl}: ${problem}. ${hint} ` +
           `${delay < maxRetryDelayMs ? `Retrying in ${formatDuration(delay)}, then less often (up to every ${formatDuration(maxRetryDelayMs)})` : `Retrying every ${formatDuration(delay)}`}; ${kept}.`,
       );
     else logger.debug(`still cannot list the agents at ${baseUrl} (${problem}); retrying in ${formatDuration(delay)}`);

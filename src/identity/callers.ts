@@ -137,7 +137,7 @@ export class MastraTokenCallers implements CallerResolver {
     try {
       // The caller's own listing is both the check and its catalogue; otherwise it is listed only to check.
       // A listing made only to check the token needs the agents alone.
-      await refreshWithin(own ?? new AgentCatalogue({ client, prefix, filter, listWorkflows: false }), this.options.checkTimeoutMs ?? 10_000);
+      await refreshWithin(own ?? new AgentCatalogue({ client, prefix, filter, listWorkflows: false, askMemory: false }), this.options.checkTimeoutMs ?? 10_000);
       if (own && !entry.caller) own.on('stale', () => (entry.checkedAt = 0));
       entry.caller = { identity, client, catalogue: own ?? serviceCatalogue };
       entry.refusal = undefined;

@@ -3,29 +3,87 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import type { Answer, CallContext, Question, ResumeHandle, Resumers, RunOutcome } from './pause.js';
 
 /**
- * The loop every front shares when it can ask within the call (2025 elicitation, a task's input
- * request): ask → resume → maybe ask again, until the run is done. What "ask" means is the
- * front's; what "resume" means is the handle kind's.
+ * How every front asks a person, whatever the era: put the question, check the answer, ask again
+ * once when it does not fit (the question repeated, with why), and take a second misfit as a cancel.
+ * The rule is `judge`; the fronts that wait for the answer within the call (2025 elicitation, a
+ * task's input request in either era) run it in `askUntilFit`, and the 2026-07-28 `input_required`
+ * rounds, each its own request, carry the count in their sealed state and apply the same `judge`.
  */
 
-/** The person's answer, `unanswerable` when this client cannot be asked, or `invalid` after a second answer that did not fit the form. */
-export type Asked = Answer | { action: 'unanswerable' } | { action: 'invalid'; why: string };
-export type Asker = (question: Question, handle: ResumeHandle) => Promise<Asked>;
+/**
+ * What the person said to one putting of a question, unchecked: it comes from the client. `misfit`:
+ * a reply that cannot be read as an answer at all (the SDK refused it against the form, or it is
+ * no elicitation result).
+ */
+export type Reply =
+  | { action: 'accept'; content: unknown }
+  | { action: 'decline' }
+  | { action: 'cancel' }
+  | { action: 'unanswerable' }
+  | { action: 'misfit'; why: string };
+
+/** Puts a question to the person once, with `message`: the question's own, or the question again saying why the last answer did not fit. */
+export type Asker = (question: Question, handle: ResumeHandle, message: string) => Promise<Reply>;
+
+/** A kind's own check of an answer that fits the form (a workflow step's resumeSchema): why it does not fit, or undefined. */
+export type AnswerCheck = (content: Record<string, unknown>) => string | undefined;
+
+/** The person's answer; `unanswerable` when this client cannot be asked; `misfit` after the last answer allowed did not fit. */
+export type Asked = Answer | { action: 'unanswerable' } | { action: 'misfit'; why: string };
+
+/** How many times a question is put: one retry, then a misfit is a cancel. */
+const MAX_ASKS = 2;
 
 const validator = new AjvJsonSchemaValidator();
 
-/** Why an accepted answer does not fit its form, or undefined when it does. The answer came from the client: untrusted. */
-export function answerProblem(schema: Question['schema'], content: unknown): string | undefined {
-  if (!content || typeof content !== 'object' || Array.isArray(content)) return 'the answer is not an object';
-  const result = validator.getValidator(schema as never)(content);
-  return result.valid ? undefined : (result.errorMessage ?? 'the answer does not match the form');
+/** The answer as the form names it, checked; or why it does not fit. */
+function fitted(question: Question, given: unknown, check?: AnswerCheck): { content: Record<string, unknown> } | { why: string } {
+  // An accept may carry no content at all: a form whose fields are all optional is answered so.
+  const content = given ?? {};
+  if (!content || typeof content !== 'object' || Array.isArray(content)) return { why: 'the answer is not an object' };
+  // A client may add keys of its own: only what the form names is the answer, so an extra key is no misfit.
+  const named = Object.fromEntries(Object.entries(content).filter(([key]) => Object.hasOwn(question.schema.properties, key)));
+  const result = validator.getValidator(question.schema as never)(named);
+  if (!result.valid) return { why: result.errorMessage ?? 'the answer does not match the form' };
+  const why = check?.(named);
+  return why === undefined ? { content: named } : { why };
+}
+
+/** The question put again: all it said, then why the last answer did not fit. */
+const askingAgain = (question: Question, why: string) => `${question.message}\n\nThe last answer did not fit the form (${why}); please answer again.`;
+
+/** The note on a result whose question got a second answer that did not fit. */
+export const misfitNote = (why: string) => `The answer did not fit the form twice (${why}), so it was taken as a cancel.`;
+
+/** What follows a reply to the `asks`-th putting of a question: the answer, the question again (its message), or a misfit to take as a cancel. */
+export type Verdict = { answer: Answer } | { askAgain: string } | { misfit: string };
+
+/** The one rule for a reply, whichever front asked. */
+export function judge(question: Question, asks: number, reply: Exclude<Reply, { action: 'unanswerable' }>, check?: AnswerCheck): Verdict {
+  if (reply.action === 'decline' || reply.action === 'cancel') return { answer: { action: reply.action } };
+  const fit = reply.action === 'misfit' ? { why: reply.why } : fitted(question, reply.content, check);
+  if ('content' in fit) return { answer: { action: 'accept', content: fit.content } };
+  return asks < MAX_ASKS ? { askAgain: askingAgain(question, fit.why) } : { misfit: fit.why };
+}
+
+/** The ask-again loop of the fronts that wait for the answer within the call. */
+export async function askUntilFit(question: Question, handle: ResumeHandle, ask: Asker, check?: AnswerCheck): Promise<Asked> {
+  let message = question.message;
+  for (let asks = 1; ; asks += 1) {
+    const reply = await ask(question, handle, message);
+    if (reply.action === 'unanswerable') return reply;
+    const verdict = judge(question, asks, reply, check);
+    if ('answer' in verdict) return verdict.answer;
+    if ('misfit' in verdict) return { action: 'misfit', why: verdict.misfit };
+    message = verdict.askAgain;
+  }
 }
 
 export const APPROVED: Answer = { action: 'accept', content: { approved: true } };
 
 /** With `--auto-approve-tools` the operator approves every agent tool call in advance; other questions still go to the person. */
 export function autoApproving(ask: Asker): Asker {
-  return async (question, handle) => (handle.kind === 'approval' ? APPROVED : ask(question, handle));
+  return async (question, handle, message) => (handle.kind === 'approval' ? APPROVED : ask(question, handle, message));
 }
 
 const withNote = (text: string, result: CallToolResult): CallToolResult => ({ ...result, content: [{ type: 'text', text }, ...result.content] });
@@ -38,14 +96,15 @@ export async function settle(first: RunOutcome, ask: Asker, resumers: Resumers, 
     const { question, handle, unanswerable } = outcome.paused;
     const resumer = resumers[handle.kind];
     if (!resumer) return unanswerable;
-    const asked = await ask(question, handle);
+    const check = resumer.answerProblem && ((content: Record<string, unknown>) => resumer.answerProblem!(handle, content));
+    const asked = await askUntilFit(question, handle, ask, check);
     call.signal?.throwIfAborted();
     if (asked.action === 'unanswerable') {
       if (!resumer.unanswered) return unanswerable;
       outcome = await resumer.unanswered(handle, call);
-    } else if (asked.action === 'invalid') {
+    } else if (asked.action === 'misfit') {
       // Refused clearly, and not left waiting upstream: an answer nobody could give is a cancel.
-      note = `The answer did not fit the form twice (${asked.why}), so it was taken as a cancel.`;
+      note = misfitNote(asked.why);
       outcome = await resumer.resume(handle, { action: 'cancel' }, call);
     } else {
       outcome = await resumer.resume(handle, asked, call);

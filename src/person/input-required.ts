@@ -1,8 +1,8 @@
 import { CLIENT_CAPABILITIES_META_KEY, inputRequired, inputResponse, ProtocolError, ProtocolErrorCode, type InputRequiredResult } from '@modelcontextprotocol/server';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { RunContext, ToolCall } from '../calls/tool-call.js';
-import { answerProblem } from './drive.js';
-import type { Answer, RunOutcome } from './pause.js';
+import { judge, misfitNote, type Reply } from './drive.js';
+import type { RunOutcome } from './pause.js';
 import type { PausedCall, RequestStateSealer } from './request-state.js';
 
 /**
@@ -35,24 +35,26 @@ export interface InputRequiredContext extends RunContext {
 
 const withNote = (text: string, result: CallToolResult): CallToolResult => ({ ...result, content: [{ type: 'text', text }, ...result.content] });
 
-async function ask(paused: PausedCall, context: InputRequiredContext, why?: string): Promise<InputRequiredResult> {
-  const message = why ? `${paused.question.message}\n\nThe last answer did not fit the form (${why}); please answer again.` : paused.question.message;
+/** Puts the paused call's question (or `message`, the question asked again) in an input_required result. */
+async function ask(paused: PausedCall, context: InputRequiredContext, message = paused.question.message): Promise<InputRequiredResult> {
   return inputRequired({
     inputRequests: { [ANSWER_KEY]: inputRequired.elicit({ mode: 'form', message, requestedSchema: paused.question.schema as never }) },
     requestState: await context.sealer.seal(paused, context.identity),
   });
 }
 
-/** The retry's answer, or why it cannot be one. The answer came from the client: untrusted. */
-function answerOf(paused: PausedCall, responses: Record<string, unknown> | undefined): Answer | { missing: true } | { why: string } {
+/** The retry's reply, unchecked (drive.ts judges it). A retry that answers nothing is a misfit like any other, counted as one. */
+function replyOf(responses: Record<string, unknown> | undefined): Exclude<Reply, { action: 'unanswerable' }> {
   const view = inputResponse(responses as never, ANSWER_KEY);
-  if (view.kind !== 'elicit') return { missing: true };
-  if (view.action !== 'accept') return { action: view.action };
-  const why = answerProblem(paused.question.schema, view.content ?? {});
-  return why === undefined ? { action: 'accept', content: view.content ?? {} } : { why };
+  if (view.kind !== 'elicit') return { action: 'misfit', why: `the retry's inputResponses hold no elicitation result under "${ANSWER_KEY}"` };
+  return view.action === 'accept' ? { action: 'accept', content: view.content } : { action: view.action };
 }
 
-/** One tools/call round: start or resume the run, and ask again (input_required) while it is paused. */
+/**
+ * One tools/call round: start or resume the run, and ask again (input_required) while it is paused.
+ * Each round is its own request: the count of times the question was put travels in the sealed
+ * state, and drive.ts's `judge` decides, as it does for every other front.
+ */
 export async function callInRounds(call: ToolCall, name: string, context: InputRequiredContext): Promise<CallToolResult | InputRequiredResult> {
   const { state } = context;
   let outcome: RunOutcome;
@@ -60,13 +62,12 @@ export async function callInRounds(call: ToolCall, name: string, context: InputR
   if (!state) outcome = await call.start(context);
   else {
     if (state.tool !== name) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `This requestState belongs to tool "${state.tool}", not "${name}".`);
-    const answer = answerOf(state, context.inputResponses);
-    if ('missing' in answer) return ask(state, context);
-    if ('why' in answer) {
-      if (state.asked < 2) return ask({ ...state, asked: state.asked + 1 }, context, answer.why);
-      note = `The answer did not fit the form twice (${answer.why}), so it was taken as a cancel.`;
+    const verdict = judge(state.question, state.asked, replyOf(context.inputResponses), (content) => call.answerProblem(state.handle, content));
+    if ('askAgain' in verdict) return ask({ ...state, asked: state.asked + 1 }, context, verdict.askAgain);
+    if ('misfit' in verdict) {
+      note = misfitNote(verdict.misfit);
       outcome = await call.resume(state.handle, { action: 'cancel' }, context);
-    } else outcome = await call.resume(state.handle, answer, context);
+    } else outcome = await call.resume(state.handle, verdict.answer, context);
   }
   if ('paused' in outcome && canElicit(context.envelope)) {
     const { question, handle } = outcome.paused;

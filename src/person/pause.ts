@@ -45,6 +45,11 @@ export interface Resumer {
   /** Continues the run with the person's answer (decline/cancel included); may pause again. */
   resume(handle: ResumeHandle, answer: Answer, call: CallContext): Promise<RunOutcome>;
   /**
+   * Optional: why an answer that fits the form still does not fit this paused run (a workflow
+   * step's resumeSchema), or undefined. Such an answer is asked again like any misfit.
+   */
+  answerProblem?(handle: ResumeHandle, content: Record<string, unknown>): string | undefined;
+  /**
    * Optional: what happens upstream when nobody can be asked. Without it the paused run's
    * `unanswerable` result is the answer and the run stays as it is (a suspended workflow waits in
    * Mastra); an agent tool approval is declined instead, since no tool may run unapproved.

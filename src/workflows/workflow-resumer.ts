@@ -2,7 +2,7 @@ import type { AgentCatalogue } from '../catalogue/agents.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
 import { explainInvalid } from '../calls/tool-schema.js';
 import type { Answer, CallContext, ResumeHandle, Resumer, RunOutcome } from '../person/pause.js';
-import { formOf, type WorkflowHandle } from './resume-form.js';
+import type { WorkflowHandle } from './resume-form.js';
 import { checkerOf } from './schema-checker.js';
 import { cancelWorkflow, resumeWorkflow, type WorkflowRunOptions } from './workflow-run.js';
 
@@ -17,15 +17,22 @@ export function answerProblems(workflow: WorkflowTool, step: string, answer: unk
 
 /**
  * Continues a suspended workflow run with a person's answer (kind 'workflow'): accept resumes the
- * step; decline and cancel cancel the run upstream. An answer that does not fit the step's form
- * is asked again, saying what was wrong. Nobody to ask (no `unanswered`): the run stays suspended
- * in Mastra, and the paused run's `unanswerable` result says how to resume it with resume_<id>.
+ * step; decline and cancel cancel the run upstream. An answer that does not fit the step's
+ * resumeSchema is a misfit the person is asked again about (drive.ts), before any resume. Nobody to
+ * ask (no `unanswered`): the run stays suspended in Mastra, and the paused run's `unanswerable`
+ * result says how to resume it with resume_<id>.
  */
 export function workflowResumer(catalogue: AgentCatalogue, options: Pick<WorkflowRunOptions, 'onGone'> = {}): Resumer {
+  const workflowOf = (handle: WorkflowHandle) => catalogue.workflows.find((w) => w.workflowId === handle.workflowId);
   return {
+    answerProblem(raw, content) {
+      const handle = raw as WorkflowHandle;
+      const workflow = workflowOf(handle);
+      return workflow && answerProblems(workflow, handle.step, content);
+    },
     async resume(raw: ResumeHandle, answer: Answer, call: CallContext): Promise<RunOutcome> {
       const handle = raw as WorkflowHandle;
-      const workflow = catalogue.workflows.find((w) => w.workflowId === handle.workflowId);
+      const workflow = workflowOf(handle);
       if (!workflow)
         return errorOutcome(`The workflow "${handle.workflowId}" is no longer offered by this bridge; its run (runId "${handle.runId}") stays as it is on the Mastra server at ${call.baseUrl}.`);
       // The caller's own client, the call's signal, progress and bounds. A handle reaches here only from the call
@@ -36,18 +43,13 @@ export function workflowResumer(catalogue: AgentCatalogue, options: Pick<Workflo
         const why = answer.action === 'decline' ? 'The person declined to answer.' : 'The person cancelled the question.';
         return { done: await cancelWorkflow(workflow, handle.runId, why, run, true) };
       }
+      // Checked before it came here; a catalogue re-listed meanwhile may hold a newer resumeSchema.
       const problems = answerProblems(workflow, handle.step, answer.content);
-      if (problems !== undefined) {
-        const form = formOf(workflow.resumable.find((s) => s.stepId === handle.step)?.resumeSchema);
-        if (form) return { paused: { question: { message: `That answer does not fit (${problems}). Answer again.`, schema: form }, handle, unanswerable: errorOutcomeText(problems) } };
-        return errorOutcome(`The answer does not fit the step "${handle.step}" of the workflow "${workflow.workflowId}": ${problems}.`);
-      }
+      if (problems !== undefined)
+        return errorOutcome(
+          `The answer does not fit the step "${handle.step}" of the workflow "${workflow.workflowId}": ${problems}. The run (runId "${handle.runId}") stays suspended; answer with ${workflow.resumeToolName ?? 'its resume tool'}.`,
+        );
       return resumeWorkflow(workflow, handle, answer.content, run);
     },
   };
 }
-
-const errorOutcomeText = (problems: string) => ({
-  content: [{ type: 'text' as const, text: `The answer does not fit the suspended step: ${problems}. The run stays suspended; answer again.` }],
-  isError: true,
-});
