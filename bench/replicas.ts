@@ -6,7 +6,7 @@
 import type { Client as ModernClient } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { createServer } from '../src/protocol/legacy/server.js';
 import { TaskBoard } from '../src/tasks/task-board.js';
 import { SessionTransport } from '../src/transports/session-transport.js';

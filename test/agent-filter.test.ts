@@ -4,7 +4,7 @@ import { createServer, type Socket } from 'node:net';
 import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filterAgentIds, globToRegExp } from '../src/catalogue/agent-filter.js';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';

@@ -1,6 +1,6 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { HOSTILE_IDS, TARGET_IDS, UNADDRESSABLE_IDS } from './fixture/mastra-app.js';

@@ -2,7 +2,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModel, type FakeModel } from './fixture/fake-model.js';
 import { startMastraFixture, type FixtureOptions, type MastraFixture } from './fixture/mastra-app.js';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { clientFor, closedPort, textOf } from './helpers.js';
 import { count, isRunning, spawnBridge, waitFor, type BridgeProcess } from './stdio-client.js';
 

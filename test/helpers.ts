@@ -7,7 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createServer as createNetServer } from 'node:net';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { createMastraClient } from '../src/mastra-client.js';
 import { createServer, type ServerOptions } from '../src/protocol/legacy/server.js';
 import type { TaskBoard } from '../src/tasks/task-board.js';

@@ -4,7 +4,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer as createNetServer, connect, type Socket } from 'node:net';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { startHttp, type HttpBridge, type HttpOptions } from '../src/transports/http.js';
 import { clientFor } from './helpers.js';
 

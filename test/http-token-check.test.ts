@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { addressKey } from '../src/identity/failed-checks.js';
 import { startHttp } from '../src/transports/http.js';
 import { clientFor, closedPort, startStack, textOf, waitFor, type Stack } from './helpers.js';

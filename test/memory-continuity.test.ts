@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { clientFor, connectHttpInProcess, connectInMemory, startStack, textOf, type Bridge, type Connected, type Stack } from './helpers.js';
 import { signJwt } from './http-helpers.js';
 

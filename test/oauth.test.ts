@@ -2,7 +2,7 @@ import { StreamableHTTPClientTransport as ModernTransport } from '@modelcontextp
 import { generateKeyPair, SignJWT } from 'jose';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import type { OAuthSettings } from '../src/identity/oauth-callers.js';
 import { createLogger } from '../src/log.js';
 import { startHttp, type HttpBridge } from '../src/transports/http.js';

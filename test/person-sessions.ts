@@ -2,8 +2,8 @@ import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClie
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
-import type { RequestStateSealer } from '../src/person/request-state.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
+import type { RequestStateSealer } from '../src/protocol/modern/request-state.js';
 import { createServer } from '../src/protocol/legacy/server.js';
 import { startHttp } from '../src/transports/http.js';
 import { clientFor, MODERN_VERSION } from './helpers.js';

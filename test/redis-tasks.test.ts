@@ -3,7 +3,7 @@ import { createTaskSessionFromClient, type RawClientDispatch } from '@modelconte
 import { CallToolResultSchema, CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { startHttp } from '../src/transports/http.js';
 import { identityOf } from '../src/identity/callers.js';
 import { silentLogger } from '../src/log.js';

@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAIL_MESSAGE } from './fixture/fake-model.js';
 import { startMastraFixture, type MastraFixture } from './fixture/mastra-app.js';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { clientFor, connectInMemory, startStack, textOf, type Connected, type Stack } from './helpers.js';

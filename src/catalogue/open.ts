@@ -1,6 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { AgentFilter } from './agent-filter.js';
-import { AgentCatalogue } from './agents.js';
+import { AgentCatalogue } from './catalogue.js';
 import { keepCatalogueFresh, type CatalogueRefresher, type RefreshOptions } from './refresh.js';
 import type { Logger } from '../log.js';
 

@@ -1,7 +1,7 @@
-import type { AgentCatalogue, RefreshResult } from './agents.js';
+import type { AgentCatalogue, RefreshResult } from './catalogue.js';
 import { listShort } from './agent-filter.js';
-import { upstreamReason, wrongUpstream } from '../calls/errors.js';
-import { formatDuration } from '../duration.js';
+import { upstreamReason, wrongUpstream } from '../kernel/errors.js';
+import { formatDuration } from '../kernel/duration.js';
 import { silentLogger, type Logger } from '../log.js';
 
 export interface RefreshOptions {

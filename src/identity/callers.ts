@@ -1,9 +1,9 @@
 import type { MastraClient } from '@mastra/client-js';
 import { createHash } from 'node:crypto';
 import type { AgentFilter } from '../catalogue/agent-filter.js';
-import { AgentCatalogue } from '../catalogue/agents.js';
+import { AgentCatalogue } from '../catalogue/catalogue.js';
 import { refreshWithin } from '../catalogue/refresh.js';
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../kernel/duration.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMastraClient } from '../mastra-client.js';
 import type { FailedTokenChecks } from './failed-checks.js';

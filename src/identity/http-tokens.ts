@@ -1,5 +1,5 @@
 import type { IncomingMessage } from 'node:http';
-import { upstreamReason } from '../calls/errors.js';
+import { upstreamReason } from '../kernel/errors.js';
 import { HttpError } from '../transports/web-safety.js';
 
 /** Where an OAuth client learns how to sign in: the bridge's RFC 9728 metadata document. */

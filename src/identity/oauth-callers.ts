@@ -1,7 +1,7 @@
 import type { MastraClient } from '@mastra/client-js';
 import { SignJWT } from 'jose';
 import type { AgentFilter } from '../catalogue/agent-filter.js';
-import { AgentCatalogue } from '../catalogue/agents.js';
+import { AgentCatalogue } from '../catalogue/catalogue.js';
 import { refreshWithin } from '../catalogue/refresh.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMastraClientWithCredential } from '../mastra-client.js';

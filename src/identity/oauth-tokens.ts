@@ -1,5 +1,5 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
-import { upstreamReason } from '../calls/errors.js';
+import { upstreamReason } from '../kernel/errors.js';
 import { silentLogger, type Logger } from '../log.js';
 import { HttpError } from '../transports/web-safety.js';
 import { identityOf } from './callers.js';

@@ -1,4 +1,4 @@
-import type { AgentCatalogue } from '../catalogue/agents.js';
+import type { AgentCatalogue } from '../catalogue/catalogue.js';
 import type { TaskStoreState } from '../tasks/task-board.js';
 
 const PROBE_TIMEOUT_MS = 2_000;

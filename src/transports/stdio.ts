@@ -1,10 +1,10 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger } from '../log.js';
-import { readStdioOpening } from '../protocol/stdio-opening.js';
+import { readStdioOpening } from '../protocol/era.js';
 import { createServer, type ServerOptions } from '../protocol/legacy/server.js';
 import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit, type OversizedMessage } from './message-size-limit.js';
-import { OneAnswerPerId } from './request-ids.js';
+import { OneAnswerPerId } from '../protocol/request-ids.js';
 
 const LIMIT = `${MAX_STDIO_MESSAGE_BYTES / 1024 / 1024} MiB`;
 

@@ -1,7 +1,7 @@
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname as machineName, networkInterfaces } from 'node:os';
-import { nestsDeeperThan, TOO_DEEP_MESSAGE } from './message-depth.js';
+import { nestsDeeperThan, TOO_DEEP_MESSAGE } from '../kernel/json-depth.js';
 
 /** A request refused before it reaches MCP: the status and a message safe to show (never a token). */
 export class HttpError extends Error {

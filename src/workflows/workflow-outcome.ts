@@ -1,8 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { capDetail } from '../calls/errors.js';
-import type { ProgressReporter } from '../calls/progress.js';
+import { capDetail } from '../kernel/errors.js';
+import type { ProgressReporter } from '../kernel/progress.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
-import type { RunOutcome } from '../person/pause.js';
+import type { RunOutcome } from '../kernel/run-outcome.js';
 import { formOf, type WorkflowHandle } from './resume-form.js';
 import type { WorkflowChunk } from './workflow-api.js';
 

@@ -1,11 +1,11 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { DEFAULT_CALL_TIMEOUT_MS } from '../calls/agent-run.js';
-import { describeFailure, isAgentNotFound, upstreamReason } from '../calls/errors.js';
-import type { ProgressReporter } from '../calls/progress.js';
+import { DEFAULT_CALL_TIMEOUT_MS } from '../agents/agent-run.js';
+import { describeFailure, isAgentNotFound, upstreamReason } from '../kernel/errors.js';
+import type { ProgressReporter } from '../kernel/progress.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
-import { DURATION_FORMS, formatDuration } from '../duration.js';
-import type { RunOutcome } from '../person/pause.js';
+import { DURATION_FORMS, formatDuration } from '../kernel/duration.js';
+import type { RunOutcome } from '../kernel/run-outcome.js';
 import type { WorkflowHandle } from './resume-form.js';
 import type { CallerRuns } from './run-ownership.js';
 import { cancelRun, createRun, newRunId, recordsOf, resumeStream, startStream } from './workflow-api.js';

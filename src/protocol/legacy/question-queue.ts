@@ -1,6 +1,6 @@
 import { InMemoryTaskMessageQueue, type QueuedMessage } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
-import { RequestError } from '../../calls/errors.js';
+import { RequestError } from '../../kernel/errors.js';
 import type { SessionTasks } from '../../tasks/task-board.js';
 
 /**

@@ -3,20 +3,20 @@ import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { elicitationAsker } from '../../person/elicitation.js';
-import type { RequestStateSealer } from '../../person/request-state.js';
+import { elicitationAsker } from './elicitation.js';
+import type { RequestStateSealer } from '../modern/request-state.js';
 import { startAgentTask } from '../../tasks/agent-task.js';
-import type { AgentCatalogue } from '../../catalogue/agents.js';
+import type { AgentCatalogue } from '../../catalogue/catalogue.js';
 import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
 import { clientLogOf } from './client-log.js';
 import { SessionQuestionQueue } from './question-queue.js';
 import { withCallLog } from '../../calls/call-log.js';
-import { RequestError } from '../../calls/errors.js';
+import { RequestError } from '../../kernel/errors.js';
 import { silentLogger, type Logger } from '../../log.js';
-import { progressFor, type ProgressOptions } from '../../calls/progress.js';
+import { progressFor, type ProgressOptions } from '../../kernel/progress.js';
 import { refuseInvalidParams } from './request-params.js';
 import { TaskBoard, type SessionTasks } from '../../tasks/task-board.js';
-import { SERVER_INFO } from '../../version.js';
+import { SERVER_INFO } from '../../kernel/version.js';
 import { SERVICE_IDENTITY } from '../../identity/callers.js';
 
 export interface ServerOptions {

@@ -1,7 +1,7 @@
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, PROTOCOL_VERSION_META_KEY, type AuthInfo } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AgentCatalogue } from '../../catalogue/agents.js';
+import type { AgentCatalogue } from '../../catalogue/catalogue.js';
 import { silentLogger } from '../../log.js';
 import { TaskBoard } from '../../tasks/task-board.js';
 import type { HttpOptions } from '../../transports/http.js';

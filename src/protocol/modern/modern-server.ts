@@ -1,14 +1,14 @@
 import { ProtocolError, ProtocolErrorCode, Server, type ServerContext } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
-import { callInRounds, canElicit } from '../../person/input-required.js';
-import { processRequestStates, type PausedCall } from '../../person/request-state.js';
+import { callInRounds, canElicit } from './input-required.js';
+import { processRequestStates, type PausedCall } from './request-state.js';
 import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
 import { silentLogger } from '../../log.js';
-import { progressFor } from '../../calls/progress.js';
+import { progressFor } from '../../kernel/progress.js';
 import { logMessageParams, withCallLog, type ClientLog } from '../../calls/call-log.js';
 import type { ServerOptions } from '../legacy/server.js';
 import type { TaskBoard } from '../../tasks/task-board.js';
-import { SERVER_INFO } from '../../version.js';
+import { SERVER_INFO } from '../../kernel/version.js';
 import type { Caller } from '../../identity/callers.js';
 import { acceptsTasks, registerTaskMethods, startModernTask, TASKS_EXTENSION } from './task-extension.js';
 

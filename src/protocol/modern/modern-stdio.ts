@@ -6,7 +6,7 @@ import type { ServerOptions } from '../legacy/server.js';
 import { TaskBoard } from '../../tasks/task-board.js';
 import type { Caller } from '../../identity/callers.js';
 import { createModernServer } from './modern-server.js';
-import { OneAnswerPerId } from '../../transports/request-ids.js';
+import { OneAnswerPerId } from '../request-ids.js';
 
 /**
  * One MCP 2026-07-28 connection over stdin/stdout, for a client whose opening message claimed

@@ -5,7 +5,7 @@ import { startAgentTask } from '../../tasks/agent-task.js';
 import type { ToolCall } from '../../calls/tool-call.js';
 import type { Logger } from '../../log.js';
 import type { SessionTasks } from '../../tasks/task-board.js';
-import { TaskQuestions } from '../../person/task-questions.js';
+import { TaskQuestions } from './task-questions.js';
 
 /**
  * Agent tasks in MCP 2026-07-28, through the `io.modelcontextprotocol/tasks` extension (SEP-2663),

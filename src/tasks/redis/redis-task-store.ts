@@ -1,6 +1,6 @@
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { RequestError } from '../../calls/errors.js';
+import { RequestError } from '../../kernel/errors.js';
 import type { CataloguePeers } from '../../catalogue/refresh.js';
 import type { Logger } from '../../log.js';
 import type { SessionTasks, SharedTaskStore, TaskLimits, TaskStoreState } from '../task-board.js';

@@ -1,7 +1,7 @@
 import type { CreateTaskOptions } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { ErrorCode, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { RequestError } from '../../calls/errors.js';
+import { RequestError } from '../../kernel/errors.js';
 import type { SessionTasks, SharedInputs } from '../task-board.js';
 import { droppedMessage, sizeOf, tooLargeMessage } from '../task-results.js';
 import { boundedTtl, cancelledResult, CANCELLED_MESSAGE, checkRunningLimit, taskNotFound, TERMINAL } from '../task-states.js';

@@ -1,11 +1,11 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { agentOf, memoryThreadOf } from '../agent-ids.js';
+import { agentOf, memoryThreadOf } from '../kernel/mastra-ids.js';
 import { approvalOf, decisionBody, decisionRoute, type AgentLeg, type LegStart } from './agent-legs.js';
-import type { AgentTool } from '../catalogue/agents.js';
-import { capDetail, describeFailure, isAgentNotFound } from './errors.js';
-import type { AgentInput, AgentOutput } from './tool-schema.js';
+import type { AgentTool } from '../catalogue/catalogue.js';
+import { capDetail, describeFailure, isAgentNotFound } from '../kernel/errors.js';
+import type { AgentInput, AgentOutput } from './agent-schema.js';
 
 export interface AgentCallContext {
   client: MastraClient;

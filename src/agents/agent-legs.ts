@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { pathSegment } from '../agent-ids.js';
+import { pathSegment } from '../kernel/mastra-ids.js';
 import type { AgentRun } from './agent-call.js';
 
 /**

@@ -1,10 +1,10 @@
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { agentOf, pathSegment } from '../agent-ids.js';
+import { agentOf, pathSegment } from '../kernel/mastra-ids.js';
 import { memoryOfThread, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
 import { decisionBody, decisionRoute, type AgentLeg, type LegStart, type PendingApproval } from './agent-legs.js';
-import { capDetail } from './errors.js';
-import type { AgentTool } from '../catalogue/agents.js';
-import type { ProgressReporter } from './progress.js';
+import { capDetail } from '../kernel/errors.js';
+import type { AgentTool } from '../catalogue/catalogue.js';
+import type { ProgressReporter } from '../kernel/progress.js';
 
 /** The fields of client-js stream chunks (`{type, runId, from, payload}`) that the bridge reads. */
 interface Chunk {

@@ -2,9 +2,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { callAgent, type AgentCallContext } from './agent-call.js';
 import type { AgentLeg, LegStart } from './agent-legs.js';
 import { streamAgent } from './agent-stream.js';
-import type { AgentTool } from '../catalogue/agents.js';
-import { DURATION_FORMS, formatDuration } from '../duration.js';
-import type { ProgressReporter } from './progress.js';
+import type { AgentTool } from '../catalogue/catalogue.js';
+import { DURATION_FORMS, formatDuration } from '../kernel/duration.js';
+import type { ProgressReporter } from '../kernel/progress.js';
 
 export const DEFAULT_CALL_TIMEOUT_MS = 600_000;
 
