@@ -1,6 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
 import type { Answer, CallContext, Question, ResumeHandle, Resumers, RunOutcome } from '../kernel/run-outcome.js';
+import { withNote } from '../kernel/results.js';
 
 /**
  * How every front asks a person, whatever the era: put the question, check the answer, ask again
@@ -85,8 +86,6 @@ export const APPROVED: Answer = { action: 'accept', content: { approved: true } 
 export function autoApproving(ask: Asker): Asker {
   return async (question, handle, message) => (handle.kind === 'approval' ? APPROVED : ask(question, handle, message));
 }
-
-const withNote = (text: string, result: CallToolResult): CallToolResult => ({ ...result, content: [{ type: 'text', text }, ...result.content] });
 
 /** Runs a paused run to its end, asking the person each time it pauses. */
 export async function askUntilDone(first: RunOutcome, ask: Asker, resumers: Resumers, call: CallContext): Promise<CallToolResult> {

@@ -6,12 +6,14 @@ import { approvalOutcome, approvalResumer } from '../agents/approval.js';
 import { APPROVED, askUntilDone, autoApproving, type Asker } from './person-loop.js';
 import type { Answer, CallContext, ResumeHandle, Resumers, RunOutcome } from '../kernel/run-outcome.js';
 import type { TaskRunContext } from '../tasks/agent-task.js';
-import type { AgentCatalogue, AgentTool } from '../catalogue/catalogue.js';
+import type { Catalogue, AgentTool } from '../catalogue/catalogue.js';
 import type { ProgressReporter } from '../kernel/progress.js';
-import { agentInput, explainInvalid, inputJsonSchema, inputJsonSchemaWithoutMemory, outputJsonSchema } from '../agents/agent-schema.js';
+import { agentInput, inputJsonSchema, inputJsonSchemaWithoutMemory, outputJsonSchema } from '../agents/agent-schema.js';
+import { explainInvalid } from '../kernel/invalid-arguments.js';
 import { prepareResumeCall, prepareWorkflowCall, resumeToolDefinition, workflowToolDefinition, type WorkflowCall } from '../workflows/workflow-call.js';
 import type { CallerRuns } from '../workflows/run-ownership.js';
 import { workflowResumer } from '../workflows/workflow-resumer.js';
+import { errorResult } from '../kernel/results.js';
 
 /**
  * What both protocol fronts share for tools/list and tools/call: the tool definitions, the
@@ -37,7 +39,7 @@ const byName = (a: Tool, b: Tool) => (a.name < b.name ? -1 : a.name > b.name ? 1
 
 /** Tool definitions are rebuilt only when the catalogue changes, then shared by all sessions and requests. */
 const toolLists = new WeakMap<readonly AgentTool[], Tool[]>();
-export function toolsOf(catalogue: AgentCatalogue): Tool[] {
+export function toolsOf(catalogue: Catalogue): Tool[] {
   let tools = toolLists.get(catalogue.tools);
   if (!tools) {
     const workflows = catalogue.workflows;
@@ -58,7 +60,7 @@ export const serverInstructions = (baseUrl: string): string =>
 export class UnknownToolError extends Error {}
 
 export interface ToolCallOptions {
-  catalogue: AgentCatalogue;
+  catalogue: Catalogue;
   /** The client this caller's runs go through. */
   client: MastraClient;
   baseUrl: string;
@@ -103,8 +105,6 @@ const nobodyToAsk: Asker = async () => ({ action: 'unanswerable' });
 
 /** A task's statusMessage follows its run the way progress notifications would; the task throttles it already. */
 const statusUpdates = (report: (message: string) => void): ProgressReporter => ({ now: report, soon: report, stop() {} });
-
-const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
 
 /** The parts of a call that differ by kind: what it is, and its first leg up to its first pause. */
 interface CallParts {

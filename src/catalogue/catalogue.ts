@@ -81,7 +81,7 @@ interface Secret {
  * set of tools or one of their descriptions really changed, and `stale` when a call found that
  * an agent is gone (whoever keeps the catalogue fresh re-lists then).
  */
-export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: string] }> {
+export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: string] }> {
   private byName = new Map<string, AgentTool>();
   private list: AgentTool[] = [];
   private workflowList: WorkflowTool[] = [];

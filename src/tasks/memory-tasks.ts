@@ -2,7 +2,7 @@ import type { CreateTaskOptions } from '@modelcontextprotocol/sdk/experimental/t
 import { ErrorCode, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { RequestError } from '../kernel/errors.js';
-import type { SessionTasks, TaskLimits } from './task-board.js';
+import type { CallerTasks, TaskLimits } from './task-store.js';
 import { ResultBudget, SessionResults, type ResultHolder } from './task-results.js';
 import { boundedTtl, cancelledResult, CANCELLED_MESSAGE, checkRunningLimit, taskNotFound, TERMINAL } from './task-states.js';
 
@@ -21,7 +21,7 @@ interface Entry extends ResultHolder {
  * caller names, over HTTP as over stdio or in memory. A session is bound to one Mastra token, so a
  * task also belongs to that token. The `sessionId` arguments of the SDK's interface are therefore unused.
  */
-export class MemorySessionTasks implements SessionTasks {
+export class MemoryCallerTasks implements CallerTasks {
   private readonly tasks = new Map<string, Entry>();
   private closed = false;
   private readonly results: SessionResults;

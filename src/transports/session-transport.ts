@@ -10,7 +10,8 @@ import {
 } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { duplicateIdError, InFlightRequests, requestIdsOf } from '../protocol/request-ids.js';
-import { HttpError, sendError, sendJson } from './web-safety.js';
+import { sendError, sendJson } from './web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 
 /** The answer to a request naming a session that has ended (or never was). */
 export const sessionNotFound = (): HttpError => new HttpError(404, 'Session not found: it ended or expired; start a new session with initialize.');

@@ -8,7 +8,8 @@ import { accessTo, type CallerRuns } from './run-ownership.js';
 import { runOf, type StoredRun } from './workflow-api.js';
 import { cancelWorkflow, resumeWorkflow, startWorkflow, type WorkflowRunOptions } from './workflow-run.js';
 import { describeFailure } from '../kernel/errors.js';
-import { explainInvalid } from '../agents/agent-schema.js';
+import { explainInvalid } from '../kernel/invalid-arguments.js';
+import { errorResult } from '../kernel/results.js';
 
 const annotations = (title: string) => ({ title, readOnlyHint: false, openWorldHint: true });
 
@@ -35,7 +36,6 @@ export const resumeToolDefinition = (workflow: WorkflowTool): Tool => ({
   execution: { taskSupport: 'optional' },
 });
 
-const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
 const invalid = (name: string, problems: string): CallToolResult => errorResult(`Invalid arguments for ${name}: ${problems}.`);
 
 function argumentProblems(workflow: WorkflowTool, args: unknown): string | undefined {

@@ -4,6 +4,7 @@ import type { RunContext, ToolCall } from '../../calls/tool-call.js';
 import { judge, misfitNote, type Reply } from '../../calls/person-loop.js';
 import type { RunOutcome } from '../../kernel/run-outcome.js';
 import type { PausedCall, RequestStateSealer } from './request-state.js';
+import { withNote } from '../../kernel/results.js';
 
 /**
  * The 2026-07-28 way to ask a person: the tools/call answers `input_required` with an elicitation
@@ -32,8 +33,6 @@ export interface InputRequiredContext extends RunContext {
   identity: string;
   sealer: RequestStateSealer;
 }
-
-const withNote = (text: string, result: CallToolResult): CallToolResult => ({ ...result, content: [{ type: 'text', text }, ...result.content] });
 
 /** Puts the paused call's question (or `message`, the question asked again) in an input_required result. */
 async function ask(paused: PausedCall, context: InputRequiredContext, message = paused.question.message): Promise<InputRequiredResult> {

@@ -1,6 +1,6 @@
 import { inputResponse, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import type { TaskRunContext } from '../../tasks/agent-task.js';
-import type { SharedInputs } from '../../tasks/task-board.js';
+import type { SharedInputs } from '../../tasks/task-store.js';
 import type { Asker, Reply } from '../../calls/person-loop.js';
 import type { Question } from '../../kernel/run-outcome.js';
 
