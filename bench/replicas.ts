@@ -6,7 +6,7 @@
 import type { Client as ModernClient } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { Catalogue } from '../src/catalogue/catalogue.js';
 import { createServer } from '../src/protocol/legacy/server.js';
 import { TaskBoard } from '../src/tasks/task-board.js';
 import { SessionTransport } from '../src/transports/session-transport.js';
@@ -151,7 +151,7 @@ async function perRequestCost(sessionful: HttpBridge, stateless: HttpBridge, sam
 /** The work --stateless adds to each request, measured alone: a server and a transport built, connected and closed. */
 async function serverPerRequest(mastraUrl: string, count: number): Promise<number> {
   const client = clientFor(mastraUrl);
-  const catalogue = new AgentCatalogue({ client });
+  const catalogue = new Catalogue({ client });
   await catalogue.refresh();
   const tasks = new TaskBoard().forIdentity('bench');
   const once = async () => {

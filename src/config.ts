@@ -1,6 +1,6 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
-import { duration } from './duration.js';
+import { duration } from './kernel/duration.js';
 import { isSecureUrl } from './identity/secure-url.js';
 import { LOG_LEVELS } from './log.js';
 

@@ -1,4 +1,4 @@
-import { DURATION_FORMS } from './duration.js';
+import { DURATION_FORMS } from './kernel/duration.js';
 import { LOG_LEVELS } from './log.js';
 
 /** What `--help` prints: every setting with its environment twin, grouped as the README's configuration table is. */

@@ -6,8 +6,8 @@ import { openRedisTasks } from './tasks/redis/redis-task-store.js';
 import { TaskBoard } from './tasks/task-board.js';
 import { serveHttp } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
-import { VERSION } from './version.js';
-import { requestStateSealer } from './person/request-state.js';
+import { VERSION } from './kernel/version.js';
+import { requestStateSealer } from './protocol/modern/request-state.js';
 
 /** Where the program writes: help and version to `stdout`, the one-line errors and the logs to `stderr`. */
 export interface Output {

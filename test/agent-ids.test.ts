@@ -1,6 +1,6 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { Catalogue } from '../src/catalogue/catalogue.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { HOSTILE_IDS, TARGET_IDS, UNADDRESSABLE_IDS } from './fixture/mastra-app.js';
@@ -48,7 +48,7 @@ describe('agent ids with URL characters', () => {
   it('ids that no URL path can name are not offered, and a warning names each', async () => {
     for (const id of UNADDRESSABLE_IDS) expect(toolFor(id)).toBeUndefined();
     const lines: string[] = [];
-    const catalogue = new AgentCatalogue({ client: clientFor(stack.mastra.url) });
+    const catalogue = new Catalogue({ client: clientFor(stack.mastra.url) });
     const refresher = keepCatalogueFresh({ catalogue, baseUrl: stack.mastra.url, logger: createLogger('warn', (line) => lines.push(line)), intervalMs: 0 });
     try {
       await refresher.firstAttempt;

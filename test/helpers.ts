@@ -7,7 +7,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createServer as createNetServer } from 'node:net';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { Catalogue } from '../src/catalogue/catalogue.js';
 import { createMastraClient } from '../src/mastra-client.js';
 import { createServer, type ServerOptions } from '../src/protocol/legacy/server.js';
 import type { TaskBoard } from '../src/tasks/task-board.js';
@@ -53,7 +53,7 @@ export interface Bridge {
 
 export interface Connected extends Bridge {
   client: Client;
-  catalogue: AgentCatalogue;
+  catalogue: Catalogue;
 }
 
 /** Server settings a test may change; over stdio they become flags of the bin where it has them. */
@@ -63,7 +63,7 @@ export type BridgeSettings = Pick<ServerOptions, 'callTimeoutMs' | 'progress'>;
 export async function connectInMemory(
   options: { listFrom: string; callTo?: string; token?: string; tasks?: TaskBoard } & BridgeSettings,
 ): Promise<Connected> {
-  const catalogue = new AgentCatalogue({ client: clientFor(options.listFrom, options.token) });
+  const catalogue = new Catalogue({ client: clientFor(options.listFrom, options.token) });
   await catalogue.refresh();
   const baseUrl = options.callTo ?? options.listFrom;
   const server = createServer({
@@ -150,7 +150,7 @@ export interface BridgeTransport {
 
 /** The HTTP bridge in this process, reached by a real MCP client over Streamable HTTP. */
 export async function connectHttpInProcess(options: { mastraUrl: string; era?: Era } & BridgeSettings): Promise<Bridge> {
-  const catalogue = new AgentCatalogue({ client: clientFor(options.mastraUrl) });
+  const catalogue = new Catalogue({ client: clientFor(options.mastraUrl) });
   await catalogue.refresh();
   const http = await startHttp({ catalogue, client: clientFor(options.mastraUrl), baseUrl: options.mastraUrl, port: 0, ...options });
   const close = async (client: { close(): Promise<void> }) => {

@@ -4,7 +4,7 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer as createNetServer, connect, type Socket } from 'node:net';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { Catalogue } from '../src/catalogue/catalogue.js';
 import { startHttp, type HttpBridge, type HttpOptions } from '../src/transports/http.js';
 import { clientFor } from './helpers.js';
 
@@ -25,9 +25,9 @@ export function signJwt(secret: string, payload: Record<string, unknown>): strin
 export async function startHttpBridge(
   mastraUrl: string,
   options: Partial<HttpOptions> & { serviceToken?: string } = {},
-): Promise<HttpBridge & { catalogue: AgentCatalogue }> {
+): Promise<HttpBridge & { catalogue: Catalogue }> {
   const client = clientFor(mastraUrl, options.serviceToken);
-  const catalogue = new AgentCatalogue({ client });
+  const catalogue = new Catalogue({ client });
   await catalogue.refresh();
   const bridge = await startHttp({
     catalogue,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { Catalogue } from '../src/catalogue/catalogue.js';
 import { addressKey } from '../src/identity/failed-checks.js';
 import { startHttp } from '../src/transports/http.js';
 import { clientFor, closedPort, startStack, textOf, waitFor, type Stack } from './helpers.js';
@@ -102,7 +102,7 @@ describe('tokens are checked with Mastra before anything is served', () => {
   it('without JWT_TOKEN, each caller sees its own listing, and /readyz says so', async () => {
     // Mastra auth on and no service token: the service-level listing fails, which used to leave every caller 0 tools.
     const serviceClient = clientFor(stack.mastra.url);
-    const catalogue = new AgentCatalogue({ client: serviceClient });
+    const catalogue = new Catalogue({ client: serviceClient });
     const bridge = await startHttp({ catalogue, client: serviceClient, clientForToken: (token) => clientFor(stack.mastra.url, token), baseUrl: stack.mastra.url, port: 0 });
     closers.push(() => bridge.close({ graceMs: 0 }));
     const { client } = await connected(bridge.url, carol);
@@ -116,7 +116,7 @@ describe('tokens are checked with Mastra before anything is served', () => {
   it('with JWT_TOKEN, callers see the service-level listing; with --per-user-catalogue, their own', async () => {
     // A service-level catalogue that offers less than Mastra lists tells the two listings apart.
     const serviceClient = clientFor(stack.mastra.url, service);
-    const echoOnly = new AgentCatalogue({ client: serviceClient, filter: { include: ['echo'] } });
+    const echoOnly = new Catalogue({ client: serviceClient, filter: { include: ['echo'] } });
     await echoOnly.refresh();
     const options = { catalogue: echoOnly, client: serviceClient, clientForToken: (token: string) => clientFor(stack.mastra.url, token), baseUrl: stack.mastra.url, port: 0, hasServiceToken: true };
     const shared = await startHttp(options);

@@ -3,7 +3,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { expect } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { Catalogue } from '../src/catalogue/catalogue.js';
 import type { OAuthSettings } from '../src/identity/oauth-callers.js';
 import type { Logger } from '../src/log.js';
 import { startHttp, type HttpBridge } from '../src/transports/http.js';
@@ -70,7 +70,7 @@ export async function startSignInBridge(
   const { issuer } = await startAuthServer(resource);
   const client = clientFor(mastraUrl);
   const bridge = await startHttp({
-    catalogue: new AgentCatalogue({ client }),
+    catalogue: new Catalogue({ client }),
     client,
     baseUrl: mastraUrl,
     port,

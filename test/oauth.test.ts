@@ -2,7 +2,7 @@ import { StreamableHTTPClientTransport as ModernTransport } from '@modelcontextp
 import { generateKeyPair, SignJWT } from 'jose';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { Catalogue } from '../src/catalogue/catalogue.js';
 import type { OAuthSettings } from '../src/identity/oauth-callers.js';
 import { createLogger } from '../src/log.js';
 import { startHttp, type HttpBridge } from '../src/transports/http.js';
@@ -37,7 +37,7 @@ const settings = (issuer: string): OAuthSettings => ({
 async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastraAuth'] = 'mint', more: Partial<OAuthSettings> = {}, limited = false): Promise<HttpBridge> {
   const client = clientFor(stack.mastra.url);
   return startHttp({
-    catalogue: new AgentCatalogue({ client }),
+    catalogue: new Catalogue({ client }),
     client,
     baseUrl: stack.mastra.url,
     port: 0,

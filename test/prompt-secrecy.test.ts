@@ -1,7 +1,7 @@
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { CallToolResultSchema, TaskStatusNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
-import { createRedactor, MIN_SECRET_RUN, REDACTED } from '../src/calls/redact.js';
+import { createRedactor, MIN_SECRET_RUN, REDACTED } from '../src/catalogue/redact.js';
 import { TaskBoard } from '../src/tasks/task-board.js';
 import { LEAK_MESSAGE } from './fixture/fake-model.js';
 import { LEAKY_ROLE, SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';

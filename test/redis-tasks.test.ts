@@ -3,12 +3,13 @@ import { createTaskSessionFromClient, type RawClientDispatch } from '@modelconte
 import { CallToolResultSchema, CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { Catalogue } from '../src/catalogue/catalogue.js';
 import { startHttp } from '../src/transports/http.js';
 import { identityOf } from '../src/identity/callers.js';
 import { silentLogger } from '../src/log.js';
 import { openRedisTasks } from '../src/tasks/redis/redis-task-store.js';
-import { TaskBoard, type TaskLimits } from '../src/tasks/task-board.js';
+import { TaskBoard } from '../src/tasks/task-board.js';
+import { type TaskLimits } from '../src/tasks/task-store.js';
 import { SLOW_WORDS } from './fixture/fake-model.js';
 import { clientFor, MODERN_VERSION, modernClient, startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, postModernTasks, signJwt, startHttpBridge } from './http-helpers.js';
@@ -61,7 +62,7 @@ beforeAll(async () => {
   const tasks = new TaskBoard({}, { shared: openRedisTasks({ url: redis.url, prefix: PREFIX, logger: silentLogger }).shared });
   const client = clientFor(stack.mastra.url);
   const bridge = await startHttp({
-    catalogue: new AgentCatalogue({ client }),
+    catalogue: new Catalogue({ client }),
     client,
     baseUrl: stack.mastra.url,
     port: 0,

@@ -1,6 +1,6 @@
 import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { requestStateSealer } from '../src/person/request-state.js';
+import { requestStateSealer } from '../src/protocol/modern/request-state.js';
 import { MODERN_VERSION, startStack, textOf, type Stack } from './helpers.js';
 import { modernSession, type ModernSession } from './person-sessions.js';
 

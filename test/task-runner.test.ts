@@ -4,11 +4,12 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PROGRESS_INTERVAL_MS, startAgentTask, throttleProgress, type TaskRunContext } from '../src/tasks/agent-task.js';
 import { silentLogger } from '../src/log.js';
-import { TaskBoard, type SessionTasks } from '../src/tasks/task-board.js';
+import { TaskBoard } from '../src/tasks/task-board.js';
+import { type CallerTasks } from '../src/tasks/task-store.js';
 import { BIN } from './helpers.js';
 
 /** The session store as a request sees it, without the SDK's notifications. */
-const asRequestStore = (session: SessionTasks): RequestTaskStore => ({
+const asRequestStore = (session: CallerTasks): RequestTaskStore => ({
   createTask: (params) => session.createTask(params),
   getTask: async (id) => (await session.getTask(id))!,
   storeTaskResult: (id, status, result) => session.storeTaskResult(id, status, result),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { describeAgent } from '../src/catalogue/agents.js';
+import { describeAgent } from '../src/catalogue/catalogue.js';
 import { isValidToolName, preferredToolName, ToolNamer } from '../src/catalogue/tool-names.js';
 
 const namesOnce = (ids: string[], prefix = 'ask_') => new ToolNamer(prefix).namesFor(ids);

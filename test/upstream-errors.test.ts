@@ -4,7 +4,7 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAIL_MESSAGE } from './fixture/fake-model.js';
 import { startMastraFixture, type MastraFixture } from './fixture/mastra-app.js';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { Catalogue } from '../src/catalogue/catalogue.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { clientFor, connectInMemory, startStack, textOf, type Connected, type Stack } from './helpers.js';
@@ -110,7 +110,7 @@ describe('a listing that fails', () => {
     const lines: string[] = [];
     const before = faulty.requests.length;
     const refresher = keepCatalogueFresh({
-      catalogue: new AgentCatalogue({ client: clientFor(faulty.url) }),
+      catalogue: new Catalogue({ client: clientFor(faulty.url) }),
       baseUrl: faulty.url,
       logger: createLogger('debug', (line) => lines.push(line)),
       firstRetryDelayMs: 60_000,

@@ -2,11 +2,11 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { Catalogue } from '../src/catalogue/catalogue.js';
 import type { AgentFilter } from '../src/catalogue/agent-filter.js';
 import { ToolNamer } from '../src/catalogue/tool-names.js';
 import { toolsOf } from '../src/calls/tool-call.js';
-import type { Answer, RunOutcome } from '../src/person/pause.js';
+import type { Answer, RunOutcome } from '../src/kernel/run-outcome.js';
 import { workflowResumer } from '../src/workflows/workflow-resumer.js';
 import { startWorkflow } from '../src/workflows/workflow-run.js';
 import { HOSTILE_WORKFLOW_ID } from './fixture/workflows.js';
@@ -22,7 +22,7 @@ afterAll(async () => {
 });
 
 async function catalogueWith(filter: AgentFilter, options: { prefix?: string; workflowPrefix?: string } = {}) {
-  const catalogue = new AgentCatalogue({ client: clientFor(stack.mastra.url), filter, ...options });
+  const catalogue = new Catalogue({ client: clientFor(stack.mastra.url), filter, ...options });
   const result = await catalogue.refresh();
   return { catalogue, result, names: toolsOf(catalogue).map((tool) => tool.name) };
 }

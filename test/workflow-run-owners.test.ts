@@ -3,7 +3,7 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/agents.js';
+import { Catalogue } from '../src/catalogue/catalogue.js';
 import { startHttp, type HttpBridge } from '../src/transports/http.js';
 import { asBridgeClient, clientFor, modernClient, startStack, textOf, type BridgeClient, type Stack } from './helpers.js';
 import { connectHttp, signJwt, spawnHttpBin, startHttpBridge, type SpawnedBridge } from './http-helpers.js';
@@ -124,7 +124,7 @@ describe('OAuth sign-in, minted Mastra tokens: the bridge is the only gate, sinc
     await auth.start(0, '127.0.0.1');
     const client = clientFor(stack.mastra.url);
     bridge = await startHttp({
-      catalogue: new AgentCatalogue({ client }),
+      catalogue: new Catalogue({ client }),
       client,
       baseUrl: stack.mastra.url,
       port: 0,

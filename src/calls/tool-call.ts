@@ -1,17 +1,19 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { runAgent } from './agent-run.js';
-import { memoryFor } from './agent-call.js';
-import { approvalOutcome, approvalResumer } from '../person/approval.js';
-import { APPROVED, autoApproving, settle, type Asker } from '../person/drive.js';
-import type { Answer, CallContext, ResumeHandle, Resumers, RunOutcome } from '../person/pause.js';
+import { runAgent } from '../agents/agent-run.js';
+import { memoryFor } from '../agents/agent-call.js';
+import { approvalOutcome, approvalResumer } from '../agents/approval.js';
+import { APPROVED, askUntilDone, autoApproving, type Asker } from './person-loop.js';
+import type { Answer, CallContext, ResumeHandle, Resumers, RunOutcome } from '../kernel/run-outcome.js';
 import type { TaskRunContext } from '../tasks/agent-task.js';
-import type { AgentCatalogue, AgentTool } from '../catalogue/agents.js';
-import type { ProgressReporter } from './progress.js';
-import { agentInput, explainInvalid, inputJsonSchema, inputJsonSchemaWithoutMemory, outputJsonSchema } from './tool-schema.js';
-import { prepareResumeCall, prepareWorkflowCall, resumeToolDefinition, workflowToolDefinition, type WorkflowCall } from './workflow-call.js';
+import type { Catalogue, AgentTool } from '../catalogue/catalogue.js';
+import type { ProgressReporter } from '../kernel/progress.js';
+import { agentInput, inputJsonSchema, inputJsonSchemaWithoutMemory, outputJsonSchema } from '../agents/agent-schema.js';
+import { explainInvalid } from '../kernel/invalid-arguments.js';
+import { prepareResumeCall, prepareWorkflowCall, resumeToolDefinition, workflowToolDefinition, type WorkflowCall } from '../workflows/workflow-call.js';
 import type { CallerRuns } from '../workflows/run-ownership.js';
 import { workflowResumer } from '../workflows/workflow-resumer.js';
+import { errorResult } from '../kernel/results.js';
 
 /**
  * What both protocol fronts share for tools/list and tools/call: the tool definitions, the
@@ -37,7 +39,7 @@ const byName = (a: Tool, b: Tool) => (a.name < b.name ? -1 : a.name > b.name ? 1
 
 /** Tool definitions are rebuilt only when the catalogue changes, then shared by all sessions and requests. */
 const toolLists = new WeakMap<readonly AgentTool[], Tool[]>();
-export function toolsOf(catalogue: AgentCatalogue): Tool[] {
+export function toolsOf(catalogue: Catalogue): Tool[] {
   let tools = toolLists.get(catalogue.tools);
   if (!tools) {
     const workflows = catalogue.workflows;
@@ -58,7 +60,7 @@ export const serverInstructions = (baseUrl: string): string =>
 export class UnknownToolError extends Error {}
 
 export interface ToolCallOptions {
-  catalogue: AgentCatalogue;
+  catalogue: Catalogue;
   /** The client this caller's runs go through. */
   client: MastraClient;
   baseUrl: string;
@@ -96,15 +98,13 @@ export interface ToolCall {
   /** Why an answer that fits the question's form still does not fit the paused run (its kind's own check), or undefined. */
   answerProblem(handle: ResumeHandle, content: Record<string, unknown>): string | undefined;
   /** Drives an outcome to its end through `ask` (default: nobody can be asked). */
-  settle(outcome: RunOutcome, context: RunContext & { ask?: Asker }): Promise<CallToolResult>;
+  finish(outcome: RunOutcome, context: RunContext & { ask?: Asker }): Promise<CallToolResult>;
 }
 
 const nobodyToAsk: Asker = async () => ({ action: 'unanswerable' });
 
 /** A task's statusMessage follows its run the way progress notifications would; the task throttles it already. */
 const statusUpdates = (report: (message: string) => void): ProgressReporter => ({ now: report, soon: report, stop() {} });
-
-const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
 
 /** The parts of a call that differ by kind: what it is, and its first leg up to its first pause. */
 interface CallParts {
@@ -137,8 +137,8 @@ function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
     if (!resumer) return { done: errorResult(`The bridge cannot resume a paused run of kind "${handle.kind}".`) };
     return resumer.resume(handle, answer, callContext(context));
   };
-  const settleOutcome = (outcome: RunOutcome, { ask = nobodyToAsk, ...context }: RunContext & { ask?: Asker }) =>
-    settle(outcome, autoApproveTools ? autoApproving(ask) : ask, resumers, callContext(context));
+  const finishOutcome = (outcome: RunOutcome, { ask = nobodyToAsk, ...context }: RunContext & { ask?: Asker }) =>
+    askUntilDone(outcome, autoApproveTools ? autoApproving(ask) : ask, resumers, callContext(context));
   return {
     label: parts.label,
     ids: parts.ids,
@@ -151,10 +151,10 @@ function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
     },
     resume,
     answerProblem: (handle, content) => resumers[handle.kind]?.answerProblem?.(handle, content),
-    settle: settleOutcome,
+    finish: finishOutcome,
     run: async (context) => {
       try {
-        return await settleOutcome(await parts.start(callContext(context)), context);
+        return await finishOutcome(await parts.start(callContext(context)), context);
       } finally {
         context.progress?.stop();
       }

@@ -1,6 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { AgentFilter } from './agent-filter.js';
-import { AgentCatalogue } from './agents.js';
+import { Catalogue } from './catalogue.js';
 import { keepCatalogueFresh, type CatalogueRefresher, type RefreshOptions } from './refresh.js';
 import type { Logger } from '../log.js';
 
@@ -21,7 +21,7 @@ export interface OpenCatalogueOptions extends Omit<RefreshOptions, 'catalogue'> 
 }
 
 export interface OpenedCatalogue {
-  catalogue: AgentCatalogue;
+  catalogue: Catalogue;
   /** Stop on shutdown: it ends the refresh timers. */
   refresher: CatalogueRefresher;
 }
@@ -32,7 +32,7 @@ export interface OpenedCatalogue {
  * catalogue follows Mastra (see refresh.ts).
  */
 export async function openCatalogue({ client, prefix, workflowPrefix, filter, describeFromInstructions, ...refresh }: OpenCatalogueOptions): Promise<OpenedCatalogue> {
-  const catalogue = new AgentCatalogue({ client, prefix, workflowPrefix, filter, describeFromInstructions });
+  const catalogue = new Catalogue({ client, prefix, workflowPrefix, filter, describeFromInstructions });
   const refresher = keepCatalogueFresh({ catalogue, ...refresh });
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([refresher.firstAttempt, new Promise((resolve) => (timer = setTimeout(resolve, FIRST_LOAD_WAIT_MS)))]);

@@ -1,11 +1,11 @@
-import type { AgentCatalogue, RefreshResult } from './agents.js';
+import type { Catalogue, RefreshResult } from './catalogue.js';
 import { listShort } from './agent-filter.js';
-import { upstreamReason, wrongUpstream } from '../calls/errors.js';
-import { formatDuration } from '../duration.js';
+import { upstreamReason, wrongUpstream } from '../kernel/errors.js';
+import { formatDuration } from '../kernel/duration.js';
 import { silentLogger, type Logger } from '../log.js';
 
 export interface RefreshOptions {
-  catalogue: AgentCatalogue;
+  catalogue: Catalogue;
   /** The Mastra URL, named in log lines. */
   baseUrl: string;
   logger?: Logger;
@@ -57,7 +57,7 @@ function hintFor(error: unknown, serviceToken: boolean): string {
 class ListTimeout extends Error {}
 
 /** Lists with a deadline; the aborted listing cannot overwrite the catalogue when it ends late. */
-export async function refreshWithin(catalogue: AgentCatalogue, timeoutMs: number): Promise<RefreshResult> {
+export async function refreshWithin(catalogue: Catalogue, timeoutMs: number): Promise<RefreshResult> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {

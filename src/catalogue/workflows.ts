@@ -1,6 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
-import { isAddressable, pathSegment } from '../agent-ids.js';
-import { upstreamReason } from '../calls/errors.js';
+import { isAddressable, pathSegment } from '../kernel/mastra-ids.js';
+import { upstreamReason } from '../kernel/errors.js';
 import { readSchema } from './schema-bounds.js';
 
 /** A JSON Schema as a tool publishes it: MCP wants an object at the top. */

@@ -1,9 +1,9 @@
 import type { MastraClient } from '@mastra/client-js';
 import { createHash } from 'node:crypto';
 import type { AgentFilter } from '../catalogue/agent-filter.js';
-import { AgentCatalogue } from '../catalogue/agents.js';
+import { Catalogue } from '../catalogue/catalogue.js';
 import { refreshWithin } from '../catalogue/refresh.js';
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../kernel/duration.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMastraClient } from '../mastra-client.js';
 import type { FailedTokenChecks } from './failed-checks.js';
@@ -15,7 +15,7 @@ export interface Caller {
   /** The Mastra client calls of this caller go through. */
   client: MastraClient;
   /** The catalogue this caller sees (service-level, or the caller's own listing). */
-  catalogue: AgentCatalogue;
+  catalogue: Catalogue;
 }
 
 /** What an OAuth protected resource publishes: its RFC 9728 metadata, and where its 401 challenge points. */
@@ -45,7 +45,7 @@ export const identityOf = (token: string): string => createHash('sha256').update
 export interface CallerResolverOptions {
   /** The service-level client and catalogue: token-less callers, and every caller's catalogue when `ownCatalogues` is off. */
   serviceClient: MastraClient;
-  serviceCatalogue: AgentCatalogue;
+  serviceCatalogue: Catalogue;
   /** Whether a caller with a token sees its own listing rather than the service-level one. */
   ownCatalogues: boolean;
   baseUrl: string;
@@ -133,11 +133,11 @@ export class MastraTokenCallers implements CallerResolver {
   private async check(identity: string, token: string, entry: Entry): Promise<Caller> {
     const { serviceCatalogue, prefix, workflowPrefix, filter, baseUrl, logger = silentLogger } = this.options;
     const client = entry.caller?.client ?? (this.options.clientForToken ?? createMastraClient)(token);
-    const own = this.options.ownCatalogues ? (entry.caller?.catalogue ?? new AgentCatalogue({ client, prefix, workflowPrefix, filter })) : undefined;
+    const own = this.options.ownCatalogues ? (entry.caller?.catalogue ?? new Catalogue({ client, prefix, workflowPrefix, filter })) : undefined;
     try {
       // The caller's own listing is both the check and its catalogue; otherwise it is listed only to check.
       // A listing made only to check the token needs the agents alone.
-      await refreshWithin(own ?? new AgentCatalogue({ client, prefix, filter, listWorkflows: false, askMemory: false }), this.options.checkTimeoutMs ?? 10_000);
+      await refreshWithin(own ?? new Catalogue({ client, prefix, filter, listWorkflows: false, askMemory: false }), this.options.checkTimeoutMs ?? 10_000);
       if (own && !entry.caller) own.on('stale', () => (entry.checkedAt = 0));
       entry.caller = { identity, client, catalogue: own ?? serviceCatalogue };
       entry.refusal = undefined;

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { RateLimiterMemory } from 'rate-limiter-flexible';
 import { silentLogger, type Logger } from '../log.js';
-import { HttpError } from '../transports/web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 
 /** How many token checks of one client address may fail, and in what window. */
 export interface FailedCheckLimits {

@@ -1,11 +1,11 @@
 import type { MastraClient } from '@mastra/client-js';
 import { SignJWT } from 'jose';
 import type { AgentFilter } from '../catalogue/agent-filter.js';
-import { AgentCatalogue } from '../catalogue/agents.js';
+import { Catalogue } from '../catalogue/catalogue.js';
 import { refreshWithin } from '../catalogue/refresh.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMastraClientWithCredential } from '../mastra-client.js';
-import { HttpError } from '../transports/web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 import { identityOf, type Caller, type CallerResolver, type OAuthResource } from './callers.js';
 import type { FailedTokenChecks } from './failed-checks.js';
 import { checkFailure, tokenRefused } from './http-tokens.js';
@@ -27,7 +27,7 @@ export interface OAuthSettings extends Omit<OAuthTokenOptions, 'challenge'> {
 
 export interface OAuthCallersOptions {
   settings: OAuthSettings;
-  serviceCatalogue: AgentCatalogue;
+  serviceCatalogue: Catalogue;
   /** Whether each user sees their own listing (made with their credential) rather than the service-level one. */
   ownCatalogues: boolean;
   baseUrl: string;
@@ -125,7 +125,7 @@ export class OAuthCallers implements CallerResolver {
     const { serviceCatalogue, ownCatalogues, prefix, workflowPrefix, filter, baseUrl } = this.options;
     const user = { claims, token, listedAt: 0, usedAt: Date.now() } as User;
     const client: MastraClient = createMastraClientWithCredential(async () => this.credential(user), { baseUrl });
-    const catalogue = ownCatalogues ? new AgentCatalogue({ client, prefix, workflowPrefix, filter }) : serviceCatalogue;
+    const catalogue = ownCatalogues ? new Catalogue({ client, prefix, workflowPrefix, filter }) : serviceCatalogue;
     if (ownCatalogues) catalogue.on('stale', () => (user.listedAt = 0));
     user.caller = { identity, client, catalogue };
     this.users.set(identity, user);

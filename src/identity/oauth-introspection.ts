@@ -1,6 +1,6 @@
 import * as oauth from 'oauth4webapi';
 import { silentLogger, type Logger } from '../log.js';
-import { HttpError } from '../transports/web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 import { identityOf } from './callers.js';
 import { isSecureUrl } from './secure-url.js';
 import { checkScopes, checkSubject, refused, unreachable, type AccessTokenVerifier, type OAuthTokenOptions, type VerifiedClaims } from './oauth-tokens.js';

@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
-import { upstreamReason } from '../calls/errors.js';
+import { upstreamReason } from '../kernel/errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { HttpError } from '../transports/web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 import { identityOf } from './callers.js';
 import { tokenRefused, type OAuthChallenge } from './http-tokens.js';
 import { isSecureUrl } from './secure-url.js';

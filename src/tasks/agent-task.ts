@@ -2,7 +2,8 @@ import type { CreateTaskResult } from '@modelcontextprotocol/sdk/experimental/ta
 import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log.js';
-import type { SessionTasks } from './task-board.js';
+import type { CallerTasks } from './task-store.js';
+import { errorResult } from '../kernel/results.js';
 
 /** Progress lines become task status updates at most this often: each update also notifies the client. */
 export const PROGRESS_INTERVAL_MS = 250;
@@ -20,7 +21,7 @@ export interface TaskRunContext {
 
 export interface AgentTaskOptions {
   /** The session's own task store: limits and each task's abort signal. */
-  session: SessionTasks;
+  session: CallerTasks;
   /** The same store as the SDK hands this request (`extra.taskStore`): its changes also notify the client. */
   store: Pick<RequestTaskStore, 'createTask' | 'updateTaskStatus' | 'storeTaskResult'>;
   /** The TTL the client asked for; the session store bounds it. */
@@ -93,7 +94,7 @@ export async function startAgentTask(run: (context: TaskRunContext) => Promise<C
       result = await run({ taskId, signal, onProgress: (message) => progress.report(message), waiting });
     } catch (error) {
       if (signal.aborted) return;
-      result = { content: [{ type: 'text', text: `The ${label} stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}` }], isError: true };
+      result = errorResult(`The ${label} stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       progress.stop();
     }

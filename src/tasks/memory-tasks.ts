@@ -1,8 +1,8 @@
 import type { CreateTaskOptions } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { ErrorCode, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { RequestError } from '../calls/errors.js';
-import type { SessionTasks, TaskLimits } from './task-board.js';
+import { RequestError } from '../kernel/errors.js';
+import type { CallerTasks, TaskLimits } from './task-store.js';
 import { ResultBudget, SessionResults, type ResultHolder } from './task-results.js';
 import { boundedTtl, cancelledResult, CANCELLED_MESSAGE, checkRunningLimit, taskNotFound, TERMINAL } from './task-states.js';
 
@@ -21,7 +21,7 @@ interface Entry extends ResultHolder {
  * caller names, over HTTP as over stdio or in memory. A session is bound to one Mastra token, so a
  * task also belongs to that token. The `sessionId` arguments of the SDK's interface are therefore unused.
  */
-export class MemorySessionTasks implements SessionTasks {
+export class MemoryCallerTasks implements CallerTasks {
   private readonly tasks = new Map<string, Entry>();
   private closed = false;
   private readonly results: SessionResults;
@@ -55,7 +55,7 @@ export class MemorySessionTasks implements SessionTasks {
   async storeTaskResult(taskId: string, status: 'completed' | 'failed', result: Result): Promise<void> {
     const entry = this.live(taskId);
     this.results.keep(entry, result);
-    this.settle(entry, status);
+    this.markEnded(entry, status);
   }
 
   async getTaskResult(taskId: string): Promise<Result> {
@@ -75,7 +75,7 @@ export class MemorySessionTasks implements SessionTasks {
       entry.result = cancelledResult;
       entry.run.abort(new DOMException('The task was cancelled', 'AbortError'));
     }
-    if (TERMINAL.has(status)) this.settle(entry, status);
+    if (TERMINAL.has(status)) this.markEnded(entry, status);
     else this.touch(entry, status);
   }
 
@@ -133,7 +133,7 @@ export class MemorySessionTasks implements SessionTasks {
   }
 
   /** A finished task is kept for its TTL from when it finished, so a late run still leaves time to collect it. */
-  private settle(entry: Entry, status: Task['status']): void {
+  private markEnded(entry: Entry, status: Task['status']): void {
     this.touch(entry, status);
     this.expireLater(entry);
   }

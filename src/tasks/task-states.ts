@@ -1,5 +1,5 @@
 import { ErrorCode, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
-import { RequestError } from '../calls/errors.js';
+import { RequestError } from '../kernel/errors.js';
 
 /** A task in one of these never changes again: a run that ends afterwards leaves it as it is. */
 export const TERMINAL = new Set<Task['status']>(['completed', 'failed', 'cancelled']);

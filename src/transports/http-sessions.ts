@@ -1,11 +1,11 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../kernel/duration.js';
 import { identityOf, SERVICE_IDENTITY } from '../identity/callers.js';
 import type { Logger } from '../log.js';
 import type { SessionTransport } from './session-transport.js';
-import { HttpError } from './web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 
 /** One MCP session over HTTP: its server, its transport, and the identity it was opened with. */
 export interface Session {

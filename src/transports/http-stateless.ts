@@ -4,7 +4,7 @@ import { createServer } from '../protocol/legacy/server.js';
 import type { TaskBoard } from '../tasks/task-board.js';
 import type { HttpOptions } from './http-options.js';
 import { plainRequestId, SessionTransport } from './session-transport.js';
-import { HttpError } from './web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 
 /** GET (the event stream) and DELETE (ending a session) need a session; a server without sessions refuses them, as the spec says. */
 export const noSessionMethod = (method: string | undefined): HttpError =>

@@ -12,7 +12,8 @@ import { identityFor, type HttpBridge, type HttpOptions } from './http-options.j
 import { checkToken, Sessions, type Session } from './http-sessions.js';
 import { noSessionMethod, statelessFront } from './http-stateless.js';
 import { sessionNotFound, SessionTransport } from './session-transport.js';
-import { createOriginCheck, defaultAllowedHosts, HttpError, isLoopback, readRpcBody, sendError, sendJson, urlHost } from './web-safety.js';
+import { createOriginCheck, defaultAllowedHosts, isLoopback, readRpcBody, sendError, sendJson, urlHost } from './web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 
 export type { HttpBridge, HttpOptions } from './http-options.js';
 
@@ -48,7 +49,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   // Imported here, not at the top: a stdio bridge never loads the v2 SDK for it (about 0.18 s of start-up).
   // One board for every front: a caller's tasks are the same whichever era or mode reaches them.
   const board = options.tasks ?? new TaskBoard();
-  const modern = (await import('../protocol/modern/modern-http.js')).modernFrontFor({ ...options, tasks: board }, callers, sessions);
+  const modern = (await import('../protocol/modern/modern-http.js')).createModernHttp({ ...options, tasks: board, callers, streams: sessions });
   const stateless = options.stateless ? statelessFront(options, callers, board) : undefined;
   // A session id that names its replica lets a balancer route by it (see README, Running many replicas).
   const newSessionId = options.replicaId ? () => `${options.replicaId}.${randomUUID()}` : randomUUID;

@@ -1,15 +1,19 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger } from '../log.js';
-import { readStdioOpening } from '../protocol/stdio-opening.js';
+import { readStdioOpening } from '../protocol/era.js';
 import { createServer, type ServerOptions } from '../protocol/legacy/server.js';
+import type { RequestStateSealer } from '../protocol/modern/request-state.js';
 import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit, type OversizedMessage } from './message-size-limit.js';
-import { OneAnswerPerId } from './request-ids.js';
+import { OneAnswerPerId } from '../protocol/request-ids.js';
 
 const LIMIT = `${MAX_STDIO_MESSAGE_BYTES / 1024 / 1024} MiB`;
 
+/** The options of both eras' servers: the era is known only once the client's opening message is read. */
+export type StdioOptions = ServerOptions & { requestStates?: RequestStateSealer };
+
 /** One session over stdin/stdout. Resolves when the client goes away (stdin ends or the transport closes). */
-export async function serveStdio(options: ServerOptions): Promise<void> {
+export async function serveStdio(options: StdioOptions): Promise<void> {
   const logger = options.logger ?? silentLogger;
   // A message over the limit is refused on its own, in either era; the session goes on.
   const refuse = ({ bytes, id }: OversizedMessage) => {

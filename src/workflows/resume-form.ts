@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ObjectSchema, WorkflowTool } from '../catalogue/workflows.js';
-import type { Question } from '../person/pause.js';
+import type { Question } from '../kernel/run-outcome.js';
 
 /** Where a suspended run waits: JSON only, no secret (the person-in-the-loop drivers may sign and send it). */
 export interface WorkflowHandle {

@@ -1,10 +1,11 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { capDetail } from '../calls/errors.js';
-import type { ProgressReporter } from '../calls/progress.js';
+import { capDetail } from '../kernel/errors.js';
+import type { ProgressReporter } from '../kernel/progress.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
-import type { RunOutcome } from '../person/pause.js';
+import type { RunOutcome } from '../kernel/run-outcome.js';
 import { formOf, type WorkflowHandle } from './resume-form.js';
 import type { WorkflowChunk } from './workflow-api.js';
+import { errorResult } from '../kernel/results.js';
 
 const messageOf = (error: unknown): string =>
   typeof error === 'string' ? error : typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : 'no message given';
@@ -41,8 +42,6 @@ export class WorkflowRecorder {
     }
   }
 }
-
-const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
 
 const isPlainObject = (value: unknown): value is Record<string, unknown> => !!value && typeof value === 'object' && !Array.isArray(value);
 

@@ -1,12 +1,13 @@
-import type { AgentCatalogue } from '../catalogue/agents.js';
+import type { Catalogue } from '../catalogue/catalogue.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
-import { explainInvalid } from '../calls/tool-schema.js';
-import type { Answer, CallContext, ResumeHandle, Resumer, RunOutcome } from '../person/pause.js';
+import { explainInvalid } from '../kernel/invalid-arguments.js';
+import type { Answer, CallContext, ResumeHandle, Resumer, RunOutcome } from '../kernel/run-outcome.js';
 import type { WorkflowHandle } from './resume-form.js';
 import { checkerOf } from './schema-checker.js';
 import { cancelWorkflow, resumeWorkflow, type WorkflowRunOptions } from './workflow-run.js';
+import { errorResult } from '../kernel/results.js';
 
-const errorOutcome = (text: string): RunOutcome => ({ done: { content: [{ type: 'text', text }], isError: true } });
+const errorOutcome = (text: string): RunOutcome => ({ done: errorResult(text) });
 
 /** An answer that does not fit the step's resumeSchema: the fields that are wrong, or undefined when it fits (or cannot be checked here). */
 export function answerProblems(workflow: WorkflowTool, step: string, answer: unknown): string | undefined {
@@ -18,11 +19,11 @@ export function answerProblems(workflow: WorkflowTool, step: string, answer: unk
 /**
  * Continues a suspended workflow run with a person's answer (kind 'workflow'): accept resumes the
  * step; decline and cancel cancel the run upstream. An answer that does not fit the step's
- * resumeSchema is a misfit the person is asked again about (drive.ts), before any resume. Nobody to
+ * resumeSchema is a misfit the person is asked again about (calls/person-loop.ts), before any resume. Nobody to
  * ask (no `unanswered`): the run stays suspended in Mastra, and the paused run's `unanswerable`
  * result says how to resume it with resume_<id>.
  */
-export function workflowResumer(catalogue: AgentCatalogue, options: Pick<WorkflowRunOptions, 'onGone'> = {}): Resumer {
+export function workflowResumer(catalogue: Catalogue, options: Pick<WorkflowRunOptions, 'onGone'> = {}): Resumer {
   const workflowOf = (handle: WorkflowHandle) => catalogue.workflows.find((w) => w.workflowId === handle.workflowId);
   return {
     answerProblem(raw, content) {

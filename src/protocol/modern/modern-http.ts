@@ -1,10 +1,9 @@
 import { toNodeHandler } from '@modelcontextprotocol/node';
 import { createMcpHandler, isLegacyRequest, PROTOCOL_VERSION_META_KEY, type AuthInfo } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AgentCatalogue } from '../../catalogue/agents.js';
+import type { Catalogue } from '../../catalogue/catalogue.js';
 import { silentLogger } from '../../log.js';
 import { TaskBoard } from '../../tasks/task-board.js';
-import type { HttpOptions } from '../../transports/http.js';
 import { bearerToken } from '../../identity/http-tokens.js';
 import type { Caller, CallerResolver } from '../../identity/callers.js';
 import { createModernServer, type ModernServerOptions } from './modern-server.js';
@@ -21,7 +20,7 @@ export interface ModernHttpOptions extends ModernServerOptions {
   /** Who a request's token is: the same token check as 2025 sessions get. */
   callers: CallerResolver;
   /** The catalogue whose changes reach open `subscriptions/listen` streams. */
-  catalogue: AgentCatalogue;
+  catalogue: Catalogue;
   streams: StreamSlots;
 }
 
@@ -64,7 +63,7 @@ function headersOf(req: IncomingMessage): Headers {
   return headers;
 }
 
-function createModernHttp(options: ModernHttpOptions): ModernHttp {
+export function createModernHttp(options: ModernHttpOptions): ModernHttp {
   const { callers, catalogue, streams, logger = silentLogger } = options;
   const stopping = new AbortController();
   const serverOptions = { ...options, stopped: stopping.signal };
@@ -86,8 +85,8 @@ function createModernHttp(options: ModernHttpOptions): ModernHttp {
   };
   // Callers with catalogues of their own (no JWT_TOKEN, or --per-user-catalogue) hear those change too; a
   // listen stream re-lists with its own token, so a change of someone else's catalogue only costs a re-list.
-  const watched = new WeakSet<AgentCatalogue>();
-  const watch = (watchedCatalogue: AgentCatalogue) => {
+  const watched = new WeakSet<Catalogue>();
+  const watch = (watchedCatalogue: Catalogue) => {
     if (watched.has(watchedCatalogue)) return;
     watched.add(watchedCatalogue);
     watchedCatalogue.on('change', onChange);
@@ -128,9 +127,4 @@ function createModernHttp(options: ModernHttpOptions): ModernHttp {
       await handler.close();
     },
   };
-}
-
-/** The 2026 front for an HTTP bridge's options, with the bridge's own token check; the one call transports/http.ts makes. */
-export function modernFrontFor(options: HttpOptions, callers: CallerResolver, streams: StreamSlots): ModernHttp {
-  return createModernHttp({ ...options, tasks: options.tasks ?? new TaskBoard(), callers, streams });
 }

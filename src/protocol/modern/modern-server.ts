@@ -1,21 +1,24 @@
 import { ProtocolError, ProtocolErrorCode, Server, type ServerContext } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
-import { callInRounds, canElicit } from '../../person/input-required.js';
-import { processRequestStates, type PausedCall } from '../../person/request-state.js';
+import { callInRounds, canElicit } from './input-required.js';
+import { processRequestStates, type PausedCall } from './request-state.js';
 import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
 import { silentLogger } from '../../log.js';
-import { progressFor } from '../../calls/progress.js';
+import { progressFor } from '../../kernel/progress.js';
 import { logMessageParams, withCallLog, type ClientLog } from '../../calls/call-log.js';
-import type { ServerOptions } from '../legacy/server.js';
+import type { FrontOptions } from '../front-options.js';
+import type { RequestStateSealer } from './request-state.js';
 import type { TaskBoard } from '../../tasks/task-board.js';
-import { SERVER_INFO } from '../../version.js';
+import { SERVER_INFO } from '../../kernel/version.js';
 import type { Caller } from '../../identity/callers.js';
 import { acceptsTasks, registerTaskMethods, startModernTask, TASKS_EXTENSION } from './task-extension.js';
 
 /** Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. */
 const DEFAULT_LIST_TTL_MS = 60_000;
 
-export interface ModernServerOptions extends Pick<ServerOptions, 'baseUrl' | 'logger' | 'callTimeoutMs' | 'progress' | 'autoApproveTools' | 'requestStates' | 'resumeForeignRuns'> {
+export interface ModernServerOptions extends Omit<FrontOptions, 'catalogue' | 'client' | 'tasks'> {
+  /** Seals `input_required` state (MCP_REQUEST_STATE_SECRET). Default: a key of this process. */
+  requestStates?: RequestStateSealer;
   /** Where agent tasks live; each caller identity has its own store on it. */
   tasks: TaskBoard;
   /** The `ttlMs` cache hint of tools/list and server/discover. Default 60 s. */

@@ -2,17 +2,18 @@ import type { Server } from '@modelcontextprotocol/server';
 import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/stdio';
 import type { Readable } from 'node:stream';
 import { silentLogger } from '../../log.js';
-import type { ServerOptions } from '../legacy/server.js';
+import type { FrontOptions } from '../front-options.js';
+import type { ModernServerOptions } from './modern-server.js';
 import { TaskBoard } from '../../tasks/task-board.js';
 import type { Caller } from '../../identity/callers.js';
 import { createModernServer } from './modern-server.js';
-import { OneAnswerPerId } from '../../transports/request-ids.js';
+import { OneAnswerPerId } from '../request-ids.js';
 
 /**
  * One MCP 2026-07-28 connection over stdin/stdout, for a client whose opening message claimed
  * that era. stdio has one caller, the service-level client (JWT_TOKEN). Resolves when the input ends.
  */
-export async function serveModernStdio(options: ServerOptions, input: Readable): Promise<void> {
+export async function serveModernStdio(options: FrontOptions & Pick<ModernServerOptions, 'requestStates' | 'listTtlMs'>, input: Readable): Promise<void> {
   const { catalogue, client, logger = silentLogger } = options;
   const caller: Caller = { identity: 'service', client, catalogue };
   const tasks = options.tasks ?? new TaskBoard();

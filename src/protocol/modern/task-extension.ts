@@ -4,8 +4,8 @@ import { z } from 'zod';
 import { startAgentTask } from '../../tasks/agent-task.js';
 import type { ToolCall } from '../../calls/tool-call.js';
 import type { Logger } from '../../log.js';
-import type { SessionTasks } from '../../tasks/task-board.js';
-import { TaskQuestions } from '../../person/task-questions.js';
+import type { CallerTasks } from '../../tasks/task-store.js';
+import { TaskQuestions } from './task-questions.js';
 
 /**
  * Agent tasks in MCP 2026-07-28, through the `io.modelcontextprotocol/tasks` extension (SEP-2663),
@@ -38,7 +38,7 @@ export type TaskStatusSink = (notification: { method: 'notifications/tasks'; par
 const questions = new TaskQuestions();
 
 /** `canElicit`: whether the client that started the task declared elicitation, so the task may ask it. */
-export async function startModernTask(call: ToolCall, tasks: SessionTasks, logger: Logger, sink?: TaskStatusSink, canElicit = false) {
+export async function startModernTask(call: ToolCall, tasks: CallerTasks, logger: Logger, sink?: TaskStatusSink, canElicit = false) {
   const announce = (taskId: string) => {
     if (sink) void detailedTask(tasks, taskId).then((params) => sink({ method: 'notifications/tasks', params }), () => {});
   };
@@ -69,7 +69,7 @@ function notFound(taskId: string): ProtocolError {
  * The extension's `failed` is for protocol errors; an agent that failed still answered the call
  * with an isError result, so such a task is `completed` with that result, as a plain call would be.
  */
-async function detailedTask(tasks: SessionTasks, taskId: string) {
+async function detailedTask(tasks: CallerTasks, taskId: string) {
   const task = await tasks.getTask(taskId);
   if (!task) throw notFound(taskId);
   const base = wireTask(task);
@@ -96,14 +96,14 @@ function requireExtension(ctx: TaskContext): void {
     );
 }
 
-async function ownTask(tasks: SessionTasks, taskId: string, ctx: TaskContext): Promise<Task> {
+async function ownTask(tasks: CallerTasks, taskId: string, ctx: TaskContext): Promise<Task> {
   requireExtension(ctx);
   const task = await tasks.getTask(taskId);
   if (!task) throw notFound(taskId);
   return task;
 }
 
-export function registerTaskMethods(server: Server, tasks: SessionTasks): void {
+export function registerTaskMethods(server: Server, tasks: CallerTasks): void {
   server.setRequestHandler('tasks/get', { params: taskIdParams }, async ({ taskId }, ctx) => {
     requireExtension(ctx);
     // It reads the task itself (one Redis round trip less per poll) and refuses another identity's as not found.

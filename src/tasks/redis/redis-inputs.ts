@@ -1,6 +1,6 @@
-import type { SharedInputs } from '../task-board.js';
+import type { SharedInputs } from '../task-store.js';
 import { taskNotFound } from '../task-states.js';
-import type { RedisTaskStore } from './redis-task-store.js';
+import type { RedisStoreView } from './redis-store-view.js';
 
 /**
  * A waiting task's question in Redis, beside its status: every replica's tasks/get shows it, and a
@@ -9,7 +9,7 @@ import type { RedisTaskStore } from './redis-task-store.js';
  */
 export class RedisTaskInputs implements SharedInputs {
   constructor(
-    private readonly store: RedisTaskStore,
+    private readonly store: RedisStoreView,
     private readonly identity: string,
   ) {}
 

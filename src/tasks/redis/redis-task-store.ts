@@ -1,17 +1,18 @@
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { RequestError } from '../../calls/errors.js';
+import { RequestError } from '../../kernel/errors.js';
 import type { CataloguePeers } from '../../catalogue/refresh.js';
 import type { Logger } from '../../log.js';
-import type { SessionTasks, SharedTaskStore, TaskLimits, TaskStoreState } from '../task-board.js';
+import type { CallerTasks, SharedTaskStore, TaskLimits, TaskStoreState } from '../task-store.js';
 import { ResultBudget } from '../task-results.js';
 import { LocalRuns } from './local-runs.js';
 import { connectRedis, type RedisConnection } from './redis-connection.js';
-import { RedisSessionTasks } from './redis-tasks.js';
+import { RedisCallerTasks } from './redis-tasks.js';
 import type { RunOwners } from '../run-owners.js';
 import { RedisRunOwners } from './redis-run-owners.js';
 import { LEFT } from './runner-failures.js';
 import type { TaskCommands } from './task-scripts.js';
+import { keysOf, type RedisKeys, type RedisStoreView } from './redis-store-view.js';
 
 export const DEFAULT_REDIS_PREFIX = 'mastra-agents-mcp:';
 export const DEFAULT_TASK_LEASE_MS = 30_000;
@@ -55,27 +56,12 @@ export function openRedisTasks(options: RedisTaskOptions): RedisTasks {
   return { shared: (limits) => new RedisTaskStore(connection, { ...options, prefix, replica }, limits), peers };
 }
 
-/** The key names of one prefix. */
-function keysOf(prefix: string, limits: Required<TaskLimits>, leaseMs: number) {
-  return {
-    prefix,
-    task: (taskId: string) => `${prefix}task:${taskId}`,
-    owner: (identity: string) => `${prefix}owner:${identity}`,
-    sequence: `${prefix}seq`,
-    cancelChannel: `${prefix}cancel`,
-    /** Answers to waiting tasks' questions, "<taskId> <key> <response>", for the replica running each. */
-    answerChannel: `${prefix}answer`,
-    /** How long an identity's index outlives its last task: a TTL while running, then a TTL once finished. */
-    keepMs: 2 * limits.ttlMaxMs + leaseMs,
-  };
-}
-
 /** Tasks of every identity in Redis, with this replica's runs and their lease. */
-export class RedisTaskStore implements SharedTaskStore {
+export class RedisTaskStore implements SharedTaskStore, RedisStoreView {
   readonly replica: string;
   readonly leaseMs: number;
   readonly runs: LocalRuns;
-  readonly keys: ReturnType<typeof keysOf>;
+  readonly keys: RedisKeys;
   readonly budgets: { perIdentity: ResultBudget; all: ResultBudget };
   /** The runs of this replica that wait for an answer, by task id. */
   readonly answerListeners = new Map<string, (key: string, response: unknown) => void>();
@@ -145,8 +131,8 @@ export class RedisTaskStore implements SharedTaskStore {
         .catch(() => {});
   }
 
-  open(identity: string): SessionTasks {
-    return new RedisSessionTasks(this, identity);
+  open(identity: string): CallerTasks {
+    return new RedisCallerTasks(this, identity);
   }
 
   /** Runs one Redis operation; any failure becomes an error that names the task store and what still works. */

@@ -1,13 +1,13 @@
 import type { CreateTaskOptions } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { ErrorCode, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { RequestError } from '../../calls/errors.js';
-import type { SessionTasks, SharedInputs } from '../task-board.js';
+import { RequestError } from '../../kernel/errors.js';
+import type { CallerTasks, SharedInputs } from '../task-store.js';
 import { droppedMessage, sizeOf, tooLargeMessage } from '../task-results.js';
 import { boundedTtl, cancelledResult, CANCELLED_MESSAGE, checkRunningLimit, taskNotFound, TERMINAL } from '../task-states.js';
 import { RedisTaskInputs } from './redis-inputs.js';
 import { LAPSED } from './runner-failures.js';
-import type { RedisTaskStore } from './redis-task-store.js';
+import type { RedisStoreView } from './redis-store-view.js';
 
 const PAGE_SIZE = 50;
 
@@ -26,11 +26,11 @@ const taskOf = (taskId: string, [status, statusMessage, ttl, createdAt, lastUpda
  * every replica answers for every task of the identity; only runs started here are run here.
  * Ownership is checked inside each script, so another identity's task id names nothing.
  */
-export class RedisSessionTasks implements SessionTasks {
+export class RedisCallerTasks implements CallerTasks {
   readonly inputs: SharedInputs;
 
   constructor(
-    private readonly store: RedisTaskStore,
+    private readonly store: RedisStoreView,
     private readonly identity: string,
   ) {
     this.inputs = new RedisTaskInputs(store, identity);

@@ -1,9 +1,10 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { errorResult } from '../../kernel/results.js';
 
 /** What a task says when the replica running it can no longer answer: its status message and its result (JSON). */
 const failure = (statusMessage: string, text: string) => ({
   statusMessage,
-  result: JSON.stringify({ content: [{ type: 'text', text }], isError: true } satisfies CallToolResult),
+  result: JSON.stringify(errorResult(text) satisfies CallToolResult),
 });
 
 /** Its runner's lease lapsed: it died, or is cut off from Redis, and may yet come back (lease-scripts.ts). */

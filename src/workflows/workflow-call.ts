@@ -1,14 +1,15 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
-import type { RunOutcome } from '../person/pause.js';
-import { resumeArguments, resumeInputSchema } from '../workflows/resume-form.js';
-import { checkerOf } from '../workflows/schema-checker.js';
-import { answerProblems } from '../workflows/workflow-resumer.js';
-import { accessTo, type CallerRuns } from '../workflows/run-ownership.js';
-import { runOf, type StoredRun } from '../workflows/workflow-api.js';
-import { cancelWorkflow, resumeWorkflow, startWorkflow, type WorkflowRunOptions } from '../workflows/workflow-run.js';
-import { describeFailure } from './errors.js';
-import { explainInvalid } from './tool-schema.js';
+import type { RunOutcome } from '../kernel/run-outcome.js';
+import { resumeArguments, resumeInputSchema } from './resume-form.js';
+import { checkerOf } from './schema-checker.js';
+import { answerProblems } from './workflow-resumer.js';
+import { accessTo, type CallerRuns } from './run-ownership.js';
+import { runOf, type StoredRun } from './workflow-api.js';
+import { cancelWorkflow, resumeWorkflow, startWorkflow, type WorkflowRunOptions } from './workflow-run.js';
+import { describeFailure } from '../kernel/errors.js';
+import { explainInvalid } from '../kernel/invalid-arguments.js';
+import { errorResult } from '../kernel/results.js';
 
 const annotations = (title: string) => ({ title, readOnlyHint: false, openWorldHint: true });
 
@@ -35,7 +36,6 @@ export const resumeToolDefinition = (workflow: WorkflowTool): Tool => ({
   execution: { taskSupport: 'optional' },
 });
 
-const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
 const invalid = (name: string, problems: string): CallToolResult => errorResult(`Invalid arguments for ${name}: ${problems}.`);
 
 function argumentProblems(workflow: WorkflowTool, args: unknown): string | undefined {
@@ -45,7 +45,7 @@ function argumentProblems(workflow: WorkflowTool, args: unknown): string | undef
 
 export interface WorkflowCall {
   valid: boolean;
-  /** The run's outcome: done, or paused for a person (the drivers of src/person/ ask and resume it through workflowResumer). */
+  /** The run's outcome: done, or paused for a person (calls/person-loop.ts ask and resume it through workflowResumer). */
   outcome(options: WorkflowRunOptions & { runs: CallerRuns }): Promise<RunOutcome>;
 }
 

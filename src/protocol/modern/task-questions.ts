@@ -1,8 +1,8 @@
 import { inputResponse, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type { TaskRunContext } from '../tasks/agent-task.js';
-import type { SharedInputs } from '../tasks/task-board.js';
-import type { Asker, Reply } from './drive.js';
-import type { Question } from './pause.js';
+import type { TaskRunContext } from '../../tasks/agent-task.js';
+import type { SharedInputs } from '../../tasks/task-store.js';
+import type { Asker, Reply } from '../../calls/person-loop.js';
+import type { Question } from '../../kernel/run-outcome.js';
 
 /**
  * The 2026-07-28 task way to ask a person (the `io.modelcontextprotocol/tasks` extension): the

@@ -1,8 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { AgentLeg, PendingApproval } from '../calls/agent-legs.js';
-import { runAgent, type AgentRunOptions } from '../calls/agent-run.js';
-import type { AgentTool } from '../catalogue/agents.js';
-import type { Answer, CallContext, Question, ResumeHandle, Resumer, RunOutcome } from './pause.js';
+import type { AgentLeg, PendingApproval } from './agent-legs.js';
+import { runAgent, type AgentRunOptions } from './agent-run.js';
+import type { AgentTool } from '../catalogue/catalogue.js';
+import type { Answer, CallContext, Question, ResumeHandle, Resumer, RunOutcome } from '../kernel/run-outcome.js';
 
 /**
  * Agent tool approval (issue 14 item 3): Mastra suspends a run whose tool needs approval

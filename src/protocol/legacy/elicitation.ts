@@ -1,7 +1,7 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { Asker, Reply } from './drive.js';
+import type { Asker, Reply } from '../../calls/person-loop.js';
 
 /**
  * The 2025-11-25 way to ask a person: `elicitation/create` (form mode) to a client that declared
@@ -24,7 +24,7 @@ export interface ElicitationOptions {
   task?: { taskId: string; waiting(question: string | undefined): Promise<void> };
 }
 
-/** Puts a question through elicitation, once, when this session's client can answer a form (drive.ts asks again when the answer does not fit). */
+/** Puts a question through elicitation, once, when this session's client can answer a form (calls/person-loop.ts asks again when the answer does not fit). */
 export function elicitationAsker(server: Server, options: ElicitationOptions): Asker {
   return async (question, _handle, message): Promise<Reply> => {
     if (!server.getClientCapabilities()?.elicitation?.form) return { action: 'unanswerable' };

@@ -80,8 +80,3 @@ export const inputJsonSchemaWithoutMemory = jsonSchema(
   agentInput.omit({ threadId: true, resourceId: true }).describe('A message for the agent (it has no memory: each call starts afresh).'),
 );
 export const outputJsonSchema = jsonSchema(agentOutput);
-
-/** "message: message is required…; threadId: …" from a failed parse. */
-export function explainInvalid(error: z.ZodError): string {
-  return error.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
-}

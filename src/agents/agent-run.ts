@@ -2,11 +2,10 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { callAgent, type AgentCallContext } from './agent-call.js';
 import type { AgentLeg, LegStart } from './agent-legs.js';
 import { streamAgent } from './agent-stream.js';
-import type { AgentTool } from '../catalogue/agents.js';
-import { DURATION_FORMS, formatDuration } from '../duration.js';
-import type { ProgressReporter } from './progress.js';
-
-export const DEFAULT_CALL_TIMEOUT_MS = 600_000;
+import type { AgentTool } from '../catalogue/catalogue.js';
+import { callDeadline, DEFAULT_CALL_TIMEOUT_MS, timeoutText } from '../kernel/call-timeout.js';
+import { errorResult } from '../kernel/results.js';
+import type { ProgressReporter } from '../kernel/progress.js';
 
 export interface AgentRunOptions extends AgentCallContext {
   /** Longest a run may take before it is aborted upstream; 0 means no limit. Default 10 minutes. */
@@ -15,13 +14,8 @@ export interface AgentRunOptions extends AgentCallContext {
   progress?: ProgressReporter;
 }
 
-function timeoutResult(agentId: string, limitMs: number, baseUrl: string): CallToolResult {
-  const limit = formatDuration(limitMs);
-  const text =
-    `The agent "${agentId}" did not finish within the call timeout of ${limit}, so its run on the Mastra server at ${baseUrl} was stopped. ` +
-    `To allow longer runs, start the bridge with a larger --call-timeout or MCP_CALL_TIMEOUT (a duration such as ${DURATION_FORMS}), or 0 for no limit.`;
-  return { content: [{ type: 'text', text }], isError: true };
-}
+const timeoutResult = (agentId: string, limitMs: number, baseUrl: string): CallToolResult =>
+  errorResult(timeoutText(`The agent "${agentId}"`, limitMs, `its run on the Mastra server at ${baseUrl} was stopped`));
 
 /** Progress as the caller sees it: every message passes through the agent's redactor. */
 const redacting = (progress: ProgressReporter, redact: (text: string) => string): ProgressReporter => ({
@@ -66,17 +60,15 @@ async function runUnredacted(
   options: AgentRunOptions,
 ): Promise<AgentLeg> {
   const { callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS, progress, signal: callerSignal, ...rest } = options;
-  const timeout = new AbortController();
-  const timer = callTimeoutMs > 0 ? setTimeout(() => timeout.abort(new DOMException('call timeout', 'TimeoutError')), callTimeoutMs) : undefined;
-  const signal = callerSignal ? AbortSignal.any([callerSignal, timeout.signal]) : timeout.signal;
+  const deadline = callDeadline(callTimeoutMs, callerSignal);
   try {
-    const context = { ...rest, signal };
+    const context = { ...rest, signal: deadline.signal };
     return await (progress ? streamAgent(agent, leg, memory, context, progress) : callAgent(agent, leg, memory, context));
   } catch (error) {
-    if (timeout.signal.aborted && !callerSignal?.aborted) return { result: timeoutResult(agent.agentId, callTimeoutMs, options.baseUrl) };
+    if (deadline.timedOut()) return { result: timeoutResult(agent.agentId, callTimeoutMs, options.baseUrl) };
     throw error;
   } finally {
     // The reporter lives as long as the call (tool-call.ts stops it): a resumed leg reports through it too.
-    clearTimeout(timer);
+    deadline.clear();
   }
 }

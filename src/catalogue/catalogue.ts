@@ -1,17 +1,17 @@
 import type { MastraClient } from '@mastra/client-js';
 import { EventEmitter } from 'node:events';
-import { isAddressable } from '../agent-ids.js';
+import { isAddressable } from '../kernel/mastra-ids.js';
 import { AgentMemory } from './agent-memory.js';
 import { filterAgentIds, unmatchedIncludes, type AgentFilter } from './agent-filter.js';
 import { withAbortSignal } from '../mastra-client.js';
-import { createRedactor } from '../calls/redact.js';
+import { createRedactor } from './redact.js';
 import { describeAgent, instructionsText, publicTextsOf, type ListedAgent } from './agent-texts.js';
 import { ToolNamer } from './tool-names.js';
 import { canSuspend, listWorkflows, schemasOf, workflowToolOf, type ListedWorkflow, type WorkflowSchemas, type WorkflowTool } from './workflows.js';
 
 export { describeAgent };
 
-/** The prefix of a workflow's resume tool (see calls/workflow-call.ts). */
+/** The prefix of a workflow's resume tool (see workflows/workflow-call.ts). */
 export const RESUME_PREFIX = 'resume_';
 
 /** What the bridge needs to know of one Mastra agent to offer it as a tool. */
@@ -81,7 +81,7 @@ interface Secret {
  * set of tools or one of their descriptions really changed, and `stale` when a call found that
  * an agent is gone (whoever keeps the catalogue fresh re-lists then).
  */
-export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: string] }> {
+export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: string] }> {
   private byName = new Map<string, AgentTool>();
   private list: AgentTool[] = [];
   private workflowList: WorkflowTool[] = [];

@@ -1,10 +1,11 @@
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { agentOf, pathSegment } from '../agent-ids.js';
-import { memoryOfThread, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
-import { decisionBody, decisionRoute, type AgentLeg, type LegStart, type PendingApproval } from './agent-legs.js';
-import { capDetail } from './errors.js';
-import type { AgentTool } from '../catalogue/agents.js';
-import type { ProgressReporter } from './progress.js';
+import { agentOf, pathSegment } from '../kernel/mastra-ids.js';
+import { memoryOfThread, toErrorResult, toToolResult, type AgentCallContext } from './agent-call.js';
+import { decisionBody, decisionRoute, type AgentLeg, type AgentRun, type LegStart, type PendingApproval } from './agent-legs.js';
+import { capDetail } from '../kernel/errors.js';
+import type { AgentTool } from '../catalogue/catalogue.js';
+import type { ProgressReporter } from '../kernel/progress.js';
+import { errorResult } from '../kernel/results.js';
 
 /** The fields of client-js stream chunks (`{type, runId, from, payload}`) that the bridge reads. */
 interface Chunk {
@@ -164,7 +165,7 @@ export async function streamAgent(
       recorder.error !== undefined
         ? `The agent "${agent.agentId}" failed on the Mastra server at ${context.baseUrl} while answering: ${recorder.error}. The agent or its model failed; check the Mastra server's logs, then try again.`
         : `The stream from the Mastra server at ${context.baseUrl} ended before the agent "${agent.agentId}" finished (${recorder.run.text.length} characters written). Mastra may have restarted or the connection dropped; try again.`;
-    return { result: { content: [{ type: 'text', text }], isError: true } };
+    return { result: errorResult(text) };
   }
   return { result: toToolResult(agent.agentId, recorder.result(), memory && (await memoryOfThread(context.client, agent, memory))) };
 }

@@ -1,12 +1,35 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { pathSegment } from '../agent-ids.js';
-import type { AgentRun } from './agent-call.js';
+import { pathSegment } from '../kernel/mastra-ids.js';
 
 /**
- * The legs of an agent run that may wait for a tool approval (issue 14 item 3): Mastra ends a leg
+ * The legs of an agent run that may wait for a tool approval : Mastra ends a leg
  * `suspended` (generate) or with a `tool-call-approval` chunk (stream), and the next leg starts
  * at its approve-tool-call or decline-tool-call route.
  */
+
+export interface StreamPart {
+  toolName?: string;
+  args?: unknown;
+  result?: unknown;
+  isError?: boolean;
+  payload?: StreamPart;
+}
+
+/** What an agent run produced, in the shape of both generate()'s result and a finished stream. */
+export interface AgentRun {
+  text: string;
+  finishReason?: string;
+  usage?: { inputTokens?: number; outputTokens?: number; totalTokens?: number };
+  toolCalls?: StreamPart[];
+  toolResults?: StreamPart[];
+  /** Set when one of the agent's processors (a guardrail) stopped the run. */
+  tripwire?: { reason?: string };
+  /** generate() only: the messages Mastra saved, with the thread and resource it saved them in. */
+  messages?: { threadId?: string; resourceId?: string }[];
+  /** generate() only: the run, and what it waits for when it ended `suspended`. */
+  runId?: string;
+  suspendPayload?: { toolCallId?: unknown; toolName?: unknown; args?: unknown; resumeSchema?: unknown };
+}
 
 /** A tool call the agent's run waits on: Mastra suspended the run until someone approves or declines it. */
 export interface PendingApproval {

@@ -173,3 +173,16 @@ export class RequestError extends Error {
     super(message);
   }
 }
+
+/** A request refused before it reaches MCP: the status and a message safe to show (never a token). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    /** The JSON-RPC error code: -32000 (server error) unless the request itself was malformed. */
+    readonly code = -32000,
+  ) {
+    super(message);
+  }
+}

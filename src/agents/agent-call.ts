@@ -1,11 +1,12 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { agentOf, memoryThreadOf } from '../agent-ids.js';
-import { approvalOf, decisionBody, decisionRoute, type AgentLeg, type LegStart } from './agent-legs.js';
-import type { AgentTool } from '../catalogue/agents.js';
-import { capDetail, describeFailure, isAgentNotFound } from './errors.js';
-import type { AgentInput, AgentOutput } from './tool-schema.js';
+import { agentOf, memoryThreadOf } from '../kernel/mastra-ids.js';
+import { approvalOf, decisionBody, decisionRoute, type AgentLeg, type AgentRun, type LegStart, type StreamPart } from './agent-legs.js';
+import type { AgentTool } from '../catalogue/catalogue.js';
+import { capDetail, describeFailure, isAgentNotFound } from '../kernel/errors.js';
+import type { AgentInput, AgentOutput } from './agent-schema.js';
+import { errorResult } from '../kernel/results.js';
 
 export interface AgentCallContext {
   client: MastraClient;
@@ -65,35 +66,11 @@ function continuation({ thread, resource }: MemoryUsed): string {
     : `To continue this conversation, call this tool again with threadId "${thread}" (the Mastra server chose its resource).`;
 }
 
-interface StreamPart {
-  toolName?: string;
-  args?: unknown;
-  result?: unknown;
-  isError?: boolean;
-  payload?: StreamPart;
-}
-
-/** What an agent run produced, in the shape of both generate()'s result and a finished stream. */
-export interface AgentRun {
-  text: string;
-  finishReason?: string;
-  usage?: { inputTokens?: number; outputTokens?: number; totalTokens?: number };
-  toolCalls?: StreamPart[];
-  toolResults?: StreamPart[];
-  /** Set when one of the agent's processors (a guardrail) stopped the run. */
-  tripwire?: { reason?: string };
-  /** generate() only: the messages Mastra saved, with the thread and resource it saved them in. */
-  messages?: { threadId?: string; resourceId?: string }[];
-  /** generate() only: the run, and what it waits for when it ended `suspended`. */
-  runId?: string;
-  suspendPayload?: { toolCallId?: unknown; toolName?: unknown; args?: unknown; resumeSchema?: unknown };
-}
-
 /** A run a guardrail stopped is a refusal, not an answer: the caller must not read it as one. */
 function refusal(agentId: string, reason: string | undefined): CallToolResult {
   const why = reason ? `: ${capDetail(reason)}` : '';
   const text = `The agent "${agentId}" refused the request${why}. One of its processors (a Mastra guardrail) stopped the run; change the message, or ask another agent.`;
-  return { content: [{ type: 'text', text }], isError: true };
+  return errorResult(text);
 }
 
 /**
@@ -131,7 +108,7 @@ export function toToolResult(agentId: string, run: AgentRun, memory?: MemoryUsed
 /** A failed run as a tool result; Mastra's "agent not found" also tells the catalogue that its list is out of date. */
 export function toErrorResult(error: unknown, agentId: string, { baseUrl, onAgentGone }: AgentCallContext): CallToolResult {
   if (isAgentNotFound(error)) onAgentGone?.(agentId);
-  return { content: [{ type: 'text', text: describeFailure(error, { agentId, baseUrl }) }], isError: true };
+  return errorResult(describeFailure(error, { agentId, baseUrl }));
 }
 
 /** One leg of an agent run through `generate` (or its approve/decline twin). Never retried: see mastra-client.ts. */

@@ -1,6 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import type { Answer, CallContext, Question, ResumeHandle, Resumers, RunOutcome } from './pause.js';
+import type { Answer, CallContext, Question, ResumeHandle, Resumers, RunOutcome } from '../kernel/run-outcome.js';
+import { withNote } from '../kernel/results.js';
 
 /**
  * How every front asks a person, whatever the era: put the question, check the answer, ask again
@@ -86,10 +87,8 @@ export function autoApproving(ask: Asker): Asker {
   return async (question, handle, message) => (handle.kind === 'approval' ? APPROVED : ask(question, handle, message));
 }
 
-const withNote = (text: string, result: CallToolResult): CallToolResult => ({ ...result, content: [{ type: 'text', text }, ...result.content] });
-
 /** Runs a paused run to its end, asking the person each time it pauses. */
-export async function settle(first: RunOutcome, ask: Asker, resumers: Resumers, call: CallContext): Promise<CallToolResult> {
+export async function askUntilDone(first: RunOutcome, ask: Asker, resumers: Resumers, call: CallContext): Promise<CallToolResult> {
   let outcome = first;
   let note: string | undefined;
   while (!('done' in outcome)) {

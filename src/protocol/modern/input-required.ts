@@ -1,9 +1,10 @@
 import { CLIENT_CAPABILITIES_META_KEY, inputRequired, inputResponse, ProtocolError, ProtocolErrorCode, type InputRequiredResult } from '@modelcontextprotocol/server';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { RunContext, ToolCall } from '../calls/tool-call.js';
-import { judge, misfitNote, type Reply } from './drive.js';
-import type { RunOutcome } from './pause.js';
+import type { RunContext, ToolCall } from '../../calls/tool-call.js';
+import { judge, misfitNote, type Reply } from '../../calls/person-loop.js';
+import type { RunOutcome } from '../../kernel/run-outcome.js';
 import type { PausedCall, RequestStateSealer } from './request-state.js';
+import { withNote } from '../../kernel/results.js';
 
 /**
  * The 2026-07-28 way to ask a person: the tools/call answers `input_required` with an elicitation
@@ -33,8 +34,6 @@ export interface InputRequiredContext extends RunContext {
   sealer: RequestStateSealer;
 }
 
-const withNote = (text: string, result: CallToolResult): CallToolResult => ({ ...result, content: [{ type: 'text', text }, ...result.content] });
-
 /** Puts the paused call's question (or `message`, the question asked again) in an input_required result. */
 async function ask(paused: PausedCall, context: InputRequiredContext, message = paused.question.message): Promise<InputRequiredResult> {
   return inputRequired({
@@ -43,7 +42,7 @@ async function ask(paused: PausedCall, context: InputRequiredContext, message = 
   });
 }
 
-/** The retry's reply, unchecked (drive.ts judges it). A retry that answers nothing is a misfit like any other, counted as one. */
+/** The retry's reply, unchecked (calls/person-loop.ts judges it). A retry that answers nothing is a misfit like any other, counted as one. */
 function replyOf(responses: Record<string, unknown> | undefined): Exclude<Reply, { action: 'unanswerable' }> {
   const view = inputResponse(responses as never, ANSWER_KEY);
   if (view.kind !== 'elicit') return { action: 'misfit', why: `the retry's inputResponses hold no elicitation result under "${ANSWER_KEY}"` };
@@ -53,7 +52,7 @@ function replyOf(responses: Record<string, unknown> | undefined): Exclude<Reply,
 /**
  * One tools/call round: start or resume the run, and ask again (input_required) while it is paused.
  * Each round is its own request: the count of times the question was put travels in the sealed
- * state, and drive.ts's `judge` decides, as it does for every other front.
+ * state, and calls/person-loop.ts's `judge` decides, as it does for every other front.
  */
 export async function callInRounds(call: ToolCall, name: string, context: InputRequiredContext): Promise<CallToolResult | InputRequiredResult> {
   const { state } = context;
@@ -73,6 +72,6 @@ export async function callInRounds(call: ToolCall, name: string, context: InputR
     const { question, handle } = outcome.paused;
     return ask({ tool: name, handle, question, asked: 1 }, context);
   }
-  const result = await call.settle(outcome, context);
+  const result = await call.finish(outcome, context);
   return note ? withNote(note, result) : result;
 }

@@ -1,10 +1,10 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ProgressReporter } from '../calls/progress.js';
+import type { ProgressReporter } from './progress.js';
 
 /**
  * A run that must ask a person pauses upstream (a suspended workflow step; an agent tool waiting
- * for approval). Each kind says what to ask and how to continue; the drivers (drive.ts and the two
+ * for approval). Each kind says what to ask and how to continue; the drivers (calls/person-loop.ts and the two
  * fronts) ask through whatever the client offers and hand the answer back.
  */
 
