@@ -6,7 +6,7 @@ import { approvalOf, decisionBody, decisionRoute, type AgentLeg, type AgentRun, 
 import type { AgentTool } from '../catalogue/catalogue.js';
 import { capDetail, describeFailure, isAgentNotFound } from '../kernel/errors.js';
 import type { AgentInput, AgentOutput } from './agent-schema.js';
-import { errorResult } from '../kernel/results.js';
+import { errorResult, textResult } from '../kernel/results.js';
 
 export interface AgentCallContext {
   client: MastraClient;
@@ -100,9 +100,7 @@ export function toToolResult(agentId: string, run: AgentRun, memory?: MemoryUsed
     ...(memory?.resource ? { resourceId: memory.resource } : {}),
   };
   const text = output.text || `The agent "${agentId}" finished (${output.finishReason ?? 'no reason given'}) without a text answer.`;
-  const content: CallToolResult['content'] = [{ type: 'text', text }];
-  if (memory) content.push({ type: 'text', text: continuation(memory) });
-  return { content, structuredContent: output };
+  return textResult(memory ? [text, continuation(memory)] : text, output);
 }
 
 /** A failed run as a tool result; Mastra's "agent not found" also tells the catalogue that its list is out of date. */

@@ -1,7 +1,7 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { AgentLeg, PendingApproval } from './agent-legs.js';
 import { runAgent, type AgentRunOptions } from './agent-run.js';
 import type { AgentTool } from '../catalogue/catalogue.js';
+import { errorResult, withNote } from '../kernel/results.js';
 import type { Answer, CallContext, Question, ResumeHandle, Resumer, RunOutcome } from '../kernel/run-outcome.js';
 
 /**
@@ -50,8 +50,6 @@ function approvalQuestion(agent: AgentTool, approval: PendingApproval): Question
   return { message: agent.redact(message), schema: approvalForm };
 }
 
-const noteText = (text: string, result: CallToolResult): CallToolResult => ({ ...result, content: [{ type: 'text', text }, ...result.content] });
-
 /** A leg's result, or the paused run asking for the approval it waits for. */
 export function approvalOutcome(agent: AgentTool, leg: AgentLeg, context: Pick<ApprovalHandle, 'memory' | 'requestContext'>): RunOutcome {
   if ('result' in leg) return { done: leg.result };
@@ -65,10 +63,7 @@ export function approvalOutcome(agent: AgentTool, leg: AgentLeg, context: Pick<A
     ...(context.memory ? { memory: context.memory } : {}),
     ...(context.requestContext ? { requestContext: context.requestContext } : {}),
   };
-  const unanswerable: CallToolResult = {
-    content: [{ type: 'text', text: agent.redact(`The agent "${agent.agentId}" waits for a person to approve its call of tool "${approval.toolName}", and this client cannot ask one.`) }],
-    isError: true,
-  };
+  const unanswerable = errorResult(agent.redact(`The agent "${agent.agentId}" waits for a person to approve its call of tool "${approval.toolName}", and this client cannot ask one.`));
   return { paused: { question: approvalQuestion(agent, approval), handle, unanswerable } };
 }
 
@@ -107,7 +102,7 @@ export function approvalResumer({ agent, ...options }: ApprovalResumerOptions): 
       const outcome = await decide(handle, { decision: 'decline', reason: 'Nobody could be asked to approve this tool call, so it was declined.' }, call);
       if (!('done' in outcome)) return outcome;
       const note = `The agent "${agent.agentId}" wanted to call tool "${toolName}", which needs a person's approval, but this client cannot be asked (it declared no elicitation): the call was declined, and the agent answered without it.`;
-      return { done: noteText(agent.redact(note), outcome.done) };
+      return { done: withNote(agent.redact(note), outcome.done) };
     },
   };
 }

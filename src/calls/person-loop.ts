@@ -109,5 +109,5 @@ export async function askUntilDone(first: RunOutcome, ask: Asker, resumers: Resu
       outcome = await resumer.resume(handle, asked, call);
     }
   }
-  return note ? withNote(note, outcome.done) : outcome.done;
+  return withNote(note, outcome.done);
 }

@@ -73,5 +73,5 @@ export async function callInRounds(call: ToolCall, name: string, context: InputR
     return ask({ tool: name, handle, question, asked: 1 }, context);
   }
   const result = await call.finish(outcome, context);
-  return note ? withNote(note, result) : result;
+  return withNote(note, result);
 }
