@@ -1,5 +1,6 @@
 import { StdioServerTransport } from '@modelcontextprotocol/sdk/server/stdio.js';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
+import { formatBytes } from '../kernel/byte-size.js';
 import { silentLogger } from '../log.js';
 import { readStdioOpening } from '../protocol/era.js';
 import { createServer, type ServerOptions } from '../protocol/legacy/server.js';
@@ -7,7 +8,7 @@ import type { RequestStateSealer } from '../protocol/modern/request-state.js';
 import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit, type OversizedMessage } from './message-size-limit.js';
 import { OneAnswerPerId } from '../protocol/request-ids.js';
 
-const LIMIT = `${MAX_STDIO_MESSAGE_BYTES / 1024 / 1024} MiB`;
+const LIMIT = formatBytes(MAX_STDIO_MESSAGE_BYTES);
 
 /** The options of both eras' servers: the era is known only once the client's opening message is read. */
 export type StdioOptions = ServerOptions & { requestStates?: RequestStateSealer };
