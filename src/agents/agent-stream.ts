@@ -2,7 +2,7 @@ import { EventSourceParserStream } from 'eventsource-parser/stream';
 import { agentOf, pathSegment } from '../kernel/mastra-ids.js';
 import { memoryOfThread, toErrorResult, toToolResult, type AgentCallContext } from './agent-call.js';
 import { decisionBody, decisionRoute, type AgentLeg, type AgentRun, type LegStart, type PendingApproval } from './agent-legs.js';
-import { capDetail } from '../kernel/errors.js';
+import { capDetail, streamEndedEarly } from '../kernel/errors.js';
 import type { AgentTool } from '../catalogue/catalogue.js';
 import type { ProgressReporter } from '../kernel/progress.js';
 import { errorResult } from '../kernel/results.js';
@@ -164,7 +164,7 @@ export async function streamAgent(
     const text =
       recorder.error !== undefined
         ? `The agent "${agent.agentId}" failed on the Mastra server at ${context.baseUrl} while answering: ${recorder.error}. The agent or its model failed; check the Mastra server's logs, then try again.`
-        : `The stream from the Mastra server at ${context.baseUrl} ended before the agent "${agent.agentId}" finished (${recorder.run.text.length} characters written). Mastra may have restarted or the connection dropped; try again.`;
+        : streamEndedEarly(context.baseUrl, `the agent "${agent.agentId}"`, ` (${recorder.run.text.length} characters written)`);
     return { result: errorResult(text) };
   }
   return { result: toToolResult(agent.agentId, recorder.result(), memory && (await memoryOfThread(context.client, agent, memory))) };

@@ -1,5 +1,5 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { capDetail } from '../kernel/errors.js';
+import { capDetail, streamEndedEarly } from '../kernel/errors.js';
 import type { ProgressReporter } from '../kernel/progress.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
 import type { RunOutcome } from '../kernel/run-outcome.js';
@@ -106,7 +106,7 @@ export function outcomeOf(workflow: WorkflowTool, runId: string, recorder: Workf
       return {
         done: errorResult(
           recorder.status === undefined
-            ? `The stream from the Mastra server at ${baseUrl} ended before ${run} finished; the bridge cancelled the run. Mastra may have restarted or the connection dropped; try again.`
+            ? streamEndedEarly(baseUrl, `the workflow "${workflow.workflowId}" (runId "${runId}")`, '; the bridge cancelled the run')
             : `${run} ended with the status "${recorder.status}" on the Mastra server at ${baseUrl}, without an output; see the run there.`,
         ),
       };
