@@ -1,5 +1,5 @@
 import type { MastraClient } from '@mastra/client-js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { runAgent } from '../agents/agent-run.js';
 import { memoryFor } from '../agents/agent-call.js';
 import { approvalOutcome, approvalResumer } from '../agents/approval.js';
@@ -14,6 +14,7 @@ import { prepareResumeCall, prepareWorkflowCall, resumeToolDefinition, workflowT
 import type { CallerRuns } from '../workflows/run-ownership.js';
 import { workflowResumer } from '../workflows/workflow-resumer.js';
 import { errorResult } from '../kernel/results.js';
+import { RequestError } from '../kernel/errors.js';
 
 /**
  * What both protocol fronts share for tools/list and tools/call: the tool definitions, the
@@ -55,9 +56,6 @@ export function toolsOf(catalogue: Catalogue): Tool[] {
 export const serverInstructions = (baseUrl: string): string =>
   `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. The tools of agents with memory take threadId (and resourceId): a result that kept a thread says how to continue it. ` +
   'A workflow tool starts a run of that workflow and returns its output; when a step suspends, the person is asked through the client when it can ask, else the result says how to resume the run.';
-
-/** A tool name the catalogue does not know; each front answers it with its own invalid-params error. */
-export class UnknownToolError extends Error {}
 
 export interface ToolCallOptions {
   catalogue: Catalogue;
@@ -175,7 +173,7 @@ function workflowCall(options: ToolCallOptions, workflowId: string, call: Workfl
   });
 }
 
-/** Resolves a tools/call to its agent or workflow and checked arguments; throws UnknownToolError for a name nobody has. */
+/** Resolves a tools/call to its agent or workflow and checked arguments; a name nobody has is the caller's invalid-params error. */
 export function prepareToolCall(options: ToolCallOptions, name: string, args: unknown): ToolCall {
   const { catalogue, baseUrl, callTimeoutMs } = options;
   const workflow = catalogue.findWorkflow(name);
@@ -185,7 +183,7 @@ export function prepareToolCall(options: ToolCallOptions, name: string, args: un
   const agent = catalogue.find(name);
   if (!agent) {
     const known = catalogue.tools.length || catalogue.workflows.length ? 'list the tools again to see the agents there are now' : `no agents are loaded from ${baseUrl} yet`;
-    throw new UnknownToolError(`Unknown tool "${name}": ${known}.`);
+    throw new RequestError(ErrorCode.InvalidParams, `Unknown tool "${name}": ${known}.`);
   }
   const parsed = agentInput.safeParse(args ?? {});
   const onAgentGone = (agentId: string) => catalogue.reportGone(agentId);

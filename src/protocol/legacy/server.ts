@@ -1,15 +1,14 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { elicitationAsker } from './elicitation.js';
 import type { FrontOptions } from '../front-options.js';
 import { startAgentTask } from '../../tasks/agent-task.js';
-import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
+import { prepareToolCall, serverInstructions, toolsOf } from '../../calls/tool-call.js';
 import { clientLogOf } from './client-log.js';
 import { SessionQuestionQueue } from './question-queue.js';
 import { withCallLog } from '../../calls/call-log.js';
-import { RequestError } from '../../kernel/errors.js';
 import { silentLogger } from '../../log.js';
 import { progressFor } from '../../kernel/progress.js';
 import { refuseInvalidParams } from './request-params.js';
@@ -70,13 +69,7 @@ export function createServer(options: ServerOptions): Server {
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
-    let call: ToolCall;
-    try {
-      call = prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
-    } catch (error) {
-      if (error instanceof UnknownToolError) throw new RequestError(ErrorCode.InvalidParams, error.message);
-      throw error;
-    }
+    const call = prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
     const logged = (run: () => Promise<CallToolResult>) => withCallLog(clientLog, { label: call.label, ...call.ids, tool: name }, run);
     if (request.params.task && extra.taskStore) {
       // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.

@@ -1,10 +1,11 @@
-import { CLIENT_CAPABILITIES_META_KEY, inputRequired, inputResponse, ProtocolError, ProtocolErrorCode, type InputRequiredResult } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, inputRequired, inputResponse, ProtocolErrorCode, type InputRequiredResult } from '@modelcontextprotocol/server';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { RunContext, ToolCall } from '../../calls/tool-call.js';
 import { judge, misfitNote, type Reply } from '../../calls/person-loop.js';
 import type { RunOutcome } from '../../kernel/run-outcome.js';
 import type { PausedCall, RequestStateSealer } from './request-state.js';
 import { withNote } from '../../kernel/results.js';
+import { RequestError } from '../../kernel/errors.js';
 
 /**
  * The 2026-07-28 way to ask a person: the tools/call answers `input_required` with an elicitation
@@ -60,7 +61,7 @@ export async function callInRounds(call: ToolCall, name: string, context: InputR
   let note: string | undefined;
   if (!state) outcome = await call.start(context);
   else {
-    if (state.tool !== name) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `This requestState belongs to tool "${state.tool}", not "${name}".`);
+    if (state.tool !== name) throw new RequestError(ProtocolErrorCode.InvalidParams, `This requestState belongs to tool "${state.tool}", not "${name}".`);
     const verdict = judge(state.question, state.asked, replyOf(context.inputResponses), (content) => call.answerProblem(state.handle, content));
     if ('askAgain' in verdict) return ask({ ...state, asked: state.asked + 1 }, context, verdict.askAgain);
     if ('misfit' in verdict) {

@@ -1,4 +1,5 @@
-import { MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, type Server } from '@modelcontextprotocol/server';
+import { MissingRequiredClientCapabilityError, ProtocolErrorCode, type Server } from '@modelcontextprotocol/server';
+import { RequestError } from '../../kernel/errors.js';
 import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
 import { startAgentTask } from '../../tasks/agent-task.js';
@@ -58,8 +59,8 @@ export async function startModernTask(call: ToolCall, tasks: CallerTasks, logger
   return { resultType: 'task' as const, ...wireTask(task) };
 }
 
-function notFound(taskId: string): ProtocolError {
-  return new ProtocolError(
+function notFound(taskId: string): RequestError {
+  return new RequestError(
     ProtocolErrorCode.InvalidParams,
     `Task ${taskId} not found: a task is visible only to the token that created it, and only for its TTL after it ends.`,
   );

@@ -1,4 +1,5 @@
-import { inputResponse, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { inputResponse, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { RequestError } from '../../kernel/errors.js';
 import type { TaskRunContext } from '../../tasks/agent-task.js';
 import type { SharedInputs } from '../../tasks/task-store.js';
 import type { Asker, Reply } from '../../calls/person-loop.js';
@@ -16,7 +17,7 @@ import type { Question } from '../../kernel/run-outcome.js';
 export const MAX_SHARED_QUESTION_BYTES = 64 * 1024;
 
 const notPending = (taskId: string) =>
-  new ProtocolError(
+  new RequestError(
     ProtocolErrorCode.InvalidParams,
     `Task ${taskId} has no open question that these inputResponses answer: it was answered already, or it asks something else now (tasks/get shows its inputRequests, if any).`,
   );
