@@ -1,5 +1,5 @@
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, isLegacyRequest, PROTOCOL_VERSION_META_KEY, type AuthInfo } from '@modelcontextprotocol/server';
+import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Catalogue } from '../../catalogue/catalogue.js';
 import { silentLogger } from '../../log.js';
@@ -26,9 +26,7 @@ export interface ModernHttpOptions extends ModernServerOptions {
 
 /** The MCP 2026-07-28 front of `/mcp`: each request stands alone and brings its caller's token. */
 export interface ModernHttp {
-  /** Whether this request (body already read) is for the 2026-07-28 front: the SDK's own classification. */
-  claims(req: IncomingMessage, body: unknown): Promise<boolean>;
-  /** Answers a request `claims` accepted; throws HttpError (403 when the token is refused, 502/503 when it cannot be checked) before anything runs. */
+  /** Answers a request protocol/era.ts calls 2026-07-28; throws HttpError (403 when the token is refused, 502/503 when it cannot be checked) before anything runs. */
   serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
   /** Ends the open `subscriptions/listen` streams: they are not calls, and shutdown must not wait for them. */
   stopListening(): void;
@@ -50,18 +48,6 @@ const authInfoFor = (resolved: ResolvedCaller): AuthInfo => ({
   scopes: [],
   extra: { resolved },
 });
-
-const claimsEnvelope = (body: unknown): boolean =>
-  typeof (body as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta?.[PROTOCOL_VERSION_META_KEY] === 'string';
-
-function headersOf(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (typeof value === 'string') headers.set(name, value);
-    else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-  }
-  return headers;
-}
 
 export function createModernHttp(options: ModernHttpOptions): ModernHttp {
   const { callers, catalogue, streams, logger = silentLogger } = options;
@@ -94,10 +80,6 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
   watch(catalogue);
 
   return {
-    // A body with the envelope claim is never legacy (the SDK's own rule), so the common case skips building a Request.
-    // Everything else asks the SDK's predicate; the body is given, so only the headers are needed.
-    claims: async (req, body) =>
-      claimsEnvelope(body) || !(await isLegacyRequest(new Request('http://bridge/mcp', { method: 'POST', headers: headersOf(req) }), body)),
     async serve(req, res, body) {
       // A token-less request on a bridge that requires tokens was refused before (transports/http.ts), in both eras.
       const token = bearerToken(req, callers.oauth?.challenge);
