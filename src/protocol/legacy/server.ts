@@ -4,6 +4,7 @@ import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv
 import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { elicitationAsker } from './elicitation.js';
 import type { FrontOptions } from '../front-options.js';
+import { toolListChanges } from '../tool-list-changes.js';
 import { startAgentTask } from '../../tasks/agent-task.js';
 import { prepareToolCall, serverInstructions, toolsOf } from '../../calls/tool-call.js';
 import { clientLogOf } from './client-log.js';
@@ -90,13 +91,11 @@ export function createServer(options: ServerOptions): Server {
   // Transport trouble (a response that could not be sent to a client that left) is not the call's failure.
   server.onerror = (error) => logger.debug(`MCP session: ${error.message}`);
 
-  const onChange = () => {
-    server.sendToolListChanged().catch(() => {});
-  };
-  if (!perRequest) catalogue.on('change', onChange);
+  const changes = toolListChanges(() => server.sendToolListChanged());
+  if (!perRequest) changes.watch(catalogue);
   const previousOnClose = server.onclose;
   server.onclose = () => {
-    catalogue.off('change', onChange);
+    changes.stop();
     if (!options.identityTasks) sessionTasks.close();
     previousOnClose?.();
   };

@@ -7,6 +7,7 @@ import { TaskBoard } from '../../tasks/task-board.js';
 import { bearerToken } from '../../identity/http-tokens.js';
 import type { Caller, CallerResolver } from '../../identity/callers.js';
 import { createModernServer, type ModernServerOptions } from './modern-server.js';
+import { toolListChanges } from '../tool-list-changes.js';
 
 /** The slots `subscriptions/listen` streams share with 2025 sessions, and their idle expiry (transports/http-sessions.ts). */
 export interface StreamSlots {
@@ -65,26 +66,17 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
   );
   const toNode = toNodeHandler(handler, { onerror: (error) => logger.warn(`MCP 2026-07-28 request failed: ${error.message}`) });
   const listens = new Set<ServerResponse>();
-  let closed = false;
-  const onChange = () => {
-    if (!closed) handler.notify.toolsChanged();
-  };
   // Callers with catalogues of their own (no JWT_TOKEN, or --per-user-catalogue) hear those change too; a
   // listen stream re-lists with its own token, so a change of someone else's catalogue only costs a re-list.
-  const watched = new WeakSet<Catalogue>();
-  const watch = (watchedCatalogue: Catalogue) => {
-    if (watched.has(watchedCatalogue)) return;
-    watched.add(watchedCatalogue);
-    watchedCatalogue.on('change', onChange);
-  };
-  watch(catalogue);
+  const changes = toolListChanges(() => handler.notify.toolsChanged());
+  changes.watch(catalogue);
 
   return {
     async serve(req, res, body) {
       // A token-less request on a bridge that requires tokens was refused before (transports/http.ts), in both eras.
       const token = bearerToken(req, callers.oauth?.challenge);
       const caller = await callers.resolve(token, req.socket.remoteAddress);
-      watch(caller.catalogue);
+      changes.watch(caller.catalogue);
       (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfoFor({ caller, credentialed: token !== undefined });
       if ((body as { method?: unknown } | null)?.method === 'subscriptions/listen') {
         // A stream that holds a socket like a session does counts like one: one caller cannot hold every socket.
@@ -104,8 +96,7 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
       stopping.abort(message);
     },
     async close() {
-      closed = true;
-      catalogue.off('change', onChange);
+      changes.stop();
       await handler.close();
     },
   };
