@@ -2,7 +2,7 @@ import { inputResponse, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { RequestError } from '../../kernel/errors.js';
 import type { TaskRunContext } from '../../tasks/agent-task.js';
 import type { SharedInputs } from '../../tasks/task-store.js';
-import type { Asker, Reply } from '../../calls/person-loop.js';
+import { replyOf, type Asker, type Reply } from '../../calls/person-loop.js';
 import type { Question } from '../../kernel/run-outcome.js';
 
 /**
@@ -76,7 +76,7 @@ export class TaskQuestions {
       const response = await this.wait(task, question, message, shared);
       const view = inputResponse({ answer: response } as never, 'answer');
       if (view.kind !== 'elicit') return { action: 'misfit', why: 'the response is not an elicitation result' };
-      return view.action === 'accept' ? { action: 'accept', content: view.content } : { action: view.action };
+      return replyOf(view);
     };
   }
 
