@@ -5,7 +5,7 @@ import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } fr
 import { elicitationAsker } from './elicitation.js';
 import type { FrontOptions } from '../front-options.js';
 import { toolListChanges } from '../tool-list-changes.js';
-import { startAgentTask } from '../../tasks/agent-task.js';
+import { startTask } from '../../tasks/task-runner.js';
 import { prepareToolCall, serverInstructions, toolsOf } from '../../calls/tool-call.js';
 import { clientLogOf } from './client-log.js';
 import { SessionQuestionQueue } from './question-queue.js';
@@ -74,7 +74,7 @@ export function createServer(options: ServerOptions): Server {
     const logged = (run: () => Promise<CallToolResult>) => withCallLog(clientLog, { label: call.label, ...call.ids, tool: name }, run);
     if (request.params.task && extra.taskStore) {
       // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.
-      return startAgentTask((task) => logged(() => call.run({ task, ask: elicitationAsker(server, { signal: task.signal, task }) })), {
+      return startTask((task) => logged(() => call.run({ task, ask: elicitationAsker(server, { signal: task.signal, task }) })), {
         session: sessionTasks,
         store: extra.taskStore,
         requestedTtl: extra.taskRequestedTtl,

@@ -1,6 +1,6 @@
 import { inputResponse, ProtocolErrorCode } from '@modelcontextprotocol/server';
 import { RequestError } from '../../kernel/errors.js';
-import type { TaskRunContext } from '../../tasks/agent-task.js';
+import type { TaskRunContext } from '../../tasks/task-runner.js';
 import type { SharedInputs } from '../../tasks/task-store.js';
 import { replyOf, type Asker, type Reply } from '../../calls/person-loop.js';
 import type { Question } from '../../kernel/run-outcome.js';
