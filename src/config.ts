@@ -118,7 +118,7 @@ const SETTINGS = {
   // The bridge's own client at the authorization server, for introspection: environment only, never flags (they show in ps).
   oauthClientId: { env: 'MCP_OAUTH_CLIENT_ID', schema: z.string().optional() },
   oauthClientSecret: { env: 'MCP_OAUTH_CLIENT_SECRET', schema: z.string().optional() },
-  // Many replicas (issue 12): 2025 without sessions, or session ids that name their replica for header affinity.
+  // Many replicas: 2025 without sessions, or session ids that name their replica for header affinity.
   stateless: { flag: 'stateless', env: 'MCP_STATELESS', boolean: true, schema: onOff },
   replicaId: {
     flag: 'replica-id',
@@ -128,7 +128,7 @@ const SETTINGS = {
   redisUrl: { flag: 'redis-url', env: 'MCP_REDIS_URL', schema: redisUrl },
   redisPrefix: { flag: 'redis-prefix', env: 'MCP_REDIS_PREFIX', schema: redisPrefix.default('mastra-agents-mcp:') },
   taskLease: { flag: 'task-lease', env: 'MCP_TASK_LEASE', schema: duration().default(30_000) },
-  // A person in the loop (issue 14).
+  // A person in the loop.
   autoApproveTools: { flag: 'auto-approve-tools', env: 'MCP_AUTO_APPROVE_TOOLS', boolean: true, schema: onOff },
   // Who may continue a suspended workflow run: the identity that started it, for this long.
   runOwnerTtl: { flag: 'run-owner-ttl', env: 'MCP_RUN_OWNER_TTL', schema: duration().default(86_400_000) },

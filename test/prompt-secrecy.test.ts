@@ -13,7 +13,7 @@ const statusMessages: string[] = [];
 
 beforeAll(async () => {
   // client-js prints a failed stream's whole provider error (the prompt too) with console.error in
-  // this process: issue 10 item 6, fixed where the stream is read. Muted so this output quotes nothing.
+  // this process; the bridge avoids it by reading the stream itself (agents/agent-stream.ts). Muted so this output quotes nothing.
   vi.spyOn(console, 'error').mockImplementation(() => {});
   stack = await startStack({ leakyAgent: true });
   bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: new TaskBoard({ pollIntervalMs: 50 }) });

@@ -67,7 +67,7 @@ describe.each(legacyBridgeTransports)('protocol errors say the right thing, over
 
   it('an oversized requestContext is a bad argument that names the limit', async () => {
     const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'big', requestContext: { blob: 'x'.repeat(300 * 1024) } } })) as CallToolResult;
-    expect(textOf(result)).toMatch(/^Invalid arguments for ask_echo: requestContext: requestContext must be at most 256 KiB as JSON \(it is 301 KiB\)/);
+    expect(textOf(result)).toMatch(/^Invalid arguments for ask_echo: requestContext: requestContext must be at most 256 KiB as JSON \(it is 300 KiB\)/);
   });
 });
 

@@ -2,7 +2,7 @@ import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PROGRESS_INTERVAL_MS, startAgentTask, throttleProgress, type TaskRunContext } from '../src/tasks/agent-task.js';
+import { PROGRESS_INTERVAL_MS, startTask, throttleProgress, type TaskRunContext } from '../src/tasks/task-runner.js';
 import { silentLogger } from '../src/log.js';
 import { TaskBoard } from '../src/tasks/task-board.js';
 import { type CallerTasks } from '../src/tasks/task-store.js';
@@ -40,7 +40,7 @@ describe('throttleProgress', () => {
   });
 });
 
-describe('startAgentTask', () => {
+describe('startTask', () => {
   it("shows the run's progress lines as the task's statusMessage, then its end", async () => {
     const session = new TaskBoard().openSession();
     let context!: TaskRunContext;
@@ -49,7 +49,7 @@ describe('startAgentTask', () => {
       context = c;
       return new Promise<CallToolResult>((resolve) => (answer = resolve));
     };
-    const { task } = await startAgentTask(run, { session, store: asRequestStore(session), label: 'agent "x"', logger: silentLogger });
+    const { task } = await startTask(run, { session, store: asRequestStore(session), label: 'agent "x"', logger: silentLogger });
     expect(task.statusMessage).toBe('running agent "x"');
     context.onProgress('calling tool add');
     expect((await session.getTask(task.taskId))?.statusMessage).toBe('calling tool add');
@@ -70,7 +70,7 @@ describe('startAgentTask', () => {
       signal = c.signal;
       return new Promise<CallToolResult>((resolve) => c.signal.addEventListener('abort', () => resolve({ content: [{ type: 'text', text: 'late' }] })));
     };
-    const { task } = await startAgentTask(run, { session, store: asRequestStore(session), label: 'agent "x"', logger: silentLogger });
+    const { task } = await startTask(run, { session, store: asRequestStore(session), label: 'agent "x"', logger: silentLogger });
     await session.updateTaskStatus(task.taskId, 'cancelled');
     expect(signal.aborted).toBe(true);
     await new Promise((r) => setTimeout(r, 10));

@@ -6,7 +6,7 @@ import { postModernTasks, rawDispatch } from './http-helpers.js';
 import { approve, modernSession, type Elicit } from './person-sessions.js';
 
 /**
- * A person in the loop (issue 14 items 2 and 3): an agent tool that needs approval, called as a
+ * A person in the loop: an agent tool that needs approval, called as a
  * 2026-07-28 task, is asked through tasks/get and answered with tasks/update, and runs only when the person approves. The fixture counts every run of
  * the approval-gated tools, so "never ran" is an event count, not a guess.
  */

@@ -5,7 +5,7 @@ import { startStack, textOf, type Stack } from './helpers.js';
 import { approve, inTurn, legacySession, refuse, sessionOf, type Elicit } from './person-sessions.js';
 
 /**
- * A person in the loop (issue 14 items 2 and 3): an agent tool that needs approval is asked
+ * A person in the loop: an agent tool that needs approval is asked
  * through the client (2025-11-25 elicitation; 2026-07-28 input_required, the same test bodies), and runs only when the person approves. The fixture counts every run of
  * the approval-gated tools, so "never ran" is an event count, not a guess.
  */

@@ -6,7 +6,7 @@ import { rawDispatch } from './http-helpers.js';
 import { inTurn, legacySession, modernSession, type Elicit } from './person-sessions.js';
 
 /**
- * A suspended workflow step asks the person (issue 14 item 2), through the same drivers as an agent
+ * A suspended workflow step asks the person, through the same drivers as an agent
  * tool approval: 2025 elicitation, 2026 input_required with sealed request state, a task's input
  * request in both eras. Decline and cancel cancel the run upstream; Mastra's own record of the run
  * (runById) says so, and that a run nobody could be asked about still waits.

@@ -2,11 +2,11 @@ import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { agentOf, memoryThreadOf } from '../kernel/mastra-ids.js';
-import { approvalOf, decisionBody, decisionRoute, type AgentLeg, type AgentRun, type LegStart, type StreamPart } from './agent-legs.js';
+import { approvalOf, decisionBody, decisionRoute, type AgentRequest, type AgentResponse, type AgentRun, type StreamPart } from './agent-api.js';
 import type { AgentTool } from '../catalogue/catalogue.js';
 import { capDetail, describeFailure, isAgentNotFound } from '../kernel/errors.js';
 import type { AgentInput, AgentOutput } from './agent-schema.js';
-import { errorResult } from '../kernel/results.js';
+import { errorResult, textResult } from '../kernel/results.js';
 
 export interface AgentCallContext {
   client: MastraClient;
@@ -100,9 +100,7 @@ export function toToolResult(agentId: string, run: AgentRun, memory?: MemoryUsed
     ...(memory?.resource ? { resourceId: memory.resource } : {}),
   };
   const text = output.text || `The agent "${agentId}" finished (${output.finishReason ?? 'no reason given'}) without a text answer.`;
-  const content: CallToolResult['content'] = [{ type: 'text', text }];
-  if (memory) content.push({ type: 'text', text: continuation(memory) });
-  return { content, structuredContent: output };
+  return textResult(memory ? [text, continuation(memory)] : text, output);
 }
 
 /** A failed run as a tool result; Mastra's "agent not found" also tells the catalogue that its list is out of date. */
@@ -111,23 +109,23 @@ export function toErrorResult(error: unknown, agentId: string, { baseUrl, onAgen
   return errorResult(describeFailure(error, { agentId, baseUrl }));
 }
 
-/** One leg of an agent run through `generate` (or its approve/decline twin). Never retried: see mastra-client.ts. */
+/** One request of an agent run through `generate` (or its approve/decline twin). Never retried: see mastra-client.ts. */
 export async function callAgent(
   agent: AgentTool,
-  leg: LegStart,
+  request: AgentRequest,
   memory: { thread: string; resource: string } | undefined,
   context: AgentCallContext,
-): Promise<AgentLeg> {
+): Promise<AgentResponse> {
   const resource = agentOf(context.client, agent.agentId);
   try {
     const run = (
-      'message' in leg
-        ? await resource.generate(leg.message, {
+      'message' in request
+        ? await resource.generate(request.message, {
             ...(memory ? { memory } : {}),
-            ...(leg.requestContext ? { requestContext: leg.requestContext as never } : {}),
+            ...(request.requestContext ? { requestContext: request.requestContext as never } : {}),
             abortSignal: context.signal,
           })
-        : await resource.request(decisionRoute(agent.agentId, leg.decision, false), { method: 'POST', body: decisionBody(leg), signal: context.signal })
+        : await resource.request(decisionRoute(agent.agentId, request.decision, false), { method: 'POST', body: decisionBody(request), signal: context.signal })
     ) as AgentRun;
     const approval = approvalOf(run);
     if (approval) return { approval };

@@ -1,6 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { callAgent, type AgentCallContext } from './agent-call.js';
-import type { AgentLeg, LegStart } from './agent-legs.js';
+import type { AgentRequest, AgentResponse } from './agent-api.js';
 import { streamAgent } from './agent-stream.js';
 import type { AgentTool } from '../catalogue/catalogue.js';
 import { callDeadline, DEFAULT_CALL_TIMEOUT_MS, timeoutText } from '../kernel/call-timeout.js';
@@ -31,13 +31,13 @@ const redacting = (progress: ProgressReporter, redact: (text: string) => string)
  */
 export async function runAgent(
   agent: AgentTool,
-  leg: LegStart,
+  request: AgentRequest,
   memory: { thread: string; resource: string } | undefined,
   options: AgentRunOptions,
-): Promise<AgentLeg> {
-  let outcome: AgentLeg;
+): Promise<AgentResponse> {
+  let outcome: AgentResponse;
   try {
-    outcome = await runUnredacted(agent, leg, memory, { ...options, progress: options.progress && redacting(options.progress, agent.redact) });
+    outcome = await runUnredacted(agent, request, memory, { ...options, progress: options.progress && redacting(options.progress, agent.redact) });
   } catch (error) {
     // Cancellation, or a bug: either way its message may reach the caller (a task's status, a JSON-RPC error).
     const message = error instanceof Error ? agent.redact(error.message) : undefined;
@@ -50,25 +50,25 @@ export async function runAgent(
 }
 
 /**
- * One leg of a run: streamed when the caller wants progress, else a plain `generate`; either way
+ * One request of a run: streamed when the caller wants progress, else a plain `generate`; either way
  * bounded by the call timeout. A cancelled call rejects, since nobody is waiting for its result.
  */
 async function runUnredacted(
   agent: AgentTool,
-  leg: LegStart,
+  request: AgentRequest,
   memory: { thread: string; resource: string } | undefined,
   options: AgentRunOptions,
-): Promise<AgentLeg> {
+): Promise<AgentResponse> {
   const { callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS, progress, signal: callerSignal, ...rest } = options;
   const deadline = callDeadline(callTimeoutMs, callerSignal);
   try {
     const context = { ...rest, signal: deadline.signal };
-    return await (progress ? streamAgent(agent, leg, memory, context, progress) : callAgent(agent, leg, memory, context));
+    return await (progress ? streamAgent(agent, request, memory, context, progress) : callAgent(agent, request, memory, context));
   } catch (error) {
     if (deadline.timedOut()) return { result: timeoutResult(agent.agentId, callTimeoutMs, options.baseUrl) };
     throw error;
   } finally {
-    // The reporter lives as long as the call (tool-call.ts stops it): a resumed leg reports through it too.
+    // The reporter lives as long as the call (tool-call.ts stops it): a decision's request reports through it too.
     deadline.clear();
   }
 }

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatBytes } from '../kernel/byte-size.js';
 
 /** Bounds on `requestContext`: context is a few keys, and a deeper value would overflow the stack when sent. */
 const REQUEST_CONTEXT_MAX_DEPTH = 32;
@@ -22,7 +23,7 @@ function checkRequestContext(context: Record<string, unknown>, ctx: z.Refinement
   }
   const bytes = Buffer.byteLength(JSON.stringify(context));
   if (bytes > REQUEST_CONTEXT_MAX_BYTES)
-    ctx.addIssue({ code: 'custom', message: `requestContext must be at most ${REQUEST_CONTEXT_MAX_BYTES / 1024} KiB as JSON (it is ${Math.ceil(bytes / 1024)} KiB); pass only the keys the agent needs` });
+    ctx.addIssue({ code: 'custom', message: `requestContext must be at most ${formatBytes(REQUEST_CONTEXT_MAX_BYTES)} as JSON (it is ${formatBytes(bytes)}); pass only the keys the agent needs` });
 }
 
 /** What every agent tool takes. Shared by all tools, so it is built and converted once. */
@@ -44,7 +45,7 @@ export const agentInput = z
       .record(z.string(), z.unknown(), { error: 'requestContext must be an object of key/value pairs' })
       .superRefine(checkRequestContext)
       .optional()
-      .describe(`Values passed to the agent as Mastra request context (at most ${REQUEST_CONTEXT_MAX_DEPTH} levels deep, ${REQUEST_CONTEXT_MAX_BYTES / 1024} KiB as JSON).`),
+      .describe(`Values passed to the agent as Mastra request context (at most ${REQUEST_CONTEXT_MAX_DEPTH} levels deep, ${formatBytes(REQUEST_CONTEXT_MAX_BYTES)} as JSON).`),
   })
   .describe('A message for the agent, and optionally a memory thread to continue.');
 

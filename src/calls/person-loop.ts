@@ -23,14 +23,14 @@ export type Reply =
   | { action: 'unanswerable' }
   | { action: 'misfit'; why: string };
 
+/** A reply to a question that was put: anything but `unanswerable`. */
+export type Heard = Exclude<Reply, { action: 'unanswerable' }>;
+
 /** Puts a question to the person once, with `message`: the question's own, or the question again saying why the last answer did not fit. */
 export type Asker = (question: Question, handle: ResumeHandle, message: string) => Promise<Reply>;
 
 /** A kind's own check of an answer that fits the form (a workflow step's resumeSchema): why it does not fit, or undefined. */
 export type AnswerCheck = (content: Record<string, unknown>) => string | undefined;
-
-/** The person's answer; `unanswerable` when this client cannot be asked; `misfit` after the last answer allowed did not fit. */
-export type Asked = Answer | { action: 'unanswerable' } | { action: 'misfit'; why: string };
 
 /** How many times a question is put: one retry, then a misfit is a cancel. */
 const MAX_ASKS = 2;
@@ -54,28 +54,38 @@ function fitted(question: Question, given: unknown, check?: AnswerCheck): { cont
 const askingAgain = (question: Question, why: string) => `${question.message}\n\nThe last answer did not fit the form (${why}); please answer again.`;
 
 /** The note on a result whose question got a second answer that did not fit. */
-export const misfitNote = (why: string) => `The answer did not fit the form twice (${why}), so it was taken as a cancel.`;
+const misfitNote = (why: string) => `The answer did not fit the form twice (${why}), so it was taken as a cancel.`;
 
-/** What follows a reply to the `asks`-th putting of a question: the answer, the question again (its message), or a misfit to take as a cancel. */
-export type Verdict = { answer: Answer } | { askAgain: string } | { misfit: string };
+/**
+ * What follows a reply to the `asks`-th putting of a question: the answer to resume the run with, or
+ * the question again (its message). A second misfit is a cancel, with a note for the result saying why:
+ * refused clearly, and not left waiting upstream.
+ */
+export type Verdict = Settled | { askAgain: string };
+
+/** The answer a paused run resumes with, and the note its result then carries, if any. */
+export type Settled = { answer: Answer; note?: string };
 
 /** The one rule for a reply, whichever front asked. */
-export function judge(question: Question, asks: number, reply: Exclude<Reply, { action: 'unanswerable' }>, check?: AnswerCheck): Verdict {
+export function judge(question: Question, asks: number, reply: Heard, check?: AnswerCheck): Verdict {
   if (reply.action === 'decline' || reply.action === 'cancel') return { answer: { action: reply.action } };
   const fit = reply.action === 'misfit' ? { why: reply.why } : fitted(question, reply.content, check);
   if ('content' in fit) return { answer: { action: 'accept', content: fit.content } };
-  return asks < MAX_ASKS ? { askAgain: askingAgain(question, fit.why) } : { misfit: fit.why };
+  return asks < MAX_ASKS ? { askAgain: askingAgain(question, fit.why) } : { answer: { action: 'cancel' }, note: misfitNote(fit.why) };
 }
 
-/** The ask-again loop of the fronts that wait for the answer within the call. */
-export async function askUntilFit(question: Question, handle: ResumeHandle, ask: Asker, check?: AnswerCheck): Promise<Asked> {
+/** An elicitation result as a reply: the fronts' clients answer in this shape, whichever era. */
+export const replyOf = (result: { action: 'accept' | 'decline' | 'cancel'; content?: unknown }): Heard =>
+  result.action === 'accept' ? { action: 'accept', content: result.content } : { action: result.action };
+
+/** The ask-again loop of the fronts that wait for the answer within the call; `unanswerable` when this client cannot be asked. */
+async function askUntilFit(question: Question, handle: ResumeHandle, ask: Asker, check?: AnswerCheck): Promise<Settled | { unanswerable: true }> {
   let message = question.message;
   for (let asks = 1; ; asks += 1) {
     const reply = await ask(question, handle, message);
-    if (reply.action === 'unanswerable') return reply;
+    if (reply.action === 'unanswerable') return { unanswerable: true };
     const verdict = judge(question, asks, reply, check);
-    if ('answer' in verdict) return verdict.answer;
-    if ('misfit' in verdict) return { action: 'misfit', why: verdict.misfit };
+    if ('answer' in verdict) return verdict;
     message = verdict.askAgain;
   }
 }
@@ -98,16 +108,13 @@ export async function askUntilDone(first: RunOutcome, ask: Asker, resumers: Resu
     const check = resumer.answerProblem && ((content: Record<string, unknown>) => resumer.answerProblem!(handle, content));
     const asked = await askUntilFit(question, handle, ask, check);
     call.signal?.throwIfAborted();
-    if (asked.action === 'unanswerable') {
+    if ('unanswerable' in asked) {
       if (!resumer.unanswered) return unanswerable;
       outcome = await resumer.unanswered(handle, call);
-    } else if (asked.action === 'misfit') {
-      // Refused clearly, and not left waiting upstream: an answer nobody could give is a cancel.
-      note = misfitNote(asked.why);
-      outcome = await resumer.resume(handle, { action: 'cancel' }, call);
     } else {
-      outcome = await resumer.resume(handle, asked, call);
+      note = asked.note ?? note;
+      outcome = await resumer.resume(handle, asked.answer, call);
     }
   }
-  return note ? withNote(note, outcome.done) : outcome.done;
+  return withNote(note, outcome.done);
 }

@@ -1,11 +1,11 @@
 import type { MastraClient } from '@mastra/client-js';
-import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
 import { runAgent } from '../agents/agent-run.js';
 import { memoryFor } from '../agents/agent-call.js';
 import { approvalOutcome, approvalResumer } from '../agents/approval.js';
 import { APPROVED, askUntilDone, autoApproving, type Asker } from './person-loop.js';
 import type { Answer, CallContext, ResumeHandle, Resumers, RunOutcome } from '../kernel/run-outcome.js';
-import type { TaskRunContext } from '../tasks/agent-task.js';
+import type { TaskRunContext } from '../tasks/task-runner.js';
 import type { Catalogue, AgentTool } from '../catalogue/catalogue.js';
 import type { ProgressReporter } from '../kernel/progress.js';
 import { agentInput, inputJsonSchema, inputJsonSchemaWithoutMemory, outputJsonSchema } from '../agents/agent-schema.js';
@@ -14,6 +14,7 @@ import { prepareResumeCall, prepareWorkflowCall, resumeToolDefinition, workflowT
 import type { CallerRuns } from '../workflows/run-ownership.js';
 import { workflowResumer } from '../workflows/workflow-resumer.js';
 import { errorResult } from '../kernel/results.js';
+import { RequestError } from '../kernel/errors.js';
 
 /**
  * What both protocol fronts share for tools/list and tools/call: the tool definitions, the
@@ -56,9 +57,6 @@ export const serverInstructions = (baseUrl: string): string =>
   `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. The tools of agents with memory take threadId (and resourceId): a result that kept a thread says how to continue it. ` +
   'A workflow tool starts a run of that workflow and returns its output; when a step suspends, the person is asked through the client when it can ask, else the result says how to resume the run.';
 
-/** A tool name the catalogue does not know; each front answers it with its own invalid-params error. */
-export class UnknownToolError extends Error {}
-
 export interface ToolCallOptions {
   catalogue: Catalogue;
   /** The client this caller's runs go through. */
@@ -72,7 +70,7 @@ export interface ToolCallOptions {
   runs: CallerRuns;
 }
 
-/** How one leg of a call runs: `signal` stops it upstream; `progress` streams it; `task` runs it as a task. */
+/** How a call runs, each time it starts or resumes: `signal` stops it upstream; `progress` streams it; `task` runs it as a task. */
 export interface RunContext {
   signal?: AbortSignal;
   progress?: ProgressReporter;
@@ -106,24 +104,24 @@ const nobodyToAsk: Asker = async () => ({ action: 'unanswerable' });
 /** A task's statusMessage follows its run the way progress notifications would; the task throttles it already. */
 const statusUpdates = (report: (message: string) => void): ProgressReporter => ({ now: report, soon: report, stop() {} });
 
-/** The parts of a call that differ by kind: what it is, and its first leg up to its first pause. */
+/** The parts of a call that differ by kind: what it is, and how it starts and runs up to its first pause. */
 interface CallParts {
   label: string;
   ids: Record<string, string>;
   valid: boolean;
-  start(leg: CallContext): Promise<RunOutcome>;
+  start(call: CallContext): Promise<RunOutcome>;
   /** Who continues this call's paused runs, by kind. */
   resumers: Resumers;
 }
 
 /**
- * One way to drive every kind of call (agent, workflow) through the fronts: the leg's bounds
+ * One way to drive every kind of call (agent, workflow) through the fronts: the bounds of each run up to a pause
  * (a task by its TTL, a plain call by the call timeout), the resumers, `--auto-approve-tools`.
  */
 function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
   const { client, baseUrl, callTimeoutMs, autoApproveTools = false } = options;
   const { resumers } = parts;
-  // Each leg of a resumed run is bounded by the call timeout as the first one is; time spent waiting for the person is not.
+  // A run resumed is bounded by the call timeout up to its next pause, as its start is; time spent waiting for the person is not.
   const callContext = ({ signal, progress, task }: RunContext): CallContext => ({
     client,
     baseUrl,
@@ -169,13 +167,13 @@ function workflowCall(options: ToolCallOptions, workflowId: string, call: Workfl
     label: `workflow "${workflowId}"`,
     ids: { workflowId },
     valid: call.valid,
-    start: (leg) => call.outcome({ ...leg, onGone, runs: options.runs }),
+    start: (context) => call.outcome({ ...context, onGone, runs: options.runs }),
     // A suspended step is asked like an approval; decline and cancel cancel the run upstream.
     resumers: { workflow: workflowResumer(options.catalogue, { onGone }) },
   });
 }
 
-/** Resolves a tools/call to its agent or workflow and checked arguments; throws UnknownToolError for a name nobody has. */
+/** Resolves a tools/call to its agent or workflow and checked arguments; a name nobody has is the caller's invalid-params error. */
 export function prepareToolCall(options: ToolCallOptions, name: string, args: unknown): ToolCall {
   const { catalogue, baseUrl, callTimeoutMs } = options;
   const workflow = catalogue.findWorkflow(name);
@@ -185,7 +183,7 @@ export function prepareToolCall(options: ToolCallOptions, name: string, args: un
   const agent = catalogue.find(name);
   if (!agent) {
     const known = catalogue.tools.length || catalogue.workflows.length ? 'list the tools again to see the agents there are now' : `no agents are loaded from ${baseUrl} yet`;
-    throw new UnknownToolError(`Unknown tool "${name}": ${known}.`);
+    throw new RequestError(ErrorCode.InvalidParams, `Unknown tool "${name}": ${known}.`);
   }
   const parsed = agentInput.safeParse(args ?? {});
   const onAgentGone = (agentId: string) => catalogue.reportGone(agentId);
@@ -193,12 +191,12 @@ export function prepareToolCall(options: ToolCallOptions, name: string, args: un
     label: `agent "${agent.agentId}"`,
     ids: { agentId: agent.agentId },
     valid: parsed.success,
-    start: async (leg) => {
+    start: async (context) => {
       if (!parsed.success) return { done: errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`) };
       const input = parsed.data;
       const memory = memoryFor(input);
       const requestContext = input.requestContext as Record<string, unknown> | undefined;
-      const first = await runAgent(agent, { message: input.message, ...(requestContext ? { requestContext } : {}) }, memory, { ...leg, onAgentGone });
+      const first = await runAgent(agent, { message: input.message, ...(requestContext ? { requestContext } : {}) }, memory, { ...context, onAgentGone });
       return approvalOutcome(agent, first, { memory, requestContext });
     },
     resumers: { approval: approvalResumer({ agent, callTimeoutMs, onAgentGone }) },

@@ -162,6 +162,13 @@ export function describeFailure(error: unknown, { agentId, baseUrl, subject }: F
 }
 
 /**
+ * A run whose stream from Mastra stopped before the run said it ended: no answer, whatever came so far.
+ * `subject` names the run (`the agent "echo"`); `detail` adds what is known, e.g. how much it wrote.
+ */
+export const streamEndedEarly = (baseUrl: string, subject: string, detail = ''): string =>
+  `The stream from the Mastra server at ${baseUrl} ended before ${subject} finished${detail}. Mastra may have restarted or the connection dropped; try again.`;
+
+/**
  * A JSON-RPC error sent with its message as written. The SDK's McpError puts "MCP error <code>: "
  * in front of its message, and the client's McpError does it again.
  */

@@ -27,17 +27,17 @@ export type RunOutcome =
   | { done: CallToolResult }
   | { paused: { question: Question; handle: ResumeHandle; /** The result when nobody can be asked. */ unanswerable: CallToolResult } };
 
-/** What a resumed leg of a run needs: the caller's own client, the call's signal and progress. */
+/** What a run needs each time it starts or resumes: the caller's own client, the call's signal and progress. */
 export interface CallContext {
   /** The caller's Mastra client: a run is continued by the identity that started it. */
   client: MastraClient;
   /** The Mastra URL, named in error messages. */
   baseUrl: string;
-  /** Stops the resumed leg upstream. */
+  /** Stops the run upstream. */
   signal?: AbortSignal;
-  /** When the caller wants progress, the resumed leg streams it. */
+  /** When the caller wants progress, the run streams it. */
   progress?: ProgressReporter;
-  /** Longest the resumed leg may take upstream; 0 means no limit (a task's run is bounded by its TTL instead). */
+  /** Longest the run may take upstream up to its next pause; 0 means no limit (a task's run is bounded by its TTL instead). */
   callTimeoutMs?: number;
 }
 

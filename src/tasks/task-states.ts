@@ -1,5 +1,6 @@
-import { ErrorCode, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
+import { ErrorCode, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { RequestError } from '../kernel/errors.js';
+import { errorResult } from '../kernel/results.js';
 
 /** A task in one of these never changes again: a run that ends afterwards leaves it as it is. */
 export const TERMINAL = new Set<Task['status']>(['completed', 'failed', 'cancelled']);
@@ -8,10 +9,7 @@ export const taskNotFound = (taskId: string) => new Error(`Task ${taskId} not fo
 
 export const CANCELLED_MESSAGE = 'Cancelled by the client; the agent run on the Mastra server was stopped.';
 
-export const cancelledResult: CallToolResult = {
-  content: [{ type: 'text', text: 'The task was cancelled before the agent answered; the agent run was stopped.' }],
-  isError: true,
-};
+export const cancelledResult = errorResult('The task was cancelled before the agent answered; the agent run was stopped.');
 
 /** Refuses a task beyond the running limit, saying what the caller can do. */
 export function checkRunningLimit(running: number, max: number): void {

@@ -4,6 +4,7 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 import { bearerToken, tokenRefused } from '../identity/http-tokens.js';
 import { silentLogger } from '../log.js';
+import { isModern } from '../protocol/era.js';
 import { createServer } from '../protocol/legacy/server.js';
 import { TaskBoard } from '../tasks/task-board.js';
 import { capConnections, connectionCapFor, descriptorBudget } from './connection-cap.js';
@@ -101,8 +102,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       if (req.method !== 'POST') throw stateless ? noSessionMethod(req.method) : new HttpError(400, 'Bad Request: Mcp-Session-Id header is required; start a session with an initialize POST.');
       if (token === undefined && requireToken) throw tokenRefused(`this bridge requires each ${stateless ? 'request' : 'session'} to bring its own Mastra token`, oauth);
       const body = await readRpcBody(req, maxBody);
-      // MCP 2026-07-28 requests carry no session: the era is chosen per request.
-      if (await modern.claims(req, body)) return modern.serve(req, res, body);
+      // MCP 2026-07-28 requests carry no session: the era is chosen per request (protocol/era.ts).
+      if (await isModern({ body, httpMethod: req.method, headers: req.headers })) return modern.serve(req, res, body);
       return stateless ? stateless.serve(req, res, token, body) : openSession(req, res, token, body);
     }
     const session = sessions.get(sessionId);

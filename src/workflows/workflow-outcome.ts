@@ -1,11 +1,11 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { capDetail } from '../kernel/errors.js';
+import { capDetail, streamEndedEarly } from '../kernel/errors.js';
 import type { ProgressReporter } from '../kernel/progress.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
 import type { RunOutcome } from '../kernel/run-outcome.js';
 import { formOf, type WorkflowHandle } from './resume-form.js';
 import type { WorkflowChunk } from './workflow-api.js';
-import { errorResult } from '../kernel/results.js';
+import { errorResult, textResult } from '../kernel/results.js';
 
 const messageOf = (error: unknown): string =>
   typeof error === 'string' ? error : typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : 'no message given';
@@ -48,7 +48,7 @@ const isPlainObject = (value: unknown): value is Record<string, unknown> => !!va
 /** The output as text (what most clients show a model) and as structured content (an object, as MCP wants it). */
 function outputResult(workflow: WorkflowTool, result: unknown): CallToolResult {
   const structured = workflow.outputSchema || isPlainObject(result) ? (result as Record<string, unknown>) : { result: result ?? null };
-  return { content: [{ type: 'text', text: JSON.stringify(result ?? null) }], structuredContent: structured };
+  return textResult(JSON.stringify(result ?? null), structured);
 }
 
 /** "approved (boolean, required): Approve the expense?; note (string)" */
@@ -106,7 +106,7 @@ export function outcomeOf(workflow: WorkflowTool, runId: string, recorder: Workf
       return {
         done: errorResult(
           recorder.status === undefined
-            ? `The stream from the Mastra server at ${baseUrl} ended before ${run} finished; the bridge cancelled the run. Mastra may have restarted or the connection dropped; try again.`
+            ? streamEndedEarly(baseUrl, `the workflow "${workflow.workflowId}" (runId "${runId}")`, '; the bridge cancelled the run')
             : `${run} ended with the status "${recorder.status}" on the Mastra server at ${baseUrl}, without an output; see the run there.`,
         ),
       };

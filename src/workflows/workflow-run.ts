@@ -1,7 +1,7 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { callDeadline, DEFAULT_CALL_TIMEOUT_MS, timeoutText } from '../kernel/call-timeout.js';
-import { errorResult } from '../kernel/results.js';
+import { errorResult, textResult } from '../kernel/results.js';
 import { describeFailure, isAgentNotFound, upstreamReason } from '../kernel/errors.js';
 import type { ProgressReporter } from '../kernel/progress.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
@@ -123,5 +123,5 @@ export async function cancelWorkflow(workflow: WorkflowTool, runId: string, why:
     return errorResult(`${why} Cancelling the run (runId "${runId}") failed: ${text}`);
   }
   const text = `${why} The run of the workflow "${workflow.workflowId}" (runId "${runId}") was cancelled on the Mastra server at ${options.baseUrl}.`;
-  return { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) };
+  return isError ? errorResult(text) : textResult(text);
 }

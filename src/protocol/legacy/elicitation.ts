@@ -1,7 +1,7 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import type { Asker, Reply } from '../../calls/person-loop.js';
+import { replyOf, type Asker, type Reply } from '../../calls/person-loop.js';
 
 /**
  * The 2025-11-25 way to ask a person: `elicitation/create` (form mode) to a client that declared
@@ -37,8 +37,7 @@ export function elicitationAsker(server: Server, options: ElicitationOptions): A
     const asking = server.elicitInput({ mode: 'form', message, requestedSchema: question.schema as never }, requestOptions);
     await options.task?.waiting(question.message);
     try {
-      const result = await asking;
-      return result.action === 'accept' ? { action: 'accept', content: result.content } : { action: result.action };
+      return replyOf(await asking);
     } catch (error) {
       options.signal?.throwIfAborted();
       // What the SDK refuses against the form is a misfit like any other.

@@ -1,15 +1,15 @@
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { elicitationAsker } from './elicitation.js';
 import type { FrontOptions } from '../front-options.js';
-import { startAgentTask } from '../../tasks/agent-task.js';
-import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
+import { toolListChanges } from '../tool-list-changes.js';
+import { startTask } from '../../tasks/task-runner.js';
+import { prepareToolCall, serverInstructions, toolsOf } from '../../calls/tool-call.js';
 import { clientLogOf } from './client-log.js';
 import { SessionQuestionQueue } from './question-queue.js';
 import { withCallLog } from '../../calls/call-log.js';
-import { RequestError } from '../../kernel/errors.js';
 import { silentLogger } from '../../log.js';
 import { progressFor } from '../../kernel/progress.js';
 import { refuseInvalidParams } from './request-params.js';
@@ -70,17 +70,11 @@ export function createServer(options: ServerOptions): Server {
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
-    let call: ToolCall;
-    try {
-      call = prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
-    } catch (error) {
-      if (error instanceof UnknownToolError) throw new RequestError(ErrorCode.InvalidParams, error.message);
-      throw error;
-    }
+    const call = prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
     const logged = (run: () => Promise<CallToolResult>) => withCallLog(clientLog, { label: call.label, ...call.ids, tool: name }, run);
     if (request.params.task && extra.taskStore) {
       // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.
-      return startAgentTask((task) => logged(() => call.run({ task, ask: elicitationAsker(server, { signal: task.signal, task }) })), {
+      return startTask((task) => logged(() => call.run({ task, ask: elicitationAsker(server, { signal: task.signal, task }) })), {
         session: sessionTasks,
         store: extra.taskStore,
         requestedTtl: extra.taskRequestedTtl,
@@ -97,13 +91,11 @@ export function createServer(options: ServerOptions): Server {
   // Transport trouble (a response that could not be sent to a client that left) is not the call's failure.
   server.onerror = (error) => logger.debug(`MCP session: ${error.message}`);
 
-  const onChange = () => {
-    server.sendToolListChanged().catch(() => {});
-  };
-  if (!perRequest) catalogue.on('change', onChange);
+  const changes = toolListChanges(() => server.sendToolListChanged());
+  if (!perRequest) changes.watch(catalogue);
   const previousOnClose = server.onclose;
   server.onclose = () => {
-    catalogue.off('change', onChange);
+    changes.stop();
     if (!options.identityTasks) sessionTasks.close();
     previousOnClose?.();
   };

@@ -1,10 +1,11 @@
-import { CLIENT_CAPABILITIES_META_KEY, inputRequired, inputResponse, ProtocolError, ProtocolErrorCode, type InputRequiredResult } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, inputRequired, inputResponse, ProtocolErrorCode, type InputRequiredResult } from '@modelcontextprotocol/server';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { RunContext, ToolCall } from '../../calls/tool-call.js';
-import { judge, misfitNote, type Reply } from '../../calls/person-loop.js';
+import { judge, replyOf, type Heard } from '../../calls/person-loop.js';
 import type { RunOutcome } from '../../kernel/run-outcome.js';
 import type { PausedCall, RequestStateSealer } from './request-state.js';
 import { withNote } from '../../kernel/results.js';
+import { RequestError } from '../../kernel/errors.js';
 
 /**
  * The 2026-07-28 way to ask a person: the tools/call answers `input_required` with an elicitation
@@ -43,10 +44,10 @@ async function ask(paused: PausedCall, context: InputRequiredContext, message = 
 }
 
 /** The retry's reply, unchecked (calls/person-loop.ts judges it). A retry that answers nothing is a misfit like any other, counted as one. */
-function replyOf(responses: Record<string, unknown> | undefined): Exclude<Reply, { action: 'unanswerable' }> {
+function retryReply(responses: Record<string, unknown> | undefined): Heard {
   const view = inputResponse(responses as never, ANSWER_KEY);
   if (view.kind !== 'elicit') return { action: 'misfit', why: `the retry's inputResponses hold no elicitation result under "${ANSWER_KEY}"` };
-  return view.action === 'accept' ? { action: 'accept', content: view.content } : { action: view.action };
+  return replyOf(view);
 }
 
 /**
@@ -60,18 +61,16 @@ export async function callInRounds(call: ToolCall, name: string, context: InputR
   let note: string | undefined;
   if (!state) outcome = await call.start(context);
   else {
-    if (state.tool !== name) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `This requestState belongs to tool "${state.tool}", not "${name}".`);
-    const verdict = judge(state.question, state.asked, replyOf(context.inputResponses), (content) => call.answerProblem(state.handle, content));
+    if (state.tool !== name) throw new RequestError(ProtocolErrorCode.InvalidParams, `This requestState belongs to tool "${state.tool}", not "${name}".`);
+    const verdict = judge(state.question, state.asked, retryReply(context.inputResponses), (content) => call.answerProblem(state.handle, content));
     if ('askAgain' in verdict) return ask({ ...state, asked: state.asked + 1 }, context, verdict.askAgain);
-    if ('misfit' in verdict) {
-      note = misfitNote(verdict.misfit);
-      outcome = await call.resume(state.handle, { action: 'cancel' }, context);
-    } else outcome = await call.resume(state.handle, verdict.answer, context);
+    note = verdict.note;
+    outcome = await call.resume(state.handle, verdict.answer, context);
   }
   if ('paused' in outcome && canElicit(context.envelope)) {
     const { question, handle } = outcome.paused;
     return ask({ tool: name, handle, question, asked: 1 }, context);
   }
   const result = await call.finish(outcome, context);
-  return note ? withNote(note, result) : result;
+  return withNote(note, result);
 }

@@ -1,9 +1,10 @@
-import { ProtocolError, ProtocolErrorCode, Server, type ServerContext } from '@modelcontextprotocol/server';
+import { Server, type ServerContext } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { callInRounds, canElicit } from './input-required.js';
 import { processRequestStates, type PausedCall } from './request-state.js';
-import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
+import { prepareToolCall, serverInstructions, toolsOf } from '../../calls/tool-call.js';
 import { silentLogger } from '../../log.js';
+import { RequestError } from '../../kernel/errors.js';
 import { progressFor } from '../../kernel/progress.js';
 import { logMessageParams, withCallLog, type ClientLog } from '../../calls/call-log.js';
 import type { FrontOptions } from '../front-options.js';
@@ -28,7 +29,7 @@ export interface ModernServerOptions extends Omit<FrontOptions, 'catalogue' | 'c
 }
 
 /** JSON-RPC "connection closed", the code a 2025 session's stopped call gets too. */
-const CONNECTION_CLOSED = -32000 as ProtocolErrorCode;
+const CONNECTION_CLOSED = -32000;
 
 /**
  * Log messages go on the request's own stream. The SDK sends them only when the request's `_meta`
@@ -67,13 +68,7 @@ export function createModernServer(
 
   server.setRequestHandler('tools/call', async (request, ctx: ServerContext) => {
     const { name, arguments: args } = request.params;
-    let call: ToolCall;
-    try {
-      call = prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
-    } catch (error) {
-      if (error instanceof UnknownToolError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
-      throw error;
-    }
+    const call = prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
     if (acceptsTasks(ctx.mcpReq.envelope as never))
       return (await startModernTask(call, tasks, logger, taskStatus ? (n) => server.notification(n as never) : undefined, canElicit(ctx.mcpReq.envelope))) as never;
     if (call.valid) logger.debug(`calling ${call.label} (${name})`);
@@ -94,7 +89,7 @@ export function createModernServer(
       return (await withCallLog(logOf(ctx), { label: call.label, ...call.ids, tool: name }, () => callInRounds(call, name, round) as Promise<CallToolResult>)) as never;
     } catch (error) {
       // Answered on the request's own stream while it is still open, where closing it would only reset the client.
-      if (stopped?.aborted && !ctx.mcpReq.signal.aborted) throw new ProtocolError(CONNECTION_CLOSED, String(stopped.reason));
+      if (stopped?.aborted && !ctx.mcpReq.signal.aborted) throw new RequestError(CONNECTION_CLOSED, String(stopped.reason));
       throw error;
     } finally {
       reporter?.stop();

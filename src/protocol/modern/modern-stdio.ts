@@ -3,6 +3,7 @@ import { serveStdio, StdioServerTransport } from '@modelcontextprotocol/server/s
 import type { Readable } from 'node:stream';
 import { silentLogger } from '../../log.js';
 import type { FrontOptions } from '../front-options.js';
+import { toolListChanges } from '../tool-list-changes.js';
 import type { ModernServerOptions } from './modern-server.js';
 import { TaskBoard } from '../../tasks/task-board.js';
 import type { Caller } from '../../identity/callers.js';
@@ -29,15 +30,13 @@ export async function serveModernStdio(options: FrontOptions & Pick<ModernServer
     { legacy: 'reject', transport: new OneAnswerPerId(new StdioServerTransport(input, process.stdout)), onerror: (error) => logger.debug(`MCP 2026-07-28 over stdio: ${error.message}`) },
   );
   // serveStdio routes the instance's list_changed onto the client's open subscriptions/listen requests.
-  const onChange = () => {
-    for (const server of instances) server.sendToolListChanged().catch(() => {});
-  };
-  catalogue.on('change', onChange);
+  const changes = toolListChanges(() => Promise.all([...instances].map((server) => server.sendToolListChanged())));
+  changes.watch(catalogue);
   await new Promise<void>((resolve) => {
     input.once('end', resolve);
     // A client that dies mid-answer makes the next write fail (EPIPE); that ends the connection, not the process.
     process.stdout.once('error', () => resolve());
   });
-  catalogue.off('change', onChange);
+  changes.stop();
   await handle.close();
 }

@@ -1,7 +1,8 @@
-import { MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, type Server } from '@modelcontextprotocol/server';
+import { MissingRequiredClientCapabilityError, ProtocolErrorCode, type Server } from '@modelcontextprotocol/server';
+import { RequestError } from '../../kernel/errors.js';
 import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { startAgentTask } from '../../tasks/agent-task.js';
+import { startTask } from '../../tasks/task-runner.js';
 import type { ToolCall } from '../../calls/tool-call.js';
 import type { Logger } from '../../log.js';
 import type { CallerTasks } from '../../tasks/task-store.js';
@@ -43,7 +44,7 @@ export async function startModernTask(call: ToolCall, tasks: CallerTasks, logger
     if (sink) void detailedTask(tasks, taskId).then((params) => sink({ method: 'notifications/tasks', params }), () => {});
   };
   // The same store, told to announce each change it makes.
-  const store: Parameters<typeof startAgentTask>[1]['store'] = {
+  const store: Parameters<typeof startTask>[1]['store'] = {
     createTask: (params) => tasks.createTask(params),
     updateTaskStatus: async (taskId, status, message) => {
       await tasks.updateTaskStatus(taskId, status, message);
@@ -54,12 +55,12 @@ export async function startModernTask(call: ToolCall, tasks: CallerTasks, logger
       announce(taskId);
     },
   };
-  const { task } = await startAgentTask((context) => call.run({ task: context, ask: questions.askerFor(context, canElicit, tasks.inputs) }), { session: tasks, store, label: call.label, logger });
+  const { task } = await startTask((context) => call.run({ task: context, ask: questions.askerFor(context, canElicit, tasks.inputs) }), { session: tasks, store, label: call.label, logger });
   return { resultType: 'task' as const, ...wireTask(task) };
 }
 
-function notFound(taskId: string): ProtocolError {
-  return new ProtocolError(
+function notFound(taskId: string): RequestError {
+  return new RequestError(
     ProtocolErrorCode.InvalidParams,
     `Task ${taskId} not found: a task is visible only to the token that created it, and only for its TTL after it ends.`,
   );

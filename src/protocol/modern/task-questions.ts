@@ -1,7 +1,8 @@
-import { inputResponse, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type { TaskRunContext } from '../../tasks/agent-task.js';
+import { inputResponse, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { RequestError } from '../../kernel/errors.js';
+import type { TaskRunContext } from '../../tasks/task-runner.js';
 import type { SharedInputs } from '../../tasks/task-store.js';
-import type { Asker, Reply } from '../../calls/person-loop.js';
+import { replyOf, type Asker, type Reply } from '../../calls/person-loop.js';
 import type { Question } from '../../kernel/run-outcome.js';
 
 /**
@@ -16,7 +17,7 @@ import type { Question } from '../../kernel/run-outcome.js';
 export const MAX_SHARED_QUESTION_BYTES = 64 * 1024;
 
 const notPending = (taskId: string) =>
-  new ProtocolError(
+  new RequestError(
     ProtocolErrorCode.InvalidParams,
     `Task ${taskId} has no open question that these inputResponses answer: it was answered already, or it asks something else now (tasks/get shows its inputRequests, if any).`,
   );
@@ -75,7 +76,7 @@ export class TaskQuestions {
       const response = await this.wait(task, question, message, shared);
       const view = inputResponse({ answer: response } as never, 'answer');
       if (view.kind !== 'elicit') return { action: 'misfit', why: 'the response is not an elicitation result' };
-      return view.action === 'accept' ? { action: 'accept', content: view.content } : { action: view.action };
+      return replyOf(view);
     };
   }
 

@@ -19,7 +19,7 @@ export interface TaskRunContext {
   waiting(question: string | undefined): Promise<void>;
 }
 
-export interface AgentTaskOptions {
+export interface StartTaskOptions {
   /** The session's own task store: limits and each task's abort signal. */
   session: CallerTasks;
   /** The same store as the SDK hands this request (`extra.taskStore`): its changes also notify the client. */
@@ -72,7 +72,7 @@ const firstLine = (result: CallToolResult): string => {
  * stored as the task's result, `failed` when it is an error result; a cancelled or expired task
  * stops the run through its signal and keeps nothing from it.
  */
-export async function startAgentTask(run: (context: TaskRunContext) => Promise<CallToolResult>, options: AgentTaskOptions): Promise<CreateTaskResult> {
+export async function startTask(run: (context: TaskRunContext) => Promise<CallToolResult>, options: StartTaskOptions): Promise<CreateTaskResult> {
   const { session, store, label, logger } = options;
   const created = await store.createTask({ ttl: options.requestedTtl });
   const { taskId } = created;

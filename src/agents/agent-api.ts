@@ -2,9 +2,10 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { pathSegment } from '../kernel/mastra-ids.js';
 
 /**
- * The legs of an agent run that may wait for a tool approval : Mastra ends a leg
- * `suspended` (generate) or with a `tool-call-approval` chunk (stream), and the next leg starts
- * at its approve-tool-call or decline-tool-call route.
+ * What the bridge sends Mastra's agent routes and reads back. A run that needs a tool approval takes
+ * several requests: Mastra ends the first `suspended` (generate) or with a `tool-call-approval` chunk
+ * (stream), and the next request carries the person's decision to the approve-tool-call or
+ * decline-tool-call route, where the run goes on (and may pause again).
  */
 
 export interface StreamPart {
@@ -39,11 +40,11 @@ export interface PendingApproval {
   args: unknown;
 }
 
-/** One leg of an agent run: it answered, or it paused for a tool approval. */
-export type AgentLeg = { result: CallToolResult } | { approval: PendingApproval };
+/** What Mastra's answer to one AgentRequest means: the run answered, or it paused for a tool approval. */
+export type AgentResponse = { result: CallToolResult } | { approval: PendingApproval };
 
-/** Where a leg starts: a new run from the caller's message, or the person's decision on the tool call it waits for. */
-export type LegStart =
+/** One request of an agent run: a new run from the caller's message, or the person's decision on the tool call a paused run waits for. */
+export type AgentRequest =
   | { message: string; requestContext?: Record<string, unknown> }
   | { decision: 'approve' | 'decline'; runId: string; toolCallId: string; reason?: string; requestContext?: Record<string, unknown> };
 
@@ -51,11 +52,11 @@ export type LegStart =
 export const decisionRoute = (agentId: string, decision: 'approve' | 'decline', streamed: boolean): string =>
   `/agents/${pathSegment(agentId)}/${decision}-tool-call${streamed ? '' : '-generate'}`;
 
-export const decisionBody = (leg: Extract<LegStart, { decision: unknown }>) => ({
-  runId: leg.runId,
-  toolCallId: leg.toolCallId,
-  ...(leg.reason ? { reason: leg.reason } : {}),
-  ...(leg.requestContext ? { requestContext: leg.requestContext } : {}),
+export const decisionBody = (decision: Extract<AgentRequest, { decision: unknown }>) => ({
+  runId: decision.runId,
+  toolCallId: decision.toolCallId,
+  ...(decision.reason ? { reason: decision.reason } : {}),
+  ...(decision.requestContext ? { requestContext: decision.requestContext } : {}),
 });
 
 /** Mastra's approval form has one required field, `approved`: a tool that suspended for its own reasons has another. */
