@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
+import { Ajv } from 'ajv';
+import addFormats from 'ajv-formats';
 import type { Answer, CallContext, Question, ResumeHandle, Resumers, RunOutcome } from '../kernel/run-outcome.js';
 import { withNote } from '../kernel/results.js';
 
@@ -35,7 +36,9 @@ export type AnswerCheck = (content: Record<string, unknown>) => string | undefin
 /** How many times a question is put: one retry, then a misfit is a cancel. */
 const MAX_ASKS = 2;
 
-const validator = new AjvJsonSchemaValidator();
+// Forms are small and flat; one Ajv for the process, with the formats a form field may name (email, uri, date…).
+const ajv = new Ajv({ strict: false, validateFormats: true, validateSchema: false, allErrors: true });
+addFormats.default(ajv);
 
 /** The answer as the form names it, checked; or why it does not fit. */
 function fitted(question: Question, given: unknown, check?: AnswerCheck): { content: Record<string, unknown> } | { why: string } {
@@ -44,8 +47,8 @@ function fitted(question: Question, given: unknown, check?: AnswerCheck): { cont
   if (!content || typeof content !== 'object' || Array.isArray(content)) return { why: 'the answer is not an object' };
   // A client may add keys of its own: only what the form names is the answer, so an extra key is no misfit.
   const named = Object.fromEntries(Object.entries(content).filter(([key]) => Object.hasOwn(question.schema.properties, key)));
-  const result = validator.getValidator(question.schema as never)(named);
-  if (!result.valid) return { why: result.errorMessage ?? 'the answer does not match the form' };
+  const valid = ajv.compile(question.schema);
+  if (!valid(named)) return { why: valid.errors ? ajv.errorsText(valid.errors) : 'the answer does not match the form' };
   const why = check?.(named);
   return why === undefined ? { content: named } : { why };
 }

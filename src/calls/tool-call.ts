@@ -1,5 +1,5 @@
 import type { MastraClient } from '@mastra/client-js';
-import { ErrorCode, type CallToolResult, type Tool } from '@modelcontextprotocol/sdk/types.js';
+import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { runAgent } from '../agents/agent-run.js';
 import { memoryFor } from '../agents/agent-call.js';
 import { approvalOutcome, approvalResumer } from '../agents/approval.js';
@@ -14,7 +14,7 @@ import { prepareResumeCall, prepareWorkflowCall, resumeToolDefinition, workflowT
 import type { CallerRuns } from '../workflows/run-ownership.js';
 import { workflowResumer } from '../workflows/workflow-resumer.js';
 import { errorResult } from '../kernel/results.js';
-import { RequestError } from '../kernel/errors.js';
+import { RequestError, JsonRpcCode } from '../kernel/errors.js';
 
 /**
  * What both protocol fronts share for tools/list and tools/call: the tool definitions, the
@@ -183,7 +183,7 @@ export function prepareToolCall(options: ToolCallOptions, name: string, args: un
   const agent = catalogue.find(name);
   if (!agent) {
     const known = catalogue.tools.length || catalogue.workflows.length ? 'list the tools again to see the agents there are now' : `no agents are loaded from ${baseUrl} yet`;
-    throw new RequestError(ErrorCode.InvalidParams, `Unknown tool "${name}": ${known}.`);
+    throw new RequestError(JsonRpcCode.InvalidParams, `Unknown tool "${name}": ${known}.`);
   }
   const parsed = agentInput.safeParse(args ?? {});
   const onAgentGone = (agentId: string) => catalogue.reportGone(agentId);

@@ -193,3 +193,6 @@ export class HttpError extends Error {
     super(message);
   }
 }
+
+/** The JSON-RPC error codes the bridge answers with, the same in both eras and both SDKs. */
+export const JsonRpcCode = { ConnectionClosed: -32000, InvalidRequest: -32600, InvalidParams: -32602, InternalError: -32603 } as const;

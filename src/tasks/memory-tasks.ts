@@ -1,7 +1,7 @@
 import type { CreateTaskOptions } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { ErrorCode, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
+import type { Result, Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { RequestError } from '../kernel/errors.js';
+import { RequestError, JsonRpcCode } from '../kernel/errors.js';
 import type { CallerTasks, TaskLimits } from './task-store.js';
 import { ResultBudget, SessionResults, type ResultHolder } from './task-results.js';
 import { boundedTtl, cancelledResult, CANCELLED_MESSAGE, checkRunningLimit, taskNotFound, TERMINAL } from './task-states.js';
@@ -35,7 +35,7 @@ export class MemoryCallerTasks implements CallerTasks {
   }
 
   async createTask(params: CreateTaskOptions): Promise<Task> {
-    if (this.closed) throw new RequestError(ErrorCode.ConnectionClosed, 'The session is closed.');
+    if (this.closed) throw new RequestError(JsonRpcCode.ConnectionClosed, 'The session is closed.');
     const { maxRunningPerSession, ttlMaxMs, pollIntervalMs } = this.limits;
     checkRunningLimit(this.runningCount(), maxRunningPerSession);
     const ttl = boundedTtl(params.ttl, ttlMaxMs);
@@ -61,7 +61,7 @@ export class MemoryCallerTasks implements CallerTasks {
   async getTaskResult(taskId: string): Promise<Result> {
     const entry = this.tasks.get(taskId);
     if (!entry) throw taskNotFound(taskId);
-    if (entry.dropped) throw new RequestError(ErrorCode.InvalidParams, entry.dropped);
+    if (entry.dropped) throw new RequestError(JsonRpcCode.InvalidParams, entry.dropped);
     if (!entry.result) throw new Error(`Task ${taskId} has no result yet`);
     return entry.result;
   }

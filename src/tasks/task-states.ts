@@ -1,5 +1,5 @@
-import { ErrorCode, type Task } from '@modelcontextprotocol/sdk/types.js';
-import { RequestError } from '../kernel/errors.js';
+import type { Task } from '@modelcontextprotocol/sdk/types.js';
+import { RequestError, JsonRpcCode } from '../kernel/errors.js';
 import { errorResult } from '../kernel/results.js';
 
 /** A task in one of these never changes again: a run that ends afterwards leaves it as it is. */
@@ -15,7 +15,7 @@ export const cancelledResult = errorResult('The task was cancelled before the ag
 export function checkRunningLimit(running: number, max: number): void {
   if (running >= max)
     throw new RequestError(
-      ErrorCode.InvalidRequest,
+      JsonRpcCode.InvalidRequest,
       `This session already has ${max} agent tasks running, the most it may (--max-tasks-per-session). Wait for one to finish, or cancel one with tasks/cancel, then try again.`,
     );
 }

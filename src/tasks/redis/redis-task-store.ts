@@ -1,6 +1,5 @@
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { RequestError } from '../../kernel/errors.js';
+import { RequestError, JsonRpcCode } from '../../kernel/errors.js';
 import type { CataloguePeers } from '../../catalogue/refresh.js';
 import type { Logger } from '../../log.js';
 import type { CallerTasks, SharedTaskStore, TaskLimits, TaskStoreState } from '../task-store.js';
@@ -142,7 +141,7 @@ export class RedisTaskStore implements SharedTaskStore, RedisStoreView {
     } catch (error) {
       const reason = this.connection.reachable() ? (error instanceof Error ? error.message : String(error)) : 'it cannot be reached';
       throw new RequestError(
-        ErrorCode.InternalError,
+        JsonRpcCode.InternalError,
         `The task store (Redis at ${this.connection.where}) failed: ${reason}. Plain tool calls (without a task) still work; try the task again in a few seconds.`,
       );
     }

@@ -1,7 +1,7 @@
 import type { CreateTaskOptions } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { ErrorCode, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
+import type { Result, Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { RequestError } from '../../kernel/errors.js';
+import { RequestError, JsonRpcCode } from '../../kernel/errors.js';
 import type { CallerTasks, SharedInputs } from '../task-store.js';
 import { droppedMessage, sizeOf, tooLargeMessage } from '../task-results.js';
 import { boundedTtl, cancelledResult, CANCELLED_MESSAGE, checkRunningLimit, taskNotFound, TERMINAL } from '../task-states.js';
@@ -58,7 +58,7 @@ export class RedisCallerTasks implements CallerTasks {
     const fields = await this.read(taskId, true);
     if (!fields) throw taskNotFound(taskId);
     const [result, dropped] = fields.slice(-2);
-    if (dropped) throw new RequestError(ErrorCode.InvalidParams, this.droppedReason(taskId, dropped));
+    if (dropped) throw new RequestError(JsonRpcCode.InvalidParams, this.droppedReason(taskId, dropped));
     if (!result) throw new Error(`Task ${taskId} has no result yet`);
     return JSON.parse(result) as Result;
   }
