@@ -1,5 +1,6 @@
 import { openCatalogue } from './catalogue/open.js';
-import { ConfigError, HELP, parseCommand } from './config.js';
+import { ConfigError, parseCommand } from './config.js';
+import { helpText } from './help.js';
 import { createLogger, formatLogLine, guardConsole } from './log.js';
 import { createMastraClient } from './mastra-client.js';
 import { openRedisTasks } from './tasks/redis/redis-task-store.js';
@@ -29,7 +30,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     return 1;
   }
   if (command.kind === 'help') {
-    output.stdout.write(HELP);
+    output.stdout.write(helpText());
     return 0;
   }
   if (command.kind === 'version') {

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HELP, parseCommand, type Config } from '../src/config.js';
+import { parseCommand, type Config } from '../src/config.js';
+import { helpText } from '../src/help.js';
 import { redisAddress } from '../src/tasks/redis/redis-connection.js';
 
 const configOf = (argv: string[], env: NodeJS.ProcessEnv = {}): Config => {
@@ -16,7 +17,7 @@ describe('the Redis settings', () => {
     expect(configOf([]).redisPrefix).toBe('mastra-agents-mcp:');
     expect(configOf(['--redis-prefix', 'team-a:'], { MCP_REDIS_PREFIX: 'team-b:' }).redisPrefix).toBe('team-a:');
     expect(configOf([]).taskLease).toBe(30_000);
-    for (const flag of ['--redis-url URL', 'MCP_REDIS_URL', '--redis-prefix PREFIX', 'MCP_REDIS_PREFIX', '--task-lease TIME', 'MCP_TASK_LEASE']) expect(HELP).toContain(flag);
+    for (const flag of ['--redis-url URL', 'MCP_REDIS_URL', '--redis-prefix PREFIX', 'MCP_REDIS_PREFIX', '--task-lease TIME', 'MCP_TASK_LEASE']) expect(helpText()).toContain(flag);
   });
 
   it('a wrong URL is one line naming the setting, with the password masked', () => {

@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HELP, parseCommand, type Config } from '../src/config.js';
+import { parseCommand, type Config } from '../src/config.js';
+import { helpText } from '../src/help.js';
+
+const HELP = helpText();
 
 const configOf = (argv: string[], env: NodeJS.ProcessEnv = {}): Config => {
   const command = parseCommand(argv, env);
