@@ -40,6 +40,12 @@ const commaList = (raw: string): string[] | undefined => {
 };
 
 const list = z.string().transform(commaList).optional();
+/** A list whose default is `fallback`: an empty one counts as unset. */
+const listOr = (fallback: string[]) =>
+  z
+    .string()
+    .optional()
+    .transform((raw) => (raw === undefined ? undefined : commaList(raw)) ?? fallback);
 // Credentials in the URL would be printed wherever the URL is (logs, errors), and fetch refuses them anyway.
 const httpUrl = z
   .url({ protocol: /^https?$/, error: 'must be an http:// or https:// URL, e.g. http://localhost:4111' })
@@ -106,7 +112,7 @@ interface Setting {
   schema: z.ZodType;
 }
 
-/** Each setting with its flag and environment twin; the flag wins. */
+/** Each setting with its flag and environment twin; the flag wins. The only place a default is written. */
 export const SETTINGS = {
   baseUrl: { env: 'MASTRA_BASE_URL', group: 'mastra', help: 'the Mastra server; a trailing /api is dropped', schema: httpUrl.default('http://localhost:4111') },
   // Never part of an error line: any string is accepted. MASTRA_JWT_TOKEN is the name Mastra's own JWT docs use.
@@ -121,7 +127,7 @@ export const SETTINGS = {
   transport: { flag: 'transport', env: 'MCP_TRANSPORT', arg: 'stdio|http', group: 'transport', help: 'how clients connect', schema: z.enum(['stdio', 'http'], { error: 'must be stdio or http' }).default('stdio') },
   host: { flag: 'host', env: 'MCP_HOST', arg: 'ADDRESS', group: 'transport', help: 'HTTP bind address', schema: z.string().min(1, 'must not be empty').default('127.0.0.1') },
   port: { flag: 'port', env: 'MCP_PORT', arg: 'N', group: 'transport', help: 'HTTP port, 0 picks a free one', schema: port.default(3000) },
-  refreshInterval: {
+  refreshIntervalMs: {
     flag: 'refresh-interval',
     env: 'MCP_REFRESH_INTERVAL',
     arg: 'TIME',
@@ -129,7 +135,7 @@ export const SETTINGS = {
     help: 're-list the agents this often; 0 turns it off',
     schema: duration('turns re-listing off').default(60_000),
   },
-  retryMaxDelay: { flag: 'retry-max-delay', env: 'MCP_RETRY_MAX_DELAY', arg: 'TIME', group: 'offered', help: 'while Mastra cannot be listed, retry after 1s, 2s, 4s … up to this', schema: duration().default(30_000) },
+  retryMaxDelayMs: { flag: 'retry-max-delay', env: 'MCP_RETRY_MAX_DELAY', arg: 'TIME', group: 'offered', help: 'while Mastra cannot be listed, retry after 1s, 2s, 4s … up to this', schema: duration().default(30_000) },
   include: {
     flag: 'include',
     env: 'MCP_INCLUDE_AGENTS',
@@ -196,8 +202,9 @@ export const SETTINGS = {
     help: 'each caller sees its own listing of the agents, even when JWT_TOKEN is set (for apps that show users different agents)',
     schema: onOff,
   },
-  sessionIdleTimeout: { flag: 'session-idle-timeout', env: 'MCP_SESSION_IDLE_TIMEOUT', arg: 'TIME', group: 'http', help: 'close a session (or listen stream) idle this long', schema: duration().default(1_800_000) },
-  shutdownGrace: { flag: 'shutdown-grace', env: 'MCP_SHUTDOWN_GRACE', arg: 'TIME', group: 'http', help: 'time in-flight calls get to finish on SIGINT/SIGTERM', schema: duration().default(10_000) },
+  sessionIdleTimeoutMs: { flag: 'session-idle-timeout', env: 'MCP_SESSION_IDLE_TIMEOUT', arg: 'TIME', group: 'http', help: 'close a session (or listen stream) idle this long', schema: duration().default(1_800_000) },
+  shutdownGraceMs: { flag: 'shutdown-grace', env: 'MCP_SHUTDOWN_GRACE', arg: 'TIME', group: 'http', help: 'time in-flight calls get to finish on SIGINT/SIGTERM', schema: duration().default(10_000) },
+  // Ten minutes: long enough for an agent that calls tools, short enough that a stuck run is noticed.
   callTimeoutMs: {
     flag: 'call-timeout',
     env: 'MCP_CALL_TIMEOUT',
@@ -244,8 +251,9 @@ export const SETTINGS = {
     help: 'the URL clients use, e.g. https://mcp.example.com (needed with --oauth-issuer); https, http only on loopback',
     schema: secureUrl('https://mcp.example.com').transform((url) => url.replace(/\/+$/, '').replace(/\/mcp$/, '')).optional(),
   },
+  // Made from --public-url once both are read (withDerived).
   oauthAudience: { flag: 'oauth-audience', env: 'MCP_OAUTH_AUDIENCE', arg: 'AUD', group: 'oauth', help: 'the aud tokens must name', shownDefault: '<public URL>/mcp', schema: z.string().min(1, 'must not be empty').optional() },
-  oauthScopes: { flag: 'oauth-scopes', env: 'MCP_OAUTH_SCOPES', arg: 'LIST', group: 'oauth', help: 'scopes every token must grant, comma-separated', shownDefault: 'none', schema: list },
+  oauthScopes: { flag: 'oauth-scopes', env: 'MCP_OAUTH_SCOPES', arg: 'LIST', group: 'oauth', help: 'scopes every token must grant, comma-separated', schema: listOr([]) },
   mastraAuth: {
     flag: 'mastra-auth',
     env: 'MCP_MASTRA_AUTH',
@@ -254,7 +262,7 @@ export const SETTINGS = {
     help: "how a user reaches Mastra: mint (a short-lived JWT signed with MASTRA_JWT_SECRET for MastraJwtAuth) or passthrough (the user's own token, when Mastra accepts this issuer's tokens)",
     schema: z.enum(['mint', 'passthrough'], { error: 'must be mint or passthrough' }).default('mint'),
   },
-  mintClaims: { flag: 'mint-claims', env: 'MCP_MINT_CLAIMS', arg: 'LIST', group: 'oauth', help: "claims of the user's token copied into the minted JWT besides sub", shownDefault: 'email,name', schema: list },
+  mintClaims: { flag: 'mint-claims', env: 'MCP_MINT_CLAIMS', arg: 'LIST', group: 'oauth', help: "claims of the user's token copied into the minted JWT besides sub", schema: listOr(['email', 'name']) },
   // Never part of an error line: any string is accepted.
   mastraJwtSecret: { env: 'MASTRA_JWT_SECRET', group: 'oauth', help: "the HS256 secret of the Mastra app's MastraJwtAuth, for --mastra-auth mint", schema: z.string().optional() },
   oauthIntrospectionUrl: {
@@ -296,7 +304,7 @@ export const SETTINGS = {
     schema: redisUrl,
   },
   redisPrefix: { flag: 'redis-prefix', env: 'MCP_REDIS_PREFIX', arg: 'PREFIX', group: 'tasks', help: 'start of every key and channel, so bridges can share one Redis', schema: redisPrefix.default('mastra-agents-mcp:') },
-  taskLease: {
+  taskLeaseMs: {
     flag: 'task-lease',
     env: 'MCP_TASK_LEASE',
     arg: 'TIME',
@@ -313,8 +321,10 @@ export const SETTINGS = {
     help: 'approve every agent tool call that needs approval without asking; when off, the person is asked through the client, and a client that cannot be asked has the call declined',
     schema: onOff,
   },
-  // Who may continue a suspended workflow run: the identity that started it, for this long.
-  runOwnerTtl: {
+  // Who may continue a suspended workflow run: the identity that started it, for this long. A day, the longest
+  // any time setting may be: a suspended run waits in Mastra for as long as its person takes, well beyond a task
+  // (--task-ttl-max, 1 hour) or a request state (30 minutes); each resume by the owner opens the window again.
+  runOwnerTtlMs: {
     flag: 'run-owner-ttl',
     env: 'MCP_RUN_OWNER_TTL',
     arg: 'TIME',
@@ -347,6 +357,33 @@ export const SETTINGS = {
     schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   },
 } as const satisfies Record<string, Setting>;
+
+/**
+ * Values no flag sets, which modules take as options all the same (tests shorten them): written
+ * once, here beside the settings, and passed down by name as the settings are.
+ */
+export const FIXED = {
+  /** How often clients are asked to poll a task. */
+  pollIntervalMs: 1_000,
+  /** Progress: routine updates at most this often; a "still working" after this much silence, so clients that reset their timeout on progress keep waiting. */
+  progress: { coalesceMs: 100, heartbeatMs: 5_000 },
+  /** The first retry of a failed listing; it doubles up to --retry-max-delay. */
+  firstRetryDelayMs: 1_000,
+  /** A listing without an answer this long has failed, so a hung Mastra cannot stall the bridge. */
+  listTimeoutMs: 10_000,
+  /** How long a token check's outcome (accepted or refused) is trusted, and an own listing with it. */
+  tokenCheckTtlMs: 60_000,
+  /**
+   * 20 failed token checks per client address per 10 s: more than a person or a client refreshing its
+   * tokens ever needs (an expired token costs one), and 2 per second on average for a flood of made-up
+   * tokens instead of one check at Mastra or the authorization server for each.
+   */
+  failedTokenChecks: { burst: 20, windowS: 10 },
+  /** How far the clocks of the bridge and an OAuth authorization server may differ, in seconds. */
+  clockToleranceS: 30,
+  /** jose's wait between two JWKS fetches for an unknown key id. */
+  jwksCooldownMs: 30_000,
+} as const;
 
 type Settings = typeof SETTINGS;
 export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
@@ -397,7 +434,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   if (!problems.length) problems.push(...oauthProblems(config as Config), ...requestStateProblems(config as Config));
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   const warnings = tokenWarnings(config, env);
-  return { kind: 'run', config: config as Config, warnings };
+  return { kind: 'run', config: withDerived(config as Config), warnings };
 }
 
 /** The settings of a bridge started with no flag and no environment: every default, as the table writes it. */
@@ -405,6 +442,11 @@ export function defaultConfig(): Config {
   const command = parseCommand([], {});
   if (command.kind !== 'run') throw new Error('an empty command line runs the bridge');
   return command.config;
+}
+
+/** Defaults made from another setting: the OAuth resource a token must name is this bridge's own. */
+function withDerived(config: Config): Config {
+  return { ...config, oauthAudience: config.oauthAudience ?? (config.publicUrl === undefined ? undefined : `${config.publicUrl}/mcp`) };
 }
 
 /** A token pasted with its "Bearer " would be sent as "Bearer Bearer …", which no server accepts: it is taken off, and said. */

@@ -16,7 +16,7 @@ describe('the Redis settings', () => {
     expect(configOf([], { MCP_REDIS_URL: 'rediss://app:s3cret@redis.internal:6380/2' }).redisUrl).toBe('rediss://app:s3cret@redis.internal:6380/2');
     expect(configOf([]).redisPrefix).toBe('mastra-agents-mcp:');
     expect(configOf(['--redis-prefix', 'team-a:'], { MCP_REDIS_PREFIX: 'team-b:' }).redisPrefix).toBe('team-a:');
-    expect(configOf([]).taskLease).toBe(30_000);
+    expect(configOf([]).taskLeaseMs).toBe(30_000);
     for (const flag of ['--redis-url URL', 'MCP_REDIS_URL', '--redis-prefix PREFIX', 'MCP_REDIS_PREFIX', '--task-lease TIME', 'MCP_TASK_LEASE']) expect(helpText()).toContain(flag);
   });
 

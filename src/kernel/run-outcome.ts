@@ -38,7 +38,7 @@ export interface CallContext {
   /** When the caller wants progress, the resumed leg streams it. */
   progress?: ProgressReporter;
   /** Longest the resumed leg may take upstream; 0 means no limit (a task's run is bounded by its TTL instead). */
-  callTimeoutMs?: number;
+  callTimeoutMs: number;
 }
 
 export interface Resumer {

@@ -3,14 +3,13 @@ import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { silentLogger } from '../log.js';
 import { readStdioOpening } from '../protocol/era.js';
 import { createServer, type ServerOptions } from '../protocol/legacy/server.js';
-import type { RequestStateSealer } from '../protocol/modern/request-state.js';
 import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit, type OversizedMessage } from './message-size-limit.js';
 import { OneAnswerPerId } from '../protocol/request-ids.js';
 
 const LIMIT = `${MAX_STDIO_MESSAGE_BYTES / 1024 / 1024} MiB`;
 
 /** The options of both eras' servers: the era is known only once the client's opening message is read. */
-export type StdioOptions = ServerOptions & { requestStates?: RequestStateSealer };
+export type StdioOptions = ServerOptions;
 
 /** One session over stdin/stdout. Resolves when the client goes away (stdin ends or the transport closes). */
 export async function serveStdio(options: StdioOptions): Promise<void> {
