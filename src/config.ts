@@ -127,12 +127,13 @@ export const SETTINGS = {
   transport: { flag: 'transport', env: 'MCP_TRANSPORT', arg: 'stdio|http', group: 'transport', help: 'how clients connect', schema: z.enum(['stdio', 'http'], { error: 'must be stdio or http' }).default('stdio') },
   host: { flag: 'host', env: 'MCP_HOST', arg: 'ADDRESS', group: 'transport', help: 'HTTP bind address', schema: z.string().min(1, 'must not be empty').default('127.0.0.1') },
   port: { flag: 'port', env: 'MCP_PORT', arg: 'N', group: 'transport', help: 'HTTP port, 0 picks a free one', schema: port.default(3000) },
+  // The 2026-07-28 listing's cache hint (ttlMs) says the same: the tool list changes when the bridge re-lists.
   refreshIntervalMs: {
     flag: 'refresh-interval',
     env: 'MCP_REFRESH_INTERVAL',
     arg: 'TIME',
     group: 'offered',
-    help: 're-list the agents this often; 0 turns it off',
+    help: 're-list the agents this often, and tell 2026-07-28 clients they may cache the tool list this long; 0 turns re-listing off (and the cache hint: ttlMs 0)',
     schema: duration('turns re-listing off').default(60_000),
   },
   retryMaxDelayMs: { flag: 'retry-max-delay', env: 'MCP_RETRY_MAX_DELAY', arg: 'TIME', group: 'offered', help: 'while Mastra cannot be listed, retry after 1s, 2s, 4s … up to this', schema: duration().default(30_000) },

@@ -46,11 +46,12 @@ export const redisSettings = (config: Config): Omit<RedisTaskOptions, 'logger'> 
 /** What both eras' fronts take from the settings; the catalogue, client, task board and request state sealer are main's. */
 export const frontSettings = (
   config: Config,
-): Pick<FrontOptions, 'callTimeoutMs' | 'progress' | 'autoApproveTools' | 'resumeForeignRuns'> => ({
+): Pick<FrontOptions, 'callTimeoutMs' | 'progress' | 'autoApproveTools' | 'resumeForeignRuns' | 'refreshIntervalMs'> => ({
   callTimeoutMs: config.callTimeoutMs,
   progress: { ...FIXED.progress },
   autoApproveTools: config.autoApproveTools,
   resumeForeignRuns: config.resumeForeignRuns,
+  refreshIntervalMs: config.refreshIntervalMs,
 });
 
 /** Signing in with OAuth, when --oauth-issuer is set (config.ts has checked that what it needs is there). */

@@ -24,6 +24,8 @@ export interface FrontOptions {
   autoApproveTools: boolean;
   /** Let resume_<id> continue a run the bridge has no record of starting (`--resume-foreign-runs`). */
   resumeForeignRuns: boolean;
+  /** How often the catalogue is re-listed (`--refresh-interval`, 0: never): how long a 2026-07-28 client may cache the tool list. */
+  refreshIntervalMs: number;
   /** Seals 2026-07-28 `input_required` state (`MCP_REQUEST_STATE_SECRET`, or a key of this process). */
   requestStates: RequestStateSealer;
 }

@@ -11,9 +11,6 @@ import { SERVER_INFO } from '../../kernel/version.js';
 import type { Caller } from '../../identity/callers.js';
 import { acceptsTasks, registerTaskMethods, startModernTask, TASKS_EXTENSION } from './task-extension.js';
 
-/** Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. */
-const LIST_TTL_MS = 60_000;
-
 export interface ModernServerOptions extends Omit<FrontOptions, 'catalogue' | 'client'> {
   /** Aborted at shutdown, its reason the words for the client: each call still running stops upstream and answers that error. */
   stopped?: AbortSignal;
@@ -40,9 +37,12 @@ export function createModernServer(
   options: ModernServerOptions,
   { credentialed, taskStatus = false }: { credentialed: boolean; /** Push `notifications/tasks` on this connection (stdio). */ taskStatus?: boolean },
 ): Server {
-  const { baseUrl, logger = silentLogger, callTimeoutMs, progress, stopped, autoApproveTools, requestStates: sealer } = options;
+  const { baseUrl, logger = silentLogger, callTimeoutMs, progress, refreshIntervalMs, stopped, autoApproveTools, requestStates: sealer } = options;
+  // Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. Without
+  // re-listing (0) the bridge cannot say how long: it still re-lists when a call finds an agent gone, or a replica
+  // says so. ttlMs 0, "do not reuse", is the honest hint then; it costs a tools/list, answered from the catalogue.
   // A listing made for a token may differ per token: no shared cache may hand it to anyone else.
-  const hint = { ttlMs: LIST_TTL_MS, cacheScope: credentialed ? ('private' as const) : ('public' as const) };
+  const hint = { ttlMs: refreshIntervalMs, cacheScope: credentialed ? ('private' as const) : ('public' as const) };
   const server = new Server(SERVER_INFO, {
     // logging: per-call messages for a request whose `_meta` names a log level (there is no logging/setLevel in this era).
     capabilities: { tools: { listChanged: true }, logging: {}, extensions: { [TASKS_EXTENSION]: {} } },
