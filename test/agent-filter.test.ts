@@ -4,12 +4,12 @@ import { createServer, type Socket } from 'node:net';
 import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filterAgentIds, globToRegExp } from '../src/catalogue/agent-filter.js';
-import { Catalogue } from '../src/catalogue/catalogue.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
 import { clientFor, startStack, type Stack } from './helpers.js';
 import { BIN, spawnBridge, waitFor, type BridgeProcess } from './stdio-client.js';
+import { catalogueOf, refreshDefaults } from './support/defaults.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -122,13 +122,14 @@ describe('a hung Mastra', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
     const lines: string[] = [];
-    const catalogue = new Catalogue({ client: clientFor(url) });
+    const catalogue = catalogueOf(clientFor(url));
     const refresher = keepCatalogueFresh({
+      ...refreshDefaults(),
       catalogue,
       baseUrl: url,
       logger: createLogger('debug', (line) => lines.push(line)),
       listTimeoutMs: 200,
-      maxRetryDelayMs: 100,
+      retryMaxDelayMs: 100,
     });
     try {
       await refresher.firstAttempt;
@@ -157,7 +158,7 @@ describe('a listing past its deadline', () => {
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(hung.address() as { port: number }).port}`;
     // One attempt only: the retry is far off, so the closed socket can only be the timed-out listing's.
-    const refresher = keepCatalogueFresh({ catalogue: new Catalogue({ client: clientFor(url) }), baseUrl: url, listTimeoutMs: 300, firstRetryDelayMs: 60_000 });
+    const refresher = keepCatalogueFresh({ ...refreshDefaults(), catalogue: catalogueOf(clientFor(url)), baseUrl: url, listTimeoutMs: 300, firstRetryDelayMs: 60_000 });
     try {
       await listingArrived;
       await refresher.firstAttempt;
@@ -187,7 +188,7 @@ describe('a thousand agents', () => {
     const listMs = performance.now() - listStart;
     expect(Object.keys(listing)).toHaveLength(1000);
 
-    const catalogue = new Catalogue({ client });
+    const catalogue = catalogueOf(client);
     const refreshStart = performance.now();
     await catalogue.refresh();
     const refreshMs = performance.now() - refreshStart;
@@ -215,7 +216,7 @@ describe('a thousand agents', () => {
   });
 
   it('learns which of them have memory without holding up the listing: in the end only those offer threadId', async () => {
-    const catalogue = new Catalogue({ client: clientFor(big.mastra.url) });
+    const catalogue = catalogueOf(clientFor(big.mastra.url));
     await catalogue.refresh();
     expect(catalogue.tools).toHaveLength(1000);
     // Answers that come after the listing replace the tools, as any change does.

@@ -2,9 +2,9 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { startFakeModel, type FakeModel } from './fixture/fake-model.js';
 import { startMastraFixture, type FixtureOptions, type MastraFixture } from './fixture/mastra-app.js';
-import { Catalogue } from '../src/catalogue/catalogue.js';
 import { clientFor, closedPort, textOf } from './helpers.js';
 import { count, isRunning, spawnBridge, waitFor, type BridgeProcess } from './stdio-client.js';
+import { catalogueOf } from './support/defaults.js';
 
 let model: FakeModel;
 const open: { close(): Promise<void> }[] = [];
@@ -159,7 +159,7 @@ describe('tool names across listings', () => {
     const port = await closedPort();
     const first = await mastraOn(port, { omit: ['team_alpha'] });
     // The agents' listing only (no workflows, no memory status): a second request on the pooled socket makes its reuse after the in-process restart race the socket's close.
-    const catalogue = new Catalogue({ client: clientFor(first.url), listWorkflows: false, askMemory: false });
+    const catalogue = catalogueOf(clientFor(first.url), { listWorkflows: false, askMemory: false });
     await catalogue.refresh();
     const dotted = catalogue.tools.find((tool) => tool.agentId === 'team.alpha')!.toolName;
     expect(catalogue.find('ask_team_alpha')).toBeUndefined();

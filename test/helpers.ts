@@ -7,13 +7,14 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { createServer as createNetServer } from 'node:net';
-import { Catalogue } from '../src/catalogue/catalogue.js';
+import type { Catalogue } from '../src/catalogue/catalogue.js';
 import { createMastraClient } from '../src/mastra-client.js';
 import { createServer, type ServerOptions } from '../src/protocol/legacy/server.js';
 import type { TaskBoard } from '../src/tasks/task-board.js';
 import { startHttp } from '../src/transports/http.js';
 import { startFakeModel, type FakeModel } from './fixture/fake-model.js';
 import { startMastraFixture, type FixtureOptions, type MastraFixture } from './fixture/mastra-app.js';
+import { catalogueOf, frontDefaults, httpDefaults } from './support/defaults.js';
 
 export interface Stack {
   model: FakeModel;
@@ -56,24 +57,28 @@ export interface Connected extends Bridge {
   catalogue: Catalogue;
 }
 
-/** Server settings a test may change; over stdio they become flags of the bin where it has them. */
-export type BridgeSettings = Pick<ServerOptions, 'callTimeoutMs' | 'progress'>;
+/** Server settings a test may change from the defaults; over stdio they become flags of the bin where it has them. */
+export type BridgeSettings = { callTimeoutMs?: number; progress?: Partial<ServerOptions['progress']> };
+
+/** The fronts' default options with a test's settings over them. */
+function frontWith(settings: BridgeSettings, tasks?: TaskBoard) {
+  const defaults = frontDefaults();
+  return {
+    ...defaults,
+    callTimeoutMs: settings.callTimeoutMs ?? defaults.callTimeoutMs,
+    progress: { ...defaults.progress, ...settings.progress },
+    tasks: tasks ?? defaults.tasks,
+  };
+}
 
 /** The bridge in this process, reached by a real MCP client over the SDK's in-memory transport. */
 export async function connectInMemory(
   options: { listFrom: string; callTo?: string; token?: string; tasks?: TaskBoard } & BridgeSettings,
 ): Promise<Connected> {
-  const catalogue = new Catalogue({ client: clientFor(options.listFrom, options.token) });
+  const catalogue = catalogueOf(clientFor(options.listFrom, options.token));
   await catalogue.refresh();
   const baseUrl = options.callTo ?? options.listFrom;
-  const server = createServer({
-    catalogue,
-    client: clientFor(baseUrl, options.token),
-    baseUrl,
-    callTimeoutMs: options.callTimeoutMs,
-    progress: options.progress,
-    tasks: options.tasks,
-  });
+  const server = createServer({ ...frontWith(options, options.tasks), catalogue, client: clientFor(baseUrl, options.token), baseUrl });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = new Client({ name: 'test', version: '1.0.0' });
@@ -150,12 +155,14 @@ export interface BridgeTransport {
 
 /** The HTTP bridge in this process, reached by a real MCP client over Streamable HTTP. */
 export async function connectHttpInProcess(options: { mastraUrl: string; era?: Era } & BridgeSettings): Promise<Bridge> {
-  const catalogue = new Catalogue({ client: clientFor(options.mastraUrl) });
+  const catalogue = catalogueOf(clientFor(options.mastraUrl));
   await catalogue.refresh();
-  const http = await startHttp({ catalogue, client: clientFor(options.mastraUrl), baseUrl: options.mastraUrl, port: 0, ...options });
+  const front = frontWith(options);
+  const http = await startHttp({ ...front, ...httpDefaults(), catalogue, client: clientFor(options.mastraUrl), baseUrl: options.mastraUrl });
   const close = async (client: { close(): Promise<void> }) => {
     await client.close();
     await http.close({ graceMs: 0 });
+    await front.tasks.close();
   };
   if (options.era === 'modern') {
     const client = modernClient();

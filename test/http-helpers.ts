@@ -4,9 +4,10 @@ import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/
 import { spawn, type ChildProcess } from 'node:child_process';
 import { createHmac } from 'node:crypto';
 import { createServer as createNetServer, connect, type Socket } from 'node:net';
-import { Catalogue } from '../src/catalogue/catalogue.js';
+import type { Catalogue } from '../src/catalogue/catalogue.js';
 import { startHttp, type HttpBridge, type HttpOptions } from '../src/transports/http.js';
 import { clientFor } from './helpers.js';
+import { catalogueOf, frontDefaults, httpDefaults } from './support/defaults.js';
 
 import { BIN } from './helpers.js';
 
@@ -21,24 +22,34 @@ export function signJwt(secret: string, payload: Record<string, unknown>): strin
   return `${head}.${base64url(createHmac('sha256', secret).update(head).digest())}`;
 }
 
-/** The HTTP bridge in this process, listing with `serviceToken` and calling Mastra at `mastraUrl`. */
+/**
+ * The HTTP bridge in this process, listing with `serviceToken` and calling Mastra at `mastraUrl`, with
+ * the default settings but those given. A task board it makes is closed with it; one given is the test's.
+ */
 export async function startHttpBridge(
   mastraUrl: string,
   options: Partial<HttpOptions> & { serviceToken?: string } = {},
 ): Promise<HttpBridge & { catalogue: Catalogue }> {
-  const client = clientFor(mastraUrl, options.serviceToken);
-  const catalogue = new Catalogue({ client });
+  const { serviceToken, ...settings } = options;
+  const client = clientFor(mastraUrl, serviceToken);
+  const catalogue = catalogueOf(client);
   await catalogue.refresh();
+  const front = frontDefaults();
   const bridge = await startHttp({
+    ...front,
+    ...httpDefaults(),
     catalogue,
     client,
     clientForToken: (token) => clientFor(mastraUrl, token),
     baseUrl: mastraUrl,
-    port: 0,
-    hasServiceToken: options.serviceToken !== undefined,
-    ...options,
+    hasServiceToken: serviceToken !== undefined,
+    ...settings,
   });
-  return { ...bridge, catalogue };
+  const close: HttpBridge['close'] = async (closing) => {
+    await bridge.close(closing);
+    if (!settings.tasks) await front.tasks.close();
+  };
+  return { ...bridge, close, catalogue };
 }
 
 /** A real MCP client over Streamable HTTP, sending `token` as a bearer token when given. */

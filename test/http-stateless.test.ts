@@ -1,8 +1,8 @@
 import { CallToolResultSchema, CreateTaskResultSchema, McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskBoard } from '../src/tasks/task-board.js';
 import { startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, initializeRequest, postRpc, signJwt, startHttpBridge } from './http-helpers.js';
+import { taskBoard } from './support/defaults.js';
 
 const SECRET = 'http-stateless-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });
@@ -16,7 +16,7 @@ let bridge: Awaited<ReturnType<typeof startHttpBridge>>;
 let other: Awaited<ReturnType<typeof startHttpBridge>>;
 beforeAll(async () => {
   stack = await startStack({ jwtSecret: SECRET, longRunAgents: true });
-  const tasks = new TaskBoard();
+  const tasks = taskBoard();
   [bridge, other] = await Promise.all([
     startHttpBridge(stack.mastra.url, { serviceToken, stateless: true, tasks }),
     startHttpBridge(stack.mastra.url, { serviceToken, stateless: true, tasks }),

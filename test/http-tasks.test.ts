@@ -1,8 +1,8 @@
 import { CallToolResultSchema, CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskBoard } from '../src/tasks/task-board.js';
 import { startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, initializeRequest, postRpc, signJwt, startHttpBridge } from './http-helpers.js';
+import { taskBoard } from './support/defaults.js';
 
 const SECRET = 'http-tasks-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });
@@ -26,7 +26,7 @@ async function rpcResult(response: Response): Promise<{ result?: any; error?: an
 
 describe('agent tasks over HTTP', () => {
   it("belong to the session and token that started them: another user's session can neither get, read, cancel nor list them", async () => {
-    const bridge = await startHttpBridge(stack.mastra.url, { serviceToken, tasks: new TaskBoard() });
+    const bridge = await startHttpBridge(stack.mastra.url, { serviceToken, tasks: taskBoard() });
     const a = await connectHttp(bridge.url, alice);
     const b = await connectHttp(bridge.url, bob);
     try {
@@ -50,7 +50,7 @@ describe('agent tasks over HTTP', () => {
   });
 
   it('keep their session open past the idle timeout while they run, so a client that walked away can collect the result', async () => {
-    const bridge = await startHttpBridge(stack.mastra.url, { serviceToken, tasks: new TaskBoard(), sessionIdleTimeoutMs: 300 });
+    const bridge = await startHttpBridge(stack.mastra.url, { serviceToken, tasks: taskBoard(), sessionIdleTimeoutMs: 300 });
     try {
       // A bare client: no event stream held open, nothing but the requests it needs.
       const auth = { authorization: `Bearer ${alice}` };

@@ -1,9 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Catalogue } from '../src/catalogue/catalogue.js';
 import { addressKey } from '../src/identity/failed-checks.js';
 import { startHttp } from '../src/transports/http.js';
 import { clientFor, closedPort, startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { connectHttp, initializeRequest, postRpc, signJwt, startCuttableRelay, startHttpBridge } from './http-helpers.js';
+import { catalogueOf, frontDefaults, httpDefaults } from './support/defaults.js';
 
 const SECRET = 'http-token-check-secret';
 const service = signJwt(SECRET, { sub: 'svc' });
@@ -102,8 +102,8 @@ describe('tokens are checked with Mastra before anything is served', () => {
   it('without JWT_TOKEN, each caller sees its own listing, and /readyz says so', async () => {
     // Mastra auth on and no service token: the service-level listing fails, which used to leave every caller 0 tools.
     const serviceClient = clientFor(stack.mastra.url);
-    const catalogue = new Catalogue({ client: serviceClient });
-    const bridge = await startHttp({ catalogue, client: serviceClient, clientForToken: (token) => clientFor(stack.mastra.url, token), baseUrl: stack.mastra.url, port: 0 });
+    const catalogue = catalogueOf(serviceClient);
+    const bridge = await startHttp({ ...frontDefaults(), ...httpDefaults(), catalogue, client: serviceClient, clientForToken: (token) => clientFor(stack.mastra.url, token), baseUrl: stack.mastra.url });
     closers.push(() => bridge.close({ graceMs: 0 }));
     const { client } = await connected(bridge.url, carol);
     expect((await client.listTools()).tools).toHaveLength(10);
@@ -116,9 +116,17 @@ describe('tokens are checked with Mastra before anything is served', () => {
   it('with JWT_TOKEN, callers see the service-level listing; with --per-user-catalogue, their own', async () => {
     // A service-level catalogue that offers less than Mastra lists tells the two listings apart.
     const serviceClient = clientFor(stack.mastra.url, service);
-    const echoOnly = new Catalogue({ client: serviceClient, filter: { include: ['echo'] } });
+    const echoOnly = catalogueOf(serviceClient, { filter: { include: ['echo'] } });
     await echoOnly.refresh();
-    const options = { catalogue: echoOnly, client: serviceClient, clientForToken: (token: string) => clientFor(stack.mastra.url, token), baseUrl: stack.mastra.url, port: 0, hasServiceToken: true };
+    const options = {
+      ...frontDefaults(),
+      ...httpDefaults(),
+      catalogue: echoOnly,
+      client: serviceClient,
+      clientForToken: (token: string) => clientFor(stack.mastra.url, token),
+      baseUrl: stack.mastra.url,
+      hasServiceToken: true,
+    };
     const shared = await startHttp(options);
     const own = await startHttp({ ...options, perUserCatalogue: true });
     closers.push(() => shared.close({ graceMs: 0 }), () => own.close({ graceMs: 0 }));
@@ -131,7 +139,7 @@ describe('tokens are checked with Mastra before anything is served', () => {
 describe('session slots', () => {
   it('a flood of refused tokens holds no slot, one token cannot take them all, and others still get in', async () => {
     // More refusals than the default limit of failed checks per address allow: the limit is tested below.
-    const bridge = await bridgeWith({ serviceToken: service, maxSessions: 3, maxSessionsPerIdentity: 2, failedTokenChecks: { burst: 100 } });
+    const bridge = await bridgeWith({ serviceToken: service, maxSessions: 3, maxSessionsPerIdentity: 2, failedTokenChecks: { ...httpDefaults().failedTokenChecks, burst: 100 } });
     const flood = await Promise.all(Array.from({ length: 40 }, (_, i) => postRpc(bridge.url, initializeRequest, { authorization: `Bearer garbage-${i}` })));
     expect(flood.map((response) => response.status)).toEqual(Array(40).fill(403));
     // SDK clients: each holds its GET stream open.

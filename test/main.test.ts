@@ -2,7 +2,7 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HELP } from '../src/config.js';
+import { helpText } from '../src/help.js';
 import { main } from '../src/main.js';
 import { closedPort, startStack, textOf, waitFor, type Stack } from './helpers.js';
 import { signJwt } from './http-helpers.js';
@@ -19,7 +19,7 @@ describe('main(argv, env) in-process', () => {
   it('prints the help and the version on stdout and returns 0', async () => {
     const help = await runMain(['--help'], {});
     expect(await help.exit).toBe(0);
-    expect(help.stdout()).toBe(HELP);
+    expect(help.stdout()).toBe(helpText());
     expect(help.stderr()).toBe('');
     const version = await runMain(['-v'], {});
     expect(await version.exit).toBe(0);

@@ -1,8 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Catalogue } from '../src/catalogue/catalogue.js';
 import { clientFor, connectHttpInProcess, connectInMemory, startStack, textOf, type Bridge, type Connected, type Stack } from './helpers.js';
 import { signJwt } from './http-helpers.js';
+import { catalogueOf } from './support/defaults.js';
 
 const withProgress = { onprogress: () => {} };
 const ways = [
@@ -131,7 +131,7 @@ describe('what knowing about memory costs', () => {
   const statusRequests = () => stack.mastra.requests.filter((request) => request === 'GET /api/memory/status').length;
 
   it('asks Mastra once per agent at the first listing, and not again while the listing stays the same', async () => {
-    const catalogue = new Catalogue({ client: clientFor(stack.mastra.url) });
+    const catalogue = catalogueOf(clientFor(stack.mastra.url));
     await catalogue.refresh();
     expect(statusRequests()).toBe(catalogue.tools.length);
     const before = stack.mastra.requests.length;

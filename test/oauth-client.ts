@@ -3,12 +3,12 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import type { OAuthClientInformationMixed, OAuthClientMetadata, OAuthTokens } from '@modelcontextprotocol/sdk/shared/auth.js';
 import { expect } from 'vitest';
-import { Catalogue } from '../src/catalogue/catalogue.js';
 import type { OAuthSettings } from '../src/identity/oauth-callers.js';
 import type { Logger } from '../src/log.js';
 import { startHttp, type HttpBridge } from '../src/transports/http.js';
 import { clientFor, closedPort, textOf } from './helpers.js';
 import { signInAs } from './servers/authorization-server.js';
+import { catalogueOf, frontDefaults, httpDefaults, oauthDefaults } from './support/defaults.js';
 
 /**
  * What an MCP client application keeps for one server, in memory: its registration, tokens and
@@ -70,12 +70,15 @@ export async function startSignInBridge(
   const { issuer } = await startAuthServer(resource);
   const client = clientFor(mastraUrl);
   const bridge = await startHttp({
-    catalogue: new Catalogue({ client }),
+    ...frontDefaults(),
+    ...httpDefaults(),
+    catalogue: catalogueOf(client),
     client,
     baseUrl: mastraUrl,
     port,
     logger,
     oauth: {
+      ...oauthDefaults,
       issuer,
       publicUrl,
       audience: resource,

@@ -2,13 +2,13 @@ import { StreamableHTTPClientTransport as ModernTransport } from '@modelcontextp
 import { generateKeyPair, SignJWT } from 'jose';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Catalogue } from '../src/catalogue/catalogue.js';
 import type { OAuthSettings } from '../src/identity/oauth-callers.js';
 import { createLogger } from '../src/log.js';
 import { startHttp, type HttpBridge } from '../src/transports/http.js';
 import { clientFor, closedPort, MODERN_VERSION, modernClient, startStack, textOf, type Stack } from './helpers.js';
 import { connectHttp, postRpc, signJwt } from './http-helpers.js';
 import { startIssuerWithMetadata, type IssuerWithMetadata } from './servers/issuer-metadata.js';
+import { catalogueOf, frontDefaults, httpDefaults, oauthDefaults } from './support/defaults.js';
 
 const SECRET = 'oauth-test-mastra-secret';
 const PUBLIC_URL = 'https://mcp.example.test';
@@ -29,6 +29,7 @@ const settings = (issuer: string): OAuthSettings => ({
   mastraAuth: 'mint',
   mintSecret: SECRET,
   mintClaims: ['email', 'name', 'roles'],
+  ...oauthDefaults,
   // Rotation is tested at once, not after jose's 30 s cooldown between JWKS fetches.
   jwksCooldownMs: 0,
 });
@@ -37,12 +38,13 @@ const settings = (issuer: string): OAuthSettings => ({
 async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastraAuth'] = 'mint', more: Partial<OAuthSettings> = {}, limited = false): Promise<HttpBridge> {
   const client = clientFor(stack.mastra.url);
   return startHttp({
-    catalogue: new Catalogue({ client }),
+    ...frontDefaults(),
+    ...httpDefaults(),
+    catalogue: catalogueOf(client),
     client,
     baseUrl: stack.mastra.url,
-    port: 0,
     // This file sends more refused tokens from loopback than the limit of failed checks per address allows; its own test of the limit uses the default.
-    ...(limited ? {} : { failedTokenChecks: { burst: 1000 } }),
+    ...(limited ? {} : { failedTokenChecks: { ...httpDefaults().failedTokenChecks, burst: 1000 } }),
     oauth: { ...settings(issuer), mastraAuth, ...more },
     logger: createLogger('debug', (line) => logLines.push(line)),
   });

@@ -2,11 +2,11 @@ import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClie
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import { ElicitRequestSchema, type ElicitRequest, type ElicitResult } from '@modelcontextprotocol/sdk/types.js';
-import { Catalogue } from '../src/catalogue/catalogue.js';
 import type { RequestStateSealer } from '../src/protocol/modern/request-state.js';
 import { createServer } from '../src/protocol/legacy/server.js';
 import { startHttp } from '../src/transports/http.js';
 import { clientFor, MODERN_VERSION } from './helpers.js';
+import { catalogueOf, frontDefaults, httpDefaults } from './support/defaults.js';
 
 /** Clients of both eras that a person answers through (elicitation), for the person-in-the-loop tests. */
 
@@ -27,9 +27,9 @@ export interface PersonSettings {
 
 /** A 2025-11-25 session in this process; with `elicit`, the client declares elicitation and answers with it. */
 export async function legacySession(mastraUrl: string, elicit?: Elicit, settings: PersonSettings = {}) {
-  const catalogue = new Catalogue({ client: clientFor(mastraUrl) });
+  const catalogue = catalogueOf(clientFor(mastraUrl));
   await catalogue.refresh();
-  const server = createServer({ catalogue, client: clientFor(mastraUrl), baseUrl: mastraUrl, ...settings });
+  const server = createServer({ ...frontDefaults(), catalogue, client: clientFor(mastraUrl), baseUrl: mastraUrl, ...settings });
   const [clientSide, serverSide] = InMemoryTransport.createLinkedPair();
   await server.connect(serverSide);
   const client = new Client({ name: 'person', version: '1.0.0' }, { capabilities: elicit ? { elicitation: { form: {} } } : {} });
@@ -45,9 +45,9 @@ export async function legacySession(mastraUrl: string, elicit?: Elicit, settings
 
 /** A 2026-07-28 client over HTTP; with `elicit`, it declares elicitation and answers each input_required round with it. */
 export async function modernSession(mastraUrl: string, elicit?: Elicit, settings: PersonSettings = {}) {
-  const catalogue = new Catalogue({ client: clientFor(mastraUrl) });
+  const catalogue = catalogueOf(clientFor(mastraUrl));
   await catalogue.refresh();
-  const http = await startHttp({ catalogue, client: clientFor(mastraUrl), baseUrl: mastraUrl, port: 0, ...settings });
+  const http = await startHttp({ ...frontDefaults(), ...httpDefaults(), catalogue, client: clientFor(mastraUrl), baseUrl: mastraUrl, ...settings });
   const client = new ModernClient(
     { name: 'person', version: '1.0.0' },
     { capabilities: elicit ? { elicitation: { form: {} } } : {}, versionNegotiation: { mode: { pin: MODERN_VERSION } } },

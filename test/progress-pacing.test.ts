@@ -1,6 +1,7 @@
 import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { describe, expect, it } from 'vitest';
 import { createProgressReporter } from '../src/kernel/progress.js';
+import { frontDefaults } from './support/defaults.js';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -8,7 +9,7 @@ function record(options: { coalesceMs?: number; heartbeatMs?: number }) {
   const sent: { progress: number; message?: string }[] = [];
   const reporter = createProgressReporter('token-1', async (n: ServerNotification) => {
     sent.push(n.params as { progress: number; message?: string });
-  }, options);
+  }, { ...frontDefaults().progress, ...options });
   return { sent, reporter };
 }
 

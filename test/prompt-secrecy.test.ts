@@ -2,10 +2,10 @@ import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/t
 import { CallToolResultSchema, TaskStatusNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedactor, MIN_SECRET_RUN, REDACTED } from '../src/catalogue/redact.js';
-import { TaskBoard } from '../src/tasks/task-board.js';
 import { LEAK_MESSAGE } from './fixture/fake-model.js';
 import { LEAKY_ROLE, SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
 import { connectInMemory, startStack, textOf, waitFor, type Connected, type Stack } from './helpers.js';
+import { taskBoard } from './support/defaults.js';
 
 let stack: Stack;
 let bridge: Connected;
@@ -16,7 +16,7 @@ beforeAll(async () => {
   // this process; the bridge avoids it by reading the stream itself (agents/agent-stream.ts). Muted so this output quotes nothing.
   vi.spyOn(console, 'error').mockImplementation(() => {});
   stack = await startStack({ leakyAgent: true });
-  bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: new TaskBoard({ pollIntervalMs: 50 }) });
+  bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: taskBoard({ pollIntervalMs: 50 }) });
   bridge.client.setNotificationHandler(TaskStatusNotificationSchema, (n) => void statusMessages.push(n.params.statusMessage ?? ''));
 });
 afterAll(async () => {

@@ -3,7 +3,6 @@ import { createTaskSessionFromClient, type RawClientDispatch } from '@modelconte
 import { CallToolResultSchema, CreateTaskResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Catalogue } from '../src/catalogue/catalogue.js';
 import { startHttp } from '../src/transports/http.js';
 import { identityOf } from '../src/identity/callers.js';
 import { silentLogger } from '../src/log.js';
@@ -15,6 +14,7 @@ import { clientFor, MODERN_VERSION, modernClient, startStack, textOf, waitFor, t
 import { connectHttp, postModernTasks, signJwt, startHttpBridge } from './http-helpers.js';
 import { startRedis, type RedisServer } from './servers/redis.js';
 import { havePrograms } from './servers/system-programs.js';
+import { catalogueOf, DEFAULTS, frontDefaults, httpDefaults, oauthDefaults, taskBoard } from './support/defaults.js';
 
 const SECRET = 'redis-tasks-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });
@@ -37,8 +37,8 @@ let oauthToken: string;
 const PUBLIC_URL = 'https://mcp.example.test';
 
 /** One replica: an HTTP bridge in this process with its own Redis connections, as a separate bin would have. */
-async function startReplica(limits: TaskLimits = {}): Promise<Replica> {
-  const tasks = new TaskBoard(limits, { shared: openRedisTasks({ url: redis.url, prefix: PREFIX, logger: silentLogger }).shared });
+async function startReplica(limits: Partial<TaskLimits> = {}): Promise<Replica> {
+  const tasks = taskBoard(limits, { shared: openRedisTasks({ redisUrl: redis.url, redisPrefix: PREFIX, taskLeaseMs: DEFAULTS.taskLeaseMs, logger: silentLogger }).shared });
   const bridge = await startHttpBridge(stack.mastra.url, { serviceToken, tasks });
   closers.push(async () => {
     await bridge.close({ graceMs: 0 });
@@ -54,20 +54,21 @@ beforeAll(async () => {
   [stack, redis] = await Promise.all([startStack({ jwtSecret: SECRET, longRunAgents: true }), startRedis()]);
   for (let i = 0; i < 3; i++) replicas.push(await startReplica());
   // A fourth, whose callers may keep little: for the result budget.
-  replicas.push(await startReplica({ maxResultBytesPerSession: RESULT_BUDGET }));
+  replicas.push(await startReplica({ taskResultsMaxPerSession: RESULT_BUDGET }));
   // A fifth, an OAuth protected resource that reaches Mastra with JWTs it mints: for the tokens at rest.
   oauth = new OAuth2Server();
   await oauth.issuer.keys.generate('RS256');
   await oauth.start(0, '127.0.0.1');
-  const tasks = new TaskBoard({}, { shared: openRedisTasks({ url: redis.url, prefix: PREFIX, logger: silentLogger }).shared });
+  const tasks = taskBoard({}, { shared: openRedisTasks({ redisUrl: redis.url, redisPrefix: PREFIX, taskLeaseMs: DEFAULTS.taskLeaseMs, logger: silentLogger }).shared });
   const client = clientFor(stack.mastra.url);
   const bridge = await startHttp({
-    catalogue: new Catalogue({ client }),
+    ...frontDefaults(),
+    ...httpDefaults(),
+    catalogue: catalogueOf(client),
     client,
     baseUrl: stack.mastra.url,
-    port: 0,
     tasks,
-    oauth: { issuer: oauth.issuer.url!, publicUrl: PUBLIC_URL, audience: `${PUBLIC_URL}/mcp`, requiredScopes: [], mastraAuth: 'mint', mintSecret: SECRET, mintClaims: [] },
+    oauth: { ...oauthDefaults, issuer: oauth.issuer.url!, publicUrl: PUBLIC_URL, audience: `${PUBLIC_URL}/mcp`, requiredScopes: [], mastraAuth: 'mint', mintSecret: SECRET, mintClaims: [] },
   });
   closers.push(async () => {
     await bridge.close({ graceMs: 0 });

@@ -6,6 +6,7 @@ import { TaskBoard } from '../src/tasks/task-board.js';
 import { waitFor } from './helpers.js';
 import { startRedis, type RedisServer } from './servers/redis.js';
 import { havePrograms } from './servers/system-programs.js';
+import { DEFAULTS, taskBoard } from './support/defaults.js';
 
 /** The record of who started each workflow run, in memory and in Redis: one body for both stores. */
 
@@ -22,11 +23,11 @@ afterAll(async () => {
 
 let prefixes = 0;
 const stores = [
-  { name: 'memory', enabled: true, board: (ttlMs: number) => new TaskBoard({ runOwnerTtlMs: ttlMs }) },
+  { name: 'memory', enabled: true, board: (ttlMs: number) => taskBoard({ runOwnerTtlMs: ttlMs }) },
   {
     name: 'Redis',
     enabled: withRedis,
-    board: (ttlMs: number) => new TaskBoard({ runOwnerTtlMs: ttlMs }, { shared: openRedisTasks({ url: redis!.url, prefix: `owners-${++prefixes}:`, logger: silentLogger }).shared }),
+    board: (ttlMs: number) => taskBoard({ runOwnerTtlMs: ttlMs }, { shared: openRedisTasks({ redisUrl: redis!.url, redisPrefix: `owners-${++prefixes}:`, taskLeaseMs: DEFAULTS.taskLeaseMs, logger: silentLogger }).shared }),
   },
 ];
 

@@ -4,9 +4,9 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PROGRESS_INTERVAL_MS, startTask, throttleProgress, type TaskRunContext } from '../src/tasks/task-runner.js';
 import { silentLogger } from '../src/log.js';
-import { TaskBoard } from '../src/tasks/task-board.js';
 import { type CallerTasks } from '../src/tasks/task-store.js';
 import { BIN } from './helpers.js';
+import { taskBoard } from './support/defaults.js';
 
 /** The session store as a request sees it, without the SDK's notifications. */
 const asRequestStore = (session: CallerTasks): RequestTaskStore => ({
@@ -42,7 +42,7 @@ describe('throttleProgress', () => {
 
 describe('startTask', () => {
   it("shows the run's progress lines as the task's statusMessage, then its end", async () => {
-    const session = new TaskBoard().openSession();
+    const session = taskBoard().openSession();
     let context!: TaskRunContext;
     let answer!: (result: CallToolResult) => void;
     const run = (c: TaskRunContext) => {
@@ -64,7 +64,7 @@ describe('startTask', () => {
   });
 
   it('a cancelled task aborts the run and keeps nothing it produces afterwards', async () => {
-    const session = new TaskBoard().openSession();
+    const session = taskBoard().openSession();
     let signal!: AbortSignal;
     const run = (c: TaskRunContext) => {
       signal = c.signal;

@@ -4,9 +4,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { CallToolResultSchema, ErrorCode, McpError, type CallToolResult, type Task } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskBoard } from '../src/tasks/task-board.js';
 import { FAIL_MESSAGE, type ModelRequest } from './fixture/fake-model.js';
 import { BIN, connectInMemory, startStack, textOf, type Stack } from './helpers.js';
+import { taskBoard } from './support/defaults.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -34,7 +34,7 @@ async function connectStdio(args: string[] = []): Promise<Session> {
 }
 
 const connectors: [string, () => Promise<Session>][] = [
-  ['in memory', () => connectInMemory({ listFrom: stack.mastra.url, tasks: new TaskBoard({ pollIntervalMs: 100 }) })],
+  ['in memory', () => connectInMemory({ listFrom: stack.mastra.url, tasks: taskBoard({ pollIntervalMs: 100 }) })],
   ['over stdio (the built bin)', () => connectStdio()],
 ];
 
@@ -196,7 +196,7 @@ describe('task bounds and isolation', () => {
   });
 
   it('another session can neither see, read, list nor cancel a task', async () => {
-    const tasks = new TaskBoard({ pollIntervalMs: 100 });
+    const tasks = taskBoard({ pollIntervalMs: 100 });
     const alice = await connectInMemory({ listFrom: stack.mastra.url, tasks });
     const bob = await connectInMemory({ listFrom: stack.mastra.url, tasks });
     try {
@@ -215,7 +215,7 @@ describe('task bounds and isolation', () => {
   });
 
   it('honours a requested TTL up to the maximum, and drops the task when it expires', async () => {
-    const bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: new TaskBoard({ ttlMaxMs: 120_000, pollIntervalMs: 100 }) });
+    const bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: taskBoard({ taskTtlMaxMs: 120_000, pollIntervalMs: 100 }) });
     try {
       expect((await startTask(bridge.client, 'ask_echo', 'no ttl asked')).ttl).toBe(120_000);
       expect((await startTask(bridge.client, 'ask_echo', 'too long', 10_000_000)).ttl).toBe(120_000);
@@ -234,7 +234,7 @@ describe('task bounds and isolation', () => {
   });
 
   it('refuses a task beyond the running cap of a session with a clear error, and only for that session', async () => {
-    const tasks = new TaskBoard({ maxRunningPerSession: 2, pollIntervalMs: 100 });
+    const tasks = taskBoard({ maxTasksPerSession: 2, pollIntervalMs: 100 });
     const busy = await connectInMemory({ listFrom: stack.mastra.url, tasks });
     const other = await connectInMemory({ listFrom: stack.mastra.url, tasks });
     try {
@@ -277,7 +277,7 @@ describe('task bounds and isolation', () => {
   });
 
   it('closing a session stops its running agents upstream', async () => {
-    const bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: new TaskBoard() });
+    const bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: taskBoard() });
     const message = messageFor('session closes');
     await startTask(bridge.client, 'ask_slow', message);
     const upstream = await modelRequestFor(message);
@@ -297,7 +297,7 @@ describe('stored task results are bounded in bytes', () => {
   const refusalOf = (client: Client, taskId: string) => resultOf(client, taskId).then(() => undefined, (e: unknown) => e as McpError);
 
   it("drops a session's oldest result first when a new one would pass --task-results-max-per-session", async () => {
-    const bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: new TaskBoard({ pollIntervalMs: 100, maxResultBytesPerSession: 50_000 }) });
+    const bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: taskBoard({ pollIntervalMs: 100, taskResultsMaxPerSession: 50_000 }) });
     try {
       const [first, second, third] = [await bigTask(bridge.client), await bigTask(bridge.client), await bigTask(bridge.client)];
       const refusal = await refusalOf(bridge.client, first);
@@ -314,7 +314,7 @@ describe('stored task results are bounded in bytes', () => {
   });
 
   it('drops the oldest result of any session when a new one would pass --task-results-max', async () => {
-    const tasks = new TaskBoard({ pollIntervalMs: 100, maxResultBytes: 50_000 });
+    const tasks = taskBoard({ pollIntervalMs: 100, taskResultsMax: 50_000 });
     const alice = await connectInMemory({ listFrom: stack.mastra.url, tasks });
     const bob = await connectInMemory({ listFrom: stack.mastra.url, tasks });
     try {
@@ -329,7 +329,7 @@ describe('stored task results are bounded in bytes', () => {
   });
 
   it('keeps no result larger than a whole bound, and says so, while smaller ones are kept', async () => {
-    const bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: new TaskBoard({ pollIntervalMs: 100, maxResultBytesPerSession: 15_000 }) });
+    const bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: taskBoard({ pollIntervalMs: 100, taskResultsMaxPerSession: 15_000 }) });
     try {
       const small = await startTask(bridge.client, 'ask_echo', 'small enough');
       await statusesUntilDone(bridge.client, small.taskId);

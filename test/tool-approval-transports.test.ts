@@ -5,9 +5,9 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { ElicitRequestSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Catalogue } from '../src/catalogue/catalogue.js';
 import { startHttp } from '../src/transports/http.js';
 import { BIN, clientFor, MODERN_VERSION, startStack, textOf, type Stack } from './helpers.js';
+import { catalogueOf, frontDefaults, httpDefaults } from './support/defaults.js';
 
 /** Agent tool approval over the real transports: Streamable HTTP (2025) and the stdio bin (both eras), and --auto-approve-tools on the bin. */
 
@@ -21,9 +21,9 @@ const runs = () => ({ ...stack.mastra.approvalToolRuns });
 
 describe('agent tool approval over Streamable HTTP, 2025-11-25', () => {
   it("the elicitation travels on the call's own stream; approved, the tool runs once", async () => {
-    const catalogue = new Catalogue({ client: clientFor(stack.mastra.url) });
+    const catalogue = catalogueOf(clientFor(stack.mastra.url));
     await catalogue.refresh();
-    const http = await startHttp({ catalogue, client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url, port: 0 });
+    const http = await startHttp({ ...frontDefaults(), ...httpDefaults(), catalogue, client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url });
     const client = new Client({ name: 'person', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
     const questions: string[] = [];
     client.setRequestHandler(ElicitRequestSchema, async (request) => {

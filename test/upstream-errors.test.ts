@@ -4,10 +4,10 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAIL_MESSAGE } from './fixture/fake-model.js';
 import { startMastraFixture, type MastraFixture } from './fixture/mastra-app.js';
-import { Catalogue } from '../src/catalogue/catalogue.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { clientFor, connectInMemory, startStack, textOf, type Connected, type Stack } from './helpers.js';
+import { catalogueOf, refreshDefaults } from './support/defaults.js';
 
 /** What the faulty upstream answers next: faults real Mastra never produces (a proxy's page, a crash dump). */
 interface Fault {
@@ -110,7 +110,8 @@ describe('a listing that fails', () => {
     const lines: string[] = [];
     const before = faulty.requests.length;
     const refresher = keepCatalogueFresh({
-      catalogue: new Catalogue({ client: clientFor(faulty.url) }),
+      ...refreshDefaults(),
+      catalogue: catalogueOf(clientFor(faulty.url)),
       baseUrl: faulty.url,
       logger: createLogger('debug', (line) => lines.push(line)),
       firstRetryDelayMs: 60_000,

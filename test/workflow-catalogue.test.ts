@@ -2,7 +2,6 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { spawnSync } from 'node:child_process';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Catalogue } from '../src/catalogue/catalogue.js';
 import type { AgentFilter } from '../src/catalogue/agent-filter.js';
 import { ToolNamer } from '../src/catalogue/tool-names.js';
 import { toolsOf } from '../src/calls/tool-call.js';
@@ -12,6 +11,7 @@ import { startWorkflow } from '../src/workflows/workflow-run.js';
 import { HOSTILE_WORKFLOW_ID } from './fixture/workflows.js';
 import { clientFor, connectInMemory, startStack, textOf, type Stack } from './helpers.js';
 import { BIN, spawnBridge } from './stdio-client.js';
+import { catalogueOf, DEFAULTS } from './support/defaults.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -21,8 +21,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function catalogueWith(filter: AgentFilter, options: { prefix?: string; workflowPrefix?: string } = {}) {
-  const catalogue = new Catalogue({ client: clientFor(stack.mastra.url), filter, ...options });
+async function catalogueWith(filter: AgentFilter, options: { toolPrefix?: string; workflowPrefix?: string } = {}) {
+  const catalogue = catalogueOf(clientFor(stack.mastra.url), { filter, ...options });
   const result = await catalogue.refresh();
   return { catalogue, result, names: toolsOf(catalogue).map((tool) => tool.name) };
 }
@@ -86,7 +86,7 @@ describe('workflow ids', () => {
     const [tool] = catalogue.workflows;
     expect(tool!.toolName).toMatch(/^run_x____greet_[0-9a-f]{8}$/);
     const before = stack.mastra.requests.length;
-    const outcome = await startWorkflow(tool!, {}, { client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url });
+    const outcome = await startWorkflow(tool!, {}, { client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url, callTimeoutMs: DEFAULTS.callTimeoutMs });
     expect('done' in outcome && outcome.done.structuredContent).toEqual({ ran: HOSTILE_WORKFLOW_ID });
     expect(stack.mastra.requests.slice(before).every((request) => request.startsWith('POST /api/workflows/x%2F..%2Fgreet/'))).toBe(true);
   });
@@ -120,13 +120,13 @@ describe('workflow tool names', () => {
   });
 
   it('agents and workflows may share one prefix', async () => {
-    const { names } = await catalogueWith({ include: ['agent:echo', 'workflow:greet'] }, { prefix: 'run_', workflowPrefix: 'run_' });
+    const { names } = await catalogueWith({ include: ['agent:echo', 'workflow:greet'] }, { toolPrefix: 'run_', workflowPrefix: 'run_' });
     expect(names).toEqual(['run_echo', 'run_greet']);
   });
 });
 
 describe('the workflow Resumer (kind "workflow")', () => {
-  const options = () => ({ client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url });
+  const options = () => ({ client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url, callTimeoutMs: DEFAULTS.callTimeoutMs });
   async function pausedExpense() {
     const catalogue = (await catalogueWith({ include: ['workflow:expense'] })).catalogue;
     const outcome = await startWorkflow(catalogue.workflows[0]!, { item: 'phone', amount: 700 }, options());

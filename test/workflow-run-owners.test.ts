@@ -3,12 +3,12 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { Catalogue } from '../src/catalogue/catalogue.js';
 import { startHttp, type HttpBridge } from '../src/transports/http.js';
 import { asBridgeClient, clientFor, modernClient, startStack, textOf, type BridgeClient, type Stack } from './helpers.js';
 import { connectHttp, signJwt, spawnHttpBin, startHttpBridge, type SpawnedBridge } from './http-helpers.js';
 import { startRedis, type RedisServer } from './servers/redis.js';
 import { havePrograms } from './servers/system-programs.js';
+import { catalogueOf, frontDefaults, httpDefaults, oauthDefaults } from './support/defaults.js';
 
 /**
  * A suspended workflow run belongs to the identity that started it: another user's resume_<id>
@@ -124,11 +124,12 @@ describe('OAuth sign-in, minted Mastra tokens: the bridge is the only gate, sinc
     await auth.start(0, '127.0.0.1');
     const client = clientFor(stack.mastra.url);
     bridge = await startHttp({
-      catalogue: new Catalogue({ client }),
+      ...frontDefaults(),
+      ...httpDefaults(),
+      catalogue: catalogueOf(client),
       client,
       baseUrl: stack.mastra.url,
-      port: 0,
-      oauth: { issuer: auth.issuer.url!, publicUrl: PUBLIC_URL, audience: `${PUBLIC_URL}/mcp`, requiredScopes: [], mastraAuth: 'mint', mintSecret: SECRET, mintClaims: [] },
+      oauth: { ...oauthDefaults, issuer: auth.issuer.url!, publicUrl: PUBLIC_URL, audience: `${PUBLIC_URL}/mcp`, requiredScopes: [], mastraAuth: 'mint', mintSecret: SECRET, mintClaims: [] },
     });
   });
   afterAll(async () => {

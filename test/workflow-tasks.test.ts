@@ -2,9 +2,9 @@ import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/t
 import { CallToolResultSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskBoard } from '../src/tasks/task-board.js';
 import { connectInMemory, startStack, textOf, waitFor, type Connected, type Stack } from './helpers.js';
 import { postModernTasks, startHttpBridge } from './http-helpers.js';
+import { taskBoard } from './support/defaults.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -17,7 +17,7 @@ afterAll(async () => {
 describe('workflow tasks in MCP 2025-11-25', () => {
   let session: Connected;
   beforeAll(async () => {
-    session = await connectInMemory({ listFrom: stack.mastra.url, tasks: new TaskBoard({ pollIntervalMs: 50 }) });
+    session = await connectInMemory({ listFrom: stack.mastra.url, tasks: taskBoard({ pollIntervalMs: 50 }) });
   });
   afterAll(async () => {
     await session?.close();

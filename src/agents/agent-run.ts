@@ -3,13 +3,13 @@ import { callAgent, type AgentCallContext } from './agent-call.js';
 import type { AgentRequest, AgentResponse } from './agent-api.js';
 import { streamAgent } from './agent-stream.js';
 import type { AgentTool } from '../catalogue/catalogue.js';
-import { callDeadline, DEFAULT_CALL_TIMEOUT_MS, timeoutText } from '../kernel/call-timeout.js';
+import { callDeadline, timeoutText } from '../kernel/call-timeout.js';
 import { errorResult } from '../kernel/results.js';
 import type { ProgressReporter } from '../kernel/progress.js';
 
 export interface AgentRunOptions extends AgentCallContext {
-  /** Longest a run may take before it is aborted upstream; 0 means no limit. Default 10 minutes. */
-  callTimeoutMs?: number;
+  /** Longest a run may take before it is aborted upstream; 0 means no limit (`--call-timeout`). */
+  callTimeoutMs: number;
   /** When the caller asked for progress: the run is streamed and reported through it. */
   progress?: ProgressReporter;
 }
@@ -59,7 +59,7 @@ async function runUnredacted(
   memory: { thread: string; resource: string } | undefined,
   options: AgentRunOptions,
 ): Promise<AgentResponse> {
-  const { callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS, progress, signal: callerSignal, ...rest } = options;
+  const { callTimeoutMs, progress, signal: callerSignal, ...rest } = options;
   const deadline = callDeadline(callTimeoutMs, callerSignal);
   try {
     const context = { ...rest, signal: deadline.signal };

@@ -62,10 +62,10 @@ export interface ToolCallOptions {
   /** The client this caller's runs go through. */
   client: MastraClient;
   baseUrl: string;
-  /** Longest a plain call may take; 0 means no limit. */
-  callTimeoutMs?: number;
-  /** Approve every agent tool call without asking (`--auto-approve-tools`). Default false: a person decides. */
-  autoApproveTools?: boolean;
+  /** Longest a plain call may take; 0 means no limit (`--call-timeout`). */
+  callTimeoutMs: number;
+  /** Approve every agent tool call without asking (`--auto-approve-tools`); when off, a person decides. */
+  autoApproveTools: boolean;
   /** The workflow runs this caller starts, and may resume or cancel. */
   runs: CallerRuns;
 }
@@ -119,7 +119,7 @@ interface CallParts {
  * (a task by its TTL, a plain call by the call timeout), the resumers, `--auto-approve-tools`.
  */
 function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
-  const { client, baseUrl, callTimeoutMs, autoApproveTools = false } = options;
+  const { client, baseUrl, callTimeoutMs, autoApproveTools } = options;
   const { resumers } = parts;
   // A run resumed is bounded by the call timeout up to its next pause, as its start is; time spent waiting for the person is not.
   const callContext = ({ signal, progress, task }: RunContext): CallContext => ({

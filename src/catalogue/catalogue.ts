@@ -34,14 +34,14 @@ const byToolName = (a: { toolName: string }, b: { toolName: string }) => (a.tool
 export interface CatalogueOptions {
   /** The service-level client used for listing. */
   client: MastraClient;
-  /** Tool name prefix. Default `ask_`. */
-  prefix?: string;
-  /** Which agents to offer. Default: all. */
-  filter?: AgentFilter;
-  /** Describe an agent that has no description by the first paragraph of its instructions. Default: off (they are secret). */
-  describeFromInstructions?: boolean;
-  /** Workflow tool name prefix. Default `run_`. */
-  workflowPrefix?: string;
+  /** Tool name prefix (`--tool-prefix`). */
+  toolPrefix: string;
+  /** Which agents and workflows to offer; no globs: all. */
+  filter: AgentFilter;
+  /** Describe an agent that has no description by the first paragraph of its instructions (they are secret). */
+  describeFromInstructions: boolean;
+  /** Workflow tool name prefix (`--workflow-prefix`). */
+  workflowPrefix: string;
   /** Whether to list the workflows too. Default: yes (a listing made only to check a token needs none). */
   listWorkflows?: boolean;
   /** Whether to ask Mastra which agents have memory. Default: yes (a listing made only to check a token needs none). */
@@ -96,7 +96,7 @@ export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: strin
   constructor(private readonly options: CatalogueOptions) {
     super();
     this.setMaxListeners(0);
-    this.namer = new ToolNamer(options.prefix ?? 'ask_', { workflow: options.workflowPrefix ?? 'run_', resume: RESUME_PREFIX });
+    this.namer = new ToolNamer(options.toolPrefix, { workflow: options.workflowPrefix, resume: RESUME_PREFIX });
   }
 
   /** The agents' tools. */
@@ -127,7 +127,7 @@ export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: strin
     const client = signal ? withAbortSignal(this.options.client, signal) : this.options.client;
     const listing = (await client.listAgents(undefined, true)) as Record<string, ListedAgent>;
     signal?.throwIfAborted();
-    const filter = this.options.filter ?? {};
+    const { filter } = this.options;
     // After the agents: a token Mastra refuses is refused by the first listing, and nothing more is asked.
     const { workflows: workflowListing, undescribed } =
       this.options.listWorkflows === false

@@ -9,20 +9,20 @@ export interface RefreshOptions {
   /** The Mastra URL, named in log lines. */
   baseUrl: string;
   logger?: Logger;
-  /** Re-list this often once the agents are loaded; 0 disables. Default 60 000 ms. */
-  intervalMs?: number;
-  /** Wait before the first retry after a failed listing; it doubles on each failure. Default 1 000 ms. */
-  firstRetryDelayMs?: number;
-  /** The longest wait between retries. Default 30 000 ms. */
-  maxRetryDelayMs?: number;
-  /** A listing that takes longer counts as failed, so a hung Mastra cannot stall the loop. Default 10 000 ms. */
-  listTimeoutMs?: number;
+  /** Re-list this often once the agents are loaded; 0 disables (`--refresh-interval`). */
+  refreshIntervalMs: number;
+  /** Wait before the first retry after a failed listing; it doubles on each failure. */
+  firstRetryDelayMs: number;
+  /** The longest wait between retries (`--retry-max-delay`). */
+  retryMaxDelayMs: number;
+  /** A listing that takes longer counts as failed, so a hung Mastra cannot stall the loop. */
+  listTimeoutMs: number;
   /** The other replicas (through Redis): an agent one of them finds gone is re-listed here too. Default: none. */
   peers?: CataloguePeers;
-  /** Whether the listing carries a service token (JWT_TOKEN): a refusal then asks whether Mastra accepts it, else says none is set. Default true. */
-  serviceToken?: boolean;
-  /** Callers bring tokens of their own (HTTP without JWT_TOKEN): Mastra refusing this listing is news (info), not an error. Default false. */
-  listingOptional?: boolean;
+  /** Whether the listing carries a service token (JWT_TOKEN): a refusal then asks whether Mastra accepts it, else says none is set. */
+  serviceToken: boolean;
+  /** Callers bring tokens of their own (HTTP without JWT_TOKEN): Mastra refusing this listing is news (info), not an error. */
+  listingOptional: boolean;
 }
 
 /** Other replicas following the same Mastra: what one learns about a gone agent, all hear. */
@@ -75,17 +75,15 @@ export async function refreshWithin(catalogue: Catalogue, timeoutMs: number): Pr
 
 /**
  * Keeps the catalogue in step with Mastra: lists now, retries a failed listing with capped
- * exponential backoff, re-lists every `intervalMs` and at once when a call finds its agent gone.
+ * exponential backoff, re-lists every `refreshIntervalMs` and at once when a call finds its agent gone.
  * A failed listing keeps the tools the catalogue had: a Mastra restart should not make every
  * client forget its tools, and calls during the outage say that Mastra cannot be reached.
  * Timers are unref'd, so they never keep the process alive on their own.
  */
 export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher {
   const { catalogue, baseUrl, logger = silentLogger } = options;
-  const intervalMs = options.intervalMs ?? 60_000;
-  const maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
-  const firstRetryDelayMs = Math.min(options.firstRetryDelayMs ?? 1_000, maxRetryDelayMs);
-  const listTimeoutMs = options.listTimeoutMs ?? 10_000;
+  const { refreshIntervalMs, retryMaxDelayMs, listTimeoutMs } = options;
+  const firstRetryDelayMs = Math.min(options.firstRetryDelayMs, retryMaxDelayMs);
 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -131,15 +129,15 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
     ].filter(Boolean);
     for (const warning of warnings) if (!lastWarnings.has(warning)) logger.warn(warning);
     lastWarnings = new Set(warnings);
-    if (intervalMs > 0) schedule(intervalMs);
+    if (refreshIntervalMs > 0) schedule(refreshIntervalMs);
   };
 
   const onFailure = (error: unknown) => {
     failures += 1;
-    const delay = Math.min(firstRetryDelayMs * 2 ** (failures - 1), maxRetryDelayMs);
+    const delay = Math.min(firstRetryDelayMs * 2 ** (failures - 1), retryMaxDelayMs);
     const problem = upstreamReason(error);
     // A MASTRA_BASE_URL that names something else than Mastra's API says what to do instead.
-    const hint = wrongUpstream(error, baseUrl) ?? hintFor(error, options.serviceToken ?? true);
+    const hint = wrongUpstream(error, baseUrl) ?? hintFor(error, options.serviceToken);
     const kept = catalogue.loaded ? `keeping the ${counted(catalogue.tools.length, 'tool')} it had` : 'no tools until it answers';
     if (problem !== lastProblem && options.listingOptional && isRefusal(error))
       logger.info(
@@ -148,7 +146,7 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
     else if (problem !== lastProblem)
       logger.error(
         `could not load the agents from the Mastra server at ${baseUrl}: ${problem}. ${hint} ` +
-          `${delay < maxRetryDelayMs ? `Retrying in ${formatDuration(delay)}, then less often (up to every ${formatDuration(maxRetryDelayMs)})` : `Retrying every ${formatDuration(delay)}`}; ${kept}.`,
+          `${delay < retryMaxDelayMs ? `Retrying in ${formatDuration(delay)}, then less often (up to every ${formatDuration(retryMaxDelayMs)})` : `Retrying every ${formatDuration(delay)}`}; ${kept}.`,
       );
     else logger.debug(`still cannot list the agents at ${baseUrl} (${problem}); retrying in ${formatDuration(delay)}`);
     lastProblem = problem;

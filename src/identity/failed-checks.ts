@@ -5,18 +5,11 @@ import { HttpError } from '../kernel/errors.js';
 
 /** How many token checks of one client address may fail, and in what window. */
 export interface FailedCheckLimits {
-  /** Failed checks allowed per window. Default 20. */
+  /** Failed checks allowed per window. */
   burst: number;
-  /** The window, in seconds, starting at an address's first check. Default 10. */
+  /** The window, in seconds, starting at an address's first check. */
   windowS: number;
 }
-
-/**
- * 20 failures per 10 s: more than a person or a client refreshing its tokens ever needs (an expired
- * token costs one), and 2 per second on average for a flood of made-up tokens instead of one check
- * at Mastra or the authorization server for each.
- */
-export const DEFAULT_FAILED_CHECK_LIMITS: FailedCheckLimits = { burst: 20, windowS: 10 };
 
 /**
  * The one address of a caller: an IPv4-mapped IPv6 address is its IPv4 address, and an IPv6
@@ -43,11 +36,12 @@ export function addressKey(address: string | undefined): string {
  * are answered from its caches and never come here.
  */
 export class FailedTokenChecks {
-  private readonly limits: FailedCheckLimits;
   private readonly limiter: RateLimiterMemory;
 
-  constructor(limits: Partial<FailedCheckLimits> = {}, private readonly logger: Logger = silentLogger) {
-    this.limits = { ...DEFAULT_FAILED_CHECK_LIMITS, ...limits };
+  constructor(
+    private readonly limits: FailedCheckLimits,
+    private readonly logger: Logger = silentLogger,
+  ) {
     // The memory store alone: the package's index loads every store it has (Redis, Mongo, SQL…), about 0.15 s of start-up.
     const Limiter = createRequire(import.meta.url)('rate-limiter-flexible/lib/RateLimiterMemory.js') as typeof RateLimiterMemory;
     this.limiter = new Limiter({ points: this.limits.burst, duration: this.limits.windowS });

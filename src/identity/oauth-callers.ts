@@ -31,11 +31,11 @@ export interface OAuthCallersOptions {
   /** Whether each user sees their own listing (made with their credential) rather than the service-level one. */
   ownCatalogues: boolean;
   baseUrl: string;
-  prefix?: string;
-  workflowPrefix?: string;
-  filter?: AgentFilter;
-  /** How long an own listing is trusted before a request re-lists. Default 60 s. */
-  ttlMs?: number;
+  toolPrefix: string;
+  workflowPrefix: string;
+  filter: AgentFilter;
+  /** How long an own listing is trusted before a request re-lists (as a Mastra token check is). */
+  tokenCheckTtlMs: number;
   /** Limits the checks of tokens not accepted before, per client address. Default: none. */
   failedChecks?: FailedTokenChecks;
   logger?: Logger;
@@ -100,7 +100,7 @@ export class OAuthCallers implements CallerResolver {
     const identity = identityOf(JSON.stringify([claims.iss ?? '', claims.sub]));
     const user = this.users.get(identity) ?? this.add(identity, claims, token);
     Object.assign(user, { claims, token, usedAt: Date.now() });
-    if (user.caller.catalogue !== this.options.serviceCatalogue && Date.now() - user.listedAt >= (this.options.ttlMs ?? 60_000)) await this.list(user);
+    if (user.caller.catalogue !== this.options.serviceCatalogue && Date.now() - user.listedAt >= this.options.tokenCheckTtlMs) await this.list(user);
     return user.caller;
   }
 
@@ -122,10 +122,10 @@ export class OAuthCallers implements CallerResolver {
 
   private add(identity: string, claims: User['claims'], token: string): User {
     if (this.users.size >= MAX_USERS) this.forgetOldest();
-    const { serviceCatalogue, ownCatalogues, prefix, workflowPrefix, filter, baseUrl } = this.options;
+    const { serviceCatalogue, ownCatalogues, toolPrefix, workflowPrefix, filter, baseUrl } = this.options;
     const user = { claims, token, listedAt: 0, usedAt: Date.now() } as User;
     const client: MastraClient = createMastraClientWithCredential(async () => this.credential(user), { baseUrl });
-    const catalogue = ownCatalogues ? new Catalogue({ client, prefix, workflowPrefix, filter }) : serviceCatalogue;
+    const catalogue = ownCatalogues ? new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions: false }) : serviceCatalogue;
     if (ownCatalogues) catalogue.on('stale', () => (user.listedAt = 0));
     user.caller = { identity, client, catalogue };
     this.users.set(identity, user);

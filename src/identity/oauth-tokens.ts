@@ -14,15 +14,16 @@ export interface OAuthTokenOptions {
   /** Scopes every token must grant. */
   requiredScopes: string[];
   challenge: OAuthChallenge;
-  /** How long a JWKS fetch may wait before an unknown `kid` may fetch again (jose's cooldown). Default 30 s. */
-  jwksCooldownMs?: number;
-  /** Discovery and JWKS fetches that take longer fail (503). Default 5 s. */
-  timeoutMs?: number;
-  /** How far the clocks of the bridge and the authorization server may differ, in seconds. Default 30. */
-  clockToleranceS?: number;
+  /** How long a JWKS fetch may wait before an unknown `kid` may fetch again (jose's cooldown). */
+  jwksCooldownMs: number;
+  /** How far the clocks of the bridge and the authorization server may differ, in seconds. */
+  clockToleranceS: number;
   /** Hears what the operator must fix (metadata the bridge refuses). */
   logger?: Logger;
 }
+
+/** Discovery, JWKS and introspection requests that take longer fail (503). */
+export const AUTHORIZATION_SERVER_TIMEOUT_MS = 5_000;
 
 /** Asymmetric algorithms only: `none` and HMAC (a key the bridge would have to share) are never accepted. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -125,7 +126,7 @@ export class OAuthTokens implements AccessTokenVerifier {
     const keys = await this.jwks();
     let payload: JWTPayload;
     try {
-      const verified = await jwtVerify(token, keys, { issuer, audience, algorithms: ALGORITHMS, clockTolerance: this.options.clockToleranceS ?? 30, requiredClaims: ['exp', 'sub'] });
+      const verified = await jwtVerify(token, keys, { issuer, audience, algorithms: ALGORITHMS, clockTolerance: this.options.clockToleranceS, requiredClaims: ['exp', 'sub'] });
       if (!TYPES.has(verified.protectedHeader.typ?.toLowerCase())) throw new errors.JWTInvalid(`a token of type ${verified.protectedHeader.typ} is not an access token`);
       payload = verified.payload;
     } catch (error) {
@@ -147,11 +148,11 @@ export class OAuthTokens implements AccessTokenVerifier {
   }
 
   private async discover(): Promise<ReturnType<typeof createRemoteJWKSet>> {
-    const { issuer, timeoutMs = 5_000 } = this.options;
+    const { issuer } = this.options;
     const problems: unknown[] = [];
     for (const url of discoveryUrls(issuer)) {
       try {
-        return createRemoteJWKSet(await this.jwksUrlFrom(url), { timeoutDuration: timeoutMs, cooldownDuration: this.options.jwksCooldownMs ?? 30_000 });
+        return createRemoteJWKSet(await this.jwksUrlFrom(url), { timeoutDuration: AUTHORIZATION_SERVER_TIMEOUT_MS, cooldownDuration: this.options.jwksCooldownMs });
       } catch (error) {
         problems.push(error);
       }
@@ -167,9 +168,9 @@ export class OAuthTokens implements AccessTokenVerifier {
 
   /** The JWKS URL of one discovery document, held to the rule --oauth-issuer is held to. */
   private async jwksUrlFrom(url: string): Promise<URL> {
-    const { issuer, timeoutMs = 5_000 } = this.options;
+    const { issuer } = this.options;
     // Not followed: a redirect could hand the bridge metadata, and so signing keys, from any origin.
-    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(AUTHORIZATION_SERVER_TIMEOUT_MS), headers: { accept: 'application/json' } });
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
       const to = URL.canParse(response.headers.get('location') ?? '', url) ? ` to ${new URL(response.headers.get('location')!, url).origin}` : '';

@@ -1,8 +1,5 @@
 import { DURATION_FORMS, formatDuration } from './duration.js';
 
-/** Ten minutes: long enough for an agent that calls tools, short enough that a stuck run is noticed. */
-export const DEFAULT_CALL_TIMEOUT_MS = 600_000;
-
 /** A run's bound: aborted by the caller or, after `callTimeoutMs` (0: never), by the call timeout. */
 export interface CallDeadline {
   signal: AbortSignal;

@@ -38,7 +38,7 @@ export interface CallContext {
   /** When the caller wants progress, the run streams it. */
   progress?: ProgressReporter;
   /** Longest the run may take upstream up to its next pause; 0 means no limit (a task's run is bounded by its TTL instead). */
-  callTimeoutMs?: number;
+  callTimeoutMs: number;
 }
 
 export interface Resumer {

@@ -27,18 +27,18 @@ export class MemoryCallerTasks implements CallerTasks {
   private readonly results: SessionResults;
 
   constructor(
-    private readonly limits: Required<TaskLimits>,
+    private readonly limits: TaskLimits,
     processResults: ResultBudget,
     private readonly onClose: () => void,
   ) {
-    this.results = new SessionResults(limits.maxResultBytesPerSession, processResults);
+    this.results = new SessionResults(limits.taskResultsMaxPerSession, processResults);
   }
 
   async createTask(params: CreateTaskOptions): Promise<Task> {
     if (this.closed) throw new RequestError(JsonRpcCode.ConnectionClosed, 'The session is closed.');
-    const { maxRunningPerSession, ttlMaxMs, pollIntervalMs } = this.limits;
-    checkRunningLimit(this.runningCount(), maxRunningPerSession);
-    const ttl = boundedTtl(params.ttl, ttlMaxMs);
+    const { maxTasksPerSession, taskTtlMaxMs, pollIntervalMs } = this.limits;
+    checkRunningLimit(this.runningCount(), maxTasksPerSession);
+    const ttl = boundedTtl(params.ttl, taskTtlMaxMs);
     const now = new Date().toISOString();
     const task: Task = { taskId: randomUUID(), status: 'working', ttl, createdAt: now, lastUpdatedAt: now, pollInterval: pollIntervalMs };
     const entry: Entry = { task, run: new AbortController() };
@@ -141,7 +141,7 @@ export class MemoryCallerTasks implements CallerTasks {
   /** The TTL counts from creation; a run still going when it ends is stopped, as nobody may collect it. */
   private expireLater(entry: Entry): void {
     clearTimeout(entry.expiry);
-    entry.expiry = setTimeout(() => this.drop(entry, 'The task outlived its TTL'), entry.task.ttl ?? this.limits.ttlMaxMs);
+    entry.expiry = setTimeout(() => this.drop(entry, 'The task outlived its TTL'), entry.task.ttl ?? this.limits.taskTtlMaxMs);
     // Retention must not keep the process alive once its clients are gone.
     entry.expiry.unref();
   }

@@ -1,12 +1,12 @@
-import { DEFAULT_MAX_TASKS_PER_SESSION, DEFAULT_TASK_RESULTS_MAX, DEFAULT_TASK_RESULTS_MAX_PER_SESSION, DEFAULT_TASK_TTL_MAX_MS, type CallerTasks, type SharedTaskStore, type TaskLimits, type TaskStoreState } from './task-store.js';
+import { type CallerTasks, type SharedTaskStore, type TaskLimits, type TaskStoreState } from './task-store.js';
 import { SERVICE_IDENTITY } from '../identity/callers.js';
 import { MemoryCallerTasks } from './memory-tasks.js';
-import { DEFAULT_RUN_OWNER_TTL_MS, MemoryRunOwners, type RunOwners } from './run-owners.js';
+import { MemoryRunOwners, type RunOwners } from './run-owners.js';
 import { ResultBudget } from './task-results.js';
 
 export interface TaskBoardOptions {
   /** Keep tasks there instead of in this process's memory. */
-  shared?: (limits: Required<TaskLimits>) => SharedTaskStore;
+  shared?: (limits: TaskLimits) => SharedTaskStore;
 }
 
 /**
@@ -14,7 +14,7 @@ export interface TaskBoardOptions {
  * Closing the board stops every run (process shutdown).
  */
 export class TaskBoard {
-  readonly limits: Required<TaskLimits>;
+  readonly limits: TaskLimits;
   private readonly sessions = new Set<CallerTasks>();
   private readonly results: ResultBudget;
   private readonly identities = new Map<string, CallerTasks>();
@@ -22,16 +22,9 @@ export class TaskBoard {
   /** Who started each workflow run: in the shared store when there is one, else in this process. */
   readonly runOwners: RunOwners;
 
-  constructor(limits: TaskLimits = {}, options: TaskBoardOptions = {}) {
-    this.limits = {
-      ttlMaxMs: limits.ttlMaxMs ?? DEFAULT_TASK_TTL_MAX_MS,
-      maxRunningPerSession: limits.maxRunningPerSession ?? DEFAULT_MAX_TASKS_PER_SESSION,
-      pollIntervalMs: limits.pollIntervalMs ?? 1000,
-      maxResultBytesPerSession: limits.maxResultBytesPerSession ?? DEFAULT_TASK_RESULTS_MAX_PER_SESSION,
-      maxResultBytes: limits.maxResultBytes ?? DEFAULT_TASK_RESULTS_MAX,
-      runOwnerTtlMs: limits.runOwnerTtlMs ?? DEFAULT_RUN_OWNER_TTL_MS,
-    };
-    this.results = new ResultBudget(this.limits.maxResultBytes, '--task-results-max', 'for all sessions together');
+  constructor(limits: TaskLimits, options: TaskBoardOptions = {}) {
+    this.limits = limits;
+    this.results = new ResultBudget(this.limits.taskResultsMax, '--task-results-max', 'for all sessions together');
     this.shared = options.shared?.(this.limits);
     this.runOwners = this.shared?.runOwners ?? new MemoryRunOwners(this.limits.runOwnerTtlMs);
   }

@@ -2,27 +2,21 @@ import type { CreateTaskOptions, TaskStore } from '@modelcontextprotocol/sdk/exp
 import type { Request, RequestId, Task } from '@modelcontextprotocol/sdk/types.js';
 import type { RunOwners } from './run-owners.js';
 
-/** Bounds on agent tasks, shared by every session of the process. */
+/** Bounds on agent tasks, shared by every session of the process; each named as its setting in config.ts. */
 export interface TaskLimits {
-  /** Longest TTL a client may ask for, in ms; also the TTL of a task that asks for none. Default: 1 hour. */
-  ttlMaxMs?: number;
-  /** Tasks one session may have running at once. Default: 10. */
-  maxRunningPerSession?: number;
-  /** How often clients are asked to poll a task, in ms. Default: 1000. */
-  pollIntervalMs?: number;
-  /** Bytes (as JSON) of finished tasks' results one session may hold; the oldest go first. Default: 64 MiB. */
-  maxResultBytesPerSession?: number;
-  /** Bytes of finished tasks' results all sessions together may hold; the oldest go first. Default: 256 MiB. */
-  maxResultBytes?: number;
-  /** How long the bridge remembers who started a workflow run (see run-owners.ts). Default: 24 hours. */
-  runOwnerTtlMs?: number;
+  /** Longest TTL a client may ask for, in ms; also the TTL of a task that asks for none. */
+  taskTtlMaxMs: number;
+  /** Tasks one session may have running at once. */
+  maxTasksPerSession: number;
+  /** How often clients are asked to poll a task, in ms. */
+  pollIntervalMs: number;
+  /** Bytes (as JSON) of finished tasks' results one session may hold; the oldest go first. */
+  taskResultsMaxPerSession: number;
+  /** Bytes of finished tasks' results all sessions together may hold; the oldest go first. */
+  taskResultsMax: number;
+  /** How long the bridge remembers who started a workflow run (see run-owners.ts). */
+  runOwnerTtlMs: number;
 }
-
-export const DEFAULT_TASK_TTL_MAX_MS = 60 * 60 * 1000;
-export const DEFAULT_MAX_TASKS_PER_SESSION = 10;
-export const DEFAULT_TASK_RESULTS_MAX_PER_SESSION = 64 * 2 ** 20;
-export const DEFAULT_TASK_RESULTS_MAX = 256 * 2 ** 20;
-
 
 /**
  * The tasks one session or one caller identity can reach: the SDK v1 `TaskStore` methods (the

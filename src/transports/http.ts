@@ -6,7 +6,6 @@ import { bearerToken, tokenRefused } from '../identity/http-tokens.js';
 import { silentLogger } from '../log.js';
 import { isModern } from '../protocol/era.js';
 import { createServer } from '../protocol/legacy/server.js';
-import { TaskBoard } from '../tasks/task-board.js';
 import { capConnections, connectionCapFor, descriptorBudget } from './connection-cap.js';
 import { describePolicy, readiness } from './http-health.js';
 import { identityFor, type HttpBridge, type HttpOptions } from './http-options.js';
@@ -36,20 +35,18 @@ const until = async (done: () => boolean, deadline: number) => {
 
 /** Streamable HTTP at /mcp: one MCP server per session, each bound to the caller (token) it was opened with. */
 export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
-  const { catalogue, client, baseUrl, host = '127.0.0.1', logger = silentLogger } = options;
-  const maxBody = options.maxBody ?? 1_048_576;
-  const idleTimeoutMs = options.sessionIdleTimeoutMs ?? 30 * 60_000;
+  const { catalogue, client, baseUrl, host, port: bindPort, maxBody, maxSessions, sessionIdleTimeoutMs, logger = silentLogger } = options;
   // A bridge reachable from a network must not lend its service token to whoever connects.
   // An OAuth protected resource serves signed-in users only.
   const requireToken = options.requireToken || options.oauth !== undefined || (!isLoopback(host) && !options.allowAnonymous);
-  const { callers, policy } = identityFor(options, { requireToken, keepMs: idleTimeoutMs });
+  const { callers, policy } = identityFor(options, { requireToken, keepMs: sessionIdleTimeoutMs });
   const oauth = callers.oauth?.challenge;
+  // No list given: the Host values of the bind address, made here since a wildcard bind names every address of the machine.
   const checkOrigin = createOriginCheck({ allowedHosts: options.allowedHosts ?? defaultAllowedHosts(host), allowedOrigins: options.allowedOrigins });
-  const maxSessions = options.maxSessions ?? 1000;
-  const sessions = new Sessions({ idleTimeoutMs, maxSessions, maxPerIdentity: options.maxSessionsPerIdentity ?? 32, logger });
+  const sessions = new Sessions({ sessionIdleTimeoutMs, maxSessions, maxSessionsPerIdentity: options.maxSessionsPerIdentity, logger });
   // Imported here, not at the top: a stdio bridge never loads the v2 SDK for it (about 0.18 s of start-up).
   // One board for every front: a caller's tasks are the same whichever era or mode reaches them.
-  const board = options.tasks ?? new TaskBoard();
+  const board = options.tasks;
   const modern = (await import('../protocol/modern/modern-http.js')).createModernHttp({ ...options, tasks: board, callers, streams: sessions });
   const stateless = options.stateless ? statelessFront(options, callers, board) : undefined;
   // A session id that names its replica lets a balancer route by it (see README, Running many replicas).
@@ -150,9 +147,9 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(`cannot listen on ${urlHost(host)}:${options.port ?? 3000} (${error.code ?? error.message}); choose another --host or --port`)),
+      reject(new Error(`cannot listen on ${urlHost(host)}:${bindPort} (${error.code ?? error.message}); choose another --host or --port`)),
     );
-    httpServer.listen(options.port ?? 3000, host, resolve);
+    httpServer.listen(bindPort, host, resolve);
   });
   const { port } = httpServer.address() as AddressInfo;
   // Counted once listening, so the budget leaves out what the process already holds; not capped where it cannot be read (off Linux).
@@ -164,7 +161,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   }
   const closed = new Promise<void>((resolve) => httpServer.once('close', resolve));
   if (requireToken && !options.requireToken && !oauth) logger.info(`${host} is not a loopback address: sessions must bring their own Mastra token (--allow-anonymous lifts this)`);
-  logger.info(describePolicy(policy, options.perUserCatalogue === true));
+  logger.info(describePolicy(policy, options.perUserCatalogue));
   if (stateless) logger.info('--stateless: 2025-11-25 requests are served without sessions, each on its own (GET and DELETE answer 405)');
 
   let closing: Promise<void> | undefined;
@@ -182,17 +179,15 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       await until(() => calls === 0, Date.now() + FLUSH_MS);
     }
     await Promise.all([sessions.closeAll(), modern.close()]);
-    // A resolver passed in belongs to whoever passed it.
+    // A resolver passed in belongs to whoever passed it, as the task board does (main.ts closes it after this).
     if (!options.callers) callers.close();
-    // So is a task board: one made here stops the tasks no session owns (callers' identity tasks).
-    if (!options.tasks) board.close();
     httpServer.closeAllConnections();
     await closed;
   };
   return {
     url: `http://${urlHost(host)}:${port}${MCP_PATH}`,
     port,
-    close: ({ graceMs = options.shutdownGraceMs ?? 10_000 } = {}) => {
+    close: ({ graceMs = options.shutdownGraceMs } = {}) => {
       graceEnds = Math.min(graceEnds, Date.now() + graceMs);
       return (closing ??= drainAndClose());
     },

@@ -5,14 +5,13 @@ import { formatBytes } from '../kernel/byte-size.js';
 import { silentLogger } from '../log.js';
 import { isModern } from '../protocol/era.js';
 import { createServer, type ServerOptions } from '../protocol/legacy/server.js';
-import type { RequestStateSealer } from '../protocol/modern/request-state.js';
 import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit, type OversizedMessage } from './message-size-limit.js';
 import { OneAnswerPerId } from '../protocol/request-ids.js';
 
 const LIMIT = formatBytes(MAX_STDIO_MESSAGE_BYTES);
 
 /** The options of both eras' servers: the era is known only once the client's opening message is read. */
-export type StdioOptions = ServerOptions & { requestStates?: RequestStateSealer };
+export type StdioOptions = ServerOptions;
 
 interface Opening {
   /** The client's first message, parsed; undefined when it is not JSON (the 2025 transport then refuses it). */

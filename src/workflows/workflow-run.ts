@@ -1,6 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { callDeadline, DEFAULT_CALL_TIMEOUT_MS, timeoutText } from '../kernel/call-timeout.js';
+import { callDeadline, timeoutText } from '../kernel/call-timeout.js';
 import { errorResult, textResult } from '../kernel/results.js';
 import { describeFailure, isAgentNotFound, upstreamReason } from '../kernel/errors.js';
 import type { ProgressReporter } from '../kernel/progress.js';
@@ -20,8 +20,8 @@ export interface WorkflowRunOptions {
   signal?: AbortSignal;
   /** When the caller asked for progress: each step's start and end. */
   progress?: ProgressReporter;
-  /** Longest a run may take before it is cancelled upstream; 0 means no limit. Default 10 minutes. */
-  callTimeoutMs?: number;
+  /** Longest a run may take before it is cancelled upstream; 0 means no limit (`--call-timeout`). */
+  callTimeoutMs: number;
   /** Told when Mastra answers 404 for the workflow, so the tool list can be refreshed at once. */
   onGone?: (workflowId: string) => void;
   /** Whose runs these are: a run started with it is recorded as the caller's, for resume_<id>. */
@@ -53,7 +53,7 @@ async function follow(
   open: (signal: AbortSignal) => Promise<ReadableStream<Uint8Array> | null>,
   options: WorkflowRunOptions,
 ): Promise<RunOutcome> {
-  const { client, baseUrl, callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS, signal: callerSignal } = options;
+  const { client, baseUrl, callTimeoutMs, signal: callerSignal } = options;
   const { workflowId } = workflow;
   const deadline = callDeadline(callTimeoutMs, callerSignal);
   const { signal } = deadline;

@@ -13,7 +13,6 @@ import { withCallLog } from '../../calls/call-log.js';
 import { silentLogger } from '../../log.js';
 import { progressFor } from '../../kernel/progress.js';
 import { refuseInvalidParams } from './request-params.js';
-import { TaskBoard } from '../../tasks/task-board.js';
 import { type CallerTasks } from '../../tasks/task-store.js';
 import { SERVER_INFO } from '../../kernel/version.js';
 import { SERVICE_IDENTITY } from '../../identity/callers.js';
@@ -47,9 +46,9 @@ class BridgeServer extends Server {
  */
 export function createServer(options: ServerOptions): Server {
   const { catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress, autoApproveTools } = options;
-  const board = options.tasks ?? new TaskBoard();
+  const board = options.tasks;
   const sessionTasks = options.identityTasks ?? options.sessionTasks ?? board.openSession();
-  const runs = { owners: board.runOwners, identity: options.identity ?? SERVICE_IDENTITY, allowForeign: options.resumeForeignRuns === true };
+  const runs = { owners: board.runOwners, identity: options.identity ?? SERVICE_IDENTITY, allowForeign: options.resumeForeignRuns };
   const perRequest = options.perRequest === true;
   const server = new BridgeServer(
     SERVER_INFO,

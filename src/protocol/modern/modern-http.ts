@@ -3,7 +3,6 @@ import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { Catalogue } from '../../catalogue/catalogue.js';
 import { silentLogger } from '../../log.js';
-import { TaskBoard } from '../../tasks/task-board.js';
 import { bearerToken } from '../../identity/http-tokens.js';
 import type { Caller, CallerResolver } from '../../identity/callers.js';
 import { createModernServer, type ModernServerOptions } from './modern-server.js';

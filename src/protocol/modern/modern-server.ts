@@ -1,29 +1,18 @@
 import { Server, type ServerContext } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { callInRounds, canElicit } from './input-required.js';
-import { processRequestStates, type PausedCall } from './request-state.js';
+import type { PausedCall } from './request-state.js';
 import { prepareToolCall, serverInstructions, toolsOf } from '../../calls/tool-call.js';
 import { silentLogger } from '../../log.js';
 import { RequestError } from '../../kernel/errors.js';
 import { progressFor } from '../../kernel/progress.js';
 import { logMessageParams, withCallLog, type ClientLog } from '../../calls/call-log.js';
 import type { FrontOptions } from '../front-options.js';
-import type { RequestStateSealer } from './request-state.js';
-import type { TaskBoard } from '../../tasks/task-board.js';
 import { SERVER_INFO } from '../../kernel/version.js';
 import type { Caller } from '../../identity/callers.js';
 import { acceptsTasks, registerTaskMethods, startModernTask, TASKS_EXTENSION } from './task-extension.js';
 
-/** Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. */
-const DEFAULT_LIST_TTL_MS = 60_000;
-
-export interface ModernServerOptions extends Omit<FrontOptions, 'catalogue' | 'client' | 'tasks'> {
-  /** Seals `input_required` state (MCP_REQUEST_STATE_SECRET). Default: a key of this process. */
-  requestStates?: RequestStateSealer;
-  /** Where agent tasks live; each caller identity has its own store on it. */
-  tasks: TaskBoard;
-  /** The `ttlMs` cache hint of tools/list and server/discover. Default 60 s. */
-  listTtlMs?: number;
+export interface ModernServerOptions extends Omit<FrontOptions, 'catalogue' | 'client'> {
   /** Aborted at shutdown, its reason the words for the client: each call still running stops upstream and answers that error. */
   stopped?: AbortSignal;
 }
@@ -49,10 +38,12 @@ export function createModernServer(
   options: ModernServerOptions,
   { credentialed, taskStatus = false }: { credentialed: boolean; /** Push `notifications/tasks` on this connection (stdio). */ taskStatus?: boolean },
 ): Server {
-  const { baseUrl, logger = silentLogger, callTimeoutMs, progress, listTtlMs = DEFAULT_LIST_TTL_MS, stopped, autoApproveTools } = options;
-  const sealer = options.requestStates ?? processRequestStates();
+  const { baseUrl, logger = silentLogger, callTimeoutMs, progress, refreshIntervalMs, stopped, autoApproveTools, requestStates: sealer } = options;
+  // Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. Without
+  // re-listing (0) the bridge cannot say how long: it still re-lists when a call finds an agent gone, or a replica
+  // says so. ttlMs 0, "do not reuse", is the honest hint then; it costs a tools/list, answered from the catalogue.
   // A listing made for a token may differ per token: no shared cache may hand it to anyone else.
-  const hint = { ttlMs: listTtlMs, cacheScope: credentialed ? ('private' as const) : ('public' as const) };
+  const hint = { ttlMs: refreshIntervalMs, cacheScope: credentialed ? ('private' as const) : ('public' as const) };
   const server = new Server(SERVER_INFO, {
     // logging: per-call messages for a request whose `_meta` names a log level (there is no logging/setLevel in this era).
     capabilities: { tools: { listChanged: true }, logging: {}, extensions: { [TASKS_EXTENSION]: {} } },
@@ -62,7 +53,7 @@ export function createModernServer(
     requestState: { verify: (state) => sealer.open(state, caller.identity) },
   });
   const tasks = options.tasks.forIdentity(caller.identity);
-  const runs = { owners: options.tasks.runOwners, identity: caller.identity, allowForeign: options.resumeForeignRuns === true };
+  const runs = { owners: options.tasks.runOwners, identity: caller.identity, allowForeign: options.resumeForeignRuns };
 
   server.setRequestHandler('tools/list', () => ({ tools: toolsOf(caller.catalogue) as never }));
 

@@ -4,8 +4,6 @@ import type { Readable } from 'node:stream';
 import { silentLogger } from '../../log.js';
 import type { FrontOptions } from '../front-options.js';
 import { toolListChanges } from '../tool-list-changes.js';
-import type { ModernServerOptions } from './modern-server.js';
-import { TaskBoard } from '../../tasks/task-board.js';
 import type { Caller } from '../../identity/callers.js';
 import { createModernServer } from './modern-server.js';
 import { OneAnswerPerId } from '../request-ids.js';
@@ -14,14 +12,13 @@ import { OneAnswerPerId } from '../request-ids.js';
  * One MCP 2026-07-28 connection over stdin/stdout, for a client whose opening message claimed
  * that era. stdio has one caller, the service-level client (JWT_TOKEN). Resolves when the input ends.
  */
-export async function serveModernStdio(options: FrontOptions & Pick<ModernServerOptions, 'requestStates' | 'listTtlMs'>, input: Readable): Promise<void> {
+export async function serveModernStdio(options: FrontOptions, input: Readable): Promise<void> {
   const { catalogue, client, logger = silentLogger } = options;
   const caller: Caller = { identity: 'service', client, catalogue };
-  const tasks = options.tasks ?? new TaskBoard();
   const instances = new Set<Server>();
   const handle = serveStdio(
     () => {
-      const server = createModernServer(caller, { ...options, tasks }, { credentialed: false, taskStatus: true });
+      const server = createModernServer(caller, options, { credentialed: false, taskStatus: true });
       instances.add(server);
       server.onclose = () => instances.delete(server);
       return server;

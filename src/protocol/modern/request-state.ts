@@ -61,7 +61,3 @@ export function requestStateSealer(secret?: string): RequestStateSealer {
     },
   };
 }
-
-let processSealer: RequestStateSealer | undefined;
-/** The per-process sealer of a bridge configured without a secret: state only this process can open. */
-export const processRequestStates = (): RequestStateSealer => (processSealer ??= requestStateSealer());

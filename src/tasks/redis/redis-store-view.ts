@@ -4,7 +4,7 @@ import type { LocalRuns } from './local-runs.js';
 import type { TaskCommands } from './task-scripts.js';
 
 /** The key names of one prefix. */
-export function keysOf(prefix: string, limits: Required<TaskLimits>, leaseMs: number) {
+export function keysOf(prefix: string, limits: TaskLimits, leaseMs: number) {
   return {
     prefix,
     task: (taskId: string) => `${prefix}task:${taskId}`,
@@ -14,7 +14,7 @@ export function keysOf(prefix: string, limits: Required<TaskLimits>, leaseMs: nu
     /** Answers to waiting tasks' questions, "<taskId> <key> <response>", for the replica running each. */
     answerChannel: `${prefix}answer`,
     /** How long an identity's index outlives its last task: a TTL while running, then a TTL once finished. */
-    keepMs: 2 * limits.ttlMaxMs + leaseMs,
+    keepMs: 2 * limits.taskTtlMaxMs + leaseMs,
   };
 }
 
@@ -26,7 +26,7 @@ export interface RedisStoreView {
   readonly leaseMs: number;
   readonly runs: LocalRuns;
   readonly keys: RedisKeys;
-  readonly limits: Required<TaskLimits>;
+  readonly limits: TaskLimits;
   readonly budgets: { perIdentity: ResultBudget; all: ResultBudget };
   /** The runs of this replica that wait for an answer, by task id. */
   readonly answerListeners: Map<string, (key: string, response: unknown) => void>;

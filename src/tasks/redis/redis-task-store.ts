@@ -13,30 +13,27 @@ import { LEFT } from './runner-failures.js';
 import type { TaskCommands } from './task-scripts.js';
 import { keysOf, type RedisKeys, type RedisStoreView } from './redis-store-view.js';
 
-export const DEFAULT_REDIS_PREFIX = 'mastra-agents-mcp:';
-export const DEFAULT_TASK_LEASE_MS = 30_000;
-
 export interface RedisTaskOptions {
   /** `redis://` or `rediss://`, credentials included; never logged. */
-  url: string;
-  /** Every key and channel starts with it, so several bridges can share one Redis. Default `mastra-agents-mcp:`. */
-  prefix?: string;
-  /** A running task its replica has not renewed for this long, while Redis hears the other replicas, fails (that replica, if alive, takes it back). Default 30 s. */
-  leaseMs?: number;
+  redisUrl: string;
+  /** Every key and channel starts with it, so several bridges can share one Redis. */
+  redisPrefix: string;
+  /** A running task its replica has not renewed for this long, while Redis hears the other replicas, fails (that replica, if alive, takes it back). */
+  taskLeaseMs: number;
   logger: Logger;
 }
 
 export interface RedisTasks {
   /** For `TaskBoard`'s `shared` option. */
-  shared: (limits: Required<TaskLimits>) => SharedTaskStore;
+  shared: (limits: TaskLimits) => SharedTaskStore;
   /** Gone agents, told to and heard from the other replicas. */
   peers: CataloguePeers;
 }
 
 /** Opens the connection now (in the background), so the catalogue can hear its peers from the start. */
 export function openRedisTasks(options: RedisTaskOptions): RedisTasks {
-  const connection = connectRedis(options.url, options.logger);
-  const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+  const connection = connectRedis(options.redisUrl, options.logger);
+  const prefix = options.redisPrefix;
   const replica = randomUUID();
   const goneChannel = `${prefix}agent-gone`;
   const listeners = new Set<(agentId: string) => void>();
@@ -52,7 +49,7 @@ export function openRedisTasks(options: RedisTaskOptions): RedisTasks {
     },
   };
   options.logger.info(`tasks are kept in Redis at ${connection.where} under the prefix "${prefix}"`);
-  return { shared: (limits) => new RedisTaskStore(connection, { ...options, prefix, replica }, limits), peers };
+  return { shared: (limits) => new RedisTaskStore(connection, { prefix, replica, leaseMs: options.taskLeaseMs }, limits), peers };
 }
 
 /** Tasks of every identity in Redis, with this replica's runs and their lease. */
@@ -70,16 +67,16 @@ export class RedisTaskStore implements SharedTaskStore, RedisStoreView {
 
   constructor(
     private readonly connection: RedisConnection,
-    options: RedisTaskOptions & { prefix: string; replica: string },
-    readonly limits: Required<TaskLimits>,
+    options: { prefix: string; replica: string; leaseMs: number },
+    readonly limits: TaskLimits,
   ) {
     this.replica = options.replica;
-    this.leaseMs = options.leaseMs ?? DEFAULT_TASK_LEASE_MS;
+    this.leaseMs = options.leaseMs;
     this.keys = keysOf(options.prefix, limits, this.leaseMs);
     this.runOwners = new RedisRunOwners(connection, options.prefix, limits.runOwnerTtlMs);
     this.budgets = {
-      perIdentity: new ResultBudget(limits.maxResultBytesPerSession, '--task-results-max-per-session', 'per caller'),
-      all: new ResultBudget(limits.maxResultBytes, '--task-results-max', 'for all callers together'),
+      perIdentity: new ResultBudget(limits.taskResultsMaxPerSession, '--task-results-max-per-session', 'per caller'),
+      all: new ResultBudget(limits.taskResultsMax, '--task-results-max', 'for all callers together'),
     };
     this.runs = new LocalRuns();
     // Renewed whether or not this replica runs anything: Redis hearing every replica regularly is how

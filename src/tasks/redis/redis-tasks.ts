@@ -38,9 +38,9 @@ export class RedisCallerTasks implements CallerTasks {
 
   async createTask(params: CreateTaskOptions): Promise<Task> {
     const { limits, runs, keys } = this.store;
-    checkRunningLimit(runs.countOf(this), limits.maxRunningPerSession);
+    checkRunningLimit(runs.countOf(this), limits.maxTasksPerSession);
     const taskId = randomUUID();
-    const ttl = boundedTtl(params.ttl, limits.ttlMaxMs);
+    const ttl = boundedTtl(params.ttl, limits.taskTtlMaxMs);
     const now = new Date().toISOString();
     await this.store.call((redis) =>
       redis.taskCreate(keys.task(taskId), keys.owner(this.identity), keys.sequence, this.identity, this.store.replica, ttl, now, limits.pollIntervalMs, keys.keepMs, taskId),
@@ -75,8 +75,8 @@ export class RedisCallerTasks implements CallerTasks {
           JSON.stringify(result),
           sizeOf(result),
           new Date().toISOString(),
-          limits.maxResultBytesPerSession,
-          limits.maxResultBytes,
+          limits.taskResultsMaxPerSession,
+          limits.taskResultsMax,
           taskId,
           keys.keepMs,
           this.store.runnerOf(taskId),
