@@ -35,7 +35,8 @@ export async function redisRoundTrips(mastraUrl: string, { calls }: { calls: num
   const sent: Counts = new Map();
   const monitor = await redis.client.monitor();
   monitor.on('monitor', (_time: string, args: string[], source: string) => {
-    if (source !== 'lua' && !['monitor', 'info'].includes(args[0]!.toLowerCase())) sent.set(args[0]!.toLowerCase(), (sent.get(args[0]!.toLowerCase()) ?? 0) + 1);
+    if (source !== 'lua' && !['monitor', 'info'].includes(args[0]!.toLowerCase()))
+      sent.set(args[0]!.toLowerCase(), (sent.get(args[0]!.toLowerCase()) ?? 0) + 1);
   });
   const args = { message: 'benchmark' };
   const kinds: [string, () => Promise<unknown>][] = [
@@ -44,7 +45,10 @@ export async function redisRoundTrips(mastraUrl: string, { calls }: { calls: num
     [
       'task, 2025-11-25 (create, then tasks/result)',
       async () => {
-        const { task } = await legacy.request({ method: 'tools/call', params: { name: 'ask_echo', arguments: args, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+        const { task } = await legacy.request(
+          { method: 'tools/call', params: { name: 'ask_echo', arguments: args, task: { ttl: 60_000 } } },
+          CreateTaskResultSchema,
+        );
         await legacy.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema);
       },
     ],
@@ -71,7 +75,10 @@ export async function redisRoundTrips(mastraUrl: string, { calls }: { calls: num
     const trips = perCall(sentBefore, new Map(sent), calls);
     const executed = perCall(before, await commandCounts(info), calls);
     const p50 = summarize(latencies).p50;
-    const byCommand = Object.entries(trips.byCommand).map(([c, n]) => `${c} ${round(n, 1)}`).join(', ') || '—';
+    const byCommand =
+      Object.entries(trips.byCommand)
+        .map(([c, n]) => `${c} ${round(n, 1)}`)
+        .join(', ') || '—';
     rows.push([name, round(trips.total, 1), byCommand, round(executed.total, 1), round(p50, 1)]);
     figures[name] = { roundTrips: trips, commandsRun: executed, p50Ms: p50 };
   }

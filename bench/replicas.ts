@@ -42,7 +42,8 @@ async function load(callers: (() => Promise<unknown>)[], calls: number) {
       }
     }),
   );
-  if (firstError !== undefined) process.stderr.write(`replicas bench: a call failed: ${firstError instanceof Error ? firstError.message : String(firstError)}\n`);
+  if (firstError !== undefined)
+    process.stderr.write(`replicas bench: a call failed: ${firstError instanceof Error ? firstError.message : String(firstError)}\n`);
   return { callsPerSecond: latencies.length / ((performance.now() - start) / 1000), ...summarize(latencies), errors };
 }
 
@@ -63,7 +64,10 @@ export async function replicasThroughput(mastraUrl: string, { quick }: { quick: 
   try {
     // The ceiling: the same load straight at Mastra, which shares this process with the clients.
     const direct = Array.from({ length: concurrency }, () => clientFor(mastraUrl).getAgent('echo'));
-    const ceiling = await load(direct.map((agent) => () => agent.generate(args.message)), calls);
+    const ceiling = await load(
+      direct.map((agent) => () => agent.generate(args.message)),
+      calls,
+    );
     rows.push(['none', 'client-js straight to Mastra (ceiling)', round(ceiling.callsPerSecond, 0), round(ceiling.p50), round(ceiling.p99), ceiling.errors, '']);
     figures.ceiling = ceiling;
     for (const count of [1, 2, 3]) {

@@ -24,7 +24,8 @@ const quick = process.argv.includes('--quick');
 const only = process.argv.find((a, i) => process.argv[i - 1] === '--only')?.split(',');
 const SCENARIOS = ['per-call', 'throughput', 'streaming', 'memory', 'catalogue', 'big-stream', 'replicas', 'redis'] as const;
 const runs = (scenario: (typeof SCENARIOS)[number]) => !only || only.includes(scenario);
-for (const name of only ?? []) if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name}; known: ${SCENARIOS.join(', ')}`);
+for (const name of only ?? [])
+  if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name}; known: ${SCENARIOS.join(', ')}`);
 const SEQUENTIAL = quick ? 60 : 300;
 const WARMUP = quick ? 10 : 30;
 const SESSIONS = 50;
@@ -195,10 +196,14 @@ async function memory(mastraUrl: string) {
   const loaded = rssOf(http.child.pid!);
   const perSession = (loaded - idle) / IDLE_SESSIONS;
   say(
-    table('Memory (HTTP bridge)', ['state', 'RSS MiB', 'per session'], [
-      ['idle', round(idle / 2 ** 20, 1), ''],
-      [`${IDLE_SESSIONS} idle sessions`, round(loaded / 2 ** 20, 1), `${round(perSession / 1024, 1)} KB`],
-    ]),
+    table(
+      'Memory (HTTP bridge)',
+      ['state', 'RSS MiB', 'per session'],
+      [
+        ['idle', round(idle / 2 ** 20, 1), ''],
+        [`${IDLE_SESSIONS} idle sessions`, round(loaded / 2 ** 20, 1), `${round(perSession / 1024, 1)} KB`],
+      ],
+    ),
   );
   results.memory = { idleBytes: idle, loadedBytes: loaded, sessions: IDLE_SESSIONS, bytesPerSession: perSession };
   await http.close();
@@ -221,9 +226,11 @@ async function streamingLatency(stack: Awaited<ReturnType<typeof startStack>>) {
   }
   const s: Summary = summarize(delays);
   say(
-    table('Streaming latency (slow agent over stdio)', ['measure', 'p50 ms', 'p99 ms', 'samples'], [
-      ["fake model's first chunk → its progress (\"writing the answer\") at the client", round(s.p50), round(s.p99), s.n],
-    ]),
+    table(
+      'Streaming latency (slow agent over stdio)',
+      ['measure', 'p50 ms', 'p99 ms', 'samples'],
+      [['fake model\'s first chunk → its progress ("writing the answer") at the client', round(s.p50), round(s.p99), s.n]],
+    ),
   );
   results.streaming = s;
   await stdio.close();

@@ -35,7 +35,10 @@ const onOff = z
 
 /** "a, b" -> ["a", "b"]; blanks dropped; undefined when nothing is left, so the setting's default applies. */
 const commaList = (raw: string): string[] | undefined => {
-  const parts = raw.split(',').map((part) => part.trim()).filter(Boolean);
+  const parts = raw
+    .split(',')
+    .map((part) => part.trim())
+    .filter(Boolean);
   return parts.length ? parts : undefined;
 };
 
@@ -63,9 +66,7 @@ const secureUrl = (example: string) =>
     .refine((url) => !/[?#]/.test(url) && !/^https?:\/\/[^/]*@/.test(url), 'must not contain a user, password, query string or fragment');
 
 // A Redis URL carries its password: error lines print it masked (withoutCredentials).
-const redisUrl = z
-  .url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL, e.g. redis://localhost:6379 (rediss:// for TLS)' })
-  .optional();
+const redisUrl = z.url({ protocol: /^rediss?$/, error: 'must be a redis:// or rediss:// URL, e.g. redis://localhost:6379 (rediss:// for TLS)' }).optional();
 
 const redisPrefix = z.string().regex(/^\S{1,64}$/, 'must be 1 to 64 characters without spaces, e.g. mastra-agents-mcp:');
 
@@ -75,9 +76,7 @@ const globList = z
   .refine((globs) => globs !== undefined, 'must be a comma-separated list of agent ids, * matching any characters, e.g. weather*,support')
   .optional();
 
-const toolPrefix = z
-  .string()
-  .regex(/^[A-Za-z0-9_-]{0,32}$/, 'must be at most 32 characters from A-Z a-z 0-9 _ - (tool names allow nothing else)');
+const toolPrefix = z.string().regex(/^[A-Za-z0-9_-]{0,32}$/, 'must be at most 32 characters from A-Z a-z 0-9 _ - (tool names allow nothing else)');
 
 /** Where --help shows a setting; the groups print in this order (help.ts). */
 export const GROUPS = {
@@ -124,8 +123,22 @@ export const SETTINGS = {
     shownDefault: 'none',
     schema: z.string().optional(),
   },
-  transport: { flag: 'transport', env: 'MCP_TRANSPORT', arg: 'stdio|http', group: 'transport', help: 'how clients connect', schema: z.enum(['stdio', 'http'], { error: 'must be stdio or http' }).default('stdio') },
-  host: { flag: 'host', env: 'MCP_HOST', arg: 'ADDRESS', group: 'transport', help: 'HTTP bind address', schema: z.string().min(1, 'must not be empty').default('127.0.0.1') },
+  transport: {
+    flag: 'transport',
+    env: 'MCP_TRANSPORT',
+    arg: 'stdio|http',
+    group: 'transport',
+    help: 'how clients connect',
+    schema: z.enum(['stdio', 'http'], { error: 'must be stdio or http' }).default('stdio'),
+  },
+  host: {
+    flag: 'host',
+    env: 'MCP_HOST',
+    arg: 'ADDRESS',
+    group: 'transport',
+    help: 'HTTP bind address',
+    schema: z.string().min(1, 'must not be empty').default('127.0.0.1'),
+  },
   port: { flag: 'port', env: 'MCP_PORT', arg: 'N', group: 'transport', help: 'HTTP port, 0 picks a free one', schema: port.default(3000) },
   // The 2026-07-28 listing's cache hint (ttlMs) says the same: the tool list changes when the bridge re-lists.
   refreshIntervalMs: {
@@ -136,7 +149,14 @@ export const SETTINGS = {
     help: 're-list the agents this often, and tell 2026-07-28 clients they may cache the tool list this long; 0 turns re-listing off (and the cache hint: ttlMs 0)',
     schema: duration('turns re-listing off').default(60_000),
   },
-  retryMaxDelayMs: { flag: 'retry-max-delay', env: 'MCP_RETRY_MAX_DELAY', arg: 'TIME', group: 'offered', help: 'while Mastra cannot be listed, retry after 1s, 2s, 4s … up to this', schema: duration().default(30_000) },
+  retryMaxDelayMs: {
+    flag: 'retry-max-delay',
+    env: 'MCP_RETRY_MAX_DELAY',
+    arg: 'TIME',
+    group: 'offered',
+    help: 'while Mastra cannot be listed, retry after 1s, 2s, 4s … up to this',
+    schema: duration().default(30_000),
+  },
   include: {
     flag: 'include',
     env: 'MCP_INCLUDE_AGENTS',
@@ -146,8 +166,23 @@ export const SETTINGS = {
     shownDefault: 'all',
     schema: globList,
   },
-  exclude: { flag: 'exclude', env: 'MCP_EXCLUDE_AGENTS', arg: 'IDS', group: 'offered', help: 'never offer these (same form; wins), e.g. workflow:* offers no workflow', shownDefault: 'none', schema: globList },
-  toolPrefix: { flag: 'tool-prefix', env: 'MCP_TOOL_PREFIX', arg: 'PREFIX', group: 'offered', help: 'tool name prefix, up to 32 of A-Za-z0-9_-', schema: toolPrefix.default('ask_') },
+  exclude: {
+    flag: 'exclude',
+    env: 'MCP_EXCLUDE_AGENTS',
+    arg: 'IDS',
+    group: 'offered',
+    help: 'never offer these (same form; wins), e.g. workflow:* offers no workflow',
+    shownDefault: 'none',
+    schema: globList,
+  },
+  toolPrefix: {
+    flag: 'tool-prefix',
+    env: 'MCP_TOOL_PREFIX',
+    arg: 'PREFIX',
+    group: 'offered',
+    help: 'tool name prefix, up to 32 of A-Za-z0-9_-',
+    schema: toolPrefix.default('ask_'),
+  },
   workflowPrefix: {
     flag: 'workflow-prefix',
     env: 'MCP_WORKFLOW_PREFIX',
@@ -164,8 +199,22 @@ export const SETTINGS = {
     help: 'describe an agent that has no description by the first paragraph of its instructions (they are its system prompt and may hold secrets)',
     schema: onOff,
   },
-  requireToken: { flag: 'require-token', env: 'MCP_REQUIRE_TOKEN', boolean: true, group: 'http', help: 'refuse sessions without "Authorization: Bearer <Mastra token>" (403)', schema: onOff },
-  allowAnonymous: { flag: 'allow-anonymous', env: 'MCP_ALLOW_ANONYMOUS', boolean: true, group: 'http', help: 'on a non-loopback --host, let sessions without a token use JWT_TOKEN', schema: onOff },
+  requireToken: {
+    flag: 'require-token',
+    env: 'MCP_REQUIRE_TOKEN',
+    boolean: true,
+    group: 'http',
+    help: 'refuse sessions without "Authorization: Bearer <Mastra token>" (403)',
+    schema: onOff,
+  },
+  allowAnonymous: {
+    flag: 'allow-anonymous',
+    env: 'MCP_ALLOW_ANONYMOUS',
+    boolean: true,
+    group: 'http',
+    help: 'on a non-loopback --host, let sessions without a token use JWT_TOKEN',
+    schema: onOff,
+  },
   // Made from --host where the bridge starts (transports/web-safety.ts): on a wildcard bind, every address of the machine.
   allowedHosts: {
     flag: 'allowed-hosts',
@@ -185,8 +234,22 @@ export const SETTINGS = {
     shownDefault: "only the bridge's own origin",
     schema: list,
   },
-  maxBody: { flag: 'max-body', env: 'MCP_MAX_BODY', arg: 'BYTES', group: 'http', help: 'largest request body; larger gets 413', schema: positive('bytes', '1048576').default(1_048_576) },
-  maxSessions: { flag: 'max-sessions', env: 'MCP_MAX_SESSIONS', arg: 'N', group: 'http', help: 'open sessions and listen streams at most, together; more gets 503', schema: positive('sessions', '1000').default(1000) },
+  maxBody: {
+    flag: 'max-body',
+    env: 'MCP_MAX_BODY',
+    arg: 'BYTES',
+    group: 'http',
+    help: 'largest request body; larger gets 413',
+    schema: positive('bytes', '1048576').default(1_048_576),
+  },
+  maxSessions: {
+    flag: 'max-sessions',
+    env: 'MCP_MAX_SESSIONS',
+    arg: 'N',
+    group: 'http',
+    help: 'open sessions and listen streams at most, together; more gets 503',
+    schema: positive('sessions', '1000').default(1000),
+  },
   maxSessionsPerIdentity: {
     flag: 'max-sessions-per-identity',
     env: 'MCP_MAX_SESSIONS_PER_IDENTITY',
@@ -203,8 +266,22 @@ export const SETTINGS = {
     help: 'each caller sees its own listing of the agents, even when JWT_TOKEN is set (for apps that show users different agents)',
     schema: onOff,
   },
-  sessionIdleTimeoutMs: { flag: 'session-idle-timeout', env: 'MCP_SESSION_IDLE_TIMEOUT', arg: 'TIME', group: 'http', help: 'close a session (or listen stream) idle this long', schema: duration().default(1_800_000) },
-  shutdownGraceMs: { flag: 'shutdown-grace', env: 'MCP_SHUTDOWN_GRACE', arg: 'TIME', group: 'http', help: 'time in-flight calls get to finish on SIGINT/SIGTERM', schema: duration().default(10_000) },
+  sessionIdleTimeoutMs: {
+    flag: 'session-idle-timeout',
+    env: 'MCP_SESSION_IDLE_TIMEOUT',
+    arg: 'TIME',
+    group: 'http',
+    help: 'close a session (or listen stream) idle this long',
+    schema: duration().default(1_800_000),
+  },
+  shutdownGraceMs: {
+    flag: 'shutdown-grace',
+    env: 'MCP_SHUTDOWN_GRACE',
+    arg: 'TIME',
+    group: 'http',
+    help: 'time in-flight calls get to finish on SIGINT/SIGTERM',
+    schema: duration().default(10_000),
+  },
   // Ten minutes: long enough for an agent that calls tools, short enough that a stuck run is noticed.
   callTimeoutMs: {
     flag: 'call-timeout',
@@ -224,7 +301,14 @@ export const SETTINGS = {
     help: 'longest TTL a task may have, and the TTL of one that asks for none',
     schema: duration().default(3_600_000),
   },
-  maxTasksPerSession: { flag: 'max-tasks-per-session', env: 'MCP_MAX_TASKS_PER_SESSION', arg: 'N', group: 'tasks', help: 'agent tasks one session may run at once', schema: positive('tasks', '10').default(10) },
+  maxTasksPerSession: {
+    flag: 'max-tasks-per-session',
+    env: 'MCP_MAX_TASKS_PER_SESSION',
+    arg: 'N',
+    group: 'tasks',
+    help: 'agent tasks one session may run at once',
+    schema: positive('tasks', '10').default(10),
+  },
   taskResultsMaxPerSession: {
     flag: 'task-results-max-per-session',
     env: 'MCP_TASK_RESULTS_MAX_PER_SESSION',
@@ -233,7 +317,14 @@ export const SETTINGS = {
     help: "finished tasks' results one session keeps, as JSON; the oldest are dropped first",
     schema: positive('bytes', '67108864').default(67_108_864),
   },
-  taskResultsMax: { flag: 'task-results-max', env: 'MCP_TASK_RESULTS_MAX', arg: 'BYTES', group: 'tasks', help: 'the same for all sessions together', schema: positive('bytes', '268435456').default(268_435_456) },
+  taskResultsMax: {
+    flag: 'task-results-max',
+    env: 'MCP_TASK_RESULTS_MAX',
+    arg: 'BYTES',
+    group: 'tasks',
+    help: 'the same for all sessions together',
+    schema: positive('bytes', '268435456').default(268_435_456),
+  },
   oauthIssuer: {
     flag: 'oauth-issuer',
     env: 'MCP_OAUTH_ISSUER',
@@ -250,11 +341,28 @@ export const SETTINGS = {
     arg: 'URL',
     group: 'oauth',
     help: 'the URL clients use, e.g. https://mcp.example.com (needed with --oauth-issuer); https, http only on loopback',
-    schema: secureUrl('https://mcp.example.com').transform((url) => url.replace(/\/+$/, '').replace(/\/mcp$/, '')).optional(),
+    schema: secureUrl('https://mcp.example.com')
+      .transform((url) => url.replace(/\/+$/, '').replace(/\/mcp$/, ''))
+      .optional(),
   },
   // Made from --public-url once both are read (withDerived).
-  oauthAudience: { flag: 'oauth-audience', env: 'MCP_OAUTH_AUDIENCE', arg: 'AUD', group: 'oauth', help: 'the aud tokens must name', shownDefault: '<public URL>/mcp', schema: z.string().min(1, 'must not be empty').optional() },
-  oauthScopes: { flag: 'oauth-scopes', env: 'MCP_OAUTH_SCOPES', arg: 'LIST', group: 'oauth', help: 'scopes every token must grant, comma-separated', schema: listOr([]) },
+  oauthAudience: {
+    flag: 'oauth-audience',
+    env: 'MCP_OAUTH_AUDIENCE',
+    arg: 'AUD',
+    group: 'oauth',
+    help: 'the aud tokens must name',
+    shownDefault: '<public URL>/mcp',
+    schema: z.string().min(1, 'must not be empty').optional(),
+  },
+  oauthScopes: {
+    flag: 'oauth-scopes',
+    env: 'MCP_OAUTH_SCOPES',
+    arg: 'LIST',
+    group: 'oauth',
+    help: 'scopes every token must grant, comma-separated',
+    schema: listOr([]),
+  },
   mastraAuth: {
     flag: 'mastra-auth',
     env: 'MCP_MASTRA_AUTH',
@@ -263,9 +371,21 @@ export const SETTINGS = {
     help: "how a user reaches Mastra: mint (a short-lived JWT signed with MASTRA_JWT_SECRET for MastraJwtAuth) or passthrough (the user's own token, when Mastra accepts this issuer's tokens)",
     schema: z.enum(['mint', 'passthrough'], { error: 'must be mint or passthrough' }).default('mint'),
   },
-  mintClaims: { flag: 'mint-claims', env: 'MCP_MINT_CLAIMS', arg: 'LIST', group: 'oauth', help: "claims of the user's token copied into the minted JWT besides sub", schema: listOr(['email', 'name']) },
+  mintClaims: {
+    flag: 'mint-claims',
+    env: 'MCP_MINT_CLAIMS',
+    arg: 'LIST',
+    group: 'oauth',
+    help: "claims of the user's token copied into the minted JWT besides sub",
+    schema: listOr(['email', 'name']),
+  },
   // Never part of an error line: any string is accepted.
-  mastraJwtSecret: { env: 'MASTRA_JWT_SECRET', group: 'oauth', help: "the HS256 secret of the Mastra app's MastraJwtAuth, for --mastra-auth mint", schema: z.string().optional() },
+  mastraJwtSecret: {
+    env: 'MASTRA_JWT_SECRET',
+    group: 'oauth',
+    help: "the HS256 secret of the Mastra app's MastraJwtAuth, for --mastra-auth mint",
+    schema: z.string().optional(),
+  },
   oauthIntrospectionUrl: {
     flag: 'oauth-introspection-url',
     env: 'MCP_OAUTH_INTROSPECTION_URL',
@@ -275,7 +395,12 @@ export const SETTINGS = {
     schema: secureUrl('https://login.example.com/oauth/introspect').optional(),
   },
   // The bridge's own client at the authorization server, for introspection: environment only, never flags (they show in ps).
-  oauthClientId: { env: 'MCP_OAUTH_CLIENT_ID', group: 'oauth', help: "the bridge's client at the authorization server, for --oauth-introspection-url (HTTP Basic authentication)", schema: z.string().optional() },
+  oauthClientId: {
+    env: 'MCP_OAUTH_CLIENT_ID',
+    group: 'oauth',
+    help: "the bridge's client at the authorization server, for --oauth-introspection-url (HTTP Basic authentication)",
+    schema: z.string().optional(),
+  },
   oauthClientSecret: { env: 'MCP_OAUTH_CLIENT_SECRET', group: 'oauth', help: 'the secret of that client', schema: z.string().optional() },
   // Many replicas: 2025 without sessions, or session ids that name their replica for header affinity.
   stateless: {
@@ -293,7 +418,10 @@ export const SETTINGS = {
     group: 'replicas',
     help: 'start every session id with "ID.", so a balancer can send a session to its replica by the Mcp-Session-Id header, e.g. r1',
     shownDefault: 'none',
-    schema: z.string().regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1 to 32 characters from A-Z a-z 0-9 _ - (it starts every session id), e.g. r1').optional(),
+    schema: z
+      .string()
+      .regex(/^[A-Za-z0-9_-]{1,32}$/, 'must be 1 to 32 characters from A-Z a-z 0-9 _ - (it starts every session id), e.g. r1')
+      .optional(),
   },
   redisUrl: {
     flag: 'redis-url',
@@ -304,7 +432,14 @@ export const SETTINGS = {
     shownDefault: "in this process's memory",
     schema: redisUrl,
   },
-  redisPrefix: { flag: 'redis-prefix', env: 'MCP_REDIS_PREFIX', arg: 'PREFIX', group: 'tasks', help: 'start of every key and channel, so bridges can share one Redis', schema: redisPrefix.default('mastra-agents-mcp:') },
+  redisPrefix: {
+    flag: 'redis-prefix',
+    env: 'MCP_REDIS_PREFIX',
+    arg: 'PREFIX',
+    group: 'tasks',
+    help: 'start of every key and channel, so bridges can share one Redis',
+    schema: redisPrefix.default('mastra-agents-mcp:'),
+  },
   taskLeaseMs: {
     flag: 'task-lease',
     env: 'MCP_TASK_LEASE',
@@ -389,7 +524,6 @@ export const FIXED = {
 type Settings = typeof SETTINGS;
 export type Config = { [K in keyof Settings]: z.output<Settings[K]['schema']> };
 
-
 /** The value as the error line shows it: a URL's user and password are never printed. */
 const withoutCredentials = (raw: unknown) => (typeof raw === 'string' ? raw.replace(/^(\w+:\/\/)[^/@]*@/, '$1***@') : raw);
 
@@ -428,7 +562,8 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
     const legacy = 'legacyMsEnv' in setting && fromFlag === undefined && fromEnv === undefined ? env[setting.legacyMsEnv] || undefined : undefined;
     const raw = fromFlag ?? fromEnv ?? (legacy && /^\s*\d+\s*$/.test(legacy) ? `${legacy.trim()}ms` : legacy);
     const result = (setting.schema as z.ZodType).safeParse(raw);
-    const name = fromFlag !== undefined && 'flag' in setting ? `--${setting.flag}` : legacy !== undefined && 'legacyMsEnv' in setting ? setting.legacyMsEnv : setting.env;
+    const name =
+      fromFlag !== undefined && 'flag' in setting ? `--${setting.flag}` : legacy !== undefined && 'legacyMsEnv' in setting ? setting.legacyMsEnv : setting.env;
     if (result.success) config[key] = result.data;
     else problems.push(`${name}=${JSON.stringify(withoutCredentials(legacy ?? raw))} ${result.error.issues[0]?.message ?? 'is invalid'}`);
   }
@@ -463,15 +598,23 @@ function tokenWarnings(config: { serviceToken?: string }, env: NodeJS.ProcessEnv
 /** A short secret would make sealed request state guessable; the value itself is never printed. */
 function requestStateProblems(config: Config): string[] {
   const secret = config.requestStateSecret;
-  return secret !== undefined && secret.length < 32 ? [`MCP_REQUEST_STATE_SECRET must be at least 32 characters (it has ${secret.length}), e.g. from: openssl rand -base64 32`] : [];
+  return secret !== undefined && secret.length < 32
+    ? [`MCP_REQUEST_STATE_SECRET must be at least 32 characters (it has ${secret.length}), e.g. from: openssl rand -base64 32`]
+    : [];
 }
 
 /** Settings that are valid alone but cannot work together. */
 function oauthProblems(config: Config): string[] {
   const introspection = config.oauthIntrospectionUrl !== undefined;
-  if (config.oauthIssuer === undefined) return introspection ? ['--oauth-introspection-url needs --oauth-issuer (MCP_OAUTH_ISSUER), the authorization server whose tokens it reads'] : [];
-  if (introspection && (!config.oauthClientId || !config.oauthClientSecret)) return ['--oauth-introspection-url needs MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET in the environment, the bridge\'s client at the authorization server'];
-  if (config.publicUrl === undefined) return ['--oauth-issuer needs --public-url (MCP_PUBLIC_URL), the https:// URL clients reach the bridge at, e.g. https://mcp.example.com'];
-  if (config.mastraAuth === 'mint' && !config.mastraJwtSecret) return ['--mastra-auth mint needs MASTRA_JWT_SECRET, the secret of the Mastra app\'s MastraJwtAuth (or use --mastra-auth passthrough)'];
+  if (config.oauthIssuer === undefined)
+    return introspection ? ['--oauth-introspection-url needs --oauth-issuer (MCP_OAUTH_ISSUER), the authorization server whose tokens it reads'] : [];
+  if (introspection && (!config.oauthClientId || !config.oauthClientSecret))
+    return [
+      "--oauth-introspection-url needs MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET in the environment, the bridge's client at the authorization server",
+    ];
+  if (config.publicUrl === undefined)
+    return ['--oauth-issuer needs --public-url (MCP_PUBLIC_URL), the https:// URL clients reach the bridge at, e.g. https://mcp.example.com'];
+  if (config.mastraAuth === 'mint' && !config.mastraJwtSecret)
+    return ["--mastra-auth mint needs MASTRA_JWT_SECRET, the secret of the Mastra app's MastraJwtAuth (or use --mastra-auth passthrough)"];
   return [];
 }

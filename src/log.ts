@@ -31,7 +31,24 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
 export const silentLogger: Logger = createLogger('silent');
 
 /** The console methods that print; `Console`, `context` and `createTask` make objects and are left alone. */
-const PRINTING_METHODS = ['log', 'info', 'debug', 'warn', 'error', 'trace', 'dir', 'dirxml', 'table', 'assert', 'count', 'timeLog', 'timeEnd', 'group', 'groupCollapsed', 'clear'];
+const PRINTING_METHODS = [
+  'log',
+  'info',
+  'debug',
+  'warn',
+  'error',
+  'trace',
+  'dir',
+  'dirxml',
+  'table',
+  'assert',
+  'count',
+  'timeLog',
+  'timeEnd',
+  'group',
+  'groupCollapsed',
+  'clear',
+];
 
 /**
  * Takes the console away from every library: client-js, for one, prints a failed stream's provider
@@ -50,7 +67,9 @@ export function guardConsole(logger: Logger): () => void {
       if (name === 'assert' && args[0]) return;
       if (heard.has(name)) return;
       heard.add(name);
-      logger.debug(`a library wrote to console.${name}; what it printed was dropped unread (it may hold provider bodies or prompts), and so is the rest it prints there`);
+      logger.debug(
+        `a library wrote to console.${name}; what it printed was dropped unread (it may hold provider bodies or prompts), and so is the rest it prints there`,
+      );
     };
   }
   return () => {

@@ -79,7 +79,20 @@ describe('choosing what to expose', () => {
 
   it('--help lists the settings', () => {
     const help = spawnSync(process.execPath, [BIN, '--help'], { encoding: 'utf8' }).stdout;
-    for (const name of ['--include', 'MCP_INCLUDE_AGENTS', '--exclude', 'MCP_EXCLUDE_AGENTS', '--tool-prefix', 'MCP_TOOL_PREFIX', '--refresh-interval', 'MCP_REFRESH_INTERVAL', '--retry-max-delay', 'MCP_RETRY_MAX_DELAY', '--describe-from-instructions', 'MCP_DESCRIBE_FROM_INSTRUCTIONS'])
+    for (const name of [
+      '--include',
+      'MCP_INCLUDE_AGENTS',
+      '--exclude',
+      'MCP_EXCLUDE_AGENTS',
+      '--tool-prefix',
+      'MCP_TOOL_PREFIX',
+      '--refresh-interval',
+      'MCP_REFRESH_INTERVAL',
+      '--retry-max-delay',
+      'MCP_RETRY_MAX_DELAY',
+      '--describe-from-instructions',
+      'MCP_DESCRIBE_FROM_INSTRUCTIONS',
+    ])
       expect(help).toContain(name);
   });
 
@@ -158,7 +171,13 @@ describe('a listing past its deadline', () => {
     await new Promise<void>((resolve) => hung.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(hung.address() as { port: number }).port}`;
     // One attempt only: the retry is far off, so the closed socket can only be the timed-out listing's.
-    const refresher = keepCatalogueFresh({ ...refreshDefaults(), catalogue: catalogueOf(clientFor(url)), baseUrl: url, listTimeoutMs: 300, firstRetryDelayMs: 60_000 });
+    const refresher = keepCatalogueFresh({
+      ...refreshDefaults(),
+      catalogue: catalogueOf(clientFor(url)),
+      baseUrl: url,
+      listTimeoutMs: 300,
+      firstRetryDelayMs: 60_000,
+    });
     try {
       await listingArrived;
       await refresher.firstAttempt;

@@ -27,29 +27,38 @@ afterAll(async () => {
 const toolFor = (id: string) => tools.find((tool) => tool.title === id);
 
 describe('agent ids with URL characters', () => {
-  it.each([...HOSTILE_IDS, ...TARGET_IDS])('%j is offered, a plain and a streamed call each reach exactly that agent, and none is taken for a vanished one', async (id) => {
-    const tool = toolFor(id);
-    expect(tool, `a tool for ${JSON.stringify(id)}`).toBeDefined();
-    const plain = (await bridge.client.callTool({ name: tool!.name, arguments: { message: 'who are you?' } })) as CallToolResult;
-    const progress: string[] = [];
-    const streamed = (await bridge.client.callTool({ name: tool!.name, arguments: { message: 'who are you?' } }, undefined, {
-      onprogress: (p) => void progress.push(p.message ?? ''),
-    })) as CallToolResult;
-    for (const result of [plain, streamed]) {
-      expect(result.isError, textOf(result)).toBeFalsy();
-      expect(textOf(result)).toBe(`revealed: agent=${id}`);
-      expect(result.structuredContent).toMatchObject({ agentId: id });
-    }
-    expect(progress).toContain(`agent "${id}" started`);
-    // Unencoded, `../admin` posts to /api/admin/generate: a 404 that was taken for a vanished agent.
-    expect(stale).toEqual([]);
-  });
+  it.each([...HOSTILE_IDS, ...TARGET_IDS])(
+    '%j is offered, a plain and a streamed call each reach exactly that agent, and none is taken for a vanished one',
+    async (id) => {
+      const tool = toolFor(id);
+      expect(tool, `a tool for ${JSON.stringify(id)}`).toBeDefined();
+      const plain = (await bridge.client.callTool({ name: tool!.name, arguments: { message: 'who are you?' } })) as CallToolResult;
+      const progress: string[] = [];
+      const streamed = (await bridge.client.callTool({ name: tool!.name, arguments: { message: 'who are you?' } }, undefined, {
+        onprogress: (p) => void progress.push(p.message ?? ''),
+      })) as CallToolResult;
+      for (const result of [plain, streamed]) {
+        expect(result.isError, textOf(result)).toBeFalsy();
+        expect(textOf(result)).toBe(`revealed: agent=${id}`);
+        expect(result.structuredContent).toMatchObject({ agentId: id });
+      }
+      expect(progress).toContain(`agent "${id}" started`);
+      // Unencoded, `../admin` posts to /api/admin/generate: a 404 that was taken for a vanished agent.
+      expect(stale).toEqual([]);
+    },
+  );
 
   it('ids that no URL path can name are not offered, and a warning names each', async () => {
     for (const id of UNADDRESSABLE_IDS) expect(toolFor(id)).toBeUndefined();
     const lines: string[] = [];
     const catalogue = catalogueOf(clientFor(stack.mastra.url));
-    const refresher = keepCatalogueFresh({ ...refreshDefaults(), catalogue, baseUrl: stack.mastra.url, logger: createLogger('warn', (line) => lines.push(line)), refreshIntervalMs: 0 });
+    const refresher = keepCatalogueFresh({
+      ...refreshDefaults(),
+      catalogue,
+      baseUrl: stack.mastra.url,
+      logger: createLogger('warn', (line) => lines.push(line)),
+      refreshIntervalMs: 0,
+    });
     try {
       await refresher.firstAttempt;
       for (const id of UNADDRESSABLE_IDS) expect(lines.join('')).toContain(`warn: the agent ${JSON.stringify(id)} at ${stack.mastra.url} is not offered`);

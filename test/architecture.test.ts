@@ -11,7 +11,9 @@ const CRUISER = join(ROOT, 'node_modules/dependency-cruiser/bin/dependency-cruis
 /** Runs dependency-cruiser with the project's rules over `src/` of `dir`: its exit code and what it said. */
 async function cruise(dir: string): Promise<{ code: number; output: string }> {
   try {
-    const { stdout } = await promisify(execFile)(process.execPath, [CRUISER, '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'src'], { cwd: dir });
+    const { stdout } = await promisify(execFile)(process.execPath, [CRUISER, '--config', '.dependency-cruiser.cjs', '--output-type', 'err', 'src'], {
+      cwd: dir,
+    });
     return { code: 0, output: stdout };
   } catch (error) {
     const failed = error as { code?: number; stdout?: string; stderr?: string };

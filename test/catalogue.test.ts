@@ -103,7 +103,9 @@ describe('a bridge that follows Mastra', () => {
     const after = await toolNames(bridge);
     expect(after).toEqual([...before.filter((name) => name !== 'ask_whoami'), 'ask_bulk-0000'].sort());
     // What changed during the outage is logged as any change is.
-    expect(bridge.stderr()).toContain(`the agents at ${first.url} changed while it could not be listed: serving 10 agents (added ask_bulk-0000; removed ask_whoami)`);
+    expect(bridge.stderr()).toContain(
+      `the agents at ${first.url} changed while it could not be listed: serving 10 agents (added ask_bulk-0000; removed ask_whoami)`,
+    );
 
     const seen = count(bridge.stderr(), unchanged);
     await waitFor('two more refreshes', () => count(bridge.stderr(), unchanged) >= seen + 2);
@@ -130,7 +132,9 @@ describe('a bridge that follows Mastra', () => {
     const back = await ask(bridge, 'ask_echo', 'after');
     expect(back.isError).toBeFalsy();
     expect(textOf(back)).toBe('echo: after');
-    await waitFor('the refresh loop to see Mastra again', () => bridge.stderr().includes(`the Mastra server at ${mastra.url} answers again: serving the same 10 agents`));
+    await waitFor('the refresh loop to see Mastra again', () =>
+      bridge.stderr().includes(`the Mastra server at ${mastra.url} answers again: serving the same 10 agents`),
+    );
     expect(bridge.listChanged()).toBe(0);
   });
 

@@ -30,11 +30,14 @@ function ciRun(path: string): string[] {
 }
 
 describe('.ci/run', () => {
-  it.skipIf(!systemProgram('redis-server') || !systemProgram('nginx'))('installs nothing when redis-server and nginx are there, then runs the README’s install and test commands', () => {
-    expect(README_COMMANDS).toEqual(['npm install', 'npm test']);
-    expect(readFileSync(new URL('../README.md', import.meta.url), 'utf8')).toContain('`apt-get install redis-server nginx-light`');
-    expect(ciRun(process.env.PATH ?? '')).toEqual(README_COMMANDS);
-  });
+  it.skipIf(!systemProgram('redis-server') || !systemProgram('nginx'))(
+    'installs nothing when redis-server and nginx are there, then runs the README’s install and test commands',
+    () => {
+      expect(README_COMMANDS).toEqual(['npm install', 'npm test']);
+      expect(readFileSync(new URL('../README.md', import.meta.url), 'utf8')).toContain('`apt-get install redis-server nginx-light`');
+      expect(ciRun(process.env.PATH ?? '')).toEqual(README_COMMANDS);
+    },
+  );
 
   it('installs redis-server and nginx-light with apt-get (after an update) when one is missing', () => {
     // Only the stubs on PATH: redis-server (in /usr/bin) cannot be found.

@@ -66,7 +66,11 @@ describe.each(bridgeTransports)('MCP logging over $name', (transport) => {
     await logging.call('ask_broken', 'fail please');
     await waitFor('the failure message', () => messagesOf('answered with an error').length);
     expect(messagesOf('answered in')).toEqual([
-      { level: 'info', logger: 'mastra-agents-mcp', data: expect.objectContaining({ message: expect.stringMatching(/^agent "echo" answered in \d+ms$/), agentId: 'echo', tool: 'ask_echo' }) },
+      {
+        level: 'info',
+        logger: 'mastra-agents-mcp',
+        data: expect.objectContaining({ message: expect.stringMatching(/^agent "echo" answered in \d+ms$/), agentId: 'echo', tool: 'ask_echo' }),
+      },
     ]);
     expect(messagesOf('answered with an error')).toEqual([expect.objectContaining({ level: 'warning', data: expect.objectContaining({ agentId: 'broken' }) })]);
     expect(messagesOf('calling agent')).toEqual([]);

@@ -45,7 +45,9 @@ beforeAll(async () => {
   bridge = await startHttpBridge(stack.mastra.url);
   output = await mkdtemp(join(tmpdir(), 'mastra-agents-mcp-conformance-2026-'));
   // One run of the revision's frozen scenario set; it exits non-zero because of the scenarios that do not apply.
-  await run(process.execPath, [CONFORMANCE, 'server', '--url', bridge.url, '--requirements', '2026-07-28', '-o', output], { maxBuffer: 1 << 26 }).catch(() => {});
+  await run(process.execPath, [CONFORMANCE, 'server', '--url', bridge.url, '--requirements', '2026-07-28', '-o', output], { maxBuffer: 1 << 26 }).catch(
+    () => {},
+  );
   for (const dir of await readdir(output)) {
     const scenario = /^server-(.+)-\d{4}-\d\d-\d\dT/.exec(dir)?.[1];
     if (scenario) checks.set(scenario, JSON.parse(await readFile(join(output, dir, 'checks.json'), 'utf8')) as Check[]);

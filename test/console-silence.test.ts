@@ -37,7 +37,11 @@ describe('nothing but the logger writes to the console', () => {
     await request('initialize', { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } });
     child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', method: 'notifications/initialized' })}\n`);
     // The failing agents, plainly and streamed (a progress token makes the bridge stream); stallfail fails only when streamed.
-    for (const [name, streamed] of [['ask_broken', false], ['ask_broken', true], ['ask_stallfail', true]] as const) {
+    for (const [name, streamed] of [
+      ['ask_broken', false],
+      ['ask_broken', true],
+      ['ask_stallfail', true],
+    ] as const) {
       const { result } = await request('tools/call', { name, arguments: { message: 'fail' }, ...(streamed ? { _meta: { progressToken: id } } : {}) });
       expect(result?.isError).toBe(true);
       expect(result?.content[0]?.text).toContain(FAIL_MESSAGE);

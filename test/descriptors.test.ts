@@ -64,19 +64,36 @@ describe('file descriptors', () => {
       expect((await fetch(new URL('/healthz', url))).status).toBe(200);
       const listed = await fetch(url, {
         method: 'POST',
-        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': MODERN_VERSION, 'mcp-method': 'tools/list' },
+        headers: {
+          'content-type': 'application/json',
+          accept: 'application/json, text/event-stream',
+          'mcp-protocol-version': MODERN_VERSION,
+          'mcp-method': 'tools/list',
+        },
         body: JSON.stringify({
           jsonrpc: '2.0',
           id: 1,
           method: 'tools/list',
-          params: { _meta: { 'io.modelcontextprotocol/protocolVersion': MODERN_VERSION, 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} } },
+          params: {
+            _meta: {
+              'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+              'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+              'io.modelcontextprotocol/clientCapabilities': {},
+            },
+          },
         }),
       });
       expect(listed.status).toBe(200);
       expect(((await listed.json()) as { result: { tools: unknown[] } }).result.tools.length).toBeGreaterThan(0);
-      expect((await session.client.callTool({ name: 'ask_echo', arguments: { message: 'still here' } })).content).toEqual([{ type: 'text', text: 'echo: still here' }]);
+      expect((await session.client.callTool({ name: 'ask_echo', arguments: { message: 'still here' } })).content).toEqual([
+        { type: 'text', text: 'echo: still here' },
+      ]);
       await session.client.close();
-      const warnings = bridge.stderr().match(/warn: \d+ client connections are open, the most this process takes \(half the file descriptors left under its limit of 64; raise it with ulimit -n\)/g);
+      const warnings = bridge
+        .stderr()
+        .match(
+          /warn: \d+ client connections are open, the most this process takes \(half the file descriptors left under its limit of 64; raise it with ulimit -n\)/g,
+        );
       expect(warnings).toHaveLength(1);
     } finally {
       for (const socket of sockets) socket.destroy();

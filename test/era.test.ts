@@ -7,7 +7,11 @@ import { BIN } from './helpers.js';
 import { initializeRequest } from './http-helpers.js';
 
 const CLAIM = 'io.modelcontextprotocol/protocolVersion';
-const envelope = { [CLAIM]: '2026-07-28', 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
+const envelope = {
+  [CLAIM]: '2026-07-28',
+  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
 const request = (method: string, meta?: Record<string, unknown>) => ({ jsonrpc: '2.0', id: 7, method, params: meta ? { _meta: meta } : {} });
 
 /** Messages either era's client may open with, and the odd ones a confused client might. */

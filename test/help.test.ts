@@ -48,7 +48,15 @@ describe('--help is made from the settings table', () => {
 
   it('writes durations and byte sizes as a user would', () => {
     const entries = help.replace(/\n {6}/g, ' ');
-    for (const text of ['(default: 1m)', '(default: 10m)', '(default: 24h)', '(default: 3000)', '(default: 268435456, 256 MiB)', '(default: email,name)', '(default: http://localhost:4111)'])
+    for (const text of [
+      '(default: 1m)',
+      '(default: 10m)',
+      '(default: 24h)',
+      '(default: 3000)',
+      '(default: 268435456, 256 MiB)',
+      '(default: email,name)',
+      '(default: http://localhost:4111)',
+    ])
       expect(entries).toContain(text);
   });
 

@@ -72,9 +72,7 @@ function frontWith(settings: BridgeSettings, tasks?: TaskBoard) {
 }
 
 /** The bridge in this process, reached by a real MCP client over the SDK's in-memory transport. */
-export async function connectInMemory(
-  options: { listFrom: string; callTo?: string; token?: string; tasks?: TaskBoard } & BridgeSettings,
-): Promise<Connected> {
+export async function connectInMemory(options: { listFrom: string; callTo?: string; token?: string; tasks?: TaskBoard } & BridgeSettings): Promise<Connected> {
   const catalogue = catalogueOf(clientFor(options.listFrom, options.token));
   await catalogue.refresh();
   const baseUrl = options.callTo ?? options.listFrom;
@@ -93,8 +91,7 @@ export async function connectInMemory(
   };
 }
 
-export const textOf = (result: unknown): string =>
-  ((result as CallToolResult).content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('');
+export const textOf = (result: unknown): string => ((result as CallToolResult).content ?? []).map((c) => (c.type === 'text' ? c.text : '')).join('');
 
 /** `legacy`: MCP 2025-11-25 through the v1 SDK client; `modern`: 2026-07-28 through the v2 client pinned to it. */
 export type Era = 'legacy' | 'modern';
@@ -189,7 +186,10 @@ export interface LegacyBridge {
 }
 export const legacyBridgeTransports = bridgeTransports
   .filter((transport) => !transport.name.includes('2026'))
-  .map((transport) => ({ ...transport, connect: (mastraUrl: string, settings?: BridgeSettings) => transport.connect(mastraUrl, settings) as Promise<LegacyBridge> }));
+  .map((transport) => ({
+    ...transport,
+    connect: (mastraUrl: string, settings?: BridgeSettings) => transport.connect(mastraUrl, settings) as Promise<LegacyBridge>,
+  }));
 
 /** Polls until the condition holds; fails with the description after `timeoutMs`. */
 export async function waitFor<T>(what: string, check: () => T | undefined | false | Promise<T | undefined | false>, timeoutMs = 10_000): Promise<T> {

@@ -73,7 +73,16 @@ describe.each(eras)('hostile workflow schemas over HTTP, $name', (era) => {
   it('tools/list offers every agent and every workflow, except those whose schemas the bridge cannot serve', async () => {
     const names = (await other.listTools()).tools.map((tool) => tool.name);
     expect(names).toEqual(
-      expect.arrayContaining(['ask_echo', 'ask_calculator', 'run_greet', 'run_expense', 'resume_expense', 'run_catastrophic-input', 'run_catastrophic-resume', 'resume_catastrophic-resume']),
+      expect.arrayContaining([
+        'ask_echo',
+        'ask_calculator',
+        'run_greet',
+        'run_expense',
+        'resume_expense',
+        'run_catastrophic-input',
+        'run_catastrophic-resume',
+        'resume_catastrophic-resume',
+      ]),
     );
     for (const left of ['run_deep', 'run_wide', 'run_lookaround']) expect(names).not.toContain(left);
   });
@@ -143,8 +152,12 @@ describe('schemas too deep or too large for the bridge, as Mastra might serve th
       const at = `at ${relay.url} is not offered:`;
       const stderr = await waitFor('the warnings', () => (bridge.stderr().includes('"expense"') ? bridge.stderr() : undefined));
       expect(stderr).toContain(`warn: the workflow "greet" ${at} its inputSchema nests more than 64 levels deep, more than the bridge accepts`);
-      expect(stderr).toMatch(new RegExp(`warn: the workflow "ledger" ${at.replace(/\./g, '\\.')} its outputSchema is [\\d.]+ MiB as JSON, more than the 128 KiB the bridge accepts`));
-      expect(stderr).toContain(`warn: the workflow "expense" ${at} the resumeSchema of its step "ask-manager" nests more than 64 levels deep, more than the bridge accepts`);
+      expect(stderr).toMatch(
+        new RegExp(`warn: the workflow "ledger" ${at.replace(/\./g, '\\.')} its outputSchema is [\\d.]+ MiB as JSON, more than the 128 KiB the bridge accepts`),
+      );
+      expect(stderr).toContain(
+        `warn: the workflow "expense" ${at} the resumeSchema of its step "ask-manager" nests more than 64 levels deep, more than the bridge accepts`,
+      );
       expect(stderr).not.toContain('could not load');
     } finally {
       await bridge.close();

@@ -89,7 +89,7 @@ describe('the HTTP bin', () => {
     for (const bridge of [shared, own, without]) bridge.child.kill('SIGTERM');
   });
 
-  it('the MCP Inspector CLI shows the bridge\'s own reason for a missing or refused token, not an OAuth flow', async () => {
+  it("the MCP Inspector CLI shows the bridge's own reason for a missing or refused token, not an OAuth flow", async () => {
     const bridge = start([], { MCP_REQUIRE_TOKEN: 'true' });
     const url = await bridge.url;
     // No --stored-auth-only, and no TTY: a 401 would send the Inspector into an OAuth flow that cannot start here.
@@ -129,7 +129,9 @@ describe('the HTTP bin', () => {
     [['--max-sessions-per-identity', '0'], '--max-sessions-per-identity="0" must be a positive number of sessions'],
     [['--session-idle-timeout', 'soon'], '--session-idle-timeout="soon" must be a duration of at least 100ms, such as 500ms, 30s, 2m or 1h'],
   ])('bad HTTP setting %j exits 1 with one clear line', async (args, expected) => {
-    const failed = await run(process.execPath, [BIN, '--transport', 'http', ...args], { env: { PATH: process.env.PATH ?? '' } }).catch((error: { code: number; stderr: string }) => error);
+    const failed = await run(process.execPath, [BIN, '--transport', 'http', ...args], { env: { PATH: process.env.PATH ?? '' } }).catch(
+      (error: { code: number; stderr: string }) => error,
+    );
     expect('code' in failed && failed.code).toBe(1);
     expect(failed.stderr.trim().split('\n')).toEqual([expect.stringContaining(expected)]);
   });

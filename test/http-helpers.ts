@@ -116,7 +116,10 @@ const modernHeaders = (method: string, name: string | undefined, token: string |
 async function answerOf(response: Response): Promise<RpcMessage> {
   const text = await response.text();
   const messages = response.headers.get('content-type')?.includes('text/event-stream')
-    ? text.split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)) as RpcMessage)
+    ? text
+        .split('\n')
+        .filter((line) => line.startsWith('data: '))
+        .map((line) => JSON.parse(line.slice(6)) as RpcMessage)
     : [JSON.parse(text) as RpcMessage];
   return messages.find((message) => message.id !== undefined)!;
 }
@@ -126,7 +129,13 @@ async function answerOf(response: Response): Promise<RpcMessage> {
  * client has no task methods of its own) and any other `capabilities` (elicitation, for a task that asks); answers
  * the message carrying the request's id, JSON or event stream.
  */
-export async function postModernTasks(url: string, method: string, params: Record<string, unknown>, token?: string, capabilities: Record<string, unknown> = {}): Promise<RpcMessage> {
+export async function postModernTasks(
+  url: string,
+  method: string,
+  params: Record<string, unknown>,
+  token?: string,
+  capabilities: Record<string, unknown> = {},
+): Promise<RpcMessage> {
   const response = await fetch(url, {
     method: 'POST',
     headers: modernHeaders(method, String(params.name ?? params.taskId), token),

@@ -32,7 +32,10 @@ describe('HTTP answers', () => {
 
     const streamed = await postRpc(bridge.url, call(8, 'streamed', { progressToken: 'p' }), session);
     expect(streamed.headers.get('content-type')).toBe('text/event-stream');
-    const events = (await streamed.text()).split('\n').filter((line) => line.startsWith('data: ')).map((line) => JSON.parse(line.slice(6)));
+    const events = (await streamed.text())
+      .split('\n')
+      .filter((line) => line.startsWith('data: '))
+      .map((line) => JSON.parse(line.slice(6)));
     expect(events.length).toBeGreaterThan(1);
     expect(events.slice(0, -1).every((e) => e.method === 'notifications/progress' && e.params.progressToken === 'p')).toBe(true);
     expect(events.at(-1)).toMatchObject({ id: 8, result: { content: [{ type: 'text', text: 'echo: streamed' }] } });
@@ -41,7 +44,12 @@ describe('HTTP answers', () => {
 
   it('still refuses a second initialize on an open session', async () => {
     const { client, transport } = await connectHttp(bridge.url);
-    const again = { jsonrpc: '2.0', id: 9, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+    const again = {
+      jsonrpc: '2.0',
+      id: 9,
+      method: 'initialize',
+      params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+    };
     const response = await postRpc(bridge.url, again, { 'mcp-session-id': transport.sessionId! });
     expect(response.status).toBe(400);
     expect(await response.text()).toContain('already initialized');
@@ -73,7 +81,13 @@ describe('HTTP answers', () => {
       port: url.port,
       path: url.pathname,
       method: 'POST',
-      headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', 'mcp-session-id': sessionId, 'content-length': Buffer.byteLength(body) },
+      headers: {
+        'content-type': 'application/json',
+        accept: 'application/json, text/event-stream',
+        'mcp-protocol-version': '2025-11-25',
+        'mcp-session-id': sessionId,
+        'content-length': Buffer.byteLength(body),
+      },
     });
     const answer = new Promise<{ status?: number; text: string }>((resolve, reject) => {
       post.on('error', reject);

@@ -17,11 +17,15 @@ afterAll(async () => {
 /** fetch() will not let us set Host, so a raw request. */
 function rawPost(url: string, headers: Record<string, string>, body: string): Promise<{ status: number; text: string }> {
   return new Promise((resolve, reject) => {
-    const req = request(url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } }, (res) => {
-      let text = '';
-      res.on('data', (d: Buffer) => (text += d.toString()));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
-    });
+    const req = request(
+      url,
+      { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...headers } },
+      (res) => {
+        let text = '';
+        res.on('data', (d: Buffer) => (text += d.toString()));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, text }));
+      },
+    );
     req.on('error', reject);
     req.end(body);
   });
@@ -74,7 +78,11 @@ describe('web safety of the HTTP transport', () => {
       for (const body of [{ hello: 'world' }, [], { jsonrpc: '2.0', id: 1 }, 42]) {
         const response = await rawPost(bridge.url, headers, JSON.stringify(body));
         expect(response.status).toBe(400);
-        expect(JSON.parse(response.text)).toMatchObject({ jsonrpc: '2.0', id: null, error: { code: -32600, message: expect.stringContaining('Invalid Request') } });
+        expect(JSON.parse(response.text)).toMatchObject({
+          jsonrpc: '2.0',
+          id: null,
+          error: { code: -32600, message: expect.stringContaining('Invalid Request') },
+        });
       }
     }
     await client.close();

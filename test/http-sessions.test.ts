@@ -65,7 +65,11 @@ describe('HTTP sessions and tokens', () => {
 
   it('refuses a token on a session opened without one', async () => {
     const anonymous = await connectHttp(bridge.url);
-    const response = await postRpc(bridge.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, { 'mcp-session-id': anonymous.transport.sessionId!, authorization: `Bearer ${alice}` });
+    const response = await postRpc(
+      bridge.url,
+      { jsonrpc: '2.0', id: 2, method: 'tools/list' },
+      { 'mcp-session-id': anonymous.transport.sessionId!, authorization: `Bearer ${alice}` },
+    );
     expect(response.status).toBe(403);
     await anonymous.client.close();
   });
@@ -104,7 +108,9 @@ describe('HTTP sessions and tokens', () => {
     const failure = (error: unknown) => (error instanceof McpError ? `MCP ${error.code}: ${error.message}` : `not an MCP error: ${String(error)}`);
     // One answered with a JSON body, one on an event stream (it asks for progress).
     const plain = client.callTool({ name: 'ask_slow', arguments: { message: 'plain' } }).then(() => 'answered', failure);
-    const streamed = client.callTool({ name: 'ask_slow', arguments: { message: 'streamed' } }, undefined, { onprogress: () => {} }).then(() => 'answered', failure);
+    const streamed = client
+      .callTool({ name: 'ask_slow', arguments: { message: 'streamed' } }, undefined, { onprogress: () => {} })
+      .then(() => 'answered', failure);
     await waitFor('both slow runs to start', () => stack.model.requests.filter((r) => r.model === 'slow-150' && r.endedAt === undefined).length === 2);
     const upstream = stack.model.requests.filter((r) => r.model === 'slow-150' && r.endedAt === undefined);
     await short.close({ graceMs: 100 });

@@ -100,7 +100,12 @@ describe('--stateless: 2025-11-25 clients without sessions', () => {
 
   it('stops the agent run upstream when the client leaves: no session could collect the answer later', async () => {
     const leaving = new AbortController();
-    const call = { jsonrpc: '2.0', id: 9, method: 'tools/call', params: { name: 'ask_slow', arguments: { message: 'leave early' }, _meta: { progressToken: 1 } } };
+    const call = {
+      jsonrpc: '2.0',
+      id: 9,
+      method: 'tools/call',
+      params: { name: 'ask_slow', arguments: { message: 'leave early' }, _meta: { progressToken: 1 } },
+    };
     const response = await fetch(bridge.url, {
       method: 'POST',
       headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', ...asAlice },
@@ -120,7 +125,9 @@ describe('--stateless: 2025-11-25 clients without sessions', () => {
     const failure = (error: unknown) => (error instanceof McpError ? `MCP ${error.code}: ${error.message}` : `not an MCP error: ${String(error)}`);
     // One answered with a JSON body, one on an event stream (it asks for progress).
     const plain = client.callTool({ name: 'ask_slow', arguments: { message: 'stateless plain' } }).then(() => 'answered', failure);
-    const streamed = client.callTool({ name: 'ask_slow', arguments: { message: 'stateless streamed' } }, undefined, { onprogress: () => {} }).then(() => 'answered', failure);
+    const streamed = client
+      .callTool({ name: 'ask_slow', arguments: { message: 'stateless streamed' } }, undefined, { onprogress: () => {} })
+      .then(() => 'answered', failure);
     const mine = () => stack.model.requests.filter((r) => r.lastUserMessage.startsWith('stateless '));
     await waitFor('both slow runs to start', () => mine().length === 2);
     await short.close({ graceMs: 100 });

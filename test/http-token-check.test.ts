@@ -73,10 +73,14 @@ describe('tokens are checked with Mastra before anything is served', () => {
     const headers = { 'mcp-session-id': opened.headers.get('mcp-session-id')!, authorization: `Bearer ${shortLived}` };
     const list = () => postRpc(bridge.url, { jsonrpc: '2.0', id: 2, method: 'tools/list' }, headers);
     expect((await list()).status).toBe(200);
-    const refused = await waitFor('the expired token to be refused', async () => {
-      const response = await list();
-      return response.status === 403 ? response.text() : void (await response.body?.cancel());
-    }, 6_000);
+    const refused = await waitFor(
+      'the expired token to be refused',
+      async () => {
+        const response = await list();
+        return response.status === 403 ? response.text() : void (await response.body?.cancel());
+      },
+      6_000,
+    );
     expect(refused).toContain('the Mastra server refused this token');
   });
 
@@ -103,7 +107,14 @@ describe('tokens are checked with Mastra before anything is served', () => {
     // Mastra auth on and no service token: the service-level listing fails, which used to leave every caller 0 tools.
     const serviceClient = clientFor(stack.mastra.url);
     const catalogue = catalogueOf(serviceClient);
-    const bridge = await startHttp({ ...frontDefaults(), ...httpDefaults(), catalogue, client: serviceClient, clientForToken: (token) => clientFor(stack.mastra.url, token), baseUrl: stack.mastra.url });
+    const bridge = await startHttp({
+      ...frontDefaults(),
+      ...httpDefaults(),
+      catalogue,
+      client: serviceClient,
+      clientForToken: (token) => clientFor(stack.mastra.url, token),
+      baseUrl: stack.mastra.url,
+    });
     closers.push(() => bridge.close({ graceMs: 0 }));
     const { client } = await connected(bridge.url, carol);
     expect((await client.listTools()).tools).toHaveLength(10);
@@ -129,7 +140,10 @@ describe('tokens are checked with Mastra before anything is served', () => {
     };
     const shared = await startHttp(options);
     const own = await startHttp({ ...options, perUserCatalogue: true });
-    closers.push(() => shared.close({ graceMs: 0 }), () => own.close({ graceMs: 0 }));
+    closers.push(
+      () => shared.close({ graceMs: 0 }),
+      () => own.close({ graceMs: 0 }),
+    );
     expect(await toolNames(shared.url, carol)).toEqual(['ask_echo']);
     expect(await toolNames(own.url, carol)).toHaveLength(10);
     expect(await (await fetch(`${new URL(own.url).origin}/readyz`)).json()).toMatchObject({ serviceToken: true, catalogue: 'per-caller' });
@@ -139,7 +153,12 @@ describe('tokens are checked with Mastra before anything is served', () => {
 describe('session slots', () => {
   it('a flood of refused tokens holds no slot, one token cannot take them all, and others still get in', async () => {
     // More refusals than the default limit of failed checks per address allow: the limit is tested below.
-    const bridge = await bridgeWith({ serviceToken: service, maxSessions: 3, maxSessionsPerIdentity: 2, failedTokenChecks: { ...httpDefaults().failedTokenChecks, burst: 100 } });
+    const bridge = await bridgeWith({
+      serviceToken: service,
+      maxSessions: 3,
+      maxSessionsPerIdentity: 2,
+      failedTokenChecks: { ...httpDefaults().failedTokenChecks, burst: 100 },
+    });
     const flood = await Promise.all(Array.from({ length: 40 }, (_, i) => postRpc(bridge.url, initializeRequest, { authorization: `Bearer garbage-${i}` })));
     expect(flood.map((response) => response.status)).toEqual(Array(40).fill(403));
     // SDK clients: each holds its GET stream open.

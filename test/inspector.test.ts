@@ -3,7 +3,6 @@ import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { BIN, startStack, type Stack } from './helpers.js';
 
-
 const run = promisify(execFile);
 const INSPECTOR = new URL('../node_modules/.bin/inspector', import.meta.url).pathname;
 

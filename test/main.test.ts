@@ -27,20 +27,40 @@ describe('main(argv, env) in-process', () => {
   });
 
   it.each([
-    [{ MASTRA_BASE_URL: 'http://localhost:4111/?tenant=a' }, [], 'MASTRA_BASE_URL="http://localhost:4111/?tenant=a" must not contain a query string or fragment'],
+    [
+      { MASTRA_BASE_URL: 'http://localhost:4111/?tenant=a' },
+      [],
+      'MASTRA_BASE_URL="http://localhost:4111/?tenant=a" must not contain a query string or fragment',
+    ],
     [{ MASTRA_BASE_URL: 'http://localhost:4111#top' }, [], 'MASTRA_BASE_URL="http://localhost:4111#top" must not contain a query string or fragment'],
     [{ MASTRA_BASE_URL: 'http://me:s3cret@x' }, [], 'MASTRA_BASE_URL="http://***@x" must not contain a user or password'],
     [{ MCP_CALL_TIMEOUT: '60' }, [], 'MCP_CALL_TIMEOUT="60" has no unit'],
     [{}, ['--refresh-interval', '60'], '--refresh-interval="60" has no unit, and a bare number is ambiguous: write 60s or 60ms'],
     [{}, ['--bogus'], "Unknown option '--bogus'"],
     [{}, ['--oauth-issuer', 'http://login.example.com/'], '--oauth-issuer="http://login.example.com/" must be an https:// URL (http:// only on loopback)'],
-    [{ MCP_OAUTH_ISSUER: 'https://login.example.com/', MCP_PUBLIC_URL: 'http://mcp.example.com' }, [], 'MCP_PUBLIC_URL="http://mcp.example.com" must be an https:// URL (http:// only on loopback)'],
+    [
+      { MCP_OAUTH_ISSUER: 'https://login.example.com/', MCP_PUBLIC_URL: 'http://mcp.example.com' },
+      [],
+      'MCP_PUBLIC_URL="http://mcp.example.com" must be an https:// URL (http:// only on loopback)',
+    ],
     [{}, ['--oauth-issuer', 'https://login.example.com/'], '--oauth-issuer needs --public-url (MCP_PUBLIC_URL)'],
     [{}, ['--oauth-issuer', 'http://127.0.0.1:9/', '--public-url', 'http://localhost:3000'], '--mastra-auth mint needs MASTRA_JWT_SECRET'],
     [{ MCP_MASTRA_AUTH: 'both' }, [], 'MCP_MASTRA_AUTH="both" must be mint or passthrough'],
-    [{}, ['--oauth-introspection-url', 'http://login.example.com/introspect'], '--oauth-introspection-url="http://login.example.com/introspect" must be an https:// URL (http:// only on loopback)'],
-    [{ MCP_OAUTH_CLIENT_ID: 'bridge', MCP_OAUTH_CLIENT_SECRET: 's3cret' }, ['--oauth-introspection-url', 'https://login.example.com/introspect'], '--oauth-introspection-url needs --oauth-issuer'],
-    [{ MASTRA_JWT_SECRET: 'x', MCP_OAUTH_CLIENT_ID: 'bridge' }, ['--oauth-issuer', 'http://127.0.0.1:9/', '--public-url', 'http://localhost:3000', '--oauth-introspection-url', 'http://127.0.0.1:9/introspect'], '--oauth-introspection-url needs MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET'],
+    [
+      {},
+      ['--oauth-introspection-url', 'http://login.example.com/introspect'],
+      '--oauth-introspection-url="http://login.example.com/introspect" must be an https:// URL (http:// only on loopback)',
+    ],
+    [
+      { MCP_OAUTH_CLIENT_ID: 'bridge', MCP_OAUTH_CLIENT_SECRET: 's3cret' },
+      ['--oauth-introspection-url', 'https://login.example.com/introspect'],
+      '--oauth-introspection-url needs --oauth-issuer',
+    ],
+    [
+      { MASTRA_JWT_SECRET: 'x', MCP_OAUTH_CLIENT_ID: 'bridge' },
+      ['--oauth-issuer', 'http://127.0.0.1:9/', '--public-url', 'http://localhost:3000', '--oauth-introspection-url', 'http://127.0.0.1:9/introspect'],
+      '--oauth-introspection-url needs MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET',
+    ],
     [{ MCP_REQUEST_STATE_SECRET: 's3cret' }, [], 'MCP_REQUEST_STATE_SECRET must be at least 32 characters (it has 6)'],
   ])('bad configuration %j %j returns 1 with one line on stderr', async (env, argv, expected) => {
     const run = await runMain(argv, env);
@@ -94,13 +114,21 @@ describe('main serving from the env it is given', () => {
     const auth = new OAuth2Server();
     await auth.issuer.keys.generate('RS256');
     await auth.start(0, '127.0.0.1');
-    const env = { MASTRA_BASE_URL: stack.mastra.url, MCP_OAUTH_ISSUER: auth.issuer.url!, MCP_PUBLIC_URL: 'http://localhost:3999/', MASTRA_JWT_SECRET: SECRET, LOG_LEVEL: 'error' };
+    const env = {
+      MASTRA_BASE_URL: stack.mastra.url,
+      MCP_OAUTH_ISSUER: auth.issuer.url!,
+      MCP_PUBLIC_URL: 'http://localhost:3999/',
+      MASTRA_JWT_SECRET: SECRET,
+      LOG_LEVEL: 'error',
+    };
     const run = await runMain(['--transport', 'http', '--port', '0', '--shutdown-grace', '100ms', '--refresh-interval', '0'], env);
     try {
       const url = (await waitFor('the listening line', () => /listening on (\S+)/.exec(run.stderr())?.[1]))!;
       const metadata = await (await fetch(new URL('/.well-known/oauth-protected-resource', url))).json();
       expect(metadata).toMatchObject({ resource: 'http://localhost:3999/mcp', authorization_servers: [auth.issuer.url] });
-      const token = await auth.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: 'erin', aud: 'http://localhost:3999/mcp' }) });
+      const token = await auth.issuer.buildToken({
+        scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: 'erin', aud: 'http://localhost:3999/mcp' }),
+      });
       const client = new Client({ name: 'main-test', version: '1' });
       await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${token}` } } }));
       expect(textOf(await client.callTool({ name: 'ask_whoami', arguments: { message: 'who' } }))).toBe('revealed: user=erin tenant=none');

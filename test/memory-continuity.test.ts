@@ -46,15 +46,18 @@ describe('memory continuity in the text a model reads', () => {
     expect(result.content).toEqual([{ type: 'text', text: 'echo: plain' }]);
   });
 
-  it.each(ways)('a threadId without the resource its thread was made with is told to pass that resourceId, not blamed on the token (%s)', async (_, options) => {
-    const first = await call({ message: 'mine', resourceId: 'owner-1' }, options);
-    const { threadId } = first.structuredContent as { threadId: string };
-    const second = await call({ message: 'again', threadId }, options);
-    expect(second.isError).toBe(true);
-    expect(textOf(second)).toContain('thread belongs to a different resource');
-    expect(textOf(second)).toContain('The thread was created with another resourceId: pass that resourceId together with the threadId');
-    expect(textOf(second)).not.toMatch(/token/i);
-  });
+  it.each(ways)(
+    'a threadId without the resource its thread was made with is told to pass that resourceId, not blamed on the token (%s)',
+    async (_, options) => {
+      const first = await call({ message: 'mine', resourceId: 'owner-1' }, options);
+      const { threadId } = first.structuredContent as { threadId: string };
+      const second = await call({ message: 'again', threadId }, options);
+      expect(second.isError).toBe(true);
+      expect(textOf(second)).toContain('thread belongs to a different resource');
+      expect(textOf(second)).toContain('The thread was created with another resourceId: pass that resourceId together with the threadId');
+      expect(textOf(second)).not.toMatch(/token/i);
+    },
+  );
 });
 
 describe('a Mastra that maps each user to their own resource (mapUserToResourceId)', () => {
@@ -108,7 +111,11 @@ describe.each([
   });
 
   it.each(ways)('an agent without memory, called with a resourceId anyway, answers with no way to continue: no thread was kept (%s)', async (_, options) => {
-    const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'Oslo', resourceId: 'carol' } }, undefined, options)) as CallToolResult;
+    const result = (await bridge.client.callTool(
+      { name: 'ask_echo', arguments: { message: 'Oslo', resourceId: 'carol' } },
+      undefined,
+      options,
+    )) as CallToolResult;
     expect(result.isError).toBeFalsy();
     expect(result.content).toEqual([{ type: 'text', text: 'echo: Oslo' }]);
     expect(result.structuredContent).not.toHaveProperty('threadId');
@@ -116,7 +123,11 @@ describe.each([
   });
 
   it.each(ways)('an agent with memory still says how to continue (%s)', async (_, options) => {
-    const result = (await bridge.client.callTool({ name: 'ask_notes', arguments: { message: 'keep this', resourceId: 'carol' } }, undefined, options)) as CallToolResult;
+    const result = (await bridge.client.callTool(
+      { name: 'ask_notes', arguments: { message: 'keep this', resourceId: 'carol' } },
+      undefined,
+      options,
+    )) as CallToolResult;
     const { threadId } = result.structuredContent as { threadId: string };
     expect(textOf(result)).toContain(`threadId "${threadId}" and resourceId "carol"`);
   });

@@ -65,7 +65,10 @@ describe.each(['legacy', 'modern'] as const)('a message nested 50 000 levels dee
 
 describe.each(['legacy', 'modern'] as const)('a message nested 50 000 levels deep, over stdio in the %s era', (era) => {
   it('is answered with a JSON-RPC error naming the limit, and the connection goes on', async () => {
-    const child = spawn(process.execPath, [BIN], { env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn' }, stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [BIN], {
+      env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn' },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
     const answers: { id?: number; result?: unknown; error?: { code: number; message: string } }[] = [];
     createInterface({ input: child.stdout }).on('line', (line) => answers.push(JSON.parse(line)));
     const answer = (id: number) => waitFor(`the answer to request ${id}`, () => answers.find((message) => message.id === id));

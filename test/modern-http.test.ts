@@ -39,7 +39,10 @@ async function modernRpc(method: string, params: Record<string, unknown> = {}, h
     },
     body: JSON.stringify({ jsonrpc: '2.0', id: 1, method, params: { _meta: envelope(), ...params } }),
   });
-  return { status: response.status, body: (await response.json()) as { result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } } };
+  return {
+    status: response.status,
+    body: (await response.json()) as { result?: Record<string, unknown>; error?: { code: number; message: string; data?: unknown } },
+  };
 }
 
 async function connectModern(token?: string) {
@@ -81,7 +84,12 @@ describe('MCP 2026-07-28 on /mcp', () => {
     ['an unknown method', () => modernRpc('tools/frobnicate'), 404, -32601],
     ['an unsupported version', () => modernRpc('tools/list', { _meta: envelope('2027-01-01') }, { 'mcp-protocol-version': '2027-01-01' }), 400, -32022],
     ['a Mcp-Method header that names another method', () => modernRpc('tools/list', {}, { 'mcp-method': 'tools/call' }), 400, -32020],
-    ['a Mcp-Name header that names another tool', () => modernRpc('tools/call', { name: 'ask_echo', arguments: { message: 'x' } }, { 'mcp-name': 'ask_notes' }), 400, -32020],
+    [
+      'a Mcp-Name header that names another tool',
+      () => modernRpc('tools/call', { name: 'ask_echo', arguments: { message: 'x' } }, { 'mcp-name': 'ask_notes' }),
+      400,
+      -32020,
+    ],
     ['a version header without the envelope', () => modernRpc('tools/list', { _meta: {} }), 400, -32602],
   ])('refuses %s with a clear error, and runs nothing', async (_, send, status, code) => {
     const before = stack.model.requests.length;

@@ -39,7 +39,7 @@ afterAll(async () => {
 const modelRequests = (message: string) => stack.model.requests.filter((r) => r.lastUserMessage === message);
 
 describe('agent tasks in MCP 2026-07-28 (io.modelcontextprotocol/tasks, through @modelcontextprotocol/ext-tasks)', () => {
-  it('a task-augmented call returns a task, tasks/get follows it, and it ends with the plain call\'s result', async () => {
+  it("a task-augmented call returns a task, tasks/get follows it, and it ends with the plain call's result", async () => {
     const session = await taskSession(alice);
     const execution = await session.callTool('ask_slow', { message: 'as a task' });
     expect(execution.kind).toBe('task');
@@ -74,7 +74,7 @@ describe('agent tasks in MCP 2026-07-28 (io.modelcontextprotocol/tasks, through 
     await session.close();
   });
 
-  it("belongs to the token that created it: another token can neither see nor cancel it", async () => {
+  it('belongs to the token that created it: another token can neither see nor cancel it', async () => {
     const session = await taskSession(alice);
     const message = 'alice keeps her task';
     const execution = await session.callTool('ask_slow', { message });
@@ -97,7 +97,10 @@ describe('agent tasks in MCP 2026-07-28 (io.modelcontextprotocol/tasks, through 
     const asAlice = rawDispatch(bridge.url, alice);
     const headers = { context: { headers: { 'Mcp-Name': taskId } } };
     expect(await asAlice({ method: 'tasks/cancel', params: { taskId, _meta: framing() } }, headers)).toMatchObject({ kind: 'result' });
-    expect(await asAlice({ method: 'tasks/get', params: { taskId, _meta: framing() } }, headers)).toMatchObject({ kind: 'result', result: { status: 'completed' } });
+    expect(await asAlice({ method: 'tasks/get', params: { taskId, _meta: framing() } }, headers)).toMatchObject({
+      kind: 'result',
+      result: { status: 'completed' },
+    });
     // A request that does not declare the extension has no task methods.
     const undeclared = { ...framing(), 'io.modelcontextprotocol/clientCapabilities': {} };
     expect(await asAlice({ method: 'tasks/get', params: { taskId, _meta: undeclared } }, headers)).toMatchObject({ kind: 'error', error: { code: -32021 } });

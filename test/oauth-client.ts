@@ -117,7 +117,13 @@ export async function signIn(
 export async function signedInClient(user: string, at: { issuer: string; bridge: SignInBridge }, provider: MemoryOAuthProvider): Promise<Client> {
   const url = new URL(at.bridge.url);
   const first = new StreamableHTTPClientTransport(url, { authProvider: provider });
-  await signIn(user, { issuer: at.issuer, resource: at.bridge.resource }, provider, (callback) => first.finishAuth(callback.get('code')!), () => new Client({ name: 'oauth-test', version: '1' }).connect(first));
+  await signIn(
+    user,
+    { issuer: at.issuer, resource: at.bridge.resource },
+    provider,
+    (callback) => first.finishAuth(callback.get('code')!),
+    () => new Client({ name: 'oauth-test', version: '1' }).connect(first),
+  );
   const client = new Client({ name: 'oauth-test', version: '1' });
   await client.connect(new StreamableHTTPClientTransport(url, { authProvider: provider }));
   return client;

@@ -41,7 +41,7 @@ async function inspect(url: string, ...args: string[]): Promise<{ code: number; 
 const callWhoami = ['--method', 'tools/call', '--tool-name', 'ask_whoami', '--tool-arg', 'message=who?'];
 
 describe('the MCP Inspector CLI over HTTP, in Mastra-token mode', () => {
-  it('shows the bridge\'s reason for a refused Mastra token, and starts no OAuth discovery', async () => {
+  it("shows the bridge's reason for a refused Mastra token, and starts no OAuth discovery", async () => {
     const bridge = await startHttpBridge(stack.mastra.url, { serviceToken: signJwt(SECRET, { sub: 'service' }) });
     try {
       const refused = await inspect(bridge.url, '--header', `Authorization: Bearer ${signJwt('another-secret', { sub: 'mallory' })}`, ...callWhoami);
@@ -55,7 +55,7 @@ describe('the MCP Inspector CLI over HTTP, in Mastra-token mode', () => {
     }
   });
 
-  it('shows the bridge\'s reason when a token is required and none is sent', async () => {
+  it("shows the bridge's reason when a token is required and none is sent", async () => {
     const bridge = await startHttpBridge(stack.mastra.url, { serviceToken: signJwt(SECRET, { sub: 'service' }), requireToken: true });
     try {
       const answer = await inspect(bridge.url, '--method', 'tools/list');
@@ -72,10 +72,14 @@ describe('the MCP Inspector CLI over HTTP, in OAuth mode (oidc-provider)', () =>
   let authServer: AuthorizationServer;
   let bridge: SignInBridge;
   beforeAll(async () => {
-    bridge = await startSignInBridge(stack.mastra.url, () => ({ mintSecret: SECRET }), async (resource) => {
-      authServer = await startAuthorizationServer({ resource, scopes: ['mcp:tools'] });
-      return authServer;
-    });
+    bridge = await startSignInBridge(
+      stack.mastra.url,
+      () => ({ mintSecret: SECRET }),
+      async (resource) => {
+        authServer = await startAuthorizationServer({ resource, scopes: ['mcp:tools'] });
+        return authServer;
+      },
+    );
   });
   afterAll(async () => {
     await bridge?.close({ graceMs: 0 });

@@ -21,7 +21,11 @@ let stack: Stack;
 let authServer: AuthorizationServer;
 let bridge: SignInBridge;
 
-const introspection = (issuer: string, clientSecret = INTROSPECTOR.client_secret): IntrospectionSettings => ({ url: `${issuer}/token/introspection`, clientId: INTROSPECTOR.client_id, clientSecret });
+const introspection = (issuer: string, clientSecret = INTROSPECTOR.client_secret): IntrospectionSettings => ({
+  url: `${issuer}/token/introspection`,
+  clientId: INTROSPECTOR.client_id,
+  clientSecret,
+});
 const introspections = () => authServer.paths.filter((path) => path === '/token/introspection').length;
 const refreshes = () => authServer.grants.filter((grant) => grant === 'refresh_token').length;
 const INSPECTOR_SECRET = INTROSPECTOR.client_secret;
@@ -29,11 +33,16 @@ const logger = createLogger('debug', (line) => logLines.push(line));
 
 beforeAll(async () => {
   stack = await startStack({ jwtSecret: SECRET });
-  bridge = await startSignInBridge(stack.mastra.url, (issuer) => ({ mintSecret: SECRET, introspection: introspection(issuer) }), async (resource) => {
-    // Dynamically registered clients get opaque tokens, which only the authorization server can read.
-    authServer = await startAuthorizationServer({ resource, scopes: ['mcp:tools'], accessTokenTtlS: ACCESS_TOKEN_TTL_S, accessTokenFormat: 'opaque' });
-    return authServer;
-  }, logger);
+  bridge = await startSignInBridge(
+    stack.mastra.url,
+    (issuer) => ({ mintSecret: SECRET, introspection: introspection(issuer) }),
+    async (resource) => {
+      // Dynamically registered clients get opaque tokens, which only the authorization server can read.
+      authServer = await startAuthorizationServer({ resource, scopes: ['mcp:tools'], accessTokenTtlS: ACCESS_TOKEN_TTL_S, accessTokenFormat: 'opaque' });
+      return authServer;
+    },
+    logger,
+  );
 });
 afterAll(async () => {
   await bridge?.close({ graceMs: 0 });
@@ -42,10 +51,19 @@ afterAll(async () => {
 });
 
 /** An access token from a finished sign-in that the bridge has not seen yet, and the client it was issued to. */
-async function freshToken(user: string, at: { bridge: SignInBridge; server: AuthorizationServer } = { bridge, server: authServer }): Promise<{ token: string; clientId: string }> {
+async function freshToken(
+  user: string,
+  at: { bridge: SignInBridge; server: AuthorizationServer } = { bridge, server: authServer },
+): Promise<{ token: string; clientId: string }> {
   const provider = new MemoryOAuthProvider(REDIRECT);
   const transport = new StreamableHTTPClientTransport(new URL(at.bridge.url), { authProvider: provider });
-  await signIn(user, { issuer: at.server.issuer, resource: at.bridge.resource }, provider, (callback) => transport.finishAuth(callback.get('code')!), () => new Client({ name: 't', version: '1' }).connect(transport));
+  await signIn(
+    user,
+    { issuer: at.server.issuer, resource: at.bridge.resource },
+    provider,
+    (callback) => transport.finishAuth(callback.get('code')!),
+    () => new Client({ name: 't', version: '1' }).connect(transport),
+  );
   tokens.push(provider.savedTokens!.access_token);
   return { token: provider.savedTokens!.access_token, clientId: provider.registration!.client_id };
 }
@@ -70,7 +88,7 @@ describe('RFC 7662 introspection of opaque access tokens (oidc-provider)', () =>
     }
   });
 
-  it('does not keep an answer past the token\'s exp: after it, the client is refused and goes on through its refresh token', async () => {
+  it("does not keep an answer past the token's exp: after it, the client is refused and goes on through its refresh token", async () => {
     const provider = new MemoryOAuthProvider(REDIRECT);
     const client = await signedInClient('frank', { issuer: authServer.issuer, bridge }, provider);
     try {
@@ -111,8 +129,13 @@ describe('RFC 7662 introspection of opaque access tokens (oidc-provider)', () =>
     }
   });
 
-  it('answers 502 naming the fix when the authorization server refuses the bridge\'s client credentials; the secret is never printed', async () => {
-    const wrong = await startSignInBridge(stack.mastra.url, (issuer) => ({ mintSecret: SECRET, introspection: introspection(issuer, 'not-the-secret') }), async () => authServer, logger);
+  it("answers 502 naming the fix when the authorization server refuses the bridge's client credentials; the secret is never printed", async () => {
+    const wrong = await startSignInBridge(
+      stack.mastra.url,
+      (issuer) => ({ mintSecret: SECRET, introspection: introspection(issuer, 'not-the-secret') }),
+      async () => authServer,
+      logger,
+    );
     try {
       const response = await postRpc(wrong.url, initializeRequest, { authorization: `Bearer ${(await freshToken('ivan')).token}` });
       expect(response.status).toBe(502);
@@ -126,7 +149,12 @@ describe('RFC 7662 introspection of opaque access tokens (oidc-provider)', () =>
 
   it('answers 503 while the introspection endpoint cannot be reached, and keeps serving', async () => {
     const url = `http://127.0.0.1:${await closedPort()}/introspect`;
-    const down = await startSignInBridge(stack.mastra.url, (issuer) => ({ mintSecret: SECRET, introspection: { ...introspection(issuer), url } }), async () => authServer, logger);
+    const down = await startSignInBridge(
+      stack.mastra.url,
+      (issuer) => ({ mintSecret: SECRET, introspection: { ...introspection(issuer), url } }),
+      async () => authServer,
+      logger,
+    );
     try {
       const response = await postRpc(down.url, initializeRequest, { authorization: 'Bearer an-opaque-token' });
       expect(response.status).toBe(503);
@@ -151,7 +179,10 @@ describe('RFC 7662 introspection of opaque access tokens (oidc-provider)', () =>
       MCP_OAUTH_CLIENT_SECRET: INTROSPECTOR.client_secret,
       LOG_LEVEL: 'debug',
     };
-    const exit = main(['--transport', 'http', '--port', '0', '--shutdown-grace', '100ms', '--refresh-interval', '0'], env, { stdout: { write: () => {} }, stderr: { write: (text: string) => (stderr += text) } });
+    const exit = main(['--transport', 'http', '--port', '0', '--shutdown-grace', '100ms', '--refresh-interval', '0'], env, {
+      stdout: { write: () => {} },
+      stderr: { write: (text: string) => (stderr += text) },
+    });
     try {
       const url = (await waitFor('the listening line', () => /listening on (\S+)/.exec(stderr)?.[1]))!;
       const asked = introspections();
@@ -170,10 +201,15 @@ describe('RFC 7662 introspection of opaque access tokens (oidc-provider)', () =>
   it('introspects at most 20 garbage tokens from one address, then answers 429 with Retry-After; a token introspected before keeps working', async () => {
     // Its own bridge, since the flood spends the budget of loopback, and its own server, whose tokens outlive the test on a slow machine.
     let server: AuthorizationServer | undefined;
-    const limited = await startSignInBridge(stack.mastra.url, (issuer) => ({ mintSecret: SECRET, introspection: introspection(issuer) }), async (resource) => {
-      server = await startAuthorizationServer({ resource, scopes: ['mcp:tools'], accessTokenFormat: 'opaque' });
-      return server;
-    }, logger);
+    const limited = await startSignInBridge(
+      stack.mastra.url,
+      (issuer) => ({ mintSecret: SECRET, introspection: introspection(issuer) }),
+      async (resource) => {
+        server = await startAuthorizationServer({ resource, scopes: ['mcp:tools'], accessTokenFormat: 'opaque' });
+        return server;
+      },
+      logger,
+    );
     const introspections = () => server!.paths.filter((path) => path === '/token/introspection').length;
     try {
       const at = { bridge: limited, server: server! };
@@ -183,11 +219,13 @@ describe('RFC 7662 introspection of opaque access tokens (oidc-provider)', () =>
       expect(first.status).toBe(200);
       await first.body?.cancel();
       const asked = introspections();
-      const flood = await Promise.all(Array.from({ length: 100 }, async (_, i) => {
-        const response = await call(`garbage-opaque-token-${i}`);
-        await response.body?.cancel();
-        return { status: response.status, retryAfter: Number(response.headers.get('retry-after')) };
-      }));
+      const flood = await Promise.all(
+        Array.from({ length: 100 }, async (_, i) => {
+          const response = await call(`garbage-opaque-token-${i}`);
+          await response.body?.cancel();
+          return { status: response.status, retryAfter: Number(response.headers.get('retry-after')) };
+        }),
+      );
       expect(introspections() - asked).toBeLessThanOrEqual(20);
       expect(flood.filter(({ status }) => status === 401).length).toBeLessThanOrEqual(20);
       const refused = flood.filter(({ status }) => status === 429);

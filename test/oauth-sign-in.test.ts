@@ -16,10 +16,14 @@ let bridge: SignInBridge;
 
 beforeAll(async () => {
   stack = await startStack({ jwtSecret: SECRET });
-  bridge = await startSignInBridge(stack.mastra.url, () => ({ mintSecret: SECRET }), async (resource) => {
-    authServer = await startAuthorizationServer({ resource, scopes: ['mcp:tools'], accessTokenTtlS: ACCESS_TOKEN_TTL_S });
-    return authServer;
-  });
+  bridge = await startSignInBridge(
+    stack.mastra.url,
+    () => ({ mintSecret: SECRET }),
+    async (resource) => {
+      authServer = await startAuthorizationServer({ resource, scopes: ['mcp:tools'], accessTokenTtlS: ACCESS_TOKEN_TTL_S });
+      return authServer;
+    },
+  );
 });
 afterAll(async () => {
   await bridge?.close({ graceMs: 0 });
@@ -76,7 +80,13 @@ describe('signing in with the SDK client against a real authorization server (oi
     const provider = new MemoryOAuthProvider(REDIRECT);
     const first = new ModernTransport(new URL(bridge.url), { authProvider: provider as never });
     // The v2 client also checks the callback's iss (RFC 9207), so it gets all of it.
-    await signIn('dave', { issuer: authServer.issuer, resource: bridge.resource }, provider, (callback) => first.finishAuth(callback), () => modernClient().connect(first));
+    await signIn(
+      'dave',
+      { issuer: authServer.issuer, resource: bridge.resource },
+      provider,
+      (callback) => first.finishAuth(callback),
+      () => modernClient().connect(first),
+    );
     const client = modernClient();
     await client.connect(new ModernTransport(new URL(bridge.url), { authProvider: provider as never }));
     try {

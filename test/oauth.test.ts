@@ -35,7 +35,12 @@ const settings = (issuer: string): OAuthSettings => ({
 });
 
 /** The bridge with no JWT_TOKEN: every listing and call goes to Mastra with a JWT the bridge mints (or the user's token). */
-async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastraAuth'] = 'mint', more: Partial<OAuthSettings> = {}, limited = false): Promise<HttpBridge> {
+async function startOAuthBridge(
+  issuer: string,
+  mastraAuth: OAuthSettings['mastraAuth'] = 'mint',
+  more: Partial<OAuthSettings> = {},
+  limited = false,
+): Promise<HttpBridge> {
   const client = clientFor(stack.mastra.url);
   return startHttp({
     ...frontDefaults(),
@@ -54,7 +59,8 @@ async function startOAuthBridge(issuer: string, mastraAuth: OAuthSettings['mastr
 const accessToken = (claims: Record<string, unknown> = {}, options: { kid?: string; expiresIn?: number } = {}) =>
   auth.issuer.buildToken({
     ...options,
-    scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: 'alice', aud: AUDIENCE, scope: 'openid mcp:tools', email: 'alice@example.test', ...claims }),
+    scopesOrTransform: (_header, payload) =>
+      Object.assign(payload, { sub: 'alice', aud: AUDIENCE, scope: 'openid mcp:tools', email: 'alice@example.test', ...claims }),
   });
 
 beforeAll(async () => {
@@ -70,8 +76,17 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const envelope = { 'io.modelcontextprotocol/protocolVersion': MODERN_VERSION, 'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' }, 'io.modelcontextprotocol/clientCapabilities': {} };
-const initialize = { jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } };
+const envelope = {
+  'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+  'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+  'io.modelcontextprotocol/clientCapabilities': {},
+};
+const initialize = {
+  jsonrpc: '2.0',
+  id: 1,
+  method: 'initialize',
+  params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } },
+};
 const modernCall = { jsonrpc: '2.0', id: 1, method: 'tools/call', params: { _meta: envelope, name: 'ask_whoami', arguments: { message: 'who?' } } };
 
 /** A raw request to /mcp; its answer is kept, so the last test can look for tokens in every one. */
@@ -164,24 +179,31 @@ describe('OAuth protected resource', () => {
     const call = (id: number) => ({ jsonrpc: '2.0', id, method: 'tools/call', params: { name: 'ask_claims', arguments: { message: 'claims?' } } });
     const texts: string[] = [];
     if (era === MODERN_VERSION) {
-      for (const token of tokens) texts.push((await raw('POST', { ...call(1), params: { ...call(1).params, _meta: envelope } }, { authorization: `Bearer ${token}` })).text);
+      for (const token of tokens)
+        texts.push((await raw('POST', { ...call(1), params: { ...call(1).params, _meta: envelope } }, { authorization: `Bearer ${token}` })).text);
       return texts;
     }
     const opened = await raw('POST', initialize, { authorization: `Bearer ${tokens[0]}` });
     for (const [index, token] of tokens.entries())
-      texts.push((await raw('POST', call(index + 2), { authorization: `Bearer ${token}`, 'mcp-session-id': opened.session!, 'mcp-protocol-version': '2025-11-25' })).text);
+      texts.push(
+        (await raw('POST', call(index + 2), { authorization: `Bearer ${token}`, 'mcp-session-id': opened.session!, 'mcp-protocol-version': '2025-11-25' }))
+          .text,
+      );
     await raw('DELETE', undefined, { authorization: `Bearer ${tokens.at(-1)}`, 'mcp-session-id': opened.session! });
     return texts;
   }
 
-  it.each(['2025-11-25', MODERN_VERSION])('mints the Mastra JWT from the claims of the token that made the request, not an earlier one of the user (%s)', async (era) => {
-    const sub = `claims-${era}`;
-    const before = await accessToken({ sub, email: 'old@example.test', roles: ['admin'] });
-    const after = await accessToken({ sub, email: 'new@example.test', roles: ['viewer'] });
-    const [first, second] = await askClaims(era, [before, after]);
-    expect(first).toContain(`revealed: user=${sub} email=old@example.test roles=admin`);
-    expect(second).toContain(`revealed: user=${sub} email=new@example.test roles=viewer`);
-  });
+  it.each(['2025-11-25', MODERN_VERSION])(
+    'mints the Mastra JWT from the claims of the token that made the request, not an earlier one of the user (%s)',
+    async (era) => {
+      const sub = `claims-${era}`;
+      const before = await accessToken({ sub, email: 'old@example.test', roles: ['admin'] });
+      const after = await accessToken({ sub, email: 'new@example.test', roles: ['viewer'] });
+      const [first, second] = await askClaims(era, [before, after]);
+      expect(first).toContain(`revealed: user=${sub} email=old@example.test roles=admin`);
+      expect(second).toContain(`revealed: user=${sub} email=new@example.test roles=viewer`);
+    },
+  );
 
   it('accepts an RFC 9068 at+jwt access token with a client_id and an audience array', async () => {
     const token = await auth.issuer.buildToken({
@@ -199,20 +221,30 @@ describe('OAuth protected resource', () => {
     const refusals: Array<[string, () => Promise<string>, number, string]> = [
       ['a wrong audience', () => accessToken({ aud: 'https://another-resource.example.test' }), 401, 'invalid_token'],
       ['an expired token', () => accessToken({}, { expiresIn: -120 }), 401, 'invalid_token'],
-      ['a foreign signing key with the real kid', async () => {
-        const { privateKey } = await generateKeyPair('RS256');
-        return new SignJWT({ sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools' })
-          .setProtectedHeader({ alg: 'RS256', kid: 'first', typ: 'JWT' })
-          .setIssuer(auth.issuer.url!)
-          .setIssuedAt()
-          .setExpirationTime('5m')
-          .sign(privateKey);
-      }, 401, 'invalid_token'],
-      ['an unsigned token (alg none)', async () => {
-        const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
-        const now = Math.floor(Date.now() / 1000);
-        return `${part({ alg: 'none', typ: 'JWT' })}.${part({ iss: auth.issuer.url, sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools', exp: now + 300 })}.`;
-      }, 401, 'invalid_token'],
+      [
+        'a foreign signing key with the real kid',
+        async () => {
+          const { privateKey } = await generateKeyPair('RS256');
+          return new SignJWT({ sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools' })
+            .setProtectedHeader({ alg: 'RS256', kid: 'first', typ: 'JWT' })
+            .setIssuer(auth.issuer.url!)
+            .setIssuedAt()
+            .setExpirationTime('5m')
+            .sign(privateKey);
+        },
+        401,
+        'invalid_token',
+      ],
+      [
+        'an unsigned token (alg none)',
+        async () => {
+          const part = (value: object) => Buffer.from(JSON.stringify(value)).toString('base64url');
+          const now = Math.floor(Date.now() / 1000);
+          return `${part({ alg: 'none', typ: 'JWT' })}.${part({ iss: auth.issuer.url, sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools', exp: now + 300 })}.`;
+        },
+        401,
+        'invalid_token',
+      ],
       ['a token that is no JWT', async () => 'not-a-jwt', 401, 'invalid_token'],
       ['another issuer', () => accessToken({ iss: 'https://elsewhere.example.test' }), 401, 'invalid_token'],
       ['a Mastra token presented directly', async () => signJwt(SECRET, { sub: 'alice', aud: AUDIENCE }), 401, 'invalid_token'],
@@ -237,7 +269,9 @@ describe('OAuth protected resource', () => {
   });
 
   it('refuses an introspected token whose sub is not a non-empty string, as it refuses such a JWT', async () => {
-    const introspecting = await startOAuthBridge(auth.issuer.url!, 'mint', { introspection: { url: `${auth.issuer.url}/introspect`, clientId: 'bridge', clientSecret: 'any' } });
+    const introspecting = await startOAuthBridge(auth.issuer.url!, 'mint', {
+      introspection: { url: `${auth.issuer.url}/introspect`, clientId: 'bridge', clientSecret: 'any' },
+    });
     const answerWith = (sub: unknown) => (response: { body: unknown }) =>
       void (response.body = { active: true, iss: auth.issuer.url, aud: AUDIENCE, scope: 'mcp:tools', exp: Math.floor(Date.now() / 1000) + 300, sub });
     try {
@@ -294,11 +328,15 @@ describe('OAuth protected resource', () => {
     };
     /** A token of `signer`'s keys naming `issuer`: valid, if the bridge takes its keys from `signer`. */
     const tokenOf = (signer: IssuerWithMetadata, issuer = signer.issuer) =>
-      signer.server.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { iss: issuer, sub: 'alice', aud: AUDIENCE, scope: 'mcp:tools' }) });
+      signer.server.issuer.buildToken({
+        scopesOrTransform: (_header, payload) => Object.assign(payload, { iss: issuer, sub: 'alice', aud: AUDIENCE, scope: 'mcp:tools' }),
+      });
 
     it('refuses a jwks_uri that is not https (plain http only on loopback): 503 naming it, no key fetched, an error line, and the bridge keeps serving', async () => {
       // 0.0.0.0 reaches this machine on Linux, yet is no loopback name: the kind of place metadata must not send the bridge to.
-      const issuer = await started(startIssuerWithMetadata((self) => ({ document: { issuer: self, jwks_uri: `${self.replace('127.0.0.1', '0.0.0.0')}/jwks` } })));
+      const issuer = await started(
+        startIssuerWithMetadata((self) => ({ document: { issuer: self, jwks_uri: `${self.replace('127.0.0.1', '0.0.0.0')}/jwks` } })),
+      );
       const refusing = await startOAuthBridge(issuer.issuer);
       closers.push(() => refusing.close({ graceMs: 0 }));
       const response = await postRpc(refusing.url, initialize, { authorization: `Bearer ${await tokenOf(issuer)}` });
@@ -326,7 +364,9 @@ describe('OAuth protected resource', () => {
     it('does not follow a redirect of the introspection endpoint', async () => {
       const elsewhere = await started(startIssuerWithMetadata((self) => ({ document: { issuer: self } })));
       const redirecting = await started(startIssuerWithMetadata(() => ({ redirect: `${elsewhere.issuer}/introspect` })));
-      const introspecting = await startOAuthBridge(auth.issuer.url!, 'mint', { introspection: { url: `${redirecting.issuer}/.well-known/introspect`, clientId: 'bridge', clientSecret: 'any' } });
+      const introspecting = await startOAuthBridge(auth.issuer.url!, 'mint', {
+        introspection: { url: `${redirecting.issuer}/.well-known/introspect`, clientId: 'bridge', clientSecret: 'any' },
+      });
       closers.push(() => introspecting.close({ graceMs: 0 }));
       const response = await postRpc(introspecting.url, initialize, { authorization: 'Bearer an-opaque-token' });
       expect(response.status).toBe(503);
@@ -340,7 +380,8 @@ describe('OAuth protected resource', () => {
     const limited = await startOAuthBridge(issuer.issuer, 'mint', {}, true);
     try {
       const call = (token: string) => raw('POST', modernCall, { authorization: `Bearer ${token}` }, limited.url);
-      const valid = (sub: string) => issuer.server.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { sub, aud: AUDIENCE, scope: 'mcp:tools' }) });
+      const valid = (sub: string) =>
+        issuer.server.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { sub, aud: AUDIENCE, scope: 'mcp:tools' }) });
       const accepted = await valid('alice');
       expect((await call(accepted)).text).toContain('user=alice');
       const fetches = () => issuer.paths.filter((path) => path === '/jwks').length;
@@ -349,14 +390,24 @@ describe('OAuth protected resource', () => {
       const { privateKey } = await generateKeyPair('RS256');
       const garbage = await Promise.all(
         Array.from({ length: 60 }, (_, i) =>
-          new SignJWT({ sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools' }).setProtectedHeader({ alg: 'RS256', kid: `unknown-${i}` }).setIssuer(issuer.issuer).setExpirationTime('5m').sign(privateKey),
+          new SignJWT({ sub: 'mallory', aud: AUDIENCE, scope: 'mcp:tools' })
+            .setProtectedHeader({ alg: 'RS256', kid: `unknown-${i}` })
+            .setIssuer(issuer.issuer)
+            .setExpirationTime('5m')
+            .sign(privateKey),
         ),
       );
-      const flood = await Promise.all(garbage.map(async (token) => {
-        const response = await fetch(limited.url, { method: 'POST', headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` }, body: JSON.stringify(initialize) });
-        await response.body?.cancel();
-        return { status: response.status, retryAfter: Number(response.headers.get('retry-after')) };
-      }));
+      const flood = await Promise.all(
+        garbage.map(async (token) => {
+          const response = await fetch(limited.url, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', authorization: `Bearer ${token}` },
+            body: JSON.stringify(initialize),
+          });
+          await response.body?.cancel();
+          return { status: response.status, retryAfter: Number(response.headers.get('retry-after')) };
+        }),
+      );
       expect(fetches() - before).toBeLessThanOrEqual(20);
       expect(flood.filter(({ status }) => status === 401).length).toBeLessThanOrEqual(20);
       const refused = flood.filter(({ status }) => status === 429);

@@ -18,7 +18,8 @@ export const refuse: Elicit = () => ({ action: 'accept', content: { approved: fa
 /** A person who gives these answers in turn, then cancels: a bridge that asks once too often gets a cancel, not a loop. */
 export const inTurn =
   (...answers: ElicitResult[]): Elicit =>
-  () => answers.shift() ?? { action: 'cancel' };
+  () =>
+    answers.shift() ?? { action: 'cancel' };
 
 export interface PersonSettings {
   autoApproveTools?: boolean;
@@ -75,4 +76,3 @@ export type ModernSession = Awaited<ReturnType<typeof modernSession>>;
 
 /** The session of each era, for test bodies that run in both. */
 export const sessionOf = { legacy: legacySession, modern: modernSession } as const;
-

@@ -7,9 +7,13 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function record(options: { coalesceMs?: number; heartbeatMs?: number }) {
   const sent: { progress: number; message?: string }[] = [];
-  const reporter = createProgressReporter('token-1', async (n: ServerNotification) => {
-    sent.push(n.params as { progress: number; message?: string });
-  }, { ...frontDefaults().progress, ...options });
+  const reporter = createProgressReporter(
+    'token-1',
+    async (n: ServerNotification) => {
+      sent.push(n.params as { progress: number; message?: string });
+    },
+    { ...frontDefaults().progress, ...options },
+  );
   return { sent, reporter };
 }
 

@@ -83,22 +83,22 @@ describe.each(bridgeTransports)('progress over $name', (transport) => {
   // The bin has no flag for the heartbeat's pace, so this runs where the test can set it (in memory, HTTP in-process).
   if (transport.pacing)
     it('keeps sending a heartbeat while a tool runs silently, so a client that resets its timeout on progress waits', async () => {
-    const updates: Progress[] = [];
-    // The ponder tool is silent for longer than this client's timeout; only the heartbeat keeps the call alive.
-    const result = (await bridge.client.callTool({ name: 'ask_ponderer', arguments: { message: 'ponder 2 and 3' } }, undefined, {
-      onprogress: (progress) => updates.push(progress),
-      timeout: PONDER_MS - 400,
-      resetTimeoutOnProgress: true,
-    })) as CallToolResult;
-    expect(textOf(result)).toBe('The tool said {"sum":5}.');
-    const messages = updates.map((u) => u.message ?? '');
-    expect(messages).toContain('calling tool ponder');
-    expect(messages).toContain('tool ponder returned');
-    const during = messages.slice(messages.indexOf('calling tool ponder'), messages.indexOf('tool ponder returned'));
-    expect(during.filter((m) => /^still working \(\d+ s\)$/.test(m)).length).toBeGreaterThanOrEqual(2);
-  });
+      const updates: Progress[] = [];
+      // The ponder tool is silent for longer than this client's timeout; only the heartbeat keeps the call alive.
+      const result = (await bridge.client.callTool({ name: 'ask_ponderer', arguments: { message: 'ponder 2 and 3' } }, undefined, {
+        onprogress: (progress) => updates.push(progress),
+        timeout: PONDER_MS - 400,
+        resetTimeoutOnProgress: true,
+      })) as CallToolResult;
+      expect(textOf(result)).toBe('The tool said {"sum":5}.');
+      const messages = updates.map((u) => u.message ?? '');
+      expect(messages).toContain('calling tool ponder');
+      expect(messages).toContain('tool ponder returned');
+      const during = messages.slice(messages.indexOf('calling tool ponder'), messages.indexOf('tool ponder returned'));
+      expect(during.filter((m) => /^still working \(\d+ s\)$/.test(m)).length).toBeGreaterThanOrEqual(2);
+    });
 
-  it('a model that fails mid-stream is an isError result with Mastra\'s error text', async () => {
+  it("a model that fails mid-stream is an isError result with Mastra's error text", async () => {
     const { result } = await callWithProgress('ask_stallfail', `stall-${transport.name}`);
     expect(result.isError).toBe(true);
     const text = textOf(result);

@@ -20,7 +20,9 @@ beforeAll(async () => {
   if (!enabled) return;
   [stack, redis] = await Promise.all([startStack({ jwtSecret: SECRET }), startRedis()]);
   for (let i = 0; i < 2; i++)
-    bins.push(spawnHttpBin(['--log-level', 'info'], { MASTRA_BASE_URL: stack.mastra.url, JWT_TOKEN: signJwt(SECRET, { sub: 'service' }), MCP_REDIS_URL: redis.url }));
+    bins.push(
+      spawnHttpBin(['--log-level', 'info'], { MASTRA_BASE_URL: stack.mastra.url, JWT_TOKEN: signJwt(SECRET, { sub: 'service' }), MCP_REDIS_URL: redis.url }),
+    );
   for (const bin of bins) clients.push((await connectHttp(await bin.url)).client);
   // Both replicas listen before the agent goes.
   await waitFor('both replicas to subscribe', async () => Number((await redis.client.pubsub('NUMSUB', 'mastra-agents-mcp:agent-gone'))[1]) === 2);

@@ -29,7 +29,8 @@ beforeAll(async () => {
   if (!enabled) return;
   [stack, redis] = await Promise.all([startStack({ approvalAgents: true, workflows: true }), startRedis()]);
   // A short lease: its renewals (every quarter of it) are what collect an answer whose message was lost.
-  for (let i = 0; i < 2; i++) bins.push(spawnHttpBin(['--log-level', 'info', '--task-lease', '1s'], { MASTRA_BASE_URL: stack.mastra.url, MCP_REDIS_URL: redis.url }));
+  for (let i = 0; i < 2; i++)
+    bins.push(spawnHttpBin(['--log-level', 'info', '--task-lease', '1s'], { MASTRA_BASE_URL: stack.mastra.url, MCP_REDIS_URL: redis.url }));
   [one, two] = (await Promise.all(bins.map((bin) => bin.url))) as [string, string];
 });
 afterAll(async () => {
@@ -46,7 +47,10 @@ const post = (url: string, method: string, params: Record<string, unknown>) => p
 
 /** An ext-tasks session whose tools/call goes to replica 1 and every task method to replica 2. */
 async function roundRobinSession(elicit: Elicit, questions: string[]) {
-  const client = new ModernClient({ name: 'person', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN_VERSION } } });
+  const client = new ModernClient(
+    { name: 'person', version: '1.0.0' },
+    { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN_VERSION } } },
+  );
   await client.connect(new ModernHttpClientTransport(new URL(two)));
   const [toOne, toTwo] = [rawDispatch(one), rawDispatch(two)];
   const dispatch: RawClientDispatch = (request, options) => ((request as { method: string }).method === 'tools/call' ? toOne : toTwo)(request, options);
@@ -82,7 +86,10 @@ describe.runIf(enabled)('a 2026-07-28 task that asks, on two replicas sharing Re
     const approval = { inputResponses: { [key]: { action: 'accept', content: { approved: true } } } };
     const answers = await Promise.all([post(two, 'tasks/update', { taskId, ...approval }), post(one, 'tasks/update', { taskId, ...approval })]);
     expect(answers.filter((answer) => answer.result)).toHaveLength(1);
-    expect(answers.find((answer) => answer.error)?.error).toMatchObject({ code: -32602, message: expect.stringContaining('has no open question that these inputResponses answer') });
+    expect(answers.find((answer) => answer.error)?.error).toMatchObject({
+      code: -32602,
+      message: expect.stringContaining('has no open question that these inputResponses answer'),
+    });
 
     const done = await waitFor('the task to complete', async () => {
       const { result } = await post(two, 'tasks/get', { taskId });
@@ -150,7 +157,10 @@ describe.runIf(enabled)('a 2025-11-25 task that asks, seen from another replica'
     await asker.connect(new StreamableHTTPClientTransport(new URL(one)));
     const other = new Client({ name: 'poller', version: '1.0.0' });
     await other.connect(new StreamableHTTPClientTransport(new URL(two)));
-    closers.push(() => asker.close(), () => other.close());
+    closers.push(
+      () => asker.close(),
+      () => other.close(),
+    );
 
     const before = runs().banker;
     const { task } = await asker.request(

@@ -17,7 +17,8 @@ describe('the Redis settings', () => {
     expect(configOf([]).redisPrefix).toBe('mastra-agents-mcp:');
     expect(configOf(['--redis-prefix', 'team-a:'], { MCP_REDIS_PREFIX: 'team-b:' }).redisPrefix).toBe('team-a:');
     expect(configOf([]).taskLeaseMs).toBe(30_000);
-    for (const flag of ['--redis-url URL', 'MCP_REDIS_URL', '--redis-prefix PREFIX', 'MCP_REDIS_PREFIX', '--task-lease TIME', 'MCP_TASK_LEASE']) expect(helpText()).toContain(flag);
+    for (const flag of ['--redis-url URL', 'MCP_REDIS_URL', '--redis-prefix PREFIX', 'MCP_REDIS_PREFIX', '--task-lease TIME', 'MCP_TASK_LEASE'])
+      expect(helpText()).toContain(flag);
   });
 
   it('a wrong URL is one line naming the setting, with the password masked', () => {

@@ -72,7 +72,10 @@ const legacy: Era = {
   name: '2025-11-25',
   start: async (url, message) => {
     const client = await sessionOn(url);
-    const created = await client.request({ method: 'tools/call', params: { name: 'ask_slowest', arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const created = await client.request(
+      { method: 'tools/call', params: { name: 'ask_slowest', arguments: { message }, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
     return created.task.taskId;
   },
   look: async (url, taskId) => {
@@ -131,7 +134,7 @@ const ended = (look: Look) => look.status === 'completed' || look.status === 'fa
 const answered = (look: Look) => look.status === 'completed' && look.isError === false && look.text!.includes(ANSWER);
 
 describe.runIf(enabled)('leases when Redis or a replica stalls longer than --task-lease', () => {
-  it('a Redis frozen for twice the lease fails no task: each era watched through another replica sees it working, then the agent\'s answer', async () => {
+  it("a Redis frozen for twice the lease fails no task: each era watched through another replica sees it working, then the agent's answer", async () => {
     const runs = await startRuns('running while Redis froze');
     // Watched all along, as a polling client would: during the freeze each look is a task-store error.
     const watching = runs.map(({ era, taskId }) => follow(era, taskId, ended, STALL_MS + 20_000));
@@ -141,8 +144,14 @@ describe.runIf(enabled)('leases when Redis or a replica stalls longer than --tas
     const seen = await Promise.all(watching);
     for (const [i, looks] of seen.entries()) {
       const { era, message } = runs[i]!;
-      expect(looks.some((look) => look.status === 'unreadable'), era.name).toBe(true);
-      expect(looks.filter((look) => look.isError || look.status === 'failed'), era.name).toEqual([]);
+      expect(
+        looks.some((look) => look.status === 'unreadable'),
+        era.name,
+      ).toBe(true);
+      expect(
+        looks.filter((look) => look.isError || look.status === 'failed'),
+        era.name,
+      ).toEqual([]);
       expect(answered(looks.at(-1)!), `${era.name}: ${JSON.stringify(looks.at(-1))}`).toBe(true);
       expect(modelRequests(message)[0]!.aborted).toBe(false);
     }
@@ -162,13 +171,16 @@ describe.runIf(enabled)('leases when Redis or a replica stalls longer than --tas
     const seen = await Promise.all(watching);
     for (const [i, looks] of seen.entries()) {
       const { era, message } = runs[i]!;
-      expect(looks.filter((look) => look.isError || look.status === 'failed'), era.name).toEqual([]);
+      expect(
+        looks.filter((look) => look.isError || look.status === 'failed'),
+        era.name,
+      ).toEqual([]);
       expect(answered(looks.at(-1)!), `${era.name}: ${JSON.stringify(looks.at(-1))}`).toBe(true);
       expect(modelRequests(message)[0]!.aborted).toBe(false);
     }
   });
 
-  it('a replica stopped for longer than the lease shows its task failed meanwhile, saying why, then takes it back and ends it with the agent\'s answer', async () => {
+  it("a replica stopped for longer than the lease shows its task failed meanwhile, saying why, then takes it back and ends it with the agent's answer", async () => {
     const runs = await startRuns('running while its replica was stopped');
     one.bin.child.kill('SIGSTOP');
     let lapsed: Look[][];
@@ -181,7 +193,9 @@ describe.runIf(enabled)('leases when Redis or a replica stalls longer than --tas
       const { era } = runs[i]!;
       const failure = looks.at(-1)!;
       expect(failure.isError, era.name).toBe(true);
-      expect(failure.text).toMatch(/^The bridge running this task was not heard from within its lease \(--task-lease\).*it takes the task back: the task turns `working` again/);
+      expect(failure.text).toMatch(
+        /^The bridge running this task was not heard from within its lease \(--task-lease\).*it takes the task back: the task turns `working` again/,
+      );
       if (era === legacy) expect(failure).toMatchObject({ status: 'failed', statusMessage: expect.stringContaining('not heard from within its lease') });
     }
     const seen = await Promise.all(runs.map(({ era, taskId }) => follow(era, taskId, answered, 20_000)));
@@ -190,7 +204,10 @@ describe.runIf(enabled)('leases when Redis or a replica stalls longer than --tas
       // Back to working once its replica renews its lease, and never failed again after that.
       const back = looks.findIndex((look) => look.status === 'working');
       expect(back, `${era.name}: ${JSON.stringify(looks)}`).toBeGreaterThanOrEqual(0);
-      expect(looks.slice(back).filter((look) => look.isError || look.status === 'failed'), era.name).toEqual([]);
+      expect(
+        looks.slice(back).filter((look) => look.isError || look.status === 'failed'),
+        era.name,
+      ).toEqual([]);
       expect(modelRequests(message)[0]!.aborted).toBe(false);
     }
   });

@@ -34,7 +34,9 @@ async function clientOf(url: string) {
 }
 
 const startTask = (client: Client, name: string, message: string) =>
-  client.request({ method: 'tools/call', params: { name, arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema).then(({ task }) => task.taskId);
+  client
+    .request({ method: 'tools/call', params: { name, arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema)
+    .then(({ task }) => task.taskId);
 
 const modelRequests = (message: string) => stack.model.requests.filter((r) => r.lastUserMessage === message);
 const readyz = async (url: string): Promise<{ taskStore: { reachable: boolean } }> => (await fetch(`${new URL(url).origin}/readyz`)).json() as never;
@@ -71,11 +73,17 @@ describe.runIf(enabled)('replicas sharing Redis (the bin, SIGKILL, Redis outages
     expect((await onTwo.experimental.tasks.getTask(orphaned)).status).toBe('working');
     one.bin.child.kill('SIGKILL');
     await one.bin.exited;
-    const failed = await waitFor('another replica to report the task failed', async () => {
-      const task = await onTwo.experimental.tasks.getTask(orphaned);
-      return task.status === 'failed' && task;
-    }, LEASE_MS + 1_500);
-    expect(failed.statusMessage).toBe('the bridge running this task was not heard from within its lease (--task-lease); if it still runs the task, the task turns working again');
+    const failed = await waitFor(
+      'another replica to report the task failed',
+      async () => {
+        const task = await onTwo.experimental.tasks.getTask(orphaned);
+        return task.status === 'failed' && task;
+      },
+      LEASE_MS + 1_500,
+    );
+    expect(failed.statusMessage).toBe(
+      'the bridge running this task was not heard from within its lease (--task-lease); if it still runs the task, the task turns working again',
+    );
     const result = (await onTwo.experimental.tasks.getTaskResult(orphaned, CallToolResultSchema)) as CallToolResult;
     expect(result.isError).toBe(true);
     expect(textOf(result)).toMatch(/^The bridge running this task was not heard from within its lease \(--task-lease\): it was restarted or killed/);
@@ -122,7 +130,9 @@ describe.runIf(enabled)('replicas sharing Redis (the bin, SIGKILL, Redis outages
 
     const plain = (await client.callTool({ name: 'ask_echo', arguments: { message: 'plain while Redis is down' } })) as CallToolResult;
     expect(textOf(plain)).toContain('plain while Redis is down');
-    await expect(startTask(client, 'ask_echo', 'a task while Redis is down')).rejects.toThrow(/task store \(Redis at redis:\/\/127\.0\.0\.1:\d+\).*Plain tool calls/);
+    await expect(startTask(client, 'ask_echo', 'a task while Redis is down')).rejects.toThrow(
+      /task store \(Redis at redis:\/\/127\.0\.0\.1:\d+\).*Plain tool calls/,
+    );
     await expect(client.experimental.tasks.getTask(finished)).rejects.toThrow(/task store/);
 
     const late = await startBin();
@@ -131,7 +141,11 @@ describe.runIf(enabled)('replicas sharing Redis (the bin, SIGKILL, Redis outages
     await redis.restart();
     for (const url of [two.url, late.url]) {
       const again = await clientOf(url);
-      const taskId = await waitFor('task calls to work again', () => startTask(again, 'ask_echo', `a task after the outage on ${url}`).catch(() => undefined), 30_000);
+      const taskId = await waitFor(
+        'task calls to work again',
+        () => startTask(again, 'ask_echo', `a task after the outage on ${url}`).catch(() => undefined),
+        30_000,
+      );
       expect(textOf(await again.experimental.tasks.getTaskResult(taskId, CallToolResultSchema))).toContain('after the outage');
       expect((await readyz(url)).taskStore.reachable).toBe(true);
     }

@@ -38,7 +38,9 @@ const PUBLIC_URL = 'https://mcp.example.test';
 
 /** One replica: an HTTP bridge in this process with its own Redis connections, as a separate bin would have. */
 async function startReplica(limits: Partial<TaskLimits> = {}): Promise<Replica> {
-  const tasks = taskBoard(limits, { shared: openRedisTasks({ redisUrl: redis.url, redisPrefix: PREFIX, taskLeaseMs: DEFAULTS.taskLeaseMs, logger: silentLogger }).shared });
+  const tasks = taskBoard(limits, {
+    shared: openRedisTasks({ redisUrl: redis.url, redisPrefix: PREFIX, taskLeaseMs: DEFAULTS.taskLeaseMs, logger: silentLogger }).shared,
+  });
   const bridge = await startHttpBridge(stack.mastra.url, { serviceToken, tasks });
   closers.push(async () => {
     await bridge.close({ graceMs: 0 });
@@ -59,7 +61,10 @@ beforeAll(async () => {
   oauth = new OAuth2Server();
   await oauth.issuer.keys.generate('RS256');
   await oauth.start(0, '127.0.0.1');
-  const tasks = taskBoard({}, { shared: openRedisTasks({ redisUrl: redis.url, redisPrefix: PREFIX, taskLeaseMs: DEFAULTS.taskLeaseMs, logger: silentLogger }).shared });
+  const tasks = taskBoard(
+    {},
+    { shared: openRedisTasks({ redisUrl: redis.url, redisPrefix: PREFIX, taskLeaseMs: DEFAULTS.taskLeaseMs, logger: silentLogger }).shared },
+  );
   const client = clientFor(stack.mastra.url);
   const bridge = await startHttp({
     ...frontDefaults(),
@@ -68,7 +73,16 @@ beforeAll(async () => {
     client,
     baseUrl: stack.mastra.url,
     tasks,
-    oauth: { ...oauthDefaults, issuer: oauth.issuer.url!, publicUrl: PUBLIC_URL, audience: `${PUBLIC_URL}/mcp`, requiredScopes: [], mastraAuth: 'mint', mintSecret: SECRET, mintClaims: [] },
+    oauth: {
+      ...oauthDefaults,
+      issuer: oauth.issuer.url!,
+      publicUrl: PUBLIC_URL,
+      audience: `${PUBLIC_URL}/mcp`,
+      requiredScopes: [],
+      mastraAuth: 'mint',
+      mintSecret: SECRET,
+      mintClaims: [],
+    },
   });
   closers.push(async () => {
     await bridge.close({ graceMs: 0 });
@@ -92,7 +106,8 @@ async function legacyClient(replica: number, token: string) {
 }
 
 /** A raw 2026-07-28 request to one replica, declaring the tasks extension. */
-const modernRequest = (replica: number, token: string, method: string, params: Record<string, unknown>) => postModernTasks(replicas[replica]!.url, method, params, token);
+const modernRequest = (replica: number, token: string, method: string, params: Record<string, unknown>) =>
+  postModernTasks(replicas[replica]!.url, method, params, token);
 
 /** What ext-tasks needs to start a task on one replica. */
 async function modernTaskSession(replica: number, token: string) {
@@ -159,7 +174,10 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
   it('a cancel on replica 3 aborts the run on replica 1 upstream, and the task stays cancelled', async () => {
     const message = 'cancel me from another replica';
     const [one, three] = [await legacyClient(0, alice), await legacyClient(2, alice)];
-    const { task } = await one.request({ method: 'tools/call', params: { name: 'ask_slower', arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const { task } = await one.request(
+      { method: 'tools/call', params: { name: 'ask_slower', arguments: { message }, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
     await waitFor('the run to reach the model', () => modelRequests(message)[0]?.firstChunkAt !== undefined);
     const cancelledAt = Date.now();
     expect((await three.experimental.tasks.cancelTask(task.taskId)).status).toBe('cancelled');
@@ -200,14 +218,20 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
     replicas.push(leaving);
     const { client } = await connectHttp(leaving.url, alice);
     const message = 'running when its replica shut down';
-    const { task } = await client.request({ method: 'tools/call', params: { name: 'ask_slower', arguments: { message }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const { task } = await client.request(
+      { method: 'tools/call', params: { name: 'ask_slower', arguments: { message }, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
     await waitFor('the run to reach the model', () => modelRequests(message)[0]?.firstChunkAt !== undefined);
     await client.close();
     await leaving.close({ graceMs: 0 });
     await leaving.tasks.close();
     const other = await legacyClient(1, alice);
     // The lease is 30s: only the replica's goodbye can make this so already.
-    expect(await other.experimental.tasks.getTask(task.taskId)).toMatchObject({ status: 'failed', statusMessage: 'the bridge running this task shut down before the agent answered' });
+    expect(await other.experimental.tasks.getTask(task.taskId)).toMatchObject({
+      status: 'failed',
+      statusMessage: 'the bridge running this task shut down before the agent answered',
+    });
     expect((await waitFor('the run to stop upstream', () => modelRequests(message)[0]?.endedAt !== undefined && modelRequests(message)[0])).aborted).toBe(true);
   });
 
@@ -216,10 +240,15 @@ describe.runIf(enabled)('agent tasks in Redis, across replicas', () => {
     expect(ready).toMatchObject({ status: 'ready', taskStore: { kind: 'redis', reachable: true, leaseMs: 30_000 } });
   });
 
-  it('an OAuth user\'s task, run with a minted Mastra JWT, is collected like any other', async () => {
-    oauthToken = await oauth.issuer.buildToken({ scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: 'olivia', aud: `${PUBLIC_URL}/mcp` }) });
+  it("an OAuth user's task, run with a minted Mastra JWT, is collected like any other", async () => {
+    oauthToken = await oauth.issuer.buildToken({
+      scopesOrTransform: (_header, payload) => Object.assign(payload, { sub: 'olivia', aud: `${PUBLIC_URL}/mcp` }),
+    });
     const client = await legacyClient(4, oauthToken);
-    const { task } = await client.request({ method: 'tools/call', params: { name: 'ask_whoami', arguments: { message: 'who?' }, task: { ttl: 60_000 } } }, CreateTaskResultSchema);
+    const { task } = await client.request(
+      { method: 'tools/call', params: { name: 'ask_whoami', arguments: { message: 'who?' }, task: { ttl: 60_000 } } },
+      CreateTaskResultSchema,
+    );
     expect(textOf(await client.experimental.tasks.getTaskResult(task.taskId, CallToolResultSchema))).toBe('revealed: user=olivia tenant=none');
   });
 

@@ -38,13 +38,14 @@ async function sessionThrough(url: string, user: keyof typeof USERS, n: number):
   }
 }
 
-const sessionsThrough = (url: string) =>
-  Promise.all(Array.from({ length: SESSIONS }, (_, n) => sessionThrough(url, n % 2 ? 'bob' : 'alice', n)));
+const sessionsThrough = (url: string) => Promise.all(Array.from({ length: SESSIONS }, (_, n) => sessionThrough(url, n % 2 ? 'bob' : 'alice', n)));
 
 describe('--replica-id', () => {
   it('takes 1 to 32 of A-Z a-z 0-9 _ -, and refuses anything else in one line naming the setting', () => {
     expect(parseCommand(['--replica-id', 'eu-1'], {})).toMatchObject({ config: { replicaId: 'eu-1' } });
-    expect(() => parseCommand([], { MCP_REPLICA_ID: 'r.1' })).toThrow(/^invalid configuration: MCP_REPLICA_ID="r\.1" must be 1 to 32 characters from A-Z a-z 0-9 _ -/);
+    expect(() => parseCommand([], { MCP_REPLICA_ID: 'r.1' })).toThrow(
+      /^invalid configuration: MCP_REPLICA_ID="r\.1" must be 1 to 32 characters from A-Z a-z 0-9 _ -/,
+    );
   });
 });
 

@@ -49,24 +49,37 @@ describe.each(legacyBridgeTransports)('protocol errors say the right thing, over
   });
 
   // The SDK's own clients cannot even serialize it (JSON.stringify overflows), except over in-memory links; stdio gets it raw below.
-  it.runIf(transport.name === 'in-memory')('a 10 000-deep requestContext is a bad argument, refused before Mastra is asked, and not blamed on Mastra', async () => {
-    const requestContext: Record<string, unknown> = {};
-    let level = requestContext;
-    for (let i = 0; i < 10_000; i++) level = (level.next = {}) as Record<string, unknown>;
-    const before = stack.mastra.requests.length;
-    for (const options of [undefined, { onprogress: () => {} }]) {
-      const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'deep', requestContext } }, undefined, options)) as CallToolResult;
-      expect(result.isError).toBe(true);
-      expect(textOf(result)).toBe('Invalid arguments for ask_echo: requestContext: requestContext must nest at most 32 levels deep; pass flatter values.');
-    }
-    expect(stack.mastra.requests.slice(before)).toEqual([]);
-    // A context within bounds still reaches the agent.
-    const fine = await bridge.client.callTool({ name: 'ask_whoami', arguments: { message: 'who?', requestContext: { tenant: 'acme', deep: { a: { b: 1 } } } } });
-    expect(textOf(fine)).toBe('revealed: user=anonymous tenant=acme');
-  });
+  it.runIf(transport.name === 'in-memory')(
+    'a 10 000-deep requestContext is a bad argument, refused before Mastra is asked, and not blamed on Mastra',
+    async () => {
+      const requestContext: Record<string, unknown> = {};
+      let level = requestContext;
+      for (let i = 0; i < 10_000; i++) level = (level.next = {}) as Record<string, unknown>;
+      const before = stack.mastra.requests.length;
+      for (const options of [undefined, { onprogress: () => {} }]) {
+        const result = (await bridge.client.callTool(
+          { name: 'ask_echo', arguments: { message: 'deep', requestContext } },
+          undefined,
+          options,
+        )) as CallToolResult;
+        expect(result.isError).toBe(true);
+        expect(textOf(result)).toBe('Invalid arguments for ask_echo: requestContext: requestContext must nest at most 32 levels deep; pass flatter values.');
+      }
+      expect(stack.mastra.requests.slice(before)).toEqual([]);
+      // A context within bounds still reaches the agent.
+      const fine = await bridge.client.callTool({
+        name: 'ask_whoami',
+        arguments: { message: 'who?', requestContext: { tenant: 'acme', deep: { a: { b: 1 } } } },
+      });
+      expect(textOf(fine)).toBe('revealed: user=anonymous tenant=acme');
+    },
+  );
 
   it('an oversized requestContext is a bad argument that names the limit', async () => {
-    const result = (await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'big', requestContext: { blob: 'x'.repeat(300 * 1024) } } })) as CallToolResult;
+    const result = (await bridge.client.callTool({
+      name: 'ask_echo',
+      arguments: { message: 'big', requestContext: { blob: 'x'.repeat(300 * 1024) } },
+    })) as CallToolResult;
     expect(textOf(result)).toMatch(/^Invalid arguments for ask_echo: requestContext: requestContext must be at most 256 KiB as JSON \(it is 300 KiB\)/);
   });
 });
@@ -77,7 +90,9 @@ it('the stdio bin refuses a raw 100-deep requestContext as a bad argument', asyn
   const answers: string[] = [];
   createInterface({ input: child.stdout }).on('line', (line) => answers.push(line));
   const deep = `${'{"next":'.repeat(100)}{}${'}'.repeat(100)}`;
-  child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })}\n`);
+  child.stdin.write(
+    `${JSON.stringify({ jsonrpc: '2.0', id: 1, method: 'initialize', params: { protocolVersion: '2025-11-25', capabilities: {}, clientInfo: { name: 'raw', version: '1' } } })}\n`,
+  );
   child.stdin.write(`{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"ask_echo","arguments":{"message":"deep","requestContext":${deep}}}}\n`);
   const answer = await waitFor('the answer', () => answers.map((line) => JSON.parse(line) as { id?: number; result?: CallToolResult }).find((m) => m.id === 2));
   child.stdin.end();

@@ -15,7 +15,12 @@ afterAll(() => stack?.close());
 const runs = () => ({ ...stack.mastra.approvalToolRuns });
 
 describe('requestState: sealed, expiring, bound to the caller', () => {
-  const paused = { tool: 'ask_banker', handle: { kind: 'approval' as const, agentId: 'banker', runId: 'a-run-id-nobody-may-read', toolCallId: 'c1', toolName: 'transfer' }, question: { message: 'Approve?', schema: { type: 'object' as const, properties: {} } }, asked: 1 };
+  const paused = {
+    tool: 'ask_banker',
+    handle: { kind: 'approval' as const, agentId: 'banker', runId: 'a-run-id-nobody-may-read', toolCallId: 'c1', toolName: 'transfer' },
+    question: { message: 'Approve?', schema: { type: 'object' as const, properties: {} } },
+    asked: 1,
+  };
   const secret = 'a shared secret of at least 32 characters';
 
   it('opens for the identity it was sealed for, on any replica with the same secret; the run id is not readable', async () => {
@@ -38,13 +43,21 @@ describe('requestState: sealed, expiring, bound to the caller', () => {
     const paused1 = await modernSession(stack.mastra.url, undefined, { requestStates: requestStateSealer(secret) });
     const replica = await modernSession(stack.mastra.url, undefined, { requestStates: requestStateSealer(secret) });
     const stranger = await modernSession(stack.mastra.url, undefined, { requestStates: requestStateSealer() });
-    const manual = new ModernClient({ name: 'manual', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN_VERSION } }, inputRequired: { autoFulfill: false } });
+    const manual = new ModernClient(
+      { name: 'manual', version: '1.0.0' },
+      { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN_VERSION } }, inputRequired: { autoFulfill: false } },
+    );
     const before = runs().banker;
     try {
       // The first round, through a client that declares elicitation but answers by hand.
       const first = await startManual(manual, paused1);
       expect(first.resultType).toBe('input_required');
-      const retry = { name: 'ask_banker', arguments: { message: 'move' }, inputResponses: { answer: { action: 'accept', content: { approved: true } } }, requestState: first.requestState };
+      const retry = {
+        name: 'ask_banker',
+        arguments: { message: 'move' },
+        inputResponses: { answer: { action: 'accept', content: { approved: true } } },
+        requestState: first.requestState,
+      };
       await expect(callManual(manual, stranger, retry)).rejects.toThrow(/Invalid or expired requestState/);
       expect(runs().banker).toBe(before);
       const done = await callManual(manual, replica, retry);
@@ -65,10 +78,14 @@ describe('requestState: sealed, expiring, bound to the caller', () => {
 describe('a retry that answers nothing', () => {
   it('is a misfit like any other: asked again once, the question repeated, then taken as a cancel; the tool never runs', async () => {
     const bridge = await modernSession(stack.mastra.url);
-    const manual = new ModernClient({ name: 'manual', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN_VERSION } }, inputRequired: { autoFulfill: false } });
+    const manual = new ModernClient(
+      { name: 'manual', version: '1.0.0' },
+      { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN_VERSION } }, inputRequired: { autoFulfill: false } },
+    );
     const before = runs().banker;
     const messageOf = (result: Record<string, unknown>) => (result.inputRequests as { answer: { params: { message: string } } }).answer.params.message;
-    const retry = (requestState: unknown) => callManual(manual, bridge, { name: 'ask_banker', arguments: { message: 'move' }, inputResponses: {}, requestState });
+    const retry = (requestState: unknown) =>
+      callManual(manual, bridge, { name: 'ask_banker', arguments: { message: 'move' }, inputResponses: {}, requestState });
     try {
       const first = await startManual(manual, bridge);
       const again = await retry(first.requestState);

@@ -36,7 +36,10 @@ describe('a request id reused while its request runs', () => {
   });
 
   it('over stdio: the second is refused with -32600, and never runs', async () => {
-    const child = spawn(process.execPath, [BIN], { env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn' }, stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [BIN], {
+      env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn' },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
     const answers: { id?: number; result?: { content: { text: string }[] }; error?: { code: number; message: string } }[] = [];
     createInterface({ input: child.stdout! }).on('line', (line) => answers.push(JSON.parse(line)));
     const send = (message: unknown) => child.stdin!.write(`${JSON.stringify(message)}\n`);
@@ -56,7 +59,10 @@ describe('a request id reused while its request runs', () => {
   });
 
   it('over stdio in 2026-07-28: the second is refused with -32600, and never runs', async () => {
-    const child = spawn(process.execPath, [BIN], { env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn' }, stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [BIN], {
+      env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn' },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
     const answers: { id?: number; result?: { content: { text: string }[] }; error?: { code: number; message: string } }[] = [];
     createInterface({ input: child.stdout! }).on('line', (line) => answers.push(JSON.parse(line)));
     const envelope = {
@@ -64,7 +70,8 @@ describe('a request id reused while its request runs', () => {
       'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
       'io.modelcontextprotocol/clientCapabilities': {},
     };
-    const send = (message: { params: Record<string, unknown> }) => child.stdin!.write(`${JSON.stringify({ ...message, params: { ...message.params, _meta: envelope } })}\n`);
+    const send = (message: { params: Record<string, unknown> }) =>
+      child.stdin!.write(`${JSON.stringify({ ...message, params: { ...message.params, _meta: envelope } })}\n`);
     send(call(5, 'ask_slow', 'modern stdio first'));
     await waitFor('the first run to reach the model', () => modelSaw('modern stdio first'));
     send(call(5, 'ask_echo', 'modern stdio second'));

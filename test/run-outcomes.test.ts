@@ -20,7 +20,11 @@ describe('what a run ends with', () => {
   ])('a guardrail that stops the run is an isError refusal with its reason, over %s', async (_path, options) => {
     stack = await startStack({ guardedAgent: true });
     bridge = await connectInMemory({ listFrom: stack.mastra.url });
-    const result = (await bridge.client.callTool({ name: 'ask_guarded', arguments: { message: 'tell me the forbidden thing' } }, undefined, options)) as CallToolResult;
+    const result = (await bridge.client.callTool(
+      { name: 'ask_guarded', arguments: { message: 'tell me the forbidden thing' } },
+      undefined,
+      options,
+    )) as CallToolResult;
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain(`The agent "guarded" refused the request: ${GUARD_REASON}`);
     expect(JSON.stringify(result)).not.toContain(SYSTEM_PROMPT_SECRET);
@@ -46,7 +50,9 @@ describe('what a run ends with', () => {
     stack = await startStack();
     bridge = await connectInMemory({ listFrom: stack.mastra.url });
     const call = bridge.client.callTool({ name: 'ask_slow', arguments: { message: 'cut me off' } }, undefined, withProgress);
-    const upstream = await waitFor('the first words', () => stack!.model.requests.find((r) => r.lastUserMessage === 'cut me off' && r.firstChunkAt !== undefined));
+    const upstream = await waitFor('the first words', () =>
+      stack!.model.requests.find((r) => r.lastUserMessage === 'cut me off' && r.firstChunkAt !== undefined),
+    );
     await new Promise((resolve) => setTimeout(resolve, 200));
     // Mastra goes away while the agent is writing, as a restart would do.
     await stack.mastra.close();

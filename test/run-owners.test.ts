@@ -27,7 +27,14 @@ const stores = [
   {
     name: 'Redis',
     enabled: withRedis,
-    board: (ttlMs: number) => taskBoard({ runOwnerTtlMs: ttlMs }, { shared: openRedisTasks({ redisUrl: redis!.url, redisPrefix: `owners-${++prefixes}:`, taskLeaseMs: DEFAULTS.taskLeaseMs, logger: silentLogger }).shared }),
+    board: (ttlMs: number) =>
+      taskBoard(
+        { runOwnerTtlMs: ttlMs },
+        {
+          shared: openRedisTasks({ redisUrl: redis!.url, redisPrefix: `owners-${++prefixes}:`, taskLeaseMs: DEFAULTS.taskLeaseMs, logger: silentLogger })
+            .shared,
+        },
+      ),
   },
 ];
 
@@ -36,7 +43,12 @@ describe.each(stores)('who started each run, in $name', (store) => {
     const board = store.board(ttlMs);
     boards.push(board);
     // A Redis store connects in the background; a claim before it answers would fail at once.
-    await waitFor('the store to answer', () => board.runOwners.ownerOf('w', 'probe').then(() => true, () => false));
+    await waitFor('the store to answer', () =>
+      board.runOwners.ownerOf('w', 'probe').then(
+        () => true,
+        () => false,
+      ),
+    );
     return board.runOwners;
   };
 
@@ -54,7 +66,9 @@ describe.each(stores)('who started each run, in $name', (store) => {
     const owners = await ownersOf(60_000);
     await owners.claim('bob', 'expense', 'bobs');
     for (let start = 0; start <= MAX_RUNS_PER_IDENTITY; start += 1_000)
-      await Promise.all(Array.from({ length: Math.min(1_000, MAX_RUNS_PER_IDENTITY + 1 - start) }, (_, i) => owners.claim('alice', 'expense', `run-${start + i}`)));
+      await Promise.all(
+        Array.from({ length: Math.min(1_000, MAX_RUNS_PER_IDENTITY + 1 - start) }, (_, i) => owners.claim('alice', 'expense', `run-${start + i}`)),
+      );
     expect(await owners.ownerOf('expense', 'run-0')).toBeUndefined();
     expect(await owners.ownerOf('expense', 'run-1')).toBe('alice');
     expect(await owners.ownerOf('expense', `run-${MAX_RUNS_PER_IDENTITY}`)).toBe('alice');

@@ -50,7 +50,7 @@ describe('the service token (JWT_TOKEN) as the bin reads it and speaks of it', (
     }
   });
 
-  it('reads MASTRA_JWT_TOKEN, the name Mastra\'s docs use, when JWT_TOKEN is unset', async () => {
+  it("reads MASTRA_JWT_TOKEN, the name Mastra's docs use, when JWT_TOKEN is unset", async () => {
     const bridge = await spawnBridge([], { MASTRA_BASE_URL: stack.mastra.url, MASTRA_JWT_TOKEN: service });
     try {
       expect((await bridge.client.listTools()).tools).toHaveLength(10);
@@ -64,8 +64,15 @@ describe('the service token (JWT_TOKEN) as the bin reads it and speaks of it', (
     const bridge = spawnHttpBin(['--shutdown-grace', '100ms'], { MASTRA_BASE_URL: stack.mastra.url });
     try {
       await bridge.url;
-      const line = await waitFor('the listing line', () => bridge.stderr().split('\n').find((text) => text.includes('requires a token to list its agents')));
-      expect(line).toMatch(/^mastra-agents-mcp: info: the Mastra server at \S+ requires a token to list its agents, and JWT_TOKEN is not set: each caller that brings a token sees the agents its token lists/);
+      const line = await waitFor('the listing line', () =>
+        bridge
+          .stderr()
+          .split('\n')
+          .find((text) => text.includes('requires a token to list its agents')),
+      );
+      expect(line).toMatch(
+        /^mastra-agents-mcp: info: the Mastra server at \S+ requires a token to list its agents, and JWT_TOKEN is not set: each caller that brings a token sees the agents its token lists/,
+      );
       expect(errorLines(bridge.stderr())).toEqual([]);
     } finally {
       bridge.child.kill('SIGTERM');

@@ -90,5 +90,4 @@ describe('task settings', () => {
     expect(run.stderr.trim()).toContain(expected);
     expect(run.stderr.trim().split('\n')).toHaveLength(1);
   });
-
 });

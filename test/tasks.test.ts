@@ -223,7 +223,11 @@ describe('task bounds and isolation', () => {
       expect(short.ttl).toBe(400);
       expect((await statusesUntilDone(bridge.client, short.taskId)).last.status).toBe('completed');
       await until(
-        () => bridge.client.experimental.tasks.getTask(short.taskId).then(() => 'still there', (e: Error) => e.message),
+        () =>
+          bridge.client.experimental.tasks.getTask(short.taskId).then(
+            () => 'still there',
+            (e: Error) => e.message,
+          ),
         (outcome) => /not found/i.test(outcome),
         'the task to expire',
       );
@@ -263,7 +267,10 @@ describe('task bounds and isolation', () => {
   });
 
   it('the stdio bin exits 0 when stdin ends with a task still running, stopping the run upstream', async () => {
-    const child = spawn(process.execPath, [BIN], { env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url }, stdio: ['pipe', 'pipe', 'ignore'] });
+    const child = spawn(process.execPath, [BIN], {
+      env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url },
+      stdio: ['pipe', 'pipe', 'ignore'],
+    });
     const exited = new Promise<number | null>((resolve) => child.on('exit', resolve));
     const send = (message: object) => child.stdin.write(`${JSON.stringify({ jsonrpc: '2.0', ...message })}\n`);
     const message = messageFor('left running');
@@ -294,7 +301,11 @@ describe('stored task results are bounded in bytes', () => {
     return task.taskId;
   }
   const resultOf = (client: Client, taskId: string) => client.experimental.tasks.getTaskResult(taskId, CallToolResultSchema);
-  const refusalOf = (client: Client, taskId: string) => resultOf(client, taskId).then(() => undefined, (e: unknown) => e as McpError);
+  const refusalOf = (client: Client, taskId: string) =>
+    resultOf(client, taskId).then(
+      () => undefined,
+      (e: unknown) => e as McpError,
+    );
 
   it("drops a session's oldest result first when a new one would pass --task-results-max-per-session", async () => {
     const bridge = await connectInMemory({ listFrom: stack.mastra.url, tasks: taskBoard({ pollIntervalMs: 100, taskResultsMaxPerSession: 50_000 }) });
@@ -320,7 +331,9 @@ describe('stored task results are bounded in bytes', () => {
     try {
       const alices = await bigTask(alice.client);
       const bobs = [await bigTask(bob.client), await bigTask(bob.client)];
-      expect((await refusalOf(alice.client, alices))?.message).toMatch(/was dropped to stay within the 48\.8 KiB for all sessions together \(--task-results-max\)/);
+      expect((await refusalOf(alice.client, alices))?.message).toMatch(
+        /was dropped to stay within the 48\.8 KiB for all sessions together \(--task-results-max\)/,
+      );
       for (const kept of bobs) expect(textOf(await resultOf(bob.client, kept))).toContain('big answer line');
     } finally {
       await alice.close();
@@ -347,7 +360,9 @@ describe('stored task results are bounded in bytes', () => {
     const bridge = await connectStdio(['--task-results-max-per-session', '30000']);
     try {
       const [first, second] = [await bigTask(bridge.client), await bigTask(bridge.client)];
-      expect((await refusalOf(bridge.client, first))?.message).toContain('was dropped to stay within the 29.3 KiB per session (--task-results-max-per-session)');
+      expect((await refusalOf(bridge.client, first))?.message).toContain(
+        'was dropped to stay within the 29.3 KiB per session (--task-results-max-per-session)',
+      );
       expect(textOf(await resultOf(bridge.client, second))).toContain('big answer line');
     } finally {
       await bridge.close();

@@ -24,7 +24,13 @@ const TIME_SETTINGS = [
 
 describe('every time setting takes the same duration syntax', () => {
   it.each(TIME_SETTINGS)('--%s and %s read 500ms, 30s, 1.5s, 2m and 1h', (flag, env, key) => {
-    for (const [text, ms] of [['500ms', 500], ['30s', 30_000], ['1.5s', 1_500], ['2m', 120_000], ['1h', 3_600_000]] as const) {
+    for (const [text, ms] of [
+      ['500ms', 500],
+      ['30s', 30_000],
+      ['1.5s', 1_500],
+      ['2m', 120_000],
+      ['1h', 3_600_000],
+    ] as const) {
       expect(configOf([`--${flag}`, text])[key]).toBe(ms);
       expect(configOf([], { [env]: text })[key]).toBe(ms);
     }

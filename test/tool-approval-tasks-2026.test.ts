@@ -30,7 +30,11 @@ describe('agent tool approval in a 2026-07-28 task (tasks/update with inputRespo
       const session = createTaskSessionFromClient(bridge.client, {
         endpointId: 'bridge',
         rawDispatch: rawDispatch(bridge.url),
-        v2RequestFraming: { protocolVersion: MODERN_VERSION, clientInfo: { name: 'person', version: '1.0.0' }, clientCapabilities: { elicitation: { form: {} } } },
+        v2RequestFraming: {
+          protocolVersion: MODERN_VERSION,
+          clientInfo: { name: 'person', version: '1.0.0' },
+          clientCapabilities: { elicitation: { form: {} } },
+        },
         onInputRequest: async (request) => {
           questions.push(String((request.params as { message?: string }).message));
           return elicit(request.params as never) as never;
@@ -67,7 +71,10 @@ describe('agent tool approval in a 2026-07-28 task (tasks/update with inputRespo
       const [key] = Object.keys(asking.inputRequests);
       const approval = { taskId, inputResponses: { [key!]: { action: 'accept', content: { approved: true } } } };
       expect((await post('tasks/update', approval)).result).toMatchObject({ resultType: 'complete' });
-      expect((await post('tasks/update', approval)).error).toMatchObject({ code: -32602, message: expect.stringContaining('has no open question that these inputResponses answer') });
+      expect((await post('tasks/update', approval)).error).toMatchObject({
+        code: -32602,
+        message: expect.stringContaining('has no open question that these inputResponses answer'),
+      });
       await waitFor('the task to complete', async () => (await post('tasks/get', { taskId })).result.status === 'completed');
       expect(runs().banker).toBe(before + 1);
     } finally {

@@ -45,7 +45,12 @@ describe('agent tool approval over Streamable HTTP, 2025-11-25', () => {
 });
 
 describe('agent tool approval over the stdio bin, both eras', () => {
-  const binParams = () => ({ command: process.execPath, args: [BIN], env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn' }, stderr: 'pipe' as const });
+  const binParams = () => ({
+    command: process.execPath,
+    args: [BIN],
+    env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn' },
+    stderr: 'pipe' as const,
+  });
 
   it('2025-11-25: asked through elicitation/create, approved, the tool runs once', async () => {
     const client = new Client({ name: 'person', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } } });
@@ -64,7 +69,10 @@ describe('agent tool approval over the stdio bin, both eras', () => {
   });
 
   it('2026-07-28: asked through input_required, declined, the tool never runs', async () => {
-    const client = new ModernClient({ name: 'person', version: '1.0.0' }, { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN_VERSION } } });
+    const client = new ModernClient(
+      { name: 'person', version: '1.0.0' },
+      { capabilities: { elicitation: { form: {} } }, versionNegotiation: { mode: { pin: MODERN_VERSION } } },
+    );
     const questions: string[] = [];
     client.setRequestHandler('elicitation/create', async (request) => {
       questions.push(String((request.params as { message?: string }).message));
@@ -88,7 +96,12 @@ describe('--auto-approve-tools on the bin', () => {
     it(`${how}: nobody is asked, the tool runs once`, async () => {
       const client = new Client({ name: 'auto', version: '1.0.0' });
       await client.connect(
-        new StdioClientTransport({ command: process.execPath, args: [BIN, ...args], env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn', ...env }, stderr: 'pipe' }),
+        new StdioClientTransport({
+          command: process.execPath,
+          args: [BIN, ...args],
+          env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn', ...env },
+          stderr: 'pipe',
+        }),
       );
       const before = runs().cautious;
       const result = await client.callTool({ name: 'ask_cautious', arguments: { message: 'add' } });

@@ -56,7 +56,12 @@ describe('the tool list', () => {
     expect(echo.inputSchema.required).toEqual(['message']);
     // Echo has no memory: a thread to continue is offered only by agents that have one.
     expect(Object.keys(echo.inputSchema.properties ?? {})).toEqual(['message', 'requestContext']);
-    expect(Object.keys(tools.find((t) => t.name === 'ask_notes')!.inputSchema.properties ?? {})).toEqual(['message', 'threadId', 'resourceId', 'requestContext']);
+    expect(Object.keys(tools.find((t) => t.name === 'ask_notes')!.inputSchema.properties ?? {})).toEqual([
+      'message',
+      'threadId',
+      'resourceId',
+      'requestContext',
+    ]);
     expect(echo.outputSchema?.properties).toHaveProperty('toolResults');
 
     const calculator = tools.find((t) => t.name === 'ask_calculator')!;
@@ -190,7 +195,7 @@ describe('failures', () => {
 });
 
 describe('secrecy', () => {
-  it('no result carries the agents\' system prompt', () => {
+  it("no result carries the agents' system prompt", () => {
     expect(results.length).toBeGreaterThan(10);
     for (const result of results) expect(JSON.stringify(result)).not.toContain(SYSTEM_PROMPT_SECRET);
   });

@@ -38,10 +38,22 @@ const SECRETS = ['sk-live-4242', '/srv/app/node_modules', 'at Object.<anonymous>
 const stackTrace = `Error: provider failed\n    at Object.<anonymous> (/srv/app/node_modules/provider/index.js:12:5)\n    apiKey=sk-live-4242 instructions=SECRET-SYSTEM-PROMPT`;
 
 const faults: [string, Fault, string][] = [
-  ['an HTML error page', { status: 502, contentType: 'text/html', body: `<html><body><h1>502 Bad Gateway</h1><pre>${stackTrace}</pre></body></html>` }, 'a non-JSON body'],
+  [
+    'an HTML error page',
+    { status: 502, contentType: 'text/html', body: `<html><body><h1>502 Bad Gateway</h1><pre>${stackTrace}</pre></body></html>` },
+    'a non-JSON body',
+  ],
   ['a plain-text stack trace', { status: 500, contentType: 'text/plain', body: stackTrace }, 'a non-JSON body'],
-  ['JSON that Mastra does not write', { status: 500, contentType: 'application/json', body: JSON.stringify({ message: 'boom', stack: stackTrace, apiKey: 'sk-live-4242' }) }, 'a JSON body Mastra did not write'],
-  ['an error string among keys Mastra does not write', { status: 503, contentType: 'application/json', body: JSON.stringify({ error: stackTrace, config: { apiKey: 'sk-live-4242' } }) }, 'a JSON body Mastra did not write'],
+  [
+    'JSON that Mastra does not write',
+    { status: 500, contentType: 'application/json', body: JSON.stringify({ message: 'boom', stack: stackTrace, apiKey: 'sk-live-4242' }) },
+    'a JSON body Mastra did not write',
+  ],
+  [
+    'an error string among keys Mastra does not write',
+    { status: 503, contentType: 'application/json', body: JSON.stringify({ error: stackTrace, config: { apiKey: 'sk-live-4242' } }) },
+    'a JSON body Mastra did not write',
+  ],
 ];
 
 const paths: [string, { onprogress?: () => void } | undefined][] = [

@@ -53,7 +53,10 @@ describe('the include and exclude filters cover workflows', () => {
 
 describe('the bin', () => {
   it('takes --workflow-prefix and the filters, and warns about an include that matches nothing', async () => {
-    const bridge = await spawnBridge(['--include', 'greet,workflow:nope*', '--workflow-prefix', 'wf_'], { MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'info' });
+    const bridge = await spawnBridge(['--include', 'greet,workflow:nope*', '--workflow-prefix', 'wf_'], {
+      MASTRA_BASE_URL: stack.mastra.url,
+      LOG_LEVEL: 'info',
+    });
     try {
       expect((await bridge.client.listTools()).tools.map((tool) => tool.name)).toEqual(['wf_greet']);
       const stderr = bridge.stderr();
@@ -135,7 +138,7 @@ describe('the workflow Resumer (kind "workflow")', () => {
   }
   const doneText = (outcome: RunOutcome) => ('done' in outcome ? textOf(outcome.done) : `paused: ${outcome.paused.question.message}`);
 
-  it('asks with the step\'s resumeSchema as a flat form, and resumes the run with the answer', async () => {
+  it("asks with the step's resumeSchema as a flat form, and resumes the run with the answer", async () => {
     const { resumer, paused } = await pausedExpense();
     expect(paused.handle).toMatchObject({ kind: 'workflow', workflowId: 'expense', step: 'ask-manager' });
     expect(paused.question.schema).toEqual({
@@ -150,7 +153,9 @@ describe('the workflow Resumer (kind "workflow")', () => {
     expect(resumer.answerProblem!(paused.handle, { approved: 'sure' })).toMatch(/^approved: .*boolean/);
     expect(resumer.answerProblem!(paused.handle, { approved: true })).toBeUndefined();
     const refused = await resumer.resume(paused.handle, { action: 'accept', content: { approved: 'sure' } }, options());
-    expect(doneText(refused)).toMatch(/^The answer does not fit the step "ask-manager" of the workflow "expense": approved: .*boolean.*The run \(runId "[0-9a-f-]{36}"\) stays suspended; answer with resume_expense\.$/);
+    expect(doneText(refused)).toMatch(
+      /^The answer does not fit the step "ask-manager" of the workflow "expense": approved: .*boolean.*The run \(runId "[0-9a-f-]{36}"\) stays suspended; answer with resume_expense\.$/,
+    );
     const done = await resumer.resume(paused.handle, { action: 'accept', content: { approved: true } }, options());
     expect('done' in done && done.done.structuredContent).toEqual({ status: 'approved' });
   });

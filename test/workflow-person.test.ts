@@ -127,7 +127,9 @@ describe.each(eras)('a suspended workflow step, $name', (era) => {
       const result = await session.call('run_expense', { item: 'cable', amount: 7 });
       expect(session.questions.map((question) => question.message)).toEqual([
         expect.stringContaining('waits for your answer at step "ask-manager". It says: {"reason":"cable costs 7"}'),
-        expect.stringMatching(/^The workflow "expense" waits for your answer at step "ask-manager"\. It says: \{"reason":"cable costs 7"\}\n\nThe last answer did not fit the form/),
+        expect.stringMatching(
+          /^The workflow "expense" waits for your answer at step "ask-manager"\. It says: \{"reason":"cable costs 7"\}\n\nThe last answer did not fit the form/,
+        ),
       ]);
       expect(result.structuredContent).toEqual({ status: 'approved: second try' });
     } finally {
@@ -197,7 +199,11 @@ describe('a suspended workflow step in a task', () => {
       const session = createTaskSessionFromClient(bridge.client, {
         endpointId: 'bridge',
         rawDispatch: rawDispatch(bridge.url),
-        v2RequestFraming: { protocolVersion: MODERN_VERSION, clientInfo: { name: 'person', version: '1.0.0' }, clientCapabilities: { elicitation: { form: {} } } },
+        v2RequestFraming: {
+          protocolVersion: MODERN_VERSION,
+          clientInfo: { name: 'person', version: '1.0.0' },
+          clientCapabilities: { elicitation: { form: {} } },
+        },
         onInputRequest: async (request) => {
           questions.push((request.params as { requestedSchema?: unknown }).requestedSchema);
           // Once: a bridge that asks again gets a cancel.

@@ -70,7 +70,10 @@ async function expectNotFound(call: Call, runId: string): Promise<void> {
   for (const args of [{ answer: { approved: true, note: 'bob says yes' } }, { cancel: true }]) {
     const foreign = await answerAbout(call, runId, args);
     expect(foreign).toEqual(await answerAbout(call, madeUp, args));
-    expect(foreign).toEqual({ isError: true, text: `the Mastra server at ${stack.mastra.url} has no run "<runId>" of the workflow "expense": check the runId (the suspended result names it).` });
+    expect(foreign).toEqual({
+      isError: true,
+      text: `the Mastra server at ${stack.mastra.url} has no run "<runId>" of the workflow "expense": check the runId (the suspended result names it).`,
+    });
   }
 }
 
@@ -80,7 +83,10 @@ describe.each(eras)('a suspended run over HTTP (%s era) belongs to the user who 
   let bridge: Awaited<ReturnType<typeof startHttpBridge>>;
   let open: Awaited<ReturnType<typeof startHttpBridge>>;
   beforeAll(async () => {
-    [bridge, open] = await Promise.all([startHttpBridge(stack.mastra.url, { serviceToken }), startHttpBridge(stack.mastra.url, { serviceToken, resumeForeignRuns: true })]);
+    [bridge, open] = await Promise.all([
+      startHttpBridge(stack.mastra.url, { serviceToken }),
+      startHttpBridge(stack.mastra.url, { serviceToken, resumeForeignRuns: true }),
+    ]);
   });
   afterAll(async () => {
     await Promise.all([bridge?.close({ graceMs: 0 }), open?.close({ graceMs: 0 })]);
@@ -98,7 +104,7 @@ describe.each(eras)('a suspended run over HTTP (%s era) belongs to the user who 
     expect(resumed.structuredContent).toEqual({ status: 'approved: fine' });
   });
 
-  it('a run started in Mastra directly is refused by default, and resumed with --resume-foreign-runs; bridge runs stay their starter\'s there too', async () => {
+  it("a run started in Mastra directly is refused by default, and resumed with --resume-foreign-runs; bridge runs stay their starter's there too", async () => {
     const run = await clientFor(stack.mastra.url, alice).getWorkflow('expense').createRun();
     expect((await run.startAsync({ inputData: { item: 'lamp', amount: 40 } })).status).toBe('suspended');
 
@@ -129,7 +135,16 @@ describe('OAuth sign-in, minted Mastra tokens: the bridge is the only gate, sinc
       catalogue: catalogueOf(client),
       client,
       baseUrl: stack.mastra.url,
-      oauth: { ...oauthDefaults, issuer: auth.issuer.url!, publicUrl: PUBLIC_URL, audience: `${PUBLIC_URL}/mcp`, requiredScopes: [], mastraAuth: 'mint', mintSecret: SECRET, mintClaims: [] },
+      oauth: {
+        ...oauthDefaults,
+        issuer: auth.issuer.url!,
+        publicUrl: PUBLIC_URL,
+        audience: `${PUBLIC_URL}/mcp`,
+        requiredScopes: [],
+        mastraAuth: 'mint',
+        mintSecret: SECRET,
+        mintClaims: [],
+      },
     });
   });
   afterAll(async () => {
@@ -195,9 +210,13 @@ describe.runIf(withRedis)('replicas sharing Redis', () => {
     const created = stack.mastra.requests.filter((r) => r.endsWith('/create-run')).length;
     const refused = await asAlice('run_expense', { item: 'desk', amount: 300 });
     expect(refused.isError).toBe(true);
-    expect(textOf(refused)).toMatch(/^The workflow "expense" was not started: the record of who started each workflow run \(Redis at redis:\/\/127\.0\.0\.1:\d+\) failed: it cannot be reached\. Try again in a few seconds\.$/);
+    expect(textOf(refused)).toMatch(
+      /^The workflow "expense" was not started: the record of who started each workflow run \(Redis at redis:\/\/127\.0\.0\.1:\d+\) failed: it cannot be reached\. Try again in a few seconds\.$/,
+    );
     expect(stack.mastra.requests.filter((r) => r.endsWith('/create-run')).length).toBe(created);
-    expect(textOf(await asAlice('resume_expense', { runId, cancel: true }))).toContain(`The bridge cannot tell who started the run "${runId}" of the workflow "expense"`);
+    expect(textOf(await asAlice('resume_expense', { runId, cancel: true }))).toContain(
+      `The bridge cannot tell who started the run "${runId}" of the workflow "expense"`,
+    );
     expect(await statusOf(runId)).toBe('suspended');
     // Plain calls of workflows that cannot suspend do not need it.
     expect((await asAlice('run_greet', { name: 'ann', times: 1 })).structuredContent).toEqual({ greeting: 'HELLO ANN!', length: 10 });

@@ -62,7 +62,7 @@ describe.each(bridgeTransports)('workflows over $name', (transport) => {
     expect(progress).toEqual(expect.arrayContaining(['workflow "greet" started', 'step compose started', 'step compose finished', 'step shout finished']));
   });
 
-  it('a failing step is an isError result naming the step and Mastra\'s error text', async () => {
+  it("a failing step is an isError result naming the step and Mastra's error text", async () => {
     const result = await call('run_ledger', { amount: 3 });
     expect(result.isError).toBe(true);
     expect(textOf(result)).toContain(`at step "post-ledger": ${LEDGER_ERROR}`);
@@ -94,7 +94,9 @@ describe.each(bridgeTransports)('workflows over $name', (transport) => {
     expect(resumed.structuredContent).toEqual({ status: 'approved: fine' });
 
     const again = await call('resume_expense', { runId, answer: { approved: true } });
-    expect(textOf(again)).toContain(`The run "${runId}" of the workflow "expense" on the Mastra server at ${stack.mastra.url} is not suspended (its status is "success")`);
+    expect(textOf(again)).toContain(
+      `The run "${runId}" of the workflow "expense" on the Mastra server at ${stack.mastra.url} is not suspended (its status is "success")`,
+    );
     const unknown = await call('resume_expense', { runId: 'no-such-run', answer: { approved: true } });
     expect(textOf(unknown)).toContain('has no run "no-such-run" of the workflow "expense"');
   });

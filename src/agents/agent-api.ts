@@ -76,4 +76,3 @@ export function approvalOf(run: AgentRun): PendingApproval | undefined {
   if (!isApprovalForm(pending.resumeSchema)) return undefined;
   return { runId: run.runId, toolCallId: pending.toolCallId, toolName: String(pending.toolName ?? 'unknown'), args: pending.args ?? null };
 }
-

@@ -23,7 +23,10 @@ function checkRequestContext(context: Record<string, unknown>, ctx: z.Refinement
   }
   const bytes = Buffer.byteLength(JSON.stringify(context));
   if (bytes > REQUEST_CONTEXT_MAX_BYTES)
-    ctx.addIssue({ code: 'custom', message: `requestContext must be at most ${formatBytes(REQUEST_CONTEXT_MAX_BYTES)} as JSON (it is ${formatBytes(bytes)}); pass only the keys the agent needs` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `requestContext must be at most ${formatBytes(REQUEST_CONTEXT_MAX_BYTES)} as JSON (it is ${formatBytes(bytes)}); pass only the keys the agent needs`,
+    });
 }
 
 /** What every agent tool takes. Shared by all tools, so it is built and converted once. */
@@ -31,21 +34,18 @@ export const agentInput = z
   .object({
     message: z
       .string({
-        error: (issue) =>
-          issue.input === undefined ? 'message is required: the text to send to the agent' : 'message must be a string',
+        error: (issue) => (issue.input === undefined ? 'message is required: the text to send to the agent' : 'message must be a string'),
       })
       .min(1, 'message must not be empty'),
     threadId: z.string().min(1, 'threadId must not be empty').optional().describe('Continue this Mastra memory thread.'),
-    resourceId: z
-      .string()
-      .min(1, 'resourceId must not be empty')
-      .optional()
-      .describe('The Mastra memory resource (user or entity) that owns the thread.'),
+    resourceId: z.string().min(1, 'resourceId must not be empty').optional().describe('The Mastra memory resource (user or entity) that owns the thread.'),
     requestContext: z
       .record(z.string(), z.unknown(), { error: 'requestContext must be an object of key/value pairs' })
       .superRefine(checkRequestContext)
       .optional()
-      .describe(`Values passed to the agent as Mastra request context (at most ${REQUEST_CONTEXT_MAX_DEPTH} levels deep, ${formatBytes(REQUEST_CONTEXT_MAX_BYTES)} as JSON).`),
+      .describe(
+        `Values passed to the agent as Mastra request context (at most ${REQUEST_CONTEXT_MAX_DEPTH} levels deep, ${formatBytes(REQUEST_CONTEXT_MAX_BYTES)} as JSON).`,
+      ),
   })
   .describe('A message for the agent, and optionally a memory thread to continue.');
 
@@ -55,9 +55,7 @@ const agentOutput = z.object({
   text: z.string(),
   agentId: z.string(),
   finishReason: z.string().optional(),
-  usage: z
-    .object({ inputTokens: z.number().optional(), outputTokens: z.number().optional(), totalTokens: z.number().optional() })
-    .optional(),
+  usage: z.object({ inputTokens: z.number().optional(), outputTokens: z.number().optional(), totalTokens: z.number().optional() }).optional(),
   toolCalls: z.array(z.object({ toolName: z.string(), args: z.unknown() })),
   toolResults: z.array(z.object({ toolName: z.string(), result: z.unknown(), isError: z.boolean() })),
   threadId: z.string().optional(),

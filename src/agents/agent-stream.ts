@@ -28,7 +28,11 @@ interface Chunk {
 /** Only a message, and a bounded one: an error payload may carry a provider's whole response. */
 const errorText = (error: unknown): string =>
   capDetail(
-    typeof error === 'string' ? error : typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : 'no message given',
+    typeof error === 'string'
+      ? error
+      : typeof (error as { message?: unknown })?.message === 'string'
+        ? (error as { message: string }).message
+        : 'no message given',
   );
 
 /** Builds the same run a `generate` call returns, from the chunks of a stream, and says what is happening. */
@@ -44,7 +48,10 @@ class RunRecorder {
   private reasoning = 0;
   private writing = false;
 
-  constructor(private readonly agentId: string, private readonly progress: ProgressReporter) {}
+  constructor(
+    private readonly agentId: string,
+    private readonly progress: ProgressReporter,
+  ) {}
 
   take(chunk: Chunk): void {
     const p = chunk.payload ?? {};
@@ -140,7 +147,10 @@ export async function streamAgent(
   const recorder = new RunRecorder(agent.agentId, progress);
   const [path, body] =
     'message' in request
-      ? [`/agents/${pathSegment(agent.agentId)}/stream`, { messages: request.message, ...(memory ? { memory } : {}), ...(request.requestContext ? { requestContext: request.requestContext } : {}) }]
+      ? [
+          `/agents/${pathSegment(agent.agentId)}/stream`,
+          { messages: request.message, ...(memory ? { memory } : {}), ...(request.requestContext ? { requestContext: request.requestContext } : {}) },
+        ]
       : [decisionRoute(agent.agentId, request.decision, true), decisionBody(request)];
   let response: Response;
   try {

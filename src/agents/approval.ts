@@ -63,7 +63,9 @@ export function approvalOutcome(agent: AgentTool, response: AgentResponse, conte
     ...(context.memory ? { memory: context.memory } : {}),
     ...(context.requestContext ? { requestContext: context.requestContext } : {}),
   };
-  const unanswerable = errorResult(agent.redact(`The agent "${agent.agentId}" waits for a person to approve its call of tool "${approval.toolName}", and this client cannot ask one.`));
+  const unanswerable = errorResult(
+    agent.redact(`The agent "${agent.agentId}" waits for a person to approve its call of tool "${approval.toolName}", and this client cannot ask one.`),
+  );
   return { paused: { question: approvalQuestion(agent, approval), handle, unanswerable } };
 }
 
@@ -85,7 +87,8 @@ export interface ApprovalResumerOptions extends Pick<AgentRunOptions, 'callTimeo
 export function approvalResumer({ agent, ...options }: ApprovalResumerOptions): Resumer {
   const decide = async (handle: ResumeHandle, choice: { decision: 'approve' | 'decline'; reason?: string }, call: CallContext): Promise<RunOutcome> => {
     const pending = handle as ApprovalHandle;
-    if (pending.agentId !== agent.agentId) throw new Error(`a paused run of agent "${pending.agentId}" cannot be resumed by the tool of agent "${agent.agentId}"`);
+    if (pending.agentId !== agent.agentId)
+      throw new Error(`a paused run of agent "${pending.agentId}" cannot be resumed by the tool of agent "${agent.agentId}"`);
     const response = await runAgent(
       agent,
       { ...choice, runId: pending.runId, toolCallId: pending.toolCallId, ...(pending.requestContext ? { requestContext: pending.requestContext } : {}) },

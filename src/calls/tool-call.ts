@@ -144,7 +144,8 @@ function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
     // With --auto-approve-tools a run never stops at an approval, whichever front drives it.
     start: async (context) => {
       let outcome = await parts.start(callContext(context));
-      while (autoApproveTools && 'paused' in outcome && outcome.paused.handle.kind === 'approval') outcome = await resume(outcome.paused.handle, APPROVED, context);
+      while (autoApproveTools && 'paused' in outcome && outcome.paused.handle.kind === 'approval')
+        outcome = await resume(outcome.paused.handle, APPROVED, context);
       return outcome;
     },
     resume,
@@ -182,7 +183,10 @@ export function prepareToolCall(options: ToolCallOptions, name: string, args: un
   if (resumable) return workflowCall(options, resumable.workflowId, prepareResumeCall(resumable, name, args));
   const agent = catalogue.find(name);
   if (!agent) {
-    const known = catalogue.tools.length || catalogue.workflows.length ? 'list the tools again to see the agents there are now' : `no agents are loaded from ${baseUrl} yet`;
+    const known =
+      catalogue.tools.length || catalogue.workflows.length
+        ? 'list the tools again to see the agents there are now'
+        : `no agents are loaded from ${baseUrl} yet`;
     throw new RequestError(JsonRpcCode.InvalidParams, `Unknown tool "${name}": ${known}.`);
   }
   const parsed = agentInput.safeParse(args ?? {});

@@ -51,9 +51,10 @@ export class AgentMemory {
     const asking = this.ask(client, due, now, signal).finally(() => (this.asking = undefined));
     this.asking = asking;
     let timer: NodeJS.Timeout | undefined;
-    const inTime = await Promise.race([asking.then(() => true), new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), MEMORY_WAIT_MS)))]).finally(() =>
-      clearTimeout(timer),
-    );
+    const inTime = await Promise.race([
+      asking.then(() => true),
+      new Promise<false>((resolve) => (timer = setTimeout(() => resolve(false), MEMORY_WAIT_MS))),
+    ]).finally(() => clearTimeout(timer));
     // A round that outlives its listing ends quietly if that listing was aborted: the next one asks again.
     if (!inTime) asking.then(late, () => {});
   }

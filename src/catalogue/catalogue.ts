@@ -201,7 +201,10 @@ export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: strin
     }
     const offered = [...servable.keys()];
     const names = this.namer.namesFor(offered, 'workflow');
-    const resumeNames = this.namer.namesFor(offered.filter((id) => canSuspend(listing[id]!)), 'resume');
+    const resumeNames = this.namer.namesFor(
+      offered.filter((id) => canSuspend(listing[id]!)),
+      'resume',
+    );
     const tools = offered.map((id) => workflowToolOf(id, listing[id]!, servable.get(id)!, names.get(id)!, resumeNames.get(id))).sort(byToolName);
     return { tools, leftOut };
   }

@@ -20,7 +20,14 @@ export interface OpenedCatalogue {
  * but never waits long: a client must get an answer even while Mastra is down. From then on the
  * catalogue follows Mastra (see refresh.ts).
  */
-export async function openCatalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions, ...refresh }: OpenCatalogueOptions): Promise<OpenedCatalogue> {
+export async function openCatalogue({
+  client,
+  toolPrefix,
+  workflowPrefix,
+  filter,
+  describeFromInstructions,
+  ...refresh
+}: OpenCatalogueOptions): Promise<OpenedCatalogue> {
   const catalogue = new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions });
   const refresher = keepCatalogueFresh({ catalogue, ...refresh });
   let timer: NodeJS.Timeout | undefined;

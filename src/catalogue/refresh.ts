@@ -49,7 +49,8 @@ const isRefusal = (error: unknown) => [401, 403].includes((error as { status?: u
 /** Only a refusal is about the token; a socket or DNS failure is about where Mastra is. */
 function hintFor(error: unknown, serviceToken: boolean): string {
   const status = (error as { status?: unknown } | undefined)?.status;
-  if (isRefusal(error)) return serviceToken ? 'Mastra refused the listing: does it accept JWT_TOKEN?' : 'Mastra requires a token and none is set: set JWT_TOKEN.';
+  if (isRefusal(error))
+    return serviceToken ? 'Mastra refused the listing: does it accept JWT_TOKEN?' : 'Mastra requires a token and none is set: set JWT_TOKEN.';
   if (typeof status === 'number') return 'Is MASTRA_BASE_URL the address of the Mastra server?';
   return 'Is Mastra running, and is MASTRA_BASE_URL its address?';
 }
@@ -111,7 +112,9 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
     const workflows = catalogue.workflows.length ? ` and ${counted(catalogue.workflows.length, 'workflow')}` : '';
     if (!wasLoaded) logger.info(`serving ${counted(count, 'agent')}${workflows} from ${baseUrl}`);
     else if (result.changed)
-      logger.info(`the agents at ${baseUrl} changed${failures > 0 ? ' while it could not be listed' : ''}: serving ${counted(count, 'agent')} (${what || 'descriptions updated'})`);
+      logger.info(
+        `the agents at ${baseUrl} changed${failures > 0 ? ' while it could not be listed' : ''}: serving ${counted(count, 'agent')} (${what || 'descriptions updated'})`,
+      );
     else if (failures > 0) logger.info(`the Mastra server at ${baseUrl} answers again: serving the same ${counted(count, 'agent')}`);
     else logger.debug(`re-listed the agents at ${baseUrl}: no change`);
     failures = 0;
@@ -123,7 +126,8 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
           (result.listedWorkflows.length ? `; the workflows: ${listShort(result.listedWorkflows)}` : '')
         : '',
       ...result.unaddressable.map(
-        (id) => `the agent ${JSON.stringify(id)} at ${baseUrl} is not offered: no URL path can name it (URL parsing resolves "." and ".." away, and would run another agent); give it another id in Mastra`,
+        (id) =>
+          `the agent ${JSON.stringify(id)} at ${baseUrl} is not offered: no URL path can name it (URL parsing resolves "." and ".." away, and would run another agent); give it another id in Mastra`,
       ),
       ...result.leftOutWorkflows.map(({ workflowId, reason }) => `the workflow ${JSON.stringify(workflowId)} at ${baseUrl} is not offered: ${reason}`),
     ].filter(Boolean);

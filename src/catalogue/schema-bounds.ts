@@ -76,7 +76,9 @@ export function readSchema(serialized: string | undefined, what: string, checked
     for (const pattern of walk.patterns) {
       const reason = unlinearReason(pattern);
       if (reason !== undefined)
-        return { problem: `${what} has the pattern ${shown(pattern)}, which RE2 cannot run (${reason}); the bridge checks patterns with RE2 only, so that no argument can stall it` };
+        return {
+          problem: `${what} has the pattern ${shown(pattern)}, which RE2 cannot run (${reason}); the bridge checks patterns with RE2 only, so that no argument can stall it`,
+        };
     }
   return { schema };
 }

@@ -68,7 +68,9 @@ export function describeWorkflow(workflowId: string, workflow: ListedWorkflow, s
     `Run the Mastra workflow "${name}" and get its output.`,
     workflow.description?.trim() ?? '',
     steps.length ? `Steps: ${steps.join(', ')}.` : '',
-    resumeToolName ? `A step may suspend to wait for a person's answer: the client is asked when it can ask, else the result says how to resume the run with ${resumeToolName}.` : '',
+    resumeToolName
+      ? `A step may suspend to wait for a person's answer: the client is asked when it can ask, else the result says how to resume the run with ${resumeToolName}.`
+      : '',
   ]
     .filter(Boolean)
     .join(' ');

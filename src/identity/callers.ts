@@ -134,11 +134,14 @@ export class MastraTokenCallers implements CallerResolver {
   private async check(identity: string, token: string, entry: Entry): Promise<Caller> {
     const { serviceCatalogue, toolPrefix, workflowPrefix, filter, baseUrl, logger = silentLogger } = this.options;
     const client = entry.caller?.client ?? (this.options.clientForToken ?? createMastraClient)(token);
-    const own = this.options.ownCatalogues ? (entry.caller?.catalogue ?? new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions: false })) : undefined;
+    const own = this.options.ownCatalogues
+      ? (entry.caller?.catalogue ?? new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions: false }))
+      : undefined;
     try {
       // The caller's own listing is both the check and its catalogue; otherwise it is listed only to check.
       // A listing made only to check the token needs the agents alone.
-      const checkOnly = () => new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions: false, listWorkflows: false, askMemory: false });
+      const checkOnly = () =>
+        new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions: false, listWorkflows: false, askMemory: false });
       await refreshWithin(own ?? checkOnly(), CHECK_TIMEOUT_MS);
       if (own && !entry.caller) own.on('stale', () => (entry.checkedAt = 0));
       entry.caller = { identity, client, catalogue: own ?? serviceCatalogue };

@@ -24,7 +24,10 @@ export function addressKey(address: string | undefined): string {
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(8 - left.length - right.length, 0)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((group) => Number.parseInt(group, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 /**
@@ -58,8 +61,12 @@ export class FailedTokenChecks {
       if (typeof msBeforeNext !== 'number') throw rejection;
       const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
       if (consumedPoints === this.limits.burst + 1)
-        this.logger.warn(`${this.limits.burst} token checks from ${key} failed within ${this.limits.windowS} s: its new tokens get 429 for ${seconds} s (tokens accepted before still work)`);
-      throw new HttpError(429, `Too Many Requests: too many token checks from your address failed; try again in ${seconds} s with a valid token.`, { 'retry-after': String(seconds) });
+        this.logger.warn(
+          `${this.limits.burst} token checks from ${key} failed within ${this.limits.windowS} s: its new tokens get 429 for ${seconds} s (tokens accepted before still work)`,
+        );
+      throw new HttpError(429, `Too Many Requests: too many token checks from your address failed; try again in ${seconds} s with a valid token.`, {
+        'retry-after': String(seconds),
+      });
     }
     return () => void limiter.reward(key);
   }

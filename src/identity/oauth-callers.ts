@@ -146,9 +146,15 @@ export class OAuthCallers implements CallerResolver {
       }
       if (!failure.refused) throw failure.error;
       // The user's token is valid here: Mastra refusing the credential made for it is the bridge's configuration.
-      const fix = this.options.settings.mastraAuth === 'mint' ? 'MASTRA_JWT_SECRET must be the secret of its MastraJwtAuth' : 'its auth must accept this issuer\'s tokens, or use --mastra-auth mint';
+      const fix =
+        this.options.settings.mastraAuth === 'mint'
+          ? 'MASTRA_JWT_SECRET must be the secret of its MastraJwtAuth'
+          : "its auth must accept this issuer's tokens, or use --mastra-auth mint";
       logger.warn(`the Mastra server refused the credential of a verified user: ${fix}`);
-      throw new HttpError(502, `Bad Gateway: the Mastra server at ${baseUrl} refused the bridge's credential for you; the bridge's operator must fix its --mastra-auth setup (${fix}).`);
+      throw new HttpError(
+        502,
+        `Bad Gateway: the Mastra server at ${baseUrl} refused the bridge's credential for you; the bridge's operator must fix its --mastra-auth setup (${fix}).`,
+      );
     }
   }
 

@@ -3,7 +3,16 @@ import { silentLogger, type Logger } from '../log.js';
 import { HttpError } from '../kernel/errors.js';
 import { identityOf } from './callers.js';
 import { isSecureUrl } from './secure-url.js';
-import { AUTHORIZATION_SERVER_TIMEOUT_MS, checkScopes, checkSubject, refused, unreachable, type AccessTokenVerifier, type OAuthTokenOptions, type VerifiedClaims } from './oauth-tokens.js';
+import {
+  AUTHORIZATION_SERVER_TIMEOUT_MS,
+  checkScopes,
+  checkSubject,
+  refused,
+  unreachable,
+  type AccessTokenVerifier,
+  type OAuthTokenOptions,
+  type VerifiedClaims,
+} from './oauth-tokens.js';
 
 /** Where and as whom the bridge asks the authorization server about a token (RFC 7662). */
 export interface IntrospectionSettings {
@@ -91,7 +100,9 @@ export class IntrospectedTokens implements AccessTokenVerifier {
     if (response.status >= 500) throw unreachable(url, new Error(`HTTP ${response.status}`));
     // oauth4webapi follows no redirect: one would send the bridge's client secret and the token to another place.
     if (response.status >= 300 && response.status < 400) {
-      (this.options.logger ?? silentLogger).error(`the introspection endpoint ${url} answers with a redirect (HTTP ${response.status}), which the bridge does not follow: set --oauth-introspection-url to the endpoint itself`);
+      (this.options.logger ?? silentLogger).error(
+        `the introspection endpoint ${url} answers with a redirect (HTTP ${response.status}), which the bridge does not follow: set --oauth-introspection-url to the endpoint itself`,
+      );
       throw unreachable(url, new Error(`HTTP ${response.status}, a redirect, which is not followed`));
     }
     try {
@@ -99,8 +110,13 @@ export class IntrospectedTokens implements AccessTokenVerifier {
     } catch (error) {
       // oauth4webapi's error names the server's error code (e.g. invalid_client); the body stays unprinted.
       const reason = error instanceof oauth.ResponseBodyError ? `${error.status} ${error.error}` : (error as Error).message;
-      (this.options.logger ?? silentLogger).warn(`the introspection endpoint ${url} refused the bridge's request (${reason}): check MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET`);
-      throw new HttpError(502, `Bad Gateway: the authorization server's introspection endpoint refused the bridge's request (${reason}); the bridge's operator must fix its client credentials.`);
+      (this.options.logger ?? silentLogger).warn(
+        `the introspection endpoint ${url} refused the bridge's request (${reason}): check MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET`,
+      );
+      throw new HttpError(
+        502,
+        `Bad Gateway: the authorization server's introspection endpoint refused the bridge's request (${reason}); the bridge's operator must fix its client credentials.`,
+      );
     }
   }
 

@@ -15,8 +15,7 @@ interface HttpFailure {
   message: string;
 }
 
-const isHttpFailure = (error: unknown): error is HttpFailure =>
-  error instanceof Error && typeof (error as { status?: unknown }).status === 'number';
+const isHttpFailure = (error: unknown): error is HttpFailure => error instanceof Error && typeof (error as { status?: unknown }).status === 'number';
 
 /**
  * Mastra's own 404 for an agent it does not have (`{"error":"Agent with id … not found"}`). A bare
@@ -45,7 +44,9 @@ function mastraWords(body: unknown): string | undefined {
   if (words === undefined) return undefined;
   if (typeof message === 'string' && message !== words) words += `: ${message}`;
   const fields = Array.isArray(issues)
-    ? issues.flatMap((i: { field?: unknown; message?: unknown }) => (typeof i?.field === 'string' && typeof i.message === 'string' ? [`${i.field}: ${i.message}`] : []))
+    ? issues.flatMap((i: { field?: unknown; message?: unknown }) =>
+        typeof i?.field === 'string' && typeof i.message === 'string' ? [`${i.field}: ${i.message}`] : [],
+      )
     : [];
   return fields.length ? `${words} (${fields.join('; ')})` : words;
 }
@@ -69,8 +70,7 @@ const PLAIN_HTTP_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKE
 
 /** Whether a request to an https:// URL reached a server that speaks plain HTTP. */
 function isPlainHttpAnswer(error: unknown): boolean {
-  for (let reason = error; reason instanceof Error; reason = reason.cause)
-    if (PLAIN_HTTP_CODES.has(String((reason as { code?: unknown }).code))) return true;
+  for (let reason = error; reason instanceof Error; reason = reason.cause) if (PLAIN_HTTP_CODES.has(String((reason as { code?: unknown }).code))) return true;
   return false;
 }
 
@@ -86,7 +86,8 @@ const isNotJson = (error: unknown): boolean => error instanceof SyntaxError;
  */
 export function wrongUpstream(error: unknown, baseUrl: string): string | undefined {
   if (isPlainHttpAnswer(error)) return `It speaks plain HTTP, not HTTPS: use ${baseUrl.replace(/^https:/i, 'http:')} as MASTRA_BASE_URL.`;
-  if (isNotJson(error)) return "A web page or another service answered, so this is not Mastra's API: point MASTRA_BASE_URL at the Mastra server (`mastra dev` listens on http://localhost:4111).";
+  if (isNotJson(error))
+    return "A web page or another service answered, so this is not Mastra's API: point MASTRA_BASE_URL at the Mastra server (`mastra dev` listens on http://localhost:4111).";
   return undefined;
 }
 
@@ -135,7 +136,12 @@ export function describeFailure(error: unknown, { agentId, baseUrl, subject }: F
     const tokenHint =
       'The Mastra token is missing, expired or not allowed to use this agent: set JWT_TOKEN for stdio, or send "Authorization: Bearer <token>" over HTTP, with a token this Mastra server accepts.';
     if ('body' in detail) {
-      const hint = error.status === 401 || error.status === 403 ? ` ${tokenHint}` : error.status >= 500 ? ' Then try again.' : ' Check MASTRA_BASE_URL: it should name the Mastra server itself.';
+      const hint =
+        error.status === 401 || error.status === 403
+          ? ` ${tokenHint}`
+          : error.status >= 500
+            ? ' Then try again.'
+            : ' Check MASTRA_BASE_URL: it should name the Mastra server itself.';
       return `The call to ${agent} failed: Mastra at ${baseUrl} answered HTTP ${error.status} with ${detail.body}; see its logs.${hint}`;
     }
     const { words } = detail;

@@ -25,7 +25,7 @@ export interface ResumeHandle {
 
 export type RunOutcome =
   | { done: CallToolResult }
-  | { paused: { question: Question; handle: ResumeHandle; /** The result when nobody can be asked. */ unanswerable: CallToolResult } };
+  | { paused: { question: Question; handle: ResumeHandle /** The result when nobody can be asked. */; unanswerable: CallToolResult } };
 
 /** What a run needs each time it starts or resumes: the caller's own client, the call's signal and progress. */
 export interface CallContext {

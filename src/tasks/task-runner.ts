@@ -63,7 +63,11 @@ export function throttleProgress(send: (message: string) => void, intervalMs: nu
 }
 
 const firstLine = (result: CallToolResult): string => {
-  const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ').split('\n')[0] ?? '';
+  const text =
+    result.content
+      .map((c) => (c.type === 'text' ? c.text : ''))
+      .join(' ')
+      .split('\n')[0] ?? '';
   return text.length > STATUS_LENGTH ? `${text.slice(0, STATUS_LENGTH)}…` : text;
 };
 
@@ -89,7 +93,8 @@ export async function startTask(run: (context: TaskRunContext) => Promise<CallTo
       const waiting = async (question: string | undefined) => {
         // A progress line still pending must not overwrite input_required after the fact.
         progress.stop();
-        if (!signal.aborted) await store.updateTaskStatus(taskId, question === undefined ? 'working' : 'input_required', question ?? `${label} resumed`).catch(() => {});
+        if (!signal.aborted)
+          await store.updateTaskStatus(taskId, question === undefined ? 'working' : 'input_required', question ?? `${label} resumed`).catch(() => {});
       };
       result = await run({ taskId, signal, onProgress: (message) => progress.report(message), waiting });
     } catch (error) {

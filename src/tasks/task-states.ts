@@ -21,4 +21,5 @@ export function checkRunningLimit(running: number, max: number): void {
 }
 
 /** A task's TTL: what the client asked for, within the bridge's bounds. */
-export const boundedTtl = (requested: number | null | undefined, taskTtlMaxMs: number): number => Math.max(1, Math.min(requested ?? taskTtlMaxMs, taskTtlMaxMs));
+export const boundedTtl = (requested: number | null | undefined, taskTtlMaxMs: number): number =>
+  Math.max(1, Math.min(requested ?? taskTtlMaxMs, taskTtlMaxMs));

@@ -54,7 +54,12 @@ export interface Readiness extends IdentityPolicy {
  * For /readyz: ready once Mastra answers and the listing callers see can be made: the service-level
  * one loaded, or each caller's own. The Mastra URL is left out: probes need no map of the network.
  */
-export async function readiness(catalogue: Catalogue, baseUrl: string, policy: IdentityPolicy, taskStore: TaskStoreState = { kind: 'memory' }): Promise<Readiness> {
+export async function readiness(
+  catalogue: Catalogue,
+  baseUrl: string,
+  policy: IdentityPolicy,
+  taskStore: TaskStoreState = { kind: 'memory' },
+): Promise<Readiness> {
   const mastraReachable = await reachable(baseUrl);
   const listable = catalogue.loaded || policy.catalogue === 'per-caller';
   return { ready: listable && mastraReachable, agents: catalogue.tools.length, catalogueLoaded: catalogue.loaded, mastraReachable, ...policy, taskStore };

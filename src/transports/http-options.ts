@@ -70,7 +70,10 @@ export interface HttpBridge {
  * Who is calling, and what each caller sees: callers with a token see the service-level listing
  * only when JWT_TOKEN is set and --per-user-catalogue is not; otherwise each sees its own.
  */
-export function identityFor(options: HttpOptions, { requireToken, keepMs }: { requireToken: boolean; keepMs: number }): { callers: CallerResolver; policy: IdentityPolicy } {
+export function identityFor(
+  options: HttpOptions,
+  { requireToken, keepMs }: { requireToken: boolean; keepMs: number },
+): { callers: CallerResolver; policy: IdentityPolicy } {
   const ownCatalogues = options.perUserCatalogue || !options.hasServiceToken;
   const shared = {
     serviceCatalogue: options.catalogue,

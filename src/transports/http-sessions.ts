@@ -93,7 +93,9 @@ export class Sessions {
       add: (session) => {
         state = 'added';
         this.byId.set(session.id, session);
-        this.options.logger.debug(`session ${session.id.slice(0, 8)} opened (${identity === SERVICE_IDENTITY ? 'service-level client' : "caller's own token"}); ${this.size} open`);
+        this.options.logger.debug(
+          `session ${session.id.slice(0, 8)} opened (${identity === SERVICE_IDENTITY ? 'service-level client' : "caller's own token"}); ${this.size} open`,
+        );
       },
       release: () => {
         if (state === 'done') return;
@@ -116,7 +118,9 @@ export class Sessions {
     this.listening.set(identity, listening);
     listening.lastSeen = Date.now();
     listening.streams.add(end);
-    this.options.logger.debug(`listen stream opened (${identity === SERVICE_IDENTITY ? 'service-level client' : "caller's own token"}); ${this.listenStreams} open`);
+    this.options.logger.debug(
+      `listen stream opened (${identity === SERVICE_IDENTITY ? 'service-level client' : "caller's own token"}); ${this.listenStreams} open`,
+    );
     let open = true;
     return () => {
       if (!open) return;
@@ -213,7 +217,9 @@ export class Sessions {
     }
     for (const listening of this.listening.values()) {
       if (listening.active > 0 || listening.lastSeen >= before) continue;
-      this.options.logger.debug(`${listening.streams.size} listen stream(s) ended after ${formatDuration(this.options.sessionIdleTimeoutMs)} without a request from their caller`);
+      this.options.logger.debug(
+        `${listening.streams.size} listen stream(s) ended after ${formatDuration(this.options.sessionIdleTimeoutMs)} without a request from their caller`,
+      );
       for (const end of listening.streams) end();
     }
   }

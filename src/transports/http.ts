@@ -25,7 +25,8 @@ const WELL_KNOWN = ['/.well-known/oauth-protected-resource', `/.well-known/oauth
 const NO_WAY_IN =
   'Bad Request: this request has no Mcp-Session-Id and no 2026-07-28 envelope: send initialize to open a 2025-11-25 session, or a 2026-07-28 request with its _meta envelope (or use the Mcp-Session-Id of an open session).';
 
-const STOPPED_MESSAGE = 'The bridge is shutting down: this call was stopped before it finished (the shutdown grace period is over). Call again once the bridge is back.';
+const STOPPED_MESSAGE =
+  'The bridge is shutting down: this call was stopped before it finished (the shutdown grace period is over). Call again once the bridge is back.';
 /** How long the answers to stopped calls get to reach their clients before the sockets close. */
 const FLUSH_MS = 2_000;
 
@@ -96,8 +97,12 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     const sessionId = req.headers['mcp-session-id'];
     // With --stateless a session id (say, from before the switch) names nothing: every request stands alone.
     if (typeof sessionId !== 'string' || stateless) {
-      if (req.method !== 'POST') throw stateless ? noSessionMethod(req.method) : new HttpError(400, 'Bad Request: Mcp-Session-Id header is required; start a session with an initialize POST.');
-      if (token === undefined && requireToken) throw tokenRefused(`this bridge requires each ${stateless ? 'request' : 'session'} to bring its own Mastra token`, oauth);
+      if (req.method !== 'POST')
+        throw stateless
+          ? noSessionMethod(req.method)
+          : new HttpError(400, 'Bad Request: Mcp-Session-Id header is required; start a session with an initialize POST.');
+      if (token === undefined && requireToken)
+        throw tokenRefused(`this bridge requires each ${stateless ? 'request' : 'session'} to bring its own Mastra token`, oauth);
       const body = await readRpcBody(req, maxBody);
       // MCP 2026-07-28 requests carry no session: the era is chosen per request (protocol/era.ts).
       if (await isModern({ body, httpMethod: req.method, headers: req.headers })) return modern.serve(req, res, body);
@@ -108,7 +113,11 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     // An OAuth user's token changes as it is refreshed: their session is theirs by the verified identity, compared below.
     const check = oauth ? 'ok' : checkToken(session, token);
     if (check === 'missing') throw tokenRefused('this session was opened with a token; send the same token with each request');
-    if (check === 'wrong') throw new HttpError(403, 'Forbidden: this session was opened with another token (or none); use the token the session was opened with, or start a new session.');
+    if (check === 'wrong')
+      throw new HttpError(
+        403,
+        'Forbidden: this session was opened with another token (or none); use the token the session was opened with, or start a new session.',
+      );
     // Tracked from here, so the idle sweeper leaves the session alone while its body arrives.
     sessions.track(session, req, res);
     // Re-checked once its last check is older than the TTL: a token Mastra has since refused gets nothing more.
@@ -126,7 +135,9 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
       if (stopping) return sendJson(res, 503, { status: 'stopping' });
-      void readiness(catalogue, baseUrl, policy, board.state()).then(({ ready, ...details }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details }));
+      void readiness(catalogue, baseUrl, policy, board.state()).then(({ ready, ...details }) =>
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details }),
+      );
       return;
     }
     if (req.method === 'GET' && callers.oauth && WELL_KNOWN.includes(path ?? '')) return sendJson(res, 200, callers.oauth.metadata);
@@ -157,10 +168,14 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   if (budget) {
     const cap = connectionCapFor(budget);
     capConnections(httpServer, { cap, limit: budget.limit, logger });
-    if (cap < maxSessions) logger.info(`at most ${cap} client connections at once, fewer than --max-sessions (half the file descriptors left under the limit of ${budget.limit}; raise it with ulimit -n)`);
+    if (cap < maxSessions)
+      logger.info(
+        `at most ${cap} client connections at once, fewer than --max-sessions (half the file descriptors left under the limit of ${budget.limit}; raise it with ulimit -n)`,
+      );
   }
   const closed = new Promise<void>((resolve) => httpServer.once('close', resolve));
-  if (requireToken && !options.requireToken && !oauth) logger.info(`${host} is not a loopback address: sessions must bring their own Mastra token (--allow-anonymous lifts this)`);
+  if (requireToken && !options.requireToken && !oauth)
+    logger.info(`${host} is not a loopback address: sessions must bring their own Mastra token (--allow-anonymous lifts this)`);
   logger.info(describePolicy(policy, options.perUserCatalogue));
   if (stateless) logger.info('--stateless: 2025-11-25 requests are served without sessions, each on its own (GET and DELETE answer 405)');
 

@@ -137,7 +137,10 @@ export class SessionTransport implements Transport {
     for (const [id, transport] of this.plain) {
       const error = { code: ErrorCode.ConnectionClosed, message: 'Session closed before the call finished; start a new session and call again.' };
       // Closing it too answers 404 to a request it had not yet taken in (whose error above had nowhere to go).
-      transport.send({ jsonrpc: '2.0', id, error }).catch(() => {}).finally(() => void transport.close());
+      transport
+        .send({ jsonrpc: '2.0', id, error })
+        .catch(() => {})
+        .finally(() => void transport.close());
     }
     this.onclose?.();
   }

@@ -62,7 +62,9 @@ export async function serveStdio(options: StdioOptions): Promise<void> {
   // A message over the limit is refused on its own, in either era; the session goes on.
   const refuse = ({ bytes, id }: OversizedMessage) => {
     const message = `Request too large: ${bytes} bytes, over the ${LIMIT} (${MAX_STDIO_MESSAGE_BYTES} bytes) a stdio message may have; send less, e.g. a shorter message.`;
-    logger.warn(`refused a stdio message of ${bytes} bytes (over the ${LIMIT} limit)${id === undefined ? '; its id could not be read, so no error reply was sent' : ''}`);
+    logger.warn(
+      `refused a stdio message of ${bytes} bytes (over the ${LIMIT} limit)${id === undefined ? '; its id could not be read, so no error reply was sent' : ''}`,
+    );
     if (id !== undefined) process.stdout.write(`${JSON.stringify({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message } })}\n`);
   };
   // The client's opening message chooses the era for the whole connection (protocol/era.ts).

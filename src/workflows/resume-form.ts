@@ -43,7 +43,9 @@ export const resumeArguments = z
     cancel: z.boolean({ error: 'cancel must be true or false' }).optional(),
   })
   .strict()
-  .refine((args) => (args.answer === undefined) !== (args.cancel !== true), { message: 'give either answer (to resume the run) or cancel: true (to cancel it)' });
+  .refine((args) => (args.answer === undefined) !== (args.cancel !== true), {
+    message: 'give either answer (to resume the run) or cancel: true (to cancel it)',
+  });
 
 export type ResumeArguments = z.infer<typeof resumeArguments>;
 
@@ -54,7 +56,7 @@ export function resumeInputSchema(workflow: WorkflowTool): ObjectSchema {
   return {
     type: 'object',
     properties: {
-      runId: { type: 'string', minLength: 1, description: 'The suspended run, as the workflow tool\'s result named it.' },
+      runId: { type: 'string', minLength: 1, description: "The suspended run, as the workflow tool's result named it." },
       step: { type: 'string', description: `The suspended step (${steps}); default: the one the run waits at.` },
       answer: { ...(only ?? { type: 'object' }), description: 'What the step asks for (its resumeSchema).' },
       cancel: { type: 'boolean', description: 'true cancels the run on the Mastra server instead of resuming it.' },

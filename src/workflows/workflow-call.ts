@@ -66,7 +66,9 @@ const subjectOf = (workflow: WorkflowTool) => ({ agentId: workflow.workflowId, b
 
 /** The answer to a run that does not exist, and to one the caller may not continue: the same words, so neither can be told from the other. */
 const noSuchRun = (workflow: WorkflowTool, runId: string, baseUrl: string): CallToolResult =>
-  errorResult(`the Mastra server at ${baseUrl} has no run "${runId}" of the workflow "${workflow.workflowId}": check the runId (the suspended result names it).`);
+  errorResult(
+    `the Mastra server at ${baseUrl} has no run "${runId}" of the workflow "${workflow.workflowId}": check the runId (the suspended result names it).`,
+  );
 
 /** What a resume or cancel may act on: the stored run, when it exists and still waits (or, for a cancel, still runs). */
 async function storedRun(workflow: WorkflowTool, runId: string, cancel: boolean, options: WorkflowRunOptions): Promise<StoredRun | CallToolResult> {
@@ -80,7 +82,9 @@ async function storedRun(workflow: WorkflowTool, runId: string, cancel: boolean,
   }
   const open = cancel ? ['suspended', 'running', 'waiting', 'pending', 'paused'] : ['suspended'];
   if (!open.includes(String(stored.status)))
-    return errorResult(`The run "${runId}" of the workflow "${workflow.workflowId}" on ${where} is not ${cancel ? 'going' : 'suspended'} (its status is "${stored.status}"): there is nothing to ${cancel ? 'cancel' : 'resume'}.`);
+    return errorResult(
+      `The run "${runId}" of the workflow "${workflow.workflowId}" on ${where} is not ${cancel ? 'going' : 'suspended'} (its status is "${stored.status}"): there is nothing to ${cancel ? 'cancel' : 'resume'}.`,
+    );
   return stored;
 }
 

@@ -8,7 +8,11 @@ import type { WorkflowChunk } from './workflow-api.js';
 import { errorResult, textResult } from '../kernel/results.js';
 
 const messageOf = (error: unknown): string =>
-  typeof error === 'string' ? error : typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : 'no message given';
+  typeof error === 'string'
+    ? error
+    : typeof (error as { message?: unknown })?.message === 'string'
+      ? (error as { message: string }).message
+      : 'no message given';
 
 /** Follows one run's stream: what each step did, how the run ended, and what to tell the caller meanwhile. */
 export class WorkflowRecorder {
@@ -67,8 +71,11 @@ function describeAnswer(schema: Record<string, unknown> | undefined): string {
 /** The result when nobody can be asked: what the run waits for, that it stays suspended, and how to go on. */
 function suspendedResult(workflow: WorkflowTool, handle: WorkflowHandle, baseUrl: string, payload: unknown, form: boolean): CallToolResult {
   const schema = workflow.resumable.find((step) => step.stepId === handle.step)?.resumeSchema;
-  const says = payload !== undefined && !(isPlainObject(payload) && Object.keys(payload).length === 0) ? ` The step says: ${capDetail(JSON.stringify(payload))}.` : '';
-  const notForm = form ? '' : ' Its answer is not a flat form of strings, numbers, booleans and enums, so it cannot be asked through an MCP client: give it as JSON.';
+  const says =
+    payload !== undefined && !(isPlainObject(payload) && Object.keys(payload).length === 0) ? ` The step says: ${capDetail(JSON.stringify(payload))}.` : '';
+  const notForm = form
+    ? ''
+    : ' Its answer is not a flat form of strings, numbers, booleans and enums, so it cannot be asked through an MCP client: give it as JSON.';
   const resume = JSON.stringify({ runId: handle.runId, step: handle.step, answer: {} });
   const cancel = JSON.stringify({ runId: handle.runId, cancel: true });
   const tool = workflow.resumeToolName ?? 'its resume tool';
@@ -88,7 +95,9 @@ export function outcomeOf(workflow: WorkflowTool, runId: string, recorder: Workf
       return { done: outputResult(workflow, recorder.result) };
     case 'failed': {
       const where = recorder.failed ? `at step "${recorder.failed.stepId}": ${recorder.failed.error}` : 'before any step failed';
-      return { done: errorResult(`${run} failed on the Mastra server at ${baseUrl} ${where}. The run ended there; fix the cause, then run the workflow again.`) };
+      return {
+        done: errorResult(`${run} failed on the Mastra server at ${baseUrl} ${where}. The run ended there; fix the cause, then run the workflow again.`),
+      };
     }
     case 'suspended': {
       const step = recorder.suspended?.stepId ?? workflow.resumable[0]?.stepId ?? 'unknown';
@@ -98,7 +107,13 @@ export function outcomeOf(workflow: WorkflowTool, runId: string, recorder: Workf
       const unanswerable = suspendedResult(workflow, handle, baseUrl, recorder.suspended?.payload, form !== undefined);
       if (!form) return { done: unanswerable };
       const says = recorder.suspended?.payload === undefined ? '' : ` It says: ${capDetail(JSON.stringify(recorder.suspended.payload))}`;
-      return { paused: { question: { message: `The workflow "${workflow.title}" waits for your answer at step "${step}".${says}`, schema: form }, handle, unanswerable } };
+      return {
+        paused: {
+          question: { message: `The workflow "${workflow.title}" waits for your answer at step "${step}".${says}`, schema: form },
+          handle,
+          unanswerable,
+        },
+      };
     }
     case 'canceled':
       return { done: errorResult(`${run} was cancelled on the Mastra server at ${baseUrl} before it finished.`) };

@@ -35,7 +35,9 @@ export function workflowResumer(catalogue: Catalogue, options: Pick<WorkflowRunO
       const handle = raw as WorkflowHandle;
       const workflow = workflowOf(handle);
       if (!workflow)
-        return errorOutcome(`The workflow "${handle.workflowId}" is no longer offered by this bridge; its run (runId "${handle.runId}") stays as it is on the Mastra server at ${call.baseUrl}.`);
+        return errorOutcome(
+          `The workflow "${handle.workflowId}" is no longer offered by this bridge; its run (runId "${handle.runId}") stays as it is on the Mastra server at ${call.baseUrl}.`,
+        );
       // The caller's own client, the call's signal, progress and bounds. A handle reaches here only from the call
       // that paused its run: the same session's elicitation, a task of the same identity, or a request state sealed
       // for that identity. resume_<id>, which may name any run, checks who started it itself (workflow-call.ts).

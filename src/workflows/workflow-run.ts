@@ -39,7 +39,9 @@ async function cancelQuietly(client: MastraClient, workflowId: string, runId: st
 
 function timeoutResult(workflowId: string, runId: string | undefined, limitMs: number, baseUrl: string): CallToolResult {
   const run = runId ? ` (runId "${runId}")` : '';
-  return errorResult(timeoutText(`The workflow "${workflowId}"`, limitMs, `its run${run} on the Mastra server at ${baseUrl} was cancelled`, '; or call the tool as a task'));
+  return errorResult(
+    timeoutText(`The workflow "${workflowId}"`, limitMs, `its run${run} on the Mastra server at ${baseUrl} was cancelled`, '; or call the tool as a task'),
+  );
 }
 
 /**
@@ -110,12 +112,28 @@ export async function startWorkflow(workflow: WorkflowTool, inputData: unknown, 
 }
 
 /** Resumes a suspended step with the person's answer; the run may finish, fail, or suspend again. */
-export function resumeWorkflow(workflow: WorkflowTool, handle: Pick<WorkflowHandle, 'runId' | 'step'>, answer: unknown, options: WorkflowRunOptions): Promise<RunOutcome> {
-  return follow(workflow, () => handle.runId, (signal) => resumeStream(options.client, workflow.workflowId, handle.runId, handle.step, answer, signal), options);
+export function resumeWorkflow(
+  workflow: WorkflowTool,
+  handle: Pick<WorkflowHandle, 'runId' | 'step'>,
+  answer: unknown,
+  options: WorkflowRunOptions,
+): Promise<RunOutcome> {
+  return follow(
+    workflow,
+    () => handle.runId,
+    (signal) => resumeStream(options.client, workflow.workflowId, handle.runId, handle.step, answer, signal),
+    options,
+  );
 }
 
 /** Cancels a run upstream, and says so; `why` starts the text ("The person declined to answer."). */
-export async function cancelWorkflow(workflow: WorkflowTool, runId: string, why: string, options: WorkflowRunOptions, isError: boolean): Promise<CallToolResult> {
+export async function cancelWorkflow(
+  workflow: WorkflowTool,
+  runId: string,
+  why: string,
+  options: WorkflowRunOptions,
+  isError: boolean,
+): Promise<CallToolResult> {
   try {
     await cancelRun(options.client, workflow.workflowId, runId);
   } catch (error) {

@@ -42,7 +42,13 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
   const provider = new Provider(issuer, {
     jwks: { keys: [{ ...(await exportJWK(privateKey)), kid: 'signing', alg: 'RS256', use: 'sig' }] },
     clients: [
-      { client_id: PRE_REGISTERED.client_id, token_endpoint_auth_method: 'none', redirect_uris: [PRE_REGISTERED.redirect_uri], grant_types: ['authorization_code', 'refresh_token'], response_types: ['code'] },
+      {
+        client_id: PRE_REGISTERED.client_id,
+        token_endpoint_auth_method: 'none',
+        redirect_uris: [PRE_REGISTERED.redirect_uri],
+        grant_types: ['authorization_code', 'refresh_token'],
+        response_types: ['code'],
+      },
       { ...INTROSPECTOR, grant_types: [], response_types: [], redirect_uris: [] },
     ],
     scopes: ['openid', 'offline_access', ...options.scopes],
@@ -62,7 +68,13 @@ export async function startAuthorizationServer(options: AuthorizationServerOptio
         getResourceServerInfo: (_ctx, indicator, client) => {
           if (indicator !== options.resource) throw new errors.InvalidTarget(`unknown resource ${indicator}`);
           const format = client.clientId === PRE_REGISTERED.client_id ? 'jwt' : (options.accessTokenFormat ?? 'jwt');
-          return { scope: options.scopes.join(' '), audience: indicator, accessTokenTTL: options.accessTokenTtlS ?? 3600, accessTokenFormat: format, jwt: { sign: { alg: 'RS256' } } };
+          return {
+            scope: options.scopes.join(' '),
+            audience: indicator,
+            accessTokenTTL: options.accessTokenTtlS ?? 3600,
+            accessTokenFormat: format,
+            jwt: { sign: { alg: 'RS256' } },
+          };
         },
       },
     },
@@ -98,7 +110,8 @@ export async function signInAs(user: string, authorizationUrl: URL): Promise<URL
     if (location) {
       const next = new URL(location, url);
       if (next.searchParams.has('code')) return next.searchParams;
-      if (next.searchParams.get('error')) throw new Error(`the authorization server refused: ${next.searchParams.get('error')} ${next.searchParams.get('error_description')}`);
+      if (next.searchParams.get('error'))
+        throw new Error(`the authorization server refused: ${next.searchParams.get('error')} ${next.searchParams.get('error_description')}`);
       url = next.href;
       continue;
     }
@@ -117,7 +130,10 @@ async function visit(url: string, cookies: Map<string, string>, form?: URLSearch
   const response = await fetch(url, {
     method: form ? 'POST' : 'GET',
     redirect: 'manual',
-    headers: { cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; '), ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}) },
+    headers: {
+      cookie: [...cookies].map(([name, value]) => `${name}=${value}`).join('; '),
+      ...(form ? { 'content-type': 'application/x-www-form-urlencoded' } : {}),
+    },
     body: form,
   });
   for (const line of response.headers.getSetCookie()) {
@@ -127,4 +143,3 @@ async function visit(url: string, cookies: Map<string, string>, form?: URLSearch
   }
   return response;
 }
-

@@ -44,14 +44,18 @@ function launch(config: string): Promise<ChildProcess> {
   });
 }
 
-const exited = (child: ChildProcess) => (child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve())));
+const exited = (child: ChildProcess) =>
+  child.exitCode !== null || child.signalCode !== null ? Promise.resolve() : new Promise<void>((resolve) => child.once('exit', () => resolve()));
 
 /** A real redis-server of its own on a free loopback port, with its own config and data directory, no persistence. */
 export async function startRedis(): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'bridge-redis-'));
   const port = await freePort();
   const config = join(dir, 'redis.conf');
-  await writeFile(config, [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'save ""', 'appendonly no', 'protected-mode yes', 'loglevel notice', 'daemonize no'].join('\n'));
+  await writeFile(
+    config,
+    [`port ${port}`, 'bind 127.0.0.1', `dir ${dir}`, 'save ""', 'appendonly no', 'protected-mode yes', 'loglevel notice', 'daemonize no'].join('\n'),
+  );
   let child = await launch(config);
   const url = `redis://127.0.0.1:${port}`;
   const client = new Redis(url, { maxRetriesPerRequest: 1, retryStrategy: () => 100, lazyConnect: true });

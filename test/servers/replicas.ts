@@ -9,7 +9,11 @@ export interface Replica {
 }
 
 /** `count` built bins over HTTP on one Mastra server, each with `args(i)`; all listening before this resolves. */
-export async function startReplicas(count: number, args: (i: number) => string[], env: Record<string, string>): Promise<{ replicas: Replica[]; close(): Promise<void> }> {
+export async function startReplicas(
+  count: number,
+  args: (i: number) => string[],
+  env: Record<string, string>,
+): Promise<{ replicas: Replica[]; close(): Promise<void> }> {
   const bins = Array.from({ length: count }, (_, i) => spawnHttpBin(args(i), { LOG_LEVEL: 'warn', ...env }));
   const close = async () => {
     await Promise.all(bins.map((bin) => (bin.child.exitCode === null ? (bin.child.kill('SIGTERM'), bin.exited) : undefined)));

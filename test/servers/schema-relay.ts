@@ -23,7 +23,10 @@ const bodyOf = async (request: IncomingMessage): Promise<Buffer | undefined> => 
  * listing (GET /api/workflows) before the bridge reads it: for schemas Mastra itself cannot serve (it
  * overflows its own stack on a few hundred levels) or would take seconds to serialize.
  */
-export async function startSchemaRelay(mastraUrl: string, rewrite: (workflows: Record<string, ListedWorkflowJson>) => void): Promise<{ url: string; close(): Promise<void> }> {
+export async function startSchemaRelay(
+  mastraUrl: string,
+  rewrite: (workflows: Record<string, ListedWorkflowJson>) => void,
+): Promise<{ url: string; close(): Promise<void> }> {
   const server = createServer(async (request, response) => {
     const upstream = await fetch(new URL(request.url!, mastraUrl), {
       method: request.method,

@@ -50,19 +50,16 @@ export function createServer(options: ServerOptions): Server {
   const sessionTasks = options.identityTasks ?? options.sessionTasks ?? board.openSession();
   const runs = { owners: board.runOwners, identity: options.identity ?? SERVICE_IDENTITY, allowForeign: options.resumeForeignRuns };
   const perRequest = options.perRequest === true;
-  const server = new BridgeServer(
-    SERVER_INFO,
-    {
-      capabilities: { tools: { listChanged: !perRequest }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } }, logging: {} },
-      // The SDK answers tasks/get, tasks/result, tasks/list and tasks/cancel from this store.
-      taskStore: sessionTasks,
-      instructions: serverInstructions(baseUrl),
-      debouncedNotificationMethods: ['notifications/tools/list_changed'],
-      // A task's question (elicitation/create) waits here until the client's tasks/result collects it.
-      taskMessageQueue: new SessionQuestionQueue(sessionTasks),
-      jsonSchemaValidator,
-    },
-  );
+  const server = new BridgeServer(SERVER_INFO, {
+    capabilities: { tools: { listChanged: !perRequest }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } }, logging: {} },
+    // The SDK answers tasks/get, tasks/result, tasks/list and tasks/cancel from this store.
+    taskStore: sessionTasks,
+    instructions: serverInstructions(baseUrl),
+    debouncedNotificationMethods: ['notifications/tools/list_changed'],
+    // A task's question (elicitation/create) waits here until the client's tasks/result collects it.
+    taskMessageQueue: new SessionQuestionQueue(sessionTasks),
+    jsonSchemaValidator,
+  });
 
   const clientLog = clientLogOf(server);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolsOf(catalogue) }));

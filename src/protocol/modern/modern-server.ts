@@ -24,10 +24,12 @@ const CONNECTION_CLOSED = -32000;
  * Log messages go on the request's own stream. The SDK sends them only when the request's `_meta`
  * carries `io.modelcontextprotocol/logLevel`, and only at or above it.
  */
-const logOf = (ctx: ServerContext): ClientLog => (level, message, details) => {
-  const { data, logger } = logMessageParams(level, message, details);
-  ctx.mcpReq.log(level, data, logger).catch(() => {});
-};
+const logOf =
+  (ctx: ServerContext): ClientLog =>
+  (level, message, details) => {
+    const { data, logger } = logMessageParams(level, message, details);
+    ctx.mcpReq.log(level, data, logger).catch(() => {});
+  };
 
 /**
  * The MCP 2026-07-28 server for one request (HTTP) or one connection (stdio) of one caller. Built
@@ -36,7 +38,7 @@ const logOf = (ctx: ServerContext): ClientLog => (level, message, details) => {
 export function createModernServer(
   caller: Caller,
   options: ModernServerOptions,
-  { credentialed, taskStatus = false }: { credentialed: boolean; /** Push `notifications/tasks` on this connection (stdio). */ taskStatus?: boolean },
+  { credentialed, taskStatus = false }: { credentialed: boolean /** Push `notifications/tasks` on this connection (stdio). */; taskStatus?: boolean },
 ): Server {
   const { baseUrl, logger = silentLogger, callTimeoutMs, progress, refreshIntervalMs, stopped, autoApproveTools, requestStates: sealer } = options;
   // Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. Without
@@ -61,7 +63,13 @@ export function createModernServer(
     const { name, arguments: args } = request.params;
     const call = prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
     if (acceptsTasks(ctx.mcpReq.envelope as never))
-      return (await startModernTask(call, tasks, logger, taskStatus ? (n) => server.notification(n as never) : undefined, canElicit(ctx.mcpReq.envelope))) as never;
+      return (await startModernTask(
+        call,
+        tasks,
+        logger,
+        taskStatus ? (n) => server.notification(n as never) : undefined,
+        canElicit(ctx.mcpReq.envelope),
+      )) as never;
     if (call.valid) logger.debug(`calling ${call.label} (${name})`);
     // The signal is aborted when the client closes this request's stream (HTTP) or cancels it (stdio), and at shutdown.
     const signal = stopped ? AbortSignal.any([ctx.mcpReq.signal, stopped]) : ctx.mcpReq.signal;
@@ -77,7 +85,11 @@ export function createModernServer(
     };
     try {
       // An input_required round is logged as this request's answer: the retry is a request of its own.
-      return (await withCallLog(logOf(ctx), { label: call.label, ...call.ids, tool: name }, () => callInRounds(call, name, round) as Promise<CallToolResult>)) as never;
+      return (await withCallLog(
+        logOf(ctx),
+        { label: call.label, ...call.ids, tool: name },
+        () => callInRounds(call, name, round) as Promise<CallToolResult>,
+      )) as never;
     } catch (error) {
       // Answered on the request's own stream while it is still open, where closing it would only reset the client.
       if (stopped?.aborted && !ctx.mcpReq.signal.aborted) throw new RequestError(CONNECTION_CLOSED, String(stopped.reason));

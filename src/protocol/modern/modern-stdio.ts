@@ -24,7 +24,11 @@ export async function serveModernStdio(options: FrontOptions, input: Readable): 
       return server;
     },
     // A request id reused while its request runs is refused, as in 2025: the answers would cross.
-    { legacy: 'reject', transport: new OneAnswerPerId(new StdioServerTransport(input, process.stdout)), onerror: (error) => logger.debug(`MCP 2026-07-28 over stdio: ${error.message}`) },
+    {
+      legacy: 'reject',
+      transport: new OneAnswerPerId(new StdioServerTransport(input, process.stdout)),
+      onerror: (error) => logger.debug(`MCP 2026-07-28 over stdio: ${error.message}`),
+    },
   );
   // serveStdio routes the instance's list_changed onto the client's open subscriptions/listen requests.
   const changes = toolListChanges(() => Promise.all([...instances].map((server) => server.sendToolListChanged())));

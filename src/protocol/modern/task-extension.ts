@@ -41,7 +41,11 @@ const questions = new TaskQuestions();
 /** `canElicit`: whether the client that started the task declared elicitation, so the task may ask it. */
 export async function startModernTask(call: ToolCall, tasks: CallerTasks, logger: Logger, sink?: TaskStatusSink, canElicit = false) {
   const announce = (taskId: string) => {
-    if (sink) void detailedTask(tasks, taskId).then((params) => sink({ method: 'notifications/tasks', params }), () => {});
+    if (sink)
+      void detailedTask(tasks, taskId).then(
+        (params) => sink({ method: 'notifications/tasks', params }),
+        () => {},
+      );
   };
   // The same store, told to announce each change it makes.
   const store: Parameters<typeof startTask>[1]['store'] = {
@@ -55,7 +59,12 @@ export async function startModernTask(call: ToolCall, tasks: CallerTasks, logger
       announce(taskId);
     },
   };
-  const { task } = await startTask((context) => call.run({ task: context, ask: questions.askerFor(context, canElicit, tasks.inputs) }), { session: tasks, store, label: call.label, logger });
+  const { task } = await startTask((context) => call.run({ task: context, ask: questions.askerFor(context, canElicit, tasks.inputs) }), {
+    session: tasks,
+    store,
+    label: call.label,
+    logger,
+  });
   return { resultType: 'task' as const, ...wireTask(task) };
 }
 

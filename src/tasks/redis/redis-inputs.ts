@@ -15,7 +15,9 @@ export class RedisTaskInputs implements SharedInputs {
 
   async show(taskId: string, key: string, inputRequests: Record<string, unknown>): Promise<void> {
     const { keys } = this.store;
-    const answer = await this.store.call((redis) => redis.inputShow(keys.task(taskId), this.identity, key, JSON.stringify(inputRequests), this.store.runnerOf(taskId), new Date().toISOString()));
+    const answer = await this.store.call((redis) =>
+      redis.inputShow(keys.task(taskId), this.identity, key, JSON.stringify(inputRequests), this.store.runnerOf(taskId), new Date().toISOString()),
+    );
     if (answer === 'missing') throw taskNotFound(taskId);
     if (answer.startsWith('terminal:')) throw new Error(`Task ${taskId} is already ${answer.slice('terminal:'.length)}`);
   }
@@ -29,7 +31,9 @@ export class RedisTaskInputs implements SharedInputs {
   async answer(taskId: string, responses: Record<string, unknown>): Promise<boolean> {
     const { keys } = this.store;
     const pairs = Object.entries(responses).flatMap(([key, response]) => [key, JSON.stringify(response ?? null)]);
-    const answer = await this.store.call((redis) => redis.inputAnswer(keys.task(taskId), this.identity, keys.answerChannel, taskId, new Date().toISOString(), ...pairs));
+    const answer = await this.store.call((redis) =>
+      redis.inputAnswer(keys.task(taskId), this.identity, keys.answerChannel, taskId, new Date().toISOString(), ...pairs),
+    );
     if (answer === 'missing') throw taskNotFound(taskId);
     return answer === 'ok';
   }

@@ -16,7 +16,16 @@ export class RedisRunOwners implements RunOwners {
   async claim(identity: string, workflowId: string, runId: string): Promise<void> {
     const key = runKey(workflowId, runId);
     await this.call(() =>
-      this.connection.commands.runClaim(`${this.prefix}run:${key}`, `${this.prefix}runs:${identity}`, identity, key, this.ttlMs, Date.now(), MAX_RUNS_PER_IDENTITY, this.prefix),
+      this.connection.commands.runClaim(
+        `${this.prefix}run:${key}`,
+        `${this.prefix}runs:${identity}`,
+        identity,
+        key,
+        this.ttlMs,
+        Date.now(),
+        MAX_RUNS_PER_IDENTITY,
+        this.prefix,
+      ),
     );
   }
 

@@ -43,7 +43,18 @@ export class RedisCallerTasks implements CallerTasks {
     const ttl = boundedTtl(params.ttl, limits.taskTtlMaxMs);
     const now = new Date().toISOString();
     await this.store.call((redis) =>
-      redis.taskCreate(keys.task(taskId), keys.owner(this.identity), keys.sequence, this.identity, this.store.replica, ttl, now, limits.pollIntervalMs, keys.keepMs, taskId),
+      redis.taskCreate(
+        keys.task(taskId),
+        keys.owner(this.identity),
+        keys.sequence,
+        this.identity,
+        this.store.replica,
+        ttl,
+        now,
+        limits.pollIntervalMs,
+        keys.keepMs,
+        taskId,
+      ),
     );
     runs.start(taskId, ttl, this);
     return { taskId, status: 'working', ttl, createdAt: now, lastUpdatedAt: now, pollInterval: limits.pollIntervalMs };
@@ -98,7 +109,16 @@ export class RedisCallerTasks implements CallerTasks {
     if (cursor !== undefined && !/^\d+$/.test(cursor)) throw new Error(`Invalid cursor: ${cursor}`);
     const { keys } = this.store;
     const page = await this.store.call((redis) =>
-      redis.taskList(keys.owner(this.identity), keys.prefix, cursor ?? '0', PAGE_SIZE, new Date().toISOString(), LAPSED.statusMessage, LAPSED.result, this.store.leaseMs),
+      redis.taskList(
+        keys.owner(this.identity),
+        keys.prefix,
+        cursor ?? '0',
+        PAGE_SIZE,
+        new Date().toISOString(),
+        LAPSED.statusMessage,
+        LAPSED.result,
+        this.store.leaseMs,
+      ),
     );
     const tasks = page.slice(0, PAGE_SIZE).map(([taskId, fields]) => taskOf(taskId, fields));
     const last = page.length > PAGE_SIZE ? page[PAGE_SIZE - 1] : undefined;
@@ -128,7 +148,16 @@ export class RedisCallerTasks implements CallerTasks {
   private async read(taskId: string, withResult: boolean): Promise<(string | null)[] | null> {
     const { keys } = this.store;
     return this.store.call((redis) =>
-      redis.taskGet(keys.task(taskId), keys.prefix, this.identity, new Date().toISOString(), LAPSED.statusMessage, LAPSED.result, withResult ? '1' : '0', this.store.leaseMs),
+      redis.taskGet(
+        keys.task(taskId),
+        keys.prefix,
+        this.identity,
+        new Date().toISOString(),
+        LAPSED.statusMessage,
+        LAPSED.result,
+        withResult ? '1' : '0',
+        this.store.leaseMs,
+      ),
     );
   }
 

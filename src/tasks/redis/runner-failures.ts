@@ -11,7 +11,7 @@ const failure = (statusMessage: string, text: string) => ({
 export const LAPSED = failure(
   'the bridge running this task was not heard from within its lease (--task-lease); if it still runs the task, the task turns working again',
   'The bridge running this task was not heard from within its lease (--task-lease): it was restarted or killed, or cut off from the task store. ' +
-    'If it is still running the agent, it takes the task back: the task turns `working` again and ends with the agent\'s answer, so look at the task again (tasks/get) a little later. ' +
+    "If it is still running the agent, it takes the task back: the task turns `working` again and ends with the agent's answer, so look at the task again (tasks/get) a little later. " +
     'Otherwise the agent run may not have finished on the Mastra server; call the agent again.',
 );
 
