@@ -22,7 +22,7 @@ export interface Output {
  * two (never from process.env), so a test can run it in-process with any environment.
  */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, output: Output = process): Promise<number> {
-  let command;
+  let command: ReturnType<typeof parseCommand>;
   try {
     command = parseCommand(argv, env);
   } catch (error) {

@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/log.js';
 import { openRedisTasks } from '../src/tasks/redis/redis-task-store.js';
 import { MAX_RUNS_PER_IDENTITY, type RunOwners } from '../src/tasks/run-owners.js';
-import { TaskBoard } from '../src/tasks/task-board.js';
+import type { TaskBoard } from '../src/tasks/task-board.js';
 import { waitFor } from './helpers.js';
 import { startRedis, type RedisServer } from './servers/redis.js';
 import { havePrograms } from './servers/system-programs.js';

@@ -4,7 +4,7 @@ import { spawnSync } from 'node:child_process';
 import { afterEach, describe, expect, it, vi } from 'vitest';
 import { PROGRESS_INTERVAL_MS, startTask, throttleProgress, type TaskRunContext } from '../src/tasks/task-runner.js';
 import { silentLogger } from '../src/log.js';
-import { type CallerTasks } from '../src/tasks/task-store.js';
+import type { CallerTasks } from '../src/tasks/task-store.js';
 import { BIN } from './helpers.js';
 import { taskBoard } from './support/defaults.js';
 

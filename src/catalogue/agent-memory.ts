@@ -68,7 +68,7 @@ export class AgentMemory {
     for (let i = 0; i < due.length; i += MEMORY_CHECKS_AT_ONCE) {
       const batch = due.slice(i, i + MEMORY_CHECKS_AT_ONCE);
       const answers = await Promise.all(batch.map(([id]) => memoryStatus(client, id, signal)));
-      batch.forEach(([id, source], n) => this.known.set(id, { source, memory: answers[n], at: now }));
+      for (const [n, [id, source]] of batch.entries()) this.known.set(id, { source, memory: answers[n], at: now });
     }
   }
 }

@@ -3,7 +3,7 @@ import type { Result, Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { RequestError, JsonRpcCode } from '../kernel/errors.js';
 import type { CallerTasks, TaskLimits } from './task-store.js';
-import { ResultBudget, SessionResults, type ResultHolder } from './task-results.js';
+import { type ResultBudget, SessionResults, type ResultHolder } from './task-results.js';
 import { boundedTtl, cancelledResult, CANCELLED_MESSAGE, checkRunningLimit, taskNotFound, TERMINAL } from './task-states.js';
 
 const PAGE_SIZE = 50;

@@ -1,4 +1,4 @@
-import { type CallerTasks, type SharedTaskStore, type TaskLimits, type TaskStoreState } from './task-store.js';
+import type { CallerTasks, SharedTaskStore, TaskLimits, TaskStoreState } from './task-store.js';
 import { SERVICE_IDENTITY } from '../identity/callers.js';
 import { MemoryCallerTasks } from './memory-tasks.js';
 import { MemoryRunOwners, type RunOwners } from './run-owners.js';
@@ -46,7 +46,10 @@ export class TaskBoard {
    */
   forIdentity(identity: string): CallerTasks {
     let tasks = this.identities.get(identity);
-    if (!tasks && this.shared) this.identities.set(identity, (tasks = this.shared.open(identity)));
+    if (!tasks && this.shared) {
+      tasks = this.shared.open(identity);
+      this.identities.set(identity, tasks);
+    }
     if (!tasks) {
       const created: CallerTasks = new MemoryCallerTasks(this.limits, this.results, () => {
         this.sessions.delete(created);

@@ -36,7 +36,7 @@ const until = async (done: () => boolean, deadline: number) => {
 
 /** Streamable HTTP at /mcp: one MCP server per session, each bound to the caller (token) it was opened with. */
 export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
-  const { catalogue, client, baseUrl, host, port: bindPort, maxBody, maxSessions, sessionIdleTimeoutMs, logger = silentLogger } = options;
+  const { catalogue, baseUrl, host, port: bindPort, maxBody, maxSessions, sessionIdleTimeoutMs, logger = silentLogger } = options;
   // A bridge reachable from a network must not lend its service token to whoever connects.
   // An OAuth protected resource serves signed-in users only.
   const requireToken = options.requireToken || options.oauth !== undefined || (!isLoopback(host) && !options.allowAnonymous);
@@ -204,7 +204,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     port,
     close: ({ graceMs = options.shutdownGraceMs } = {}) => {
       graceEnds = Math.min(graceEnds, Date.now() + graceMs);
-      return (closing ??= drainAndClose());
+      closing ??= drainAndClose();
+      return closing;
     },
   };
 }

@@ -21,7 +21,7 @@ const PRIMITIVES = new Set(['string', 'number', 'integer', 'boolean']);
  * union) cannot be asked through a client; undefined then.
  */
 export function formOf(schema: Record<string, unknown> | undefined): Question['schema'] | undefined {
-  if (!schema || schema.type !== 'object' || !schema.properties || typeof schema.properties !== 'object') return undefined;
+  if (schema?.type !== 'object' || !schema.properties || typeof schema.properties !== 'object') return undefined;
   const properties: Record<string, Record<string, unknown>> = {};
   for (const [key, field] of Object.entries(schema.properties as Record<string, unknown>)) {
     if (!field || typeof field !== 'object') return undefined;

@@ -16,7 +16,13 @@ export async function startReplicas(
 ): Promise<{ replicas: Replica[]; close(): Promise<void> }> {
   const bins = Array.from({ length: count }, (_, i) => spawnHttpBin(args(i), { LOG_LEVEL: 'warn', ...env }));
   const close = async () => {
-    await Promise.all(bins.map((bin) => (bin.child.exitCode === null ? (bin.child.kill('SIGTERM'), bin.exited) : undefined)));
+    await Promise.all(
+      bins.map((bin) => {
+        if (bin.child.exitCode !== null) return undefined;
+        bin.child.kill('SIGTERM');
+        return bin.exited;
+      }),
+    );
   };
   try {
     const urls = await Promise.all(bins.map((bin) => bin.url));

@@ -13,7 +13,7 @@ import { withCallLog } from '../../calls/call-log.js';
 import { silentLogger } from '../../log.js';
 import { progressFor } from '../../kernel/progress.js';
 import { refuseInvalidParams } from './request-params.js';
-import { type CallerTasks } from '../../tasks/task-store.js';
+import type { CallerTasks } from '../../tasks/task-store.js';
 import { SERVER_INFO } from '../../kernel/version.js';
 import { SERVICE_IDENTITY } from '../../identity/callers.js';
 
