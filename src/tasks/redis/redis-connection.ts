@@ -17,8 +17,13 @@ export interface RedisConnection {
   /** Where Redis is, as logs and /readyz may say it: scheme, host and port, never the credentials. */
   where: string;
   reachable(): boolean;
+  /** Why a command failed, in words for a caller: "it cannot be reached" while Redis is gone, else Redis's own error. */
+  failureOf(error: unknown): string;
   close(): Promise<void>;
 }
+
+// ioredis's words for a command sent on a connection that has just dropped, before its status says so.
+const DROPPED = /Stream isn't writeable|Connection is closed/;
 
 /** `rediss://host:6380`: the URL's user and password are left out. */
 export function redisAddress(url: string): string {
@@ -84,6 +89,10 @@ export function connectRedis(url: string, logger: Logger): RedisConnection {
     },
     where,
     reachable: () => up && commands.status === 'ready',
+    failureOf: (error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      return up && commands.status === 'ready' && !DROPPED.test(message) ? message : 'it cannot be reached';
+    },
     close: async () => {
       await Promise.all([commands.quit().catch(() => commands.disconnect()), subscriber.quit().catch(() => subscriber.disconnect())]);
     },

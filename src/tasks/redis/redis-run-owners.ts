@@ -38,7 +38,7 @@ export class RedisRunOwners implements RunOwners {
     try {
       return await operation();
     } catch (error) {
-      const reason = this.connection.reachable() ? (error instanceof Error ? error.message : String(error)) : 'it cannot be reached';
+      const reason = this.connection.failureOf(error);
       throw new Error(`the record of who started each workflow run (Redis at ${this.connection.where}) failed: ${reason}. Try again in a few seconds.`);
     }
   }

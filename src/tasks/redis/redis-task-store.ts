@@ -136,7 +136,7 @@ export class RedisTaskStore implements SharedTaskStore, RedisStoreView {
     try {
       return await operation(this.connection.commands);
     } catch (error) {
-      const reason = this.connection.reachable() ? (error instanceof Error ? error.message : String(error)) : 'it cannot be reached';
+      const reason = this.connection.failureOf(error);
       throw new RequestError(
         JsonRpcCode.InternalError,
         `The task store (Redis at ${this.connection.where}) failed: ${reason}. Plain tool calls (without a task) still work; try the task again in a few seconds.`,
