@@ -81,6 +81,7 @@ export function connectRedis(url: string, logger: Logger): RedisConnection {
   const subscribeAll = () => void subscriber.subscribe(...handlers.keys()).catch(() => {});
   subscriber.on('ready', subscribeAll);
 
+  const reachable = () => up && commands.status === 'ready';
   return {
     commands,
     listen: (channel, handler) => {
@@ -88,10 +89,10 @@ export function connectRedis(url: string, logger: Logger): RedisConnection {
       if (subscriber.status === 'ready') subscribeAll();
     },
     where,
-    reachable: () => up && commands.status === 'ready',
+    reachable,
     failureOf: (error) => {
       const message = error instanceof Error ? error.message : String(error);
-      return up && commands.status === 'ready' && !DROPPED.test(message) ? message : 'it cannot be reached';
+      return reachable() && !DROPPED.test(message) ? message : 'it cannot be reached';
     },
     close: async () => {
       await Promise.all([commands.quit().catch(() => commands.disconnect()), subscriber.quit().catch(() => subscriber.disconnect())]);
