@@ -20,6 +20,8 @@ export class WorkflowRecorder {
   result: unknown;
   failed: { stepId: string; error: string } | undefined;
   suspended: { stepId: string; payload: unknown } | undefined;
+  /** Steps told started and not yet told finished. */
+  private readonly running = new Set<string>();
 
   constructor(
     private readonly workflowId: string,
@@ -32,16 +34,24 @@ export class WorkflowRecorder {
       case 'workflow-start':
         return this.progress?.now(`workflow "${this.workflowId}" started`);
       case 'workflow-step-start':
+        this.running.add(stepId);
         return this.progress?.now(`step ${stepId} started`);
       case 'workflow-step-result':
+        this.running.delete(stepId);
         if (payload.status === 'failed') this.failed ??= { stepId, error: capDetail(messageOf(payload.error)) };
         return this.progress?.now(`step ${stepId} ${payload.status === 'failed' ? 'failed' : 'finished'}`);
       case 'workflow-step-suspended':
+        this.running.delete(stepId);
         this.suspended ??= { stepId, payload: payload.suspendPayload };
         return this.progress?.now(`step ${stepId} suspended: it waits for an answer`);
       case 'workflow-finish':
         this.status = typeof payload.workflowStatus === 'string' ? payload.workflowStatus : 'unknown';
         this.result = payload.finalWorkflowResult;
+        // Mastra's run stream hears step events through its pubsub without waiting for them and closes when the run
+        // ends, so a last step that ends at once can lose its result event (about once in 30 runs). A run that
+        // succeeded finished every step it started: the caller is told so rather than left with a step still going.
+        if (this.status === 'success') for (const step of this.running) this.progress?.now(`step ${step} finished`);
+        this.running.clear();
         return;
     }
   }
