@@ -6,15 +6,14 @@
 import type { Client as ModernClient } from '@modelcontextprotocol/client';
 import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { createServer } from '../src/protocol/legacy/server.js';
-import { TaskBoard } from '../src/tasks/task-board.js';
 import { SessionTransport } from '../src/transports/session-transport.js';
 import { clientFor } from '../test/support/mastra.js';
 import { startNginx } from '../test/support/nginx.js';
 import { connectModernClient, startHttpBridge, type HttpBridge } from './bridge-process.js';
 import { readFileSync } from 'node:fs';
 import { round, summarize, table, timed } from './stats.js';
+import { catalogueOf, frontDefaults } from '../test/support/defaults.js';
 
 const args = { message: 'benchmark' };
 const call = (client: Client | ModernClient): Promise<unknown> => client.callTool({ name: 'ask_echo', arguments: args });
@@ -155,11 +154,12 @@ async function perRequestCost(sessionful: HttpBridge, stateless: HttpBridge, sam
 /** The work --stateless adds to each request, measured alone: a server and a transport built, connected and closed. */
 async function serverPerRequest(mastraUrl: string, count: number): Promise<number> {
   const client = clientFor(mastraUrl);
-  const catalogue = new AgentCatalogue({ client });
+  const catalogue = catalogueOf(client);
   await catalogue.refresh();
-  const tasks = new TaskBoard().forIdentity('bench');
+  const front = frontDefaults();
+  const tasks = front.tasks.forIdentity('bench');
   const once = async () => {
-    const server = createServer({ catalogue, client, baseUrl: mastraUrl, identityTasks: tasks, perRequest: true });
+    const server = createServer({ ...front, catalogue, client, baseUrl: mastraUrl, identityTasks: tasks, perRequest: true });
     await server.connect(new SessionTransport({ sessionIdGenerator: undefined, enableJsonResponse: true }));
     await server.close();
   };

@@ -21,7 +21,7 @@ process.env.MASTRA_OFFLINE ??= '1';
 
 const quick = process.argv.includes('--quick');
 /** `--only big-stream,memory` runs those scenarios alone. */
-const only = process.argv.find((a, i) => process.argv[i - 1] === '--only')?.split(',');
+const only = process.argv.find((_, i) => process.argv[i - 1] === '--only')?.split(',');
 const SCENARIOS = ['per-call', 'throughput', 'streaming', 'memory', 'catalogue', 'big-stream', 'replicas', 'redis'] as const;
 const runs = (scenario: (typeof SCENARIOS)[number]) => !only || only.includes(scenario);
 for (const name of only ?? [])

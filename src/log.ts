@@ -12,8 +12,13 @@ export interface Logger {
   error(message: string): void;
 }
 
-/** The one shape of every line the bridge writes to stderr, from the logger or not: `mastra-agents-mcp: warn: …`. */
-export const formatLogLine = (level: Exclude<LogLevel, 'silent'>, message: string) => `mastra-agents-mcp: ${level}: ${message}\n`;
+/**
+ * The one shape of every line the bridge writes to stderr, from the logger or not: `mastra-agents-mcp: warn: …`.
+ * A message is folded into that one line (an upstream's text may hold line breaks): a log reader
+ * takes each line as one entry, and a second line without the prefix would read as nobody's.
+ */
+export const formatLogLine = (level: Exclude<LogLevel, 'silent'>, message: string) =>
+  `mastra-agents-mcp: ${level}: ${message.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').trim()}\n`;
 
 export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
@@ -26,7 +31,24 @@ export function createLogger(level: LogLevel = 'info', write: (line: string) => 
 export const silentLogger: Logger = createLogger('silent');
 
 /** The console methods that print; `Console`, `context` and `createTask` make objects and are left alone. */
-const PRINTING_METHODS = ['log', 'info', 'debug', 'warn', 'error', 'trace', 'dir', 'dirxml', 'table', 'assert', 'count', 'timeLog', 'timeEnd', 'group', 'groupCollapsed', 'clear'];
+const PRINTING_METHODS = [
+  'log',
+  'info',
+  'debug',
+  'warn',
+  'error',
+  'trace',
+  'dir',
+  'dirxml',
+  'table',
+  'assert',
+  'count',
+  'timeLog',
+  'timeEnd',
+  'group',
+  'groupCollapsed',
+  'clear',
+];
 
 /**
  * Takes the console away from every library: client-js, for one, prints a failed stream's provider
@@ -45,7 +67,9 @@ export function guardConsole(logger: Logger): () => void {
       if (name === 'assert' && args[0]) return;
       if (heard.has(name)) return;
       heard.add(name);
-      logger.debug(`a library wrote to console.${name}; what it printed was dropped unread (it may hold provider bodies or prompts), and so is the rest it prints there`);
+      logger.debug(
+        `a library wrote to console.${name}; what it printed was dropped unread (it may hold provider bodies or prompts), and so is the rest it prints there`,
+      );
     };
   }
   return () => {

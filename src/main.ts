@@ -1,13 +1,15 @@
 import { openCatalogue } from './catalogue/open.js';
-import { ConfigError, HELP, parseCommand } from './config.js';
+import { ConfigError, parseCommand } from './config.js';
+import { helpText } from './help.js';
 import { createLogger, formatLogLine, guardConsole } from './log.js';
 import { createMastraClient } from './mastra-client.js';
 import { openRedisTasks } from './tasks/redis/redis-task-store.js';
 import { TaskBoard } from './tasks/task-board.js';
 import { serveHttp } from './transports/http.js';
 import { serveStdio } from './transports/stdio.js';
-import { VERSION } from './version.js';
-import { requestStateSealer } from './person/request-state.js';
+import { VERSION } from './kernel/version.js';
+import { catalogueSettings, frontSettings, httpSettings, redisSettings, refreshSettings, taskLimits } from './module-options.js';
+import { requestStateSealer } from './protocol/modern/request-state.js';
 
 /** Where the program writes: help and version to `stdout`, the one-line errors and the logs to `stderr`. */
 export interface Output {
@@ -20,7 +22,7 @@ export interface Output {
  * two (never from process.env), so a test can run it in-process with any environment.
  */
 export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, output: Output = process): Promise<number> {
-  let command;
+  let command: ReturnType<typeof parseCommand>;
   try {
     command = parseCommand(argv, env);
   } catch (error) {
@@ -29,7 +31,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     return 1;
   }
   if (command.kind === 'help') {
-    output.stdout.write(HELP);
+    output.stdout.write(helpText());
     return 0;
   }
   if (command.kind === 'version') {
@@ -44,68 +46,36 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
   const restoreConsole = guardConsole(logger);
   const client = createMastraClient(config.serviceToken, { baseUrl });
   // Opened first, so that the catalogue hears the other replicas from its first listing on.
-  const redis = config.redisUrl ? openRedisTasks({ url: config.redisUrl, prefix: config.redisPrefix, leaseMs: config.taskLease, logger }) : undefined;
+  const redisOptions = redisSettings(config);
+  const redis = redisOptions && openRedisTasks({ ...redisOptions, logger });
   const { catalogue, refresher } = await openCatalogue({
     client,
     baseUrl,
     logger,
-    prefix: config.toolPrefix,
-    workflowPrefix: config.workflowPrefix,
-    filter: { include: config.include, exclude: config.exclude },
-    describeFromInstructions: config.describeFromInstructions,
-    intervalMs: config.refreshInterval,
-    maxRetryDelayMs: config.retryMaxDelay,
-    serviceToken: config.serviceToken !== undefined,
-    // An HTTP bridge without JWT_TOKEN lists with each caller's own token: Mastra refusing its token-less listing is expected.
-    listingOptional: config.transport === 'http' && config.serviceToken === undefined,
+    ...catalogueSettings(config),
+    ...refreshSettings(config),
     peers: redis?.peers,
   });
-  const tasks = new TaskBoard({
-    ttlMaxMs: config.taskTtlMaxMs,
-    maxRunningPerSession: config.maxTasksPerSession,
-    maxResultBytesPerSession: config.taskResultsMaxPerSession,
-    maxResultBytes: config.taskResultsMax,
-    runOwnerTtlMs: config.runOwnerTtl,
-  }, { shared: redis?.shared });
-  const requestStates = requestStateSealer(config.requestStateSecret);
-  const options = {
+  const tasks = new TaskBoard(taskLimits(config), { shared: redis?.shared });
+  const front = {
     catalogue,
     client,
     baseUrl,
     logger,
-    callTimeoutMs: config.callTimeoutMs,
     tasks,
-    autoApproveTools: config.autoApproveTools,
-    requestStates,
-    resumeForeignRuns: config.resumeForeignRuns,
+    requestStates: requestStateSealer(config.requestStateSecret),
+    ...frontSettings(config),
   };
   try {
     if (config.transport === 'http') {
       await serveHttp({
-        ...options,
-        ...config,
-        hasServiceToken: config.serviceToken !== undefined,
-        oauth: config.oauthIssuer
-          ? {
-              issuer: config.oauthIssuer,
-              publicUrl: config.publicUrl!,
-              audience: config.oauthAudience ?? `${config.publicUrl}/mcp`,
-              requiredScopes: config.oauthScopes ?? [],
-              mastraAuth: config.mastraAuth,
-              mintSecret: config.mastraJwtSecret,
-              mintClaims: config.mintClaims ?? ['email', 'name'],
-              introspection: config.oauthIntrospectionUrl
-                ? { url: config.oauthIntrospectionUrl, clientId: config.oauthClientId!, clientSecret: config.oauthClientSecret! }
-                : undefined,
-            }
-          : undefined,
+        ...front,
+        ...httpSettings(config),
         clientForToken: (token) => createMastraClient(token, { baseUrl }),
-        sessionIdleTimeoutMs: config.sessionIdleTimeout,
-        shutdownGraceMs: config.shutdownGrace,
         onListening: (url) => output.stderr.write(formatLogLine('info', `listening on ${url}`)),
       });
     } else {
-      await serveStdio(options);
+      await serveStdio(front);
     }
   } finally {
     refresher.stop();

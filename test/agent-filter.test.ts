@@ -3,7 +3,6 @@ import { createServer, type Socket } from 'node:net';
 import { ListToolsResultSchema } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { filterAgentIds, globToRegExp } from '../src/catalogue/agent-filter.js';
-import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
@@ -11,6 +10,7 @@ import { runBin } from './support/bin.js';
 import { startBridge, type ClientBridge } from './support/bridge.js';
 import { clientFor, startStack, type Stack } from './support/mastra.js';
 import { waitFor } from './support/waiting.js';
+import { catalogueOf, refreshDefaults } from './support/defaults.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -139,13 +139,14 @@ describe('a hung Mastra', () => {
     await new Promise<void>((resolve) => silent.listen(0, '127.0.0.1', resolve));
     const url = `http://127.0.0.1:${(silent.address() as { port: number }).port}`;
     const lines: string[] = [];
-    const catalogue = new AgentCatalogue({ client: clientFor(url) });
+    const catalogue = catalogueOf(clientFor(url));
     const refresher = keepCatalogueFresh({
+      ...refreshDefaults(),
       catalogue,
       baseUrl: url,
       logger: createLogger('debug', (line) => lines.push(line)),
       listTimeoutMs: 200,
-      maxRetryDelayMs: 100,
+      retryMaxDelayMs: 100,
     });
     try {
       await refresher.firstAttempt;
@@ -175,7 +176,8 @@ describe('a listing past its deadline', () => {
     const url = `http://127.0.0.1:${(hung.address() as { port: number }).port}`;
     // One attempt only: the retry is far off, so the closed socket can only be the timed-out listing's.
     const refresher = keepCatalogueFresh({
-      catalogue: new AgentCatalogue({ client: clientFor(url) }),
+      ...refreshDefaults(),
+      catalogue: catalogueOf(clientFor(url)),
       baseUrl: url,
       listTimeoutMs: 300,
       firstRetryDelayMs: 60_000,
@@ -209,7 +211,7 @@ describe('a thousand agents', () => {
     const listMs = performance.now() - listStart;
     expect(Object.keys(listing)).toHaveLength(1000);
 
-    const catalogue = new AgentCatalogue({ client });
+    const catalogue = catalogueOf(client);
     const refreshStart = performance.now();
     await catalogue.refresh();
     const refreshMs = performance.now() - refreshStart;
@@ -234,6 +236,16 @@ describe('a thousand agents', () => {
     } finally {
       await bridge.close();
     }
+  });
+
+  it('learns which of them have memory without holding up the listing: in the end only those offer threadId', async () => {
+    const catalogue = catalogueOf(clientFor(big.mastra.url));
+    await catalogue.refresh();
+    expect(catalogue.tools).toHaveLength(1000);
+    // Answers that come after the listing replace the tools, as any change does.
+    await waitFor('an answer for every agent', () => catalogue.tools.every((tool) => tool.hasMemory !== undefined), 60_000);
+    const memoryOf = (agentId: string) => catalogue.tools.find((tool) => tool.agentId === agentId)?.hasMemory;
+    expect([memoryOf('notes'), memoryOf('echo'), memoryOf('bulk-0989')]).toEqual([true, false, false]);
   });
 
   it('a long agent list in the no-match warning is cut short', async () => {

@@ -1,12 +1,12 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { HOSTILE_IDS, TARGET_IDS, UNADDRESSABLE_IDS } from './fixture/mastra-app.js';
 import { startBridge, type ClientBridge } from './support/bridge.js';
 import { clientFor, marked, startStack, type Stack } from './support/mastra.js';
 import { textOf } from './support/mcp-clients.js';
+import { catalogueOf, refreshDefaults } from './support/defaults.js';
 
 let stack: Stack;
 let bridge: ClientBridge;
@@ -52,8 +52,14 @@ describe('agent ids with URL characters', () => {
   it('ids that no URL path can name are not offered, and a warning names each', async () => {
     for (const id of UNADDRESSABLE_IDS) expect(toolFor(id)).toBeUndefined();
     const lines: string[] = [];
-    const catalogue = new AgentCatalogue({ client: clientFor(stack.mastra.url) });
-    const refresher = keepCatalogueFresh({ catalogue, baseUrl: stack.mastra.url, logger: createLogger('warn', (line) => lines.push(line)), intervalMs: 0 });
+    const catalogue = catalogueOf(clientFor(stack.mastra.url));
+    const refresher = keepCatalogueFresh({
+      ...refreshDefaults(),
+      catalogue,
+      baseUrl: stack.mastra.url,
+      logger: createLogger('warn', (line) => lines.push(line)),
+      refreshIntervalMs: 0,
+    });
     try {
       await refresher.firstAttempt;
       for (const id of UNADDRESSABLE_IDS) expect(lines.join('')).toContain(`warn: the agent ${JSON.stringify(id)} at ${stack.mastra.url} is not offered`);

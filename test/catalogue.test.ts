@@ -1,11 +1,11 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import type { FixtureOptions, MastraFixture } from './fixture/mastra-app.js';
 import { startBridge, type ClientBridge } from './support/bridge.js';
 import { clientFor, startStack, type Stack } from './support/mastra.js';
 import { textOf } from './support/mcp-clients.js';
 import { closedPort, waitFor } from './support/waiting.js';
+import { catalogueOf } from './support/defaults.js';
 
 /** The fake model; each test starts (and restarts) Mastra servers of its own on it, on ports it chooses. */
 let stack: Stack;
@@ -169,8 +169,8 @@ describe('tool names across listings', () => {
   it('a name once given to an agent never comes to mean another: team.alpha keeps its name when team_alpha appears', async () => {
     const port = await closedPort();
     const first = await mastraOn(port, { omit: ['team_alpha'] });
-    // Agents only: a second request on the pooled socket makes its reuse after the in-process restart race the socket's close.
-    const catalogue = new AgentCatalogue({ client: clientFor(first.url), listWorkflows: false });
+    // The agents' listing only (no workflows, no memory status): a second request on the pooled socket makes its reuse after the in-process restart race the socket's close.
+    const catalogue = catalogueOf(clientFor(first.url), { listWorkflows: false, askMemory: false });
     await catalogue.refresh();
     const dotted = catalogue.tools.find((tool) => tool.agentId === 'team.alpha')!.toolName;
     expect(catalogue.find('ask_team_alpha')).toBeUndefined();

@@ -30,17 +30,17 @@ function ciRun(path: string): string[] {
 }
 
 describe('.ci/run', () => {
-  it.skipIf(!systemProgram('redis-server') || !systemProgram('nginx'))(
-    'installs nothing when redis-server and nginx are there, then runs the README’s install and test commands',
+  it.skipIf(!systemProgram('redis-server') || !systemProgram('nginx') || !systemProgram('prometheus'))(
+    'installs nothing when redis-server, nginx and prometheus are there, then runs the README’s install and test commands',
     () => {
       expect(README_COMMANDS).toEqual(['npm install', 'npm test']);
-      expect(readFileSync(new URL('../README.md', import.meta.url), 'utf8')).toContain('`apt-get install redis-server nginx-light`');
+      expect(readFileSync(new URL('../README.md', import.meta.url), 'utf8')).toContain('`apt-get install redis-server nginx-light prometheus`');
       expect(ciRun(process.env.PATH ?? '')).toEqual(README_COMMANDS);
     },
   );
 
-  it('installs redis-server and nginx-light with apt-get (after an update) when one is missing', () => {
+  it('installs redis-server, nginx-light and prometheus with apt-get (after an update) when one is missing', () => {
     // Only the stubs on PATH: redis-server (in /usr/bin) cannot be found.
-    expect(ciRun('/nonexistent')).toEqual(['apt-get update', 'apt-get install -y redis-server nginx-light', ...README_COMMANDS]);
+    expect(ciRun('/nonexistent')).toEqual(['apt-get update', 'apt-get install -y redis-server nginx-light prometheus', ...README_COMMANDS]);
   });
 });

@@ -137,7 +137,7 @@ describe('schemas too deep or too large for the bridge, as Mastra might serve th
       const stderr = await waitFor('the warnings', () => (bridge.stderr().includes('"expense"') ? bridge.stderr() : undefined));
       expect(stderr).toContain(`warn: the workflow "greet" ${at} its inputSchema nests more than 64 levels deep, more than the bridge accepts`);
       expect(stderr).toMatch(
-        new RegExp(`warn: the workflow "ledger" ${at.replace(/\./g, '\\.')} its outputSchema is \\d+ KiB as JSON, more than the 128 KiB the bridge accepts`),
+        new RegExp(`warn: the workflow "ledger" ${at.replace(/\./g, '\\.')} its outputSchema is [\\d.]+ MiB as JSON, more than the 128 KiB the bridge accepts`),
       );
       expect(stderr).toContain(
         `warn: the workflow "expense" ${at} the resumeSchema of its step "ask-manager" nests more than 64 levels deep, more than the bridge accepts`,

@@ -1,12 +1,13 @@
 import { McpError, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskBoard } from '../src/tasks/task-board.js';
+import type { TaskBoard } from '../src/tasks/task-board.js';
 import { startBridge, type Bridge } from './support/bridge.js';
 import { marked, signJwt, startStack, type Stack } from './support/mastra.js';
 import { textOf } from './support/mcp-clients.js';
 import { initializeRequest, postRpc } from './support/raw-http.js';
 import { legacyTasks, settle } from './support/task-clients.js';
 import { waitFor } from './support/waiting.js';
+import { taskBoard } from './support/defaults.js';
 
 const SECRET = 'http-stateless-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });
@@ -22,7 +23,7 @@ const stateless = (tasks?: TaskBoard) =>
   startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', serviceToken, settings: { stateless: true, tasks } });
 beforeAll(async () => {
   stack = await startStack({ jwtSecret: SECRET, longRunAgents: true });
-  const tasks = new TaskBoard();
+  const tasks = taskBoard();
   [bridge, other] = await Promise.all([stateless(tasks), stateless(tasks)]);
 });
 afterAll(async () => {

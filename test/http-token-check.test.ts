@@ -1,5 +1,4 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { addressKey } from '../src/identity/failed-checks.js';
 import { startBridge, type Bridge, type BridgeOptions } from './support/bridge.js';
 import { startCuttableRelay } from './support/cuttable-relay.js';
@@ -7,6 +6,7 @@ import { clientFor, marked, signJwt, startStack, type Stack } from './support/ma
 import { connectClient, textOf } from './support/mcp-clients.js';
 import { initializeRequest, postRpc } from './support/raw-http.js';
 import { closedPort, waitFor } from './support/waiting.js';
+import { catalogueOf, httpDefaults } from './support/defaults.js';
 
 const SECRET = 'http-token-check-secret';
 const service = signJwt(SECRET, { sub: 'svc' });
@@ -124,7 +124,7 @@ describe('tokens are checked with Mastra before anything is served', () => {
 
   it('with JWT_TOKEN, callers see the service-level listing; with --per-user-catalogue, their own', async () => {
     // A service-level catalogue that offers less than Mastra lists tells the two listings apart.
-    const echoOnly = new AgentCatalogue({ client: clientFor(stack.mastra.url, service), filter: { include: ['echo'] } });
+    const echoOnly = catalogueOf(clientFor(stack.mastra.url, service), { filter: { include: ['echo'] } });
     await echoOnly.refresh();
     const shared = await bridgeWith({ catalogue: echoOnly });
     const own = await bridgeWith({ catalogue: echoOnly, perUserCatalogue: true });
@@ -138,7 +138,7 @@ describe('tokens are checked with Mastra before anything is served', () => {
 describe('session slots', () => {
   it('a flood of refused tokens holds no slot, one token cannot take them all, and others still get in', async () => {
     // More refusals than the default limit of failed checks per address allow: the limit is tested below.
-    const bridge = await bridgeWith({ maxSessions: 3, maxSessionsPerIdentity: 2, failedTokenChecks: { burst: 100 } });
+    const bridge = await bridgeWith({ maxSessions: 3, maxSessionsPerIdentity: 2, failedTokenChecks: { ...httpDefaults().failedTokenChecks, burst: 100 } });
     const flood = await Promise.all(Array.from({ length: 40 }, (_, i) => postRpc(bridge.url, initializeRequest, { authorization: `Bearer garbage-${i}` })));
     expect(flood.map((response) => response.status)).toEqual(Array(40).fill(403));
     // SDK clients: each holds its GET stream open.

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { HELP } from '../src/config.js';
+import { helpText } from '../src/help.js';
 import { main } from '../src/main.js';
 import { signJwt, startStack, type Stack } from './support/mastra.js';
 import { connectClient, textOf } from './support/mcp-clients.js';
@@ -18,7 +18,7 @@ describe('main(argv, env) in-process', () => {
   it('prints the help and the version on stdout and returns 0', async () => {
     const help = await runMain(['--help'], {});
     expect(await help.exit).toBe(0);
-    expect(help.stdout()).toBe(HELP);
+    expect(help.stdout()).toBe(helpText());
     expect(help.stderr()).toBe('');
     const version = await runMain(['-v'], {});
     expect(await version.exit).toBe(0);

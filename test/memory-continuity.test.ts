@@ -1,7 +1,8 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startBridge, type ClientBridge } from './support/bridge.js';
-import { signJwt, startStack, type Stack } from './support/mastra.js';
+import { catalogueOf } from './support/defaults.js';
+import { clientFor, signJwt, startStack, type Stack } from './support/mastra.js';
 import { textOf } from './support/mcp-clients.js';
 
 const withProgress = { onprogress: () => {} };
@@ -84,5 +85,70 @@ describe('a Mastra that maps each user to their own resource (mapUserToResourceI
     expect(first.structuredContent).toMatchObject({ threadId, resourceId: 'user:alice' });
     expect(textOf(first)).toContain(`threadId "${threadId}" and resourceId "user:alice"`);
     expect(textOf(first)).not.toContain('bob');
+  });
+});
+
+/** What a model may read into a tool: memory fields only where Mastra keeps threads, a way to continue only when it kept one. */
+describe.each([
+  ['2025-11-25', (url: string) => startBridge({ mastraUrl: url, transport: 'in-memory' })],
+  ['2026-07-28', (url: string) => startBridge({ mastraUrl: url, transport: 'http', era: 'modern' })],
+] as const)('memory only where the agent has it, %s', (_era, start) => {
+  let stack: Stack;
+  let bridge: ClientBridge;
+  beforeAll(async () => {
+    stack = await startStack();
+    bridge = await start(stack.mastra.url);
+  });
+  afterAll(async () => {
+    await bridge?.close();
+    await stack?.close();
+  });
+
+  it('offers threadId and resourceId on an agent with memory, and not on one without', async () => {
+    const { tools } = await bridge.client.listTools();
+    const schemaOf = (name: string) => tools.find((tool) => tool.name === name)!.inputSchema;
+    expect(Object.keys(schemaOf('ask_notes').properties ?? {})).toEqual(['message', 'threadId', 'resourceId', 'requestContext']);
+    expect(Object.keys(schemaOf('ask_echo').properties ?? {})).toEqual(['message', 'requestContext']);
+  });
+
+  it.each(ways)('an agent without memory, called with a resourceId anyway, answers with no way to continue: no thread was kept (%s)', async (_, options) => {
+    const result = (await bridge.client.callTool(
+      { name: 'ask_echo', arguments: { message: 'Oslo', resourceId: 'carol' } },
+      undefined,
+      options,
+    )) as CallToolResult;
+    expect(result.isError).toBeFalsy();
+    expect(result.content).toEqual([{ type: 'text', text: 'echo: Oslo' }]);
+    expect(result.structuredContent).not.toHaveProperty('threadId');
+    expect(result.structuredContent).not.toHaveProperty('resourceId');
+  });
+
+  it.each(ways)('an agent with memory still says how to continue (%s)', async (_, options) => {
+    const result = (await bridge.client.callTool(
+      { name: 'ask_notes', arguments: { message: 'keep this', resourceId: 'carol' } },
+      undefined,
+      options,
+    )) as CallToolResult;
+    const { threadId } = result.structuredContent as { threadId: string };
+    expect(textOf(result)).toContain(`threadId "${threadId}" and resourceId "carol"`);
+  });
+});
+
+describe('what knowing about memory costs', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(() => stack?.close());
+  const statusRequests = () => stack.mastra.requests.filter((request) => request === 'GET /api/memory/status').length;
+
+  it('asks Mastra once per agent at the first listing, and not again while the listing stays the same', async () => {
+    const catalogue = catalogueOf(clientFor(stack.mastra.url));
+    await catalogue.refresh();
+    expect(statusRequests()).toBe(catalogue.tools.length);
+    // This Mastra hears nothing else: a marker is not needed to tell the second listing's requests apart.
+    const before = stack.mastra.requests.length;
+    await catalogue.refresh();
+    expect(stack.mastra.requests.slice(before)).toEqual(['GET /api/agents', 'GET /api/workflows']);
   });
 });

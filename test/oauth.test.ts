@@ -1,6 +1,5 @@
 import { generateKeyPair, SignJWT } from 'jose';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import type { OAuthSettings } from '../src/identity/oauth-callers.js';
 import { createLogger } from '../src/log.js';
 import type { MastraFixture } from './fixture/mastra-app.js';
@@ -10,6 +9,7 @@ import { MODERN_VERSION, textOf } from './support/mcp-clients.js';
 import { startIssuerWithMetadata, startTokenIssuer, type IssuerWithMetadata, type TokenIssuer } from './support/oauth-token-issuer.js';
 import { postRpc } from './support/raw-http.js';
 import { closedPort } from './support/waiting.js';
+import { catalogueOf, httpDefaults, oauthDefaults } from './support/defaults.js';
 
 const SECRET = 'oauth-test-mastra-secret';
 const PUBLIC_URL = 'https://mcp.example.test';
@@ -25,6 +25,7 @@ let auth: TokenIssuer;
 let bridge: Bridge;
 
 const settings = (issuer: string): OAuthSettings => ({
+  ...oauthDefaults,
   issuer,
   publicUrl: PUBLIC_URL,
   audience: AUDIENCE,
@@ -50,9 +51,9 @@ async function startOAuthBridge(
     client: 'none',
     settings: {
       // Not listed at start: without JWT_TOKEN, each caller's listing is made with its own credential.
-      catalogue: new AgentCatalogue({ client: clientFor(mastraUrl) }),
+      catalogue: catalogueOf(clientFor(mastraUrl)),
       // This file sends more refused tokens from loopback than the limit of failed checks per address allows; its own test of the limit uses the default.
-      ...(limited ? {} : { failedTokenChecks: { burst: 1000 } }),
+      ...(limited ? {} : { failedTokenChecks: { ...httpDefaults().failedTokenChecks, burst: 1000 } }),
       oauth: { ...settings(issuer), mastraAuth, ...more },
       logger: createLogger('debug', (line) => logLines.push(line)),
     },

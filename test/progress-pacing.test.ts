@@ -1,6 +1,7 @@
 import type { ServerNotification } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { createProgressReporter } from '../src/kernel/progress.js';
+import { frontDefaults } from './support/defaults.js';
 
 // The reporter's clock is the test's: time passes when the test says, and "nothing more" means after as long as one likes.
 beforeEach(() => {
@@ -17,7 +18,7 @@ function record(options: { coalesceMs?: number; heartbeatMs?: number }) {
     async (n: ServerNotification) => {
       sent.push(n.params as { progress: number; message?: string });
     },
-    options,
+    { ...frontDefaults().progress, ...options },
   );
   return { sent, reporter };
 }

@@ -3,13 +3,13 @@ import { CreateTaskResultSchema } from '@modelcontextprotocol/sdk/experimental/t
 import { CallToolResultSchema, TaskStatusNotificationSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { createRedactor, MIN_SECRET_RUN, REDACTED } from '../src/catalogue/redact.js';
-import { TaskBoard } from '../src/tasks/task-board.js';
 import { LEAK_MESSAGE } from './fixture/fake-model.js';
 import { LEAKY_ROLE, SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
 import { startBridge, type ClientBridge } from './support/bridge.js';
 import { startStack, type Stack } from './support/mastra.js';
 import { textOf } from './support/mcp-clients.js';
 import { waitFor } from './support/waiting.js';
+import { taskBoard } from './support/defaults.js';
 
 let stack: Stack;
 let bridge: ClientBridge<Client>;
@@ -17,10 +17,10 @@ const statusMessages: string[] = [];
 
 beforeAll(async () => {
   // client-js prints a failed stream's whole provider error (the prompt too) with console.error in
-  // this process: issue 10 item 6, fixed where the stream is read. Muted so this output quotes nothing.
+  // this process; the bridge avoids it by reading the stream itself (agents/agent-stream.ts). Muted so this output quotes nothing.
   vi.spyOn(console, 'error').mockImplementation(() => {});
   stack = await startStack({ leakyAgent: true });
-  bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', settings: { tasks: new TaskBoard({ pollIntervalMs: 50 }) } });
+  bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', settings: { tasks: taskBoard({ pollIntervalMs: 50 }) } });
   bridge.client.setNotificationHandler(TaskStatusNotificationSchema, (n) => void statusMessages.push(n.params.statusMessage ?? ''));
 });
 afterAll(async () => {

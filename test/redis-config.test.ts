@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { HELP, parseCommand, type Config } from '../src/config.js';
+import { parseCommand, type Config } from '../src/config.js';
+import { helpText } from '../src/help.js';
 import { redisAddress } from '../src/tasks/redis/redis-connection.js';
 
 const configOf = (argv: string[], env: NodeJS.ProcessEnv = {}): Config => {
@@ -15,9 +16,9 @@ describe('the Redis settings', () => {
     expect(configOf([], { MCP_REDIS_URL: 'rediss://app:s3cret@redis.internal:6380/2' }).redisUrl).toBe('rediss://app:s3cret@redis.internal:6380/2');
     expect(configOf([]).redisPrefix).toBe('mastra-agents-mcp:');
     expect(configOf(['--redis-prefix', 'team-a:'], { MCP_REDIS_PREFIX: 'team-b:' }).redisPrefix).toBe('team-a:');
-    expect(configOf([]).taskLease).toBe(30_000);
+    expect(configOf([]).taskLeaseMs).toBe(30_000);
     for (const flag of ['--redis-url URL', 'MCP_REDIS_URL', '--redis-prefix PREFIX', 'MCP_REDIS_PREFIX', '--task-lease TIME', 'MCP_TASK_LEASE'])
-      expect(HELP).toContain(flag);
+      expect(helpText()).toContain(flag);
   });
 
   it('a wrong URL is one line naming the setting, with the password masked', () => {

@@ -4,7 +4,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityOf } from '../src/identity/callers.js';
 import { silentLogger } from '../src/log.js';
 import { openRedisTasks } from '../src/tasks/redis/redis-task-store.js';
-import { TaskBoard, type TaskLimits } from '../src/tasks/task-board.js';
+import type { TaskBoard } from '../src/tasks/task-board.js';
+import type { TaskLimits } from '../src/tasks/task-store.js';
 import { SLOW_WORDS } from './fixture/fake-model.js';
 import { startBridge, type Bridge, type BridgeOptions } from './support/bridge.js';
 import { marked, signJwt, startStack, type Stack } from './support/mastra.js';
@@ -14,6 +15,7 @@ import { postModernTasks, rawDispatch } from './support/raw-http.js';
 import { waitFor } from './support/waiting.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 import { havePrograms } from './support/system-programs.js';
+import { DEFAULTS, oauthDefaults, taskBoard } from './support/defaults.js';
 
 const SECRET = 'redis-tasks-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });
@@ -36,8 +38,10 @@ let oauthToken: string;
 const PUBLIC_URL = 'https://mcp.example.test';
 
 /** One replica: an HTTP bridge in this process with its own Redis connections, as a separate bin would have. */
-async function startReplica(limits: TaskLimits = {}, options: Partial<BridgeOptions> = { serviceToken }): Promise<Replica> {
-  const tasks = new TaskBoard(limits, { shared: openRedisTasks({ url: redis.url, prefix: PREFIX, logger: silentLogger }).shared });
+async function startReplica(limits: Partial<TaskLimits> = {}, options: Partial<BridgeOptions> = { serviceToken }): Promise<Replica> {
+  const tasks = taskBoard(limits, {
+    shared: openRedisTasks({ redisUrl: redis.url, redisPrefix: PREFIX, taskLeaseMs: DEFAULTS.taskLeaseMs, logger: silentLogger }).shared,
+  });
   const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', ...options, settings: { tasks, ...options.settings } });
   closers.push(async () => {
     await bridge.close();
@@ -53,7 +57,7 @@ beforeAll(async () => {
   [stack, redis] = await Promise.all([startStack({ jwtSecret: SECRET, longRunAgents: true }), startRedis()]);
   for (let i = 0; i < 3; i++) replicas.push(await startReplica());
   // A fourth, whose callers may keep little: for the result budget.
-  replicas.push(await startReplica({ maxResultBytesPerSession: RESULT_BUDGET }));
+  replicas.push(await startReplica({ taskResultsMaxPerSession: RESULT_BUDGET }));
   // A fifth, an OAuth protected resource that reaches Mastra with JWTs it mints: for the tokens at rest.
   oauth = await startTokenIssuer();
   closers.push(() => oauth.close());
@@ -64,6 +68,7 @@ beforeAll(async () => {
       audience: `${PUBLIC_URL}/mcp`,
       requiredScopes: [],
       mastraAuth: 'mint' as const,
+      ...oauthDefaults,
       mintSecret: SECRET,
       mintClaims: [],
     },

@@ -76,7 +76,7 @@ describe.each(legacyBridgeWays)('protocol errors say the right thing, over $name
       name: 'ask_echo',
       arguments: { message: 'big', requestContext: { blob: 'x'.repeat(300 * 1024) } },
     })) as CallToolResult;
-    expect(textOf(result)).toMatch(/^Invalid arguments for ask_echo: requestContext: requestContext must be at most 256 KiB as JSON \(it is 301 KiB\)/);
+    expect(textOf(result)).toMatch(/^Invalid arguments for ask_echo: requestContext: requestContext must be at most 256 KiB as JSON \(it is 300 KiB\)/);
   });
 });
 

@@ -74,6 +74,29 @@ describe('requestState: sealed, expiring, bound to the caller', () => {
   });
 });
 
+describe('a retry that answers nothing', () => {
+  it('is a misfit like any other: asked again once, the question repeated, then taken as a cancel; the tool never runs', async () => {
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none' });
+    const manual = modernClient('manual', { capabilities: { elicitation: { form: {} } }, inputRequired: { autoFulfill: false } } as never);
+    const message = marked('move');
+    const messageOf = (result: Record<string, unknown>) => (result.inputRequests as { answer: { params: { message: string } } }).answer.params.message;
+    const retry = (requestState: unknown) => callManual(manual, bridge, { name: 'ask_banker', arguments: { message }, inputResponses: {}, requestState });
+    try {
+      const first = await startManual(manual, bridge, message);
+      const again = await retry(first.requestState);
+      expect(again.resultType).toBe('input_required');
+      expect(messageOf(again).startsWith(`${messageOf(first as never)}\n\nThe last answer did not fit the form (`)).toBe(true);
+      const last = await retry(again.requestState);
+      expect(last.resultType).not.toBe('input_required');
+      expect(textOf(last)).toContain('did not fit the form twice');
+      expect(runsOf(message)).toBe(0);
+    } finally {
+      await manual.close();
+      await bridge.close();
+    }
+  });
+});
+
 async function callManual(client: ModernClient, to: Bridge, params: Record<string, unknown>) {
   await client.close().catch(() => {});
   await client.connect(new ModernHttpClientTransport(new URL(to.url)));

@@ -2,10 +2,11 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { silentLogger } from '../src/log.js';
 import { openRedisTasks } from '../src/tasks/redis/redis-task-store.js';
 import { MAX_RUNS_PER_IDENTITY, type RunOwners } from '../src/tasks/run-owners.js';
-import { TaskBoard } from '../src/tasks/task-board.js';
+import type { TaskBoard } from '../src/tasks/task-board.js';
 import { waitFor } from './support/waiting.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 import { havePrograms } from './support/system-programs.js';
+import { DEFAULTS, taskBoard } from './support/defaults.js';
 
 /** The record of who started each workflow run, in memory and in Redis: one body for both stores. */
 
@@ -22,12 +23,18 @@ afterAll(async () => {
 
 let prefixes = 0;
 const stores = [
-  { name: 'memory', enabled: true, board: (ttlMs: number) => new TaskBoard({ runOwnerTtlMs: ttlMs }) },
+  { name: 'memory', enabled: true, board: (ttlMs: number) => taskBoard({ runOwnerTtlMs: ttlMs }) },
   {
     name: 'Redis',
     enabled: withRedis,
     board: (ttlMs: number) =>
-      new TaskBoard({ runOwnerTtlMs: ttlMs }, { shared: openRedisTasks({ url: redis!.url, prefix: `owners-${++prefixes}:`, logger: silentLogger }).shared }),
+      taskBoard(
+        { runOwnerTtlMs: ttlMs },
+        {
+          shared: openRedisTasks({ redisUrl: redis!.url, taskLeaseMs: DEFAULTS.taskLeaseMs, redisPrefix: `owners-${++prefixes}:`, logger: silentLogger })
+            .shared,
+        },
+      ),
   },
 ];
 

@@ -1,10 +1,11 @@
 import { ErrorCode, type McpError } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskBoard, type TaskLimits } from '../src/tasks/task-board.js';
+import type { TaskLimits } from '../src/tasks/task-store.js';
 import { startBridge } from './support/bridge.js';
 import { signJwt, startStack, type Stack } from './support/mastra.js';
 import { textOf } from './support/mcp-clients.js';
 import { legacyTasks, settle, type TaskClient } from './support/task-clients.js';
+import { taskBoard } from './support/defaults.js';
 
 /** The bytes of finished tasks' results a bridge keeps, per session and in all, through --task-results-max(-per-session). */
 
@@ -19,7 +20,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const board = (limits: TaskLimits) => new TaskBoard({ pollIntervalMs: 100, ...limits });
+const board = (limits: Partial<TaskLimits>) => taskBoard({ pollIntervalMs: 100, ...limits });
 
 describe('stored task results are bounded in bytes', () => {
   /** A finished task of the big agent: about 23 KB of result (10 000 characters, twice). */
@@ -33,11 +34,11 @@ describe('stored task results are bounded in bytes', () => {
       () => undefined,
       (e: unknown) => e as McpError,
     );
-  const inMemory = (limits: TaskLimits) =>
+  const inMemory = (limits: Partial<TaskLimits>) =>
     startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', serviceToken: service, settings: { tasks: board(limits) } });
 
   it("drops a session's oldest result first when a new one would pass --task-results-max-per-session", async () => {
-    const bridge = await inMemory({ maxResultBytesPerSession: 50_000 });
+    const bridge = await inMemory({ taskResultsMaxPerSession: 50_000 });
     const tasks = legacyTasks(bridge.client);
     try {
       const [first, second, third] = [await bigTask(tasks), await bigTask(tasks), await bigTask(tasks)];
@@ -55,7 +56,7 @@ describe('stored task results are bounded in bytes', () => {
   });
 
   it('drops the oldest result of any session when a new one would pass --task-results-max', async () => {
-    const bridge = await inMemory({ maxResultBytes: 50_000 });
+    const bridge = await inMemory({ taskResultsMax: 50_000 });
     const alices = legacyTasks(bridge.client);
     const bobs = legacyTasks((await bridge.connect()).client);
     try {
@@ -69,7 +70,7 @@ describe('stored task results are bounded in bytes', () => {
   });
 
   it('keeps no result larger than a whole bound, and says so, while smaller ones are kept', async () => {
-    const bridge = await inMemory({ maxResultBytesPerSession: 15_000 });
+    const bridge = await inMemory({ taskResultsMaxPerSession: 15_000 });
     const tasks = legacyTasks(bridge.client);
     try {
       const small = await tasks.start('ask_echo', { message: 'small enough' });

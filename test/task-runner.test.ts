@@ -1,17 +1,18 @@
 import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterEach, describe, expect, it, vi } from 'vitest';
-import { PROGRESS_INTERVAL_MS, startAgentTask, throttleProgress, type TaskRunContext } from '../src/tasks/task-runner.js';
+import { PROGRESS_INTERVAL_MS, startTask, throttleProgress, type TaskRunContext } from '../src/tasks/task-runner.js';
 import { silentLogger } from '../src/log.js';
-import { TaskBoard, type SessionTasks } from '../src/tasks/task-board.js';
+import type { CallerTasks } from '../src/tasks/task-store.js';
 import { runBin } from './support/bin.js';
 import { waitFor } from './support/waiting.js';
+import { taskBoard } from './support/defaults.js';
 
 /** One turn of the event loop: every promise continuation queued before it has run (the store here is in memory). */
 const nextTurn = () => new Promise((resolve) => setImmediate(resolve));
 
 /** The session store as a request sees it, without the SDK's notifications. */
-const asRequestStore = (session: SessionTasks): RequestTaskStore => ({
+const asRequestStore = (session: CallerTasks): RequestTaskStore => ({
   createTask: (params) => session.createTask(params),
   getTask: async (id) => (await session.getTask(id))!,
   storeTaskResult: (id, status, result) => session.storeTaskResult(id, status, result),
@@ -42,16 +43,16 @@ describe('throttleProgress', () => {
   });
 });
 
-describe('startAgentTask', () => {
+describe('startTask', () => {
   it("shows the run's progress lines as the task's statusMessage, then its end", async () => {
-    const session = new TaskBoard().openSession();
+    const session = taskBoard().openSession();
     let context!: TaskRunContext;
     let answer!: (result: CallToolResult) => void;
     const run = (c: TaskRunContext) => {
       context = c;
       return new Promise<CallToolResult>((resolve) => (answer = resolve));
     };
-    const { task } = await startAgentTask(run, { session, store: asRequestStore(session), label: 'agent "x"', logger: silentLogger });
+    const { task } = await startTask(run, { session, store: asRequestStore(session), label: 'agent "x"', logger: silentLogger });
     expect(task.statusMessage).toBe('running agent "x"');
     context.onProgress('calling tool add');
     expect((await session.getTask(task.taskId))?.statusMessage).toBe('calling tool add');
@@ -71,7 +72,7 @@ describe('startAgentTask', () => {
   });
 
   it('a cancelled task aborts the run and keeps nothing it produces afterwards', async () => {
-    const session = new TaskBoard().openSession();
+    const session = taskBoard().openSession();
     let signal!: AbortSignal;
     let answered!: Promise<CallToolResult>;
     const run = (c: TaskRunContext) => {
@@ -79,7 +80,7 @@ describe('startAgentTask', () => {
       answered = new Promise<CallToolResult>((resolve) => c.signal.addEventListener('abort', () => resolve({ content: [{ type: 'text', text: 'late' }] })));
       return answered;
     };
-    const { task } = await startAgentTask(run, { session, store: asRequestStore(session), label: 'agent "x"', logger: silentLogger });
+    const { task } = await startTask(run, { session, store: asRequestStore(session), label: 'agent "x"', logger: silentLogger });
     await session.updateTaskStatus(task.taskId, 'cancelled');
     expect(signal.aborted).toBe(true);
     // The run has answered, late; what the task does with that answer is done a turn of the event loop later.

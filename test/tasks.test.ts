@@ -2,7 +2,7 @@ import type { Client as ModernClient } from '@modelcontextprotocol/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskBoard, type TaskLimits } from '../src/tasks/task-board.js';
+import type { TaskLimits } from '../src/tasks/task-store.js';
 import { FAIL_MESSAGE, SLOW_WORDS } from './fixture/fake-model.js';
 import { startBridge, type Bridge } from './support/bridge.js';
 import { marked, signJwt, startStack, type Stack } from './support/mastra.js';
@@ -12,6 +12,7 @@ import type { RawStdio } from './support/raw-stdio.js';
 import { asPlainResult, FAILED_AGENT_STATUS, legacyTasks, modernTasksOverHttp, modernTasksOverStdio, settle, type TaskClient } from './support/task-clients.js';
 import { streamLegacyTask, streamModernTask, type StreamedTask } from './support/task-streams.js';
 import { upstreamCaughtUp, waitFor } from './support/waiting.js';
+import { taskBoard } from './support/defaults.js';
 
 /**
  * Agent tasks, one body per behaviour over every way a client reaches them: 2025-11-25 (the v1 SDK's task
@@ -52,15 +53,15 @@ interface TaskWay {
   name: string;
   era: Era;
   /** The bridge with these task limits (the bin's flags for them), and its first caller: alice, where callers bring tokens. */
-  open(limits?: TaskLimits): Promise<Opened>;
+  open(limits?: Partial<TaskLimits>): Promise<Opened>;
 }
 
 /** The flags of the bin for the limits the in-process bridges take as a TaskBoard. */
-const flagsOf = (limits: TaskLimits) => [
-  ...(limits.ttlMaxMs ? ['--task-ttl-max', `${limits.ttlMaxMs}ms`] : []),
-  ...(limits.maxRunningPerSession ? ['--max-tasks-per-session', String(limits.maxRunningPerSession)] : []),
+const flagsOf = (limits: Partial<TaskLimits>) => [
+  ...(limits.taskTtlMaxMs ? ['--task-ttl-max', `${limits.taskTtlMaxMs}ms`] : []),
+  ...(limits.maxTasksPerSession ? ['--max-tasks-per-session', String(limits.maxTasksPerSession)] : []),
 ];
-const board = (limits: TaskLimits) => new TaskBoard({ pollIntervalMs: 100, ...limits });
+const board = (limits: Partial<TaskLimits>) => taskBoard({ pollIntervalMs: 100, ...limits });
 
 const legacyCaller = (client: Client): Caller => ({
   call: (name, args, options = {}) =>
@@ -301,7 +302,7 @@ describe.each(ways)('agent tasks, $name', (way) => {
 
 describe.each(ways)('task limits, $name', (way) => {
   it('--task-ttl-max bounds the TTL of every task', async () => {
-    const { bridge, caller } = await way.open({ ttlMaxMs: 5_000 });
+    const { bridge, caller } = await way.open({ taskTtlMaxMs: 5_000 });
     try {
       expect((await caller.tasks.start('ask_echo', { message: 'bounded' }, 60_000)).ttl).toBe(5000);
       expect((await caller.tasks.start('ask_echo', { message: 'default' })).ttl).toBe(5000);
@@ -311,7 +312,7 @@ describe.each(ways)('task limits, $name', (way) => {
   });
 
   it('refuses a task beyond the running cap of a caller with a clear error, and only for that caller', async () => {
-    const { bridge, caller, another } = await way.open({ maxRunningPerSession: 2 });
+    const { bridge, caller, another } = await way.open({ maxTasksPerSession: 2 });
     try {
       const first = await caller.tasks.start('ask_slow', { message: marked('cap 1') });
       await caller.tasks.start('ask_slow', { message: marked('cap 2') });
@@ -333,7 +334,7 @@ describe('tasks of a 2025-11-25 session', () => {
       mastraUrl: stack.mastra.url,
       transport: 'in-memory',
       serviceToken: service,
-      settings: { tasks: board({ ttlMaxMs: 120_000 }) },
+      settings: { tasks: board({ taskTtlMaxMs: 120_000 }) },
     });
     const tasks = legacyTasks(bridge.client);
     try {
@@ -360,7 +361,7 @@ describe('tasks of a 2025-11-25 session', () => {
       transport: 'http',
       client: 'none',
       serviceToken: service,
-      settings: { tasks: new TaskBoard(), sessionIdleTimeoutMs: 300 },
+      settings: { tasks: taskBoard(), sessionIdleTimeoutMs: 300 },
     });
     try {
       // A bare client: no event stream held open, nothing but the requests it needs.
@@ -383,7 +384,7 @@ describe('tasks of a 2025-11-25 session', () => {
   });
 
   it('closing a session stops its running agents upstream', async () => {
-    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', serviceToken: service, settings: { tasks: new TaskBoard() } });
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', serviceToken: service, settings: { tasks: taskBoard() } });
     const message = marked('session closes');
     await legacyTasks(bridge.client).start('ask_slow', { message });
     await stack.requestFor(message);

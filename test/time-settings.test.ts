@@ -1,5 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { HELP, parseCommand, type Config } from '../src/config.js';
+import { parseCommand, type Config } from '../src/config.js';
+import { helpText } from '../src/help.js';
+
+const HELP = helpText();
 
 const configOf = (argv: string[], env: NodeJS.ProcessEnv = {}): Config => {
   const command = parseCommand(argv, env);
@@ -9,14 +12,14 @@ const configOf = (argv: string[], env: NodeJS.ProcessEnv = {}): Config => {
 
 /** Every time setting, as flag, env name and config key. */
 const TIME_SETTINGS = [
-  ['refresh-interval', 'MCP_REFRESH_INTERVAL', 'refreshInterval'],
-  ['retry-max-delay', 'MCP_RETRY_MAX_DELAY', 'retryMaxDelay'],
-  ['session-idle-timeout', 'MCP_SESSION_IDLE_TIMEOUT', 'sessionIdleTimeout'],
-  ['shutdown-grace', 'MCP_SHUTDOWN_GRACE', 'shutdownGrace'],
+  ['refresh-interval', 'MCP_REFRESH_INTERVAL', 'refreshIntervalMs'],
+  ['retry-max-delay', 'MCP_RETRY_MAX_DELAY', 'retryMaxDelayMs'],
+  ['session-idle-timeout', 'MCP_SESSION_IDLE_TIMEOUT', 'sessionIdleTimeoutMs'],
+  ['shutdown-grace', 'MCP_SHUTDOWN_GRACE', 'shutdownGraceMs'],
   ['call-timeout', 'MCP_CALL_TIMEOUT', 'callTimeoutMs'],
   ['task-ttl-max', 'MCP_TASK_TTL_MAX', 'taskTtlMaxMs'],
-  ['task-lease', 'MCP_TASK_LEASE', 'taskLease'],
-  ['run-owner-ttl', 'MCP_RUN_OWNER_TTL', 'runOwnerTtl'],
+  ['task-lease', 'MCP_TASK_LEASE', 'taskLeaseMs'],
+  ['run-owner-ttl', 'MCP_RUN_OWNER_TTL', 'runOwnerTtlMs'],
 ] as const;
 
 describe('every time setting takes the same duration syntax', () => {
@@ -55,7 +58,7 @@ describe('every time setting takes the same duration syntax', () => {
 
   it('0 turns off what it says it turns off', () => {
     expect(configOf(['--call-timeout', '0']).callTimeoutMs).toBe(0);
-    expect(configOf(['--refresh-interval', '0']).refreshInterval).toBe(0);
+    expect(configOf(['--refresh-interval', '0']).refreshIntervalMs).toBe(0);
     expect(HELP).toContain('a bare number other than 0 is refused');
   });
 });

@@ -4,7 +4,7 @@ import { SYSTEM_PROMPT_SECRET, type ApprovalToolCall } from './fixture/mastra-ap
 import { startBridge } from './support/bridge.js';
 import { marked, startStack, type Stack } from './support/mastra.js';
 import { ERAS, textOf, type Era } from './support/mcp-clients.js';
-import { approve, decline, dismiss, refuse, type Elicit } from './support/person.js';
+import { approve, decline, dismiss, inTurn, refuse, type Elicit } from './support/person.js';
 
 /**
  * A person in the loop: an agent tool that needs approval is asked through the client (2025-11-25
@@ -91,14 +91,30 @@ describe.each(ERAS.map((era) => ({ era, name: ERA_NAMES[era] })))('agent tool ap
     await session.close();
   });
 
-  it('an answer that does not fit the form is asked again once, then refused as a cancel', async () => {
-    const session = await open(era, () => ({ action: 'accept', content: { approved: 'yes please' } }));
+  it('an answer that does not fit the form is asked again once, repeating the question, then refused as a cancel', async () => {
+    // Two misfits of different kinds: a wrong type, then a required field missing (with a key the form does not name).
+    const session = await open(
+      era,
+      inTurn({ action: 'accept', content: { approved: 'yes please' } }, { action: 'accept', content: { reason: 'hm', extra: 1 } }),
+    );
     const message = marked('move');
     const result = await session.call('ask_banker', message);
     expect(session.questions).toHaveLength(2);
-    expect(session.questions[1]!.message).toContain('did not fit the form');
+    expect(session.questions[1]!.message).toMatch(
+      /^Agent "Banker" wants to call tool "transfer" with these arguments: \{"a":2,"b":3\}\. Approve\?\n\nThe last answer did not fit the form/,
+    );
     expect(textOf(result)).toContain('did not fit the form twice');
     expect(runsOf('banker', message)).toBe(0);
+    await session.close();
+  });
+
+  it('a key the form does not name is dropped: approved once, the tool runs once', async () => {
+    const session = await open(era, inTurn({ action: 'accept', content: { approved: true, extra: 1 } }));
+    const message = marked('move');
+    const result = await session.call('ask_banker', message);
+    expect(session.questions).toHaveLength(1);
+    expect(textOf(result)).toContain('{"sum":5}');
+    expect(runsOf('banker', message)).toBe(1);
     await session.close();
   });
 

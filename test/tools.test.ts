@@ -57,7 +57,14 @@ describe('the tool list', () => {
     expect(echo.annotations).toMatchObject({ openWorldHint: true, readOnlyHint: false });
     expect(echo.annotations).not.toHaveProperty('destructiveHint');
     expect(echo.inputSchema.required).toEqual(['message']);
-    expect(Object.keys(echo.inputSchema.properties ?? {})).toEqual(['message', 'threadId', 'resourceId', 'requestContext']);
+    // Echo has no memory: a thread to continue is offered only by agents that have one.
+    expect(Object.keys(echo.inputSchema.properties ?? {})).toEqual(['message', 'requestContext']);
+    expect(Object.keys(tools.find((t) => t.name === 'ask_notes')!.inputSchema.properties ?? {})).toEqual([
+      'message',
+      'threadId',
+      'resourceId',
+      'requestContext',
+    ]);
     expect(echo.outputSchema?.properties).toHaveProperty('toolResults');
 
     const calculator = tools.find((t) => t.name === 'ask_calculator')!;

@@ -4,12 +4,12 @@ import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAIL_MESSAGE } from './fixture/fake-model.js';
 import type { MastraFixture } from './fixture/mastra-app.js';
-import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import { keepCatalogueFresh } from '../src/catalogue/refresh.js';
 import { createLogger } from '../src/log.js';
 import { startBridge, type ClientBridge } from './support/bridge.js';
 import { clientFor, marked, startStack, type Stack } from './support/mastra.js';
 import { textOf } from './support/mcp-clients.js';
+import { catalogueOf, refreshDefaults } from './support/defaults.js';
 
 /** What the faulty upstream answers next: faults real Mastra never produces (a proxy's page, a crash dump). */
 interface Fault {
@@ -132,7 +132,8 @@ describe('a listing that fails', () => {
     // The listing's token marks its requests.
     const token = marked('listing');
     const refresher = keepCatalogueFresh({
-      catalogue: new AgentCatalogue({ client: clientFor(faulty.url, token) }),
+      ...refreshDefaults(),
+      catalogue: catalogueOf(clientFor(faulty.url, token)),
       baseUrl: faulty.url,
       logger: createLogger('debug', (line) => lines.push(line)),
       firstRetryDelayMs: 60_000,

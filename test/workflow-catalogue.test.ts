@@ -1,7 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AgentCatalogue } from '../src/catalogue/catalogue.js';
 import type { AgentFilter } from '../src/catalogue/agent-filter.js';
 import { ToolNamer } from '../src/catalogue/tool-names.js';
 import { toolsOf } from '../src/calls/tool-call.js';
@@ -13,6 +12,7 @@ import { runBin } from './support/bin.js';
 import { startBridge } from './support/bridge.js';
 import { clientFor, marked, startStack, type Stack } from './support/mastra.js';
 import { textOf } from './support/mcp-clients.js';
+import { catalogueOf, DEFAULTS } from './support/defaults.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -22,8 +22,8 @@ afterAll(async () => {
   await stack?.close();
 });
 
-async function catalogueWith(filter: AgentFilter, options: { prefix?: string; workflowPrefix?: string } = {}) {
-  const catalogue = new AgentCatalogue({ client: clientFor(stack.mastra.url), filter, ...options });
+async function catalogueWith(filter: AgentFilter, options: { toolPrefix?: string; workflowPrefix?: string } = {}) {
+  const catalogue = catalogueOf(clientFor(stack.mastra.url), { filter, ...options });
   const result = await catalogue.refresh();
   return { catalogue, result, names: toolsOf(catalogue).map((tool) => tool.name) };
 }
@@ -93,7 +93,11 @@ describe('workflow ids', () => {
     expect(tool!.toolName).toMatch(/^run_x____greet_[0-9a-f]{8}$/);
     // The run's token marks its requests (this Mastra checks no token).
     const token = marked('hostile-run');
-    const outcome = await startWorkflow(tool!, {}, { client: clientFor(stack.mastra.url, token), baseUrl: stack.mastra.url });
+    const outcome = await startWorkflow(
+      tool!,
+      {},
+      { client: clientFor(stack.mastra.url, token), baseUrl: stack.mastra.url, callTimeoutMs: DEFAULTS.callTimeoutMs },
+    );
     expect('done' in outcome && outcome.done.structuredContent).toEqual({ ran: HOSTILE_WORKFLOW_ID });
     const reached = stack.mastraRequestsCarrying(token).map(({ request }) => request);
     expect(reached.length).toBeGreaterThan(0);
@@ -129,13 +133,13 @@ describe('workflow tool names', () => {
   });
 
   it('agents and workflows may share one prefix', async () => {
-    const { names } = await catalogueWith({ include: ['agent:echo', 'workflow:greet'] }, { prefix: 'run_', workflowPrefix: 'run_' });
+    const { names } = await catalogueWith({ include: ['agent:echo', 'workflow:greet'] }, { toolPrefix: 'run_', workflowPrefix: 'run_' });
     expect(names).toEqual(['run_echo', 'run_greet']);
   });
 });
 
 describe('the workflow Resumer (kind "workflow")', () => {
-  const options = () => ({ client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url });
+  const options = () => ({ client: clientFor(stack.mastra.url), baseUrl: stack.mastra.url, callTimeoutMs: DEFAULTS.callTimeoutMs });
   async function pausedExpense() {
     const catalogue = (await catalogueWith({ include: ['workflow:expense'] })).catalogue;
     const outcome = await startWorkflow(catalogue.workflows[0]!, { item: 'phone', amount: 700 }, options());
@@ -155,8 +159,13 @@ describe('the workflow Resumer (kind "workflow")', () => {
     expect(paused.question.message).toContain('{"reason":"phone costs 700"}');
     expect(paused.unanswerable.isError).toBe(true);
 
-    const again = await resumer.resume(paused.handle, { action: 'accept', content: { approved: 'sure' } }, options());
-    expect(doneText(again)).toMatch(/^paused: That answer does not fit \(approved: .*boolean.*\)/);
+    // An answer that does not fit is named before any resume, so the drivers ask the person again.
+    expect(resumer.answerProblem!(paused.handle, { approved: 'sure' })).toMatch(/^approved: .*boolean/);
+    expect(resumer.answerProblem!(paused.handle, { approved: true })).toBeUndefined();
+    const refused = await resumer.resume(paused.handle, { action: 'accept', content: { approved: 'sure' } }, options());
+    expect(doneText(refused)).toMatch(
+      /^The answer does not fit the step "ask-manager" of the workflow "expense": approved: .*boolean.*The run \(runId "[0-9a-f-]{36}"\) stays suspended; answer with resume_expense\.$/,
+    );
     const done = await resumer.resume(paused.handle, { action: 'accept', content: { approved: true } }, options());
     expect('done' in done && done.done.structuredContent).toEqual({ status: 'approved' });
   });

@@ -1,6 +1,7 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { oauthDefaults } from './support/defaults.js';
 import { startBridge, type Bridge } from './support/bridge.js';
 import { clientFor, marked, signJwt, startStack, type Stack } from './support/mastra.js';
 import { connectClient, ERA_CASES, textOf, type BridgeClient, type Era } from './support/mcp-clients.js';
@@ -123,6 +124,7 @@ describe('OAuth sign-in, minted Mastra tokens: the bridge is the only gate, sinc
       audience: `${PUBLIC_URL}/mcp`,
       requiredScopes: [],
       mastraAuth: 'mint' as const,
+      ...oauthDefaults,
       mintSecret: SECRET,
       mintClaims: [],
     };

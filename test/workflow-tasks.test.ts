@@ -1,10 +1,10 @@
 import { once } from 'node:events';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { TaskBoard } from '../src/tasks/task-board.js';
 import { startBridge, type Bridge } from './support/bridge.js';
 import { startStack, type Stack } from './support/mastra.js';
 import { ERA_CASES, textOf } from './support/mcp-clients.js';
 import { FAILED_AGENT_STATUS, legacyTasks, modernTasksOverHttp, settle, type TaskClient } from './support/task-clients.js';
+import { taskBoard } from './support/defaults.js';
 
 /** Workflows run as tasks, one body for both eras: 2025-11-25 in memory, 2026-07-28 over HTTP (the tasks extension). */
 
@@ -21,7 +21,7 @@ describe.each(ERA_CASES)('workflow tasks in MCP $name', ({ era }) => {
   let tasks: TaskClient;
   beforeAll(async () => {
     if (era === 'legacy') {
-      const legacy = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', settings: { tasks: new TaskBoard({ pollIntervalMs: 50 }) } });
+      const legacy = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory', settings: { tasks: taskBoard({ pollIntervalMs: 50 }) } });
       [bridge, tasks] = [legacy, legacyTasks(legacy.client)];
     } else {
       bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none' });

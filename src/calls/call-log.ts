@@ -1,5 +1,5 @@
 import type { CallToolResult, LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../kernel/duration.js';
 
 /**
  * Per-call MCP log messages (`notifications/message`), the same in both eras; each front only decides

@@ -1,17 +1,20 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
-import { runAgent } from './agent-run.js';
-import { memoryFor } from './agent-call.js';
-import { approvalOutcome, approvalResumer } from '../person/approval.js';
-import { APPROVED, autoApproving, settle, type Asker } from '../person/drive.js';
-import type { Answer, CallContext, ResumeHandle, Resumers, RunOutcome } from '../person/pause.js';
-import type { TaskRunContext } from '../tasks/agent-task.js';
-import type { AgentCatalogue, AgentTool } from '../catalogue/agents.js';
-import type { ProgressReporter } from './progress.js';
-import { agentInput, explainInvalid, inputJsonSchema, outputJsonSchema } from './tool-schema.js';
-import { prepareResumeCall, prepareWorkflowCall, resumeToolDefinition, workflowToolDefinition, type WorkflowCall } from './workflow-call.js';
+import { runAgent } from '../agents/agent-run.js';
+import { memoryFor } from '../agents/agent-call.js';
+import { approvalOutcome, approvalResumer } from '../agents/approval.js';
+import { APPROVED, askUntilDone, autoApproving, type Asker } from './person-loop.js';
+import type { Answer, CallContext, ResumeHandle, Resumers, RunOutcome } from '../kernel/run-outcome.js';
+import type { TaskRunContext } from '../tasks/task-runner.js';
+import type { Catalogue, AgentTool } from '../catalogue/catalogue.js';
+import type { ProgressReporter } from '../kernel/progress.js';
+import { agentInput, inputJsonSchema, inputJsonSchemaWithoutMemory, outputJsonSchema } from '../agents/agent-schema.js';
+import { explainInvalid } from '../kernel/invalid-arguments.js';
+import { prepareResumeCall, prepareWorkflowCall, resumeToolDefinition, workflowToolDefinition, type WorkflowCall } from '../workflows/workflow-call.js';
 import type { CallerRuns } from '../workflows/run-ownership.js';
 import { workflowResumer } from '../workflows/workflow-resumer.js';
+import { errorResult } from '../kernel/results.js';
+import { RequestError, JsonRpcCode } from '../kernel/errors.js';
 
 /**
  * What both protocol fronts share for tools/list and tools/call: the tool definitions, the
@@ -23,7 +26,8 @@ function toTool(agent: AgentTool): Tool {
     name: agent.toolName,
     title: agent.title,
     description: agent.description,
-    inputSchema: inputJsonSchema,
+    // Memory fields only where Mastra said the agent has memory, or would not say: a model should not believe in a conversation nobody keeps.
+    inputSchema: agent.hasMemory === false ? inputJsonSchemaWithoutMemory : inputJsonSchema,
     outputSchema: outputJsonSchema,
     // No destructiveHint: an agent's own tools may well change things, so the spec's default (true) is the honest one.
     annotations: { title: agent.title, readOnlyHint: false, openWorldHint: true },
@@ -36,7 +40,7 @@ const byName = (a: Tool, b: Tool) => (a.name < b.name ? -1 : a.name > b.name ? 1
 
 /** Tool definitions are rebuilt only when the catalogue changes, then shared by all sessions and requests. */
 const toolLists = new WeakMap<readonly AgentTool[], Tool[]>();
-export function toolsOf(catalogue: AgentCatalogue): Tool[] {
+export function toolsOf(catalogue: Catalogue): Tool[] {
   let tools = toolLists.get(catalogue.tools);
   if (!tools) {
     const workflows = catalogue.workflows;
@@ -50,26 +54,23 @@ export function toolsOf(catalogue: AgentCatalogue): Tool[] {
 }
 
 export const serverInstructions = (baseUrl: string): string =>
-  `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. Pass threadId (and resourceId) to continue a conversation with an agent that has memory. ` +
+  `Each tool runs one agent of the Mastra server at ${baseUrl} and returns its answer. The tools of agents with memory take threadId (and resourceId): a result that kept a thread says how to continue it. ` +
   'A workflow tool starts a run of that workflow and returns its output; when a step suspends, the person is asked through the client when it can ask, else the result says how to resume the run.';
 
-/** A tool name the catalogue does not know; each front answers it with its own invalid-params error. */
-export class UnknownToolError extends Error {}
-
 export interface ToolCallOptions {
-  catalogue: AgentCatalogue;
+  catalogue: Catalogue;
   /** The client this caller's runs go through. */
   client: MastraClient;
   baseUrl: string;
-  /** Longest a plain call may take; 0 means no limit. */
-  callTimeoutMs?: number;
-  /** Approve every agent tool call without asking (`--auto-approve-tools`). Default false: a person decides. */
-  autoApproveTools?: boolean;
+  /** Longest a plain call may take; 0 means no limit (`--call-timeout`). */
+  callTimeoutMs: number;
+  /** Approve every agent tool call without asking (`--auto-approve-tools`); when off, a person decides. */
+  autoApproveTools: boolean;
   /** The workflow runs this caller starts, and may resume or cancel. */
   runs: CallerRuns;
 }
 
-/** How one leg of a call runs: `signal` stops it upstream; `progress` streams it; `task` runs it as a task. */
+/** How a call runs, each time it starts or resumes: `signal` stops it upstream; `progress` streams it; `task` runs it as a task. */
 export interface RunContext {
   signal?: AbortSignal;
   progress?: ProgressReporter;
@@ -92,8 +93,10 @@ export interface ToolCall {
   start(context: RunContext): Promise<RunOutcome>;
   /** Continues a paused run with the person's answer; it may pause again. */
   resume(handle: ResumeHandle, answer: Answer, context: RunContext): Promise<RunOutcome>;
+  /** Why an answer that fits the question's form still does not fit the paused run (its kind's own check), or undefined. */
+  answerProblem(handle: ResumeHandle, content: Record<string, unknown>): string | undefined;
   /** Drives an outcome to its end through `ask` (default: nobody can be asked). */
-  settle(outcome: RunOutcome, context: RunContext & { ask?: Asker }): Promise<CallToolResult>;
+  finish(outcome: RunOutcome, context: RunContext & { ask?: Asker }): Promise<CallToolResult>;
 }
 
 const nobodyToAsk: Asker = async () => ({ action: 'unanswerable' });
@@ -101,26 +104,24 @@ const nobodyToAsk: Asker = async () => ({ action: 'unanswerable' });
 /** A task's statusMessage follows its run the way progress notifications would; the task throttles it already. */
 const statusUpdates = (report: (message: string) => void): ProgressReporter => ({ now: report, soon: report, stop() {} });
 
-const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
-
-/** The parts of a call that differ by kind: what it is, and its first leg up to its first pause. */
+/** The parts of a call that differ by kind: what it is, and how it starts and runs up to its first pause. */
 interface CallParts {
   label: string;
   ids: Record<string, string>;
   valid: boolean;
-  start(leg: CallContext): Promise<RunOutcome>;
+  start(call: CallContext): Promise<RunOutcome>;
   /** Who continues this call's paused runs, by kind. */
   resumers: Resumers;
 }
 
 /**
- * One way to drive every kind of call (agent, workflow) through the fronts: the leg's bounds
+ * One way to drive every kind of call (agent, workflow) through the fronts: the bounds of each run up to a pause
  * (a task by its TTL, a plain call by the call timeout), the resumers, `--auto-approve-tools`.
  */
 function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
-  const { client, baseUrl, callTimeoutMs, autoApproveTools = false } = options;
+  const { client, baseUrl, callTimeoutMs, autoApproveTools } = options;
   const { resumers } = parts;
-  // Each leg of a resumed run is bounded by the call timeout as the first one is; time spent waiting for the person is not.
+  // A run resumed is bounded by the call timeout up to its next pause, as its start is; time spent waiting for the person is not.
   const callContext = ({ signal, progress, task }: RunContext): CallContext => ({
     client,
     baseUrl,
@@ -134,8 +135,8 @@ function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
     if (!resumer) return { done: errorResult(`The bridge cannot resume a paused run of kind "${handle.kind}".`) };
     return resumer.resume(handle, answer, callContext(context));
   };
-  const settleOutcome = (outcome: RunOutcome, { ask = nobodyToAsk, ...context }: RunContext & { ask?: Asker }) =>
-    settle(outcome, autoApproveTools ? autoApproving(ask) : ask, resumers, callContext(context));
+  const finishOutcome = (outcome: RunOutcome, { ask = nobodyToAsk, ...context }: RunContext & { ask?: Asker }) =>
+    askUntilDone(outcome, autoApproveTools ? autoApproving(ask) : ask, resumers, callContext(context));
   return {
     label: parts.label,
     ids: parts.ids,
@@ -143,14 +144,16 @@ function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
     // With --auto-approve-tools a run never stops at an approval, whichever front drives it.
     start: async (context) => {
       let outcome = await parts.start(callContext(context));
-      while (autoApproveTools && 'paused' in outcome && outcome.paused.handle.kind === 'approval') outcome = await resume(outcome.paused.handle, APPROVED, context);
+      while (autoApproveTools && 'paused' in outcome && outcome.paused.handle.kind === 'approval')
+        outcome = await resume(outcome.paused.handle, APPROVED, context);
       return outcome;
     },
     resume,
-    settle: settleOutcome,
+    answerProblem: (handle, content) => resumers[handle.kind]?.answerProblem?.(handle, content),
+    finish: finishOutcome,
     run: async (context) => {
       try {
-        return await settleOutcome(await parts.start(callContext(context)), context);
+        return await finishOutcome(await parts.start(callContext(context)), context);
       } finally {
         context.progress?.stop();
       }
@@ -165,13 +168,13 @@ function workflowCall(options: ToolCallOptions, workflowId: string, call: Workfl
     label: `workflow "${workflowId}"`,
     ids: { workflowId },
     valid: call.valid,
-    start: (leg) => call.outcome({ ...leg, onGone, runs: options.runs }),
+    start: (context) => call.outcome({ ...context, onGone, runs: options.runs }),
     // A suspended step is asked like an approval; decline and cancel cancel the run upstream.
     resumers: { workflow: workflowResumer(options.catalogue, { onGone }) },
   });
 }
 
-/** Resolves a tools/call to its agent or workflow and checked arguments; throws UnknownToolError for a name nobody has. */
+/** Resolves a tools/call to its agent or workflow and checked arguments; a name nobody has is the caller's invalid-params error. */
 export function prepareToolCall(options: ToolCallOptions, name: string, args: unknown): ToolCall {
   const { catalogue, baseUrl, callTimeoutMs } = options;
   const workflow = catalogue.findWorkflow(name);
@@ -180,8 +183,11 @@ export function prepareToolCall(options: ToolCallOptions, name: string, args: un
   if (resumable) return workflowCall(options, resumable.workflowId, prepareResumeCall(resumable, name, args));
   const agent = catalogue.find(name);
   if (!agent) {
-    const known = catalogue.tools.length || catalogue.workflows.length ? 'list the tools again to see the agents there are now' : `no agents are loaded from ${baseUrl} yet`;
-    throw new UnknownToolError(`Unknown tool "${name}": ${known}.`);
+    const known =
+      catalogue.tools.length || catalogue.workflows.length
+        ? 'list the tools again to see the agents there are now'
+        : `no agents are loaded from ${baseUrl} yet`;
+    throw new RequestError(JsonRpcCode.InvalidParams, `Unknown tool "${name}": ${known}.`);
   }
   const parsed = agentInput.safeParse(args ?? {});
   const onAgentGone = (agentId: string) => catalogue.reportGone(agentId);
@@ -189,12 +195,12 @@ export function prepareToolCall(options: ToolCallOptions, name: string, args: un
     label: `agent "${agent.agentId}"`,
     ids: { agentId: agent.agentId },
     valid: parsed.success,
-    start: async (leg) => {
+    start: async (context) => {
       if (!parsed.success) return { done: errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`) };
       const input = parsed.data;
       const memory = memoryFor(input);
       const requestContext = input.requestContext as Record<string, unknown> | undefined;
-      const first = await runAgent(agent, { message: input.message, ...(requestContext ? { requestContext } : {}) }, memory, { ...leg, onAgentGone });
+      const first = await runAgent(agent, { message: input.message, ...(requestContext ? { requestContext } : {}) }, memory, { ...context, onAgentGone });
       return approvalOutcome(agent, first, { memory, requestContext });
     },
     resumers: { approval: approvalResumer({ agent, callTimeoutMs, onAgentGone }) },

@@ -22,7 +22,12 @@ export function instructionsText(instructions: unknown): string {
 
 /** The first paragraph of the instructions, cut at a word: enough to tell what the agent is for. */
 function excerpt(instructions: unknown): string {
-  const first = instructionsText(instructions).trim().split(/\n\s*\n|\n/)[0]?.replace(/\s+/g, ' ').trim() ?? '';
+  const first =
+    instructionsText(instructions)
+      .trim()
+      .split(/\n\s*\n|\n/)[0]
+      ?.replace(/\s+/g, ' ')
+      .trim() ?? '';
   if (first.length <= EXCERPT_LENGTH) return first;
   const cut = first.slice(0, EXCERPT_LENGTH);
   return `${cut.slice(0, cut.lastIndexOf(' ') > 0 ? cut.lastIndexOf(' ') : EXCERPT_LENGTH)}…`;
@@ -38,15 +43,10 @@ export function describeAgent(agentId: string, agent: ListedAgent, fromInstructi
   const name = agent.name || agentId;
   const purpose = agent.description?.trim() || (fromInstructions ? excerpt(agent.instructions) : '');
   const tools = toolIdsOf(agent);
-  return [
-    `Ask the Mastra agent "${name}" and get its answer.`,
-    purpose,
-    tools.length ? `It can use these tools: ${tools.join(', ')}.` : '',
-  ]
+  return [`Ask the Mastra agent "${name}" and get its answer.`, purpose, tools.length ? `It can use these tools: ${tools.join(', ')}.` : '']
     .filter(Boolean)
     .join(' ');
 }
-
 
 /** What tools/list shows of an agent anyway: quoting it is no leak, even where the instructions repeat it. */
 export const publicTextsOf = (agentId: string, agent: ListedAgent) => [agentId, agent.name ?? '', agent.description ?? '', ...toolIdsOf(agent)];

@@ -1,27 +1,16 @@
-import type { MastraClient } from '@mastra/client-js';
-import type { AgentFilter } from './agent-filter.js';
-import { AgentCatalogue } from './agents.js';
+import { Catalogue, type CatalogueOptions } from './catalogue.js';
 import { keepCatalogueFresh, type CatalogueRefresher, type RefreshOptions } from './refresh.js';
 import type { Logger } from '../log.js';
 
 const FIRST_LOAD_WAIT_MS = 5_000;
 
-export interface OpenCatalogueOptions extends Omit<RefreshOptions, 'catalogue'> {
-  /** The service-level client used for listing. */
-  client: MastraClient;
+/** The service-level catalogue (its client lists), and how it is kept fresh. */
+export interface OpenCatalogueOptions extends Omit<RefreshOptions, 'catalogue'>, Omit<CatalogueOptions, 'listWorkflows' | 'askMemory'> {
   logger: Logger;
-  /** Tool name prefix. Default `ask_`. */
-  prefix?: string;
-  /** Workflow tool name prefix. Default `run_`. */
-  workflowPrefix?: string;
-  /** Which agents to offer. Default: all. */
-  filter?: AgentFilter;
-  /** Describe an agent without a description by an excerpt of its instructions. Default: off. */
-  describeFromInstructions?: boolean;
 }
 
 export interface OpenedCatalogue {
-  catalogue: AgentCatalogue;
+  catalogue: Catalogue;
   /** Stop on shutdown: it ends the refresh timers. */
   refresher: CatalogueRefresher;
 }
@@ -31,8 +20,15 @@ export interface OpenedCatalogue {
  * but never waits long: a client must get an answer even while Mastra is down. From then on the
  * catalogue follows Mastra (see refresh.ts).
  */
-export async function openCatalogue({ client, prefix, workflowPrefix, filter, describeFromInstructions, ...refresh }: OpenCatalogueOptions): Promise<OpenedCatalogue> {
-  const catalogue = new AgentCatalogue({ client, prefix, workflowPrefix, filter, describeFromInstructions });
+export async function openCatalogue({
+  client,
+  toolPrefix,
+  workflowPrefix,
+  filter,
+  describeFromInstructions,
+  ...refresh
+}: OpenCatalogueOptions): Promise<OpenedCatalogue> {
+  const catalogue = new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions });
   const refresher = keepCatalogueFresh({ catalogue, ...refresh });
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([refresher.firstAttempt, new Promise((resolve) => (timer = setTimeout(resolve, FIRST_LOAD_WAIT_MS)))]);

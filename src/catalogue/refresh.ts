@@ -1,28 +1,28 @@
-import type { AgentCatalogue, RefreshResult } from './agents.js';
+import type { Catalogue, RefreshResult } from './catalogue.js';
 import { listShort } from './agent-filter.js';
-import { upstreamReason } from '../calls/errors.js';
-import { formatDuration } from '../duration.js';
+import { upstreamReason, wrongUpstream } from '../kernel/errors.js';
+import { formatDuration } from '../kernel/duration.js';
 import { silentLogger, type Logger } from '../log.js';
 
 export interface RefreshOptions {
-  catalogue: AgentCatalogue;
+  catalogue: Catalogue;
   /** The Mastra URL, named in log lines. */
   baseUrl: string;
   logger?: Logger;
-  /** Re-list this often once the agents are loaded; 0 disables. Default 60 000 ms. */
-  intervalMs?: number;
-  /** Wait before the first retry after a failed listing; it doubles on each failure. Default 1 000 ms. */
-  firstRetryDelayMs?: number;
-  /** The longest wait between retries. Default 30 000 ms. */
-  maxRetryDelayMs?: number;
-  /** A listing that takes longer counts as failed, so a hung Mastra cannot stall the loop. Default 10 000 ms. */
-  listTimeoutMs?: number;
+  /** Re-list this often once the agents are loaded; 0 disables (`--refresh-interval`). */
+  refreshIntervalMs: number;
+  /** Wait before the first retry after a failed listing; it doubles on each failure. */
+  firstRetryDelayMs: number;
+  /** The longest wait between retries (`--retry-max-delay`). */
+  retryMaxDelayMs: number;
+  /** A listing that takes longer counts as failed, so a hung Mastra cannot stall the loop. */
+  listTimeoutMs: number;
   /** The other replicas (through Redis): an agent one of them finds gone is re-listed here too. Default: none. */
   peers?: CataloguePeers;
-  /** Whether the listing carries a service token (JWT_TOKEN): a refusal then asks whether Mastra accepts it, else says none is set. Default true. */
-  serviceToken?: boolean;
-  /** Callers bring tokens of their own (HTTP without JWT_TOKEN): Mastra refusing this listing is news (info), not an error. Default false. */
-  listingOptional?: boolean;
+  /** Whether the listing carries a service token (JWT_TOKEN): a refusal then asks whether Mastra accepts it, else says none is set. */
+  serviceToken: boolean;
+  /** Callers bring tokens of their own (HTTP without JWT_TOKEN): Mastra refusing this listing is news (info), not an error. */
+  listingOptional: boolean;
 }
 
 /** Other replicas following the same Mastra: what one learns about a gone agent, all hear. */
@@ -49,7 +49,8 @@ const isRefusal = (error: unknown) => [401, 403].includes((error as { status?: u
 /** Only a refusal is about the token; a socket or DNS failure is about where Mastra is. */
 function hintFor(error: unknown, serviceToken: boolean): string {
   const status = (error as { status?: unknown } | undefined)?.status;
-  if (isRefusal(error)) return serviceToken ? 'Mastra refused the listing: does it accept JWT_TOKEN?' : 'Mastra requires a token and none is set: set JWT_TOKEN.';
+  if (isRefusal(error))
+    return serviceToken ? 'Mastra refused the listing: does it accept JWT_TOKEN?' : 'Mastra requires a token and none is set: set JWT_TOKEN.';
   if (typeof status === 'number') return 'Is MASTRA_BASE_URL the address of the Mastra server?';
   return 'Is Mastra running, and is MASTRA_BASE_URL its address?';
 }
@@ -57,7 +58,7 @@ function hintFor(error: unknown, serviceToken: boolean): string {
 class ListTimeout extends Error {}
 
 /** Lists with a deadline; the aborted listing cannot overwrite the catalogue when it ends late. */
-export async function refreshWithin(catalogue: AgentCatalogue, timeoutMs: number): Promise<RefreshResult> {
+export async function refreshWithin(catalogue: Catalogue, timeoutMs: number): Promise<RefreshResult> {
   const controller = new AbortController();
   let timer: NodeJS.Timeout | undefined;
   const timeout = new Promise<never>((_, reject) => {
@@ -75,17 +76,15 @@ export async function refreshWithin(catalogue: AgentCatalogue, timeoutMs: number
 
 /**
  * Keeps the catalogue in step with Mastra: lists now, retries a failed listing with capped
- * exponential backoff, re-lists every `intervalMs` and at once when a call finds its agent gone.
+ * exponential backoff, re-lists every `refreshIntervalMs` and at once when a call finds its agent gone.
  * A failed listing keeps the tools the catalogue had: a Mastra restart should not make every
  * client forget its tools, and calls during the outage say that Mastra cannot be reached.
  * Timers are unref'd, so they never keep the process alive on their own.
  */
 export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher {
   const { catalogue, baseUrl, logger = silentLogger } = options;
-  const intervalMs = options.intervalMs ?? 60_000;
-  const maxRetryDelayMs = options.maxRetryDelayMs ?? 30_000;
-  const firstRetryDelayMs = Math.min(options.firstRetryDelayMs ?? 1_000, maxRetryDelayMs);
-  const listTimeoutMs = options.listTimeoutMs ?? 10_000;
+  const { refreshIntervalMs, retryMaxDelayMs, listTimeoutMs } = options;
+  const firstRetryDelayMs = Math.min(options.firstRetryDelayMs, retryMaxDelayMs);
 
   let timer: NodeJS.Timeout | undefined;
   let running: Promise<void> | undefined;
@@ -113,7 +112,9 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
     const workflows = catalogue.workflows.length ? ` and ${counted(catalogue.workflows.length, 'workflow')}` : '';
     if (!wasLoaded) logger.info(`serving ${counted(count, 'agent')}${workflows} from ${baseUrl}`);
     else if (result.changed)
-      logger.info(`the agents at ${baseUrl} changed${failures > 0 ? ' while it could not be listed' : ''}: serving ${counted(count, 'agent')} (${what || 'descriptions updated'})`);
+      logger.info(
+        `the agents at ${baseUrl} changed${failures > 0 ? ' while it could not be listed' : ''}: serving ${counted(count, 'agent')} (${what || 'descriptions updated'})`,
+      );
     else if (failures > 0) logger.info(`the Mastra server at ${baseUrl} answers again: serving the same ${counted(count, 'agent')}`);
     else logger.debug(`re-listed the agents at ${baseUrl}: no change`);
     failures = 0;
@@ -125,19 +126,22 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
           (result.listedWorkflows.length ? `; the workflows: ${listShort(result.listedWorkflows)}` : '')
         : '',
       ...result.unaddressable.map(
-        (id) => `the agent ${JSON.stringify(id)} at ${baseUrl} is not offered: no URL path can name it (URL parsing resolves "." and ".." away, and would run another agent); give it another id in Mastra`,
+        (id) =>
+          `the agent ${JSON.stringify(id)} at ${baseUrl} is not offered: no URL path can name it (URL parsing resolves "." and ".." away, and would run another agent); give it another id in Mastra`,
       ),
       ...result.leftOutWorkflows.map(({ workflowId, reason }) => `the workflow ${JSON.stringify(workflowId)} at ${baseUrl} is not offered: ${reason}`),
     ].filter(Boolean);
     for (const warning of warnings) if (!lastWarnings.has(warning)) logger.warn(warning);
     lastWarnings = new Set(warnings);
-    if (intervalMs > 0) schedule(intervalMs);
+    if (refreshIntervalMs > 0) schedule(refreshIntervalMs);
   };
 
   const onFailure = (error: unknown) => {
     failures += 1;
-    const delay = Math.min(firstRetryDelayMs * 2 ** (failures - 1), maxRetryDelayMs);
+    const delay = Math.min(firstRetryDelayMs * 2 ** (failures - 1), retryMaxDelayMs);
     const problem = upstreamReason(error);
+    // A MASTRA_BASE_URL that names something else than Mastra's API says what to do instead.
+    const hint = wrongUpstream(error, baseUrl) ?? hintFor(error, options.serviceToken);
     const kept = catalogue.loaded ? `keeping the ${counted(catalogue.tools.length, 'tool')} it had` : 'no tools until it answers';
     if (problem !== lastProblem && options.listingOptional && isRefusal(error))
       logger.info(
@@ -145,8 +149,8 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
       );
     else if (problem !== lastProblem)
       logger.error(
-        `could not load the agents from the Mastra server at ${baseUrl}: ${problem}. ${hintFor(error, options.serviceToken ?? true)} ` +
-          `${delay < maxRetryDelayMs ? `Retrying in ${formatDuration(delay)}, then less often (up to every ${formatDuration(maxRetryDelayMs)})` : `Retrying every ${formatDuration(delay)}`}; ${kept}.`,
+        `could not load the agents from the Mastra server at ${baseUrl}: ${problem}. ${hint} ` +
+          `${delay < retryMaxDelayMs ? `Retrying in ${formatDuration(delay)}, then less often (up to every ${formatDuration(retryMaxDelayMs)})` : `Retrying every ${formatDuration(delay)}`}; ${kept}.`,
       );
     else logger.debug(`still cannot list the agents at ${baseUrl} (${problem}); retrying in ${formatDuration(delay)}`);
     lastProblem = problem;

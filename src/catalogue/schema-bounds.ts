@@ -1,4 +1,5 @@
 import { RE2JS } from 're2js';
+import { formatBytes } from '../kernel/byte-size.js';
 
 /*
  * Bounds on the schemas Mastra publishes, checked before anything recurses into them: zod's conversion
@@ -7,7 +8,7 @@ import { RE2JS } from 're2js';
  */
 
 /** As JSON. A tool's schema goes into every tools/list and into a model's context: 128 KiB is some 30,000 tokens, more than any form a model fills. */
-export const SCHEMA_MAX_KIB = 128;
+export const SCHEMA_MAX_BYTES = 128 * 1024;
 /** Levels of JSON nesting (an object in `properties` is two): some 30 nested objects, deeper than any form, and a few hundred stack frames in zod. */
 export const SCHEMA_MAX_DEPTH = 64;
 /** Objects and arrays: zod's first check of a schema takes about 0.1 ms per node (measured), so this bounds it near 100 ms. */
@@ -65,8 +66,8 @@ export type SchemaReading = { schema?: Record<string, unknown>; problem?: undefi
  */
 export function readSchema(serialized: string | undefined, what: string, checked: boolean): SchemaReading {
   if (!serialized) return {};
-  if (serialized.length > SCHEMA_MAX_KIB * 1024)
-    return { problem: `${what} is ${Math.ceil(serialized.length / 1024)} KiB as JSON, more than the ${SCHEMA_MAX_KIB} KiB the bridge accepts` };
+  if (serialized.length > SCHEMA_MAX_BYTES)
+    return { problem: `${what} is ${formatBytes(serialized.length)} as JSON, more than the ${formatBytes(SCHEMA_MAX_BYTES)} the bridge accepts` };
   // JSON.parse needs no stack per level: only what reads the result afterwards does.
   const schema = parseSchema(serialized);
   const walk = walkSchema(schema);
@@ -75,7 +76,9 @@ export function readSchema(serialized: string | undefined, what: string, checked
     for (const pattern of walk.patterns) {
       const reason = unlinearReason(pattern);
       if (reason !== undefined)
-        return { problem: `${what} has the pattern ${shown(pattern)}, which RE2 cannot run (${reason}); the bridge checks patterns with RE2 only, so that no argument can stall it` };
+        return {
+          problem: `${what} has the pattern ${shown(pattern)}, which RE2 cannot run (${reason}); the bridge checks patterns with RE2 only, so that no argument can stall it`,
+        };
     }
   return { schema };
 }

@@ -1,6 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
-import { isAddressable, pathSegment } from '../agent-ids.js';
-import { upstreamReason } from '../calls/errors.js';
+import { isAddressable, pathSegment } from '../kernel/mastra-ids.js';
+import { upstreamReason } from '../kernel/errors.js';
 import { readSchema } from './schema-bounds.js';
 
 /** A JSON Schema as a tool publishes it: MCP wants an object at the top. */
@@ -68,7 +68,9 @@ export function describeWorkflow(workflowId: string, workflow: ListedWorkflow, s
     `Run the Mastra workflow "${name}" and get its output.`,
     workflow.description?.trim() ?? '',
     steps.length ? `Steps: ${steps.join(', ')}.` : '',
-    resumeToolName ? `A step may suspend to wait for a person's answer: the client is asked when it can ask, else the result says how to resume the run with ${resumeToolName}.` : '',
+    resumeToolName
+      ? `A step may suspend to wait for a person's answer: the client is asked when it can ask, else the result says how to resume the run with ${resumeToolName}.`
+      : '',
   ]
     .filter(Boolean)
     .join(' ');

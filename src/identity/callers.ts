@@ -1,9 +1,9 @@
 import type { MastraClient } from '@mastra/client-js';
 import { createHash } from 'node:crypto';
 import type { AgentFilter } from '../catalogue/agent-filter.js';
-import { AgentCatalogue } from '../catalogue/agents.js';
+import { Catalogue } from '../catalogue/catalogue.js';
 import { refreshWithin } from '../catalogue/refresh.js';
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../kernel/duration.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMastraClient } from '../mastra-client.js';
 import type { FailedTokenChecks } from './failed-checks.js';
@@ -15,7 +15,7 @@ export interface Caller {
   /** The Mastra client calls of this caller go through. */
   client: MastraClient;
   /** The catalogue this caller sees (service-level, or the caller's own listing). */
-  catalogue: AgentCatalogue;
+  catalogue: Catalogue;
 }
 
 /** What an OAuth protected resource publishes: its RFC 9728 metadata, and where its 401 challenge points. */
@@ -45,22 +45,20 @@ export const identityOf = (token: string): string => createHash('sha256').update
 export interface CallerResolverOptions {
   /** The service-level client and catalogue: token-less callers, and every caller's catalogue when `ownCatalogues` is off. */
   serviceClient: MastraClient;
-  serviceCatalogue: AgentCatalogue;
+  serviceCatalogue: Catalogue;
   /** Whether a caller with a token sees its own listing rather than the service-level one. */
   ownCatalogues: boolean;
   baseUrl: string;
   /** Builds the client of a caller's token. Default: `createMastraClient`. */
   clientForToken?: (token: string) => MastraClient;
-  /** Tool name prefix and filter of the callers' own catalogues. */
-  prefix?: string;
-  workflowPrefix?: string;
-  filter?: AgentFilter;
-  /** How long a check's outcome (accepted or refused) is trusted. Default 60 s. */
-  ttlMs?: number;
-  /** A check that takes longer counts as "cannot check" (503). Default 10 s. */
-  checkTimeoutMs?: number;
-  /** An identity unused this long is forgotten (its client and catalogue freed). Default 30 minutes. */
-  keepMs?: number;
+  /** Tool name prefixes and filter of the callers' own catalogues. */
+  toolPrefix: string;
+  workflowPrefix: string;
+  filter: AgentFilter;
+  /** How long a check's outcome (accepted or refused) is trusted. */
+  tokenCheckTtlMs: number;
+  /** An identity unused this long is forgotten (its client and catalogue freed); never sooner than `tokenCheckTtlMs`. */
+  keepMs: number;
   /** Limits the checks of tokens not accepted before, per client address. Default: none. */
   failedChecks?: FailedTokenChecks;
   logger?: Logger;
@@ -80,6 +78,9 @@ interface Entry {
 /** Refusals of distinct garbage tokens must not grow the cache without bound. */
 const MAX_ENTRIES = 10_000;
 
+/** A check that takes longer counts as "cannot check" (503), as a listing that takes longer fails. */
+const CHECK_TIMEOUT_MS = 10_000;
+
 /** Who is calling, with a Mastra token checked by Mastra itself: listing the agents with it. */
 export class MastraTokenCallers implements CallerResolver {
   readonly catalogueOfCallers: 'service' | 'own';
@@ -92,8 +93,8 @@ export class MastraTokenCallers implements CallerResolver {
   constructor(private readonly options: CallerResolverOptions) {
     this.catalogueOfCallers = options.ownCatalogues ? 'own' : 'service';
     this.service = { identity: SERVICE_IDENTITY, client: options.serviceClient, catalogue: options.serviceCatalogue };
-    this.ttlMs = options.ttlMs ?? 60_000;
-    this.keepMs = Math.max(options.keepMs ?? 30 * 60_000, this.ttlMs);
+    this.ttlMs = options.tokenCheckTtlMs;
+    this.keepMs = Math.max(options.keepMs, this.ttlMs);
     this.sweeper = setInterval(() => this.forgetUnused(), Math.min(this.keepMs, 60_000));
     this.sweeper.unref();
   }
@@ -131,13 +132,17 @@ export class MastraTokenCallers implements CallerResolver {
   }
 
   private async check(identity: string, token: string, entry: Entry): Promise<Caller> {
-    const { serviceCatalogue, prefix, workflowPrefix, filter, baseUrl, logger = silentLogger } = this.options;
+    const { serviceCatalogue, toolPrefix, workflowPrefix, filter, baseUrl, logger = silentLogger } = this.options;
     const client = entry.caller?.client ?? (this.options.clientForToken ?? createMastraClient)(token);
-    const own = this.options.ownCatalogues ? (entry.caller?.catalogue ?? new AgentCatalogue({ client, prefix, workflowPrefix, filter })) : undefined;
+    const own = this.options.ownCatalogues
+      ? (entry.caller?.catalogue ?? new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions: false }))
+      : undefined;
     try {
       // The caller's own listing is both the check and its catalogue; otherwise it is listed only to check.
       // A listing made only to check the token needs the agents alone.
-      await refreshWithin(own ?? new AgentCatalogue({ client, prefix, filter, listWorkflows: false }), this.options.checkTimeoutMs ?? 10_000);
+      const checkOnly = () =>
+        new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions: false, listWorkflows: false, askMemory: false });
+      await refreshWithin(own ?? checkOnly(), CHECK_TIMEOUT_MS);
       if (own && !entry.caller) own.on('stale', () => (entry.checkedAt = 0));
       entry.caller = { identity, client, catalogue: own ?? serviceCatalogue };
       entry.refusal = undefined;

@@ -1,22 +1,15 @@
 import { createRequire } from 'node:module';
 import type { RateLimiterMemory } from 'rate-limiter-flexible';
 import { silentLogger, type Logger } from '../log.js';
-import { HttpError } from '../transports/web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 
 /** How many token checks of one client address may fail, and in what window. */
 export interface FailedCheckLimits {
-  /** Failed checks allowed per window. Default 20. */
+  /** Failed checks allowed per window. */
   burst: number;
-  /** The window, in seconds, starting at an address's first check. Default 10. */
+  /** The window, in seconds, starting at an address's first check. */
   windowS: number;
 }
-
-/**
- * 20 failures per 10 s: more than a person or a client refreshing its tokens ever needs (an expired
- * token costs one), and 2 per second on average for a flood of made-up tokens instead of one check
- * at Mastra or the authorization server for each.
- */
-export const DEFAULT_FAILED_CHECK_LIMITS: FailedCheckLimits = { burst: 20, windowS: 10 };
 
 /**
  * The one address of a caller: an IPv4-mapped IPv6 address is its IPv4 address, and an IPv6
@@ -31,7 +24,10 @@ export function addressKey(address: string | undefined): string {
   const left = head ? head.split(':') : [];
   const right = tail ? tail.split(':') : [];
   const groups = tail === undefined ? left : [...left, ...Array<string>(Math.max(8 - left.length - right.length, 0)).fill('0'), ...right];
-  return `${groups.slice(0, 4).map((group) => Number.parseInt(group, 16).toString(16)).join(':')}::/64`;
+  return `${groups
+    .slice(0, 4)
+    .map((group) => Number.parseInt(group, 16).toString(16))
+    .join(':')}::/64`;
 }
 
 /**
@@ -43,11 +39,12 @@ export function addressKey(address: string | undefined): string {
  * are answered from its caches and never come here.
  */
 export class FailedTokenChecks {
-  private readonly limits: FailedCheckLimits;
   private readonly limiter: RateLimiterMemory;
 
-  constructor(limits: Partial<FailedCheckLimits> = {}, private readonly logger: Logger = silentLogger) {
-    this.limits = { ...DEFAULT_FAILED_CHECK_LIMITS, ...limits };
+  constructor(
+    private readonly limits: FailedCheckLimits,
+    private readonly logger: Logger = silentLogger,
+  ) {
     // The memory store alone: the package's index loads every store it has (Redis, Mongo, SQL…), about 0.15 s of start-up.
     const Limiter = createRequire(import.meta.url)('rate-limiter-flexible/lib/RateLimiterMemory.js') as typeof RateLimiterMemory;
     this.limiter = new Limiter({ points: this.limits.burst, duration: this.limits.windowS });
@@ -64,8 +61,12 @@ export class FailedTokenChecks {
       if (typeof msBeforeNext !== 'number') throw rejection;
       const seconds = Math.max(1, Math.ceil(msBeforeNext / 1000));
       if (consumedPoints === this.limits.burst + 1)
-        this.logger.warn(`${this.limits.burst} token checks from ${key} failed within ${this.limits.windowS} s: its new tokens get 429 for ${seconds} s (tokens accepted before still work)`);
-      throw new HttpError(429, `Too Many Requests: too many token checks from your address failed; try again in ${seconds} s with a valid token.`, { 'retry-after': String(seconds) });
+        this.logger.warn(
+          `${this.limits.burst} token checks from ${key} failed within ${this.limits.windowS} s: its new tokens get 429 for ${seconds} s (tokens accepted before still work)`,
+        );
+      throw new HttpError(429, `Too Many Requests: too many token checks from your address failed; try again in ${seconds} s with a valid token.`, {
+        'retry-after': String(seconds),
+      });
     }
     return () => void limiter.reward(key);
   }

@@ -1,11 +1,11 @@
 import type { MastraClient } from '@mastra/client-js';
 import { SignJWT } from 'jose';
 import type { AgentFilter } from '../catalogue/agent-filter.js';
-import { AgentCatalogue } from '../catalogue/agents.js';
+import { Catalogue } from '../catalogue/catalogue.js';
 import { refreshWithin } from '../catalogue/refresh.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMastraClientWithCredential } from '../mastra-client.js';
-import { HttpError } from '../transports/web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 import { identityOf, type Caller, type CallerResolver, type OAuthResource } from './callers.js';
 import type { FailedTokenChecks } from './failed-checks.js';
 import { checkFailure, tokenRefused } from './http-tokens.js';
@@ -27,15 +27,15 @@ export interface OAuthSettings extends Omit<OAuthTokenOptions, 'challenge'> {
 
 export interface OAuthCallersOptions {
   settings: OAuthSettings;
-  serviceCatalogue: AgentCatalogue;
+  serviceCatalogue: Catalogue;
   /** Whether each user sees their own listing (made with their credential) rather than the service-level one. */
   ownCatalogues: boolean;
   baseUrl: string;
-  prefix?: string;
-  workflowPrefix?: string;
-  filter?: AgentFilter;
-  /** How long an own listing is trusted before a request re-lists. Default 60 s. */
-  ttlMs?: number;
+  toolPrefix: string;
+  workflowPrefix: string;
+  filter: AgentFilter;
+  /** How long an own listing is trusted before a request re-lists (as a Mastra token check is). */
+  tokenCheckTtlMs: number;
   /** Limits the checks of tokens not accepted before, per client address. Default: none. */
   failedChecks?: FailedTokenChecks;
   logger?: Logger;
@@ -100,7 +100,7 @@ export class OAuthCallers implements CallerResolver {
     const identity = identityOf(JSON.stringify([claims.iss ?? '', claims.sub]));
     const user = this.users.get(identity) ?? this.add(identity, claims, token);
     Object.assign(user, { claims, token, usedAt: Date.now() });
-    if (user.caller.catalogue !== this.options.serviceCatalogue && Date.now() - user.listedAt >= (this.options.ttlMs ?? 60_000)) await this.list(user);
+    if (user.caller.catalogue !== this.options.serviceCatalogue && Date.now() - user.listedAt >= this.options.tokenCheckTtlMs) await this.list(user);
     return user.caller;
   }
 
@@ -122,10 +122,10 @@ export class OAuthCallers implements CallerResolver {
 
   private add(identity: string, claims: User['claims'], token: string): User {
     if (this.users.size >= MAX_USERS) this.forgetOldest();
-    const { serviceCatalogue, ownCatalogues, prefix, workflowPrefix, filter, baseUrl } = this.options;
+    const { serviceCatalogue, ownCatalogues, toolPrefix, workflowPrefix, filter, baseUrl } = this.options;
     const user = { claims, token, listedAt: 0, usedAt: Date.now() } as User;
     const client: MastraClient = createMastraClientWithCredential(async () => this.credential(user), { baseUrl });
-    const catalogue = ownCatalogues ? new AgentCatalogue({ client, prefix, workflowPrefix, filter }) : serviceCatalogue;
+    const catalogue = ownCatalogues ? new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions: false }) : serviceCatalogue;
     if (ownCatalogues) catalogue.on('stale', () => (user.listedAt = 0));
     user.caller = { identity, client, catalogue };
     this.users.set(identity, user);
@@ -146,9 +146,15 @@ export class OAuthCallers implements CallerResolver {
       }
       if (!failure.refused) throw failure.error;
       // The user's token is valid here: Mastra refusing the credential made for it is the bridge's configuration.
-      const fix = this.options.settings.mastraAuth === 'mint' ? 'MASTRA_JWT_SECRET must be the secret of its MastraJwtAuth' : 'its auth must accept this issuer\'s tokens, or use --mastra-auth mint';
+      const fix =
+        this.options.settings.mastraAuth === 'mint'
+          ? 'MASTRA_JWT_SECRET must be the secret of its MastraJwtAuth'
+          : "its auth must accept this issuer's tokens, or use --mastra-auth mint";
       logger.warn(`the Mastra server refused the credential of a verified user: ${fix}`);
-      throw new HttpError(502, `Bad Gateway: the Mastra server at ${baseUrl} refused the bridge's credential for you; the bridge's operator must fix its --mastra-auth setup (${fix}).`);
+      throw new HttpError(
+        502,
+        `Bad Gateway: the Mastra server at ${baseUrl} refused the bridge's credential for you; the bridge's operator must fix its --mastra-auth setup (${fix}).`,
+      );
     }
   }
 

@@ -1,9 +1,18 @@
 import * as oauth from 'oauth4webapi';
 import { silentLogger, type Logger } from '../log.js';
-import { HttpError } from '../transports/web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 import { identityOf } from './callers.js';
 import { isSecureUrl } from './secure-url.js';
-import { checkScopes, checkSubject, refused, unreachable, type AccessTokenVerifier, type OAuthTokenOptions, type VerifiedClaims } from './oauth-tokens.js';
+import {
+  AUTHORIZATION_SERVER_TIMEOUT_MS,
+  checkScopes,
+  checkSubject,
+  refused,
+  unreachable,
+  type AccessTokenVerifier,
+  type OAuthTokenOptions,
+  type VerifiedClaims,
+} from './oauth-tokens.js';
 
 /** Where and as whom the bridge asks the authorization server about a token (RFC 7662). */
 export interface IntrospectionSettings {
@@ -15,8 +24,6 @@ export interface IntrospectionSettings {
 
 export interface IntrospectionOptions extends OAuthTokenOptions {
   introspection: IntrospectionSettings;
-  /** How long an answer is kept per token hash; an active token's answer never outlives its `exp`. Default 60 s. */
-  cacheMs?: number;
   logger?: Logger;
 }
 
@@ -26,6 +33,8 @@ interface Answer {
   until: number;
 }
 
+/** How long an answer is kept per token hash; an active token's answer never outlives its `exp`. */
+const ANSWER_CACHE_MS = 60_000;
 /** A refused token is asked about again after this long (a token the server did not know yet may become known). */
 const REFUSAL_CACHE_MS = 10_000;
 const MAX_ANSWERS = 10_000;
@@ -67,7 +76,7 @@ export class IntrospectedTokens implements AccessTokenVerifier {
     try {
       const claims = this.check(response);
       const exp = typeof claims.exp === 'number' ? claims.exp * 1000 : Infinity;
-      this.keep(key, { claims, until: Math.min(Date.now() + (this.options.cacheMs ?? 60_000), exp) });
+      this.keep(key, { claims, until: Math.min(Date.now() + ANSWER_CACHE_MS, exp) });
       return claims;
     } catch (refusal) {
       this.keep(key, { refusal: refusal as HttpError, until: Date.now() + REFUSAL_CACHE_MS });
@@ -81,7 +90,7 @@ export class IntrospectedTokens implements AccessTokenVerifier {
     let response: Response;
     try {
       response = await oauth.introspectionRequest(this.server, this.client, oauth.ClientSecretBasic(clientSecret), token, {
-        signal: AbortSignal.timeout(this.options.timeoutMs ?? 5_000),
+        signal: AbortSignal.timeout(AUTHORIZATION_SERVER_TIMEOUT_MS),
         // http:// on loopback only, whoever built the settings; oauth4webapi refuses any other http:// URL.
         [oauth.allowInsecureRequests]: url.startsWith('http:') && isSecureUrl(url),
       });
@@ -91,7 +100,9 @@ export class IntrospectedTokens implements AccessTokenVerifier {
     if (response.status >= 500) throw unreachable(url, new Error(`HTTP ${response.status}`));
     // oauth4webapi follows no redirect: one would send the bridge's client secret and the token to another place.
     if (response.status >= 300 && response.status < 400) {
-      (this.options.logger ?? silentLogger).error(`the introspection endpoint ${url} answers with a redirect (HTTP ${response.status}), which the bridge does not follow: set --oauth-introspection-url to the endpoint itself`);
+      (this.options.logger ?? silentLogger).error(
+        `the introspection endpoint ${url} answers with a redirect (HTTP ${response.status}), which the bridge does not follow: set --oauth-introspection-url to the endpoint itself`,
+      );
       throw unreachable(url, new Error(`HTTP ${response.status}, a redirect, which is not followed`));
     }
     try {
@@ -99,14 +110,19 @@ export class IntrospectedTokens implements AccessTokenVerifier {
     } catch (error) {
       // oauth4webapi's error names the server's error code (e.g. invalid_client); the body stays unprinted.
       const reason = error instanceof oauth.ResponseBodyError ? `${error.status} ${error.error}` : (error as Error).message;
-      (this.options.logger ?? silentLogger).warn(`the introspection endpoint ${url} refused the bridge's request (${reason}): check MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET`);
-      throw new HttpError(502, `Bad Gateway: the authorization server's introspection endpoint refused the bridge's request (${reason}); the bridge's operator must fix its client credentials.`);
+      (this.options.logger ?? silentLogger).warn(
+        `the introspection endpoint ${url} refused the bridge's request (${reason}): check MCP_OAUTH_CLIENT_ID and MCP_OAUTH_CLIENT_SECRET`,
+      );
+      throw new HttpError(
+        502,
+        `Bad Gateway: the authorization server's introspection endpoint refused the bridge's request (${reason}); the bridge's operator must fix its client credentials.`,
+      );
     }
   }
 
   /** RFC 7662 §4: the resource decides. Active, unexpired, this issuer and audience when named, a user, the scopes. */
   private check(response: oauth.IntrospectionResponse): VerifiedClaims {
-    const { issuer, audience, requiredScopes, challenge, clockToleranceS = 30 } = this.options;
+    const { issuer, audience, requiredScopes, challenge, clockToleranceS } = this.options;
     const refuse = (why: string) => refused(why, challenge);
     const now = Date.now() / 1000;
     if (!response.active) throw refuse('the authorization server says it is not active: expired, revoked or unknown');

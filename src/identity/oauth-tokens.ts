@@ -1,7 +1,7 @@
 import { createRemoteJWKSet, decodeProtectedHeader, errors, jwtVerify, type JWTPayload } from 'jose';
-import { upstreamReason } from '../calls/errors.js';
+import { upstreamReason } from '../kernel/errors.js';
 import { silentLogger, type Logger } from '../log.js';
-import { HttpError } from '../transports/web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 import { identityOf } from './callers.js';
 import { tokenRefused, type OAuthChallenge } from './http-tokens.js';
 import { isSecureUrl } from './secure-url.js';
@@ -14,15 +14,16 @@ export interface OAuthTokenOptions {
   /** Scopes every token must grant. */
   requiredScopes: string[];
   challenge: OAuthChallenge;
-  /** How long a JWKS fetch may wait before an unknown `kid` may fetch again (jose's cooldown). Default 30 s. */
-  jwksCooldownMs?: number;
-  /** Discovery and JWKS fetches that take longer fail (503). Default 5 s. */
-  timeoutMs?: number;
-  /** How far the clocks of the bridge and the authorization server may differ, in seconds. Default 30. */
-  clockToleranceS?: number;
+  /** How long a JWKS fetch may wait before an unknown `kid` may fetch again (jose's cooldown). */
+  jwksCooldownMs: number;
+  /** How far the clocks of the bridge and the authorization server may differ, in seconds. */
+  clockToleranceS: number;
   /** Hears what the operator must fix (metadata the bridge refuses). */
   logger?: Logger;
 }
+
+/** Discovery, JWKS and introspection requests that take longer fail (503). */
+export const AUTHORIZATION_SERVER_TIMEOUT_MS = 5_000;
 
 /** Asymmetric algorithms only: `none` and HMAC (a key the bridge would have to share) are never accepted. */
 const ALGORITHMS = ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'];
@@ -80,7 +81,8 @@ export interface AccessTokenVerifier {
 const MAX_ACCEPTED = 10_000;
 
 /** The 401 challenge for a token that fails a check; `why` names the check, never the token. */
-export const refused = (why: string, challenge: OAuthChallenge) => tokenRefused(`the access token is not valid for this server (${why})`, challenge, 'invalid_token');
+export const refused = (why: string, challenge: OAuthChallenge) =>
+  tokenRefused(`the access token is not valid for this server (${why})`, challenge, 'invalid_token');
 
 /** Discovery metadata the bridge will not use: the authorization server's setup (or --oauth-issuer) needs fixing, so the log names it. */
 class RefusedMetadata extends Error {}
@@ -89,7 +91,9 @@ class RefusedMetadata extends Error {}
 const DISCOVERY_RETRY_MS = 5_000;
 
 export const unreachable = (where: string, error: unknown) =>
-  new HttpError(503, `Service Unavailable: cannot reach the authorization server ${where} to check the token (${upstreamReason(error)}); try again shortly.`, { 'retry-after': '5' });
+  new HttpError(503, `Service Unavailable: cannot reach the authorization server ${where} to check the token (${upstreamReason(error)}); try again shortly.`, {
+    'retry-after': '5',
+  });
 
 /**
  * A verified JWT is trusted until its `exp`, but no longer than jose keeps a JWKS (10 minutes), so a key
@@ -125,8 +129,15 @@ export class OAuthTokens implements AccessTokenVerifier {
     const keys = await this.jwks();
     let payload: JWTPayload;
     try {
-      const verified = await jwtVerify(token, keys, { issuer, audience, algorithms: ALGORITHMS, clockTolerance: this.options.clockToleranceS ?? 30, requiredClaims: ['exp', 'sub'] });
-      if (!TYPES.has(verified.protectedHeader.typ?.toLowerCase())) throw new errors.JWTInvalid(`a token of type ${verified.protectedHeader.typ} is not an access token`);
+      const verified = await jwtVerify(token, keys, {
+        issuer,
+        audience,
+        algorithms: ALGORITHMS,
+        clockTolerance: this.options.clockToleranceS,
+        requiredClaims: ['exp', 'sub'],
+      });
+      if (!TYPES.has(verified.protectedHeader.typ?.toLowerCase()))
+        throw new errors.JWTInvalid(`a token of type ${verified.protectedHeader.typ} is not an access token`);
       payload = verified.payload;
     } catch (error) {
       if (cannotAsk(error)) throw unreachable(issuer, error);
@@ -147,11 +158,14 @@ export class OAuthTokens implements AccessTokenVerifier {
   }
 
   private async discover(): Promise<ReturnType<typeof createRemoteJWKSet>> {
-    const { issuer, timeoutMs = 5_000 } = this.options;
+    const { issuer } = this.options;
     const problems: unknown[] = [];
     for (const url of discoveryUrls(issuer)) {
       try {
-        return createRemoteJWKSet(await this.jwksUrlFrom(url), { timeoutDuration: timeoutMs, cooldownDuration: this.options.jwksCooldownMs ?? 30_000 });
+        return createRemoteJWKSet(await this.jwksUrlFrom(url), {
+          timeoutDuration: AUTHORIZATION_SERVER_TIMEOUT_MS,
+          cooldownDuration: this.options.jwksCooldownMs,
+        });
       } catch (error) {
         problems.push(error);
       }
@@ -162,18 +176,28 @@ export class OAuthTokens implements AccessTokenVerifier {
     const logger = this.options.logger ?? silentLogger;
     if (problem.message !== this.lastProblem) logger.error(`cannot check OAuth access tokens: ${problem.message}. Every token gets 503 until this is fixed.`);
     this.lastProblem = problem.message;
-    throw new HttpError(503, `Service Unavailable: the bridge cannot use the authorization server ${issuer} to check the token (${problem.message}); its operator must fix this.`, { 'retry-after': '5' });
+    throw new HttpError(
+      503,
+      `Service Unavailable: the bridge cannot use the authorization server ${issuer} to check the token (${problem.message}); its operator must fix this.`,
+      { 'retry-after': '5' },
+    );
   }
 
   /** The JWKS URL of one discovery document, held to the rule --oauth-issuer is held to. */
   private async jwksUrlFrom(url: string): Promise<URL> {
-    const { issuer, timeoutMs = 5_000 } = this.options;
+    const { issuer } = this.options;
     // Not followed: a redirect could hand the bridge metadata, and so signing keys, from any origin.
-    const response = await fetch(url, { redirect: 'manual', signal: AbortSignal.timeout(timeoutMs), headers: { accept: 'application/json' } });
+    const response = await fetch(url, {
+      redirect: 'manual',
+      signal: AbortSignal.timeout(AUTHORIZATION_SERVER_TIMEOUT_MS),
+      headers: { accept: 'application/json' },
+    });
     if (response.status >= 300 && response.status < 400) {
       await response.body?.cancel();
       const to = URL.canParse(response.headers.get('location') ?? '', url) ? ` to ${new URL(response.headers.get('location')!, url).origin}` : '';
-      throw new RefusedMetadata(`${url} answers with a redirect (HTTP ${response.status}${to}), which the bridge does not follow: --oauth-issuer must be the issuer exactly as its tokens and its metadata name it`);
+      throw new RefusedMetadata(
+        `${url} answers with a redirect (HTTP ${response.status}${to}), which the bridge does not follow: --oauth-issuer must be the issuer exactly as its tokens and its metadata name it`,
+      );
     }
     if (!response.ok) {
       await response.body?.cancel();
@@ -185,7 +209,9 @@ export class OAuthTokens implements AccessTokenVerifier {
     if (typeof metadata.jwks_uri !== 'string' || !URL.canParse(metadata.jwks_uri)) throw new Error(`${url} has no jwks_uri`);
     const jwksUrl = new URL(metadata.jwks_uri);
     if (!isSecureUrl(jwksUrl) || jwksUrl.username || jwksUrl.password) {
-      throw new RefusedMetadata(`the metadata at ${url} names the jwks_uri ${jwksUrl.origin}${jwksUrl.pathname}, which is not an https:// URL (http:// only on loopback, no user or password): the bridge takes no signing keys from it`);
+      throw new RefusedMetadata(
+        `the metadata at ${url} names the jwks_uri ${jwksUrl.origin}${jwksUrl.pathname}, which is not an https:// URL (http:// only on loopback, no user or password): the bridge takes no signing keys from it`,
+      );
     }
     return jwksUrl;
   }
@@ -199,7 +225,8 @@ const cannotAsk = (error: unknown) =>
 function describe(error: errors.JOSEError): string {
   if (error instanceof errors.JWTExpired) return 'it has expired';
   if (error instanceof errors.JWTClaimValidationFailed) return `its ${error.claim} claim is not accepted`;
-  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWSSignatureVerificationFailed) return 'it is not signed by the authorization server';
+  if (error instanceof errors.JWKSNoMatchingKey || error instanceof errors.JWSSignatureVerificationFailed)
+    return 'it is not signed by the authorization server';
   if (error instanceof errors.JOSEAlgNotAllowed) return 'its signing algorithm is not accepted';
   return error.message;
 }

@@ -1,9 +1,9 @@
 import type { CreateTaskOptions } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { ErrorCode, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
+import type { Result, Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { RequestError } from '../calls/errors.js';
-import type { SessionTasks, TaskLimits } from './task-board.js';
-import { ResultBudget, SessionResults, type ResultHolder } from './task-results.js';
+import { RequestError, JsonRpcCode } from '../kernel/errors.js';
+import type { CallerTasks, TaskLimits } from './task-store.js';
+import { type ResultBudget, SessionResults, type ResultHolder } from './task-results.js';
 import { boundedTtl, cancelledResult, CANCELLED_MESSAGE, checkRunningLimit, taskNotFound, TERMINAL } from './task-states.js';
 
 const PAGE_SIZE = 50;
@@ -21,24 +21,24 @@ interface Entry extends ResultHolder {
  * caller names, over HTTP as over stdio or in memory. A session is bound to one Mastra token, so a
  * task also belongs to that token. The `sessionId` arguments of the SDK's interface are therefore unused.
  */
-export class MemorySessionTasks implements SessionTasks {
+export class MemoryCallerTasks implements CallerTasks {
   private readonly tasks = new Map<string, Entry>();
   private closed = false;
   private readonly results: SessionResults;
 
   constructor(
-    private readonly limits: Required<TaskLimits>,
+    private readonly limits: TaskLimits,
     processResults: ResultBudget,
     private readonly onClose: () => void,
   ) {
-    this.results = new SessionResults(limits.maxResultBytesPerSession, processResults);
+    this.results = new SessionResults(limits.taskResultsMaxPerSession, processResults);
   }
 
   async createTask(params: CreateTaskOptions): Promise<Task> {
-    if (this.closed) throw new RequestError(ErrorCode.ConnectionClosed, 'The session is closed.');
-    const { maxRunningPerSession, ttlMaxMs, pollIntervalMs } = this.limits;
-    checkRunningLimit(this.runningCount(), maxRunningPerSession);
-    const ttl = boundedTtl(params.ttl, ttlMaxMs);
+    if (this.closed) throw new RequestError(JsonRpcCode.ConnectionClosed, 'The session is closed.');
+    const { maxTasksPerSession, taskTtlMaxMs, pollIntervalMs } = this.limits;
+    checkRunningLimit(this.runningCount(), maxTasksPerSession);
+    const ttl = boundedTtl(params.ttl, taskTtlMaxMs);
     const now = new Date().toISOString();
     const task: Task = { taskId: randomUUID(), status: 'working', ttl, createdAt: now, lastUpdatedAt: now, pollInterval: pollIntervalMs };
     const entry: Entry = { task, run: new AbortController() };
@@ -55,13 +55,13 @@ export class MemorySessionTasks implements SessionTasks {
   async storeTaskResult(taskId: string, status: 'completed' | 'failed', result: Result): Promise<void> {
     const entry = this.live(taskId);
     this.results.keep(entry, result);
-    this.settle(entry, status);
+    this.markEnded(entry, status);
   }
 
   async getTaskResult(taskId: string): Promise<Result> {
     const entry = this.tasks.get(taskId);
     if (!entry) throw taskNotFound(taskId);
-    if (entry.dropped) throw new RequestError(ErrorCode.InvalidParams, entry.dropped);
+    if (entry.dropped) throw new RequestError(JsonRpcCode.InvalidParams, entry.dropped);
     if (!entry.result) throw new Error(`Task ${taskId} has no result yet`);
     return entry.result;
   }
@@ -75,7 +75,7 @@ export class MemorySessionTasks implements SessionTasks {
       entry.result = cancelledResult;
       entry.run.abort(new DOMException('The task was cancelled', 'AbortError'));
     }
-    if (TERMINAL.has(status)) this.settle(entry, status);
+    if (TERMINAL.has(status)) this.markEnded(entry, status);
     else this.touch(entry, status);
   }
 
@@ -133,7 +133,7 @@ export class MemorySessionTasks implements SessionTasks {
   }
 
   /** A finished task is kept for its TTL from when it finished, so a late run still leaves time to collect it. */
-  private settle(entry: Entry, status: Task['status']): void {
+  private markEnded(entry: Entry, status: Task['status']): void {
     this.touch(entry, status);
     this.expireLater(entry);
   }
@@ -141,7 +141,7 @@ export class MemorySessionTasks implements SessionTasks {
   /** The TTL counts from creation; a run still going when it ends is stopped, as nobody may collect it. */
   private expireLater(entry: Entry): void {
     clearTimeout(entry.expiry);
-    entry.expiry = setTimeout(() => this.drop(entry, 'The task outlived its TTL'), entry.task.ttl ?? this.limits.ttlMaxMs);
+    entry.expiry = setTimeout(() => this.drop(entry, 'The task outlived its TTL'), entry.task.ttl ?? this.limits.taskTtlMaxMs);
     // Retention must not keep the process alive once its clients are gone.
     entry.expiry.unref();
   }

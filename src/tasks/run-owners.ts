@@ -10,14 +10,6 @@ export interface RunOwners {
   ownerOf(workflowId: string, runId: string): Promise<string | undefined>;
 }
 
-/**
- * How long a run stays its starter's by default (--run-owner-ttl): a day, the longest any time
- * setting may be. A suspended run waits in Mastra for as long as its person takes, well beyond a
- * task (--task-ttl-max, 1 hour) or a request state (30 minutes), so the window is as long as the
- * syntax allows; each resume by the owner opens it again.
- */
-export const DEFAULT_RUN_OWNER_TTL_MS = 24 * 3_600_000;
-
 /** Runs remembered per identity at most; the oldest are forgotten first, so one caller's runs never push out another's. */
 export const MAX_RUNS_PER_IDENTITY = 10_000;
 

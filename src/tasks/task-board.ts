@@ -1,83 +1,12 @@
-import type { CreateTaskOptions, TaskStore } from '@modelcontextprotocol/sdk/experimental/tasks';
-import type { Request, RequestId, Task } from '@modelcontextprotocol/sdk/types.js';
+import type { CallerTasks, SharedTaskStore, TaskLimits, TaskStoreState } from './task-store.js';
 import { SERVICE_IDENTITY } from '../identity/callers.js';
-import { MemorySessionTasks } from './memory-tasks.js';
-import { DEFAULT_RUN_OWNER_TTL_MS, MemoryRunOwners, type RunOwners } from './run-owners.js';
+import { MemoryCallerTasks } from './memory-tasks.js';
+import { MemoryRunOwners, type RunOwners } from './run-owners.js';
 import { ResultBudget } from './task-results.js';
-
-/** Bounds on agent tasks, shared by every session of the process. */
-export interface TaskLimits {
-  /** Longest TTL a client may ask for, in ms; also the TTL of a task that asks for none. Default: 1 hour. */
-  ttlMaxMs?: number;
-  /** Tasks one session may have running at once. Default: 10. */
-  maxRunningPerSession?: number;
-  /** How often clients are asked to poll a task, in ms. Default: 1000. */
-  pollIntervalMs?: number;
-  /** Bytes (as JSON) of finished tasks' results one session may hold; the oldest go first. Default: 64 MiB. */
-  maxResultBytesPerSession?: number;
-  /** Bytes of finished tasks' results all sessions together may hold; the oldest go first. Default: 256 MiB. */
-  maxResultBytes?: number;
-  /** How long the bridge remembers who started a workflow run (see run-owners.ts). Default: 24 hours. */
-  runOwnerTtlMs?: number;
-}
-
-export const DEFAULT_TASK_TTL_MAX_MS = 60 * 60 * 1000;
-export const DEFAULT_MAX_TASKS_PER_SESSION = 10;
-export const DEFAULT_TASK_RESULTS_MAX_PER_SESSION = 64 * 2 ** 20;
-export const DEFAULT_TASK_RESULTS_MAX = 256 * 2 ** 20;
-
-
-/**
- * The tasks one session or one caller identity can reach: the SDK v1 `TaskStore` methods (the
- * `sessionId` arguments are unused, since each store is already scoped), plus what the bridge needs.
- */
-export interface SessionTasks extends TaskStore {
-  /** The SDK passes the request too; the bridge's stores do not need it. */
-  createTask(taskParams: CreateTaskOptions, requestId?: RequestId, request?: Request, sessionId?: string): Promise<Task>;
-  /** Aborted when the task is cancelled (from any replica), expires or its session closes; undefined for a task not running here. */
-  signalOf(taskId: string): AbortSignal | undefined;
-  /** Sets the message tasks/get shows, without a status change (and so without a notification). */
-  describe(taskId: string, statusMessage: string): void;
-  /** The session is gone. In memory its tasks go with it; in a shared store they stay their identity's. */
-  close(): void;
-  /** Tasks this store started that still run: a session with any is not idle, even when no request is in flight. */
-  runningCount(): number;
-  /** Whether this store (this session, this identity's requests) started the task and runs it in this process. */
-  startedHere(taskId: string): boolean;
-  /** A shared store's: a waiting task's question kept with the task, so every replica shows it and can answer it. */
-  inputs?: SharedInputs;
-}
-
-/**
- * The open question of a 2026-07-28 task that waits for a person, kept where every replica reads
- * it: only what the client would see anyway (the form and its message, never a token), bounded.
- */
-export interface SharedInputs {
-  /** Shows the run's open input requests (one, under `key`) with its task. */
-  show(taskId: string, key: string, inputRequests: Record<string, unknown>): Promise<void>;
-  /** What tasks/get shows while the task is `input_required`. */
-  shown(taskId: string): Promise<Record<string, unknown> | undefined>;
-  /** Takes the answer to the open request, once, and sends it to the replica running the task; false when none of `responses` answers it. */
-  answer(taskId: string, responses: Record<string, unknown>): Promise<boolean>;
-  /** Where the runner hears the answers to its task; returns the way to stop hearing them. */
-  onAnswer(taskId: string, deliver: (key: string, response: unknown) => void): () => void;
-}
-
-/** What /readyz says about where tasks live. */
-export type TaskStoreState = { kind: 'memory' } | { kind: 'redis'; reachable: boolean; leaseMs: number };
-
-/** A task store shared by replicas (Redis): there tasks belong to caller identities, in both eras. */
-export interface SharedTaskStore {
-  open(identity: string): SessionTasks;
-  /** Who started each workflow run, known to every replica. */
-  readonly runOwners: RunOwners;
-  state(): TaskStoreState;
-  close(): Promise<void>;
-}
 
 export interface TaskBoardOptions {
   /** Keep tasks there instead of in this process's memory. */
-  shared?: (limits: Required<TaskLimits>) => SharedTaskStore;
+  shared?: (limits: TaskLimits) => SharedTaskStore;
 }
 
 /**
@@ -85,24 +14,17 @@ export interface TaskBoardOptions {
  * Closing the board stops every run (process shutdown).
  */
 export class TaskBoard {
-  readonly limits: Required<TaskLimits>;
-  private readonly sessions = new Set<SessionTasks>();
+  readonly limits: TaskLimits;
+  private readonly sessions = new Set<CallerTasks>();
   private readonly results: ResultBudget;
-  private readonly identities = new Map<string, SessionTasks>();
+  private readonly identities = new Map<string, CallerTasks>();
   private readonly shared?: SharedTaskStore;
   /** Who started each workflow run: in the shared store when there is one, else in this process. */
   readonly runOwners: RunOwners;
 
-  constructor(limits: TaskLimits = {}, options: TaskBoardOptions = {}) {
-    this.limits = {
-      ttlMaxMs: limits.ttlMaxMs ?? DEFAULT_TASK_TTL_MAX_MS,
-      maxRunningPerSession: limits.maxRunningPerSession ?? DEFAULT_MAX_TASKS_PER_SESSION,
-      pollIntervalMs: limits.pollIntervalMs ?? 1000,
-      maxResultBytesPerSession: limits.maxResultBytesPerSession ?? DEFAULT_TASK_RESULTS_MAX_PER_SESSION,
-      maxResultBytes: limits.maxResultBytes ?? DEFAULT_TASK_RESULTS_MAX,
-      runOwnerTtlMs: limits.runOwnerTtlMs ?? DEFAULT_RUN_OWNER_TTL_MS,
-    };
-    this.results = new ResultBudget(this.limits.maxResultBytes, '--task-results-max', 'for all sessions together');
+  constructor(limits: TaskLimits, options: TaskBoardOptions = {}) {
+    this.limits = limits;
+    this.results = new ResultBudget(this.limits.taskResultsMax, '--task-results-max', 'for all sessions together');
     this.shared = options.shared?.(this.limits);
     this.runOwners = this.shared?.runOwners ?? new MemoryRunOwners(this.limits.runOwnerTtlMs);
   }
@@ -111,9 +33,9 @@ export class TaskBoard {
    * A new session's own store; it leaves the board when closed. With a shared store, the session
    * reaches the tasks of its `identity` (`Caller.identity`), whichever replica started them.
    */
-  openSession(identity: string = SERVICE_IDENTITY): SessionTasks {
+  openSession(identity: string = SERVICE_IDENTITY): CallerTasks {
     if (this.shared) return this.shared.open(identity);
-    const session: SessionTasks = new MemorySessionTasks(this.limits, this.results, () => this.sessions.delete(session));
+    const session: CallerTasks = new MemoryCallerTasks(this.limits, this.results, () => this.sessions.delete(session));
     this.sessions.add(session);
     return session;
   }
@@ -122,11 +44,14 @@ export class TaskBoard {
    * The store of one caller identity, for requests that come without a session (MCP 2026-07-28):
    * every request of that identity reaches the same tasks, and no other identity reaches them.
    */
-  forIdentity(identity: string): SessionTasks {
+  forIdentity(identity: string): CallerTasks {
     let tasks = this.identities.get(identity);
-    if (!tasks && this.shared) this.identities.set(identity, (tasks = this.shared.open(identity)));
+    if (!tasks && this.shared) {
+      tasks = this.shared.open(identity);
+      this.identities.set(identity, tasks);
+    }
     if (!tasks) {
-      const created: SessionTasks = new MemorySessionTasks(this.limits, this.results, () => {
+      const created: CallerTasks = new MemoryCallerTasks(this.limits, this.results, () => {
         this.sessions.delete(created);
         this.identities.delete(identity);
       });

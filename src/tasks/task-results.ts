@@ -1,4 +1,5 @@
 import type { Result, Task } from '@modelcontextprotocol/sdk/types.js';
+import { formatBytes } from '../kernel/byte-size.js';
 
 /**
  * Stored task results, counted in bytes (their JSON size) so that they stay within a budget. When a new
@@ -47,9 +48,6 @@ export const tooLargeMessage = (taskId: string, bytes: number, budget: ResultBud
 /** What tasks/result answers for a result that `budget` evicted to make room for newer ones. */
 export const droppedMessage = (taskId: string, budget: ResultBudget): string =>
   `The result of task ${taskId} was dropped to stay within the ${budget.describe()} allowed for stored task results: newer results took its place. Run the agent again; next time collect results sooner, or raise ${budget.flag}.`;
-
-const formatBytes = (bytes: number): string =>
-  bytes >= 2 ** 20 ? `${Number((bytes / 2 ** 20).toFixed(1))} MiB` : bytes >= 1024 ? `${Number((bytes / 1024).toFixed(1))} KiB` : `${bytes} bytes`;
 
 /** How much room a result takes, as the client will receive it. */
 export const sizeOf = (result: unknown): number => Buffer.byteLength(JSON.stringify(result));

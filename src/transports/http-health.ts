@@ -1,5 +1,5 @@
-import type { AgentCatalogue } from '../catalogue/agents.js';
-import type { TaskStoreState } from '../tasks/task-board.js';
+import type { Catalogue } from '../catalogue/catalogue.js';
+import type { TaskStoreState } from '../tasks/task-store.js';
 
 const PROBE_TIMEOUT_MS = 2_000;
 
@@ -54,7 +54,12 @@ export interface Readiness extends IdentityPolicy {
  * For /readyz: ready once Mastra answers and the listing callers see can be made: the service-level
  * one loaded, or each caller's own. The Mastra URL is left out: probes need no map of the network.
  */
-export async function readiness(catalogue: AgentCatalogue, baseUrl: string, policy: IdentityPolicy, taskStore: TaskStoreState = { kind: 'memory' }): Promise<Readiness> {
+export async function readiness(
+  catalogue: Catalogue,
+  baseUrl: string,
+  policy: IdentityPolicy,
+  taskStore: TaskStoreState = { kind: 'memory' },
+): Promise<Readiness> {
   const mastraReachable = await reachable(baseUrl);
   const listable = catalogue.loaded || policy.catalogue === 'per-caller';
   return { ready: listable && mastraReachable, agents: catalogue.tools.length, catalogueLoaded: catalogue.loaded, mastraReachable, ...policy, taskStore };

@@ -1,11 +1,11 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import { timingSafeEqual } from 'node:crypto';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { formatDuration } from '../duration.js';
+import { formatDuration } from '../kernel/duration.js';
 import { identityOf, SERVICE_IDENTITY } from '../identity/callers.js';
 import type { Logger } from '../log.js';
 import type { SessionTransport } from './session-transport.js';
-import { HttpError } from './web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 
 /** One MCP session over HTTP: its server, its transport, and the identity it was opened with. */
 export interface Session {
@@ -32,11 +32,11 @@ export function checkToken(session: Session, token: string | undefined): TokenCh
 
 export interface SessionsOptions {
   /** Sessions (and listen streams) with no request for this long are closed. */
-  idleTimeoutMs: number;
+  sessionIdleTimeoutMs: number;
   /** Open sessions and listen streams at most, all identities together. */
   maxSessions: number;
   /** Open sessions and listen streams of one identity at most; token-less ones count as one identity. */
-  maxPerIdentity: number;
+  maxSessionsPerIdentity: number;
   logger: Logger;
 }
 
@@ -67,7 +67,7 @@ export class Sessions {
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: SessionsOptions) {
-    this.sweeper = setInterval(() => this.closeIdle(), Math.min(options.idleTimeoutMs / 2, 30_000));
+    this.sweeper = setInterval(() => this.closeIdle(), Math.min(options.sessionIdleTimeoutMs / 2, 30_000));
     this.sweeper.unref();
   }
 
@@ -93,7 +93,9 @@ export class Sessions {
       add: (session) => {
         state = 'added';
         this.byId.set(session.id, session);
-        this.options.logger.debug(`session ${session.id.slice(0, 8)} opened (${identity === SERVICE_IDENTITY ? 'service-level client' : "caller's own token"}); ${this.size} open`);
+        this.options.logger.debug(
+          `session ${session.id.slice(0, 8)} opened (${identity === SERVICE_IDENTITY ? 'service-level client' : "caller's own token"}); ${this.size} open`,
+        );
       },
       release: () => {
         if (state === 'done') return;
@@ -116,7 +118,9 @@ export class Sessions {
     this.listening.set(identity, listening);
     listening.lastSeen = Date.now();
     listening.streams.add(end);
-    this.options.logger.debug(`listen stream opened (${identity === SERVICE_IDENTITY ? 'service-level client' : "caller's own token"}); ${this.listenStreams} open`);
+    this.options.logger.debug(
+      `listen stream opened (${identity === SERVICE_IDENTITY ? 'service-level client' : "caller's own token"}); ${this.listenStreams} open`,
+    );
     let open = true;
     return () => {
       if (!open) return;
@@ -181,13 +185,13 @@ export class Sessions {
 
   /** Counts a new session or stream of `identity`, or refuses it: 503 when the bridge is full, 429 when the identity is. */
   private hold(identity: string): void {
-    const { maxSessions, maxPerIdentity } = this.options;
+    const { maxSessions, maxSessionsPerIdentity } = this.options;
     if (this.byId.size + this.opening + this.listenStreams >= maxSessions) {
       const message = `Service Unavailable: the bridge has ${maxSessions} open sessions and listen streams, its limit (--max-sessions); try again later.`;
       throw new HttpError(503, message, { 'retry-after': '30' });
     }
     const held = this.perIdentity.get(identity) ?? 0;
-    if (held >= maxPerIdentity) {
+    if (held >= maxSessionsPerIdentity) {
       const who = identity === SERVICE_IDENTITY ? 'without a token' : 'with this token';
       const message = `Too Many Requests: ${held} sessions and listen streams ${who} are open, the limit per caller (--max-sessions-per-identity); end unused sessions (DELETE /mcp) and streams, or wait for idle ones to expire.`;
       throw new HttpError(429, message, { 'retry-after': '30' });
@@ -202,18 +206,20 @@ export class Sessions {
   }
 
   private closeIdle(): void {
-    const before = Date.now() - this.options.idleTimeoutMs;
+    const before = Date.now() - this.options.sessionIdleTimeoutMs;
     for (const session of this.byId.values()) {
       // Idle time starts when the last task ends, so its client has the full timeout to collect the result.
       if (session.busy?.()) session.lastSeen = Date.now();
       else if (session.active === 0 && session.lastSeen < before) {
-        this.options.logger.debug(`session ${session.id.slice(0, 8)} expired after ${formatDuration(this.options.idleTimeoutMs)} idle`);
+        this.options.logger.debug(`session ${session.id.slice(0, 8)} expired after ${formatDuration(this.options.sessionIdleTimeoutMs)} idle`);
         void this.close(session);
       }
     }
     for (const listening of this.listening.values()) {
       if (listening.active > 0 || listening.lastSeen >= before) continue;
-      this.options.logger.debug(`${listening.streams.size} listen stream(s) ended after ${formatDuration(this.options.idleTimeoutMs)} without a request from their caller`);
+      this.options.logger.debug(
+        `${listening.streams.size} listen stream(s) ended after ${formatDuration(this.options.sessionIdleTimeoutMs)} without a request from their caller`,
+      );
       for (const end of listening.streams) end();
     }
   }

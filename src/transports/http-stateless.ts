@@ -4,13 +4,17 @@ import { createServer } from '../protocol/legacy/server.js';
 import type { TaskBoard } from '../tasks/task-board.js';
 import type { HttpOptions } from './http-options.js';
 import { plainRequestId, SessionTransport } from './session-transport.js';
-import { HttpError } from './web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 
 /** GET (the event stream) and DELETE (ending a session) need a session; a server without sessions refuses them, as the spec says. */
 export const noSessionMethod = (method: string | undefined): HttpError =>
-  new HttpError(405, `Method Not Allowed: this bridge runs without sessions (--stateless): ${method ?? 'this method'} /mcp has nothing to open or end; send each request as a POST.`, {
-    allow: 'POST',
-  });
+  new HttpError(
+    405,
+    `Method Not Allowed: this bridge runs without sessions (--stateless): ${method ?? 'this method'} /mcp has nothing to open or end; send each request as a POST.`,
+    {
+      allow: 'POST',
+    },
+  );
 
 /** A plain request or an initialize is answered with one JSON body (cheaper for both ends); progress and tasks get an event stream. */
 const answersInJson = (body: unknown): boolean => plainRequestId(body) !== undefined || (body as { method?: unknown } | null)?.method === 'initialize';

@@ -4,15 +4,16 @@ import { createServer as createHttpServer, type IncomingMessage, type ServerResp
 import type { AddressInfo } from 'node:net';
 import { bearerToken, tokenRefused } from '../identity/http-tokens.js';
 import { silentLogger } from '../log.js';
+import { isModern } from '../protocol/era.js';
 import { createServer } from '../protocol/legacy/server.js';
-import { TaskBoard } from '../tasks/task-board.js';
 import { capConnections, connectionCapFor, descriptorBudget } from './connection-cap.js';
 import { describePolicy, readiness } from './http-health.js';
 import { identityFor, type HttpBridge, type HttpOptions } from './http-options.js';
 import { checkToken, Sessions, type Session } from './http-sessions.js';
 import { noSessionMethod, statelessFront } from './http-stateless.js';
 import { sessionNotFound, SessionTransport } from './session-transport.js';
-import { createOriginCheck, defaultAllowedHosts, HttpError, isLoopback, readRpcBody, sendError, sendJson, urlHost } from './web-safety.js';
+import { createOriginCheck, defaultAllowedHosts, isLoopback, readRpcBody, sendError, sendJson, urlHost } from './web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 
 export type { HttpBridge, HttpOptions } from './http-options.js';
 
@@ -24,7 +25,8 @@ const WELL_KNOWN = ['/.well-known/oauth-protected-resource', `/.well-known/oauth
 const NO_WAY_IN =
   'Bad Request: this request has no Mcp-Session-Id and no 2026-07-28 envelope: send initialize to open a 2025-11-25 session, or a 2026-07-28 request with its _meta envelope (or use the Mcp-Session-Id of an open session).';
 
-const STOPPED_MESSAGE = 'The bridge is shutting down: this call was stopped before it finished (the shutdown grace period is over). Call again once the bridge is back.';
+const STOPPED_MESSAGE =
+  'The bridge is shutting down: this call was stopped before it finished (the shutdown grace period is over). Call again once the bridge is back.';
 /** How long the answers to stopped calls get to reach their clients before the sockets close. */
 const FLUSH_MS = 2_000;
 
@@ -34,21 +36,19 @@ const until = async (done: () => boolean, deadline: number) => {
 
 /** Streamable HTTP at /mcp: one MCP server per session, each bound to the caller (token) it was opened with. */
 export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
-  const { catalogue, client, baseUrl, host = '127.0.0.1', logger = silentLogger } = options;
-  const maxBody = options.maxBody ?? 1_048_576;
-  const idleTimeoutMs = options.sessionIdleTimeoutMs ?? 30 * 60_000;
+  const { catalogue, baseUrl, host, port: bindPort, maxBody, maxSessions, sessionIdleTimeoutMs, logger = silentLogger } = options;
   // A bridge reachable from a network must not lend its service token to whoever connects.
   // An OAuth protected resource serves signed-in users only.
   const requireToken = options.requireToken || options.oauth !== undefined || (!isLoopback(host) && !options.allowAnonymous);
-  const { callers, policy } = identityFor(options, { requireToken, keepMs: idleTimeoutMs });
+  const { callers, policy } = identityFor(options, { requireToken, keepMs: sessionIdleTimeoutMs });
   const oauth = callers.oauth?.challenge;
+  // No list given: the Host values of the bind address, made here since a wildcard bind names every address of the machine.
   const checkOrigin = createOriginCheck({ allowedHosts: options.allowedHosts ?? defaultAllowedHosts(host), allowedOrigins: options.allowedOrigins });
-  const maxSessions = options.maxSessions ?? 1000;
-  const sessions = new Sessions({ idleTimeoutMs, maxSessions, maxPerIdentity: options.maxSessionsPerIdentity ?? 32, logger });
+  const sessions = new Sessions({ sessionIdleTimeoutMs, maxSessions, maxSessionsPerIdentity: options.maxSessionsPerIdentity, logger });
   // Imported here, not at the top: a stdio bridge never loads the v2 SDK for it (about 0.18 s of start-up).
   // One board for every front: a caller's tasks are the same whichever era or mode reaches them.
-  const board = options.tasks ?? new TaskBoard();
-  const modern = (await import('../protocol/modern/modern-http.js')).modernFrontFor({ ...options, tasks: board }, callers, sessions);
+  const board = options.tasks;
+  const modern = (await import('../protocol/modern/modern-http.js')).createModernHttp({ ...options, tasks: board, callers, streams: sessions });
   const stateless = options.stateless ? statelessFront(options, callers, board) : undefined;
   // A session id that names its replica lets a balancer route by it (see README, Running many replicas).
   const newSessionId = options.replicaId ? () => `${options.replicaId}.${randomUUID()}` : randomUUID;
@@ -97,11 +97,15 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     const sessionId = req.headers['mcp-session-id'];
     // With --stateless a session id (say, from before the switch) names nothing: every request stands alone.
     if (typeof sessionId !== 'string' || stateless) {
-      if (req.method !== 'POST') throw stateless ? noSessionMethod(req.method) : new HttpError(400, 'Bad Request: Mcp-Session-Id header is required; start a session with an initialize POST.');
-      if (token === undefined && requireToken) throw tokenRefused(`this bridge requires each ${stateless ? 'request' : 'session'} to bring its own Mastra token`, oauth);
+      if (req.method !== 'POST')
+        throw stateless
+          ? noSessionMethod(req.method)
+          : new HttpError(400, 'Bad Request: Mcp-Session-Id header is required; start a session with an initialize POST.');
+      if (token === undefined && requireToken)
+        throw tokenRefused(`this bridge requires each ${stateless ? 'request' : 'session'} to bring its own Mastra token`, oauth);
       const body = await readRpcBody(req, maxBody);
-      // MCP 2026-07-28 requests carry no session: the era is chosen per request.
-      if (await modern.claims(req, body)) return modern.serve(req, res, body);
+      // MCP 2026-07-28 requests carry no session: the era is chosen per request (protocol/era.ts).
+      if (await isModern({ body, httpMethod: req.method, headers: req.headers })) return modern.serve(req, res, body);
       return stateless ? stateless.serve(req, res, token, body) : openSession(req, res, token, body);
     }
     const session = sessions.get(sessionId);
@@ -109,7 +113,11 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     // An OAuth user's token changes as it is refreshed: their session is theirs by the verified identity, compared below.
     const check = oauth ? 'ok' : checkToken(session, token);
     if (check === 'missing') throw tokenRefused('this session was opened with a token; send the same token with each request');
-    if (check === 'wrong') throw new HttpError(403, 'Forbidden: this session was opened with another token (or none); use the token the session was opened with, or start a new session.');
+    if (check === 'wrong')
+      throw new HttpError(
+        403,
+        'Forbidden: this session was opened with another token (or none); use the token the session was opened with, or start a new session.',
+      );
     // Tracked from here, so the idle sweeper leaves the session alone while its body arrives.
     sessions.track(session, req, res);
     // Re-checked once its last check is older than the TTL: a token Mastra has since refused gets nothing more.
@@ -127,7 +135,9 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     if (req.method === 'GET' && path === '/healthz') return sendJson(res, 200, { status: 'ok' });
     if (req.method === 'GET' && path === '/readyz') {
       if (stopping) return sendJson(res, 503, { status: 'stopping' });
-      void readiness(catalogue, baseUrl, policy, board.state()).then(({ ready, ...details }) => sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details }));
+      void readiness(catalogue, baseUrl, policy, board.state()).then(({ ready, ...details }) =>
+        sendJson(res, ready ? 200 : 503, { status: ready ? 'ready' : 'not ready', ...details }),
+      );
       return;
     }
     if (req.method === 'GET' && callers.oauth && WELL_KNOWN.includes(path ?? '')) return sendJson(res, 200, callers.oauth.metadata);
@@ -148,9 +158,9 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', (error: NodeJS.ErrnoException) =>
-      reject(new Error(`cannot listen on ${urlHost(host)}:${options.port ?? 3000} (${error.code ?? error.message}); choose another --host or --port`)),
+      reject(new Error(`cannot listen on ${urlHost(host)}:${bindPort} (${error.code ?? error.message}); choose another --host or --port`)),
     );
-    httpServer.listen(options.port ?? 3000, host, resolve);
+    httpServer.listen(bindPort, host, resolve);
   });
   const { port } = httpServer.address() as AddressInfo;
   // Counted once listening, so the budget leaves out what the process already holds; not capped where it cannot be read (off Linux).
@@ -158,11 +168,15 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   if (budget) {
     const cap = connectionCapFor(budget);
     capConnections(httpServer, { cap, limit: budget.limit, logger });
-    if (cap < maxSessions) logger.info(`at most ${cap} client connections at once, fewer than --max-sessions (half the file descriptors left under the limit of ${budget.limit}; raise it with ulimit -n)`);
+    if (cap < maxSessions)
+      logger.info(
+        `at most ${cap} client connections at once, fewer than --max-sessions (half the file descriptors left under the limit of ${budget.limit}; raise it with ulimit -n)`,
+      );
   }
   const closed = new Promise<void>((resolve) => httpServer.once('close', resolve));
-  if (requireToken && !options.requireToken && !oauth) logger.info(`${host} is not a loopback address: sessions must bring their own Mastra token (--allow-anonymous lifts this)`);
-  logger.info(describePolicy(policy, options.perUserCatalogue === true));
+  if (requireToken && !options.requireToken && !oauth)
+    logger.info(`${host} is not a loopback address: sessions must bring their own Mastra token (--allow-anonymous lifts this)`);
+  logger.info(describePolicy(policy, options.perUserCatalogue));
   if (stateless) logger.info('--stateless: 2025-11-25 requests are served without sessions, each on its own (GET and DELETE answer 405)');
 
   let closing: Promise<void> | undefined;
@@ -180,19 +194,18 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       await until(() => calls === 0, Date.now() + FLUSH_MS);
     }
     await Promise.all([sessions.closeAll(), modern.close()]);
-    // A resolver passed in belongs to whoever passed it.
+    // A resolver passed in belongs to whoever passed it, as the task board does (main.ts closes it after this).
     if (!options.callers) callers.close();
-    // So is a task board: one made here stops the tasks no session owns (callers' identity tasks).
-    if (!options.tasks) board.close();
     httpServer.closeAllConnections();
     await closed;
   };
   return {
     url: `http://${urlHost(host)}:${port}${MCP_PATH}`,
     port,
-    close: ({ graceMs = options.shutdownGraceMs ?? 10_000 } = {}) => {
+    close: ({ graceMs = options.shutdownGraceMs } = {}) => {
       graceEnds = Math.min(graceEnds, Date.now() + graceMs);
-      return (closing ??= drainAndClose());
+      closing ??= drainAndClose();
+      return closing;
     },
   };
 }

@@ -9,8 +9,9 @@ import {
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import { duplicateIdError, InFlightRequests, requestIdsOf } from './request-ids.js';
-import { HttpError, sendError, sendJson } from './web-safety.js';
+import { duplicateIdError, InFlightRequests, requestIdsOf } from '../protocol/request-ids.js';
+import { sendError, sendJson } from './web-safety.js';
+import { HttpError } from '../kernel/errors.js';
 
 /** The answer to a request naming a session that has ended (or never was). */
 export const sessionNotFound = (): HttpError => new HttpError(404, 'Session not found: it ended or expired; start a new session with initialize.');
@@ -96,7 +97,7 @@ export class SessionTransport implements Transport {
   send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
     const answers = isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message) ? message.id : undefined;
     if (answers !== undefined && this.stopped.delete(answers)) return Promise.resolve();
-    this.inFlight.settle(message);
+    this.inFlight.answered(message);
     return this.route(message, options);
   }
 
@@ -113,7 +114,7 @@ export class SessionTransport implements Transport {
     await Promise.all(
       this.inFlight.running.map((id) => {
         const answer = { jsonrpc: '2.0' as const, id, error: { code: ErrorCode.ConnectionClosed, message } };
-        this.inFlight.settle(answer);
+        this.inFlight.answered(answer);
         this.stopped.add(id);
         return this.route(answer).catch(() => {});
       }),
@@ -136,7 +137,10 @@ export class SessionTransport implements Transport {
     for (const [id, transport] of this.plain) {
       const error = { code: ErrorCode.ConnectionClosed, message: 'Session closed before the call finished; start a new session and call again.' };
       // Closing it too answers 404 to a request it had not yet taken in (whose error above had nowhere to go).
-      transport.send({ jsonrpc: '2.0', id, error }).catch(() => {}).finally(() => void transport.close());
+      transport
+        .send({ jsonrpc: '2.0', id, error })
+        .catch(() => {})
+        .finally(() => void transport.close());
     }
     this.onclose?.();
   }

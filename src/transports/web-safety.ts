@@ -1,20 +1,8 @@
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname as machineName, networkInterfaces } from 'node:os';
-import { nestsDeeperThan, TOO_DEEP_MESSAGE } from './message-depth.js';
-
-/** A request refused before it reaches MCP: the status and a message safe to show (never a token). */
-export class HttpError extends Error {
-  constructor(
-    readonly status: number,
-    message: string,
-    readonly headers: Record<string, string> = {},
-    /** The JSON-RPC error code: -32000 (server error) unless the request itself was malformed. */
-    readonly code = -32000,
-  ) {
-    super(message);
-  }
-}
+import { HttpError } from '../kernel/errors.js';
+import { nestsDeeperThan, TOO_DEEP_MESSAGE } from '../kernel/json-depth.js';
 
 /** Answers in JSON-RPC error form, which MCP clients show to the user. */
 export function sendError(res: ServerResponse, error: HttpError): void {

@@ -1,6 +1,6 @@
 import { z } from 'zod';
 import type { ObjectSchema, WorkflowTool } from '../catalogue/workflows.js';
-import type { Question } from '../person/pause.js';
+import type { Question } from '../kernel/run-outcome.js';
 
 /** Where a suspended run waits: JSON only, no secret (the person-in-the-loop drivers may sign and send it). */
 export interface WorkflowHandle {
@@ -21,7 +21,7 @@ const PRIMITIVES = new Set(['string', 'number', 'integer', 'boolean']);
  * union) cannot be asked through a client; undefined then.
  */
 export function formOf(schema: Record<string, unknown> | undefined): Question['schema'] | undefined {
-  if (!schema || schema.type !== 'object' || !schema.properties || typeof schema.properties !== 'object') return undefined;
+  if (schema?.type !== 'object' || !schema.properties || typeof schema.properties !== 'object') return undefined;
   const properties: Record<string, Record<string, unknown>> = {};
   for (const [key, field] of Object.entries(schema.properties as Record<string, unknown>)) {
     if (!field || typeof field !== 'object') return undefined;
@@ -43,7 +43,9 @@ export const resumeArguments = z
     cancel: z.boolean({ error: 'cancel must be true or false' }).optional(),
   })
   .strict()
-  .refine((args) => (args.answer === undefined) !== (args.cancel !== true), { message: 'give either answer (to resume the run) or cancel: true (to cancel it)' });
+  .refine((args) => (args.answer === undefined) !== (args.cancel !== true), {
+    message: 'give either answer (to resume the run) or cancel: true (to cancel it)',
+  });
 
 export type ResumeArguments = z.infer<typeof resumeArguments>;
 
@@ -54,7 +56,7 @@ export function resumeInputSchema(workflow: WorkflowTool): ObjectSchema {
   return {
     type: 'object',
     properties: {
-      runId: { type: 'string', minLength: 1, description: 'The suspended run, as the workflow tool\'s result named it.' },
+      runId: { type: 'string', minLength: 1, description: "The suspended run, as the workflow tool's result named it." },
       step: { type: 'string', description: `The suspended step (${steps}); default: the one the run waits at.` },
       answer: { ...(only ?? { type: 'object' }), description: 'What the step asks for (its resumeSchema).' },
       cancel: { type: 'boolean', description: 'true cancels the run on the Mastra server instead of resuming it.' },

@@ -1,9 +1,9 @@
 import type { MastraClient } from '@mastra/client-js';
 import { randomUUID } from 'node:crypto';
-import { pathSegment } from '../agent-ids.js';
+import { pathSegment } from '../kernel/mastra-ids.js';
 
 /**
- * The few workflow routes the bridge uses, every id encoded (see agent-ids.ts): client-js puts
+ * The few workflow routes the bridge uses, every id encoded (see kernel/mastra-ids.ts): client-js puts
  * workflow and run ids into its paths and query strings as they are. Requests go through client-js
  * (its headers, retries off, HTTP errors as MastraClientError); none is ever retried.
  */

@@ -1,11 +1,11 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { DEFAULT_CALL_TIMEOUT_MS } from '../calls/agent-run.js';
-import { describeFailure, isAgentNotFound, upstreamReason } from '../calls/errors.js';
-import type { ProgressReporter } from '../calls/progress.js';
+import { callDeadline, timeoutText } from '../kernel/call-timeout.js';
+import { errorResult, textResult } from '../kernel/results.js';
+import { describeFailure, isAgentNotFound, upstreamReason } from '../kernel/errors.js';
+import type { ProgressReporter } from '../kernel/progress.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
-import { DURATION_FORMS, formatDuration } from '../duration.js';
-import type { RunOutcome } from '../person/pause.js';
+import type { RunOutcome } from '../kernel/run-outcome.js';
 import type { WorkflowHandle } from './resume-form.js';
 import type { CallerRuns } from './run-ownership.js';
 import { cancelRun, createRun, newRunId, recordsOf, resumeStream, startStream } from './workflow-api.js';
@@ -20,8 +20,8 @@ export interface WorkflowRunOptions {
   signal?: AbortSignal;
   /** When the caller asked for progress: each step's start and end. */
   progress?: ProgressReporter;
-  /** Longest a run may take before it is cancelled upstream; 0 means no limit. Default 10 minutes. */
-  callTimeoutMs?: number;
+  /** Longest a run may take before it is cancelled upstream; 0 means no limit (`--call-timeout`). */
+  callTimeoutMs: number;
   /** Told when Mastra answers 404 for the workflow, so the tool list can be refreshed at once. */
   onGone?: (workflowId: string) => void;
   /** Whose runs these are: a run started with it is recorded as the caller's, for resume_<id>. */
@@ -39,10 +39,9 @@ async function cancelQuietly(client: MastraClient, workflowId: string, runId: st
 
 function timeoutResult(workflowId: string, runId: string | undefined, limitMs: number, baseUrl: string): CallToolResult {
   const run = runId ? ` (runId "${runId}")` : '';
-  const text =
-    `The workflow "${workflowId}" did not finish within the call timeout of ${formatDuration(limitMs)}, so its run${run} on the Mastra server at ${baseUrl} was cancelled. ` +
-    `To allow longer runs, start the bridge with a larger --call-timeout or MCP_CALL_TIMEOUT (a duration such as ${DURATION_FORMS}), or 0 for no limit; or call the tool as a task.`;
-  return { content: [{ type: 'text', text }], isError: true };
+  return errorResult(
+    timeoutText(`The workflow "${workflowId}"`, limitMs, `its run${run} on the Mastra server at ${baseUrl} was cancelled`, '; or call the tool as a task'),
+  );
 }
 
 /**
@@ -56,11 +55,10 @@ async function follow(
   open: (signal: AbortSignal) => Promise<ReadableStream<Uint8Array> | null>,
   options: WorkflowRunOptions,
 ): Promise<RunOutcome> {
-  const { client, baseUrl, callTimeoutMs = DEFAULT_CALL_TIMEOUT_MS, signal: callerSignal } = options;
+  const { client, baseUrl, callTimeoutMs, signal: callerSignal } = options;
   const { workflowId } = workflow;
-  const timeout = new AbortController();
-  const timer = callTimeoutMs > 0 ? setTimeout(() => timeout.abort(new DOMException('call timeout', 'TimeoutError')), callTimeoutMs) : undefined;
-  const signal = callerSignal ? AbortSignal.any([callerSignal, timeout.signal]) : timeout.signal;
+  const deadline = callDeadline(callTimeoutMs, callerSignal);
+  const { signal } = deadline;
   const recorder = new WorkflowRecorder(workflowId, options.progress);
   let streaming = false;
   try {
@@ -71,17 +69,17 @@ async function follow(
   } catch (error) {
     if (signal.aborted) {
       await cancelQuietly(client, workflowId, runIdOf());
-      if (timeout.signal.aborted && !callerSignal?.aborted) return { done: timeoutResult(workflowId, runIdOf(), callTimeoutMs, baseUrl) };
+      if (deadline.timedOut()) return { done: timeoutResult(workflowId, runIdOf(), callTimeoutMs, baseUrl) };
       throw error;
     }
     if (!streaming) {
       // Mastra's words for a workflow it does not have; a run it does not have is no reason to re-list.
       if (isAgentNotFound(error) && /^workflow not found/i.test(upstreamReason(error).replace(/^HTTP 404: /, ''))) options.onGone?.(workflowId);
-      return { done: { content: [{ type: 'text', text: describeFailure(error, { agentId: workflowId, baseUrl, subject: `workflow "${workflowId}"` }) }], isError: true } };
+      return { done: errorResult(describeFailure(error, { agentId: workflowId, baseUrl, subject: `workflow "${workflowId}"` })) };
     }
     // A stream that breaks off is told below as a cut-off run.
   } finally {
-    clearTimeout(timer);
+    deadline.clear();
   }
   if (recorder.status === undefined) await cancelQuietly(client, workflowId, runIdOf());
   return outcomeOf(workflow, runIdOf() ?? 'unknown', recorder, baseUrl);
@@ -96,7 +94,7 @@ export async function startWorkflow(workflow: WorkflowTool, inputData: unknown, 
     try {
       await options.runs.owners.claim(options.runs.identity, workflow.workflowId, runId);
     } catch (error) {
-      return { done: { content: [{ type: 'text', text: `The workflow "${workflow.workflowId}" was not started: ${(error as Error).message}` }], isError: true } };
+      return { done: errorResult(`The workflow "${workflow.workflowId}" was not started: ${(error as Error).message}`) };
     }
   }
   let created = false;
@@ -114,18 +112,34 @@ export async function startWorkflow(workflow: WorkflowTool, inputData: unknown, 
 }
 
 /** Resumes a suspended step with the person's answer; the run may finish, fail, or suspend again. */
-export function resumeWorkflow(workflow: WorkflowTool, handle: Pick<WorkflowHandle, 'runId' | 'step'>, answer: unknown, options: WorkflowRunOptions): Promise<RunOutcome> {
-  return follow(workflow, () => handle.runId, (signal) => resumeStream(options.client, workflow.workflowId, handle.runId, handle.step, answer, signal), options);
+export function resumeWorkflow(
+  workflow: WorkflowTool,
+  handle: Pick<WorkflowHandle, 'runId' | 'step'>,
+  answer: unknown,
+  options: WorkflowRunOptions,
+): Promise<RunOutcome> {
+  return follow(
+    workflow,
+    () => handle.runId,
+    (signal) => resumeStream(options.client, workflow.workflowId, handle.runId, handle.step, answer, signal),
+    options,
+  );
 }
 
 /** Cancels a run upstream, and says so; `why` starts the text ("The person declined to answer."). */
-export async function cancelWorkflow(workflow: WorkflowTool, runId: string, why: string, options: WorkflowRunOptions, isError: boolean): Promise<CallToolResult> {
+export async function cancelWorkflow(
+  workflow: WorkflowTool,
+  runId: string,
+  why: string,
+  options: WorkflowRunOptions,
+  isError: boolean,
+): Promise<CallToolResult> {
   try {
     await cancelRun(options.client, workflow.workflowId, runId);
   } catch (error) {
     const text = describeFailure(error, { agentId: workflow.workflowId, baseUrl: options.baseUrl, subject: `workflow "${workflow.workflowId}"` });
-    return { content: [{ type: 'text', text: `${why} Cancelling the run (runId "${runId}") failed: ${text}` }], isError: true };
+    return errorResult(`${why} Cancelling the run (runId "${runId}") failed: ${text}`);
   }
   const text = `${why} The run of the workflow "${workflow.workflowId}" (runId "${runId}") was cancelled on the Mastra server at ${options.baseUrl}.`;
-  return { content: [{ type: 'text', text }], ...(isError ? { isError: true } : {}) };
+  return isError ? errorResult(text) : textResult(text);
 }

@@ -4,7 +4,7 @@ import { startBridge, type ClientBridge } from './bridge.js';
 import type { Era } from './mcp-clients.js';
 
 /** Server settings a test may change; over stdio they become flags of the bin where it has them. */
-export type BridgeSettings = Pick<ServerOptions, 'callTimeoutMs' | 'progress'>;
+export type BridgeSettings = { callTimeoutMs?: number; progress?: Partial<ServerOptions['progress']> };
 
 /** One way a client reaches the bridge; a test body that takes one runs over each. */
 export interface BridgeWay {

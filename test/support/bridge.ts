@@ -2,11 +2,12 @@ import type { Client as ModernClient } from '@modelcontextprotocol/client';
 import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { InMemoryTransport } from '@modelcontextprotocol/sdk/inMemory.js';
 import type { ChildProcess } from 'node:child_process';
-import { AgentCatalogue } from '../../src/catalogue/catalogue.js';
+import type { Catalogue } from '../../src/catalogue/catalogue.js';
 import { createLogger } from '../../src/log.js';
 import { createServer } from '../../src/protocol/legacy/server.js';
 import { startHttp, type HttpOptions } from '../../src/transports/http.js';
 import { binCommand, binEnv, killBin, listeningUrl, spawnBin } from './bin.js';
+import { catalogueOf, frontDefaults, httpDefaults } from './defaults.js';
 import { clientFor } from './mastra.js';
 import { connectClient, type BridgeClient, type ClientOptions, type Connection } from './mcp-clients.js';
 import { rawStdio, type RawStdio } from './raw-stdio.js';
@@ -29,8 +30,8 @@ export interface BridgeOptions extends ClientOptions {
   env?: Record<string, string>;
   /** A command that execs the bin (prlimit), so that its pid is the bridge's. */
   launcher?: string[];
-  /** In this process: the bridge's settings (the HTTP ones apply to HTTP). */
-  settings?: Partial<HttpOptions>;
+  /** In this process: the bridge's settings over the defaults (the HTTP ones apply to HTTP); `progress` is merged with the default pacing. */
+  settings?: Partial<Omit<HttpOptions, 'progress'>> & { progress?: Partial<HttpOptions['progress']> };
   /** In this process: lists with this Mastra token, and calls with it when the caller brings none (JWT_TOKEN). */
   serviceToken?: string;
   /** In this process: where calls go, when not to `mastraUrl` (a listing of one server, calls to another). */
@@ -43,7 +44,7 @@ export interface Bridge {
   /** What the bin wrote on stderr, or the log lines of the bridge in this process. */
   stderr(): string;
   /** In this process: the service-level catalogue. */
-  catalogue?: AgentCatalogue;
+  catalogue?: Catalogue;
   /** The bin, where the test spawned it itself (HTTP, raw stdio): to signal it. */
   child?: ChildProcess;
   /** The bin's exit code, once it exits. */
@@ -99,10 +100,22 @@ async function inProcess(options: BridgeOptions): Promise<Bridge> {
   const callTo = options.callTo ?? mastraUrl;
   const lines: string[] = [];
   const logger = settings.logger ?? createLogger('debug', (line) => lines.push(line));
-  const catalogue = settings.catalogue ?? new AgentCatalogue({ client: clientFor(mastraUrl, serviceToken) });
+  const catalogue = settings.catalogue ?? catalogueOf(clientFor(mastraUrl, serviceToken));
   // A Mastra that refuses the listing (no service token) leaves it empty, as the bin starts.
   if (!settings.catalogue) await catalogue.refresh().catch(() => {});
-  const base = { catalogue, client: clientFor(callTo, serviceToken), baseUrl: callTo, logger, ...settings };
+  // A task board the bridge makes is closed with it; one given is the test's.
+  const front = frontDefaults();
+  const base = {
+    ...front,
+    catalogue,
+    client: clientFor(callTo, serviceToken),
+    baseUrl: callTo,
+    logger,
+    // A setting given as undefined (a test's optional one) keeps its default.
+    ...Object.fromEntries(Object.entries(settings).filter(([, value]) => value !== undefined)),
+    progress: { ...front.progress, ...settings.progress },
+  };
+  const closeTasks = () => (settings.tasks ? Promise.resolve() : front.tasks.close());
   const stderr = () => lines.join('');
   if (options.transport === 'in-memory') {
     const { connect, closeAll } = connections(async (client) => {
@@ -112,9 +125,14 @@ async function inProcess(options: BridgeOptions): Promise<Bridge> {
       const connection = await connectClient({ link: clientSide }, client);
       return { ...connection, close: () => connection.close().then(() => server.close()) };
     });
-    return { url: '', stderr, catalogue, connect: connect as never, close: closeAll };
+    return { url: '', stderr, catalogue, connect: connect as never, close: () => closeAll().then(closeTasks) };
   }
-  const http = await startHttp({ clientForToken: (token) => clientFor(callTo, token), port: 0, hasServiceToken: serviceToken !== undefined, ...base });
+  const http = await startHttp({
+    ...httpDefaults(),
+    clientForToken: (token) => clientFor(callTo, token),
+    hasServiceToken: serviceToken !== undefined,
+    ...base,
+  });
   const { connect, closeAll } = connections((client) => connectClient({ url: http.url }, client));
   return {
     url: http.url,
@@ -126,10 +144,11 @@ async function inProcess(options: BridgeOptions): Promise<Bridge> {
       if (graceMs !== undefined) {
         await http.close({ graceMs });
         await closeAll();
-        return;
+        return closeTasks();
       }
       await closeAll();
       await http.close({ graceMs: 0 });
+      await closeTasks();
     },
   };
 }

@@ -147,7 +147,7 @@ http {
   ${routingConfig(options)}
   server {
     listen 127.0.0.1:${port};
-    ${options.routing === 'replica-id' ? MCP_LOCATION.replace(/\n    }$/, '\n      error_page 502 = @mcp_session_gone;\n    }') : MCP_LOCATION}
+    ${options.routing === 'replica-id' ? MCP_LOCATION.replace(/\n {4}}$/, '\n      error_page 502 = @mcp_session_gone;\n    }') : MCP_LOCATION}
     ${options.routing === 'replica-id' ? SESSION_GONE : ''}
   }
 }

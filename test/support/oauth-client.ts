@@ -6,6 +6,7 @@ import { expect } from 'vitest';
 import type { OAuthSettings } from '../../src/identity/oauth-callers.js';
 import type { Logger } from '../../src/log.js';
 import { startBridge, type Bridge } from './bridge.js';
+import { oauthDefaults } from './defaults.js';
 import { textOf } from './mcp-clients.js';
 import { signInAs } from './oauth-sign-in-server.js';
 import { closedPort } from './waiting.js';
@@ -69,6 +70,7 @@ export async function startSignInBridge(
   const resource = `${publicUrl}/mcp`;
   const { issuer } = await startAuthServer(resource);
   const oauth: OAuthSettings = {
+    ...oauthDefaults,
     issuer,
     publicUrl,
     audience: resource,

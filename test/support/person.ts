@@ -7,3 +7,8 @@ export const approve: Elicit = () => ({ action: 'accept', content: { approved: t
 export const refuse: Elicit = () => ({ action: 'accept', content: { approved: false, reason: 'not today' } });
 export const decline: Elicit = () => ({ action: 'decline' });
 export const dismiss: Elicit = () => ({ action: 'cancel' });
+/** A person who gives these answers in turn, then cancels: a bridge that asks once too often gets a cancel, not a loop. */
+export const inTurn =
+  (...answers: ElicitResult[]): Elicit =>
+  () =>
+    answers.shift() ?? { action: 'cancel' };

@@ -1,7 +1,7 @@
 import { InMemoryTaskMessageQueue, type QueuedMessage } from '@modelcontextprotocol/sdk/experimental/tasks';
 import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
-import { RequestError } from '../../calls/errors.js';
-import type { SessionTasks } from '../../tasks/task-board.js';
+import { RequestError } from '../../kernel/errors.js';
+import type { CallerTasks } from '../../tasks/task-store.js';
 
 /**
  * Where a 2025-11-25 task's question (`elicitation/create`) waits until `tasks/result` collects it:
@@ -10,7 +10,7 @@ import type { SessionTasks } from '../../tasks/task-board.js';
  * `tasks/result` would wait for an answer nobody can give there, so it is refused at once, in words.
  */
 export class SessionQuestionQueue extends InMemoryTaskMessageQueue {
-  constructor(private readonly tasks: SessionTasks) {
+  constructor(private readonly tasks: CallerTasks) {
     super();
   }
 

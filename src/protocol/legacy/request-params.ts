@@ -13,7 +13,7 @@ import {
   type JSONRPCMessage,
 } from '@modelcontextprotocol/sdk/types.js';
 import type { z } from 'zod';
-import { explainInvalid } from '../../calls/tool-schema.js';
+import { explainInvalid } from '../../kernel/invalid-arguments.js';
 
 /** The requests this server answers, with the schema the SDK checks each against. */
 const requestSchemas: Record<string, z.ZodType> = {

@@ -1,52 +1,32 @@
-import type { MastraClient } from '@mastra/client-js';
 import { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { Transport } from '@modelcontextprotocol/sdk/shared/transport.js';
 import { AjvJsonSchemaValidator } from '@modelcontextprotocol/sdk/validation/ajv';
-import { CallToolRequestSchema, ErrorCode, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { elicitationAsker } from '../../person/elicitation.js';
-import type { RequestStateSealer } from '../../person/request-state.js';
-import { startAgentTask } from '../../tasks/agent-task.js';
-import type { AgentCatalogue } from '../../catalogue/agents.js';
-import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
+import { CallToolRequestSchema, ListToolsRequestSchema, type CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import { elicitationAsker } from './elicitation.js';
+import type { FrontOptions } from '../front-options.js';
+import { toolListChanges } from '../tool-list-changes.js';
+import { startTask } from '../../tasks/task-runner.js';
+import { prepareToolCall, serverInstructions, toolsOf } from '../../calls/tool-call.js';
 import { clientLogOf } from './client-log.js';
 import { SessionQuestionQueue } from './question-queue.js';
 import { withCallLog } from '../../calls/call-log.js';
-import { RequestError } from '../../calls/errors.js';
-import { silentLogger, type Logger } from '../../log.js';
-import { progressFor, type ProgressOptions } from '../../calls/progress.js';
+import { silentLogger } from '../../log.js';
+import { progressFor } from '../../kernel/progress.js';
 import { refuseInvalidParams } from './request-params.js';
-import { TaskBoard, type SessionTasks } from '../../tasks/task-board.js';
-import { SERVER_INFO } from '../../version.js';
+import type { CallerTasks } from '../../tasks/task-store.js';
+import { SERVER_INFO } from '../../kernel/version.js';
 import { SERVICE_IDENTITY } from '../../identity/callers.js';
 
-export interface ServerOptions {
-  /** The agents to offer; shared by every session. */
-  catalogue: AgentCatalogue;
-  /** The client this session's calls go through (service-level, or bound to the session's token). */
-  client: MastraClient;
-  /** The Mastra URL, named in error messages. */
-  baseUrl: string;
-  logger?: Logger;
-  /** Longest an agent run may take before it is aborted upstream; 0 means no limit. Default 10 minutes. */
-  callTimeoutMs?: number;
-  /** Pacing of progress notifications (coalescing, heartbeat). */
-  progress?: ProgressOptions;
-  /** Where agent tasks live, shared by all sessions (limits, shutdown). Default: a board of this session's own, with default limits. */
-  tasks?: TaskBoard;
+/** A 2025-11-25 server: the shared front options, and the session or identity its tasks belong to. */
+export interface ServerOptions extends FrontOptions {
   /** This session's own tasks, when the transport needs to see them (HTTP idle expiry). Default: opened on `tasks`. */
-  sessionTasks?: SessionTasks;
+  sessionTasks?: CallerTasks;
   /** The tasks of the caller's identity, shared by its requests (`--stateless`): used instead, and left open when this server closes. */
-  identityTasks?: SessionTasks;
+  identityTasks?: CallerTasks;
   /** A server for one request of a bridge without sessions: no stream can carry `list_changed`, so none is offered. Default false. */
   perRequest?: boolean;
-  /** Approve every agent tool call without asking the person (`--auto-approve-tools`). Default false. */
-  autoApproveTools?: boolean;
-  /** For the 2026-07-28 front beside this one: seals `input_required` state (MCP_REQUEST_STATE_SECRET). Default: a key of this process. */
-  requestStates?: RequestStateSealer;
   /** Who is calling (`Caller.identity`, a hash): the workflow runs this server starts are theirs. Default: the service identity. */
   identity?: string;
-  /** Let resume_<id> continue a run the bridge has no record of starting (`--resume-foreign-runs`). Default false. */
-  resumeForeignRuns?: boolean;
 }
 
 /** The SDK would build an Ajv instance per session (it checks elicitation answers); one is enough. */
@@ -66,40 +46,31 @@ class BridgeServer extends Server {
  */
 export function createServer(options: ServerOptions): Server {
   const { catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress, autoApproveTools } = options;
-  const board = options.tasks ?? new TaskBoard();
+  const board = options.tasks;
   const sessionTasks = options.identityTasks ?? options.sessionTasks ?? board.openSession();
-  const runs = { owners: board.runOwners, identity: options.identity ?? SERVICE_IDENTITY, allowForeign: options.resumeForeignRuns === true };
+  const runs = { owners: board.runOwners, identity: options.identity ?? SERVICE_IDENTITY, allowForeign: options.resumeForeignRuns };
   const perRequest = options.perRequest === true;
-  const server = new BridgeServer(
-    SERVER_INFO,
-    {
-      capabilities: { tools: { listChanged: !perRequest }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } }, logging: {} },
-      // The SDK answers tasks/get, tasks/result, tasks/list and tasks/cancel from this store.
-      taskStore: sessionTasks,
-      instructions: serverInstructions(baseUrl),
-      debouncedNotificationMethods: ['notifications/tools/list_changed'],
-      // A task's question (elicitation/create) waits here until the client's tasks/result collects it.
-      taskMessageQueue: new SessionQuestionQueue(sessionTasks),
-      jsonSchemaValidator,
-    },
-  );
+  const server = new BridgeServer(SERVER_INFO, {
+    capabilities: { tools: { listChanged: !perRequest }, tasks: { list: {}, cancel: {}, requests: { tools: { call: {} } } }, logging: {} },
+    // The SDK answers tasks/get, tasks/result, tasks/list and tasks/cancel from this store.
+    taskStore: sessionTasks,
+    instructions: serverInstructions(baseUrl),
+    debouncedNotificationMethods: ['notifications/tools/list_changed'],
+    // A task's question (elicitation/create) waits here until the client's tasks/result collects it.
+    taskMessageQueue: new SessionQuestionQueue(sessionTasks),
+    jsonSchemaValidator,
+  });
 
   const clientLog = clientLogOf(server);
   server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolsOf(catalogue) }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
-    let call: ToolCall;
-    try {
-      call = prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
-    } catch (error) {
-      if (error instanceof UnknownToolError) throw new RequestError(ErrorCode.InvalidParams, error.message);
-      throw error;
-    }
+    const call = prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
     const logged = (run: () => Promise<CallToolResult>) => withCallLog(clientLog, { label: call.label, ...call.ids, tool: name }, run);
     if (request.params.task && extra.taskStore) {
       // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.
-      return startAgentTask((task) => logged(() => call.run({ task, ask: elicitationAsker(server, { signal: task.signal, task }) })), {
+      return startTask((task) => logged(() => call.run({ task, ask: elicitationAsker(server, { signal: task.signal, task }) })), {
         session: sessionTasks,
         store: extra.taskStore,
         requestedTtl: extra.taskRequestedTtl,
@@ -116,13 +87,11 @@ export function createServer(options: ServerOptions): Server {
   // Transport trouble (a response that could not be sent to a client that left) is not the call's failure.
   server.onerror = (error) => logger.debug(`MCP session: ${error.message}`);
 
-  const onChange = () => {
-    server.sendToolListChanged().catch(() => {});
-  };
-  if (!perRequest) catalogue.on('change', onChange);
+  const changes = toolListChanges(() => server.sendToolListChanged());
+  if (!perRequest) changes.watch(catalogue);
   const previousOnClose = server.onclose;
   server.onclose = () => {
-    catalogue.off('change', onChange);
+    changes.stop();
     if (!options.identityTasks) sessionTasks.close();
     previousOnClose?.();
   };

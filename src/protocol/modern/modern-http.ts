@@ -1,13 +1,12 @@
 import { toNodeHandler } from '@modelcontextprotocol/node';
-import { createMcpHandler, isLegacyRequest, PROTOCOL_VERSION_META_KEY, type AuthInfo } from '@modelcontextprotocol/server';
+import { createMcpHandler, type AuthInfo } from '@modelcontextprotocol/server';
 import type { IncomingMessage, ServerResponse } from 'node:http';
-import type { AgentCatalogue } from '../../catalogue/agents.js';
+import type { Catalogue } from '../../catalogue/catalogue.js';
 import { silentLogger } from '../../log.js';
-import { TaskBoard } from '../../tasks/task-board.js';
-import type { HttpOptions } from '../../transports/http.js';
 import { bearerToken } from '../../identity/http-tokens.js';
 import type { Caller, CallerResolver } from '../../identity/callers.js';
 import { createModernServer, type ModernServerOptions } from './modern-server.js';
+import { toolListChanges } from '../tool-list-changes.js';
 
 /** The slots `subscriptions/listen` streams share with 2025 sessions, and their idle expiry (transports/http-sessions.ts). */
 export interface StreamSlots {
@@ -21,15 +20,13 @@ export interface ModernHttpOptions extends ModernServerOptions {
   /** Who a request's token is: the same token check as 2025 sessions get. */
   callers: CallerResolver;
   /** The catalogue whose changes reach open `subscriptions/listen` streams. */
-  catalogue: AgentCatalogue;
+  catalogue: Catalogue;
   streams: StreamSlots;
 }
 
 /** The MCP 2026-07-28 front of `/mcp`: each request stands alone and brings its caller's token. */
 export interface ModernHttp {
-  /** Whether this request (body already read) is for the 2026-07-28 front: the SDK's own classification. */
-  claims(req: IncomingMessage, body: unknown): Promise<boolean>;
-  /** Answers a request `claims` accepted; throws HttpError (403 when the token is refused, 502/503 when it cannot be checked) before anything runs. */
+  /** Answers a request protocol/era.ts calls 2026-07-28; throws HttpError (403 when the token is refused, 502/503 when it cannot be checked) before anything runs. */
   serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
   /** Ends the open `subscriptions/listen` streams: they are not calls, and shutdown must not wait for them. */
   stopListening(): void;
@@ -52,19 +49,7 @@ const authInfoFor = (resolved: ResolvedCaller): AuthInfo => ({
   extra: { resolved },
 });
 
-const claimsEnvelope = (body: unknown): boolean =>
-  typeof (body as { params?: { _meta?: Record<string, unknown> } } | null)?.params?._meta?.[PROTOCOL_VERSION_META_KEY] === 'string';
-
-function headersOf(req: IncomingMessage): Headers {
-  const headers = new Headers();
-  for (const [name, value] of Object.entries(req.headers)) {
-    if (typeof value === 'string') headers.set(name, value);
-    else if (Array.isArray(value)) for (const item of value) headers.append(name, item);
-  }
-  return headers;
-}
-
-function createModernHttp(options: ModernHttpOptions): ModernHttp {
+export function createModernHttp(options: ModernHttpOptions): ModernHttp {
   const { callers, catalogue, streams, logger = silentLogger } = options;
   const stopping = new AbortController();
   const serverOptions = { ...options, stopped: stopping.signal };
@@ -80,30 +65,17 @@ function createModernHttp(options: ModernHttpOptions): ModernHttp {
   );
   const toNode = toNodeHandler(handler, { onerror: (error) => logger.warn(`MCP 2026-07-28 request failed: ${error.message}`) });
   const listens = new Set<ServerResponse>();
-  let closed = false;
-  const onChange = () => {
-    if (!closed) handler.notify.toolsChanged();
-  };
   // Callers with catalogues of their own (no JWT_TOKEN, or --per-user-catalogue) hear those change too; a
   // listen stream re-lists with its own token, so a change of someone else's catalogue only costs a re-list.
-  const watched = new WeakSet<AgentCatalogue>();
-  const watch = (watchedCatalogue: AgentCatalogue) => {
-    if (watched.has(watchedCatalogue)) return;
-    watched.add(watchedCatalogue);
-    watchedCatalogue.on('change', onChange);
-  };
-  watch(catalogue);
+  const changes = toolListChanges(() => handler.notify.toolsChanged());
+  changes.watch(catalogue);
 
   return {
-    // A body with the envelope claim is never legacy (the SDK's own rule), so the common case skips building a Request.
-    // Everything else asks the SDK's predicate; the body is given, so only the headers are needed.
-    claims: async (req, body) =>
-      claimsEnvelope(body) || !(await isLegacyRequest(new Request('http://bridge/mcp', { method: 'POST', headers: headersOf(req) }), body)),
     async serve(req, res, body) {
       // A token-less request on a bridge that requires tokens was refused before (transports/http.ts), in both eras.
       const token = bearerToken(req, callers.oauth?.challenge);
       const caller = await callers.resolve(token, req.socket.remoteAddress);
-      watch(caller.catalogue);
+      changes.watch(caller.catalogue);
       (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfoFor({ caller, credentialed: token !== undefined });
       if ((body as { method?: unknown } | null)?.method === 'subscriptions/listen') {
         // A stream that holds a socket like a session does counts like one: one caller cannot hold every socket.
@@ -123,14 +95,8 @@ function createModernHttp(options: ModernHttpOptions): ModernHttp {
       stopping.abort(message);
     },
     async close() {
-      closed = true;
-      catalogue.off('change', onChange);
+      changes.stop();
       await handler.close();
     },
   };
-}
-
-/** The 2026 front for an HTTP bridge's options, with the bridge's own token check; the one call transports/http.ts makes. */
-export function modernFrontFor(options: HttpOptions, callers: CallerResolver, streams: StreamSlots): ModernHttp {
-  return createModernHttp({ ...options, tasks: options.tasks ?? new TaskBoard(), callers, streams });
 }

@@ -1,40 +1,35 @@
-import { ProtocolError, ProtocolErrorCode, Server, type ServerContext } from '@modelcontextprotocol/server';
+import { Server, type ServerContext } from '@modelcontextprotocol/server';
 import type { CallToolResult, ServerNotification } from '@modelcontextprotocol/sdk/types.js';
-import { callInRounds, canElicit } from '../../person/input-required.js';
-import { processRequestStates, type PausedCall } from '../../person/request-state.js';
-import { prepareToolCall, serverInstructions, toolsOf, UnknownToolError, type ToolCall } from '../../calls/tool-call.js';
+import { callInRounds, canElicit } from './input-required.js';
+import type { PausedCall } from './request-state.js';
+import { prepareToolCall, serverInstructions, toolsOf } from '../../calls/tool-call.js';
 import { silentLogger } from '../../log.js';
-import { progressFor } from '../../calls/progress.js';
+import { RequestError } from '../../kernel/errors.js';
+import { progressFor } from '../../kernel/progress.js';
 import { logMessageParams, withCallLog, type ClientLog } from '../../calls/call-log.js';
-import type { ServerOptions } from '../legacy/server.js';
-import type { TaskBoard } from '../../tasks/task-board.js';
-import { SERVER_INFO } from '../../version.js';
+import type { FrontOptions } from '../front-options.js';
+import { SERVER_INFO } from '../../kernel/version.js';
 import type { Caller } from '../../identity/callers.js';
 import { acceptsTasks, registerTaskMethods, startModernTask, TASKS_EXTENSION } from './task-extension.js';
 
-/** Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. */
-const DEFAULT_LIST_TTL_MS = 60_000;
-
-export interface ModernServerOptions extends Pick<ServerOptions, 'baseUrl' | 'logger' | 'callTimeoutMs' | 'progress' | 'autoApproveTools' | 'requestStates' | 'resumeForeignRuns'> {
-  /** Where agent tasks live; each caller identity has its own store on it. */
-  tasks: TaskBoard;
-  /** The `ttlMs` cache hint of tools/list and server/discover. Default 60 s. */
-  listTtlMs?: number;
+export interface ModernServerOptions extends Omit<FrontOptions, 'catalogue' | 'client'> {
   /** Aborted at shutdown, its reason the words for the client: each call still running stops upstream and answers that error. */
   stopped?: AbortSignal;
 }
 
 /** JSON-RPC "connection closed", the code a 2025 session's stopped call gets too. */
-const CONNECTION_CLOSED = -32000 as ProtocolErrorCode;
+const CONNECTION_CLOSED = -32000;
 
 /**
  * Log messages go on the request's own stream. The SDK sends them only when the request's `_meta`
  * carries `io.modelcontextprotocol/logLevel`, and only at or above it.
  */
-const logOf = (ctx: ServerContext): ClientLog => (level, message, details) => {
-  const { data, logger } = logMessageParams(level, message, details);
-  ctx.mcpReq.log(level, data, logger).catch(() => {});
-};
+const logOf =
+  (ctx: ServerContext): ClientLog =>
+  (level, message, details) => {
+    const { data, logger } = logMessageParams(level, message, details);
+    ctx.mcpReq.log(level, data, logger).catch(() => {});
+  };
 
 /**
  * The MCP 2026-07-28 server for one request (HTTP) or one connection (stdio) of one caller. Built
@@ -43,12 +38,14 @@ const logOf = (ctx: ServerContext): ClientLog => (level, message, details) => {
 export function createModernServer(
   caller: Caller,
   options: ModernServerOptions,
-  { credentialed, taskStatus = false }: { credentialed: boolean; /** Push `notifications/tasks` on this connection (stdio). */ taskStatus?: boolean },
+  { credentialed, taskStatus = false }: { credentialed: boolean /** Push `notifications/tasks` on this connection (stdio). */; taskStatus?: boolean },
 ): Server {
-  const { baseUrl, logger = silentLogger, callTimeoutMs, progress, listTtlMs = DEFAULT_LIST_TTL_MS, stopped, autoApproveTools } = options;
-  const sealer = options.requestStates ?? processRequestStates();
+  const { baseUrl, logger = silentLogger, callTimeoutMs, progress, refreshIntervalMs, stopped, autoApproveTools, requestStates: sealer } = options;
+  // Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. Without
+  // re-listing (0) the bridge cannot say how long: it still re-lists when a call finds an agent gone, or a replica
+  // says so. ttlMs 0, "do not reuse", is the honest hint then; it costs a tools/list, answered from the catalogue.
   // A listing made for a token may differ per token: no shared cache may hand it to anyone else.
-  const hint = { ttlMs: listTtlMs, cacheScope: credentialed ? ('private' as const) : ('public' as const) };
+  const hint = { ttlMs: refreshIntervalMs, cacheScope: credentialed ? ('private' as const) : ('public' as const) };
   const server = new Server(SERVER_INFO, {
     // logging: per-call messages for a request whose `_meta` names a log level (there is no logging/setLevel in this era).
     capabilities: { tools: { listChanged: true }, logging: {}, extensions: { [TASKS_EXTENSION]: {} } },
@@ -58,21 +55,21 @@ export function createModernServer(
     requestState: { verify: (state) => sealer.open(state, caller.identity) },
   });
   const tasks = options.tasks.forIdentity(caller.identity);
-  const runs = { owners: options.tasks.runOwners, identity: caller.identity, allowForeign: options.resumeForeignRuns === true };
+  const runs = { owners: options.tasks.runOwners, identity: caller.identity, allowForeign: options.resumeForeignRuns };
 
   server.setRequestHandler('tools/list', () => ({ tools: toolsOf(caller.catalogue) as never }));
 
   server.setRequestHandler('tools/call', async (request, ctx: ServerContext) => {
     const { name, arguments: args } = request.params;
-    let call: ToolCall;
-    try {
-      call = prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
-    } catch (error) {
-      if (error instanceof UnknownToolError) throw new ProtocolError(ProtocolErrorCode.InvalidParams, error.message);
-      throw error;
-    }
+    const call = prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
     if (acceptsTasks(ctx.mcpReq.envelope as never))
-      return (await startModernTask(call, tasks, logger, taskStatus ? (n) => server.notification(n as never) : undefined, canElicit(ctx.mcpReq.envelope))) as never;
+      return (await startModernTask(
+        call,
+        tasks,
+        logger,
+        taskStatus ? (n) => server.notification(n as never) : undefined,
+        canElicit(ctx.mcpReq.envelope),
+      )) as never;
     if (call.valid) logger.debug(`calling ${call.label} (${name})`);
     // The signal is aborted when the client closes this request's stream (HTTP) or cancels it (stdio), and at shutdown.
     const signal = stopped ? AbortSignal.any([ctx.mcpReq.signal, stopped]) : ctx.mcpReq.signal;
@@ -88,10 +85,14 @@ export function createModernServer(
     };
     try {
       // An input_required round is logged as this request's answer: the retry is a request of its own.
-      return (await withCallLog(logOf(ctx), { label: call.label, ...call.ids, tool: name }, () => callInRounds(call, name, round) as Promise<CallToolResult>)) as never;
+      return (await withCallLog(
+        logOf(ctx),
+        { label: call.label, ...call.ids, tool: name },
+        () => callInRounds(call, name, round) as Promise<CallToolResult>,
+      )) as never;
     } catch (error) {
       // Answered on the request's own stream while it is still open, where closing it would only reset the client.
-      if (stopped?.aborted && !ctx.mcpReq.signal.aborted) throw new ProtocolError(CONNECTION_CLOSED, String(stopped.reason));
+      if (stopped?.aborted && !ctx.mcpReq.signal.aborted) throw new RequestError(CONNECTION_CLOSED, String(stopped.reason));
       throw error;
     } finally {
       reporter?.stop();

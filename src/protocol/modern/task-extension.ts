@@ -1,11 +1,12 @@
-import { MissingRequiredClientCapabilityError, ProtocolError, ProtocolErrorCode, type Server } from '@modelcontextprotocol/server';
+import { MissingRequiredClientCapabilityError, ProtocolErrorCode, type Server } from '@modelcontextprotocol/server';
+import { RequestError } from '../../kernel/errors.js';
 import type { CallToolResult, Task } from '@modelcontextprotocol/sdk/types.js';
 import { z } from 'zod';
-import { startAgentTask } from '../../tasks/agent-task.js';
+import { startTask } from '../../tasks/task-runner.js';
 import type { ToolCall } from '../../calls/tool-call.js';
 import type { Logger } from '../../log.js';
-import type { SessionTasks } from '../../tasks/task-board.js';
-import { TaskQuestions } from '../../person/task-questions.js';
+import type { CallerTasks } from '../../tasks/task-store.js';
+import { TaskQuestions } from './task-questions.js';
 
 /**
  * Agent tasks in MCP 2026-07-28, through the `io.modelcontextprotocol/tasks` extension (SEP-2663),
@@ -38,12 +39,16 @@ export type TaskStatusSink = (notification: { method: 'notifications/tasks'; par
 const questions = new TaskQuestions();
 
 /** `canElicit`: whether the client that started the task declared elicitation, so the task may ask it. */
-export async function startModernTask(call: ToolCall, tasks: SessionTasks, logger: Logger, sink?: TaskStatusSink, canElicit = false) {
+export async function startModernTask(call: ToolCall, tasks: CallerTasks, logger: Logger, sink?: TaskStatusSink, canElicit = false) {
   const announce = (taskId: string) => {
-    if (sink) void detailedTask(tasks, taskId).then((params) => sink({ method: 'notifications/tasks', params }), () => {});
+    if (sink)
+      void detailedTask(tasks, taskId).then(
+        (params) => sink({ method: 'notifications/tasks', params }),
+        () => {},
+      );
   };
   // The same store, told to announce each change it makes.
-  const store: Parameters<typeof startAgentTask>[1]['store'] = {
+  const store: Parameters<typeof startTask>[1]['store'] = {
     createTask: (params) => tasks.createTask(params),
     updateTaskStatus: async (taskId, status, message) => {
       await tasks.updateTaskStatus(taskId, status, message);
@@ -54,12 +59,17 @@ export async function startModernTask(call: ToolCall, tasks: SessionTasks, logge
       announce(taskId);
     },
   };
-  const { task } = await startAgentTask((context) => call.run({ task: context, ask: questions.askerFor(context, canElicit, tasks.inputs) }), { session: tasks, store, label: call.label, logger });
+  const { task } = await startTask((context) => call.run({ task: context, ask: questions.askerFor(context, canElicit, tasks.inputs) }), {
+    session: tasks,
+    store,
+    label: call.label,
+    logger,
+  });
   return { resultType: 'task' as const, ...wireTask(task) };
 }
 
-function notFound(taskId: string): ProtocolError {
-  return new ProtocolError(
+function notFound(taskId: string): RequestError {
+  return new RequestError(
     ProtocolErrorCode.InvalidParams,
     `Task ${taskId} not found: a task is visible only to the token that created it, and only for its TTL after it ends.`,
   );
@@ -69,7 +79,7 @@ function notFound(taskId: string): ProtocolError {
  * The extension's `failed` is for protocol errors; an agent that failed still answered the call
  * with an isError result, so such a task is `completed` with that result, as a plain call would be.
  */
-async function detailedTask(tasks: SessionTasks, taskId: string) {
+async function detailedTask(tasks: CallerTasks, taskId: string) {
   const task = await tasks.getTask(taskId);
   if (!task) throw notFound(taskId);
   const base = wireTask(task);
@@ -96,14 +106,14 @@ function requireExtension(ctx: TaskContext): void {
     );
 }
 
-async function ownTask(tasks: SessionTasks, taskId: string, ctx: TaskContext): Promise<Task> {
+async function ownTask(tasks: CallerTasks, taskId: string, ctx: TaskContext): Promise<Task> {
   requireExtension(ctx);
   const task = await tasks.getTask(taskId);
   if (!task) throw notFound(taskId);
   return task;
 }
 
-export function registerTaskMethods(server: Server, tasks: SessionTasks): void {
+export function registerTaskMethods(server: Server, tasks: CallerTasks): void {
   server.setRequestHandler('tasks/get', { params: taskIdParams }, async ({ taskId }, ctx) => {
     requireExtension(ctx);
     // It reads the task itself (one Redis round trip less per poll) and refuses another identity's as not found.

@@ -26,7 +26,8 @@ export class LocalRuns {
   /** What a lease renewal read of `taskIds` (null: gone): a run whose task no longer waits for it stops. */
   renewed(taskIds: string[], statuses: (string | null)[]): void {
     statuses.forEach((status, i) => {
-      if (status !== 'working' && status !== 'input_required') this.abort(taskIds[i]!, status ? `The task is ${status}` : 'The task is gone from the task store');
+      if (status !== 'working' && status !== 'input_required')
+        this.abort(taskIds[i]!, status ? `The task is ${status}` : 'The task is gone from the task store');
     });
   }
 

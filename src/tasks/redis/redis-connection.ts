@@ -17,8 +17,13 @@ export interface RedisConnection {
   /** Where Redis is, as logs and /readyz may say it: scheme, host and port, never the credentials. */
   where: string;
   reachable(): boolean;
+  /** Why a command failed, in words for a caller: "it cannot be reached" while Redis is gone, else Redis's own error. */
+  failureOf(error: unknown): string;
   close(): Promise<void>;
 }
+
+// ioredis's words for a command sent on a connection that has just dropped, before its status says so.
+const DROPPED = /Stream isn't writeable|Connection is closed/;
 
 /** `rediss://host:6380`: the URL's user and password are left out. */
 export function redisAddress(url: string): string {
@@ -76,6 +81,7 @@ export function connectRedis(url: string, logger: Logger): RedisConnection {
   const subscribeAll = () => void subscriber.subscribe(...handlers.keys()).catch(() => {});
   subscriber.on('ready', subscribeAll);
 
+  const reachable = () => up && commands.status === 'ready';
   return {
     commands,
     listen: (channel, handler) => {
@@ -83,7 +89,11 @@ export function connectRedis(url: string, logger: Logger): RedisConnection {
       if (subscriber.status === 'ready') subscribeAll();
     },
     where,
-    reachable: () => up && commands.status === 'ready',
+    reachable,
+    failureOf: (error) => {
+      const message = error instanceof Error ? error.message : String(error);
+      return reachable() && !DROPPED.test(message) ? message : 'it cannot be reached';
+    },
     close: async () => {
       await Promise.all([commands.quit().catch(() => commands.disconnect()), subscriber.quit().catch(() => subscriber.disconnect())]);
     },

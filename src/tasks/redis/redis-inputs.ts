@@ -1,6 +1,6 @@
-import type { SharedInputs } from '../task-board.js';
+import type { SharedInputs } from '../task-store.js';
 import { taskNotFound } from '../task-states.js';
-import type { RedisTaskStore } from './redis-task-store.js';
+import type { RedisStoreView } from './redis-store-view.js';
 
 /**
  * A waiting task's question in Redis, beside its status: every replica's tasks/get shows it, and a
@@ -9,13 +9,15 @@ import type { RedisTaskStore } from './redis-task-store.js';
  */
 export class RedisTaskInputs implements SharedInputs {
   constructor(
-    private readonly store: RedisTaskStore,
+    private readonly store: RedisStoreView,
     private readonly identity: string,
   ) {}
 
   async show(taskId: string, key: string, inputRequests: Record<string, unknown>): Promise<void> {
     const { keys } = this.store;
-    const answer = await this.store.call((redis) => redis.inputShow(keys.task(taskId), this.identity, key, JSON.stringify(inputRequests), this.store.runnerOf(taskId), new Date().toISOString()));
+    const answer = await this.store.call((redis) =>
+      redis.inputShow(keys.task(taskId), this.identity, key, JSON.stringify(inputRequests), this.store.runnerOf(taskId), new Date().toISOString()),
+    );
     if (answer === 'missing') throw taskNotFound(taskId);
     if (answer.startsWith('terminal:')) throw new Error(`Task ${taskId} is already ${answer.slice('terminal:'.length)}`);
   }
@@ -29,7 +31,9 @@ export class RedisTaskInputs implements SharedInputs {
   async answer(taskId: string, responses: Record<string, unknown>): Promise<boolean> {
     const { keys } = this.store;
     const pairs = Object.entries(responses).flatMap(([key, response]) => [key, JSON.stringify(response ?? null)]);
-    const answer = await this.store.call((redis) => redis.inputAnswer(keys.task(taskId), this.identity, keys.answerChannel, taskId, new Date().toISOString(), ...pairs));
+    const answer = await this.store.call((redis) =>
+      redis.inputAnswer(keys.task(taskId), this.identity, keys.answerChannel, taskId, new Date().toISOString(), ...pairs),
+    );
     if (answer === 'missing') throw taskNotFound(taskId);
     return answer === 'ok';
   }

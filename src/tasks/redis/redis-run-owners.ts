@@ -16,7 +16,16 @@ export class RedisRunOwners implements RunOwners {
   async claim(identity: string, workflowId: string, runId: string): Promise<void> {
     const key = runKey(workflowId, runId);
     await this.call(() =>
-      this.connection.commands.runClaim(`${this.prefix}run:${key}`, `${this.prefix}runs:${identity}`, identity, key, this.ttlMs, Date.now(), MAX_RUNS_PER_IDENTITY, this.prefix),
+      this.connection.commands.runClaim(
+        `${this.prefix}run:${key}`,
+        `${this.prefix}runs:${identity}`,
+        identity,
+        key,
+        this.ttlMs,
+        Date.now(),
+        MAX_RUNS_PER_IDENTITY,
+        this.prefix,
+      ),
     );
   }
 
@@ -29,7 +38,7 @@ export class RedisRunOwners implements RunOwners {
     try {
       return await operation();
     } catch (error) {
-      const reason = this.connection.reachable() ? (error instanceof Error ? error.message : String(error)) : 'it cannot be reached';
+      const reason = this.connection.failureOf(error);
       throw new Error(`the record of who started each workflow run (Redis at ${this.connection.where}) failed: ${reason}. Try again in a few seconds.`);
     }
   }

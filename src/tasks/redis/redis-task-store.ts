@@ -1,42 +1,39 @@
-import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { RequestError } from '../../calls/errors.js';
+import { RequestError, JsonRpcCode } from '../../kernel/errors.js';
 import type { CataloguePeers } from '../../catalogue/refresh.js';
 import type { Logger } from '../../log.js';
-import type { SessionTasks, SharedTaskStore, TaskLimits, TaskStoreState } from '../task-board.js';
+import type { CallerTasks, SharedTaskStore, TaskLimits, TaskStoreState } from '../task-store.js';
 import { ResultBudget } from '../task-results.js';
 import { LocalRuns } from './local-runs.js';
 import { connectRedis, type RedisConnection } from './redis-connection.js';
-import { RedisSessionTasks } from './redis-tasks.js';
+import { RedisCallerTasks } from './redis-tasks.js';
 import type { RunOwners } from '../run-owners.js';
 import { RedisRunOwners } from './redis-run-owners.js';
 import { LEFT } from './runner-failures.js';
 import type { TaskCommands } from './task-scripts.js';
-
-export const DEFAULT_REDIS_PREFIX = 'mastra-agents-mcp:';
-export const DEFAULT_TASK_LEASE_MS = 30_000;
+import { keysOf, type RedisKeys, type RedisStoreView } from './redis-store-view.js';
 
 export interface RedisTaskOptions {
   /** `redis://` or `rediss://`, credentials included; never logged. */
-  url: string;
-  /** Every key and channel starts with it, so several bridges can share one Redis. Default `mastra-agents-mcp:`. */
-  prefix?: string;
-  /** A running task its replica has not renewed for this long, while Redis hears the other replicas, fails (that replica, if alive, takes it back). Default 30 s. */
-  leaseMs?: number;
+  redisUrl: string;
+  /** Every key and channel starts with it, so several bridges can share one Redis. */
+  redisPrefix: string;
+  /** A running task its replica has not renewed for this long, while Redis hears the other replicas, fails (that replica, if alive, takes it back). */
+  taskLeaseMs: number;
   logger: Logger;
 }
 
 export interface RedisTasks {
   /** For `TaskBoard`'s `shared` option. */
-  shared: (limits: Required<TaskLimits>) => SharedTaskStore;
+  shared: (limits: TaskLimits) => SharedTaskStore;
   /** Gone agents, told to and heard from the other replicas. */
   peers: CataloguePeers;
 }
 
 /** Opens the connection now (in the background), so the catalogue can hear its peers from the start. */
 export function openRedisTasks(options: RedisTaskOptions): RedisTasks {
-  const connection = connectRedis(options.url, options.logger);
-  const prefix = options.prefix ?? DEFAULT_REDIS_PREFIX;
+  const connection = connectRedis(options.redisUrl, options.logger);
+  const prefix = options.redisPrefix;
   const replica = randomUUID();
   const goneChannel = `${prefix}agent-gone`;
   const listeners = new Set<(agentId: string) => void>();
@@ -52,30 +49,15 @@ export function openRedisTasks(options: RedisTaskOptions): RedisTasks {
     },
   };
   options.logger.info(`tasks are kept in Redis at ${connection.where} under the prefix "${prefix}"`);
-  return { shared: (limits) => new RedisTaskStore(connection, { ...options, prefix, replica }, limits), peers };
-}
-
-/** The key names of one prefix. */
-function keysOf(prefix: string, limits: Required<TaskLimits>, leaseMs: number) {
-  return {
-    prefix,
-    task: (taskId: string) => `${prefix}task:${taskId}`,
-    owner: (identity: string) => `${prefix}owner:${identity}`,
-    sequence: `${prefix}seq`,
-    cancelChannel: `${prefix}cancel`,
-    /** Answers to waiting tasks' questions, "<taskId> <key> <response>", for the replica running each. */
-    answerChannel: `${prefix}answer`,
-    /** How long an identity's index outlives its last task: a TTL while running, then a TTL once finished. */
-    keepMs: 2 * limits.ttlMaxMs + leaseMs,
-  };
+  return { shared: (limits) => new RedisTaskStore(connection, { prefix, replica, leaseMs: options.taskLeaseMs }, limits), peers };
 }
 
 /** Tasks of every identity in Redis, with this replica's runs and their lease. */
-export class RedisTaskStore implements SharedTaskStore {
+export class RedisTaskStore implements SharedTaskStore, RedisStoreView {
   readonly replica: string;
   readonly leaseMs: number;
   readonly runs: LocalRuns;
-  readonly keys: ReturnType<typeof keysOf>;
+  readonly keys: RedisKeys;
   readonly budgets: { perIdentity: ResultBudget; all: ResultBudget };
   /** The runs of this replica that wait for an answer, by task id. */
   readonly answerListeners = new Map<string, (key: string, response: unknown) => void>();
@@ -85,16 +67,16 @@ export class RedisTaskStore implements SharedTaskStore {
 
   constructor(
     private readonly connection: RedisConnection,
-    options: RedisTaskOptions & { prefix: string; replica: string },
-    readonly limits: Required<TaskLimits>,
+    options: { prefix: string; replica: string; leaseMs: number },
+    readonly limits: TaskLimits,
   ) {
     this.replica = options.replica;
-    this.leaseMs = options.leaseMs ?? DEFAULT_TASK_LEASE_MS;
+    this.leaseMs = options.leaseMs;
     this.keys = keysOf(options.prefix, limits, this.leaseMs);
     this.runOwners = new RedisRunOwners(connection, options.prefix, limits.runOwnerTtlMs);
     this.budgets = {
-      perIdentity: new ResultBudget(limits.maxResultBytesPerSession, '--task-results-max-per-session', 'per caller'),
-      all: new ResultBudget(limits.maxResultBytes, '--task-results-max', 'for all callers together'),
+      perIdentity: new ResultBudget(limits.taskResultsMaxPerSession, '--task-results-max-per-session', 'per caller'),
+      all: new ResultBudget(limits.taskResultsMax, '--task-results-max', 'for all callers together'),
     };
     this.runs = new LocalRuns();
     // Renewed whether or not this replica runs anything: Redis hearing every replica regularly is how
@@ -145,8 +127,8 @@ export class RedisTaskStore implements SharedTaskStore {
         .catch(() => {});
   }
 
-  open(identity: string): SessionTasks {
-    return new RedisSessionTasks(this, identity);
+  open(identity: string): CallerTasks {
+    return new RedisCallerTasks(this, identity);
   }
 
   /** Runs one Redis operation; any failure becomes an error that names the task store and what still works. */
@@ -154,9 +136,9 @@ export class RedisTaskStore implements SharedTaskStore {
     try {
       return await operation(this.connection.commands);
     } catch (error) {
-      const reason = this.connection.reachable() ? (error instanceof Error ? error.message : String(error)) : 'it cannot be reached';
+      const reason = this.connection.failureOf(error);
       throw new RequestError(
-        ErrorCode.InternalError,
+        JsonRpcCode.InternalError,
         `The task store (Redis at ${this.connection.where}) failed: ${reason}. Plain tool calls (without a task) still work; try the task again in a few seconds.`,
       );
     }

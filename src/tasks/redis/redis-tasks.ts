@@ -1,13 +1,13 @@
 import type { CreateTaskOptions } from '@modelcontextprotocol/sdk/experimental/tasks';
-import { ErrorCode, type Result, type Task } from '@modelcontextprotocol/sdk/types.js';
+import type { Result, Task } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { RequestError } from '../../calls/errors.js';
-import type { SessionTasks, SharedInputs } from '../task-board.js';
+import { RequestError, JsonRpcCode } from '../../kernel/errors.js';
+import type { CallerTasks, SharedInputs } from '../task-store.js';
 import { droppedMessage, sizeOf, tooLargeMessage } from '../task-results.js';
 import { boundedTtl, cancelledResult, CANCELLED_MESSAGE, checkRunningLimit, taskNotFound, TERMINAL } from '../task-states.js';
 import { RedisTaskInputs } from './redis-inputs.js';
 import { LAPSED } from './runner-failures.js';
-import type { RedisTaskStore } from './redis-task-store.js';
+import type { RedisStoreView } from './redis-store-view.js';
 
 const PAGE_SIZE = 50;
 
@@ -26,11 +26,11 @@ const taskOf = (taskId: string, [status, statusMessage, ttl, createdAt, lastUpda
  * every replica answers for every task of the identity; only runs started here are run here.
  * Ownership is checked inside each script, so another identity's task id names nothing.
  */
-export class RedisSessionTasks implements SessionTasks {
+export class RedisCallerTasks implements CallerTasks {
   readonly inputs: SharedInputs;
 
   constructor(
-    private readonly store: RedisTaskStore,
+    private readonly store: RedisStoreView,
     private readonly identity: string,
   ) {
     this.inputs = new RedisTaskInputs(store, identity);
@@ -38,12 +38,23 @@ export class RedisSessionTasks implements SessionTasks {
 
   async createTask(params: CreateTaskOptions): Promise<Task> {
     const { limits, runs, keys } = this.store;
-    checkRunningLimit(runs.countOf(this), limits.maxRunningPerSession);
+    checkRunningLimit(runs.countOf(this), limits.maxTasksPerSession);
     const taskId = randomUUID();
-    const ttl = boundedTtl(params.ttl, limits.ttlMaxMs);
+    const ttl = boundedTtl(params.ttl, limits.taskTtlMaxMs);
     const now = new Date().toISOString();
     await this.store.call((redis) =>
-      redis.taskCreate(keys.task(taskId), keys.owner(this.identity), keys.sequence, this.identity, this.store.replica, ttl, now, limits.pollIntervalMs, keys.keepMs, taskId),
+      redis.taskCreate(
+        keys.task(taskId),
+        keys.owner(this.identity),
+        keys.sequence,
+        this.identity,
+        this.store.replica,
+        ttl,
+        now,
+        limits.pollIntervalMs,
+        keys.keepMs,
+        taskId,
+      ),
     );
     runs.start(taskId, ttl, this);
     return { taskId, status: 'working', ttl, createdAt: now, lastUpdatedAt: now, pollInterval: limits.pollIntervalMs };
@@ -58,7 +69,7 @@ export class RedisSessionTasks implements SessionTasks {
     const fields = await this.read(taskId, true);
     if (!fields) throw taskNotFound(taskId);
     const [result, dropped] = fields.slice(-2);
-    if (dropped) throw new RequestError(ErrorCode.InvalidParams, this.droppedReason(taskId, dropped));
+    if (dropped) throw new RequestError(JsonRpcCode.InvalidParams, this.droppedReason(taskId, dropped));
     if (!result) throw new Error(`Task ${taskId} has no result yet`);
     return JSON.parse(result) as Result;
   }
@@ -75,8 +86,8 @@ export class RedisSessionTasks implements SessionTasks {
           JSON.stringify(result),
           sizeOf(result),
           new Date().toISOString(),
-          limits.maxResultBytesPerSession,
-          limits.maxResultBytes,
+          limits.taskResultsMaxPerSession,
+          limits.taskResultsMax,
           taskId,
           keys.keepMs,
           this.store.runnerOf(taskId),
@@ -98,7 +109,16 @@ export class RedisSessionTasks implements SessionTasks {
     if (cursor !== undefined && !/^\d+$/.test(cursor)) throw new Error(`Invalid cursor: ${cursor}`);
     const { keys } = this.store;
     const page = await this.store.call((redis) =>
-      redis.taskList(keys.owner(this.identity), keys.prefix, cursor ?? '0', PAGE_SIZE, new Date().toISOString(), LAPSED.statusMessage, LAPSED.result, this.store.leaseMs),
+      redis.taskList(
+        keys.owner(this.identity),
+        keys.prefix,
+        cursor ?? '0',
+        PAGE_SIZE,
+        new Date().toISOString(),
+        LAPSED.statusMessage,
+        LAPSED.result,
+        this.store.leaseMs,
+      ),
     );
     const tasks = page.slice(0, PAGE_SIZE).map(([taskId, fields]) => taskOf(taskId, fields));
     const last = page.length > PAGE_SIZE ? page[PAGE_SIZE - 1] : undefined;
@@ -128,7 +148,16 @@ export class RedisSessionTasks implements SessionTasks {
   private async read(taskId: string, withResult: boolean): Promise<(string | null)[] | null> {
     const { keys } = this.store;
     return this.store.call((redis) =>
-      redis.taskGet(keys.task(taskId), keys.prefix, this.identity, new Date().toISOString(), LAPSED.statusMessage, LAPSED.result, withResult ? '1' : '0', this.store.leaseMs),
+      redis.taskGet(
+        keys.task(taskId),
+        keys.prefix,
+        this.identity,
+        new Date().toISOString(),
+        LAPSED.statusMessage,
+        LAPSED.result,
+        withResult ? '1' : '0',
+        this.store.leaseMs,
+      ),
     );
   }
 

@@ -1,11 +1,12 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
-import { agentOf, memoryThreadOf } from '../agent-ids.js';
-import { approvalOf, decisionBody, decisionRoute, type AgentLeg, type LegStart } from './agent-legs.js';
-import type { AgentTool } from '../catalogue/agents.js';
-import { capDetail, describeFailure, isAgentNotFound } from './errors.js';
-import type { AgentInput, AgentOutput } from './tool-schema.js';
+import { agentOf, memoryThreadOf } from '../kernel/mastra-ids.js';
+import { approvalOf, decisionBody, decisionRoute, type AgentRequest, type AgentResponse, type AgentRun, type StreamPart } from './agent-api.js';
+import type { AgentTool } from '../catalogue/catalogue.js';
+import { capDetail, describeFailure, isAgentNotFound } from '../kernel/errors.js';
+import type { AgentInput, AgentOutput } from './agent-schema.js';
+import { errorResult, textResult } from '../kernel/results.js';
 
 export interface AgentCallContext {
   client: MastraClient;
@@ -31,8 +32,8 @@ export interface MemoryUsed {
 
 /**
  * Mastra may put a run in another resource than the one sent: with `mapUserToResourceId` in its
- * auth config, the user's own resource always wins. generate()'s saved messages carry the ids
- * Mastra really used, so those are reported rather than what the bridge asked for.
+ * auth config, the user's own resource always wins. generate()'s messages carry the ids Mastra
+ * really used, so those are reported rather than what the bridge asked for.
  */
 function memoryOfMessages(sent: { thread: string }, messages: AgentRun['messages']): MemoryUsed {
   const saved = messages?.find((m) => typeof m.resourceId === 'string' && m.resourceId !== '');
@@ -40,17 +41,23 @@ function memoryOfMessages(sent: { thread: string }, messages: AgentRun['messages
 }
 
 /**
- * A stream's chunks do not say which resource Mastra used; the thread does. No thread (404): the
- * agent has no memory, so nothing is there to continue. Unreadable otherwise: the resource is not guessed.
+ * Whether Mastra kept the thread, read from the thread itself: a stream's chunks do not say which
+ * resource Mastra used, and generate() tags its messages with the memory it was asked for even
+ * when the agent has none. No thread (404): nothing is there to continue. Unreadable otherwise:
+ * kept only if the agent is known to have memory, and the resource is not guessed.
  */
-export async function memoryOfThread(client: MastraClient, agentId: string, sent: { thread: string }): Promise<MemoryUsed | undefined> {
+export async function memoryOfThread(client: MastraClient, agent: AgentTool, sent: { thread: string }): Promise<MemoryUsed | undefined> {
   try {
-    const thread = (await memoryThreadOf(client, sent.thread, agentId).get()) as { resourceId?: unknown };
+    const thread = (await memoryThreadOf(client, sent.thread, agent.agentId).get()) as { resourceId?: unknown };
     return typeof thread.resourceId === 'string' && thread.resourceId ? { thread: sent.thread, resource: thread.resourceId } : { thread: sent.thread };
   } catch (error) {
-    return (error as { status?: unknown }).status === 404 ? undefined : { thread: sent.thread };
+    return (error as { status?: unknown }).status !== 404 && agent.hasMemory === true ? { thread: sent.thread } : undefined;
   }
 }
+
+/** The memory a generate() run kept: its messages say which, once Mastra said the agent has memory; else the thread is read. */
+const memoryOfRun = (client: MastraClient, agent: AgentTool, sent: { thread: string }, run: AgentRun): Promise<MemoryUsed | undefined> | MemoryUsed =>
+  agent.hasMemory === true ? memoryOfMessages(sent, run.messages) : memoryOfThread(client, agent, sent);
 
 /** Said in the text too: many clients show the model only the text, and it needs the ids to continue. */
 function continuation({ thread, resource }: MemoryUsed): string {
@@ -59,35 +66,11 @@ function continuation({ thread, resource }: MemoryUsed): string {
     : `To continue this conversation, call this tool again with threadId "${thread}" (the Mastra server chose its resource).`;
 }
 
-interface StreamPart {
-  toolName?: string;
-  args?: unknown;
-  result?: unknown;
-  isError?: boolean;
-  payload?: StreamPart;
-}
-
-/** What an agent run produced, in the shape of both generate()'s result and a finished stream. */
-export interface AgentRun {
-  text: string;
-  finishReason?: string;
-  usage?: { inputTokens?: number; outputTokens?: number; totalTokens?: number };
-  toolCalls?: StreamPart[];
-  toolResults?: StreamPart[];
-  /** Set when one of the agent's processors (a guardrail) stopped the run. */
-  tripwire?: { reason?: string };
-  /** generate() only: the messages Mastra saved, with the thread and resource it saved them in. */
-  messages?: { threadId?: string; resourceId?: string }[];
-  /** generate() only: the run, and what it waits for when it ended `suspended`. */
-  runId?: string;
-  suspendPayload?: { toolCallId?: unknown; toolName?: unknown; args?: unknown; resumeSchema?: unknown };
-}
-
 /** A run a guardrail stopped is a refusal, not an answer: the caller must not read it as one. */
 function refusal(agentId: string, reason: string | undefined): CallToolResult {
   const why = reason ? `: ${capDetail(reason)}` : '';
   const text = `The agent "${agentId}" refused the request${why}. One of its processors (a Mastra guardrail) stopped the run; change the message, or ask another agent.`;
-  return { content: [{ type: 'text', text }], isError: true };
+  return errorResult(text);
 }
 
 /**
@@ -117,38 +100,36 @@ export function toToolResult(agentId: string, run: AgentRun, memory?: MemoryUsed
     ...(memory?.resource ? { resourceId: memory.resource } : {}),
   };
   const text = output.text || `The agent "${agentId}" finished (${output.finishReason ?? 'no reason given'}) without a text answer.`;
-  const content: CallToolResult['content'] = [{ type: 'text', text }];
-  if (memory) content.push({ type: 'text', text: continuation(memory) });
-  return { content, structuredContent: output };
+  return textResult(memory ? [text, continuation(memory)] : text, output);
 }
 
 /** A failed run as a tool result; Mastra's "agent not found" also tells the catalogue that its list is out of date. */
 export function toErrorResult(error: unknown, agentId: string, { baseUrl, onAgentGone }: AgentCallContext): CallToolResult {
   if (isAgentNotFound(error)) onAgentGone?.(agentId);
-  return { content: [{ type: 'text', text: describeFailure(error, { agentId, baseUrl }) }], isError: true };
+  return errorResult(describeFailure(error, { agentId, baseUrl }));
 }
 
-/** One leg of an agent run through `generate` (or its approve/decline twin). Never retried: see mastra-client.ts. */
+/** One request of an agent run through `generate` (or its approve/decline twin). Never retried: see mastra-client.ts. */
 export async function callAgent(
   agent: AgentTool,
-  leg: LegStart,
+  request: AgentRequest,
   memory: { thread: string; resource: string } | undefined,
   context: AgentCallContext,
-): Promise<AgentLeg> {
+): Promise<AgentResponse> {
   const resource = agentOf(context.client, agent.agentId);
   try {
     const run = (
-      'message' in leg
-        ? await resource.generate(leg.message, {
+      'message' in request
+        ? await resource.generate(request.message, {
             ...(memory ? { memory } : {}),
-            ...(leg.requestContext ? { requestContext: leg.requestContext as never } : {}),
+            ...(request.requestContext ? { requestContext: request.requestContext as never } : {}),
             abortSignal: context.signal,
           })
-        : await resource.request(decisionRoute(agent.agentId, leg.decision, false), { method: 'POST', body: decisionBody(leg), signal: context.signal })
+        : await resource.request(decisionRoute(agent.agentId, request.decision, false), { method: 'POST', body: decisionBody(request), signal: context.signal })
     ) as AgentRun;
     const approval = approvalOf(run);
     if (approval) return { approval };
-    return { result: toToolResult(agent.agentId, run, memory && memoryOfMessages(memory, run.messages)) };
+    return { result: toToolResult(agent.agentId, run, memory && (await memoryOfRun(context.client, agent, memory, run))) };
   } catch (error) {
     context.signal?.throwIfAborted();
     return { result: toErrorResult(error, agent.agentId, context) };

@@ -1,10 +1,11 @@
 import { EventSourceParserStream } from 'eventsource-parser/stream';
-import { agentOf, pathSegment } from '../agent-ids.js';
-import { memoryOfThread, toErrorResult, toToolResult, type AgentCallContext, type AgentRun } from './agent-call.js';
-import { decisionBody, decisionRoute, type AgentLeg, type LegStart, type PendingApproval } from './agent-legs.js';
-import { capDetail } from './errors.js';
-import type { AgentTool } from '../catalogue/agents.js';
-import type { ProgressReporter } from './progress.js';
+import { agentOf, pathSegment } from '../kernel/mastra-ids.js';
+import { memoryOfThread, toErrorResult, toToolResult, type AgentCallContext } from './agent-call.js';
+import { decisionBody, decisionRoute, type AgentRequest, type AgentResponse, type AgentRun, type PendingApproval } from './agent-api.js';
+import { capDetail, streamEndedEarly } from '../kernel/errors.js';
+import type { AgentTool } from '../catalogue/catalogue.js';
+import type { ProgressReporter } from '../kernel/progress.js';
+import { errorResult } from '../kernel/results.js';
 
 /** The fields of client-js stream chunks (`{type, runId, from, payload}`) that the bridge reads. */
 interface Chunk {
@@ -27,7 +28,11 @@ interface Chunk {
 /** Only a message, and a bounded one: an error payload may carry a provider's whole response. */
 const errorText = (error: unknown): string =>
   capDetail(
-    typeof error === 'string' ? error : typeof (error as { message?: unknown })?.message === 'string' ? (error as { message: string }).message : 'no message given',
+    typeof error === 'string'
+      ? error
+      : typeof (error as { message?: unknown })?.message === 'string'
+        ? (error as { message: string }).message
+        : 'no message given',
   );
 
 /** Builds the same run a `generate` call returns, from the chunks of a stream, and says what is happening. */
@@ -43,7 +48,10 @@ class RunRecorder {
   private reasoning = 0;
   private writing = false;
 
-  constructor(private readonly agentId: string, private readonly progress: ProgressReporter) {}
+  constructor(
+    private readonly agentId: string,
+    private readonly progress: ProgressReporter,
+  ) {}
 
   take(chunk: Chunk): void {
     const p = chunk.payload ?? {};
@@ -125,22 +133,25 @@ async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Chunk
 }
 
 /**
- * One leg of an agent run through Mastra's `stream` route (or its approve/decline twin), reporting
+ * One request of an agent run through Mastra's `stream` route (or its approve/decline twin), reporting
  * progress as chunks arrive. Never retried. Aborting `context.signal` aborts the upstream request,
  * and the returned promise rejects.
  */
 export async function streamAgent(
   agent: AgentTool,
-  leg: LegStart,
+  request: AgentRequest,
   memory: { thread: string; resource: string } | undefined,
   context: AgentCallContext,
   progress: ProgressReporter,
-): Promise<AgentLeg> {
+): Promise<AgentResponse> {
   const recorder = new RunRecorder(agent.agentId, progress);
   const [path, body] =
-    'message' in leg
-      ? [`/agents/${pathSegment(agent.agentId)}/stream`, { messages: leg.message, ...(memory ? { memory } : {}), ...(leg.requestContext ? { requestContext: leg.requestContext } : {}) }]
-      : [decisionRoute(agent.agentId, leg.decision, true), decisionBody(leg)];
+    'message' in request
+      ? [
+          `/agents/${pathSegment(agent.agentId)}/stream`,
+          { messages: request.message, ...(memory ? { memory } : {}), ...(request.requestContext ? { requestContext: request.requestContext } : {}) },
+        ]
+      : [decisionRoute(agent.agentId, request.decision, true), decisionBody(request)];
   let response: Response;
   try {
     // The same request client-js's `agent.stream()` sends (its headers, retries off, HTTP errors as MastraClientError).
@@ -163,8 +174,8 @@ export async function streamAgent(
     const text =
       recorder.error !== undefined
         ? `The agent "${agent.agentId}" failed on the Mastra server at ${context.baseUrl} while answering: ${recorder.error}. The agent or its model failed; check the Mastra server's logs, then try again.`
-        : `The stream from the Mastra server at ${context.baseUrl} ended before the agent "${agent.agentId}" finished (${recorder.run.text.length} characters written). Mastra may have restarted or the connection dropped; try again.`;
-    return { result: { content: [{ type: 'text', text }], isError: true } };
+        : streamEndedEarly(context.baseUrl, `the agent "${agent.agentId}"`, ` (${recorder.run.text.length} characters written)`);
+    return { result: errorResult(text) };
   }
-  return { result: toToolResult(agent.agentId, recorder.result(), memory && (await memoryOfThread(context.client, agent.agentId, memory))) };
+  return { result: toToolResult(agent.agentId, recorder.result(), memory && (await memoryOfThread(context.client, agent, memory))) };
 }

@@ -1,16 +1,17 @@
 import type { MastraClient } from '@mastra/client-js';
 import { EventEmitter } from 'node:events';
-import { isAddressable } from '../agent-ids.js';
+import { isAddressable } from '../kernel/mastra-ids.js';
+import { AgentMemory } from './agent-memory.js';
 import { filterAgentIds, unmatchedIncludes, type AgentFilter } from './agent-filter.js';
 import { withAbortSignal } from '../mastra-client.js';
-import { createRedactor } from '../calls/redact.js';
+import { createRedactor } from './redact.js';
 import { describeAgent, instructionsText, publicTextsOf, type ListedAgent } from './agent-texts.js';
 import { ToolNamer } from './tool-names.js';
 import { canSuspend, listWorkflows, schemasOf, workflowToolOf, type ListedWorkflow, type WorkflowSchemas, type WorkflowTool } from './workflows.js';
 
 export { describeAgent };
 
-/** The prefix of a workflow's resume tool (see calls/workflow-call.ts). */
+/** The prefix of a workflow's resume tool (see workflows/workflow-call.ts). */
 export const RESUME_PREFIX = 'resume_';
 
 /** What the bridge needs to know of one Mastra agent to offer it as a tool. */
@@ -19,6 +20,8 @@ export interface AgentTool {
   toolName: string;
   title: string;
   description: string;
+  /** Whether Mastra keeps this agent's threads (its memory); undefined when Mastra would not say. */
+  hasMemory?: boolean;
   /**
    * Cuts every long run of the agent's instructions (as last listed) from an error or progress
    * text. The instructions themselves stay inside the catalogue: nothing else can read them.
@@ -31,16 +34,18 @@ const byToolName = (a: { toolName: string }, b: { toolName: string }) => (a.tool
 export interface CatalogueOptions {
   /** The service-level client used for listing. */
   client: MastraClient;
-  /** Tool name prefix. Default `ask_`. */
-  prefix?: string;
-  /** Which agents to offer. Default: all. */
-  filter?: AgentFilter;
-  /** Describe an agent that has no description by the first paragraph of its instructions. Default: off (they are secret). */
-  describeFromInstructions?: boolean;
-  /** Workflow tool name prefix. Default `run_`. */
-  workflowPrefix?: string;
+  /** Tool name prefix (`--tool-prefix`). */
+  toolPrefix: string;
+  /** Which agents and workflows to offer; no globs: all. */
+  filter: AgentFilter;
+  /** Describe an agent that has no description by the first paragraph of its instructions (they are secret). */
+  describeFromInstructions: boolean;
+  /** Workflow tool name prefix (`--workflow-prefix`). */
+  workflowPrefix: string;
   /** Whether to list the workflows too. Default: yes (a listing made only to check a token needs none). */
   listWorkflows?: boolean;
+  /** Whether to ask Mastra which agents have memory. Default: yes (a listing made only to check a token needs none). */
+  askMemory?: boolean;
 }
 
 /** What one listing found. */
@@ -76,7 +81,7 @@ interface Secret {
  * set of tools or one of their descriptions really changed, and `stale` when a call found that
  * an agent is gone (whoever keeps the catalogue fresh re-lists then).
  */
-export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: string] }> {
+export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: string] }> {
   private byName = new Map<string, AgentTool>();
   private list: AgentTool[] = [];
   private workflowList: WorkflowTool[] = [];
@@ -85,12 +90,13 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
   private fingerprint = '';
   private readonly namer: ToolNamer;
   private readonly secrets = new Map<string, Secret>();
+  private readonly memory = new AgentMemory();
   loaded = false;
 
   constructor(private readonly options: CatalogueOptions) {
     super();
     this.setMaxListeners(0);
-    this.namer = new ToolNamer(options.prefix ?? 'ask_', { workflow: options.workflowPrefix ?? 'run_', resume: RESUME_PREFIX });
+    this.namer = new ToolNamer(options.toolPrefix, { workflow: options.workflowPrefix, resume: RESUME_PREFIX });
   }
 
   /** The agents' tools. */
@@ -121,7 +127,7 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
     const client = signal ? withAbortSignal(this.options.client, signal) : this.options.client;
     const listing = (await client.listAgents(undefined, true)) as Record<string, ListedAgent>;
     signal?.throwIfAborted();
-    const filter = this.options.filter ?? {};
+    const { filter } = this.options;
     // After the agents: a token Mastra refuses is refused by the first listing, and nothing more is asked.
     const { workflows: workflowListing, undescribed } =
       this.options.listWorkflows === false
@@ -133,6 +139,9 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
     const { kept } = filterAgentIds(listed, filter);
     const keptWorkflows = filterAgentIds(listedWorkflows, filter, 'workflow').kept;
     const offered = kept.filter(isAddressable);
+    if (this.options.askMemory !== false)
+      await this.memory.update(client, new Map(offered.map((id) => [id, JSON.stringify(listing[id])])), () => this.learnedMemory(), signal);
+    signal?.throwIfAborted();
     this.keepSecrets(listing, offered);
     const { tools: workflowTools, leftOut } = this.workflowToolsFor(workflowListing, keptWorkflows.filter(isAddressable), undescribed);
     const changed = this.replace(this.toolsFor(listing, offered), workflowTools);
@@ -144,6 +153,14 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
       unaddressable: [...kept, ...keptWorkflows].filter((id) => !isAddressable(id)),
       leftOutWorkflows: leftOut,
     };
+  }
+
+  /** Answers about memory that came after the listing that asked: the tools that offer threadId change. */
+  private learnedMemory(): void {
+    this.replace(
+      this.list.map((tool) => ({ ...tool, hasMemory: this.memory.of(tool.agentId) })),
+      this.workflowList,
+    );
   }
 
   /** A call found this agent gone (Mastra answered "Agent with id … not found"): the list is out of date. */
@@ -162,6 +179,7 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
           toolName: names.get(agentId)!,
           title: agent.name || agentId,
           description: describeAgent(agentId, agent, this.options.describeFromInstructions),
+          hasMemory: this.memory.of(agentId),
           redact: (text) => (this.secrets.get(agentId) ?? secret).redact(text),
         };
       })
@@ -183,7 +201,10 @@ export class AgentCatalogue extends EventEmitter<{ change: []; stale: [agentId: 
     }
     const offered = [...servable.keys()];
     const names = this.namer.namesFor(offered, 'workflow');
-    const resumeNames = this.namer.namesFor(offered.filter((id) => canSuspend(listing[id]!)), 'resume');
+    const resumeNames = this.namer.namesFor(
+      offered.filter((id) => canSuspend(listing[id]!)),
+      'resume',
+    );
     const tools = offered.map((id) => workflowToolOf(id, listing[id]!, servable.get(id)!, names.get(id)!, resumeNames.get(id))).sort(byToolName);
     return { tools, leftOut };
   }

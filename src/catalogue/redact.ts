@@ -14,8 +14,8 @@ function normalise(text: string): { flat: string; at: number[]; end: number[] } 
   const at: number[] = [];
   const end: number[] = [];
   for (let i = 0; i < text.length; ) {
-    const escape = text[i] === '\\' && /[ntr]/.test(text[i + 1] ?? '');
-    if (escape || /\s/.test(text[i]!)) {
+    const escaped = text[i] === '\\' && /[ntr]/.test(text[i + 1] ?? '');
+    if (escaped || /\s/.test(text[i]!)) {
       const start = i;
       while (i < text.length && ((text[i] === '\\' && /[ntr]/.test(text[i + 1] ?? '')) || /\s/.test(text[i]!))) i += text[i] === '\\' ? 2 : 1;
       if (flat.endsWith(' ')) end[end.length - 1] = i;

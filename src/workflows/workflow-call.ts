@@ -1,14 +1,15 @@
 import type { CallToolResult, Tool } from '@modelcontextprotocol/sdk/types.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
-import type { RunOutcome } from '../person/pause.js';
-import { resumeArguments, resumeInputSchema } from '../workflows/resume-form.js';
-import { checkerOf } from '../workflows/schema-checker.js';
-import { answerProblems } from '../workflows/workflow-resumer.js';
-import { accessTo, type CallerRuns } from '../workflows/run-ownership.js';
-import { runOf, type StoredRun } from '../workflows/workflow-api.js';
-import { cancelWorkflow, resumeWorkflow, startWorkflow, type WorkflowRunOptions } from '../workflows/workflow-run.js';
-import { describeFailure } from './errors.js';
-import { explainInvalid } from './tool-schema.js';
+import type { RunOutcome } from '../kernel/run-outcome.js';
+import { resumeArguments, resumeInputSchema } from './resume-form.js';
+import { checkerOf } from './schema-checker.js';
+import { answerProblems } from './workflow-resumer.js';
+import { accessTo, type CallerRuns } from './run-ownership.js';
+import { runOf, type StoredRun } from './workflow-api.js';
+import { cancelWorkflow, resumeWorkflow, startWorkflow, type WorkflowRunOptions } from './workflow-run.js';
+import { describeFailure } from '../kernel/errors.js';
+import { explainInvalid } from '../kernel/invalid-arguments.js';
+import { errorResult } from '../kernel/results.js';
 
 const annotations = (title: string) => ({ title, readOnlyHint: false, openWorldHint: true });
 
@@ -35,7 +36,6 @@ export const resumeToolDefinition = (workflow: WorkflowTool): Tool => ({
   execution: { taskSupport: 'optional' },
 });
 
-const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
 const invalid = (name: string, problems: string): CallToolResult => errorResult(`Invalid arguments for ${name}: ${problems}.`);
 
 function argumentProblems(workflow: WorkflowTool, args: unknown): string | undefined {
@@ -45,7 +45,7 @@ function argumentProblems(workflow: WorkflowTool, args: unknown): string | undef
 
 export interface WorkflowCall {
   valid: boolean;
-  /** The run's outcome: done, or paused for a person (the drivers of src/person/ ask and resume it through workflowResumer). */
+  /** The run's outcome: done, or paused for a person (calls/person-loop.ts ask and resume it through workflowResumer). */
   outcome(options: WorkflowRunOptions & { runs: CallerRuns }): Promise<RunOutcome>;
 }
 
@@ -66,7 +66,9 @@ const subjectOf = (workflow: WorkflowTool) => ({ agentId: workflow.workflowId, b
 
 /** The answer to a run that does not exist, and to one the caller may not continue: the same words, so neither can be told from the other. */
 const noSuchRun = (workflow: WorkflowTool, runId: string, baseUrl: string): CallToolResult =>
-  errorResult(`the Mastra server at ${baseUrl} has no run "${runId}" of the workflow "${workflow.workflowId}": check the runId (the suspended result names it).`);
+  errorResult(
+    `the Mastra server at ${baseUrl} has no run "${runId}" of the workflow "${workflow.workflowId}": check the runId (the suspended result names it).`,
+  );
 
 /** What a resume or cancel may act on: the stored run, when it exists and still waits (or, for a cancel, still runs). */
 async function storedRun(workflow: WorkflowTool, runId: string, cancel: boolean, options: WorkflowRunOptions): Promise<StoredRun | CallToolResult> {
@@ -80,7 +82,9 @@ async function storedRun(workflow: WorkflowTool, runId: string, cancel: boolean,
   }
   const open = cancel ? ['suspended', 'running', 'waiting', 'pending', 'paused'] : ['suspended'];
   if (!open.includes(String(stored.status)))
-    return errorResult(`The run "${runId}" of the workflow "${workflow.workflowId}" on ${where} is not ${cancel ? 'going' : 'suspended'} (its status is "${stored.status}"): there is nothing to ${cancel ? 'cancel' : 'resume'}.`);
+    return errorResult(
+      `The run "${runId}" of the workflow "${workflow.workflowId}" on ${where} is not ${cancel ? 'going' : 'suspended'} (its status is "${stored.status}"): there is nothing to ${cancel ? 'cancel' : 'resume'}.`,
+    );
   return stored;
 }
 

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { formatBytes } from '../kernel/byte-size.js';
 
 /** Bounds on `requestContext`: context is a few keys, and a deeper value would overflow the stack when sent. */
 const REQUEST_CONTEXT_MAX_DEPTH = 32;
@@ -22,7 +23,10 @@ function checkRequestContext(context: Record<string, unknown>, ctx: z.Refinement
   }
   const bytes = Buffer.byteLength(JSON.stringify(context));
   if (bytes > REQUEST_CONTEXT_MAX_BYTES)
-    ctx.addIssue({ code: 'custom', message: `requestContext must be at most ${REQUEST_CONTEXT_MAX_BYTES / 1024} KiB as JSON (it is ${Math.ceil(bytes / 1024)} KiB); pass only the keys the agent needs` });
+    ctx.addIssue({
+      code: 'custom',
+      message: `requestContext must be at most ${formatBytes(REQUEST_CONTEXT_MAX_BYTES)} as JSON (it is ${formatBytes(bytes)}); pass only the keys the agent needs`,
+    });
 }
 
 /** What every agent tool takes. Shared by all tools, so it is built and converted once. */
@@ -30,21 +34,18 @@ export const agentInput = z
   .object({
     message: z
       .string({
-        error: (issue) =>
-          issue.input === undefined ? 'message is required: the text to send to the agent' : 'message must be a string',
+        error: (issue) => (issue.input === undefined ? 'message is required: the text to send to the agent' : 'message must be a string'),
       })
       .min(1, 'message must not be empty'),
     threadId: z.string().min(1, 'threadId must not be empty').optional().describe('Continue this Mastra memory thread.'),
-    resourceId: z
-      .string()
-      .min(1, 'resourceId must not be empty')
-      .optional()
-      .describe('The Mastra memory resource (user or entity) that owns the thread.'),
+    resourceId: z.string().min(1, 'resourceId must not be empty').optional().describe('The Mastra memory resource (user or entity) that owns the thread.'),
     requestContext: z
       .record(z.string(), z.unknown(), { error: 'requestContext must be an object of key/value pairs' })
       .superRefine(checkRequestContext)
       .optional()
-      .describe(`Values passed to the agent as Mastra request context (at most ${REQUEST_CONTEXT_MAX_DEPTH} levels deep, ${REQUEST_CONTEXT_MAX_BYTES / 1024} KiB as JSON).`),
+      .describe(
+        `Values passed to the agent as Mastra request context (at most ${REQUEST_CONTEXT_MAX_DEPTH} levels deep, ${formatBytes(REQUEST_CONTEXT_MAX_BYTES)} as JSON).`,
+      ),
   })
   .describe('A message for the agent, and optionally a memory thread to continue.');
 
@@ -54,9 +55,7 @@ const agentOutput = z.object({
   text: z.string(),
   agentId: z.string(),
   finishReason: z.string().optional(),
-  usage: z
-    .object({ inputTokens: z.number().optional(), outputTokens: z.number().optional(), totalTokens: z.number().optional() })
-    .optional(),
+  usage: z.object({ inputTokens: z.number().optional(), outputTokens: z.number().optional(), totalTokens: z.number().optional() }).optional(),
   toolCalls: z.array(z.object({ toolName: z.string(), args: z.unknown() })),
   toolResults: z.array(z.object({ toolName: z.string(), result: z.unknown(), isError: z.boolean() })),
   threadId: z.string().optional(),
@@ -71,9 +70,12 @@ const jsonSchema = (schema: z.ZodType) => {
 };
 
 export const inputJsonSchema = jsonSchema(agentInput);
+/**
+ * The input an agent without memory offers: no threadId or resourceId, which would let a calling
+ * model believe it holds a conversation. A call that sends them anyway is still taken (the tool list
+ * may be older than the agent), and its result says how to continue only when Mastra kept the thread.
+ */
+export const inputJsonSchemaWithoutMemory = jsonSchema(
+  agentInput.omit({ threadId: true, resourceId: true }).describe('A message for the agent (it has no memory: each call starts afresh).'),
+);
 export const outputJsonSchema = jsonSchema(agentOutput);
-
-/** "message: message is required…; threadId: …" from a failed parse. */
-export function explainInvalid(error: z.ZodError): string {
-  return error.issues.map((issue) => (issue.path.length ? `${issue.path.join('.')}: ${issue.message}` : issue.message)).join('; ');
-}

@@ -1,6 +1,6 @@
 import { EncryptJWT, jwtDecrypt } from 'jose';
 import { hkdfSync, randomBytes } from 'node:crypto';
-import type { Question, ResumeHandle } from './pause.js';
+import type { Question, ResumeHandle } from '../../kernel/run-outcome.js';
 
 /**
  * The `requestState` of a 2026-07-28 `input_required` result: what the retry needs to resume the
@@ -61,7 +61,3 @@ export function requestStateSealer(secret?: string): RequestStateSealer {
     },
   };
 }
-
-let processSealer: RequestStateSealer | undefined;
-/** The per-process sealer of a bridge configured without a secret: state only this process can open. */
-export const processRequestStates = (): RequestStateSealer => (processSealer ??= requestStateSealer());

@@ -9,7 +9,7 @@ import {
   type MessageExtraInfo,
   type RequestId,
 } from '@modelcontextprotocol/sdk/types.js';
-import { nestsDeeperThan, TOO_DEEP_MESSAGE, tooDeepError } from './message-depth.js';
+import { nestsDeeperThan, TOO_DEEP_MESSAGE, tooDeepError } from '../kernel/json-depth.js';
 
 const messagesOf = (body: unknown): unknown[] => (Array.isArray(body) ? body : [body]);
 
@@ -59,7 +59,7 @@ export class InFlightRequests {
   }
 
   /** An answer on its way out frees its id. */
-  settle(message: JSONRPCMessage): void {
+  answered(message: JSONRPCMessage): void {
     if ((isJSONRPCResultResponse(message) || isJSONRPCErrorResponse(message)) && message.id !== undefined) this.ids.delete(message.id);
   }
 
@@ -101,7 +101,7 @@ export class OneAnswerPerId implements Transport {
   }
 
   send(message: JSONRPCMessage, options?: TransportSendOptions): Promise<void> {
-    this.inFlight.settle(message);
+    this.inFlight.answered(message);
     return this.inner.send(message, options);
   }
 

@@ -2,10 +2,10 @@ import type { ProgressToken, ServerNotification } from '@modelcontextprotocol/sd
 
 /** How often progress may be sent. */
 export interface ProgressOptions {
-  /** Minimum gap between two routine updates (text being written); tool events go out at once. Default 100 ms. */
-  coalesceMs?: number;
-  /** A "still working" notification after this much silence, so clients that reset their timeout on progress keep waiting. Default 5000 ms. */
-  heartbeatMs?: number;
+  /** Minimum gap between two routine updates (text being written); tool events go out at once. */
+  coalesceMs: number;
+  /** A "still working" notification after this much silence, so clients that reset their timeout on progress keep waiting; 0 sends none. */
+  heartbeatMs: number;
 }
 
 export interface ProgressReporter {
@@ -23,9 +23,8 @@ type Send = (notification: ServerNotification) => Promise<void>;
  * Progress for one call. `progress` is a counter of notifications sent, so it strictly increases
  * whatever the order of events; there is no `total` because an agent run has no known length.
  */
-export function createProgressReporter(token: ProgressToken, send: Send, options: ProgressOptions = {}): ProgressReporter {
-  const coalesceMs = options.coalesceMs ?? 100;
-  const heartbeatMs = options.heartbeatMs ?? 5_000;
+export function createProgressReporter(token: ProgressToken, send: Send, options: ProgressOptions): ProgressReporter {
+  const { coalesceMs, heartbeatMs } = options;
   const startedAt = Date.now();
   let progress = 0;
   let lastSentAt = 0;
@@ -72,7 +71,7 @@ export function createProgressReporter(token: ProgressToken, send: Send, options
 /** A reporter when the request carries `_meta.progressToken`, else undefined (the caller wants no progress). */
 export function progressFor(
   extra: { _meta?: { progressToken?: ProgressToken }; sendNotification: Send },
-  options?: ProgressOptions,
+  options: ProgressOptions,
 ): ProgressReporter | undefined {
   const token = extra._meta?.progressToken;
   return token === undefined ? undefined : createProgressReporter(token, extra.sendNotification, options);

@@ -1,8 +1,9 @@
-import { inputResponse, ProtocolError, ProtocolErrorCode } from '@modelcontextprotocol/server';
-import type { TaskRunContext } from '../tasks/agent-task.js';
-import type { SharedInputs } from '../tasks/task-board.js';
-import { answerProblem, type Asked, type Asker } from './drive.js';
-import type { Question } from './pause.js';
+import { inputResponse, ProtocolErrorCode } from '@modelcontextprotocol/server';
+import { RequestError } from '../../kernel/errors.js';
+import type { TaskRunContext } from '../../tasks/task-runner.js';
+import type { SharedInputs } from '../../tasks/task-store.js';
+import { replyOf, type Asker, type Reply } from '../../calls/person-loop.js';
+import type { Question } from '../../kernel/run-outcome.js';
 
 /**
  * The 2026-07-28 task way to ask a person (the `io.modelcontextprotocol/tasks` extension): the
@@ -16,7 +17,7 @@ import type { Question } from './pause.js';
 export const MAX_SHARED_QUESTION_BYTES = 64 * 1024;
 
 const notPending = (taskId: string) =>
-  new ProtocolError(
+  new RequestError(
     ProtocolErrorCode.InvalidParams,
     `Task ${taskId} has no open question that these inputResponses answer: it was answered already, or it asks something else now (tasks/get shows its inputRequests, if any).`,
   );
@@ -66,27 +67,16 @@ export class TaskQuestions {
     open.answer(response);
   }
 
-  /** Asks in the task when the client that started it declared elicitation; each round has a key of its own. */
+  /** Puts a question in the task, once, when the client that started it declared elicitation; each round has a key of its own. */
   askerFor(task: TaskRunContext, canElicit: boolean, shared?: SharedInputs): Asker {
-    return async (question): Promise<Asked> => {
+    return async (question, _handle, message): Promise<Reply> => {
       if (!canElicit) return { action: 'unanswerable' };
       // What every replica would show must stay small; the bridge's own questions always are.
       if (shared && Buffer.byteLength(JSON.stringify(question)) > MAX_SHARED_QUESTION_BYTES) return { action: 'unanswerable' };
-      let why = '';
-      for (let attempt = 0; attempt < 2; attempt += 1) {
-        const message = attempt === 0 ? question.message : `${question.message}\n\nThe last answer did not fit the form (${why}); please answer again.`;
-        const response = await this.wait(task, question, message, shared);
-        const view = inputResponse({ answer: response } as never, 'answer');
-        if (view.kind !== 'elicit') {
-          why = 'the response is not an elicitation result';
-          continue;
-        }
-        if (view.action !== 'accept') return { action: view.action };
-        const problem = answerProblem(question.schema, view.content ?? {});
-        if (problem === undefined) return { action: 'accept', content: view.content ?? {} };
-        why = problem;
-      }
-      return { action: 'invalid', why };
+      const response = await this.wait(task, question, message, shared);
+      const view = inputResponse({ answer: response } as never, 'answer');
+      if (view.kind !== 'elicit') return { action: 'misfit', why: 'the response is not an elicitation result' };
+      return replyOf(view);
     };
   }
 

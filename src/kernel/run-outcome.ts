@@ -1,10 +1,10 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { ProgressReporter } from '../calls/progress.js';
+import type { ProgressReporter } from './progress.js';
 
 /**
  * A run that must ask a person pauses upstream (a suspended workflow step; an agent tool waiting
- * for approval). Each kind says what to ask and how to continue; the drivers (drive.ts and the two
+ * for approval). Each kind says what to ask and how to continue; the drivers (calls/person-loop.ts and the two
  * fronts) ask through whatever the client offers and hand the answer back.
  */
 
@@ -25,25 +25,30 @@ export interface ResumeHandle {
 
 export type RunOutcome =
   | { done: CallToolResult }
-  | { paused: { question: Question; handle: ResumeHandle; /** The result when nobody can be asked. */ unanswerable: CallToolResult } };
+  | { paused: { question: Question; handle: ResumeHandle /** The result when nobody can be asked. */; unanswerable: CallToolResult } };
 
-/** What a resumed leg of a run needs: the caller's own client, the call's signal and progress. */
+/** What a run needs each time it starts or resumes: the caller's own client, the call's signal and progress. */
 export interface CallContext {
   /** The caller's Mastra client: a run is continued by the identity that started it. */
   client: MastraClient;
   /** The Mastra URL, named in error messages. */
   baseUrl: string;
-  /** Stops the resumed leg upstream. */
+  /** Stops the run upstream. */
   signal?: AbortSignal;
-  /** When the caller wants progress, the resumed leg streams it. */
+  /** When the caller wants progress, the run streams it. */
   progress?: ProgressReporter;
-  /** Longest the resumed leg may take upstream; 0 means no limit (a task's run is bounded by its TTL instead). */
-  callTimeoutMs?: number;
+  /** Longest the run may take upstream up to its next pause; 0 means no limit (a task's run is bounded by its TTL instead). */
+  callTimeoutMs: number;
 }
 
 export interface Resumer {
   /** Continues the run with the person's answer (decline/cancel included); may pause again. */
   resume(handle: ResumeHandle, answer: Answer, call: CallContext): Promise<RunOutcome>;
+  /**
+   * Optional: why an answer that fits the form still does not fit this paused run (a workflow
+   * step's resumeSchema), or undefined. Such an answer is asked again like any misfit.
+   */
+  answerProblem?(handle: ResumeHandle, content: Record<string, unknown>): string | undefined;
   /**
    * Optional: what happens upstream when nobody can be asked. Without it the paused run's
    * `unanswerable` result is the answer and the run stays as it is (a suspended workflow waits in

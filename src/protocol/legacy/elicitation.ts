@@ -1,7 +1,7 @@
 import type { Server } from '@modelcontextprotocol/sdk/server/index.js';
 import type { RequestOptions } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import { ErrorCode, McpError } from '@modelcontextprotocol/sdk/types.js';
-import { answerProblem, type Asked, type Asker } from './drive.js';
+import { replyOf, type Asker, type Reply } from '../../calls/person-loop.js';
 
 /**
  * The 2025-11-25 way to ask a person: `elicitation/create` (form mode) to a client that declared
@@ -24,9 +24,9 @@ export interface ElicitationOptions {
   task?: { taskId: string; waiting(question: string | undefined): Promise<void> };
 }
 
-/** Asks through elicitation when this session's client can answer a form; asks again once when an answer does not fit. */
+/** Puts a question through elicitation, once, when this session's client can answer a form (calls/person-loop.ts asks again when the answer does not fit). */
 export function elicitationAsker(server: Server, options: ElicitationOptions): Asker {
-  return async (question): Promise<Asked> => {
+  return async (question, _handle, message): Promise<Reply> => {
     if (!server.getClientCapabilities()?.elicitation?.form) return { action: 'unanswerable' };
     const requestOptions: RequestOptions = {
       signal: options.signal,
@@ -34,28 +34,18 @@ export function elicitationAsker(server: Server, options: ElicitationOptions): A
       ...(options.relatedRequestId !== undefined ? { relatedRequestId: options.relatedRequestId } : {}),
       ...(options.task ? { relatedTask: { taskId: options.task.taskId } } : {}),
     };
-    let why = '';
-    for (let attempt = 0; attempt < 2; attempt += 1) {
-      const message = attempt === 0 ? question.message : `${question.message}\n\nThe last answer did not fit the form (${why}); please answer again.`;
-      const asking = server.elicitInput({ mode: 'form', message, requestedSchema: question.schema as never }, requestOptions);
-      await options.task?.waiting(question.message);
-      try {
-        const result = await asking;
-        if (result.action !== 'accept') return { action: result.action };
-        const problem = answerProblem(question.schema, result.content ?? {});
-        if (problem === undefined) return { action: 'accept', content: result.content ?? {} };
-        why = problem;
-      } catch (error) {
-        options.signal?.throwIfAborted();
-        if (!isMismatch(error)) {
-          // A client that fails to answer (an error, a timeout) has not approved anything: the question is withdrawn.
-          return { action: 'cancel' };
-        }
-        why = (error as McpError).message.replace(/^MCP error -?\d+: /, '');
-      } finally {
-        await options.task?.waiting(undefined);
-      }
+    const asking = server.elicitInput({ mode: 'form', message, requestedSchema: question.schema as never }, requestOptions);
+    await options.task?.waiting(question.message);
+    try {
+      return replyOf(await asking);
+    } catch (error) {
+      options.signal?.throwIfAborted();
+      // What the SDK refuses against the form is a misfit like any other.
+      if (isMismatch(error)) return { action: 'misfit', why: (error as McpError).message.replace(/^MCP error -?\d+: /, '') };
+      // A client that fails to answer (an error, a timeout) has not approved anything: the question is withdrawn.
+      return { action: 'cancel' };
+    } finally {
+      await options.task?.waiting(undefined);
     }
-    return { action: 'invalid', why };
   };
 }

@@ -15,8 +15,7 @@ interface HttpFailure {
   message: string;
 }
 
-const isHttpFailure = (error: unknown): error is HttpFailure =>
-  error instanceof Error && typeof (error as { status?: unknown }).status === 'number';
+const isHttpFailure = (error: unknown): error is HttpFailure => error instanceof Error && typeof (error as { status?: unknown }).status === 'number';
 
 /**
  * Mastra's own 404 for an agent it does not have (`{"error":"Agent with id … not found"}`). A bare
@@ -45,7 +44,9 @@ function mastraWords(body: unknown): string | undefined {
   if (words === undefined) return undefined;
   if (typeof message === 'string' && message !== words) words += `: ${message}`;
   const fields = Array.isArray(issues)
-    ? issues.flatMap((i: { field?: unknown; message?: unknown }) => (typeof i?.field === 'string' && typeof i.message === 'string' ? [`${i.field}: ${i.message}`] : []))
+    ? issues.flatMap((i: { field?: unknown; message?: unknown }) =>
+        typeof i?.field === 'string' && typeof i.message === 'string' ? [`${i.field}: ${i.message}`] : [],
+      )
     : [];
   return fields.length ? `${words} (${fields.join('; ')})` : words;
 }
@@ -64,6 +65,32 @@ function upstreamDetail(error: HttpFailure): { words: string } | { body: string 
   return { body: error.body === undefined ? `a non-JSON body (${bytes} bytes)` : `a JSON body Mastra did not write (${bytes} bytes)` };
 }
 
+/** OpenSSL's codes when an https:// request is answered in plain HTTP (its first bytes read as a TLS record). */
+const PLAIN_HTTP_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST']);
+
+/** Whether a request to an https:// URL reached a server that speaks plain HTTP. */
+function isPlainHttpAnswer(error: unknown): boolean {
+  for (let reason = error; reason instanceof Error; reason = reason.cause) if (PLAIN_HTTP_CODES.has(String((reason as { code?: unknown }).code))) return true;
+  return false;
+}
+
+/**
+ * A 2xx answer that is not JSON: client-js's `response.json()` failed, so what answered is a web page
+ * or another service, not Mastra. JSON.parse's message quotes the body: it is never shown.
+ */
+const isNotJson = (error: unknown): boolean => error instanceof SyntaxError;
+
+/**
+ * What to do when MASTRA_BASE_URL names something else than Mastra's API, as a sentence; undefined
+ * when the failure says nothing of it. For log lines and results alike.
+ */
+export function wrongUpstream(error: unknown, baseUrl: string): string | undefined {
+  if (isPlainHttpAnswer(error)) return `It speaks plain HTTP, not HTTPS: use ${baseUrl.replace(/^https:/i, 'http:')} as MASTRA_BASE_URL.`;
+  if (isNotJson(error))
+    return "A web page or another service answered, so this is not Mastra's API: point MASTRA_BASE_URL at the Mastra server (`mastra dev` listens on http://localhost:4111).";
+  return undefined;
+}
+
 /**
  * An upstream failure in a few words for a log line: Mastra's own error words, or what kind of body
  * came instead (never the body), else the error's message with its causes.
@@ -73,6 +100,8 @@ export function upstreamReason(error: unknown): string {
     const detail = upstreamDetail(error);
     return 'words' in detail ? `HTTP ${error.status}: ${detail.words}` : `HTTP ${error.status} with ${detail.body}`;
   }
+  if (isPlainHttpAnswer(error)) return 'the TLS handshake failed';
+  if (isNotJson(error)) return 'the answer is not JSON';
   if (!(error instanceof Error)) return String(error);
   let reason = error.message;
   for (let cause = error.cause; cause instanceof Error; cause = cause.cause) reason += `: ${cause.message}`;
@@ -85,7 +114,8 @@ function networkReason(error: Error): string {
   while (reason instanceof Error && reason.cause instanceof Error) reason = reason.cause;
   const inner = reason as Error & { code?: string };
   const aggregate = (inner as { errors?: Error[] }).errors?.[0]?.message;
-  return aggregate ?? inner.message ?? inner.code ?? String(reason);
+  // OpenSSL's messages end in a line break; a result is read as one line.
+  return (aggregate ?? inner.message ?? inner.code ?? String(reason)).replace(/\s+/g, ' ').trim();
 }
 
 /** fetch's own failures ("fetch failed", with a socket or DNS cause), not any TypeError a bug might throw. */
@@ -106,7 +136,12 @@ export function describeFailure(error: unknown, { agentId, baseUrl, subject }: F
     const tokenHint =
       'The Mastra token is missing, expired or not allowed to use this agent: set JWT_TOKEN for stdio, or send "Authorization: Bearer <token>" over HTTP, with a token this Mastra server accepts.';
     if ('body' in detail) {
-      const hint = error.status === 401 || error.status === 403 ? ` ${tokenHint}` : error.status >= 500 ? ' Then try again.' : ' Check MASTRA_BASE_URL: it should name the Mastra server itself.';
+      const hint =
+        error.status === 401 || error.status === 403
+          ? ` ${tokenHint}`
+          : error.status >= 500
+            ? ' Then try again.'
+            : ' Check MASTRA_BASE_URL: it should name the Mastra server itself.';
       return `The call to ${agent} failed: Mastra at ${baseUrl} answered HTTP ${error.status} with ${detail.body}; see its logs.${hint}`;
     }
     const { words } = detail;
@@ -123,15 +158,21 @@ export function describeFailure(error: unknown, { agentId, baseUrl, subject }: F
       return `The ${agent} failed on the Mastra server at ${baseUrl} (${status}): ${words}. ${culprit} failed; check the Mastra server's logs, then try again.`;
     return `The Mastra server at ${baseUrl} rejected the call to ${agent} (${status}): ${words}.`;
   }
+  const wrong = wrongUpstream(error, baseUrl);
+  if (wrong) return `The call to ${agent} failed at ${baseUrl}: ${upstreamReason(error)}. ${wrong}`;
   if (isNetworkFailure(error))
     return `Cannot reach the Mastra server at ${baseUrl} to run ${agent}: ${networkReason(error as Error)}. Is Mastra running? Check MASTRA_BASE_URL and network access.`;
-  // JSON.parse's message quotes the body it choked on.
-  if (error instanceof SyntaxError)
-    return `The call to ${agent} failed: Mastra at ${baseUrl} answered with a body that is not JSON; see its logs. Check MASTRA_BASE_URL: it should name the Mastra server itself.`;
   // Anything else failed here, before or while sending the request: it is not Mastra's fault.
   const message = error instanceof Error ? error.message : String(error);
   return `The bridge could not run ${agent} (${capDetail(message)}); the Mastra server at ${baseUrl} is not at fault. Check the call's arguments, then try again.`;
 }
+
+/**
+ * A run whose stream from Mastra stopped before the run said it ended: no answer, whatever came so far.
+ * `subject` names the run (`the agent "echo"`); `detail` adds what is known, e.g. how much it wrote.
+ */
+export const streamEndedEarly = (baseUrl: string, subject: string, detail = ''): string =>
+  `The stream from the Mastra server at ${baseUrl} ended before ${subject} finished${detail}. Mastra may have restarted or the connection dropped; try again.`;
 
 /**
  * A JSON-RPC error sent with its message as written. The SDK's McpError puts "MCP error <code>: "
@@ -145,3 +186,19 @@ export class RequestError extends Error {
     super(message);
   }
 }
+
+/** A request refused before it reaches MCP: the status and a message safe to show (never a token). */
+export class HttpError extends Error {
+  constructor(
+    readonly status: number,
+    message: string,
+    readonly headers: Record<string, string> = {},
+    /** The JSON-RPC error code: -32000 (server error) unless the request itself was malformed. */
+    readonly code = -32000,
+  ) {
+    super(message);
+  }
+}
+
+/** The JSON-RPC error codes the bridge answers with, the same in both eras and both SDKs. */
+export const JsonRpcCode = { ConnectionClosed: -32000, InvalidRequest: -32600, InvalidParams: -32602, InternalError: -32603 } as const;

@@ -1,11 +1,11 @@
-import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { AgentLeg, PendingApproval } from '../calls/agent-legs.js';
-import { runAgent, type AgentRunOptions } from '../calls/agent-run.js';
-import type { AgentTool } from '../catalogue/agents.js';
-import type { Answer, CallContext, Question, ResumeHandle, Resumer, RunOutcome } from './pause.js';
+import type { AgentResponse, PendingApproval } from './agent-api.js';
+import { runAgent, type AgentRunOptions } from './agent-run.js';
+import type { AgentTool } from '../catalogue/catalogue.js';
+import { errorResult, withNote } from '../kernel/results.js';
+import type { Answer, CallContext, Question, ResumeHandle, Resumer, RunOutcome } from '../kernel/run-outcome.js';
 
 /**
- * Agent tool approval (issue 14 item 3): Mastra suspends a run whose tool needs approval
+ * Agent tool approval: Mastra suspends a run whose tool needs approval
  * (`requireApproval` on the tool, `requireToolApproval` on the call or in the agent's default
  * options) and waits for `approveToolCall` or `declineToolCall`. The bridge asks the person.
  */
@@ -50,12 +50,10 @@ function approvalQuestion(agent: AgentTool, approval: PendingApproval): Question
   return { message: agent.redact(message), schema: approvalForm };
 }
 
-const noteText = (text: string, result: CallToolResult): CallToolResult => ({ ...result, content: [{ type: 'text', text }, ...result.content] });
-
-/** A leg's result, or the paused run asking for the approval it waits for. */
-export function approvalOutcome(agent: AgentTool, leg: AgentLeg, context: Pick<ApprovalHandle, 'memory' | 'requestContext'>): RunOutcome {
-  if ('result' in leg) return { done: leg.result };
-  const { approval } = leg;
+/** The run's answer, or the paused run asking for the approval it waits for. */
+export function approvalOutcome(agent: AgentTool, response: AgentResponse, context: Pick<ApprovalHandle, 'memory' | 'requestContext'>): RunOutcome {
+  if ('result' in response) return { done: response.result };
+  const { approval } = response;
   const handle: ApprovalHandle = {
     kind: 'approval',
     agentId: agent.agentId,
@@ -65,10 +63,9 @@ export function approvalOutcome(agent: AgentTool, leg: AgentLeg, context: Pick<A
     ...(context.memory ? { memory: context.memory } : {}),
     ...(context.requestContext ? { requestContext: context.requestContext } : {}),
   };
-  const unanswerable: CallToolResult = {
-    content: [{ type: 'text', text: agent.redact(`The agent "${agent.agentId}" waits for a person to approve its call of tool "${approval.toolName}", and this client cannot ask one.`) }],
-    isError: true,
-  };
+  const unanswerable = errorResult(
+    agent.redact(`The agent "${agent.agentId}" waits for a person to approve its call of tool "${approval.toolName}", and this client cannot ask one.`),
+  );
   return { paused: { question: approvalQuestion(agent, approval), handle, unanswerable } };
 }
 
@@ -86,18 +83,19 @@ export interface ApprovalResumerOptions extends Pick<AgentRunOptions, 'callTimeo
   agent: AgentTool;
 }
 
-/** Continues one agent's paused runs: each decision is one more leg of the run, which may pause again. */
+/** Continues one agent's paused runs: each decision is one more request of the run, which may pause again. */
 export function approvalResumer({ agent, ...options }: ApprovalResumerOptions): Resumer {
   const decide = async (handle: ResumeHandle, choice: { decision: 'approve' | 'decline'; reason?: string }, call: CallContext): Promise<RunOutcome> => {
     const pending = handle as ApprovalHandle;
-    if (pending.agentId !== agent.agentId) throw new Error(`a paused run of agent "${pending.agentId}" cannot be resumed by the tool of agent "${agent.agentId}"`);
-    const leg = await runAgent(
+    if (pending.agentId !== agent.agentId)
+      throw new Error(`a paused run of agent "${pending.agentId}" cannot be resumed by the tool of agent "${agent.agentId}"`);
+    const response = await runAgent(
       agent,
       { ...choice, runId: pending.runId, toolCallId: pending.toolCallId, ...(pending.requestContext ? { requestContext: pending.requestContext } : {}) },
       pending.memory,
       { ...options, ...call },
     );
-    return approvalOutcome(agent, leg, pending);
+    return approvalOutcome(agent, response, pending);
   };
   return {
     resume: (handle, answer, call) => decide(handle, decisionOf(answer), call),
@@ -107,7 +105,7 @@ export function approvalResumer({ agent, ...options }: ApprovalResumerOptions): 
       const outcome = await decide(handle, { decision: 'decline', reason: 'Nobody could be asked to approve this tool call, so it was declined.' }, call);
       if (!('done' in outcome)) return outcome;
       const note = `The agent "${agent.agentId}" wanted to call tool "${toolName}", which needs a person's approval, but this client cannot be asked (it declared no elicitation): the call was declined, and the agent answered without it.`;
-      return { done: noteText(agent.redact(note), outcome.done) };
+      return { done: withNote(agent.redact(note), outcome.done) };
     },
   };
 }

@@ -2,7 +2,8 @@ import type { CreateTaskResult } from '@modelcontextprotocol/sdk/experimental/ta
 import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log.js';
-import type { SessionTasks } from './task-board.js';
+import type { CallerTasks } from './task-store.js';
+import { errorResult } from '../kernel/results.js';
 
 /** Progress lines become task status updates at most this often: each update also notifies the client. */
 export const PROGRESS_INTERVAL_MS = 250;
@@ -18,9 +19,9 @@ export interface TaskRunContext {
   waiting(question: string | undefined): Promise<void>;
 }
 
-export interface AgentTaskOptions {
+export interface StartTaskOptions {
   /** The session's own task store: limits and each task's abort signal. */
-  session: SessionTasks;
+  session: CallerTasks;
   /** The same store as the SDK hands this request (`extra.taskStore`): its changes also notify the client. */
   store: Pick<RequestTaskStore, 'createTask' | 'updateTaskStatus' | 'storeTaskResult'>;
   /** The TTL the client asked for; the session store bounds it. */
@@ -62,7 +63,11 @@ export function throttleProgress(send: (message: string) => void, intervalMs: nu
 }
 
 const firstLine = (result: CallToolResult): string => {
-  const text = result.content.map((c) => (c.type === 'text' ? c.text : '')).join(' ').split('\n')[0] ?? '';
+  const text =
+    result.content
+      .map((c) => (c.type === 'text' ? c.text : ''))
+      .join(' ')
+      .split('\n')[0] ?? '';
   return text.length > STATUS_LENGTH ? `${text.slice(0, STATUS_LENGTH)}…` : text;
 };
 
@@ -71,7 +76,7 @@ const firstLine = (result: CallToolResult): string => {
  * stored as the task's result, `failed` when it is an error result; a cancelled or expired task
  * stops the run through its signal and keeps nothing from it.
  */
-export async function startAgentTask(run: (context: TaskRunContext) => Promise<CallToolResult>, options: AgentTaskOptions): Promise<CreateTaskResult> {
+export async function startTask(run: (context: TaskRunContext) => Promise<CallToolResult>, options: StartTaskOptions): Promise<CreateTaskResult> {
   const { session, store, label, logger } = options;
   const created = await store.createTask({ ttl: options.requestedTtl });
   const { taskId } = created;
@@ -88,12 +93,13 @@ export async function startAgentTask(run: (context: TaskRunContext) => Promise<C
       const waiting = async (question: string | undefined) => {
         // A progress line still pending must not overwrite input_required after the fact.
         progress.stop();
-        if (!signal.aborted) await store.updateTaskStatus(taskId, question === undefined ? 'working' : 'input_required', question ?? `${label} resumed`).catch(() => {});
+        if (!signal.aborted)
+          await store.updateTaskStatus(taskId, question === undefined ? 'working' : 'input_required', question ?? `${label} resumed`).catch(() => {});
       };
       result = await run({ taskId, signal, onProgress: (message) => progress.report(message), waiting });
     } catch (error) {
       if (signal.aborted) return;
-      result = { content: [{ type: 'text', text: `The ${label} stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}` }], isError: true };
+      result = errorResult(`The ${label} stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       progress.stop();
     }

@@ -1,4 +1,5 @@
-import { ErrorCode, type JSONRPCErrorResponse, type RequestId } from '@modelcontextprotocol/sdk/types.js';
+import type { JSONRPCErrorResponse, RequestId } from '@modelcontextprotocol/sdk/types.js';
+import { JsonRpcCode } from './errors.js';
 
 /**
  * How deep objects and arrays may nest in one JSON-RPC message. Real messages nest a few levels (a
@@ -33,4 +34,8 @@ export function nestsDeeperThan(value: unknown, limit = MAX_MESSAGE_DEPTH): bool
 }
 
 /** The JSON-RPC answer to a request nested too deep (stdio, where the request's id is at hand). */
-export const tooDeepError = (id: RequestId): JSONRPCErrorResponse => ({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message: TOO_DEEP_MESSAGE } });
+export const tooDeepError = (id: RequestId): JSONRPCErrorResponse => ({
+  jsonrpc: '2.0',
+  id,
+  error: { code: JsonRpcCode.InvalidRequest, message: TOO_DEEP_MESSAGE },
+});

@@ -1,9 +1,11 @@
-import { CLIENT_CAPABILITIES_META_KEY, inputRequired, inputResponse, ProtocolError, ProtocolErrorCode, type InputRequiredResult } from '@modelcontextprotocol/server';
+import { CLIENT_CAPABILITIES_META_KEY, inputRequired, inputResponse, ProtocolErrorCode, type InputRequiredResult } from '@modelcontextprotocol/server';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import type { RunContext, ToolCall } from '../calls/tool-call.js';
-import { answerProblem } from './drive.js';
-import type { Answer, RunOutcome } from './pause.js';
+import type { RunContext, ToolCall } from '../../calls/tool-call.js';
+import { judge, replyOf, type Heard } from '../../calls/person-loop.js';
+import type { RunOutcome } from '../../kernel/run-outcome.js';
 import type { PausedCall, RequestStateSealer } from './request-state.js';
+import { withNote } from '../../kernel/results.js';
+import { RequestError } from '../../kernel/errors.js';
 
 /**
  * The 2026-07-28 way to ask a person: the tools/call answers `input_required` with an elicitation
@@ -33,45 +35,42 @@ export interface InputRequiredContext extends RunContext {
   sealer: RequestStateSealer;
 }
 
-const withNote = (text: string, result: CallToolResult): CallToolResult => ({ ...result, content: [{ type: 'text', text }, ...result.content] });
-
-async function ask(paused: PausedCall, context: InputRequiredContext, why?: string): Promise<InputRequiredResult> {
-  const message = why ? `${paused.question.message}\n\nThe last answer did not fit the form (${why}); please answer again.` : paused.question.message;
+/** Puts the paused call's question (or `message`, the question asked again) in an input_required result. */
+async function ask(paused: PausedCall, context: InputRequiredContext, message = paused.question.message): Promise<InputRequiredResult> {
   return inputRequired({
     inputRequests: { [ANSWER_KEY]: inputRequired.elicit({ mode: 'form', message, requestedSchema: paused.question.schema as never }) },
     requestState: await context.sealer.seal(paused, context.identity),
   });
 }
 
-/** The retry's answer, or why it cannot be one. The answer came from the client: untrusted. */
-function answerOf(paused: PausedCall, responses: Record<string, unknown> | undefined): Answer | { missing: true } | { why: string } {
+/** The retry's reply, unchecked (calls/person-loop.ts judges it). A retry that answers nothing is a misfit like any other, counted as one. */
+function retryReply(responses: Record<string, unknown> | undefined): Heard {
   const view = inputResponse(responses as never, ANSWER_KEY);
-  if (view.kind !== 'elicit') return { missing: true };
-  if (view.action !== 'accept') return { action: view.action };
-  const why = answerProblem(paused.question.schema, view.content ?? {});
-  return why === undefined ? { action: 'accept', content: view.content ?? {} } : { why };
+  if (view.kind !== 'elicit') return { action: 'misfit', why: `the retry's inputResponses hold no elicitation result under "${ANSWER_KEY}"` };
+  return replyOf(view);
 }
 
-/** One tools/call round: start or resume the run, and ask again (input_required) while it is paused. */
+/**
+ * One tools/call round: start or resume the run, and ask again (input_required) while it is paused.
+ * Each round is its own request: the count of times the question was put travels in the sealed
+ * state, and calls/person-loop.ts's `judge` decides, as it does for every other front.
+ */
 export async function callInRounds(call: ToolCall, name: string, context: InputRequiredContext): Promise<CallToolResult | InputRequiredResult> {
   const { state } = context;
   let outcome: RunOutcome;
   let note: string | undefined;
   if (!state) outcome = await call.start(context);
   else {
-    if (state.tool !== name) throw new ProtocolError(ProtocolErrorCode.InvalidParams, `This requestState belongs to tool "${state.tool}", not "${name}".`);
-    const answer = answerOf(state, context.inputResponses);
-    if ('missing' in answer) return ask(state, context);
-    if ('why' in answer) {
-      if (state.asked < 2) return ask({ ...state, asked: state.asked + 1 }, context, answer.why);
-      note = `The answer did not fit the form twice (${answer.why}), so it was taken as a cancel.`;
-      outcome = await call.resume(state.handle, { action: 'cancel' }, context);
-    } else outcome = await call.resume(state.handle, answer, context);
+    if (state.tool !== name) throw new RequestError(ProtocolErrorCode.InvalidParams, `This requestState belongs to tool "${state.tool}", not "${name}".`);
+    const verdict = judge(state.question, state.asked, retryReply(context.inputResponses), (content) => call.answerProblem(state.handle, content));
+    if ('askAgain' in verdict) return ask({ ...state, asked: state.asked + 1 }, context, verdict.askAgain);
+    note = verdict.note;
+    outcome = await call.resume(state.handle, verdict.answer, context);
   }
   if ('paused' in outcome && canElicit(context.envelope)) {
     const { question, handle } = outcome.paused;
     return ask({ tool: name, handle, question, asked: 1 }, context);
   }
-  const result = await call.settle(outcome, context);
-  return note ? withNote(note, result) : result;
+  const result = await call.finish(outcome, context);
+  return withNote(note, result);
 }
