@@ -10,12 +10,12 @@ import { SLOW_WORDS } from './fixture/fake-model.js';
 import { startBridge, type Bridge, type BridgeOptions } from './support/bridge.js';
 import { marked, signJwt, startStack, type Stack } from './support/mastra.js';
 import { connectClient, MODERN_VERSION, textOf } from './support/mcp-clients.js';
-import { startTokenIssuer, type TokenIssuer } from './support/oauth-token-issuer.js';
+import { mintingResource, startTokenIssuer, type TokenIssuer } from './support/oauth-token-issuer.js';
 import { postModernTasks, rawDispatch } from './support/raw-http.js';
 import { waitFor } from './support/waiting.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 import { havePrograms } from './support/system-programs.js';
-import { DEFAULTS, oauthDefaults, taskBoard } from './support/defaults.js';
+import { DEFAULTS, taskBoard } from './support/defaults.js';
 
 const SECRET = 'redis-tasks-test-secret';
 const alice = signJwt(SECRET, { sub: 'alice' });
@@ -61,18 +61,7 @@ beforeAll(async () => {
   // A fifth, an OAuth protected resource that reaches Mastra with JWTs it mints: for the tokens at rest.
   oauth = await startTokenIssuer();
   closers.push(() => oauth.close());
-  const settings = {
-    oauth: {
-      issuer: oauth.url,
-      publicUrl: PUBLIC_URL,
-      audience: `${PUBLIC_URL}/mcp`,
-      requiredScopes: [],
-      mastraAuth: 'mint' as const,
-      ...oauthDefaults,
-      mintSecret: SECRET,
-      mintClaims: [],
-    },
-  };
+  const settings = { oauth: mintingResource(oauth.url, PUBLIC_URL, SECRET) };
   replicas.push(await startReplica({}, { settings }));
 });
 afterAll(async () => {

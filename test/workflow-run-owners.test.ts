@@ -1,11 +1,10 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { randomUUID } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { oauthDefaults } from './support/defaults.js';
 import { startBridge, type Bridge } from './support/bridge.js';
 import { clientFor, marked, signJwt, startStack, type Stack } from './support/mastra.js';
 import { connectClient, ERA_CASES, textOf, type BridgeClient, type Era } from './support/mcp-clients.js';
-import { startTokenIssuer, type TokenIssuer } from './support/oauth-token-issuer.js';
+import { mintingResource, startTokenIssuer, type TokenIssuer } from './support/oauth-token-issuer.js';
 import { startRedis, type RedisServer } from './support/redis.js';
 import { havePrograms } from './support/system-programs.js';
 
@@ -118,16 +117,7 @@ describe('OAuth sign-in, minted Mastra tokens: the bridge is the only gate, sinc
   let bridge: Bridge;
   beforeAll(async () => {
     auth = await startTokenIssuer();
-    const oauth = {
-      issuer: auth.url,
-      publicUrl: PUBLIC_URL,
-      audience: `${PUBLIC_URL}/mcp`,
-      requiredScopes: [],
-      mastraAuth: 'mint' as const,
-      ...oauthDefaults,
-      mintSecret: SECRET,
-      mintClaims: [],
-    };
+    const oauth = mintingResource(auth.url, PUBLIC_URL, SECRET);
     bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', settings: { oauth } });
   });
   afterAll(async () => {

@@ -1,6 +1,8 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { OAuth2Server } from 'oauth2-mock-server';
+import type { OAuthSettings } from '../../src/identity/oauth-callers.js';
+import { oauthDefaults } from './defaults.js';
 
 export interface TokenIssuer {
   /** The issuer URL its tokens name, `http://127.0.0.1:<port>`. */
@@ -24,6 +26,18 @@ export async function startTokenIssuer(options: { kid?: string } = {}): Promise<
     close: () => server.stop(),
   };
 }
+
+/** A bridge at `publicUrl` that accepts this issuer's tokens with no scope required, and reaches Mastra with JWTs it mints with `mintSecret`. */
+export const mintingResource = (issuer: string, publicUrl: string, mintSecret: string): OAuthSettings => ({
+  ...oauthDefaults,
+  issuer,
+  publicUrl,
+  audience: `${publicUrl}/mcp`,
+  requiredScopes: [],
+  mastraAuth: 'mint',
+  mintSecret,
+  mintClaims: [],
+});
 
 /** What the discovery URLs answer: a document, or a redirect. */
 export type Discovery = { document: Record<string, unknown> } | { redirect: string };
