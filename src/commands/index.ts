@@ -6,6 +6,7 @@ export type Subcommand = (argv: readonly string[], env: NodeJS.ProcessEnv, outpu
 /** The subcommands, each loaded only when named, so that serving loads none of them. One line each. */
 const SUBCOMMANDS: Record<string, () => Promise<{ run: Subcommand }>> = {
   install: () => import('./install.js'),
+  token: () => import('./token.js'),
 };
 
 /** The bin: a subcommand when the first argument names one, otherwise the bridge itself (main.ts). */
