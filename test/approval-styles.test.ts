@@ -1,7 +1,9 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, textOf, type Stack } from './helpers.js';
-import { inTurn, sessionOf } from './person-sessions.js';
+import { startBridge, type ClientBridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { type Era, textOf } from './support/mcp-clients.js';
+import { type Elicit, inTurn } from './support/person.js';
 
 /** What the README says of a step that asks: Mastra's `if (!approved) return suspend()` asks again on "no"; telling the two apart ends the run. */
 let stack: Stack;
@@ -12,9 +14,13 @@ afterAll(() => stack?.close());
 
 const no = { action: 'accept', content: { approved: false } } as const;
 
+/** A person's client of `era` (2025 in memory, 2026-07-28 over HTTP) who answers with `elicit`. */
+const open = (era: Era, elicit: Elicit): Promise<ClientBridge> =>
+  startBridge({ mastraUrl: stack.mastra.url, transport: era === 'legacy' ? 'in-memory' : 'http', era, elicit });
+
 describe.each(['legacy', 'modern'] as const)('a step that asks for approval, answered "no" (%s)', (era) => {
   it('written as `if (!approved) return suspend()`, it suspends again, so the person is asked again', async () => {
-    const session = await sessionOf[era](stack.mastra.url, inTurn(no, no));
+    const session = await open(era, inTurn(no, no));
     try {
       const result = (await session.client.callTool({ name: 'run_nagging', arguments: { item: 'desk' } })) as CallToolResult;
       // Two "no"s, then the third question is cancelled: "no" alone never ended the run.
@@ -27,7 +33,7 @@ describe.each(['legacy', 'modern'] as const)('a step that asks for approval, ans
   });
 
   it('written to tell "not asked yet" from "no", the run ends on the first "no" with the result bail gives', async () => {
-    const session = await sessionOf[era](stack.mastra.url, inTurn(no));
+    const session = await open(era, inTurn(no));
     try {
       const result = (await session.client.callTool({ name: 'run_decisive', arguments: { item: 'desk' } })) as CallToolResult;
       expect(session.questions).toHaveLength(1);

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { waitFor } from './helpers.js';
+import { waitFor } from './support/waiting.js';
 
 const run = promisify(execFile);
 const TSX = new URL('../node_modules/tsx/dist/cli.mjs', import.meta.url).pathname;

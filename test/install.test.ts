@@ -7,8 +7,8 @@ import { dirname, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { CLIENT_FORMATS, type ClientName } from '../src/commands/clients.js';
 import { nodeIsRecentEnough } from '../src/node-version.js';
-import { BIN, startStack, type Stack } from './helpers.js';
-import { signJwt } from './http-helpers.js';
+import { BIN } from './support/bin.js';
+import { signJwt, startStack, type Stack } from './support/mastra.js';
 
 const SECRET = 'install-test-secret';
 const TOKEN = signJwt(SECRET, { sub: 'installer' });

@@ -1,14 +1,14 @@
 import { MCPClient } from '@mastra/mcp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
-import { startHttpBridge } from './http-helpers.js';
+import { type Bridge, startBridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
 
 /** The README's MCPClient 2.0 example: its per-server `inputRequests` handler answers the bridge's questions (2026-07-28 input_required). */
 let stack: Stack;
-let bridge: Awaited<ReturnType<typeof startHttpBridge>>;
+let bridge: Bridge;
 beforeAll(async () => {
   stack = await startStack({ workflows: true, approvalAgents: true });
-  bridge = await startHttpBridge(stack.mastra.url);
+  bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none' });
 });
 afterAll(async () => {
   await bridge?.close({ graceMs: 0 });

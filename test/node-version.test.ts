@@ -2,7 +2,7 @@ import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { NODE_NEEDED, nodeIsRecentEnough, nodeTooOld } from '../src/node-version.js';
-import { BIN } from './helpers.js';
+import { BIN } from './support/bin.js';
 
 // This machine's system Node is older than 22.13 (npm runs the `node` package's); without such a Node the last test is skipped.
 const OLD_NODE = '/usr/bin/node';

@@ -1,7 +1,8 @@
-import { spawnSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { BIN, startStack, textOf, type Stack } from './helpers.js';
-import { spawnBridge } from './stdio-client.js';
+import { runBin } from './support/bin.js';
+import { startBridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
 
 const SECRET = 'token-command-secret';
 let stack: Stack;
@@ -12,8 +13,7 @@ afterAll(async () => {
   await stack?.close();
 });
 
-const token = (args: string[], env: Record<string, string> = { MASTRA_JWT_SECRET: SECRET }) =>
-  spawnSync(process.execPath, [BIN, 'token', ...args], { encoding: 'utf8', env: { PATH: process.env.PATH ?? '', ...env } });
+const token = (args: string[], env: Record<string, string> = { MASTRA_JWT_SECRET: SECRET }) => runBin(['token', ...args], env);
 
 describe('mastra-agents-mcp token <user>', () => {
   it("prints only a JWT that the Mastra app's MastraJwtAuth accepts as that user", async () => {
@@ -23,7 +23,7 @@ describe('mastra-agents-mcp token <user>', () => {
     expect(made.stderr).toBe(
       'mastra-agents-mcp: info: a Mastra JWT for "ann", valid for 7d: give it to that person as their JWT_TOKEN (stdio) or Bearer token (HTTP)\n',
     );
-    const bridge = await spawnBridge([], { MASTRA_BASE_URL: stack.mastra.url, JWT_TOKEN: made.stdout.trim() });
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', env: { JWT_TOKEN: made.stdout.trim() } });
     try {
       expect(textOf(await bridge.client.callTool({ name: 'ask_whoami', arguments: { message: 'who?' } }))).toBe('revealed: user=ann tenant=none');
     } finally {
