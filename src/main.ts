@@ -1,7 +1,7 @@
 import { openCatalogue } from './catalogue/open.js';
 import { ConfigError, parseCommand } from './config.js';
 import { helpText } from './help.js';
-import { createLogger, formatLogLine, guardConsole } from './log.js';
+import { createLogger, formatLogLine, guardConsole, type LogFormat } from './log.js';
 import { createMastraClient } from './mastra-client.js';
 import { openRedisTasks } from './tasks/redis/redis-task-store.js';
 import { TaskBoard } from './tasks/task-board.js';
@@ -32,7 +32,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     command = parseCommand(argv, env);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
-    output.stderr.write(formatLogLine('error', error.message));
+    output.stderr.write(formatLogLine('error', error.message, {}, requestedLogFormat(argv, env)));
     return 1;
   }
   if (command.kind === 'help') {
@@ -91,6 +91,10 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     } else {
       await serveStdio(front);
     }
+  } catch (error) {
+    // What ends the bridge (a port taken) is one line in the chosen format too.
+    output.stderr.write(formatLogLine('error', error instanceof Error ? error.message : String(error), {}, config.logFormat));
+    return 1;
   } finally {
     await metricsPort?.close();
     refresher.stop();
@@ -98,6 +102,13 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     restoreConsole();
   }
   return 0;
+}
+
+/** The log format asked for, read apart from the other settings: a configuration error is one line in it too. */
+function requestedLogFormat(argv: readonly string[], env: NodeJS.ProcessEnv): LogFormat {
+  const flag = argv.findIndex((arg) => arg === '--log-format' || arg.startsWith('--log-format='));
+  const value = flag < 0 ? env.MCP_LOG_FORMAT : argv[flag]!.includes('=') ? argv[flag]!.split('=')[1] : argv[flag + 1];
+  return value === 'json' ? 'json' : 'text';
 }
 
 interface OpenedMetrics {
