@@ -10,7 +10,7 @@ import { prepareToolCall, serverInstructions, toolsOf } from '../../calls/tool-c
 import { clientLogOf } from './client-log.js';
 import { SessionQuestionQueue } from './question-queue.js';
 import { withCallLog } from '../../calls/call-log.js';
-import { observeCall, observedPrepare } from '../../calls/call-observer.js';
+import { observeCall, observedPrepare, observedTask } from '../../calls/call-observer.js';
 import { noObserver } from '../../kernel/observer.js';
 import { silentLogger } from '../../log.js';
 import { progressFor } from '../../kernel/progress.js';
@@ -73,13 +73,15 @@ export function createServer(options: ServerOptions): Server {
     const logged = (run: () => Promise<CallToolResult>) => withCallLog(clientLog, { label: call.label, ...call.ids, tool: name }, run);
     if (request.params.task && extra.taskStore) {
       // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.
-      return startTask(
-        (task) =>
-          observeCall(observer, { ...facts, task: true, signal: task.signal }, () =>
-            logged(() => call.run({ task, ask: elicitationAsker(server, { signal: task.signal, task }) })),
-          ),
-        { session: sessionTasks, store: extra.taskStore, requestedTtl: extra.taskRequestedTtl, label: call.label, logger, observer },
-      );
+      const taskCall = observedTask(observer, facts, call);
+      return startTask((task) => logged(() => taskCall.run({ task, ask: elicitationAsker(server, { signal: task.signal, task }) })), {
+        session: sessionTasks,
+        store: extra.taskStore,
+        requestedTtl: extra.taskRequestedTtl,
+        label: call.label,
+        logger,
+        observer,
+      });
     }
     if (call.valid) logger.debug(`calling ${call.label} (${name})`);
     // extra.signal is aborted by notifications/cancelled and when the transport closes; both stop the upstream run.
