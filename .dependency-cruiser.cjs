@@ -6,6 +6,7 @@
  */
 const LAYERS = [
   ['kernel', '^src/(kernel/|log\\.ts$|mastra-client\\.ts$)'],
+  ['operating', '^src/operating/'],
   ['catalogue', '^src/catalogue/'],
   ['identity', '^src/identity/'],
   ['tasks', '^src/tasks/'],

@@ -52,6 +52,10 @@ async function perCallOverhead(mastra: MastraFixture) {
   const http = await startHttpBridge(mastraUrl);
   const httpClient = await http.connect();
   const modernHttpClient = await http.connectModern();
+  // The same bridge with --metrics: what observing each call into prom-client costs next to the plain one.
+  const metered = await startHttpBridge(mastraUrl, ['--metrics']);
+  const meteredClient = await metered.connect();
+  const meteredModernClient = await metered.connectModern();
   const peer = await startMastraMcpPeer(mastra, ['echo']);
   const peerClient = await connectModernClient(peer.url);
   const variants: [string, () => Promise<unknown>][] = [
@@ -59,6 +63,8 @@ async function perCallOverhead(mastra: MastraFixture) {
     ['bridge over stdio', () => callBridge(stdio.client)],
     ['bridge over HTTP (2025-11-25 session)', () => callBridge(httpClient)],
     ['bridge over HTTP (2026-07-28)', () => modernHttpClient.callTool({ name: 'ask_echo', arguments: args })],
+    ['bridge over HTTP (2025-11-25 session), --metrics', () => callBridge(meteredClient)],
+    ['bridge over HTTP (2026-07-28), --metrics', () => meteredModernClient.callTool({ name: 'ask_echo', arguments: args })],
     ['Mastra MCPServer 2.0 in-process (2026-07-28)', () => peerClient.callTool({ name: 'ask_echo', arguments: args })],
   ];
   for (let i = 0; i < WARMUP; i++) for (const [, run] of variants) await run();
@@ -83,6 +89,9 @@ async function perCallOverhead(mastra: MastraFixture) {
   results.perCall = Object.fromEntries(variants.map(([name], i) => [name, { ...summaries[i], ratio: summaries[i]!.p50 / base }]));
   await httpClient.close();
   await modernHttpClient.close();
+  await meteredClient.close();
+  await meteredModernClient.close();
+  await metered.close();
   await peerClient.close();
   await peer.close();
   await stdio.close();

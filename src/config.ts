@@ -2,7 +2,7 @@ import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { duration } from './kernel/duration.js';
 import { isSecureUrl } from './identity/secure-url.js';
-import { LOG_LEVELS } from './log.js';
+import { LOG_FORMATS, LOG_LEVELS } from './log.js';
 
 /** A mistake in the command line or environment: printed as one line, exit code 1. */
 export class ConfigError extends Error {}
@@ -90,6 +90,7 @@ export const GROUPS = {
   tasks: 'Tasks (and Redis, to share them between replicas)',
   workflows: 'Workflows that suspend (resume_<id>)',
   logging: 'Logging',
+  operating: 'Operating: metrics (see the README, "Operating the bridge")',
 } as const;
 
 /** One setting: its flag (none for secrets, which would show in ps), its environment twin, and what --help says of it. */
@@ -492,6 +493,39 @@ export const SETTINGS = {
     help: 'logs go to stderr',
     schema: z.enum(LOG_LEVELS, { error: `must be one of ${LOG_LEVELS.join(', ')}` }).default('info'),
   },
+  logFormat: {
+    flag: 'log-format',
+    env: 'MCP_LOG_FORMAT',
+    arg: LOG_FORMATS.join('|'),
+    group: 'logging',
+    help: "json: every stderr line is one JSON object (time, level, msg and the line's fields)",
+    schema: z.enum(LOG_FORMATS, { error: `must be one of ${LOG_FORMATS.join(', ')}` }).default('text'),
+  },
+  metrics: {
+    flag: 'metrics',
+    env: 'MCP_METRICS',
+    boolean: true,
+    group: 'operating',
+    help: 'serve Prometheus metrics at GET /metrics on the HTTP port (or on --metrics-port)',
+    schema: onOff,
+  },
+  metricsPort: {
+    flag: 'metrics-port',
+    env: 'MCP_METRICS_PORT',
+    arg: 'PORT',
+    group: 'operating',
+    help: 'serve /metrics on this port of --host instead (the only way beside stdio)',
+    shownDefault: 'the HTTP port',
+    schema: port.optional(),
+  },
+  // Never part of an error line: any string is accepted.
+  metricsToken: {
+    env: 'MCP_METRICS_TOKEN',
+    group: 'operating',
+    help: 'scraping /metrics needs "Authorization: Bearer <it>"',
+    shownDefault: 'none: /metrics is open to whoever reaches it',
+    schema: z.string().optional(),
+  },
 } as const satisfies Record<string, Setting>;
 
 /**
@@ -567,7 +601,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
     if (result.success) config[key] = result.data;
     else problems.push(`${name}=${JSON.stringify(withoutCredentials(legacy ?? raw))} ${result.error.issues[0]?.message ?? 'is invalid'}`);
   }
-  if (!problems.length) problems.push(...oauthProblems(config as Config), ...requestStateProblems(config as Config));
+  if (!problems.length) problems.push(...oauthProblems(config as Config), ...requestStateProblems(config as Config), ...metricsProblems(config as Config));
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
   const warnings = tokenWarnings(config, env);
   return { kind: 'run', config: withDerived(config as Config), warnings };
@@ -601,6 +635,17 @@ function requestStateProblems(config: Config): string[] {
   return secret !== undefined && secret.length < 32
     ? [`MCP_REQUEST_STATE_SECRET must be at least 32 characters (it has ${secret.length}), e.g. from: openssl rand -base64 32`]
     : [];
+}
+
+/** Metrics need a port of their own where no HTTP port exists; a port or token alone would serve nothing. */
+function metricsProblems(config: Config): string[] {
+  if (!config.metrics)
+    return config.metricsPort !== undefined || config.metricsToken !== undefined
+      ? [`${config.metricsPort !== undefined ? '--metrics-port' : 'MCP_METRICS_TOKEN'} needs --metrics (MCP_METRICS=1), which turns metrics on`]
+      : [];
+  if (config.transport === 'stdio' && config.metricsPort === undefined)
+    return ['--metrics over stdio needs --metrics-port (MCP_METRICS_PORT): stdout carries only MCP, so /metrics needs a port of its own'];
+  return [];
 }
 
 /** Settings that are valid alone but cannot work together. */

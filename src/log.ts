@@ -5,11 +5,18 @@
 export const LOG_LEVELS = ['debug', 'info', 'warn', 'error', 'silent'] as const;
 export type LogLevel = (typeof LOG_LEVELS)[number];
 
+/** `text`: one readable line; `json`: one JSON object per line, for log collectors (`--log-format`). */
+export const LOG_FORMATS = ['text', 'json'] as const;
+export type LogFormat = (typeof LOG_FORMATS)[number];
+
+/** Facts a line carries besides its message: in text as ` key=value`, in JSON as fields of their own. Never a secret. */
+export type LogFields = Record<string, string | number | boolean | undefined>;
+
 export interface Logger {
-  debug(message: string): void;
-  info(message: string): void;
-  warn(message: string): void;
-  error(message: string): void;
+  debug(message: string, fields?: LogFields): void;
+  info(message: string, fields?: LogFields): void;
+  warn(message: string, fields?: LogFields): void;
+  error(message: string, fields?: LogFields): void;
 }
 
 /**
@@ -17,13 +24,22 @@ export interface Logger {
  * A message is folded into that one line (an upstream's text may hold line breaks): a log reader
  * takes each line as one entry, and a second line without the prefix would read as nobody's.
  */
-export const formatLogLine = (level: Exclude<LogLevel, 'silent'>, message: string) =>
-  `mastra-agents-mcp: ${level}: ${message.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').trim()}\n`;
+export const formatLogLine = (level: Exclude<LogLevel, 'silent'>, message: string, fields: LogFields = {}, format: LogFormat = 'text') => {
+  const text = message.replace(/\s*[\r\n\u2028\u2029]+\s*/g, ' ').trim();
+  // Stable names a collector can index: time, level, msg, then the line's own fields.
+  if (format === 'json') return `${JSON.stringify({ time: new Date().toISOString(), level, msg: text, ...fields })}\n`;
+  const extra = Object.entries(fields).flatMap(([key, value]) => (value === undefined ? [] : [` ${key}=${value}`]));
+  return `mastra-agents-mcp: ${level}: ${text}${extra.join('')}\n`;
+};
 
-export function createLogger(level: LogLevel = 'info', write: (line: string) => void = (line) => process.stderr.write(line)): Logger {
+export function createLogger(
+  level: LogLevel = 'info',
+  write: (line: string) => void = (line) => process.stderr.write(line),
+  format: LogFormat = 'text',
+): Logger {
   const threshold = LOG_LEVELS.indexOf(level);
-  const at = (name: Exclude<LogLevel, 'silent'>) => (message: string) => {
-    if (LOG_LEVELS.indexOf(name) >= threshold) write(formatLogLine(name, message));
+  const at = (name: Exclude<LogLevel, 'silent'>) => (message: string, fields?: LogFields) => {
+    if (LOG_LEVELS.indexOf(name) >= threshold) write(formatLogLine(name, message, fields, format));
   };
   return { debug: at('debug'), info: at('info'), warn: at('warn'), error: at('error') };
 }

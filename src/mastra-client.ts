@@ -1,4 +1,6 @@
 import { MastraClient } from '@mastra/client-js';
+import type { BridgeObserver } from './kernel/observer.js';
+import { observedFetch } from './kernel/observed-fetch.js';
 
 /** The Mastra server this bridge talks to: `MASTRA_BASE_URL`, else the `mastra dev` default. */
 export function getMastraBaseUrl(): string {
@@ -8,6 +10,8 @@ export function getMastraBaseUrl(): string {
 export interface MastraClientOptions {
   /** The Mastra server; default `getMastraBaseUrl()`. The bin passes its validated config here, so it reads no environment of its own. */
   baseUrl?: string;
+  /** Hears each request's route kind, status and duration (metrics, and whether Mastra answers). Default: nobody. */
+  observer?: BridgeObserver;
 }
 
 /**
@@ -15,17 +19,18 @@ export interface MastraClientOptions {
  * errors, which would run an agent (and spend its tokens) up to four times. Listing agents is
  * retried by the catalogue instead, with its own backoff.
  */
-function buildClient(token: string | undefined, baseUrl: string): MastraClient {
+function buildClient(token: string | undefined, baseUrl: string, observer?: BridgeObserver): MastraClient {
   return new MastraClient({
     baseUrl,
     retries: 0,
     headers: token ? { Authorization: `Bearer ${token}` } : {},
+    ...(observer ? { fetch: observedFetch(fetch, observer) } : {}),
   });
 }
 
 /** A client for one caller: same base URL, `Authorization: Bearer <token>` when a token is given. */
 export function createMastraClient(token?: string, options: MastraClientOptions = {}): MastraClient {
-  return buildClient(token, options.baseUrl ?? getMastraBaseUrl());
+  return buildClient(token, options.baseUrl ?? getMastraBaseUrl(), options.observer);
 }
 
 /**
@@ -34,12 +39,13 @@ export function createMastraClient(token?: string, options: MastraClientOptions 
  */
 export function createMastraClientWithCredential(credential: () => Promise<string>, options: MastraClientOptions = {}): MastraClient {
   const client = buildClient(undefined, options.baseUrl ?? getMastraBaseUrl());
+  const send = options.observer ? observedFetch(fetch, options.observer) : fetch;
   return new MastraClient({
     ...client.options,
     fetch: async (input, init) => {
       const headers = new Headers(init?.headers);
       headers.set('authorization', `Bearer ${await credential()}`);
-      return fetch(input, { ...init, headers });
+      return send(input, { ...init, headers });
     },
   });
 }

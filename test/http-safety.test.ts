@@ -112,7 +112,10 @@ describe('web safety of the HTTP transport', () => {
     expect(await ready.json()).toEqual({
       status: 'ready',
       agents: 10,
+      workflows: 0,
       catalogueLoaded: true,
+      lastListing: { succeeded: true, at: expect.any(String) },
+      lastSuccessfulListing: expect.any(String),
       mastraReachable: true,
       serviceToken: false,
       catalogue: 'per-caller',

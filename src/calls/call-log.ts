@@ -1,5 +1,7 @@
 import type { CallToolResult, LoggingLevel } from '@modelcontextprotocol/sdk/types.js';
 import { formatDuration } from '../kernel/duration.js';
+import type { BridgeObserver, FinishedCall } from '../kernel/observer.js';
+import type { Logger } from '../log.js';
 
 /**
  * Per-call MCP log messages (`notifications/message`), the same in both eras; each front only decides
@@ -39,4 +41,38 @@ export async function withCallLog(
     log('info', `call to ${label} ended without an answer after ${formatDuration(details.durationMs)} (cancelled)`, details);
     throw error;
   }
+}
+
+const OUTCOME_WORDS: Record<FinishedCall['outcome'], string> = {
+  ok: 'answered',
+  is_error: 'answered with an error',
+  jsonrpc_error: 'failed with a JSON-RPC error',
+  cancelled: 'was cancelled',
+  timed_out: 'timed out',
+  input_required: 'asked the person (input_required)',
+};
+
+/**
+ * The operator's line (stderr, info): one per tools/call and per task, when it ends. Its fields are
+ * the same in text and JSON: tool, era, identity (a hash prefix), task, outcome, error_type,
+ * duration_ms, trace. Never the message, answer, arguments, token or instructions.
+ */
+export function callLogLines(logger: Logger): Pick<BridgeObserver, 'callFinished'> {
+  return {
+    callFinished(call) {
+      const duration = Math.round(call.durationMs);
+      const what = `${call.task ? 'task of ' : ''}tools/call ${call.tool}`;
+      logger.info(`${what} ${OUTCOME_WORDS[call.outcome]} after ${formatDuration(duration)}`, {
+        event: 'tools/call',
+        tool: call.tool,
+        era: call.era,
+        identity: call.identity,
+        task: call.task,
+        outcome: call.outcome,
+        error_type: call.errorType,
+        duration_ms: duration,
+        trace: call.traceId,
+      });
+    },
+  };
 }

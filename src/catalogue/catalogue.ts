@@ -92,6 +92,10 @@ export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: strin
   private readonly secrets = new Map<string, Secret>();
   private readonly memory = new AgentMemory();
   loaded = false;
+  /** The last listing: whether Mastra answered it with a listing, and when (ms since the epoch); undefined before the first. */
+  lastListing: { succeeded: boolean; at: number } | undefined;
+  /** When a listing last succeeded (ms since the epoch). */
+  listedAt: number | undefined;
 
   constructor(private readonly options: CatalogueOptions) {
     super();
@@ -124,6 +128,19 @@ export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: strin
 
   /** Lists the agents once; throws when Mastra cannot be listed, and then keeps the tools it had. */
   async refresh(signal?: AbortSignal): Promise<RefreshResult> {
+    try {
+      const result = await this.listNow(signal);
+      this.listedAt = Date.now();
+      this.lastListing = { succeeded: true, at: this.listedAt };
+      return result;
+    } catch (error) {
+      // An aborted listing (timed out) still failed: Mastra gave no listing in time.
+      this.lastListing = { succeeded: false, at: Date.now() };
+      throw error;
+    }
+  }
+
+  private async listNow(signal?: AbortSignal): Promise<RefreshResult> {
     const client = signal ? withAbortSignal(this.options.client, signal) : this.options.client;
     const listing = (await client.listAgents(undefined, true)) as Record<string, ListedAgent>;
     signal?.throwIfAborted();

@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import type { RateLimiterMemory } from 'rate-limiter-flexible';
 import { silentLogger, type Logger } from '../log.js';
-import { HttpError } from '../kernel/errors.js';
+import { asRefusal, HttpError } from '../kernel/errors.js';
 
 /** How many token checks of one client address may fail, and in what window. */
 export interface FailedCheckLimits {
@@ -64,9 +64,12 @@ export class FailedTokenChecks {
         this.logger.warn(
           `${this.limits.burst} token checks from ${key} failed within ${this.limits.windowS} s: its new tokens get 429 for ${seconds} s (tokens accepted before still work)`,
         );
-      throw new HttpError(429, `Too Many Requests: too many token checks from your address failed; try again in ${seconds} s with a valid token.`, {
-        'retry-after': String(seconds),
-      });
+      throw asRefusal(
+        'failed_checks',
+        new HttpError(429, `Too Many Requests: too many token checks from your address failed; try again in ${seconds} s with a valid token.`, {
+          'retry-after': String(seconds),
+        }),
+      );
     }
     return () => void limiter.reward(key);
   }

@@ -1,6 +1,6 @@
 import type { IncomingMessage } from 'node:http';
 import { upstreamReason } from '../kernel/errors.js';
-import { HttpError } from '../kernel/errors.js';
+import { asRefusal, HttpError } from '../kernel/errors.js';
 
 /** Where an OAuth client learns how to sign in: the bridge's RFC 9728 metadata document. */
 export interface OAuthChallenge {
@@ -17,6 +17,10 @@ export type OAuthError = 'invalid_token' | 'insufficient_scope';
  * `WWW-Authenticate: Bearer resource_metadata="…"`, or 403 for a token lacking `scope`.
  */
 export function tokenRefused(reason: string, oauth?: OAuthChallenge, error?: OAuthError, scope?: string): HttpError {
+  return asRefusal('token_refused', tokenRefusal(reason, oauth, error, scope));
+}
+
+function tokenRefusal(reason: string, oauth?: OAuthChallenge, error?: OAuthError, scope?: string): HttpError {
   if (!oauth) return new HttpError(403, `Forbidden: ${reason}. Send "Authorization: Bearer <your Mastra token>" with a token the Mastra server accepts.`);
   const params = [`resource_metadata="${oauth.resourceMetadataUrl}"`];
   if (error) params.push(`error="${error}"`);

@@ -5,6 +5,7 @@ import { Catalogue } from '../catalogue/catalogue.js';
 import { refreshWithin } from '../catalogue/refresh.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMastraClientWithCredential } from '../mastra-client.js';
+import type { BridgeObserver } from '../kernel/observer.js';
 import { HttpError } from '../kernel/errors.js';
 import { identityOf, type Caller, type CallerResolver, type OAuthResource } from './callers.js';
 import type { FailedTokenChecks } from './failed-checks.js';
@@ -39,6 +40,8 @@ export interface OAuthCallersOptions {
   /** Limits the checks of tokens not accepted before, per client address. Default: none. */
   failedChecks?: FailedTokenChecks;
   logger?: Logger;
+  /** Hears each request the users' clients make to Mastra (metrics). Default: nobody. */
+  observer?: BridgeObserver;
 }
 
 /** A minted JWT lives this long, and is re-minted once half of it has passed, so a request never carries one about to expire. */
@@ -124,7 +127,7 @@ export class OAuthCallers implements CallerResolver {
     if (this.users.size >= MAX_USERS) this.forgetOldest();
     const { serviceCatalogue, ownCatalogues, toolPrefix, workflowPrefix, filter, baseUrl } = this.options;
     const user = { claims, token, listedAt: 0, usedAt: Date.now() } as User;
-    const client: MastraClient = createMastraClientWithCredential(async () => this.credential(user), { baseUrl });
+    const client: MastraClient = createMastraClientWithCredential(async () => this.credential(user), { baseUrl, observer: this.options.observer });
     const catalogue = ownCatalogues ? new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions: false }) : serviceCatalogue;
     if (ownCatalogues) catalogue.on('stale', () => (user.listedAt = 0));
     user.caller = { identity, client, catalogue };

@@ -1,3 +1,5 @@
+import type { RefusalReason } from './observer.js';
+
 /** Where a failure happened, so the message can say which agent and which Mastra server. */
 export interface FailureContext {
   agentId: string;
@@ -198,6 +200,15 @@ export class HttpError extends Error {
   ) {
     super(message);
   }
+
+  /** Why the request was refused before anything ran (the refusals metric), when it was; set with `asRefusal`. */
+  refusal?: RefusalReason;
+}
+
+/** Marks an HTTP error as a refusal of `reason`, which the transport counts as it answers. */
+export function asRefusal(reason: RefusalReason, error: HttpError): HttpError {
+  error.refusal = reason;
+  return error;
 }
 
 /** The JSON-RPC error codes the bridge answers with, the same in both eras and both SDKs. */

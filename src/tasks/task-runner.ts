@@ -2,6 +2,7 @@ import type { CreateTaskResult } from '@modelcontextprotocol/sdk/experimental/ta
 import type { RequestTaskStore } from '@modelcontextprotocol/sdk/shared/protocol.js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { Logger } from '../log.js';
+import { noObserver, type BridgeObserver } from '../kernel/observer.js';
 import type { CallerTasks } from './task-store.js';
 import { errorResult } from '../kernel/results.js';
 
@@ -29,6 +30,8 @@ export interface StartTaskOptions {
   /** Names the work in status messages, e.g. `agent "echo"`. */
   label: string;
   logger: Logger;
+  /** Hears each status the task reaches (the tasks metric). Default: nobody. */
+  observer?: Pick<BridgeObserver, 'taskStatus'>;
 }
 
 /**
@@ -77,8 +80,9 @@ const firstLine = (result: CallToolResult): string => {
  * stops the run through its signal and keeps nothing from it.
  */
 export async function startTask(run: (context: TaskRunContext) => Promise<CallToolResult>, options: StartTaskOptions): Promise<CreateTaskResult> {
-  const { session, store, label, logger } = options;
+  const { session, store, label, logger, observer = noObserver } = options;
   const created = await store.createTask({ ttl: options.requestedTtl });
+  observer.taskStatus('working');
   const { taskId } = created;
   const signal = session.signalOf(taskId)!;
   const running = `running ${label}`;
@@ -93,17 +97,19 @@ export async function startTask(run: (context: TaskRunContext) => Promise<CallTo
       const waiting = async (question: string | undefined) => {
         // A progress line still pending must not overwrite input_required after the fact.
         progress.stop();
+        if (question !== undefined) observer.taskStatus('input_required');
         if (!signal.aborted)
           await store.updateTaskStatus(taskId, question === undefined ? 'working' : 'input_required', question ?? `${label} resumed`).catch(() => {});
       };
       result = await run({ taskId, signal, onProgress: (message) => progress.report(message), waiting });
     } catch (error) {
-      if (signal.aborted) return;
+      if (signal.aborted) return observer.taskStatus('cancelled');
       result = errorResult(`The ${label} stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
     } finally {
       progress.stop();
     }
-    if (signal.aborted) return;
+    if (signal.aborted) return observer.taskStatus('cancelled');
+    observer.taskStatus(result.isError ? 'failed' : 'completed');
     session.describe(taskId, result.isError ? `${label} failed: ${firstLine(result)}` : `${label} answered`);
     // Throws only when the task was cancelled or dropped meanwhile, or the client is gone: nothing left to tell.
     await store.storeTaskResult(taskId, result.isError ? 'failed' : 'completed', result).catch((error: unknown) => {

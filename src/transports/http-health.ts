@@ -41,7 +41,13 @@ export interface Readiness extends IdentityPolicy {
   ready: boolean;
   /** Tools of the service-level listing (what token-less sessions, and every caller when `catalogue` is 'service', see). */
   agents: number;
+  /** Workflows of the same listing. */
+  workflows: number;
   catalogueLoaded: boolean;
+  /** The service-level listing's last attempt: whether Mastra answered it with a listing, and when (ISO time); null before the first. */
+  lastListing: { succeeded: boolean; at: string } | null;
+  /** When a listing last succeeded (ISO time), or null. */
+  lastSuccessfulListing: string | null;
   mastraReachable: boolean;
   /**
    * Where tasks live, and whether Redis answers. Redis down does not make a replica unready: plain
@@ -62,5 +68,16 @@ export async function readiness(
 ): Promise<Readiness> {
   const mastraReachable = await reachable(baseUrl);
   const listable = catalogue.loaded || policy.catalogue === 'per-caller';
-  return { ready: listable && mastraReachable, agents: catalogue.tools.length, catalogueLoaded: catalogue.loaded, mastraReachable, ...policy, taskStore };
+  const { lastListing, listedAt } = catalogue;
+  return {
+    ready: listable && mastraReachable,
+    agents: catalogue.tools.length,
+    workflows: catalogue.workflows.length,
+    catalogueLoaded: catalogue.loaded,
+    lastListing: lastListing ? { succeeded: lastListing.succeeded, at: new Date(lastListing.at).toISOString() } : null,
+    lastSuccessfulListing: listedAt === undefined ? null : new Date(listedAt).toISOString(),
+    mastraReachable,
+    ...policy,
+    taskStore,
+  };
 }

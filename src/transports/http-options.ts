@@ -1,4 +1,5 @@
 import type { MastraClient } from '@mastra/client-js';
+import type { IncomingMessage, ServerResponse } from 'node:http';
 import { MastraTokenCallers, type CallerResolver } from '../identity/callers.js';
 import { FailedTokenChecks, type FailedCheckLimits } from '../identity/failed-checks.js';
 import { OAuthCallers, type OAuthSettings } from '../identity/oauth-callers.js';
@@ -56,6 +57,8 @@ export interface HttpOptions extends ServerOptions {
   stateless: boolean;
   /** Starts every session id (`<replicaId>.<uuid>`), so a load balancer can send a session's requests to its replica. */
   replicaId: string | undefined;
+  /** Answers GET /metrics on this port (`--metrics` without `--metrics-port`); undefined: no such path. */
+  metricsEndpoint?: (req: IncomingMessage, res: ServerResponse) => void;
 }
 
 export interface HttpBridge {
@@ -90,7 +93,7 @@ export function identityFor(
   const callers =
     options.callers ??
     (options.oauth
-      ? new OAuthCallers({ ...shared, failedChecks: failedChecks(), settings: options.oauth })
+      ? new OAuthCallers({ ...shared, failedChecks: failedChecks(), settings: options.oauth, observer: options.observer })
       : new MastraTokenCallers({ ...shared, failedChecks: failedChecks(), serviceClient: options.client, clientForToken: options.clientForToken, keepMs }));
   const policy: IdentityPolicy = {
     serviceToken: options.hasServiceToken,

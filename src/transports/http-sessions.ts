@@ -4,8 +4,9 @@ import type { IncomingMessage, ServerResponse } from 'node:http';
 import { formatDuration } from '../kernel/duration.js';
 import { identityOf, SERVICE_IDENTITY } from '../identity/callers.js';
 import type { Logger } from '../log.js';
+import type { BridgeObserver } from '../kernel/observer.js';
 import type { SessionTransport } from './session-transport.js';
-import { HttpError } from '../kernel/errors.js';
+import { asRefusal, HttpError } from '../kernel/errors.js';
 
 /** One MCP session over HTTP: its server, its transport, and the identity it was opened with. */
 export interface Session {
@@ -38,6 +39,8 @@ export interface SessionsOptions {
   /** Open sessions and listen streams of one identity at most; token-less ones count as one identity. */
   maxSessionsPerIdentity: number;
   logger: Logger;
+  /** Hears each session and listen stream open and close (the open-streams gauges). */
+  observer: BridgeObserver;
 }
 
 /**
@@ -64,6 +67,8 @@ export class Sessions {
   private opening = 0;
   private readonly listening = new Map<string, Listening>();
   private listenStreams = 0;
+  /** What tells the observer each open session has closed. */
+  private readonly closings = new Map<string, () => void>();
   private readonly sweeper: NodeJS.Timeout;
 
   constructor(private readonly options: SessionsOptions) {
@@ -93,6 +98,7 @@ export class Sessions {
       add: (session) => {
         state = 'added';
         this.byId.set(session.id, session);
+        this.closings.set(session.id, this.options.observer.streamOpened('session'));
         this.options.logger.debug(
           `session ${session.id.slice(0, 8)} opened (${identity === SERVICE_IDENTITY ? 'service-level client' : "caller's own token"}); ${this.size} open`,
         );
@@ -118,6 +124,7 @@ export class Sessions {
     this.listening.set(identity, listening);
     listening.lastSeen = Date.now();
     listening.streams.add(end);
+    const observed = this.options.observer.streamOpened('listen');
     this.options.logger.debug(
       `listen stream opened (${identity === SERVICE_IDENTITY ? 'service-level client' : "caller's own token"}); ${this.listenStreams} open`,
     );
@@ -125,6 +132,7 @@ export class Sessions {
     return () => {
       if (!open) return;
       open = false;
+      observed();
       this.listenStreams--;
       this.unhold(identity);
       listening.streams.delete(end);
@@ -148,6 +156,8 @@ export class Sessions {
     const session = this.byId.get(id);
     if (!session) return;
     this.byId.delete(id);
+    this.closings.get(id)?.();
+    this.closings.delete(id);
     this.unhold(session.identity);
     this.options.logger.debug(`session ${id.slice(0, 8)} closed; ${this.size} open`);
   }
@@ -188,13 +198,13 @@ export class Sessions {
     const { maxSessions, maxSessionsPerIdentity } = this.options;
     if (this.byId.size + this.opening + this.listenStreams >= maxSessions) {
       const message = `Service Unavailable: the bridge has ${maxSessions} open sessions and listen streams, its limit (--max-sessions); try again later.`;
-      throw new HttpError(503, message, { 'retry-after': '30' });
+      throw asRefusal('session_cap', new HttpError(503, message, { 'retry-after': '30' }));
     }
     const held = this.perIdentity.get(identity) ?? 0;
     if (held >= maxSessionsPerIdentity) {
       const who = identity === SERVICE_IDENTITY ? 'without a token' : 'with this token';
       const message = `Too Many Requests: ${held} sessions and listen streams ${who} are open, the limit per caller (--max-sessions-per-identity); end unused sessions (DELETE /mcp) and streams, or wait for idle ones to expire.`;
-      throw new HttpError(429, message, { 'retry-after': '30' });
+      throw asRefusal('session_cap', new HttpError(429, message, { 'retry-after': '30' }));
     }
     this.perIdentity.set(identity, held + 1);
   }

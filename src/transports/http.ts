@@ -14,6 +14,7 @@ import { noSessionMethod, statelessFront } from './http-stateless.js';
 import { sessionNotFound, SessionTransport } from './session-transport.js';
 import { createOriginCheck, defaultAllowedHosts, isLoopback, readRpcBody, sendError, sendJson, urlHost } from './web-safety.js';
 import { HttpError } from '../kernel/errors.js';
+import { noObserver } from '../kernel/observer.js';
 
 export type { HttpBridge, HttpOptions } from './http-options.js';
 
@@ -36,7 +37,7 @@ const until = async (done: () => boolean, deadline: number) => {
 
 /** Streamable HTTP at /mcp: one MCP server per session, each bound to the caller (token) it was opened with. */
 export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
-  const { catalogue, baseUrl, host, port: bindPort, maxBody, maxSessions, sessionIdleTimeoutMs, logger = silentLogger } = options;
+  const { catalogue, baseUrl, host, port: bindPort, maxBody, maxSessions, sessionIdleTimeoutMs, logger = silentLogger, observer = noObserver } = options;
   // A bridge reachable from a network must not lend its service token to whoever connects.
   // An OAuth protected resource serves signed-in users only.
   const requireToken = options.requireToken || options.oauth !== undefined || (!isLoopback(host) && !options.allowAnonymous);
@@ -44,7 +45,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const oauth = callers.oauth?.challenge;
   // No list given: the Host values of the bind address, made here since a wildcard bind names every address of the machine.
   const checkOrigin = createOriginCheck({ allowedHosts: options.allowedHosts ?? defaultAllowedHosts(host), allowedOrigins: options.allowedOrigins });
-  const sessions = new Sessions({ sessionIdleTimeoutMs, maxSessions, maxSessionsPerIdentity: options.maxSessionsPerIdentity, logger });
+  const sessions = new Sessions({ sessionIdleTimeoutMs, maxSessions, maxSessionsPerIdentity: options.maxSessionsPerIdentity, logger, observer });
   // Imported here, not at the top: a stdio bridge never loads the v2 SDK for it (about 0.18 s of start-up).
   // One board for every front: a caller's tasks are the same whichever era or mode reaches them.
   const board = options.tasks;
@@ -141,6 +142,8 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       return;
     }
     if (req.method === 'GET' && callers.oauth && WELL_KNOWN.includes(path ?? '')) return sendJson(res, 200, callers.oauth.metadata);
+    // Checked by the endpoint itself (MCP_METRICS_TOKEN), not by Host: scrapers name the bridge by any address.
+    if (req.method === 'GET' && path === '/metrics' && options.metricsEndpoint) return options.metricsEndpoint(req, res);
     if (path !== MCP_PATH) return sendJson(res, 404, { error: `Not found: the MCP endpoint is ${MCP_PATH}` });
     if (stopping) return sendError(res, new HttpError(503, 'Service Unavailable: the bridge is shutting down.', { connection: 'close' }));
     // An open event stream is not a call: shutdown waits only for requests that run something.
@@ -150,7 +153,10 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       res.once('close', () => calls--);
     }
     handleMcp(req, res).catch((error: unknown) => {
-      if (error instanceof HttpError) return sendError(res, error);
+      if (error instanceof HttpError) {
+        if (error.refusal) observer.refused(error.refusal);
+        return sendError(res, error);
+      }
       logger.error(`HTTP ${req.method} ${MCP_PATH} failed: ${error instanceof Error ? error.message : String(error)}`);
       sendError(res, new HttpError(500, 'Internal error in the bridge; see its log.'));
     });

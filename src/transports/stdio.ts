@@ -3,6 +3,7 @@ import { ErrorCode } from '@modelcontextprotocol/sdk/types.js';
 import { PassThrough, type Readable } from 'node:stream';
 import { formatBytes } from '../kernel/byte-size.js';
 import { silentLogger } from '../log.js';
+import { noObserver } from '../kernel/observer.js';
 import { isModern } from '../protocol/era.js';
 import { createServer, type ServerOptions } from '../protocol/legacy/server.js';
 import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit, type OversizedMessage } from './message-size-limit.js';
@@ -59,8 +60,10 @@ function parsed(line: string): unknown {
 /** One session over stdin/stdout. Resolves when the client goes away (stdin ends or the transport closes). */
 export async function serveStdio(options: StdioOptions): Promise<void> {
   const logger = options.logger ?? silentLogger;
+  const observer = options.observer ?? noObserver;
   // A message over the limit is refused on its own, in either era; the session goes on.
   const refuse = ({ bytes, id }: OversizedMessage) => {
+    observer.refused('body_too_large');
     const message = `Request too large: ${bytes} bytes, over the ${LIMIT} (${MAX_STDIO_MESSAGE_BYTES} bytes) a stdio message may have; send less, e.g. a shorter message.`;
     logger.warn(
       `refused a stdio message of ${bytes} bytes (over the ${LIMIT} limit)${id === undefined ? '; its id could not be read, so no error reply was sent' : ''}`,

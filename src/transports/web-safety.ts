@@ -1,7 +1,7 @@
 import { JSONRPCMessageSchema } from '@modelcontextprotocol/sdk/types.js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { hostname as machineName, networkInterfaces } from 'node:os';
-import { HttpError } from '../kernel/errors.js';
+import { asRefusal, HttpError } from '../kernel/errors.js';
 import { nestsDeeperThan, TOO_DEEP_MESSAGE } from '../kernel/json-depth.js';
 
 /** Answers in JSON-RPC error form, which MCP clients show to the user. */
@@ -102,7 +102,8 @@ function sameOrigin(origin: string, host: string): boolean {
 
 /** Reads the body as JSON, refusing more than `limit` bytes with 413 before or while reading. */
 async function readJsonBody(req: IncomingMessage, limit: number): Promise<unknown> {
-  const tooLarge = () => new HttpError(413, `Payload Too Large: request bodies are limited to ${limit} bytes (--max-body).`, { connection: 'close' });
+  const tooLarge = () =>
+    asRefusal('body_too_large', new HttpError(413, `Payload Too Large: request bodies are limited to ${limit} bytes (--max-body).`, { connection: 'close' }));
   if (Number(req.headers['content-length'] ?? 0) > limit) throw tooLarge();
   // Events rather than `for await`: leaving an async iterator early destroys the socket, and the 413 with it.
   const body = await new Promise<Buffer>((resolve, reject) => {

@@ -10,6 +10,8 @@ import { prepareToolCall, serverInstructions, toolsOf } from '../../calls/tool-c
 import { clientLogOf } from './client-log.js';
 import { SessionQuestionQueue } from './question-queue.js';
 import { withCallLog } from '../../calls/call-log.js';
+import { observeCall, observedPrepare, observedTask } from '../../calls/call-observer.js';
+import { noObserver } from '../../kernel/observer.js';
 import { silentLogger } from '../../log.js';
 import { progressFor } from '../../kernel/progress.js';
 import { refuseInvalidParams } from './request-params.js';
@@ -45,7 +47,7 @@ class BridgeServer extends Server {
  * session costs the same whether Mastra has ten agents or a thousand.
  */
 export function createServer(options: ServerOptions): Server {
-  const { catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress, autoApproveTools } = options;
+  const { catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress, autoApproveTools, observer = noObserver } = options;
   const board = options.tasks;
   const sessionTasks = options.identityTasks ?? options.sessionTasks ?? board.openSession();
   const runs = { owners: board.runOwners, identity: options.identity ?? SERVICE_IDENTITY, allowForeign: options.resumeForeignRuns };
@@ -66,22 +68,27 @@ export function createServer(options: ServerOptions): Server {
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
-    const call = prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
+    const facts = { tool: name, era: '2025-11-25' as const, identity: runs.identity };
+    const call = observedPrepare(observer, facts, () => prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args));
     const logged = (run: () => Promise<CallToolResult>) => withCallLog(clientLog, { label: call.label, ...call.ids, tool: name }, run);
     if (request.params.task && extra.taskStore) {
       // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.
-      return startTask((task) => logged(() => call.run({ task, ask: elicitationAsker(server, { signal: task.signal, task }) })), {
+      const taskCall = observedTask(observer, facts, call);
+      return startTask((task) => logged(() => taskCall.run({ task, ask: elicitationAsker(server, { signal: task.signal, task }) })), {
         session: sessionTasks,
         store: extra.taskStore,
         requestedTtl: extra.taskRequestedTtl,
         label: call.label,
         logger,
+        observer,
       });
     }
     if (call.valid) logger.debug(`calling ${call.label} (${name})`);
     // extra.signal is aborted by notifications/cancelled and when the transport closes; both stop the upstream run.
     const ask = elicitationAsker(server, { signal: extra.signal, relatedRequestId: extra.requestId });
-    return logged(() => call.run({ signal: extra.signal, progress: progressFor(extra, progress), ask }));
+    return observeCall(observer, { ...facts, task: false, signal: extra.signal }, () =>
+      logged(() => call.run({ signal: extra.signal, progress: progressFor(extra, progress), ask })),
+    );
   });
 
   // Transport trouble (a response that could not be sent to a client that left) is not the call's failure.

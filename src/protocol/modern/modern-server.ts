@@ -7,6 +7,8 @@ import { silentLogger } from '../../log.js';
 import { RequestError } from '../../kernel/errors.js';
 import { progressFor } from '../../kernel/progress.js';
 import { logMessageParams, withCallLog, type ClientLog } from '../../calls/call-log.js';
+import { observeCall, observedPrepare, observedTask } from '../../calls/call-observer.js';
+import { noObserver } from '../../kernel/observer.js';
 import type { FrontOptions } from '../front-options.js';
 import { SERVER_INFO } from '../../kernel/version.js';
 import type { Caller } from '../../identity/callers.js';
@@ -41,6 +43,7 @@ export function createModernServer(
   { credentialed, taskStatus = false }: { credentialed: boolean /** Push `notifications/tasks` on this connection (stdio). */; taskStatus?: boolean },
 ): Server {
   const { baseUrl, logger = silentLogger, callTimeoutMs, progress, refreshIntervalMs, stopped, autoApproveTools, requestStates: sealer } = options;
+  const observer = options.observer ?? noObserver;
   // Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. Without
   // re-listing (0) the bridge cannot say how long: it still re-lists when a call finds an agent gone, or a replica
   // says so. ttlMs 0, "do not reuse", is the honest hint then; it costs a tools/list, answered from the catalogue.
@@ -61,12 +64,15 @@ export function createModernServer(
 
   server.setRequestHandler('tools/call', async (request, ctx: ServerContext) => {
     const { name, arguments: args } = request.params;
-    const call = prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
+    const facts = { tool: name, era: '2026-07-28' as const, identity: caller.identity };
+    const call = observedPrepare(observer, facts, () =>
+      prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args),
+    );
     if (acceptsTasks(ctx.mcpReq.envelope as never))
       return (await startModernTask(
-        call,
+        observedTask(observer, facts, call),
         tasks,
-        logger,
+        { logger, observer },
         taskStatus ? (n) => server.notification(n as never) : undefined,
         canElicit(ctx.mcpReq.envelope),
       )) as never;
@@ -85,10 +91,8 @@ export function createModernServer(
     };
     try {
       // An input_required round is logged as this request's answer: the retry is a request of its own.
-      return (await withCallLog(
-        logOf(ctx),
-        { label: call.label, ...call.ids, tool: name },
-        () => callInRounds(call, name, round) as Promise<CallToolResult>,
+      return (await observeCall(observer, { ...facts, task: false, signal }, () =>
+        withCallLog(logOf(ctx), { label: call.label, ...call.ids, tool: name }, () => callInRounds(call, name, round) as Promise<CallToolResult>),
       )) as never;
     } catch (error) {
       // Answered on the request's own stream while it is still open, where closing it would only reset the client.

@@ -5,6 +5,7 @@ import { z } from 'zod';
 import { startTask } from '../../tasks/task-runner.js';
 import type { ToolCall } from '../../calls/tool-call.js';
 import type { Logger } from '../../log.js';
+import type { BridgeObserver } from '../../kernel/observer.js';
 import type { CallerTasks } from '../../tasks/task-store.js';
 import { TaskQuestions } from './task-questions.js';
 
@@ -39,7 +40,13 @@ export type TaskStatusSink = (notification: { method: 'notifications/tasks'; par
 const questions = new TaskQuestions();
 
 /** `canElicit`: whether the client that started the task declared elicitation, so the task may ask it. */
-export async function startModernTask(call: ToolCall, tasks: CallerTasks, logger: Logger, sink?: TaskStatusSink, canElicit = false) {
+export async function startModernTask(
+  call: ToolCall,
+  tasks: CallerTasks,
+  { logger, observer }: { logger: Logger; observer: BridgeObserver },
+  sink?: TaskStatusSink,
+  canElicit = false,
+) {
   const announce = (taskId: string) => {
     if (sink)
       void detailedTask(tasks, taskId).then(
@@ -64,6 +71,7 @@ export async function startModernTask(call: ToolCall, tasks: CallerTasks, logger
     store,
     label: call.label,
     logger,
+    observer,
   });
   return { resultType: 'task' as const, ...wireTask(task) };
 }
