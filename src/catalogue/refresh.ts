@@ -125,11 +125,12 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
         ? `the include filter ${result.unmatchedIncludes.map((g) => `"${g}"`).join(', ')} matches no agent${result.listedWorkflows.length ? ' or workflow' : ''} at ${baseUrl}; the agents there are: ${listShort(result.listed)}` +
           (result.listedWorkflows.length ? `; the workflows: ${listShort(result.listedWorkflows)}` : '')
         : '',
-      ...result.unaddressable.map(
-        (id) =>
-          `the agent ${JSON.stringify(id)} at ${baseUrl} is not offered: no URL path can name it (URL parsing resolves "." and ".." away, and would run another agent); give it another id in Mastra`,
-      ),
-      ...result.leftOutWorkflows.map(({ workflowId, reason }) => `the workflow ${JSON.stringify(workflowId)} at ${baseUrl} is not offered: ${reason}`),
+      ...result.leftOut
+        .filter((left) => !left.byFilter)
+        .map(({ kind, id, reason }) => `the ${kind} ${JSON.stringify(id)} at ${baseUrl} is not offered: ${reason}`),
+      result.workflowsRefused
+        ? `the workflows at ${baseUrl} are not offered: Mastra refused to list them (${result.workflowsRefused}); may the token list workflows?`
+        : '',
     ].filter(Boolean);
     for (const warning of warnings) if (!lastWarnings.has(warning)) logger.warn(warning);
     lastWarnings = new Set(warnings);

@@ -134,6 +134,8 @@ export const canSuspend = (workflow: ListedWorkflow): boolean => suspendingSteps
 export interface WorkflowListing {
   workflows: Record<string, ListedWorkflow>;
   undescribed: Map<string, string>;
+  /** Why Mastra listed no workflows to this client, when it refused (401, 403): the token may not list them. */
+  refused?: string;
 }
 
 /** How many workflows are asked for at once when they must be asked for one by one. */
@@ -156,7 +158,8 @@ export async function listWorkflows(client: MastraClient, wanted: (workflowId: s
     return { workflows: (await client.listWorkflows()) as Record<string, ListedWorkflow>, undescribed: new Map() };
   } catch (error) {
     const status = statusOf(error);
-    if (status === 401 || status === 403 || status === 404) return { workflows: {}, undescribed: new Map() };
+    if (status === 401 || status === 403) return { workflows: {}, undescribed: new Map(), refused: upstreamReason(error) };
+    if (status === 404) return { workflows: {}, undescribed: new Map() };
     if (!isServerError(error)) throw error;
     return describeOneByOne(client, wanted, error);
   }
