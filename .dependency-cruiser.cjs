@@ -13,7 +13,7 @@ const LAYERS = [
   ['calls', '^src/calls/'],
   ['protocol', '^src/protocol/'],
   ['transports', '^src/transports/'],
-  ['program', '^src/(main|cli|config|help|module-options)\\.ts$'],
+  ['program', '^src/((main|cli|config|help|module-options)\\.ts$|commands/)'],
 ];
 
 const upward = LAYERS.slice(0, -1).map(([name, path], i) => ({

@@ -113,7 +113,14 @@ interface Setting {
 
 /** Each setting with its flag and environment twin; the flag wins. The only place a default is written. */
 export const SETTINGS = {
-  baseUrl: { env: 'MASTRA_BASE_URL', group: 'mastra', help: 'the Mastra server; a trailing /api is dropped', schema: httpUrl.default('http://localhost:4111') },
+  baseUrl: {
+    flag: 'mastra-url',
+    env: 'MASTRA_BASE_URL',
+    arg: 'URL',
+    group: 'mastra',
+    help: 'the Mastra server; a trailing /api is dropped',
+    schema: httpUrl.default('http://localhost:4111'),
+  },
   // Never part of an error line: any string is accepted. MASTRA_JWT_TOKEN is the name Mastra's own JWT docs use.
   serviceToken: {
     env: 'JWT_TOKEN',
@@ -569,7 +576,7 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   }
   if (!problems.length) problems.push(...oauthProblems(config as Config), ...requestStateProblems(config as Config));
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  const warnings = tokenWarnings(config, env);
+  const warnings = [...urlWarnings(values['mastra-url'] ?? env.MASTRA_BASE_URL, values['mastra-url'] !== undefined), ...tokenWarnings(config, env)];
   return { kind: 'run', config: withDerived(config as Config), warnings };
 }
 
@@ -583,6 +590,15 @@ export function defaultConfig(): Config {
 /** Defaults made from another setting: the OAuth resource a token must name is this bridge's own. */
 function withDerived(config: Config): Config {
   return { ...config, oauthAudience: config.oauthAudience ?? (config.publicUrl === undefined ? undefined : `${config.publicUrl}/mcp`) };
+}
+
+/** `mastra dev` prints its API as …/api; client-js adds /api itself, so the bridge drops it, and says so. */
+function urlWarnings(raw: unknown, fromFlag: boolean): string[] {
+  if (typeof raw !== 'string' || !/\/api\/*$/.test(raw)) return [];
+  const name = fromFlag ? '--mastra-url' : 'MASTRA_BASE_URL';
+  return [
+    `${name} ends with /api, which client-js adds itself: using ${raw.replace(/\/+$/, '').replace(/\/api$/, '')} (write the Mastra server's address without /api)`,
+  ];
 }
 
 /** A token pasted with its "Bearer " would be sent as "Bearer Bearer …", which no server accepts: it is taken off, and said. */

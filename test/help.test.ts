@@ -62,6 +62,6 @@ describe('--help is made from the settings table', () => {
 
   it('puts the Mastra URL and the token first', () => {
     const groups = help.split('\n\n').filter((block) => /^\S.*:\n {2}/.test(block));
-    expect(groups[0]).toMatch(/^Mastra .*:\n {2}MASTRA_BASE_URL\n[\s\S]*\n {2}JWT_TOKEN, or MASTRA_JWT_TOKEN\n/);
+    expect(groups[0]).toMatch(/^Mastra .*:\n {2}--mastra-url URL {2}MASTRA_BASE_URL\n[\s\S]*\n {2}JWT_TOKEN, or MASTRA_JWT_TOKEN\n/);
   });
 });
