@@ -198,6 +198,16 @@ export const SETTINGS = {
     help: 'workflow tool name prefix, same form; a workflow that can suspend also gets resume_<id>',
     schema: toolPrefix.default('run_'),
   },
+  // 44: Claude Code calls a tool mcp__<server>__<tool>, and a name over 64 breaks its tool search; 44 leaves 20 for
+  // "mcp__", a server name such as "mastra-agents" and "__".
+  maxToolName: {
+    flag: 'max-tool-name',
+    env: 'MCP_MAX_TOOL_NAME',
+    arg: 'N',
+    group: 'offered',
+    help: "longest tool name: a longer one is cut and ends with a short hash of its id, so that a client's prefixed name (Claude Code's mcp__<server>__<tool>) stays within 64",
+    schema: positive('characters', '44', 128).default(44),
+  },
   describeFromInstructions: {
     flag: 'describe-from-instructions',
     env: 'MCP_DESCRIBE_FROM_INSTRUCTIONS',

@@ -16,6 +16,7 @@ import type { HttpOptions } from './transports/http-options.js';
 export const catalogueSettings = (config: Config): Omit<CatalogueOptions, 'client' | 'listWorkflows' | 'askMemory'> => ({
   toolPrefix: config.toolPrefix,
   workflowPrefix: config.workflowPrefix,
+  maxToolName: config.maxToolName,
   filter: { include: config.include, exclude: config.exclude },
   describeFromInstructions: config.describeFromInstructions,
 });
@@ -91,6 +92,7 @@ export const httpSettings = (config: Config): HttpSettings => ({
   perUserCatalogue: config.perUserCatalogue,
   toolPrefix: config.toolPrefix,
   workflowPrefix: config.workflowPrefix,
+  maxToolName: config.maxToolName,
   include: config.include,
   exclude: config.exclude,
   tokenCheckTtlMs: FIXED.tokenCheckTtlMs,

@@ -114,7 +114,7 @@ describe('workflows follow the live catalogue', () => {
 
 describe('workflow tool names', () => {
   it('never share a name with an agent tool, even with the same prefix, and keep their names', () => {
-    const namer = new ToolNamer('run_', { workflow: 'run_' });
+    const namer = new ToolNamer('run_', { workflow: 'run_' }, DEFAULTS.maxToolName);
     expect(namer.namesFor(['greet']).get('greet')).toBe('run_greet');
     const workflow = namer.namesFor(['greet'], 'workflow').get('greet')!;
     expect(workflow).toMatch(/^run_greet_[0-9a-f]{8}$/);

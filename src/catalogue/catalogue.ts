@@ -42,6 +42,8 @@ export interface CatalogueOptions {
   describeFromInstructions: boolean;
   /** Workflow tool name prefix (`--workflow-prefix`). */
   workflowPrefix: string;
+  /** The longest tool name (`--max-tool-name`): longer ones are cut and hashed. */
+  maxToolName: number;
   /** Whether to list the workflows too. Default: yes (a listing made only to check a token needs none). */
   listWorkflows?: boolean;
   /** Whether to ask Mastra which agents have memory. Default: yes (a listing made only to check a token needs none). */
@@ -110,7 +112,7 @@ export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: strin
   constructor(private readonly options: CatalogueOptions) {
     super();
     this.setMaxListeners(0);
-    this.namer = new ToolNamer(options.toolPrefix, { workflow: options.workflowPrefix, resume: RESUME_PREFIX });
+    this.namer = new ToolNamer(options.toolPrefix, { workflow: options.workflowPrefix, resume: RESUME_PREFIX }, options.maxToolName);
   }
 
   /** The agents' tools. */

@@ -62,10 +62,13 @@ function suspendingStepsOf(graph: readonly GraphEntry[] = []): string[] {
   return graph.flatMap((entry) => [...(entry.step?.canSuspend && entry.step.id ? [entry.step.id] : []), ...suspendingStepsOf(entry.steps)]);
 }
 
+/**
+ * A workflow is named by its key in Mastra's listing (`purchaseWorkflow`) everywhere, never by the id it was created
+ * with (`purchase`, which the listing calls its name): the key is what Mastra's API, the tool names and every text use.
+ */
 export function describeWorkflow(workflowId: string, workflow: ListedWorkflow, steps: readonly string[], resumeToolName?: string): string {
-  const name = workflow.name || workflowId;
   return [
-    `Run the Mastra workflow "${name}" and get its output.`,
+    `Run the Mastra workflow "${workflowId}" and get its output.`,
     workflow.description?.trim() ?? '',
     steps.length ? `Steps: ${steps.join(', ')}.` : '',
     resumeToolName
@@ -114,7 +117,7 @@ export function workflowToolOf(
   return {
     workflowId,
     toolName,
-    title: workflow.name || workflowId,
+    title: workflowId,
     description: describeWorkflow(workflowId, workflow, steps, resumable.length ? resumeToolName : undefined),
     inputSchema: wrapsInput
       ? { type: 'object', properties: { input: input! }, required: ['input'], additionalProperties: false }
