@@ -299,6 +299,17 @@ export const SETTINGS = {
     help: 'time in-flight calls get to finish on SIGINT/SIGTERM',
     schema: duration().default(10_000),
   },
+  // Claude Code shows a result over about 25k tokens only as a short preview, unless its tool declares a larger
+  // _meta["anthropic/maxResultSizeChars"] (up to 500,000); 100,000 characters is about those 25k tokens of text, so a
+  // model's context is spent as Claude Code would spend it, but on the bridge's cut, which says where the rest is.
+  maxResultChars: {
+    flag: 'max-result-chars',
+    env: 'MCP_MAX_RESULT_CHARS',
+    arg: 'N',
+    group: 'calls',
+    help: 'longest text of a result: a longer answer or output is cut, with a line saying how much and where the rest is (structuredContent keeps it whole); tools declare it to Claude Code as _meta["anthropic/maxResultSizeChars"] (at most 500000)',
+    schema: positive('characters', '100000').default(100_000),
+  },
   // Ten minutes: long enough for an agent that calls tools, short enough that a stuck run is noticed.
   callTimeoutMs: {
     flag: 'call-timeout',

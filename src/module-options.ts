@@ -47,8 +47,9 @@ export const redisSettings = (config: Config): Omit<RedisTaskOptions, 'logger'> 
 /** What both eras' fronts take from the settings; the catalogue, client, task board and request state sealer are main's. */
 export const frontSettings = (
   config: Config,
-): Pick<FrontOptions, 'callTimeoutMs' | 'progress' | 'autoApproveTools' | 'resumeForeignRuns' | 'refreshIntervalMs'> => ({
+): Pick<FrontOptions, 'callTimeoutMs' | 'maxResultChars' | 'progress' | 'autoApproveTools' | 'resumeForeignRuns' | 'refreshIntervalMs'> => ({
   callTimeoutMs: config.callTimeoutMs,
+  maxResultChars: config.maxResultChars,
   progress: { ...FIXED.progress },
   autoApproveTools: config.autoApproveTools,
   resumeForeignRuns: config.resumeForeignRuns,

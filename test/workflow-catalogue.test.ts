@@ -24,7 +24,7 @@ afterAll(async () => {
 async function catalogueWith(filter: AgentFilter, options: { toolPrefix?: string; workflowPrefix?: string } = {}) {
   const catalogue = catalogueOf(clientFor(stack.mastra.url), { filter, ...options });
   const result = await catalogue.refresh();
-  return { catalogue, result, names: toolsOf(catalogue).map((tool) => tool.name) };
+  return { catalogue, result, names: toolsOf(catalogue, DEFAULTS.maxResultChars).map((tool) => tool.name) };
 }
 
 describe('the include and exclude filters cover workflows', () => {

@@ -40,7 +40,17 @@ export function createModernServer(
   options: ModernServerOptions,
   { credentialed, taskStatus = false }: { credentialed: boolean /** Push `notifications/tasks` on this connection (stdio). */; taskStatus?: boolean },
 ): Server {
-  const { baseUrl, logger = silentLogger, callTimeoutMs, progress, refreshIntervalMs, stopped, autoApproveTools, requestStates: sealer } = options;
+  const {
+    baseUrl,
+    logger = silentLogger,
+    callTimeoutMs,
+    maxResultChars,
+    progress,
+    refreshIntervalMs,
+    stopped,
+    autoApproveTools,
+    requestStates: sealer,
+  } = options;
   // Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. Without
   // re-listing (0) the bridge cannot say how long: it still re-lists when a call finds an agent gone, or a replica
   // says so. ttlMs 0, "do not reuse", is the honest hint then; it costs a tools/list, answered from the catalogue.
@@ -57,11 +67,15 @@ export function createModernServer(
   const tasks = options.tasks.forIdentity(caller.identity);
   const runs = { owners: options.tasks.runOwners, identity: caller.identity, allowForeign: options.resumeForeignRuns };
 
-  server.setRequestHandler('tools/list', () => ({ tools: toolsOf(caller.catalogue) as never }));
+  server.setRequestHandler('tools/list', () => ({ tools: toolsOf(caller.catalogue, maxResultChars) as never }));
 
   server.setRequestHandler('tools/call', async (request, ctx: ServerContext) => {
     const { name, arguments: args } = request.params;
-    const call = prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args);
+    const call = prepareToolCall(
+      { catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, maxResultChars, autoApproveTools, runs },
+      name,
+      args,
+    );
     if (acceptsTasks(ctx.mcpReq.envelope as never))
       return (await startModernTask(
         call,
