@@ -563,8 +563,9 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   const flags = Object.values(SETTINGS).flatMap((s) => ('flag' in s && !('boolean' in s) ? [s.flag] : []));
   const switches = Object.values(SETTINGS).flatMap((s) => ('boolean' in s ? [s.flag] : []));
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: [...argv],
       options: {
         ...Object.fromEntries(flags.map((flag) => [flag, { type: 'string' as const }])),
@@ -573,11 +574,12 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
         version: { type: 'boolean', short: 'v' },
       },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
     }));
   } catch (error) {
     throw new ConfigError(`${(error as Error).message.split('\n')[0]} (see --help)`);
   }
+  if (positionals.length) throw new ConfigError(positionalProblem(positionals[0]!));
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
 
@@ -597,7 +599,11 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   }
   if (!problems.length) problems.push(...oauthProblems(config as Config), ...requestStateProblems(config as Config));
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  const warnings = [...urlWarnings(values['mastra-url'] ?? env.MASTRA_BASE_URL, values['mastra-url'] !== undefined), ...tokenWarnings(config, env)];
+  const warnings = [
+    ...stdioWarnings(values, config as Config),
+    ...urlWarnings(values['mastra-url'] ?? env.MASTRA_BASE_URL, values['mastra-url'] !== undefined),
+    ...tokenWarnings(config, env),
+  ];
   return { kind: 'run', config: withDerived(config as Config), warnings };
 }
 
@@ -611,6 +617,27 @@ export function defaultConfig(): Config {
 /** Defaults made from another setting: the OAuth resource a token must name is this bridge's own. */
 function withDerived(config: Config): Config {
   return { ...config, oauthAudience: config.oauthAudience ?? (config.publicUrl === undefined ? undefined : `${config.publicUrl}/mcp`) };
+}
+
+/** A bare argument: a URL is most likely the Mastra server, which has its own flag. */
+function positionalProblem(argument: string): string {
+  const shown = JSON.stringify(withoutCredentials(argument));
+  return /^https?:\/\//i.test(argument)
+    ? `unexpected argument ${shown}: give the Mastra server as --mastra-url ${withoutCredentials(argument)} (or in MASTRA_BASE_URL)`
+    : `unexpected argument ${shown}: the bridge takes only options, and the subcommands doctor and install (see --help)`;
+}
+
+/** What only HTTP reads, given as flags to a stdio bridge: said once, so that a --port copied from an HTTP example does not look taken. */
+const HTTP_GROUPS: readonly string[] = ['http', 'replicas', 'oauth'];
+function stdioWarnings(values: Record<string, string | boolean | undefined>, config: Config): string[] {
+  if (config.transport !== 'stdio') return [];
+  const ignored = Object.entries(SETTINGS).flatMap(([key, setting]) =>
+    // --public-url also tells `doctor` where the bridge runs, whatever this process serves.
+    'flag' in setting && values[setting.flag] !== undefined && key !== 'publicUrl' && (HTTP_GROUPS.includes(setting.group) || key === 'host' || key === 'port')
+      ? [`--${setting.flag}`]
+      : [],
+  );
+  return ignored.length ? [`${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} for --transport http: ignored, since this bridge serves stdio`] : [];
 }
 
 /** `mastra dev` prints its API as …/api; client-js adds /api itself, so the bridge drops it, and says so. */

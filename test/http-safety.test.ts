@@ -105,6 +105,7 @@ describe('web safety of the HTTP transport', () => {
     expect(await ready.json()).toEqual({
       status: 'ready',
       agents: 10,
+      workflows: 0,
       catalogueLoaded: true,
       mastraReachable: true,
       serviceToken: false,

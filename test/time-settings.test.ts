@@ -93,8 +93,8 @@ describe('a duration in another form says what is wrong with it, and suggests on
     ['2d', '--call-timeout="2d" has a unit durations do not take (they take ms, s, m and h); and it would be over 24h'],
     ['1m30s', '--call-timeout="1m30s" combines units, which durations do not: write 90s'],
     ['5min', '--call-timeout="5min" has a unit durations do not take (they take ms, s, m and h): write 5m'],
-    ['1.5', '--call-timeout="1.5" has no unit: write 1.5s (durations are written'],
-    ['60', '--call-timeout="60" has no unit: write 60s (durations are written'],
+    ['1.5', '--call-timeout="1.5" has no unit: write 1.5s (1.5ms would be under 100ms)'],
+    ['60', '--call-timeout="60" has no unit: write 60s (60ms would be under 100ms)'],
     ['0.01', '--call-timeout="0.01" has no unit: write 0 (no limit) or a duration of at least 100ms'],
     ['10 s', '--call-timeout="10 s" must be a duration without spaces: write 10s'],
   ])('%s', (value, expected) => {

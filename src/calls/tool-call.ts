@@ -196,10 +196,12 @@ export function prepareToolCall(options: ToolCallOptions, name: string, args: un
   const agent = catalogue.find(name);
   if (!agent) {
     const known =
-      catalogue.tools.length || catalogue.workflows.length
-        ? 'list the tools again to see the agents there are now'
-        : `no agents are loaded from ${baseUrl} yet`;
-    throw new RequestError(JsonRpcCode.InvalidParams, `Unknown tool "${name}": ${known}.`);
+      !catalogue.loaded && catalogue.listingProblem
+        ? `${catalogue.listingProblem} No tools are loaded until it answers; then list the tools again.`
+        : catalogue.tools.length || catalogue.workflows.length
+          ? 'list the tools again to see the agents there are now.'
+          : `no agents are loaded from ${baseUrl} yet.`;
+    throw new RequestError(JsonRpcCode.InvalidParams, `Unknown tool "${name}": ${known}`);
   }
   const parsed = agentInput.safeParse(args ?? {});
   const onAgentGone = (agentId: string) => catalogue.reportGone(agentId);

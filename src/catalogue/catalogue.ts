@@ -108,6 +108,8 @@ export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: strin
   private readonly secrets = new Map<string, Secret>();
   private readonly memory = new AgentMemory();
   loaded = false;
+  /** Why the last listing failed, as a sentence, until one succeeds: what a call of a tool nobody has is told before the first listing. */
+  listingProblem?: string;
 
   constructor(private readonly options: CatalogueOptions) {
     super();

@@ -119,6 +119,7 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
     else logger.debug(`re-listed the agents at ${baseUrl}: no change`);
     failures = 0;
     lastProblem = '';
+    catalogue.listingProblem = undefined;
 
     const warnings = [
       result.unmatchedIncludes.length
@@ -143,6 +144,11 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
     const problem = upstreamReason(error);
     // A MASTRA_BASE_URL that names something else than Mastra's API says what to do instead.
     const hint = wrongUpstream(error, baseUrl) ?? hintFor(error, options.serviceToken);
+    // A socket, DNS or TLS failure, or no answer at all, is the README's "Cannot reach"; an answer is Mastra's, or another's.
+    const answered = typeof (error as { status?: unknown } | undefined)?.status === 'number' || error instanceof SyntaxError;
+    catalogue.listingProblem = answered
+      ? `The Mastra server at ${baseUrl} could not be listed (${problem}). ${hint}`
+      : `Cannot reach the Mastra server at ${baseUrl} (${problem}). ${hint}`;
     const kept = catalogue.loaded ? `keeping the ${counted(catalogue.tools.length, 'tool')} it had` : 'no tools until it answers';
     if (problem !== lastProblem && options.listingOptional && isRefusal(error))
       logger.info(

@@ -72,7 +72,9 @@ function unreadable(text: string, valid: string): string {
   if (bare) {
     const fits = [`${bare}s`, `${bare}ms`].filter((form) => inRange(parseDuration(form)!));
     if (fits.length === 2) return `has no unit, and a bare number is ambiguous: write ${fits.join(' or ')} (durations are written ${DURATION_FORMS})`;
-    return fits.length ? `has no unit: write ${fits[0]} (durations are written ${DURATION_FORMS})` : `has no unit: write ${valid}`;
+    const other = [`${bare}s`, `${bare}ms`].find((form) => !fits.includes(form))!;
+    const why = parseDuration(other)! < MIN_DURATION_MS ? 'under 100ms' : 'over 24h';
+    return fits.length ? `has no unit: write ${fits[0]} (${other} would be ${why})` : `has no unit: write ${valid}`;
   }
   const spaced = parseDuration(text.replace(/\s+/g, ''));
   if (spaced !== undefined && spaced > 0) return `must be a duration without spaces: write ${text.replace(/\s+/g, '')}`;

@@ -41,6 +41,8 @@ export interface Readiness extends IdentityPolicy {
   ready: boolean;
   /** Tools of the service-level listing (what token-less sessions, and every caller when `catalogue` is 'service', see). */
   agents: number;
+  /** Workflow tools of that listing. */
+  workflows: number;
   catalogueLoaded: boolean;
   mastraReachable: boolean;
   /**
@@ -62,5 +64,13 @@ export async function readiness(
 ): Promise<Readiness> {
   const mastraReachable = await reachable(baseUrl);
   const listable = catalogue.loaded || policy.catalogue === 'per-caller';
-  return { ready: listable && mastraReachable, agents: catalogue.tools.length, catalogueLoaded: catalogue.loaded, mastraReachable, ...policy, taskStore };
+  return {
+    ready: listable && mastraReachable,
+    agents: catalogue.tools.length,
+    workflows: catalogue.workflows.length,
+    catalogueLoaded: catalogue.loaded,
+    mastraReachable,
+    ...policy,
+    taskStore,
+  };
 }
