@@ -126,7 +126,7 @@ export const SETTINGS = {
     env: 'JWT_TOKEN',
     otherEnv: 'MASTRA_JWT_TOKEN',
     group: 'mastra',
-    help: 'service-level Mastra token, sent as "Authorization: Bearer …": stdio, token-less HTTP sessions, and the tool listing HTTP callers see (without it, each their own); the token alone (a leading "Bearer " is taken off, with a warning); MASTRA_JWT_TOKEN, the name Mastra\'s own JWT docs use, is read when JWT_TOKEN is unset',
+    help: 'the Mastra token, alone (the bridge sends "Authorization: Bearer <it>"), when Mastra requires one: every call over stdio; over HTTP, token-less callers and the tool listing (without it, each caller lists with their own); MASTRA_JWT_TOKEN, the name Mastra\'s own docs use, is read when JWT_TOKEN is unset',
     shownDefault: 'none',
     schema: z.string().optional(),
   },
