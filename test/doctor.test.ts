@@ -20,7 +20,7 @@ const problems = (report: string) => report.split('\n').filter((line) => line.st
 let open: Stack;
 let guarded: Stack;
 beforeAll(async () => {
-  [open, guarded] = await Promise.all([startStack({ workflows: true }), startStack({ jwtSecret: SECRET })]);
+  [open, guarded] = await Promise.all([startStack({ workflows: true }), startStack({ jwtSecret: SECRET, workflows: true, agentsOnlyUser: 'agents-only' })]);
 });
 afterAll(async () => {
   await open?.close();
@@ -53,6 +53,18 @@ describe('mastra-agents-mcp doctor', () => {
     const { code, report } = await runDoctor([], { MASTRA_BASE_URL: guarded.mastra.url, JWT_TOKEN: token });
     expect(code).toBe(1);
     expect(problems(report)[0]).toMatch(/refused JWT_TOKEN .*: it expired at \d{4}-/);
+  });
+
+  it('with a token that may not list workflows: says so, as a problem, unless the filter wants no workflow', async () => {
+    const env = { MASTRA_BASE_URL: guarded.mastra.url, JWT_TOKEN: signJwt(SECRET, { sub: 'agents-only' }) };
+    const refused = await runDoctor([], env);
+    expect(refused.code).toBe(1);
+    expect(problems(refused.report)).toEqual([
+      expect.stringMatching(/^problem +Mastra refused to list its workflows \(HTTP 403: Access denied\): the token may not list workflows/),
+    ]);
+    expect(refused.report).toMatch(/^ {2}ask_echo /m);
+    const unwanted = await runDoctor(['--exclude', 'workflow:*'], env);
+    expect(unwanted.code).toBe(0);
   });
 
   it('without a token where Mastra needs one, over stdio: says to set JWT_TOKEN', async () => {
