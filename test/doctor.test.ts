@@ -1,9 +1,12 @@
 import { execFile } from 'node:child_process';
+import { OAuth2Server } from 'oauth2-mock-server';
+import { startHttp } from '../src/transports/http.js';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctor } from '../src/commands/doctor.js';
-import { BIN, closedPort, startStack, type Stack } from './helpers.js';
+import { BIN, clientFor, closedPort, startStack, type Stack } from './helpers.js';
 import { signJwt, startHttpBridge } from './http-helpers.js';
+import { catalogueOf, frontDefaults, httpDefaults, oauthDefaults } from './support/defaults.js';
 
 const SECRET = 'doctor-test-secret';
 
@@ -119,5 +122,45 @@ describe('mastra-agents-mcp doctor', () => {
     const { code, report } = await runDoctor(['--public-url', url], { MASTRA_BASE_URL: open.mastra.url });
     expect(code).toBe(1);
     expect(problems(report)).toEqual([expect.stringContaining(`Cannot reach the bridge at ${url}/mcp`)]);
+  });
+});
+
+describe('mastra-agents-mcp doctor --public-url, against an OAuth bridge', () => {
+  it('finds the protected-resource metadata, and both handshakes asking a client without a token to sign in', async () => {
+    const auth = new OAuth2Server();
+    await auth.issuer.keys.generate('RS256');
+    await auth.start(0, '127.0.0.1');
+    const port = await closedPort();
+    const publicUrl = `http://127.0.0.1:${port}`;
+    const client = clientFor(guarded.mastra.url);
+    const bridge = await startHttp({
+      ...frontDefaults(),
+      ...httpDefaults(),
+      port,
+      catalogue: catalogueOf(client),
+      client,
+      baseUrl: guarded.mastra.url,
+      oauth: {
+        issuer: auth.issuer.url!,
+        publicUrl,
+        audience: `${publicUrl}/mcp`,
+        requiredScopes: [],
+        mastraAuth: 'passthrough',
+        mintClaims: [],
+        ...oauthDefaults,
+      },
+    });
+    try {
+      const argv = ['--transport', 'http', '--public-url', publicUrl, '--oauth-issuer', auth.issuer.url!, '--mastra-auth', 'passthrough'];
+      const { code, report } = await runDoctor(argv, { MASTRA_BASE_URL: guarded.mastra.url });
+      expect(report).toMatch(new RegExp(`^ok +the protected-resource metadata names ${publicUrl}/mcp and ${auth.issuer.url}`, 'm'));
+      expect(report).toMatch(/^ok +server\/discover \(MCP 2026-07-28\) asks a client without a token to sign in \(401 with resource_metadata/m);
+      expect(report).toMatch(/^ok +initialize \(MCP 2025-11-25\) asks a client without a token to sign in/m);
+      expect(problems(report)).toEqual([]);
+      expect(code).toBe(0);
+    } finally {
+      await bridge.close({ graceMs: 0 });
+      await auth.stop();
+    }
   });
 });
