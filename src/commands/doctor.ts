@@ -21,7 +21,7 @@ function toolLines(catalogue: Catalogue): string[] {
   const rows = [
     ...catalogue.tools.map((tool) => [tool.toolName, `agent "${tool.agentId}" (${tool.title})`] as const),
     ...catalogue.workflows.flatMap((workflow) => [
-      [workflow.toolName, `workflow "${workflow.workflowId}" (${workflow.title})`] as const,
+      [workflow.toolName, `workflow "${workflow.workflowId}"`] as const,
       ...(workflow.resumeToolName ? [[workflow.resumeToolName, `resumes workflow "${workflow.workflowId}"`] as const] : []),
     ]),
   ];
