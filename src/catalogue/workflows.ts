@@ -120,7 +120,12 @@ export function workflowToolOf(
     title: workflowId,
     description: describeWorkflow(workflowId, workflow, steps, resumable.length ? resumeToolName : undefined),
     inputSchema: wrapsInput
-      ? { type: 'object', properties: { input: input! }, required: ['input'], additionalProperties: false }
+      ? {
+          type: 'object',
+          properties: { input: { description: "The workflow's input (it is no object, so it travels under this key).", ...input! } },
+          required: ['input'],
+          additionalProperties: false,
+        }
       : ((input as ObjectSchema | undefined) ?? { type: 'object', properties: {} }),
     wrapsInput,
     ...(isObjectSchema(output) ? { outputSchema: output } : {}),
