@@ -51,6 +51,15 @@ describe('mastra-agents-mcp doctor', () => {
     expect(report).not.toContain(token.split('.')[2]);
   });
 
+  it('with a token pasted with its "Bearer ": says so, and checks the token without it', async () => {
+    const token = signJwt(SECRET, { sub: 'alice' });
+    const { code, report } = await runDoctor([], { MASTRA_BASE_URL: guarded.mastra.url, JWT_TOKEN: `Bearer ${token}` });
+    expect(report).toMatch(/^note +JWT_TOKEN starts with "Bearer ", which the bridge adds itself/m);
+    expect(report).toMatch(/^ok +Mastra at .* with JWT_TOKEN, which it accepts/m);
+    expect(report).not.toContain(token);
+    expect(code).toBe(0);
+  });
+
   it('with an expired token: says when it expired', async () => {
     const token = signJwt(SECRET, { sub: 'alice', exp: Math.floor(Date.now() / 1000) - 60 });
     const { code, report } = await runDoctor([], { MASTRA_BASE_URL: guarded.mastra.url, JWT_TOKEN: token });
