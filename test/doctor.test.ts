@@ -1,4 +1,6 @@
 import { execFile } from 'node:child_process';
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { OAuth2Server } from 'oauth2-mock-server';
 import { startHttp } from '../src/transports/http.js';
 import { promisify } from 'node:util';
@@ -58,6 +60,22 @@ describe('mastra-agents-mcp doctor', () => {
     expect(report).toMatch(/^ok +Mastra at .* with JWT_TOKEN, which it accepts/m);
     expect(report).not.toContain(token);
     expect(code).toBe(0);
+  });
+
+  it('with a token a proxy in front of Mastra refuses: says it was not Mastra', async () => {
+    // A gateway's refusal, which Mastra cannot produce: an HTML 401 page.
+    const gateway = createServer((_request, response) => response.writeHead(401, { 'content-type': 'text/html' }).end('<h1>401 Authorization Required</h1>'));
+    await new Promise<void>((resolve) => gateway.listen(0, '127.0.0.1', resolve));
+    const url = `http://127.0.0.1:${(gateway.address() as AddressInfo).port}`;
+    try {
+      const { code, report } = await runDoctor([], { MASTRA_BASE_URL: url, JWT_TOKEN: 'some-token' });
+      expect(code).toBe(1);
+      expect(problems(report)).toEqual([
+        expect.stringMatching(/^problem +Something in front of Mastra \(a proxy or gateway.*refused JWT_TOKEN \(HTTP 401 with a non-JSON body/),
+      ]);
+    } finally {
+      gateway.close();
+    }
   });
 
   it('with an expired token: says when it expired', async () => {
