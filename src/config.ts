@@ -114,13 +114,20 @@ interface Setting {
 
 /** Each setting with its flag and environment twin; the flag wins. The only place a default is written. */
 export const SETTINGS = {
-  baseUrl: { env: 'MASTRA_BASE_URL', group: 'mastra', help: 'the Mastra server; a trailing /api is dropped', schema: httpUrl.default('http://localhost:4111') },
+  baseUrl: {
+    flag: 'mastra-url',
+    env: 'MASTRA_BASE_URL',
+    arg: 'URL',
+    group: 'mastra',
+    help: 'the Mastra server; a trailing /api is dropped',
+    schema: httpUrl.default('http://localhost:4111'),
+  },
   // Never part of an error line: any string is accepted. MASTRA_JWT_TOKEN is the name Mastra's own JWT docs use.
   serviceToken: {
     env: 'JWT_TOKEN',
     otherEnv: 'MASTRA_JWT_TOKEN',
     group: 'mastra',
-    help: 'service-level Mastra token, sent as "Authorization: Bearer …": stdio, token-less HTTP sessions, and the tool listing HTTP callers see (without it, each their own); the token alone (a leading "Bearer " is taken off, with a warning); MASTRA_JWT_TOKEN, the name Mastra\'s own JWT docs use, is read when JWT_TOKEN is unset',
+    help: 'the Mastra token, alone (the bridge sends "Authorization: Bearer <it>"), when Mastra requires one: every call over stdio; over HTTP, token-less callers and the tool listing (without it, each caller lists with their own); MASTRA_JWT_TOKEN, the name Mastra\'s own docs use, is read when JWT_TOKEN is unset',
     shownDefault: 'none',
     schema: z.string().optional(),
   },
@@ -191,6 +198,16 @@ export const SETTINGS = {
     group: 'offered',
     help: 'workflow tool name prefix, same form; a workflow that can suspend also gets resume_<id>',
     schema: toolPrefix.default('run_'),
+  },
+  // 44: Claude Code calls a tool mcp__<server>__<tool>, and a name over 64 breaks its tool search; 44 leaves 20 for
+  // "mcp__", a server name such as "mastra-agents" and "__".
+  maxToolName: {
+    flag: 'max-tool-name',
+    env: 'MCP_MAX_TOOL_NAME',
+    arg: 'N',
+    group: 'offered',
+    help: "longest tool name: a longer one is cut and ends with a short hash of its id, so that a client's prefixed name (Claude Code's mcp__<server>__<tool>) stays within 64",
+    schema: positive('characters', '44', 128).default(44),
   },
   describeFromInstructions: {
     flag: 'describe-from-instructions',
@@ -282,6 +299,17 @@ export const SETTINGS = {
     group: 'http',
     help: 'time in-flight calls get to finish on SIGINT/SIGTERM',
     schema: duration().default(10_000),
+  },
+  // Claude Code shows a result over about 25k tokens only as a short preview, unless its tool declares a larger
+  // _meta["anthropic/maxResultSizeChars"] (up to 500,000); 100,000 characters is about those 25k tokens of text, so a
+  // model's context is spent as Claude Code would spend it, but on the bridge's cut, which says where the rest is.
+  maxResultChars: {
+    flag: 'max-result-chars',
+    env: 'MCP_MAX_RESULT_CHARS',
+    arg: 'N',
+    group: 'calls',
+    help: 'longest text of a result: a longer answer or output is cut, with a line saying how much and where the rest is (structuredContent keeps it whole); tools declare it to Claude Code as _meta["anthropic/maxResultSizeChars"] (at most 500000)',
+    schema: positive('characters', '100000').default(100_000),
   },
   // Ten minutes: long enough for an agent that calls tools, short enough that a stuck run is noticed.
   callTimeoutMs: {
@@ -569,8 +597,9 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   const flags = Object.values(SETTINGS).flatMap((s) => ('flag' in s && !('boolean' in s) ? [s.flag] : []));
   const switches = Object.values(SETTINGS).flatMap((s) => ('boolean' in s ? [s.flag] : []));
   let values: Record<string, string | boolean | undefined>;
+  let positionals: string[];
   try {
-    ({ values } = parseArgs({
+    ({ values, positionals } = parseArgs({
       args: [...argv],
       options: {
         ...Object.fromEntries(flags.map((flag) => [flag, { type: 'string' as const }])),
@@ -579,11 +608,12 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
         version: { type: 'boolean', short: 'v' },
       },
       strict: true,
-      allowPositionals: false,
+      allowPositionals: true,
     }));
   } catch (error) {
     throw new ConfigError(`${(error as Error).message.split('\n')[0]} (see --help)`);
   }
+  if (positionals.length) throw new ConfigError(positionalProblem(positionals[0]!));
   if (values.help) return { kind: 'help' };
   if (values.version) return { kind: 'version' };
 
@@ -603,7 +633,11 @@ export function parseCommand(argv: readonly string[], env: NodeJS.ProcessEnv): C
   }
   if (!problems.length) problems.push(...oauthProblems(config as Config), ...requestStateProblems(config as Config), ...metricsProblems(config as Config));
   if (problems.length) throw new ConfigError(`invalid configuration: ${problems.join('; ')}`);
-  const warnings = tokenWarnings(config, env);
+  const warnings = [
+    ...stdioWarnings(values, config as Config),
+    ...urlWarnings(values['mastra-url'] ?? env.MASTRA_BASE_URL, values['mastra-url'] !== undefined),
+    ...tokenWarnings(config, env),
+  ];
   return { kind: 'run', config: withDerived(config as Config), warnings };
 }
 
@@ -617,6 +651,36 @@ export function defaultConfig(): Config {
 /** Defaults made from another setting: the OAuth resource a token must name is this bridge's own. */
 function withDerived(config: Config): Config {
   return { ...config, oauthAudience: config.oauthAudience ?? (config.publicUrl === undefined ? undefined : `${config.publicUrl}/mcp`) };
+}
+
+/** A bare argument: a URL is most likely the Mastra server, which has its own flag. */
+function positionalProblem(argument: string): string {
+  const shown = JSON.stringify(withoutCredentials(argument));
+  return /^https?:\/\//i.test(argument)
+    ? `unexpected argument ${shown}: give the Mastra server as --mastra-url ${withoutCredentials(argument)} (or in MASTRA_BASE_URL)`
+    : `unexpected argument ${shown}: the bridge takes only options, and the subcommands doctor and install (see --help)`;
+}
+
+/** What only HTTP reads, given as flags to a stdio bridge: said once, so that a --port copied from an HTTP example does not look taken. */
+const HTTP_GROUPS: readonly string[] = ['http', 'replicas', 'oauth'];
+function stdioWarnings(values: Record<string, string | boolean | undefined>, config: Config): string[] {
+  if (config.transport !== 'stdio') return [];
+  const ignored = Object.entries(SETTINGS).flatMap(([key, setting]) =>
+    // --public-url also tells `doctor` where the bridge runs, whatever this process serves.
+    'flag' in setting && values[setting.flag] !== undefined && key !== 'publicUrl' && (HTTP_GROUPS.includes(setting.group) || key === 'host' || key === 'port')
+      ? [`--${setting.flag}`]
+      : [],
+  );
+  return ignored.length ? [`${ignored.join(', ')} ${ignored.length === 1 ? 'is' : 'are'} for --transport http: ignored, since this bridge serves stdio`] : [];
+}
+
+/** `mastra dev` prints its API as …/api; client-js adds /api itself, so the bridge drops it, and says so. */
+function urlWarnings(raw: unknown, fromFlag: boolean): string[] {
+  if (typeof raw !== 'string' || !/\/api\/*$/.test(raw)) return [];
+  const name = fromFlag ? '--mastra-url' : 'MASTRA_BASE_URL';
+  return [
+    `${name} ends with /api, which client-js adds itself: using ${raw.replace(/\/+$/, '').replace(/\/api$/, '')} (write the Mastra server's address without /api)`,
+  ];
 }
 
 /** A token pasted with its "Bearer " would be sent as "Bearer Bearer …", which no server accepts: it is taken off, and said. */

@@ -53,15 +53,20 @@ export function helpText(): string {
       });
     return [`${title}:`, ...entries].join('\n');
   });
-  return `mastra-agents-mcp: every agent of a Mastra server as an MCP tool.
+  // The two settings every bridge needs open the help; the rest follow, by group.
+  const [first, ...rest] = groups;
+  return `mastra-agents-mcp: every agent and workflow of a Mastra server as an MCP tool.
 
 Usage: mastra-agents-mcp [options]
+       mastra-agents-mcp doctor [options]  check these options against Mastra, and list what would be served
+
+${first}
 
 Each option has an environment twin; the flag wins. TIME is a duration: ${DURATION_FORMS};
 a bare number other than 0 is refused, since it would not say its unit. BYTES is a number of bytes.
   -h, --help     print this help and exit
   -v, --version  print the version and exit
 
-${groups.join('\n\n')}
+${rest.join('\n\n')}
 `;
 }

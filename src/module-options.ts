@@ -16,6 +16,7 @@ import type { HttpOptions } from './transports/http-options.js';
 export const catalogueSettings = (config: Config): Omit<CatalogueOptions, 'client' | 'listWorkflows' | 'askMemory'> => ({
   toolPrefix: config.toolPrefix,
   workflowPrefix: config.workflowPrefix,
+  maxToolName: config.maxToolName,
   filter: { include: config.include, exclude: config.exclude },
   describeFromInstructions: config.describeFromInstructions,
 });
@@ -46,8 +47,9 @@ export const redisSettings = (config: Config): Omit<RedisTaskOptions, 'logger'> 
 /** What both eras' fronts take from the settings; the catalogue, client, task board and request state sealer are main's. */
 export const frontSettings = (
   config: Config,
-): Pick<FrontOptions, 'callTimeoutMs' | 'progress' | 'autoApproveTools' | 'resumeForeignRuns' | 'refreshIntervalMs'> => ({
+): Pick<FrontOptions, 'callTimeoutMs' | 'maxResultChars' | 'progress' | 'autoApproveTools' | 'resumeForeignRuns' | 'refreshIntervalMs'> => ({
   callTimeoutMs: config.callTimeoutMs,
+  maxResultChars: config.maxResultChars,
   progress: { ...FIXED.progress },
   autoApproveTools: config.autoApproveTools,
   resumeForeignRuns: config.resumeForeignRuns,
@@ -91,6 +93,7 @@ export const httpSettings = (config: Config): HttpSettings => ({
   perUserCatalogue: config.perUserCatalogue,
   toolPrefix: config.toolPrefix,
   workflowPrefix: config.workflowPrefix,
+  maxToolName: config.maxToolName,
   include: config.include,
   exclude: config.exclude,
   tokenCheckTtlMs: FIXED.tokenCheckTtlMs,

@@ -27,7 +27,8 @@ describe('npm run demo', () => {
       ]);
       const url = /MASTRA_BASE_URL=(http:\/\/127\.0\.0\.1:(\d+)) --method tools\/list/.exec(stdout)!;
       expect(Number(url[2])).not.toBe(taken);
-      expect(stdout).toContain(`Port ${taken} is taken (by \`mastra dev\`?), so the demo uses port ${url[2]}; set DEMO_PORT to choose one.`);
+      expect(stdout).toContain(`Port ${taken} (DEMO_PORT) is taken by another program, so the demo uses port ${url[2]} instead.`);
+      expect(stdout).not.toContain('set DEMO_PORT');
       const bridge = await startBridge({ mastraUrl: url[1]!, transport: 'stdio' });
       const { tools } = await bridge.client.listTools();
       expect(tools.map((t) => t.name)).toContain('ask_calculator');

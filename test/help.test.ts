@@ -60,8 +60,16 @@ describe('--help is made from the settings table', () => {
       expect(entries).toContain(text);
   });
 
+  it('opens with the Mastra URL and the token, before anything else is explained', () => {
+    const lines = help.split('\n');
+    const firstEntry = lines.findIndex((line) => /^ {2}(--|[A-Z_]+)/.test(line));
+    expect(lines[firstEntry]).toBe('  --mastra-url URL  MASTRA_BASE_URL');
+    expect(lines.findIndex((line) => line.startsWith('  JWT_TOKEN'))).toBeLessThan(lines.findIndex((line) => line.startsWith('Each option')));
+    expect(lines.slice(0, 5).join('\n')).toContain('mastra-agents-mcp doctor');
+  });
+
   it('puts the Mastra URL and the token first', () => {
     const groups = help.split('\n\n').filter((block) => /^\S.*:\n {2}/.test(block));
-    expect(groups[0]).toMatch(/^Mastra .*:\n {2}MASTRA_BASE_URL\n[\s\S]*\n {2}JWT_TOKEN, or MASTRA_JWT_TOKEN\n/);
+    expect(groups[0]).toMatch(/^Mastra .*:\n {2}--mastra-url URL {2}MASTRA_BASE_URL\n[\s\S]*\n {2}JWT_TOKEN, or MASTRA_JWT_TOKEN\n/);
   });
 });

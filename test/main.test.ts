@@ -34,7 +34,7 @@ describe('main(argv, env) in-process', () => {
     [{ MASTRA_BASE_URL: 'http://localhost:4111#top' }, [], 'MASTRA_BASE_URL="http://localhost:4111#top" must not contain a query string or fragment'],
     [{ MASTRA_BASE_URL: 'http://me:s3cret@x' }, [], 'MASTRA_BASE_URL="http://***@x" must not contain a user or password'],
     [{ MCP_CALL_TIMEOUT: '60' }, [], 'MCP_CALL_TIMEOUT="60" has no unit'],
-    [{}, ['--refresh-interval', '60'], '--refresh-interval="60" has no unit, and a bare number is ambiguous: write 60s or 60ms'],
+    [{}, ['--refresh-interval', '60'], '--refresh-interval="60" has no unit: write 60s (60ms would be under 100ms)'],
     [{}, ['--bogus'], "Unknown option '--bogus'"],
     [{}, ['--oauth-issuer', 'http://login.example.com/'], '--oauth-issuer="http://login.example.com/" must be an https:// URL (http:// only on loopback)'],
     [

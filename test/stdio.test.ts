@@ -68,9 +68,9 @@ describe('the stdio bin', () => {
     [{}, ['--port', '99999'], '--port="99999" must be from 0 to 65535'],
     [{ MCP_TRANSPORT: 'carrier-pigeon' }, [], 'MCP_TRANSPORT="carrier-pigeon" must be stdio or http'],
     [{}, ['--bogus'], "Unknown option '--bogus'"],
-    [{}, ['--call-timeout', '600000'], '--call-timeout="600000" has no unit, and a bare number is ambiguous: write 600000s or 600000ms'],
+    [{}, ['--call-timeout', '600000'], '--call-timeout="600000" has no unit: write 600000ms (600000s would be over 24h)'],
     [{}, ['--port', ' '], '--port=" " must be a number from 0 to 65535'],
-    [{}, ['--task-ttl-max', '30d'], '--task-ttl-max="30d" must be a duration of at least 100ms, such as 500ms, 30s, 2m or 1h'],
+    [{}, ['--task-ttl-max', '30d'], '--task-ttl-max="30d" has a unit durations do not take (they take ms, s, m and h); and it would be over 24h'],
     [{ MASTRA_BASE_URL: 'http://localhost:4111/?x=1' }, [], 'MASTRA_BASE_URL="http://localhost:4111/?x=1" must not contain a query string or fragment'],
   ])('bad configuration %j %j exits 1 with one clear line', (extraEnv, args, expected) => {
     const run = runBin(args, extraEnv);

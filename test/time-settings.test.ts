@@ -40,8 +40,8 @@ describe('every time setting takes the same duration syntax', () => {
   });
 
   it.each(TIME_SETTINGS)('--%s refuses a bare number with one line saying how to write it', (flag, env) => {
-    expect(() => parseCommand([`--${flag}`, '60'], {})).toThrow(`--${flag}="60" has no unit, and a bare number is ambiguous: write 60s or 60ms`);
-    expect(() => parseCommand([], { [env]: '60' })).toThrow(`${env}="60" has no unit`);
+    expect(() => parseCommand([`--${flag}`, '600'], {})).toThrow(`--${flag}="600" has no unit, and a bare number is ambiguous: write 600s or 600ms`);
+    expect(() => parseCommand([], { [env]: '600' })).toThrow(`${env}="600" has no unit`);
   });
 
   it.each([
@@ -84,5 +84,22 @@ describe('the old millisecond env names', () => {
   it('defaults are ten minutes and one hour', () => {
     expect(configOf([]).callTimeoutMs).toBe(600_000);
     expect(configOf([]).taskTtlMaxMs).toBe(3_600_000);
+  });
+});
+
+describe('a duration in another form says what is wrong with it, and suggests only what would be taken', () => {
+  it.each([
+    ['1d', '--call-timeout="1d" has a unit durations do not take (they take ms, s, m and h): write 24h'],
+    ['2d', '--call-timeout="2d" has a unit durations do not take (they take ms, s, m and h); and it would be over 24h'],
+    ['1m30s', '--call-timeout="1m30s" combines units, which durations do not: write 90s'],
+    ['5min', '--call-timeout="5min" has a unit durations do not take (they take ms, s, m and h): write 5m'],
+    ['1.5', '--call-timeout="1.5" has no unit: write 1.5s (1.5ms would be under 100ms)'],
+    ['60', '--call-timeout="60" has no unit: write 60s (60ms would be under 100ms)'],
+    ['0.01', '--call-timeout="0.01" has no unit: write 0 (no limit) or a duration of at least 100ms'],
+    ['10 s', '--call-timeout="10 s" must be a duration without spaces: write 10s'],
+  ])('%s', (value, expected) => {
+    expect(() => parseCommand(['--call-timeout', value], {})).toThrow(expected);
+    // 1.5ms and 60ms would be refused: they are never suggested.
+    expect(() => parseCommand(['--call-timeout', value], {})).not.toThrow(`write ${value}ms`);
   });
 });

@@ -1,8 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { describeAgent } from '../src/catalogue/catalogue.js';
 import { isValidToolName, preferredToolName, ToolNamer } from '../src/catalogue/tool-names.js';
+import { DEFAULTS } from './support/defaults.js';
 
-const namesOnce = (ids: string[], prefix = 'ask_') => new ToolNamer(prefix).namesFor(ids);
+const MAX = DEFAULTS.maxToolName;
+const namesOnce = (ids: string[], prefix = 'ask_') => new ToolNamer(prefix, {}, MAX).namesFor(ids);
 
 describe('tool names', () => {
   it('keep valid ids, give every rewritten or overlong id a hash, and never let two agents share a name', () => {
@@ -14,7 +16,7 @@ describe('tool names', () => {
     expect(names.get('team alpha')).toMatch(/^ask_team_alpha_[0-9a-f]{8}$/);
     expect(names.get('team.alpha')).not.toBe(names.get('team alpha'));
     expect(names.get('ünïcode')).toMatch(/^ask__n_code_[0-9a-f]{8}$/);
-    expect(names.get('x'.repeat(80))).toHaveLength(64);
+    expect(names.get('x'.repeat(80))).toHaveLength(MAX);
     const all = [...names.values()];
     expect(new Set(all).size).toBe(ids.length);
     for (const name of all) expect(isValidToolName(name)).toBe(true);
@@ -32,7 +34,7 @@ describe('tool names', () => {
   });
 
   it('never move a name to another agent: team.alpha keeps its name when team_alpha appears', () => {
-    const namer = new ToolNamer('ask_');
+    const namer = new ToolNamer('ask_', {}, MAX);
     const dotted = namer.namesFor(['team.alpha']).get('team.alpha')!;
     const both = namer.namesFor(['team.alpha', 'team_alpha']);
     expect(both.get('team.alpha')).toBe(dotted);
@@ -41,8 +43,8 @@ describe('tool names', () => {
   });
 
   it('give a newcomer another hash when its name was already given, even to an agent since gone', () => {
-    const namer = new ToolNamer('ask_');
-    const hashed = preferredToolName('team.alpha', 'ask_');
+    const namer = new ToolNamer('ask_', {}, MAX);
+    const hashed = preferredToolName('team.alpha', 'ask_', MAX);
     // An id made to look like team.alpha's tool name, arriving after it.
     const lookalike = hashed.slice('ask_'.length);
     expect(namer.namesFor(['team.alpha']).get('team.alpha')).toBe(hashed);
@@ -56,7 +58,7 @@ describe('tool names', () => {
   });
 
   it('in one listing, a valid id keeps its own name against a rewritten id whose hashed name is the same', () => {
-    const hashed = preferredToolName('team.alpha', 'ask_');
+    const hashed = preferredToolName('team.alpha', 'ask_', MAX);
     const lookalike = hashed.slice('ask_'.length);
     for (const ids of [
       ['team.alpha', lookalike],
@@ -72,7 +74,7 @@ describe('tool names', () => {
 
 describe('describeAgent', () => {
   it('uses the description, the name and the tools, never the instructions unless asked', () => {
-    expect(describeAgent('w', { name: 'Weather', description: 'Forecasts.', tools: { t: { id: 'forecast' } } })).toBe(
+    expect(describeAgent('w', { name: 'Weather', description: 'Forecasts.', tools: { forecast: { id: 'forecast-tool' } } })).toBe(
       'Ask the Mastra agent "Weather" and get its answer. Forecasts. It can use these tools: forecast.',
     );
     const secret = { name: 'Trips', instructions: 'You plan trips.\n\nNever reveal the secret key 1234.' };

@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FAIL_MESSAGE } from './fixture/fake-model.js';
 import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
 import { startBridge, type ClientBridge } from './support/bridge.js';
+import { DEFAULTS } from './support/defaults.js';
 import { marked, startStack, type Stack } from './support/mastra.js';
 import { textOf } from './support/mcp-clients.js';
 import { closedPort, upstreamCaughtUp } from './support/waiting.js';
@@ -46,7 +47,7 @@ describe('the tool list', () => {
     expect(dotted).toHaveLength(1);
     const long = names.find((n) => n.startsWith('ask_a-very-long'));
     expect(long).toMatch(/^ask_a-very-long-agent-identifier-x+_[0-9a-f]{8}$/);
-    expect(long).toHaveLength(64);
+    expect(long).toHaveLength(DEFAULTS.maxToolName);
   });
 
   it('describes each agent with its name, purpose, tools, schemas and annotations', async () => {

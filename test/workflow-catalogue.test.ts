@@ -25,7 +25,7 @@ afterAll(async () => {
 async function catalogueWith(filter: AgentFilter, options: { toolPrefix?: string; workflowPrefix?: string } = {}) {
   const catalogue = catalogueOf(clientFor(stack.mastra.url), { filter, ...options });
   const result = await catalogue.refresh();
-  return { catalogue, result, names: toolsOf(catalogue).map((tool) => tool.name) };
+  return { catalogue, result, names: toolsOf(catalogue, DEFAULTS.maxResultChars).map((tool) => tool.name) };
 }
 
 describe('the include and exclude filters cover workflows', () => {
@@ -124,7 +124,7 @@ describe('workflows follow the live catalogue', () => {
 
 describe('workflow tool names', () => {
   it('never share a name with an agent tool, even with the same prefix, and keep their names', () => {
-    const namer = new ToolNamer('run_', { workflow: 'run_' });
+    const namer = new ToolNamer('run_', { workflow: 'run_' }, DEFAULTS.maxToolName);
     expect(namer.namesFor(['greet']).get('greet')).toBe('run_greet');
     const workflow = namer.namesFor(['greet'], 'workflow').get('greet')!;
     expect(workflow).toMatch(/^run_greet_[0-9a-f]{8}$/);

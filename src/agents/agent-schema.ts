@@ -29,6 +29,12 @@ function checkRequestContext(context: Record<string, unknown>, ctx: z.Refinement
     });
 }
 
+/**
+ * Any JSON value, said with a type all the same: a schema of `{}` is valid but some clients flag it as unportable
+ * (the MCP Inspector warns on each one).
+ */
+const jsonValue = () => z.unknown().meta({ type: ['object', 'array', 'string', 'number', 'boolean', 'null'] });
+
 /** What every agent tool takes. Shared by all tools, so it is built and converted once. */
 export const agentInput = z
   .object({
@@ -36,11 +42,12 @@ export const agentInput = z
       .string({
         error: (issue) => (issue.input === undefined ? 'message is required: the text to send to the agent' : 'message must be a string'),
       })
-      .min(1, 'message must not be empty'),
+      .min(1, 'message must not be empty')
+      .describe('What to ask or tell the agent, in plain words.'),
     threadId: z.string().min(1, 'threadId must not be empty').optional().describe('Continue this Mastra memory thread.'),
     resourceId: z.string().min(1, 'resourceId must not be empty').optional().describe('The Mastra memory resource (user or entity) that owns the thread.'),
     requestContext: z
-      .record(z.string(), z.unknown(), { error: 'requestContext must be an object of key/value pairs' })
+      .record(z.string(), jsonValue(), { error: 'requestContext must be an object of key/value pairs' })
       .superRefine(checkRequestContext)
       .optional()
       .describe(
@@ -52,14 +59,21 @@ export const agentInput = z
 export type AgentInput = z.infer<typeof agentInput>;
 
 const agentOutput = z.object({
-  text: z.string(),
-  agentId: z.string(),
-  finishReason: z.string().optional(),
-  usage: z.object({ inputTokens: z.number().optional(), outputTokens: z.number().optional(), totalTokens: z.number().optional() }).optional(),
-  toolCalls: z.array(z.object({ toolName: z.string(), args: z.unknown() })),
-  toolResults: z.array(z.object({ toolName: z.string(), result: z.unknown(), isError: z.boolean() })),
-  threadId: z.string().optional(),
-  resourceId: z.string().optional(),
+  text: z.string().describe("The agent's final answer."),
+  agentId: z.string().describe('The Mastra agent that answered.'),
+  finishReason: z.string().optional().describe('Why the model stopped: stop, length, tool-calls…'),
+  usage: z
+    .object({ inputTokens: z.number().optional(), outputTokens: z.number().optional(), totalTokens: z.number().optional() })
+    .optional()
+    .describe('Tokens the run used, as Mastra counted them.'),
+  toolCalls: z
+    .array(z.object({ toolName: z.string(), args: jsonValue().describe('The arguments the model gave the tool.') }))
+    .describe('The tools the agent called, in order.'),
+  toolResults: z
+    .array(z.object({ toolName: z.string(), result: jsonValue().describe('What the tool returned.'), isError: z.boolean() }))
+    .describe('What each tool call returned.'),
+  threadId: z.string().optional().describe('The memory thread this run used: pass it again to continue.'),
+  resourceId: z.string().optional().describe('The memory resource that owns the thread.'),
 });
 
 export type AgentOutput = z.infer<typeof agentOutput>;

@@ -13,13 +13,19 @@ import { explainInvalid } from '../kernel/invalid-arguments.js';
 import { prepareResumeCall, prepareWorkflowCall, resumeToolDefinition, workflowToolDefinition, type WorkflowCall } from '../workflows/workflow-call.js';
 import type { CallerRuns } from '../workflows/run-ownership.js';
 import { workflowResumer } from '../workflows/workflow-resumer.js';
-import { errorResult } from '../kernel/results.js';
+import { capResult, errorResult } from '../kernel/results.js';
 import { RequestError, JsonRpcCode } from '../kernel/errors.js';
 
 /**
  * What both protocol fronts share for tools/list and tools/call: the tool definitions, the
  * argument check and the run. Each front only maps this onto its SDK and wire.
  */
+
+/** Claude Code takes a result of at most this many characters whole, when a tool declares it (else about 25k tokens). */
+const CLAUDE_CODE_MAX_RESULT_CHARS = 500_000;
+
+/** What a client may expect of a result's size: Claude Code then shows it whole rather than a preview. */
+const sizeHint = (maxResultChars: number) => ({ 'anthropic/maxResultSizeChars': Math.min(maxResultChars, CLAUDE_CODE_MAX_RESULT_CHARS) });
 
 function toTool(agent: AgentTool): Tool {
   return {
@@ -40,14 +46,16 @@ const byName = (a: Tool, b: Tool) => (a.name < b.name ? -1 : a.name > b.name ? 1
 
 /** Tool definitions are rebuilt only when the catalogue changes, then shared by all sessions and requests. */
 const toolLists = new WeakMap<readonly AgentTool[], Tool[]>();
-export function toolsOf(catalogue: Catalogue): Tool[] {
+export function toolsOf(catalogue: Catalogue, maxResultChars: number): Tool[] {
   let tools = toolLists.get(catalogue.tools);
   if (!tools) {
     const workflows = catalogue.workflows;
+    const _meta = sizeHint(maxResultChars);
     tools = catalogue.tools.map(toTool);
     // A catalogue change replaces both lists: the agents' list is the key for both.
     if (workflows.length)
       tools = [...tools, ...workflows.map(workflowToolDefinition), ...workflows.filter((w) => w.resumeToolName).map(resumeToolDefinition)].sort(byName);
+    tools = tools.map((tool) => ({ ...tool, _meta }));
     toolLists.set(catalogue.tools, tools);
   }
   return tools;
@@ -64,6 +72,8 @@ export interface ToolCallOptions {
   baseUrl: string;
   /** Longest a plain call may take; 0 means no limit (`--call-timeout`). */
   callTimeoutMs: number;
+  /** Longest text of a result; longer is cut (`--max-result-chars`). */
+  maxResultChars: number;
   /** Approve every agent tool call without asking (`--auto-approve-tools`); when off, a person decides. */
   autoApproveTools: boolean;
   /** The workflow runs this caller starts, and may resume or cancel. */
@@ -119,8 +129,10 @@ interface CallParts {
  * (a task by its TTL, a plain call by the call timeout), the resumers, `--auto-approve-tools`.
  */
 function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
-  const { client, baseUrl, callTimeoutMs, autoApproveTools } = options;
+  const { client, baseUrl, callTimeoutMs, autoApproveTools, maxResultChars } = options;
   const { resumers } = parts;
+  // Every result leaves here, plain or task, in both eras: one place bounds its size.
+  const capped = (outcome: RunOutcome): RunOutcome => ('done' in outcome ? { done: capResult(outcome.done, maxResultChars) } : outcome);
   // A run resumed is bounded by the call timeout up to its next pause, as its start is; time spent waiting for the person is not.
   const callContext = ({ signal, progress, task }: RunContext): CallContext => ({
     client,
@@ -133,10 +145,10 @@ function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
   const resume = async (handle: ResumeHandle, answer: Answer, context: RunContext): Promise<RunOutcome> => {
     const resumer = resumers[handle.kind];
     if (!resumer) return { done: errorResult(`The bridge cannot resume a paused run of kind "${handle.kind}".`) };
-    return resumer.resume(handle, answer, callContext(context));
+    return capped(await resumer.resume(handle, answer, callContext(context)));
   };
-  const finishOutcome = (outcome: RunOutcome, { ask = nobodyToAsk, ...context }: RunContext & { ask?: Asker }) =>
-    askUntilDone(outcome, autoApproveTools ? autoApproving(ask) : ask, resumers, callContext(context));
+  const finishOutcome = async (outcome: RunOutcome, { ask = nobodyToAsk, ...context }: RunContext & { ask?: Asker }) =>
+    capResult(await askUntilDone(outcome, autoApproveTools ? autoApproving(ask) : ask, resumers, callContext(context)), maxResultChars);
   return {
     label: parts.label,
     ids: parts.ids,
@@ -146,7 +158,7 @@ function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
       let outcome = await parts.start(callContext(context));
       while (autoApproveTools && 'paused' in outcome && outcome.paused.handle.kind === 'approval')
         outcome = await resume(outcome.paused.handle, APPROVED, context);
-      return outcome;
+      return capped(outcome);
     },
     resume,
     answerProblem: (handle, content) => resumers[handle.kind]?.answerProblem?.(handle, content),
@@ -184,10 +196,12 @@ export function prepareToolCall(options: ToolCallOptions, name: string, args: un
   const agent = catalogue.find(name);
   if (!agent) {
     const known =
-      catalogue.tools.length || catalogue.workflows.length
-        ? 'list the tools again to see the agents there are now'
-        : `no agents are loaded from ${baseUrl} yet`;
-    throw new RequestError(JsonRpcCode.InvalidParams, `Unknown tool "${name}": ${known}.`);
+      !catalogue.loaded && catalogue.listingProblem
+        ? `${catalogue.listingProblem} No tools are loaded until it answers; then list the tools again.`
+        : catalogue.tools.length || catalogue.workflows.length
+          ? 'list the tools again to see the agents there are now.'
+          : `no agents are loaded from ${baseUrl} yet.`;
+    throw new RequestError(JsonRpcCode.InvalidParams, `Unknown tool "${name}": ${known}`);
   }
   const parsed = agentInput.safeParse(args ?? {});
   const onAgentGone = (agentId: string) => catalogue.reportGone(agentId);

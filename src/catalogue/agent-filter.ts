@@ -63,6 +63,21 @@ export function filterAgentIds(ids: readonly string[], filter: AgentFilter, kind
   return { kept, unmatchedIncludes };
 }
 
+/** Why the filter leaves this id out, as a sentence's end; undefined when it keeps it. */
+export function filterReason(id: string, filter: AgentFilter, kind: IdKind): string | undefined {
+  const exclude = (filter.exclude ?? []).find((glob) => globsFor([glob], kind).some((g) => globToRegExp(g).test(id)));
+  if (exclude !== undefined) return `--exclude "${exclude}" (MCP_EXCLUDE_AGENTS) matches it`;
+  const include = filter.include && globsFor(filter.include, kind);
+  if (include && !matchesAny(id, include)) return `no glob of --include "${filter.include!.join(',')}" (MCP_INCLUDE_AGENTS) matches it`;
+  return undefined;
+}
+
+/** Whether the filter leaves out every id of this kind, whatever they are (`--exclude 'workflow:*'`, or includes naming only the other kind). */
+export function excludesKind(filter: AgentFilter, kind: IdKind): boolean {
+  if (filter.exclude && globsFor(filter.exclude, kind).includes('*')) return true;
+  return filter.include !== undefined && globsFor(filter.include, kind).length === 0;
+}
+
 /** Include globs (as written) that match no agent and no workflow they apply to: likely typos. */
 export function unmatchedIncludes(include: readonly string[] | undefined, ids: Record<IdKind, readonly string[]>): string[] {
   return (include ?? []).filter((glob) =>

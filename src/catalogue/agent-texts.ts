@@ -33,7 +33,11 @@ function excerpt(instructions: unknown): string {
   return `${cut.slice(0, cut.lastIndexOf(' ') > 0 ? cut.lastIndexOf(' ') : EXCERPT_LENGTH)}…`;
 }
 
-const toolIdsOf = (agent: ListedAgent) => Object.entries(agent.tools ?? {}).map(([key, tool]) => tool.id || key);
+/**
+ * An agent's tools by their keys: the names its model calls them by, and so the names an approval question and a
+ * result's toolCalls carry (a tool's id may differ: `buy: createTool({ id: 'purchase-item' })`).
+ */
+const toolKeysOf = (agent: ListedAgent) => Object.keys(agent.tools ?? {});
 
 /**
  * The agent's name, description and tools. Its instructions are its system prompt, a secret: an
@@ -42,11 +46,17 @@ const toolIdsOf = (agent: ListedAgent) => Object.entries(agent.tools ?? {}).map(
 export function describeAgent(agentId: string, agent: ListedAgent, fromInstructions = false): string {
   const name = agent.name || agentId;
   const purpose = agent.description?.trim() || (fromInstructions ? excerpt(agent.instructions) : '');
-  const tools = toolIdsOf(agent);
+  const tools = toolKeysOf(agent);
   return [`Ask the Mastra agent "${name}" and get its answer.`, purpose, tools.length ? `It can use these tools: ${tools.join(', ')}.` : '']
     .filter(Boolean)
     .join(' ');
 }
 
 /** What tools/list shows of an agent anyway: quoting it is no leak, even where the instructions repeat it. */
-export const publicTextsOf = (agentId: string, agent: ListedAgent) => [agentId, agent.name ?? '', agent.description ?? '', ...toolIdsOf(agent)];
+export const publicTextsOf = (agentId: string, agent: ListedAgent) => [
+  agentId,
+  agent.name ?? '',
+  agent.description ?? '',
+  ...toolKeysOf(agent),
+  ...Object.values(agent.tools ?? {}).flatMap((tool) => (tool.id ? [tool.id] : [])),
+];

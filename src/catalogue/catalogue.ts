@@ -2,7 +2,7 @@ import type { MastraClient } from '@mastra/client-js';
 import { EventEmitter } from 'node:events';
 import { isAddressable } from '../kernel/mastra-ids.js';
 import { AgentMemory } from './agent-memory.js';
-import { filterAgentIds, unmatchedIncludes, type AgentFilter } from './agent-filter.js';
+import { excludesKind, filterAgentIds, filterReason, unmatchedIncludes, type AgentFilter, type IdKind } from './agent-filter.js';
 import { withAbortSignal } from '../mastra-client.js';
 import { createRedactor } from './redact.js';
 import { describeAgent, instructionsText, publicTextsOf, type ListedAgent } from './agent-texts.js';
@@ -42,6 +42,8 @@ export interface CatalogueOptions {
   describeFromInstructions: boolean;
   /** Workflow tool name prefix (`--workflow-prefix`). */
   workflowPrefix: string;
+  /** The longest tool name (`--max-tool-name`): longer ones are cut and hashed. */
+  maxToolName: number;
   /** Whether to list the workflows too. Default: yes (a listing made only to check a token needs none). */
   listWorkflows?: boolean;
   /** Whether to ask Mastra which agents have memory. Default: yes (a listing made only to check a token needs none). */
@@ -58,17 +60,31 @@ export interface RefreshResult {
   listedWorkflows: string[];
   /** Include globs that matched no listed agent. */
   unmatchedIncludes: string[];
-  /** Agents and workflows left out because no URL path can name them (`.`, `..`, an empty id). */
-  unaddressable: string[];
-  /** Workflows the filter keeps but the bridge cannot serve (Mastra could not describe one, or its schema is out of bounds), by id. */
-  leftOutWorkflows: LeftOutWorkflow[];
+  /**
+   * Every agent and workflow Mastra listed that the bridge does not offer, with why: the filter's choice, an id no
+   * URL path can name (`.`, `..`, an empty id), a workflow Mastra could not describe or whose schema is out of bounds.
+   */
+  leftOut: LeftOut[];
+  /** Why Mastra listed no workflows, when it refused to (the token may not list them); unless the filter wants no workflow anyway. */
+  workflowsRefused?: string;
 }
 
-export interface LeftOutWorkflow {
-  workflowId: string;
-  /** Why, as a sentence's end: "its inputSchema nests more than 64 levels deep, more than the bridge accepts". */
+/** One agent or workflow Mastra has and the bridge does not offer, with why (a sentence's end). */
+export interface LeftOut {
+  kind: IdKind;
+  id: string;
   reason: string;
+  /** Left out because the operator's filter says so, not because the bridge cannot serve it. */
+  byFilter: boolean;
 }
+
+/** Why no URL path can name an id. */
+const UNADDRESSABLE = 'no URL path can name it (URL parsing resolves "." and ".." away, and would run another agent); give it another id in Mastra';
+
+const filteredOut = (id: string, filter: AgentFilter, kind: IdKind): LeftOut[] => {
+  const reason = filterReason(id, filter, kind);
+  return reason === undefined ? [] : [{ kind, id, reason, byFilter: true }];
+};
 
 /** One agent's redactor, replaced when a listing brings new instructions; tools in use keep the one they had. */
 interface Secret {
@@ -96,11 +112,13 @@ export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: strin
   lastListing: { succeeded: boolean; at: number } | undefined;
   /** When a listing last succeeded (ms since the epoch). */
   listedAt: number | undefined;
+  /** Why the last listing failed, as a sentence, until one succeeds: what a call of a tool nobody has is told before the first listing. */
+  listingProblem?: string;
 
   constructor(private readonly options: CatalogueOptions) {
     super();
     this.setMaxListeners(0);
-    this.namer = new ToolNamer(options.toolPrefix, { workflow: options.workflowPrefix, resume: RESUME_PREFIX });
+    this.namer = new ToolNamer(options.toolPrefix, { workflow: options.workflowPrefix, resume: RESUME_PREFIX }, options.maxToolName);
   }
 
   /** The agents' tools. */
@@ -146,10 +164,13 @@ export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: strin
     signal?.throwIfAborted();
     const { filter } = this.options;
     // After the agents: a token Mastra refuses is refused by the first listing, and nothing more is asked.
-    const { workflows: workflowListing, undescribed } =
-      this.options.listWorkflows === false
-        ? { workflows: {}, undescribed: new Map<string, string>() }
-        : await listWorkflows(client, (id) => filterAgentIds([id], filter, 'workflow').kept.length > 0);
+    const {
+      workflows: workflowListing,
+      undescribed,
+      refused,
+    }: { workflows: Record<string, ListedWorkflow>; undescribed: ReadonlyMap<string, string>; refused?: string } = this.options.listWorkflows === false
+      ? { workflows: {}, undescribed: new Map<string, string>() }
+      : await listWorkflows(client, (id) => filterAgentIds([id], filter, 'workflow').kept.length > 0);
     signal?.throwIfAborted();
     const listed = Object.keys(listing).sort();
     const listedWorkflows = Object.keys(workflowListing).sort();
@@ -167,8 +188,14 @@ export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: strin
       listed,
       listedWorkflows,
       unmatchedIncludes: unmatchedIncludes(filter.include, { agent: listed, workflow: listedWorkflows }),
-      unaddressable: [...kept, ...keptWorkflows].filter((id) => !isAddressable(id)),
-      leftOutWorkflows: leftOut,
+      leftOut: [
+        ...listed.flatMap((id) => filteredOut(id, filter, 'agent')),
+        ...listedWorkflows.flatMap((id) => filteredOut(id, filter, 'workflow')),
+        ...kept.filter((id) => !isAddressable(id)).map((id): LeftOut => ({ kind: 'agent', id, reason: UNADDRESSABLE, byFilter: false })),
+        ...keptWorkflows.filter((id) => !isAddressable(id)).map((id): LeftOut => ({ kind: 'workflow', id, reason: UNADDRESSABLE, byFilter: false })),
+        ...leftOut,
+      ],
+      ...(refused !== undefined && !excludesKind(filter, 'workflow') ? { workflowsRefused: refused } : {}),
     };
   }
 
@@ -208,12 +235,12 @@ export class Catalogue extends EventEmitter<{ change: []; stale: [agentId: strin
     listing: Record<string, ListedWorkflow>,
     ids: readonly string[],
     undescribed: ReadonlyMap<string, string>,
-  ): { tools: WorkflowTool[]; leftOut: LeftOutWorkflow[] } {
-    const leftOut: LeftOutWorkflow[] = [];
+  ): { tools: WorkflowTool[]; leftOut: LeftOut[] } {
+    const leftOut: LeftOut[] = [];
     const servable = new Map<string, WorkflowSchemas>();
     for (const workflowId of ids) {
       const schemas = undescribed.has(workflowId) ? { problem: undescribed.get(workflowId)! } : schemasOf(listing[workflowId]!);
-      if ('problem' in schemas) leftOut.push({ workflowId, reason: schemas.problem });
+      if ('problem' in schemas) leftOut.push({ kind: 'workflow', id: workflowId, reason: schemas.problem, byFilter: false });
       else servable.set(workflowId, schemas);
     }
     const offered = [...servable.keys()];

@@ -24,11 +24,12 @@ export async function openCatalogue({
   client,
   toolPrefix,
   workflowPrefix,
+  maxToolName,
   filter,
   describeFromInstructions,
   ...refresh
 }: OpenCatalogueOptions): Promise<OpenedCatalogue> {
-  const catalogue = new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions });
+  const catalogue = new Catalogue({ client, toolPrefix, workflowPrefix, maxToolName, filter, describeFromInstructions });
   const refresher = keepCatalogueFresh({ catalogue, ...refresh });
   let timer: NodeJS.Timeout | undefined;
   await Promise.race([refresher.firstAttempt, new Promise((resolve) => (timer = setTimeout(resolve, FIRST_LOAD_WAIT_MS)))]);

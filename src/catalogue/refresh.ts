@@ -119,17 +119,19 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
     else logger.debug(`re-listed the agents at ${baseUrl}: no change`);
     failures = 0;
     lastProblem = '';
+    catalogue.listingProblem = undefined;
 
     const warnings = [
       result.unmatchedIncludes.length
         ? `the include filter ${result.unmatchedIncludes.map((g) => `"${g}"`).join(', ')} matches no agent${result.listedWorkflows.length ? ' or workflow' : ''} at ${baseUrl}; the agents there are: ${listShort(result.listed)}` +
           (result.listedWorkflows.length ? `; the workflows: ${listShort(result.listedWorkflows)}` : '')
         : '',
-      ...result.unaddressable.map(
-        (id) =>
-          `the agent ${JSON.stringify(id)} at ${baseUrl} is not offered: no URL path can name it (URL parsing resolves "." and ".." away, and would run another agent); give it another id in Mastra`,
-      ),
-      ...result.leftOutWorkflows.map(({ workflowId, reason }) => `the workflow ${JSON.stringify(workflowId)} at ${baseUrl} is not offered: ${reason}`),
+      ...result.leftOut
+        .filter((left) => !left.byFilter)
+        .map(({ kind, id, reason }) => `the ${kind} ${JSON.stringify(id)} at ${baseUrl} is not offered: ${reason}`),
+      result.workflowsRefused
+        ? `the workflows at ${baseUrl} are not offered: Mastra refused to list them (${result.workflowsRefused}); may the token list workflows?`
+        : '',
     ].filter(Boolean);
     for (const warning of warnings) if (!lastWarnings.has(warning)) logger.warn(warning);
     lastWarnings = new Set(warnings);
@@ -142,6 +144,11 @@ export function keepCatalogueFresh(options: RefreshOptions): CatalogueRefresher 
     const problem = upstreamReason(error);
     // A MASTRA_BASE_URL that names something else than Mastra's API says what to do instead.
     const hint = wrongUpstream(error, baseUrl) ?? hintFor(error, options.serviceToken);
+    // A socket, DNS or TLS failure, or no answer at all, is the README's "Cannot reach"; an answer is Mastra's, or another's.
+    const answered = typeof (error as { status?: unknown } | undefined)?.status === 'number' || error instanceof SyntaxError;
+    catalogue.listingProblem = answered
+      ? `The Mastra server at ${baseUrl} could not be listed (${problem}). ${hint}`
+      : `Cannot reach the Mastra server at ${baseUrl} (${problem}). ${hint}`;
     const kept = catalogue.loaded ? `keeping the ${counted(catalogue.tools.length, 'tool')} it had` : 'no tools until it answers';
     if (problem !== lastProblem && options.listingOptional && isRefusal(error))
       logger.info(

@@ -1,29 +1,38 @@
 import { createHash } from 'node:crypto';
 
-const VALID_NAME = /^[A-Za-z0-9_-]{1,64}$/;
-const MAX_LENGTH = 64;
+/** MCP's own bound on a tool name; --max-tool-name may ask for less. */
+const MCP_MAX_LENGTH = 128;
 const HASH_LENGTH = 8;
 
 const sanitize = (name: string) => name.replace(/[^A-Za-z0-9_-]/g, '_');
 
-/** `<sanitised prefix+id, cut>_<hash>`; `round` > 0 only when that name is already another agent's. */
-function hashedName(prefix: string, id: string, round: number): string {
+const validWithin = (name: string, maxLength: number) => name.length >= 1 && name.length <= maxLength && /^[A-Za-z0-9_-]+$/.test(name);
+
+/**
+ * `<sanitised prefix+id, cut>_<hash>`; `round` > 0 only when that name is already another agent's. A bound too
+ * short for both (under 10) leaves the hash alone, cut to it.
+ */
+function hashedName(prefix: string, id: string, round: number, maxLength: number): string {
   const hash = createHash('sha256')
     .update(round ? `${id}\0${round}` : id)
     .digest('hex')
     .slice(0, HASH_LENGTH);
-  return `${sanitize(prefix + id).slice(0, MAX_LENGTH - HASH_LENGTH - 1)}_${hash}`;
+  const room = maxLength - HASH_LENGTH - 1;
+  return room > 0 ? `${sanitize(prefix + id).slice(0, room)}_${hash}` : hash.slice(0, maxLength);
 }
 
 /**
  * The name an id gets on any bridge that has never given it to another agent: `<prefix><id>` when
- * that is a valid MCP tool name, else the sanitised form with a hash of the id, always, so it
+ * that is a valid MCP tool name within `maxLength`, else the sanitised form with a hash of the id, always, so it
  * does not depend on which other agents exist (`team.alpha` is `ask_team_alpha_<hash>` whether or
  * not `team_alpha` is there) and every replica of a deployment agrees.
  */
-export function preferredToolName(id: string, prefix: string): string {
-  return VALID_NAME.test(prefix + id) ? prefix + id : hashedName(prefix, id, 0);
+export function preferredToolName(id: string, prefix: string, maxLength: number): string {
+  return validWithin(prefix + id, maxLength) ? prefix + id : hashedName(prefix, id, 0, maxLength);
 }
+
+/** Tries before a bound too short for this many tools gives up (a 1-character bound has 16 names). */
+const MAX_ROUNDS = 1_000;
 
 /**
  * Names the tools of one catalogue for the life of the process. A name, once given to an agent,
@@ -39,11 +48,12 @@ export class ToolNamer {
 
   /**
    * `prefix` names agents; `kinds` gives the prefix of each other kind of tool (workflows: `run_`).
-   * All kinds share one set of names, so an agent and a workflow never get the same one.
+   * All kinds share one set of names, so an agent and a workflow never get the same one. No name is longer than `maxLength`.
    */
   constructor(
     private readonly prefix: string,
-    private readonly kinds: Readonly<Record<string, string>> = {},
+    private readonly kinds: Readonly<Record<string, string>>,
+    private readonly maxLength: number,
   ) {}
 
   namesFor(agentIds: readonly string[], kind = 'agent'): Map<string, string> {
@@ -56,11 +66,15 @@ export class ToolNamer {
       if (known) names.set(id, known);
       else fresh.push(id);
     }
-    const plain = (id: string) => VALID_NAME.test(prefix + id);
+    const plain = (id: string) => validWithin(prefix + id, this.maxLength);
     fresh.sort((a, b) => Number(plain(b)) - Number(plain(a)) || (a < b ? -1 : a > b ? 1 : 0));
     for (const id of fresh) {
-      let name = preferredToolName(id, prefix);
-      for (let round = 1; this.ownerOf.has(name); round++) name = hashedName(prefix, id, round);
+      let name = preferredToolName(id, prefix, this.maxLength);
+      for (let round = 1; this.ownerOf.has(name); round++) {
+        if (round > MAX_ROUNDS)
+          throw new RangeError(`--max-tool-name ${this.maxLength} leaves no free tool name for ${JSON.stringify(id)}: allow longer names`);
+        name = hashedName(prefix, id, round, this.maxLength);
+      }
       this.nameOf.set(key(id), name);
       this.ownerOf.set(name, key(id));
       names.set(id, name);
@@ -69,4 +83,5 @@ export class ToolNamer {
   }
 }
 
-export const isValidToolName = (name: string) => VALID_NAME.test(name);
+/** Whether a name is a valid MCP tool name (at most 128 characters of A-Za-z0-9_-). */
+export const isValidToolName = (name: string) => validWithin(name, MCP_MAX_LENGTH);

@@ -62,10 +62,13 @@ function suspendingStepsOf(graph: readonly GraphEntry[] = []): string[] {
   return graph.flatMap((entry) => [...(entry.step?.canSuspend && entry.step.id ? [entry.step.id] : []), ...suspendingStepsOf(entry.steps)]);
 }
 
+/**
+ * A workflow is named by its key in Mastra's listing (`purchaseWorkflow`) everywhere, never by the id it was created
+ * with (`purchase`, which the listing calls its name): the key is what Mastra's API, the tool names and every text use.
+ */
 export function describeWorkflow(workflowId: string, workflow: ListedWorkflow, steps: readonly string[], resumeToolName?: string): string {
-  const name = workflow.name || workflowId;
   return [
-    `Run the Mastra workflow "${name}" and get its output.`,
+    `Run the Mastra workflow "${workflowId}" and get its output.`,
     workflow.description?.trim() ?? '',
     steps.length ? `Steps: ${steps.join(', ')}.` : '',
     resumeToolName
@@ -114,10 +117,15 @@ export function workflowToolOf(
   return {
     workflowId,
     toolName,
-    title: workflow.name || workflowId,
+    title: workflowId,
     description: describeWorkflow(workflowId, workflow, steps, resumable.length ? resumeToolName : undefined),
     inputSchema: wrapsInput
-      ? { type: 'object', properties: { input: input! }, required: ['input'], additionalProperties: false }
+      ? {
+          type: 'object',
+          properties: { input: { description: "The workflow's input (it is no object, so it travels under this key).", ...input! } },
+          required: ['input'],
+          additionalProperties: false,
+        }
       : ((input as ObjectSchema | undefined) ?? { type: 'object', properties: {} }),
     wrapsInput,
     ...(isObjectSchema(output) ? { outputSchema: output } : {}),
@@ -134,6 +142,8 @@ export const canSuspend = (workflow: ListedWorkflow): boolean => suspendingSteps
 export interface WorkflowListing {
   workflows: Record<string, ListedWorkflow>;
   undescribed: Map<string, string>;
+  /** Why Mastra listed no workflows to this client, when it refused (401, 403): the token may not list them. */
+  refused?: string;
 }
 
 /** How many workflows are asked for at once when they must be asked for one by one. */
@@ -156,7 +166,8 @@ export async function listWorkflows(client: MastraClient, wanted: (workflowId: s
     return { workflows: (await client.listWorkflows()) as Record<string, ListedWorkflow>, undescribed: new Map() };
   } catch (error) {
     const status = statusOf(error);
-    if (status === 401 || status === 403 || status === 404) return { workflows: {}, undescribed: new Map() };
+    if (status === 401 || status === 403) return { workflows: {}, undescribed: new Map(), refused: upstreamReason(error) };
+    if (status === 404) return { workflows: {}, undescribed: new Map() };
     if (!isServerError(error)) throw error;
     return describeOneByOne(client, wanted, error);
   }

@@ -5,6 +5,7 @@ export type Subcommand = (argv: readonly string[], env: NodeJS.ProcessEnv, outpu
 
 /** The subcommands, each loaded only when named, so that serving loads none of them. One line each. */
 const SUBCOMMANDS: Record<string, () => Promise<{ run: Subcommand }>> = {
+  doctor: async () => ({ run: (await import('./doctor.js')).doctor }),
   install: () => import('./install.js'),
   token: () => import('./token.js'),
 };

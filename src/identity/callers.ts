@@ -54,6 +54,8 @@ export interface CallerResolverOptions {
   /** Tool name prefixes and filter of the callers' own catalogues. */
   toolPrefix: string;
   workflowPrefix: string;
+  /** The longest tool name (`--max-tool-name`). */
+  maxToolName: number;
   filter: AgentFilter;
   /** How long a check's outcome (accepted or refused) is trusted. */
   tokenCheckTtlMs: number;
@@ -132,16 +134,16 @@ export class MastraTokenCallers implements CallerResolver {
   }
 
   private async check(identity: string, token: string, entry: Entry): Promise<Caller> {
-    const { serviceCatalogue, toolPrefix, workflowPrefix, filter, baseUrl, logger = silentLogger } = this.options;
+    const { serviceCatalogue, toolPrefix, workflowPrefix, maxToolName, filter, baseUrl, logger = silentLogger } = this.options;
     const client = entry.caller?.client ?? (this.options.clientForToken ?? createMastraClient)(token);
     const own = this.options.ownCatalogues
-      ? (entry.caller?.catalogue ?? new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions: false }))
+      ? (entry.caller?.catalogue ?? new Catalogue({ client, toolPrefix, workflowPrefix, maxToolName, filter, describeFromInstructions: false }))
       : undefined;
     try {
       // The caller's own listing is both the check and its catalogue; otherwise it is listed only to check.
       // A listing made only to check the token needs the agents alone.
       const checkOnly = () =>
-        new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions: false, listWorkflows: false, askMemory: false });
+        new Catalogue({ client, toolPrefix, workflowPrefix, maxToolName, filter, describeFromInstructions: false, listWorkflows: false, askMemory: false });
       await refreshWithin(own ?? checkOnly(), CHECK_TIMEOUT_MS);
       if (own && !entry.caller) own.on('stale', () => (entry.checkedAt = 0));
       entry.caller = { identity, client, catalogue: own ?? serviceCatalogue };

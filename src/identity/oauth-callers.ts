@@ -34,6 +34,7 @@ export interface OAuthCallersOptions {
   baseUrl: string;
   toolPrefix: string;
   workflowPrefix: string;
+  maxToolName: number;
   filter: AgentFilter;
   /** How long an own listing is trusted before a request re-lists (as a Mastra token check is). */
   tokenCheckTtlMs: number;
@@ -125,10 +126,12 @@ export class OAuthCallers implements CallerResolver {
 
   private add(identity: string, claims: User['claims'], token: string): User {
     if (this.users.size >= MAX_USERS) this.forgetOldest();
-    const { serviceCatalogue, ownCatalogues, toolPrefix, workflowPrefix, filter, baseUrl } = this.options;
+    const { serviceCatalogue, ownCatalogues, toolPrefix, workflowPrefix, maxToolName, filter, baseUrl } = this.options;
     const user = { claims, token, listedAt: 0, usedAt: Date.now() } as User;
     const client: MastraClient = createMastraClientWithCredential(async () => this.credential(user), { baseUrl, observer: this.options.observer });
-    const catalogue = ownCatalogues ? new Catalogue({ client, toolPrefix, workflowPrefix, filter, describeFromInstructions: false }) : serviceCatalogue;
+    const catalogue = ownCatalogues
+      ? new Catalogue({ client, toolPrefix, workflowPrefix, maxToolName, filter, describeFromInstructions: false })
+      : serviceCatalogue;
     if (ownCatalogues) catalogue.on('stale', () => (user.listedAt = 0));
     user.caller = { identity, client, catalogue };
     this.users.set(identity, user);

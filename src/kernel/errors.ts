@@ -93,6 +93,12 @@ export function wrongUpstream(error: unknown, baseUrl: string): string | undefin
   return undefined;
 }
 
+/** Who answered a refusal: Mastra writes its own error bodies; any other body comes from something in front of it (a proxy, a gateway). */
+export const refusedBy = (error: unknown): string =>
+  isHttpFailure(error) && mastraWords(error.body) !== undefined
+    ? 'Mastra'
+    : 'Something in front of Mastra (a proxy or gateway: its answer is not one Mastra writes)';
+
 /**
  * An upstream failure in a few words for a log line: Mastra's own error words, or what kind of body
  * came instead (never the body), else the error's message with its causes.

@@ -17,6 +17,8 @@ export interface FrontOptions {
   logger?: Logger;
   /** Longest an agent or workflow run may take before it is aborted upstream; 0 means no limit (`--call-timeout`). */
   callTimeoutMs: number;
+  /** Longest text of a result; longer is cut (`--max-result-chars`). */
+  maxResultChars: number;
   /** Pacing of progress notifications (coalescing, heartbeat). */
   progress: ProgressOptions;
   /** Where tasks live, shared by every caller (limits, shutdown); its owner closes it. */

@@ -39,6 +39,8 @@ export interface HttpOptions extends ServerOptions {
   /** Tool prefixes and agent filter of the callers' own listings (as the service-level catalogue's). */
   toolPrefix: string;
   workflowPrefix: string;
+  /** The longest tool name (`--max-tool-name`). */
+  maxToolName: number;
   include: string[] | undefined;
   exclude: string[] | undefined;
   /** How long a token check's outcome is trusted. */
@@ -84,6 +86,7 @@ export function identityFor(
     baseUrl: options.baseUrl,
     toolPrefix: options.toolPrefix,
     workflowPrefix: options.workflowPrefix,
+    maxToolName: options.maxToolName,
     filter: { include: options.include, exclude: options.exclude },
     tokenCheckTtlMs: options.tokenCheckTtlMs,
     logger: options.logger ?? silentLogger,

@@ -47,7 +47,7 @@ class BridgeServer extends Server {
  * session costs the same whether Mastra has ten agents or a thousand.
  */
 export function createServer(options: ServerOptions): Server {
-  const { catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, progress, autoApproveTools, observer = noObserver } = options;
+  const { catalogue, client, baseUrl, logger = silentLogger, callTimeoutMs, maxResultChars, progress, autoApproveTools, observer = noObserver } = options;
   const board = options.tasks;
   const sessionTasks = options.identityTasks ?? options.sessionTasks ?? board.openSession();
   const runs = { owners: board.runOwners, identity: options.identity ?? SERVICE_IDENTITY, allowForeign: options.resumeForeignRuns };
@@ -64,12 +64,14 @@ export function createServer(options: ServerOptions): Server {
   });
 
   const clientLog = clientLogOf(server);
-  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolsOf(catalogue) }));
+  server.setRequestHandler(ListToolsRequestSchema, () => ({ tools: toolsOf(catalogue, maxResultChars) }));
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
     const facts = { tool: name, era: '2025-11-25' as const, identity: runs.identity };
-    const call = observedPrepare(observer, facts, () => prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args));
+    const call = observedPrepare(observer, facts, () =>
+      prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, maxResultChars, autoApproveTools, runs }, name, args),
+    );
     const logged = (run: () => Promise<CallToolResult>) => withCallLog(clientLog, { label: call.label, ...call.ids, tool: name }, run);
     if (request.params.task && extra.taskStore) {
       // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.

@@ -42,7 +42,17 @@ export function createModernServer(
   options: ModernServerOptions,
   { credentialed, taskStatus = false }: { credentialed: boolean /** Push `notifications/tasks` on this connection (stdio). */; taskStatus?: boolean },
 ): Server {
-  const { baseUrl, logger = silentLogger, callTimeoutMs, progress, refreshIntervalMs, stopped, autoApproveTools, requestStates: sealer } = options;
+  const {
+    baseUrl,
+    logger = silentLogger,
+    callTimeoutMs,
+    maxResultChars,
+    progress,
+    refreshIntervalMs,
+    stopped,
+    autoApproveTools,
+    requestStates: sealer,
+  } = options;
   const observer = options.observer ?? noObserver;
   // Re-listing is what changes the tool list, so a listing stays true for about one refresh interval. Without
   // re-listing (0) the bridge cannot say how long: it still re-lists when a call finds an agent gone, or a replica
@@ -60,13 +70,17 @@ export function createModernServer(
   const tasks = options.tasks.forIdentity(caller.identity);
   const runs = { owners: options.tasks.runOwners, identity: caller.identity, allowForeign: options.resumeForeignRuns };
 
-  server.setRequestHandler('tools/list', () => ({ tools: toolsOf(caller.catalogue) as never }));
+  server.setRequestHandler('tools/list', () => ({ tools: toolsOf(caller.catalogue, maxResultChars) as never }));
 
   server.setRequestHandler('tools/call', async (request, ctx: ServerContext) => {
     const { name, arguments: args } = request.params;
     const facts = { tool: name, era: '2026-07-28' as const, identity: caller.identity };
     const call = observedPrepare(observer, facts, () =>
-      prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, autoApproveTools, runs }, name, args),
+      prepareToolCall(
+        { catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, maxResultChars, autoApproveTools, runs },
+        name,
+        args,
+      ),
     );
     if (acceptsTasks(ctx.mcpReq.envelope as never))
       return (await startModernTask(
