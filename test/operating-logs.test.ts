@@ -1,13 +1,11 @@
-import { Client as ModernClient } from '@modelcontextprotocol/client';
-import { StdioClientTransport as ModernStdioClientTransport } from '@modelcontextprotocol/client/stdio';
-import { StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityOf } from '../src/identity/callers.js';
-import { startMastraFixture, SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
-import { BIN, MODERN_VERSION, startStack, textOf, waitFor, type Stack } from './helpers.js';
-import { connectHttp, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
-import { spawnBridge } from './stdio-client.js';
+import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { textOf } from './support/mcp-clients.js';
+import { waitFor } from './support/waiting.js';
 
 const CALLER_TOKEN = 'log-test-caller-token-0042';
 const MESSAGE = 'log-test-message-do-not-print';
@@ -36,24 +34,21 @@ function expectNothingPrivate(stderr: string) {
 }
 
 describe('one log line per call (--log-format json, HTTP)', () => {
-  let bridge: SpawnedBridge;
-  let url: string;
+  let bridge: Bridge;
   beforeAll(async () => {
-    bridge = spawnHttpBin(['--log-format', 'json'], { MASTRA_BASE_URL: stack.mastra.url });
-    url = await bridge.url;
+    bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', bin: true, client: 'none', args: ['--log-format', 'json'] });
   });
-  afterAll(() => void bridge?.child.kill('SIGKILL'));
+  afterAll(() => bridge?.close());
 
   it('logs each call of both eras and each task with tool, era, identity hash, outcome and duration; every line is one JSON object', async () => {
-    const { client } = await connectHttp(url, CALLER_TOKEN);
+    const { client, close } = await bridge.connect({ token: CALLER_TOKEN });
     await client.callTool({ name: 'ask_echo', arguments: { message: MESSAGE } });
     await client.callTool({ name: 'ask_broken', arguments: { message: MESSAGE } });
     const stream = client.experimental.tasks.callToolStream({ name: 'ask_echo', arguments: { message: MESSAGE } }, undefined, { task: { ttl: 60_000 } });
     for await (const message of stream) if (message.type === 'result' || message.type === 'error') break;
-    await client.close();
-    const modern = new ModernClient({ name: 'log-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN_VERSION } } });
-    await modern.connect(new ModernHttpClientTransport(new URL(url), { requestInit: { headers: { Authorization: `Bearer ${CALLER_TOKEN}` } } }));
-    await modern.callTool({ name: 'ask_echo', arguments: { message: MESSAGE } });
+    await close();
+    const modern = await bridge.connect({ token: CALLER_TOKEN, era: 'modern' });
+    await modern.client.callTool({ name: 'ask_echo', arguments: { message: MESSAGE } });
     await modern.close();
 
     const lines = await waitFor('four call lines', () => {
@@ -85,9 +80,15 @@ describe('Mastra stopping and starting to answer (HTTP, json)', () => {
   it('warns once when Mastra stops answering and once when it answers again, with a line per failed call', async () => {
     const own = await startStack();
     const { port } = own.mastra;
-    const bridge = spawnHttpBin(['--log-format', 'json', '--refresh-interval', '0'], { MASTRA_BASE_URL: own.mastra.url });
+    const bridge = await startBridge({
+      mastraUrl: own.mastra.url,
+      transport: 'http',
+      bin: true,
+      client: 'none',
+      args: ['--log-format', 'json', '--refresh-interval', '0'],
+    });
     try {
-      const { client } = await connectHttp(await bridge.url, CALLER_TOKEN);
+      const { client } = await bridge.connect({ token: CALLER_TOKEN });
       await client.callTool({ name: 'ask_echo', arguments: { message: MESSAGE } });
       await own.mastra.close();
       for (const _ of [1, 2]) {
@@ -99,29 +100,25 @@ describe('Mastra stopping and starting to answer (HTTP, json)', () => {
       expect(callLines(lines).filter((line) => line.error_type === 'unreachable')).toHaveLength(2);
       expect(mastraLines(lines, 'answering')).toEqual([]);
 
-      const back = await startMastraFixture({ modelUrl: own.model.url, port });
-      try {
-        await client.callTool({ name: 'ask_echo', arguments: { message: MESSAGE } });
-        await client.callTool({ name: 'ask_echo', arguments: { message: MESSAGE } });
-        lines = jsonLines(bridge.stderr());
-        expect(mastraLines(lines, 'answering')).toEqual([expect.objectContaining({ level: 'warn' })]);
-        expect(mastraLines(lines, 'not_answering')).toHaveLength(1);
-        expect(callLines(lines).filter((line) => line.outcome === 'ok')).toHaveLength(3);
-      } finally {
-        await client.close();
-        await back.close();
-      }
+      // A Mastra on the same port stands in for the one restarted; it closes with the stack.
+      await own.another({ port });
+      await client.callTool({ name: 'ask_echo', arguments: { message: MESSAGE } });
+      await client.callTool({ name: 'ask_echo', arguments: { message: MESSAGE } });
+      lines = jsonLines(bridge.stderr());
+      expect(mastraLines(lines, 'answering')).toEqual([expect.objectContaining({ level: 'warn' })]);
+      expect(mastraLines(lines, 'not_answering')).toHaveLength(1);
+      expect(callLines(lines).filter((line) => line.outcome === 'ok')).toHaveLength(3);
       expectNothingPrivate(bridge.stderr());
     } finally {
-      bridge.child.kill('SIGKILL');
-      await own.model.close();
+      await bridge.close();
+      await own.close();
     }
   }, 60_000);
 });
 
 describe('one log line per call (stdio, text)', () => {
   it('2025-11-25: ok, timed out and cancelled calls each get one line', async () => {
-    const stdio = await spawnBridge(['--call-timeout', '300ms'], { MASTRA_BASE_URL: stack.mastra.url });
+    const stdio = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', args: ['--call-timeout', '300ms'] });
     try {
       await stdio.client.callTool({ name: 'ask_echo', arguments: { message: MESSAGE } });
       const slow = (await stdio.client.callTool({ name: 'ask_slow', arguments: { message: MESSAGE } })) as CallToolResult;
@@ -152,23 +149,14 @@ describe('one log line per call (stdio, text)', () => {
   });
 
   it('2026-07-28: a call gets its line, with its era', async () => {
-    const transport = new ModernStdioClientTransport({
-      command: process.execPath,
-      args: [BIN],
-      env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url },
-      stderr: 'pipe',
-    });
-    let stderr = '';
-    transport.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-    const client = new ModernClient({ name: 'log-test', version: '1.0.0' }, { versionNegotiation: { mode: { pin: MODERN_VERSION } } });
-    await client.connect(transport);
+    const stdio = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', era: 'modern' });
     try {
-      await client.callTool({ name: 'ask_echo', arguments: { message: MESSAGE } });
-      await waitFor('the call line', () => stderr.includes('tools/call ask_echo answered'));
-      expect(stderr).toMatch(/tools\/call ask_echo answered after \d+ms .*era=2026-07-28 identity=service task=false outcome=ok/);
-      expectNothingPrivate(stderr);
+      await stdio.client.callTool({ name: 'ask_echo', arguments: { message: MESSAGE } });
+      await waitFor('the call line', () => stdio.stderr().includes('tools/call ask_echo answered'));
+      expect(stdio.stderr()).toMatch(/tools\/call ask_echo answered after \d+ms .*era=2026-07-28 identity=service task=false outcome=ok/);
+      expectNothingPrivate(stdio.stderr());
     } finally {
-      await client.close();
+      await stdio.close();
     }
   });
 });

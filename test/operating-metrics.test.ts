@@ -1,11 +1,12 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
-import { StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { identityOf } from '../src/identity/callers.js';
-import { modernClient, startStack, waitFor, type Stack } from './helpers.js';
-import { connectHttp, postRpc, signJwt, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
-import { spawnBridge } from './stdio-client.js';
+import { metricsUrl } from './support/bin.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { signJwt, startStack, type Stack } from './support/mastra.js';
 import { parseSamples, sampleValue } from './support/prometheus-text.js';
+import { postRpc } from './support/raw-http.js';
+import { waitFor } from './support/waiting.js';
 
 const SECRET = 'metrics-test-secret';
 const METRICS_TOKEN = 'scrape-me-metrics-token-4321';
@@ -14,19 +15,22 @@ const service = signJwt(SECRET, { sub: 'metrics-service' });
 const OPERATION = 'mcp_server_operation_duration_seconds_count';
 
 let stack: Stack;
-let bridge: SpawnedBridge;
+let bridge: Bridge;
 let origin: string;
 beforeAll(async () => {
   stack = await startStack({ jwtSecret: SECRET });
-  bridge = spawnHttpBin(['--metrics', '--max-body', '4096'], {
-    MASTRA_BASE_URL: stack.mastra.url,
-    JWT_TOKEN: service,
-    MCP_METRICS_TOKEN: METRICS_TOKEN,
+  bridge = await startBridge({
+    mastraUrl: stack.mastra.url,
+    transport: 'http',
+    bin: true,
+    client: 'none',
+    args: ['--metrics', '--max-body', '4096'],
+    env: { JWT_TOKEN: service, MCP_METRICS_TOKEN: METRICS_TOKEN },
   });
-  origin = new URL(await bridge.url).origin;
+  origin = new URL(bridge.url).origin;
 });
 afterAll(async () => {
-  bridge?.child.kill('SIGKILL');
+  await bridge?.close();
   await stack?.close();
 });
 
@@ -51,15 +55,14 @@ describe('GET /metrics (--metrics)', () => {
   });
 
   it('counts the calls of both eras by tool, era and failure, with no identity, token, message or answer in any label', async () => {
-    const { client } = await connectHttp(`${origin}/mcp`, caller);
+    const { client, close } = await bridge.connect({ token: caller });
     expect(((await client.callTool({ name: 'ask_echo', arguments: { message: 'secret-message-1' } })) as CallToolResult).isError).toBeFalsy();
     expect(((await client.callTool({ name: 'ask_broken', arguments: { message: 'secret-message-2' } })) as CallToolResult).isError).toBe(true);
-    await client.close();
-    const modern = modernClient();
-    await modern.connect(new ModernHttpClientTransport(new URL(`${origin}/mcp`), { requestInit: { headers: { Authorization: `Bearer ${caller}` } } }));
-    await modern.callTool({ name: 'ask_echo', arguments: { message: 'secret-message-3' } });
-    await expect(modern.callTool({ name: 'made_up_tool_name', arguments: {} })).rejects.toThrow();
-    await modern.close();
+    await close();
+    const { modern } = await bridge.connect({ token: caller, era: 'modern' });
+    await modern!.callTool({ name: 'ask_echo', arguments: { message: 'secret-message-3' } });
+    await expect(modern!.callTool({ name: 'made_up_tool_name', arguments: {} })).rejects.toThrow();
+    await modern!.close();
 
     const text = await (await scrape()).text();
     const all = parseSamples(text);
@@ -93,7 +96,7 @@ describe('GET /metrics (--metrics)', () => {
   it('counts open 2025 sessions and tasks by status', async () => {
     const open = async () => sampleValue(await samples(), 'mastra_mcp_open_sessions') ?? 0;
     const before = await open();
-    const { client, transport } = await connectHttp(`${origin}/mcp`, caller);
+    const { client, transport } = await bridge.connect({ token: caller });
     expect(await open()).toBe(before + 1);
     const stream = client.experimental.tasks.callToolStream({ name: 'ask_echo', arguments: { message: 'as a task' } }, undefined, { task: { ttl: 60_000 } });
     for await (const message of stream) if (message.type === 'result' || message.type === 'error') break;
@@ -102,15 +105,20 @@ describe('GET /metrics (--metrics)', () => {
       return sampleValue(now, 'mastra_mcp_tasks_total', { status: 'completed' }) === 1 && now;
     });
     expect(sampleValue(all, 'mastra_mcp_tasks_total', { status: 'working' })).toBe(1);
-    await transport.terminateSession();
+    await transport!.terminateSession();
     await client.close();
     await waitFor('the session to close', async () => (await open()) === before);
   });
 
   it('beside stdio on --metrics-port, with network_transport "pipe"', async () => {
-    const stdio = await spawnBridge(['--metrics', '--metrics-port', '0'], { MASTRA_BASE_URL: stack.mastra.url, JWT_TOKEN: service });
+    const stdio = await startBridge({
+      mastraUrl: stack.mastra.url,
+      transport: 'stdio',
+      args: ['--metrics', '--metrics-port', '0'],
+      env: { JWT_TOKEN: service },
+    });
     try {
-      const at = await waitFor('the metrics URL', () => /metrics at (http:\/\/\S+)\/metrics/.exec(stdio.stderr())?.[1]);
+      const at = (await metricsUrl(stdio)).origin;
       await stdio.client.callTool({ name: 'ask_echo', arguments: { message: 'over stdio' } });
       const all = await samples(at);
       expect(sampleValue(all, OPERATION, { gen_ai_tool_name: 'ask_echo', mcp_protocol_version: '2025-11-25', network_transport: 'pipe' })).toBe(1);

@@ -1,10 +1,10 @@
-import { StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { modernClient, startStack, waitFor, type Stack } from './helpers.js';
-import { connectHttp, signJwt, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
-import { startPrometheus, type PrometheusServer } from './servers/prometheus.js';
-import { havePrograms } from './servers/system-programs.js';
-import { spawnBridge, type BridgeProcess } from './stdio-client.js';
+import { metricsUrl } from './support/bin.js';
+import { startBridge, type Bridge, type ClientBridge } from './support/bridge.js';
+import { signJwt, startStack, type Stack } from './support/mastra.js';
+import { startPrometheus, type PrometheusServer } from './support/prometheus.js';
+import { havePrograms } from './support/system-programs.js';
+import { waitFor } from './support/waiting.js';
 
 const SECRET = 'prometheus-test-secret';
 const METRICS_TOKEN = 'prometheus-scrape-token-8765';
@@ -14,17 +14,17 @@ const caller = signJwt(SECRET, { sub: 'prometheus-carol' });
 const enabled = havePrograms({ prometheus: 'prometheus' });
 
 let stack: Stack;
-let http: SpawnedBridge;
-let stdio: BridgeProcess;
+let http: Bridge;
+let stdio: ClientBridge;
 let prometheus: PrometheusServer;
 beforeAll(async () => {
   if (!enabled) return;
   stack = await startStack({ jwtSecret: SECRET });
-  const env = { MASTRA_BASE_URL: stack.mastra.url, JWT_TOKEN: service, MCP_METRICS_TOKEN: METRICS_TOKEN };
-  http = spawnHttpBin(['--metrics'], env);
-  stdio = await spawnBridge(['--metrics', '--metrics-port', '0'], env);
-  const httpAt = new URL(await http.url).host;
-  const stdioAt = await waitFor('the stdio bridge metrics URL', () => /metrics at http:\/\/(\S+)\/metrics/.exec(stdio.stderr())?.[1]);
+  const env = { JWT_TOKEN: service, MCP_METRICS_TOKEN: METRICS_TOKEN };
+  http = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', bin: true, client: 'none', args: ['--metrics'], env });
+  stdio = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', args: ['--metrics', '--metrics-port', '0'], env });
+  const httpAt = new URL(http.url).host;
+  const stdioAt = (await metricsUrl(stdio)).host;
   prometheus = await startPrometheus([
     { hostPort: httpAt, bearerToken: METRICS_TOKEN },
     { hostPort: stdioAt, bearerToken: METRICS_TOKEN },
@@ -34,7 +34,7 @@ beforeAll(async () => {
 }, 120_000);
 afterAll(async () => {
   await stdio?.close();
-  http?.child.kill('SIGKILL');
+  await http?.close();
   await prometheus?.stop();
   await stack?.close();
 });
@@ -59,14 +59,13 @@ const scraped = (promql: string, check: (value: number | undefined) => boolean) 
 
 describe.skipIf(!enabled)('a real Prometheus scraping the bridge', () => {
   it('reads back the calls of both eras, over HTTP and stdio, and the failures, through its query API', async () => {
-    const { client } = await connectHttp(new URL('/mcp', await http.url).href, caller);
+    const { client, close } = await http.connect({ token: caller });
     await client.callTool({ name: 'ask_echo', arguments: { message: 'one' } });
     await client.callTool({ name: 'ask_echo', arguments: { message: 'two' } });
     await client.callTool({ name: 'ask_broken', arguments: { message: 'three' } });
-    await client.close();
-    const modern = modernClient();
-    await modern.connect(new ModernHttpClientTransport(new URL('/mcp', await http.url), { requestInit: { headers: { Authorization: `Bearer ${caller}` } } }));
-    await modern.callTool({ name: 'ask_echo', arguments: { message: 'four' } });
+    await close();
+    const modern = await http.connect({ token: caller, era: 'modern' });
+    await modern.client.callTool({ name: 'ask_echo', arguments: { message: 'four' } });
     await modern.close();
     await stdio.client.callTool({ name: 'ask_echo', arguments: { message: 'five' } });
 
@@ -78,9 +77,9 @@ describe.skipIf(!enabled)('a real Prometheus scraping the bridge', () => {
       1,
     );
     // The README's alert expressions evaluate over what was scraped: a rate needs a call after the first scrape.
-    const again = await connectHttp(new URL('/mcp', await http.url).href, caller);
+    const again = await http.connect({ token: caller });
     await again.client.callTool({ name: 'ask_echo', arguments: { message: 'six' } });
-    await again.client.close();
+    await again.close();
     expect(
       await scraped('histogram_quantile(0.95, sum by (le) (rate(mcp_server_operation_duration_seconds_bucket[1m])))', (v) => v !== undefined && v > 0),
     ).toBeGreaterThan(0);

@@ -1,6 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from './helpers.js';
-import { startCuttableRelay, startHttpBridge } from './http-helpers.js';
+import { startBridge } from './support/bridge.js';
+import { startCuttableRelay } from './support/cuttable-relay.js';
+import { startStack, type Stack } from './support/mastra.js';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -13,10 +14,11 @@ afterAll(async () => {
 describe('/readyz', () => {
   it('reports the workflows offered, and whether and when Mastra answered the last listing', async () => {
     const relay = await startCuttableRelay(stack.mastra.port);
-    const bridge = await startHttpBridge(relay.url);
+    const bridge = await startBridge({ mastraUrl: relay.url, transport: 'http', client: 'none' });
+    const catalogue = bridge.catalogue!;
     const readyz = async () => (await fetch(`${new URL(bridge.url).origin}/readyz`)).json() as Promise<Record<string, unknown>>;
     try {
-      const workflows = bridge.catalogue.workflows.length;
+      const workflows = catalogue.workflows.length;
       expect(workflows).toBeGreaterThan(0);
       const listed = await readyz();
       expect(listed).toMatchObject({ status: 'ready', workflows, lastListing: { succeeded: true } });
@@ -25,7 +27,7 @@ describe('/readyz', () => {
       expect(new Date(at).getTime()).toBeGreaterThan(Date.now() - 60_000);
 
       await relay.cut();
-      await expect(bridge.catalogue.refresh()).rejects.toThrow();
+      await expect(catalogue.refresh()).rejects.toThrow();
       const failed = await readyz();
       expect(failed).toMatchObject({ status: 'not ready', workflows, lastListing: { succeeded: false }, lastSuccessfulListing: at });
       expect(new Date((failed.lastListing as { at: string }).at).getTime()).toBeGreaterThanOrEqual(new Date(at).getTime());

@@ -1,4 +1,5 @@
 import { spawn, spawnSync, type ChildProcess, type ChildProcessWithoutNullStreams } from 'node:child_process';
+import { waitFor } from './waiting.js';
 
 /** The built bin, as `npm install` leaves it (`npm test` rebuilds it first). */
 export const BIN = new URL('../../dist/cli.js', import.meta.url).pathname;
@@ -49,6 +50,13 @@ export function listeningUrl(bin: SpawnedBin): Promise<string> {
     void bin.exited.then((code) => reject(new Error(`the bin exited with ${code} before listening: ${bin.stderr()}`)));
   });
 }
+
+/** The URL of the metrics endpoint a bin on `--metrics-port` says it serves (`metrics at http://…/metrics`), once it says so. */
+export const metricsUrl = (bin: { stderr(): string }): Promise<URL> =>
+  waitFor('the metrics URL', () => {
+    const match = /metrics at (http:\/\/\S+\/metrics)/.exec(bin.stderr());
+    return match ? new URL(match[1]!) : undefined;
+  });
 
 /** Stops the bin at once (SIGKILL; a stopped one too) and waits for it to be gone. */
 export async function killBin(child: ChildProcess): Promise<void> {
