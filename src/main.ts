@@ -10,6 +10,7 @@ import { serveStdio } from './transports/stdio.js';
 import { VERSION } from './kernel/version.js';
 import { catalogueSettings, frontSettings, httpSettings, redisSettings, refreshSettings, taskLimits } from './module-options.js';
 import { requestStateSealer } from './protocol/modern/request-state.js';
+import { openTracing } from './operating/tracing.js';
 
 /** Where the program writes: help and version to `stdout`, the one-line errors and the logs to `stderr`. */
 export interface Output {
@@ -45,6 +46,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
   // Libraries print to the console behind the logger (client-js dumps a failed stream, prompt and all).
   const restoreConsole = guardConsole(logger);
   const client = createMastraClient(config.serviceToken, { baseUrl });
+  // The OpenTelemetry SDK is loaded only when the OTEL_* variables ask for export.
+  const tracing = await openTracing(env, logger);
   // Opened first, so that the catalogue hears the other replicas from its first listing on.
   const redisOptions = redisSettings(config);
   const redis = redisOptions && openRedisTasks({ ...redisOptions, logger });
@@ -64,6 +67,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     logger,
     tasks,
     requestStates: requestStateSealer(config.requestStateSecret),
+    tracing,
     ...frontSettings(config),
   };
   try {
@@ -80,6 +84,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
   } finally {
     refresher.stop();
     await tasks.close();
+    await tracing.shutdown();
     restoreConsole();
   }
   return 0;

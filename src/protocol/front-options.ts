@@ -2,6 +2,7 @@ import type { MastraClient } from '@mastra/client-js';
 import type { Catalogue } from '../catalogue/catalogue.js';
 import type { ProgressOptions } from '../kernel/progress.js';
 import type { Logger } from '../log.js';
+import type { Tracing } from '../kernel/call-trace.js';
 import type { TaskBoard } from '../tasks/task-board.js';
 import type { RequestStateSealer } from './modern/request-state.js';
 
@@ -28,4 +29,6 @@ export interface FrontOptions {
   refreshIntervalMs: number;
   /** Seals 2026-07-28 `input_required` state (`MCP_REQUEST_STATE_SECRET`, or a key of this process). */
   requestStates: RequestStateSealer;
+  /** Where calls get their traces (operating/tracing.ts); none: the caller's trace context is not read. */
+  tracing?: Tracing;
 }
