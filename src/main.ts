@@ -11,6 +11,7 @@ import { VERSION } from './kernel/version.js';
 import { catalogueSettings, frontSettings, httpSettings, redisSettings, refreshSettings, taskLimits } from './module-options.js';
 import { requestStateSealer } from './protocol/modern/request-state.js';
 import { openTracing } from './operating/tracing.js';
+import { openCallLimiter } from './operating/rate-limit.js';
 
 /** Where the program writes: help and version to `stdout`, the one-line errors and the logs to `stderr`. */
 export interface Output {
@@ -60,6 +61,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     peers: redis?.peers,
   });
   const tasks = new TaskBoard(taskLimits(config), { shared: redis?.shared });
+  // Counted in the tasks' Redis when there is one, so that replicas share each caller's limit.
+  const rateLimiter = config.rateLimit && (await openCallLimiter({ rate: config.rateLimit, redis: redis?.connection, prefix: config.redisPrefix, logger }));
   const front = {
     catalogue,
     client,
@@ -69,6 +72,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     requestStates: requestStateSealer(config.requestStateSecret),
     tracing,
     ...frontSettings(config),
+    ...(rateLimiter ? { rateLimiter } : {}),
   };
   try {
     if (config.transport === 'http') {

@@ -5,6 +5,7 @@ import { OAuthCallers, type OAuthSettings } from '../identity/oauth-callers.js';
 import { silentLogger } from '../log.js';
 import type { ServerOptions } from '../protocol/legacy/server.js';
 import type { IdentityPolicy } from './http-health.js';
+import type { CallLimiter } from '../operating/rate-limit.js';
 
 /**
  * Each session's server gets these options; `client` is the service-level one, for sessions that
@@ -56,6 +57,8 @@ export interface HttpOptions extends ServerOptions {
   stateless: boolean;
   /** Starts every session id (`<replicaId>.<uuid>`), so a load balancer can send a session's requests to its replica. */
   replicaId: string | undefined;
+  /** `--rate-limit`: calls per identity; over it, 429 with Retry-After. None: no limit. */
+  rateLimiter?: CallLimiter;
 }
 
 export interface HttpBridge {
