@@ -47,7 +47,7 @@ const spans = (): OtlpSpan[] =>
   );
 
 beforeAll(async () => {
-  stack = await startStack();
+  stack = await startStack({ approvalAgents: true });
   receiver = createServer((req, res) => {
     let body = '';
     req.on('data', (chunk: Buffer) => (body += chunk.toString()));
@@ -140,7 +140,53 @@ describe('spans exported over OTLP/HTTP', () => {
     expect(bodies.join('\n')).not.toContain(TOKEN);
     expect(bodies.join('\n')).not.toContain(MESSAGE);
   });
+
+  it("a task's span lasts until its run ends, with its status and its question for the person as events", async () => {
+    const traceId = randomBytes(16).toString('hex');
+    // banker's tool needs approval; this client cannot be asked, so the run pauses once and the call is declined.
+    expect(await modernTask(url, 'ask_banker', 'move the money', `00-${traceId}-${randomBytes(8).toString('hex')}-01`)).toContain('"resultType":"task"');
+    const span = await waitFor('the task span', () => spans().find((s) => s.traceId === traceId && s.kind === SERVER));
+    const events = (span.events ?? []).map((event) => [event.name, Object.values(event.attributes?.[0]?.value ?? {})[0]]);
+    expect(events).toEqual(
+      expect.arrayContaining([
+        ['mcp.task.status', 'working'],
+        ['mcp.input_required', 'approval'],
+        ['mcp.task.status', 'completed'],
+      ]),
+    );
+    expect(events.findIndex(([name]) => name === 'mcp.input_required')).toBeLessThan(events.findIndex(([, value]) => value === 'completed'));
+  });
 });
+
+/** A raw 2026-07-28 tools/call as a task (the tasks extension declared), its trace context in the HTTP header. */
+async function modernTask(url: string, name: string, message: string, traceparent: string): Promise<string> {
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: {
+      'content-type': 'application/json',
+      accept: 'application/json, text/event-stream',
+      'mcp-protocol-version': MODERN_VERSION,
+      'mcp-method': 'tools/call',
+      'mcp-name': name,
+      traceparent,
+    },
+    body: JSON.stringify({
+      jsonrpc: '2.0',
+      id: 1,
+      method: 'tools/call',
+      params: {
+        name,
+        arguments: { message },
+        _meta: {
+          'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
+          'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
+          'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
+        },
+      },
+    }),
+  });
+  return response.text();
+}
 
 /** The package modules a stdio bin resolved while serving one traced call (test/fixture/record-imports.mjs). */
 async function modulesLoaded(env: Record<string, string>): Promise<string> {
@@ -172,7 +218,7 @@ it('without OTEL_* the OpenTelemetry SDK is never loaded; a traced call loads on
   expect(plain).not.toContain('/@opentelemetry/exporter-trace-otlp-http/');
   expect(plain).not.toContain('/rate-limiter-flexible/');
   // OTEL_TRACES_EXPORTER=none and OTEL_SDK_DISABLED turn export off whatever the endpoint says.
-  for (const off of [{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true' }])
+  for (const off of [{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true' }] as Record<string, string>[])
     expect(await modulesLoaded({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, ...off })).not.toContain('/@opentelemetry/sdk-trace/');
   const exporting = await modulesLoaded({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${endpoint}/v1/traces` });
   expect(exporting).toContain('/@opentelemetry/sdk-trace/');
