@@ -188,8 +188,8 @@ async function modernTask(url: string, name: string, message: string, traceparen
   return response.text();
 }
 
-/** The package modules a stdio bin resolved while serving one traced call (test/fixture/record-imports.mjs). */
-async function modulesLoaded(env: Record<string, string>): Promise<string> {
+/** The package modules a stdio bin resolved while serving one traced call of `traceId` (test/fixture/record-imports.mjs). */
+async function modulesLoaded(env: Record<string, string>, traceId = randomBytes(16).toString('hex')): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'bridge-imports-'));
   const file = join(dir, 'imports.txt');
   const client = new Client({ name: 'imports-test', version: '1' });
@@ -202,7 +202,7 @@ async function modulesLoaded(env: Record<string, string>): Promise<string> {
     }),
   );
   try {
-    const traceparent = `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01`;
+    const traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
     expect((await client.callTool({ name: 'ask_echo', arguments: { message: 'hi' }, _meta: { traceparent } })).isError).toBeFalsy();
     return await readFile(file, 'utf8');
   } finally {
@@ -220,7 +220,11 @@ it('without OTEL_* the OpenTelemetry SDK is never loaded; a traced call loads on
   // OTEL_TRACES_EXPORTER=none and OTEL_SDK_DISABLED turn export off whatever the endpoint says.
   for (const off of [{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true' }] as Record<string, string>[])
     expect(await modulesLoaded({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, ...off })).not.toContain('/@opentelemetry/sdk-trace/');
-  const exporting = await modulesLoaded({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${endpoint}/v1/traces` });
+  const traceId = randomBytes(16).toString('hex');
+  const exporting = await modulesLoaded({ OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${endpoint}/v1/traces` }, traceId);
   expect(exporting).toContain('/@opentelemetry/sdk-trace/');
   expect(exporting).toContain('/@opentelemetry/exporter-trace-otlp-http/');
+  // Over stdio the span says so; the bin sends what it still holds as it ends.
+  const span = await waitFor('the stdio call span', () => spans().find((s) => s.traceId === traceId && s.kind === SERVER));
+  expect(attributesOf(span)).toMatchObject({ 'network.transport': 'pipe', 'mcp.protocol.version': '2025-11-25', 'gen_ai.tool.name': 'ask_echo' });
 }, 60_000);
