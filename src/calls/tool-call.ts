@@ -4,7 +4,7 @@ import { runAgent } from '../agents/agent-run.js';
 import { memoryFor } from '../agents/agent-call.js';
 import { approvalOutcome, approvalResumer } from '../agents/approval.js';
 import { APPROVED, askUntilDone, autoApproving, type Asker } from './person-loop.js';
-import type { Answer, CallContext, ResumeHandle, Resumer, Resumers, RunOutcome } from '../kernel/run-outcome.js';
+import type { Answer, CallContext, ResumeHandle, Resumers, RunOutcome } from '../kernel/run-outcome.js';
 import type { TaskRunContext } from '../tasks/task-runner.js';
 import type { Catalogue, AgentTool } from '../catalogue/catalogue.js';
 import type { ProgressReporter } from '../kernel/progress.js';
@@ -16,7 +16,7 @@ import { workflowResumer } from '../workflows/workflow-resumer.js';
 import { errorResult } from '../kernel/results.js';
 import { RequestError, JsonRpcCode } from '../kernel/errors.js';
 import type { CallTrace } from '../kernel/call-trace.js';
-import { progressTraced, questionTraced, taskStatusTraced, traced } from './traced-call.js';
+import { progressTraced, questionTraced, resumersTraced, taskStatusTraced, traced } from './traced-call.js';
 
 /**
  * What both protocol fronts share for tools/list and tools/call: the tool definitions, the
@@ -140,18 +140,7 @@ function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
     ...(trace ? { trace } : {}),
   });
   // Each pause is marked on the trace, whichever front asks the person.
-  const tracedResumers: Resumers = trace
-    ? Object.fromEntries(
-        Object.entries(resumers).map(([kind, resumer]) => [
-          kind,
-          {
-            ...resumer,
-            resume: async (handle, answer, call) => questionTraced(await resumer.resume(handle, answer, call), trace),
-            ...(resumer.unanswered ? { unanswered: async (handle, call) => questionTraced(await resumer.unanswered!(handle, call), trace) } : {}),
-          } satisfies Resumer,
-        ]),
-      )
-    : resumers;
+  const tracedResumers = resumersTraced(resumers, trace);
   const resume = async (handle: ResumeHandle, answer: Answer, context: RunContext): Promise<RunOutcome> => {
     const resumer = tracedResumers[handle.kind];
     if (!resumer) return { done: errorResult(`The bridge cannot resume a paused run of kind "${handle.kind}".`) };

@@ -1,6 +1,6 @@
 import type { CallTrace, CallTraceStart, Tracing } from '../kernel/call-trace.js';
 import type { ProgressReporter } from '../kernel/progress.js';
-import type { RunOutcome } from '../kernel/run-outcome.js';
+import type { Resumer, Resumers, RunOutcome } from '../kernel/run-outcome.js';
 import type { TaskRunContext } from '../tasks/task-runner.js';
 
 /**
@@ -58,6 +58,17 @@ export const progressTraced = (progress: ProgressReporter | undefined, trace: Ca
 export function questionTraced(outcome: RunOutcome, trace: CallTrace | undefined): RunOutcome {
   if (trace && 'paused' in outcome) trace.event('mcp.input_required', { 'mcp.input_required.kind': outcome.paused.handle.kind });
   return outcome;
+}
+
+/** The resumers of a traced call: each run they continue that pauses again is marked too. */
+export function resumersTraced(resumers: Resumers, trace: CallTrace | undefined): Resumers {
+  if (!trace) return resumers;
+  const traced = (resumer: Resumer): Resumer => ({
+    ...resumer,
+    resume: async (handle, answer, call) => questionTraced(await resumer.resume(handle, answer, call), trace),
+    ...(resumer.unanswered ? { unanswered: async (handle, call) => questionTraced(await resumer.unanswered!(handle, call), trace) } : {}),
+  });
+  return Object.fromEntries(Object.entries(resumers).map(([kind, resumer]) => [kind, resumer && traced(resumer)]));
 }
 
 /** A task's status, marked on the trace as its run starts (`working`) and ends (`completed`, `failed`); its questions are `mcp.input_required` events. */
