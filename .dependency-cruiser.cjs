@@ -6,6 +6,7 @@
  */
 const LAYERS = [
   ['kernel', '^src/(kernel/|log\\.ts$|mastra-client\\.ts$)'],
+  // Traces and rate limits: kernel words put to work, loaded by the program and handed down as options.
   ['operating', '^src/operating/'],
   ['catalogue', '^src/catalogue/'],
   ['identity', '^src/identity/'],

@@ -33,8 +33,9 @@ export interface StdioBridge {
   close(): Promise<void>;
 }
 
-export async function startStdioBridge(mastraUrl: string): Promise<StdioBridge> {
-  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN], env: childEnv(mastraUrl), stderr: 'inherit' });
+/** `env`: more of the environment, e.g. OTEL_* for the tracing scenario. */
+export async function startStdioBridge(mastraUrl: string, env: Record<string, string> = {}): Promise<StdioBridge> {
+  const transport = new StdioClientTransport({ command: process.execPath, args: [BIN], env: { ...childEnv(mastraUrl), ...env }, stderr: 'inherit' });
   const client = new Client({ name: 'bench', version: '1.0.0' });
   await client.connect(transport);
   return { client, pid: transport.pid!, close: () => client.close() };
@@ -50,9 +51,9 @@ export interface HttpBridge {
 }
 
 /** The bin over Streamable HTTP on a free port; resolves once it prints its URL. */
-export async function startHttpBridge(mastraUrl: string, extraArgs: string[] = []): Promise<HttpBridge> {
+export async function startHttpBridge(mastraUrl: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<HttpBridge> {
   const child = spawn(process.execPath, [BIN, '--transport', 'http', '--port', '0', ...extraArgs], {
-    env: { ...childEnv(mastraUrl), LOG_LEVEL: 'info' },
+    env: { ...childEnv(mastraUrl), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {

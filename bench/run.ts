@@ -14,6 +14,7 @@ import { connectModernClient, rssOf, startHttpBridge, startStdioBridge } from '.
 import { redisRoundTrips } from './redis-round-trips.js';
 import { startMastraMcpPeer } from './mastra-peer.js';
 import { replicasThroughput } from './replicas.js';
+import { tracingCost } from './tracing.js';
 import { round, summarize, table, timed, type Summary } from './stats.js';
 
 process.env.MASTRA_TELEMETRY_DISABLED ??= '1';
@@ -22,7 +23,7 @@ process.env.MASTRA_OFFLINE ??= '1';
 const quick = process.argv.includes('--quick');
 /** `--only big-stream,memory` runs those scenarios alone. */
 const only = process.argv.find((_, i) => process.argv[i - 1] === '--only')?.split(',');
-const SCENARIOS = ['per-call', 'throughput', 'streaming', 'memory', 'catalogue', 'big-stream', 'replicas', 'redis'] as const;
+const SCENARIOS = ['per-call', 'throughput', 'streaming', 'memory', 'catalogue', 'big-stream', 'replicas', 'redis', 'tracing'] as const;
 const runs = (scenario: (typeof SCENARIOS)[number]) => !only || only.includes(scenario);
 for (const name of only ?? [])
   if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name}; known: ${SCENARIOS.join(', ')}`);
@@ -265,6 +266,11 @@ if (runs('redis')) {
   const { report: text, figures } = await redisRoundTrips(stack.mastra.url, { calls: quick ? 10 : 50 });
   say(text);
   results.redis = figures;
+}
+if (runs('tracing')) {
+  const { report: text, figures } = await tracingCost(stack.mastra.url, { calls: SEQUENTIAL, warmup: WARMUP, spawns: quick ? 3 : 9 });
+  say(text);
+  results.tracing = figures;
 }
 await stack.close();
 if (runs('catalogue')) await catalogueScale();

@@ -1,6 +1,7 @@
 import { parseArgs } from 'node:util';
 import { z } from 'zod';
 import { duration } from './kernel/duration.js';
+import { rate } from './kernel/rate.js';
 import { isSecureUrl } from './identity/secure-url.js';
 import { LOG_FORMATS, LOG_LEVELS } from './log.js';
 
@@ -512,6 +513,15 @@ export const SETTINGS = {
     help: "at least 32 characters: the key that seals a 2026-07-28 input_required result's requestState; give every replica the same one",
     shownDefault: 'a random key of this process: the retry must reach the same process',
     schema: z.string().optional(),
+  },
+  rateLimit: {
+    flag: 'rate-limit',
+    env: 'MCP_RATE_LIMIT',
+    arg: 'N/TIME',
+    group: 'calls',
+    help: 'at most N tool calls (task creations included) per caller per TIME, e.g. 60/1m; over it HTTP 429 with Retry-After (a JSON-RPC error over stdio); with --redis-url shared by every replica (one Redis round trip per call)',
+    shownDefault: 'none',
+    schema: rate.optional(),
   },
   logLevel: {
     flag: 'log-level',

@@ -15,6 +15,8 @@ import { mastraAnswers } from './kernel/mastra-answers.js';
 import { callLogLines } from './calls/call-log.js';
 import type { Catalogue } from './catalogue/catalogue.js';
 import type { Config } from './config.js';
+import { openTracing } from './operating/tracing.js';
+import { openCallLimiter } from './operating/rate-limit.js';
 
 /** Where the program writes: help and version to `stdout`, the one-line errors and the logs to `stderr`. */
 export interface Output {
@@ -54,6 +56,8 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
   const metrics = config.metrics ? await openMetrics(config, () => opened) : undefined;
   const observer = observers(callLogLines(logger), mastraAnswers(logger, baseUrl), ...(metrics ? [metrics.observer] : []));
   const client = createMastraClient(config.serviceToken, { baseUrl, observer });
+  // The OpenTelemetry SDK is loaded only when the OTEL_* variables ask for export.
+  const tracing = await openTracing(env, logger);
   // Opened first, so that the catalogue hears the other replicas from its first listing on.
   const redisOptions = redisSettings(config);
   const redis = redisOptions && openRedisTasks({ ...redisOptions, logger });
@@ -67,6 +71,17 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
   });
   opened = catalogue;
   const tasks = new TaskBoard(taskLimits(config), { shared: redis?.shared });
+  // Counted in the tasks' Redis when there is one, so that replicas share each caller's limit.
+  const rateLimiter =
+    config.rateLimit &&
+    (await openCallLimiter({
+      rate: config.rateLimit,
+      redis: redis?.connection,
+      prefix: config.redisPrefix,
+      logger,
+      onRefused: (reason) => observer.refused(reason),
+      onStoreDown: () => observer.unlimited(),
+    }));
   const front = {
     catalogue,
     client,
@@ -75,7 +90,9 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     tasks,
     requestStates: requestStateSealer(config.requestStateSecret),
     observer,
+    tracing,
     ...frontSettings(config),
+    ...(rateLimiter ? { rateLimiter } : {}),
   };
   const metricsPort = metrics && config.metricsPort !== undefined ? await metrics.serve({ host: config.host, port: config.metricsPort }) : undefined;
   if (metricsPort) logger.info(`metrics at ${metricsPort.url}`);
@@ -99,6 +116,7 @@ export async function main(argv: readonly string[], env: NodeJS.ProcessEnv, outp
     await metricsPort?.close();
     refresher.stop();
     await tasks.close();
+    await tracing.shutdown();
     restoreConsole();
   }
   return 0;

@@ -62,3 +62,14 @@ export function withAbortSignal(client: MastraClient, signal: AbortSignal): Mast
 
 /** The service-level client: `Authorization: Bearer $JWT_TOKEN` only when `JWT_TOKEN` is set. */
 export const mastraClient: MastraClient = buildClient(process.env.JWT_TOKEN || undefined, getMastraBaseUrl());
+
+/** The same client with `headers` added to every request it makes (a call's `traceparent`). */
+export function withHeaders(client: MastraClient, headers: Record<string, string>): MastraClient {
+  return new MastraClient({ ...client.options, headers: { ...client.options.headers, ...headers } });
+}
+
+/** The same client with every request it makes sent through `send`, which gets the fetch the client would have used. */
+export function withFetch(client: MastraClient, send: (url: string, init: RequestInit, fetchFn: typeof fetch) => Promise<Response>): MastraClient {
+  const fetchFn = client.options.fetch ?? fetch;
+  return new MastraClient({ ...client.options, fetch: (input, init) => send(String(input), init ?? {}, fetchFn) });
+}

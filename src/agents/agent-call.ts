@@ -4,6 +4,7 @@ import { randomUUID } from 'node:crypto';
 import { agentOf, memoryThreadOf } from '../kernel/mastra-ids.js';
 import { approvalOf, decisionBody, decisionRoute, type AgentRequest, type AgentResponse, type AgentRun, type StreamPart } from './agent-api.js';
 import type { AgentTool } from '../catalogue/catalogue.js';
+import type { CallTrace } from '../kernel/call-trace.js';
 import { capDetail, describeFailure, isAgentNotFound } from '../kernel/errors.js';
 import type { AgentInput, AgentOutput } from './agent-schema.js';
 import { errorResult, textResult } from '../kernel/results.js';
@@ -15,6 +16,8 @@ export interface AgentCallContext {
   signal?: AbortSignal;
   /** Told when Mastra answers 404 for the agent, so the tool list can be refreshed at once. */
   onAgentGone?: (agentId: string) => void;
+  /** The call's trace: a new run starts inside it. */
+  trace?: CallTrace;
 }
 
 /** Mastra memory options from the tool's input; a missing half is filled so the call can continue later. */
@@ -123,6 +126,7 @@ export async function callAgent(
         ? await resource.generate(request.message, {
             ...(memory ? { memory } : {}),
             ...(request.requestContext ? { requestContext: request.requestContext as never } : {}),
+            ...(context.trace ? { tracingOptions: context.trace.runOptions() } : {}),
             abortSignal: context.signal,
           })
         : await resource.request(decisionRoute(agent.agentId, request.decision, false), { method: 'POST', body: decisionBody(request), signal: context.signal })

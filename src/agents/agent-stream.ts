@@ -149,7 +149,12 @@ export async function streamAgent(
     'message' in request
       ? [
           `/agents/${pathSegment(agent.agentId)}/stream`,
-          { messages: request.message, ...(memory ? { memory } : {}), ...(request.requestContext ? { requestContext: request.requestContext } : {}) },
+          {
+            messages: request.message,
+            ...(memory ? { memory } : {}),
+            ...(request.requestContext ? { requestContext: request.requestContext } : {}),
+            ...(context.trace ? { tracingOptions: context.trace.runOptions() } : {}),
+          },
         ]
       : [decisionRoute(agent.agentId, request.decision, true), decisionBody(request)];
   let response: Response;

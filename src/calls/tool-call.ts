@@ -15,6 +15,8 @@ import type { CallerRuns } from '../workflows/run-ownership.js';
 import { workflowResumer } from '../workflows/workflow-resumer.js';
 import { capResult, errorResult } from '../kernel/results.js';
 import { RequestError, JsonRpcCode } from '../kernel/errors.js';
+import type { CallTrace } from '../kernel/call-trace.js';
+import { progressTraced, questionTraced, resumersTraced, taskStatusTraced, traced } from './traced-call.js';
 
 /**
  * What both protocol fronts share for tools/list and tools/call: the tool definitions, the
@@ -78,6 +80,8 @@ export interface ToolCallOptions {
   autoApproveTools: boolean;
   /** The workflow runs this caller starts, and may resume or cancel. */
   runs: CallerRuns;
+  /** The call's trace (calls/traced-call.ts), when the caller sent one or spans are exported. */
+  trace?: CallTrace;
 }
 
 /** How a call runs, each time it starts or resumes: `signal` stops it upstream; `progress` streams it; `task` runs it as a task. */
@@ -90,6 +94,8 @@ export interface RunContext {
 export interface ToolCall {
   /** Names the work in logs and task status: `agent "echo"`, `workflow "greet"`. */
   label: string;
+  /** The call's trace; its `traceId` is the one the call log names. `run` ends it; a front that drives the call otherwise ends it with `traced`. */
+  trace?: CallTrace;
   /** The ids a call's log messages carry: `{ agentId }` or `{ workflowId }`. */
   ids: Record<string, string>;
   /** Whether the arguments are valid; a run of invalid ones answers an isError result without calling Mastra. */
@@ -129,8 +135,10 @@ interface CallParts {
  * (a task by its TTL, a plain call by the call timeout), the resumers, `--auto-approve-tools`.
  */
 function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
-  const { client, baseUrl, callTimeoutMs, autoApproveTools, maxResultChars } = options;
+  const { baseUrl, callTimeoutMs, autoApproveTools, maxResultChars, trace } = options;
   const { resumers } = parts;
+  // Every request of a traced call carries its trace context to Mastra.
+  const client = trace ? trace.client(options.client) : options.client;
   // Every result leaves here, plain or task, in both eras: one place bounds its size.
   const capped = (outcome: RunOutcome): RunOutcome => ('done' in outcome ? { done: capResult(outcome.done, maxResultChars) } : outcome);
   // A run resumed is bounded by the call timeout up to its next pause, as its start is; time spent waiting for the person is not.
@@ -140,22 +148,27 @@ function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
     signal: task?.signal ?? signal,
     // A task is bounded by its TTL instead (--task-ttl-max): it exists for runs longer than any call should wait.
     callTimeoutMs: task ? 0 : callTimeoutMs,
-    progress: task ? statusUpdates(task.onProgress) : progress,
+    progress: progressTraced(task ? statusUpdates(task.onProgress) : progress, trace),
+    ...(trace ? { trace } : {}),
   });
+  // Each pause is marked on the trace, whichever front asks the person.
+  const tracedResumers = resumersTraced(resumers, trace);
   const resume = async (handle: ResumeHandle, answer: Answer, context: RunContext): Promise<RunOutcome> => {
-    const resumer = resumers[handle.kind];
+    const resumer = tracedResumers[handle.kind];
     if (!resumer) return { done: errorResult(`The bridge cannot resume a paused run of kind "${handle.kind}".`) };
     return capped(await resumer.resume(handle, answer, callContext(context)));
   };
+  const begin = async (context: RunContext) => questionTraced(await parts.start(callContext(context)), trace);
   const finishOutcome = async (outcome: RunOutcome, { ask = nobodyToAsk, ...context }: RunContext & { ask?: Asker }) =>
-    capResult(await askUntilDone(outcome, autoApproveTools ? autoApproving(ask) : ask, resumers, callContext(context)), maxResultChars);
+    capResult(await askUntilDone(outcome, autoApproveTools ? autoApproving(ask) : ask, tracedResumers, callContext(context)), maxResultChars);
   return {
     label: parts.label,
+    ...(trace ? { trace } : {}),
     ids: parts.ids,
     valid: parts.valid,
     // With --auto-approve-tools a run never stops at an approval, whichever front drives it.
     start: async (context) => {
-      let outcome = await parts.start(callContext(context));
+      let outcome = await begin(context);
       while (autoApproveTools && 'paused' in outcome && outcome.paused.handle.kind === 'approval')
         outcome = await resume(outcome.paused.handle, APPROVED, context);
       return capped(outcome);
@@ -163,13 +176,17 @@ function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
     resume,
     answerProblem: (handle, content) => resumers[handle.kind]?.answerProblem?.(handle, content),
     finish: finishOutcome,
-    run: async (context) => {
-      try {
-        return await finishOutcome(await parts.start(callContext(context)), context);
-      } finally {
-        context.progress?.stop();
-      }
-    },
+    run: (context) =>
+      traced(trace, async () => {
+        taskStatusTraced('working', context.task, trace);
+        try {
+          const result = await finishOutcome(await begin(context), context);
+          taskStatusTraced(result.isError ? 'failed' : 'completed', context.task, trace);
+          return result;
+        } finally {
+          context.progress?.stop();
+        }
+      }),
   };
 }
 

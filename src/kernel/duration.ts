@@ -12,7 +12,7 @@ type Unit = keyof typeof UNITS;
 export const DURATION_FORMS = '500ms, 30s, 2m or 1h';
 
 /** "30s" -> 30000, "0" -> 0; undefined for anything else, a bare number included. */
-function parseDuration(text: string): number | undefined {
+export function parseDuration(text: string): number | undefined {
   const trimmed = text.trim();
   if (/^0+(\.0+)?$/.test(trimmed)) return 0;
   const match = /^(\d+(?:\.\d+)?)(ms|s|m|h)$/.exec(trimmed);

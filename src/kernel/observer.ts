@@ -50,6 +50,8 @@ export interface BridgeObserver {
   taskStatus(status: TaskStatus): void;
   /** A 2025 session or a 2026 listen stream opened; the function closes it. */
   streamOpened(kind: 'session' | 'listen'): () => void;
+  /** A call let through without counting it against --rate-limit: the limit's store (Redis) could not be reached. */
+  unlimited(): void;
 }
 
 const nothing = () => {};
@@ -61,18 +63,20 @@ export const noObserver: BridgeObserver = {
   mastraRequest: nothing,
   taskStatus: nothing,
   streamOpened: () => nothing,
+  unlimited: nothing,
 };
 
 /** Several observers as one; each hears every event, the parts it does not implement are skipped. */
 export function observers(...parts: Partial<BridgeObserver>[]): BridgeObserver {
   const all = <K extends keyof BridgeObserver>(key: K) => parts.flatMap((part) => (part[key] ? [part[key].bind(part)] : [])) as BridgeObserver[K][];
-  const [started, finished, refused, requests, tasks, streams] = [
+  const [started, finished, refused, requests, tasks, streams, unlimited] = [
     all('callStarted'),
     all('callFinished'),
     all('refused'),
     all('mastraRequest'),
     all('taskStatus'),
     all('streamOpened'),
+    all('unlimited'),
   ];
   return {
     callStarted: () => {
@@ -95,6 +99,9 @@ export function observers(...parts: Partial<BridgeObserver>[]): BridgeObserver {
       return () => {
         for (const close of closes) close();
       };
+    },
+    unlimited: () => {
+      for (const hear of unlimited) hear();
     },
   };
 }

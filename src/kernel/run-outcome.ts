@@ -1,5 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
+import type { CallTrace } from './call-trace.js';
 import type { ProgressReporter } from './progress.js';
 
 /**
@@ -39,6 +40,8 @@ export interface CallContext {
   progress?: ProgressReporter;
   /** Longest the run may take upstream up to its next pause; 0 means no limit (a task's run is bounded by its TTL instead). */
   callTimeoutMs: number;
+  /** The call's trace: each run it starts or resumes upstream joins it (`tracingOptions`). */
+  trace?: CallTrace;
 }
 
 export interface Resumer {

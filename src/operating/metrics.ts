@@ -49,6 +49,11 @@ export function createMetrics({ networkTransport, catalogue }: MetricsOptions): 
     labelNames: ['status'],
     registers: [registry],
   });
+  const unlimitedCalls = new Counter({
+    name: 'mastra_mcp_rate_limit_unchecked_total',
+    help: 'calls let through without counting them against --rate-limit, because its store (Redis) could not be reached',
+    registers: [registry],
+  });
   const refusals = new Counter({
     name: 'mastra_mcp_refusals_total',
     help: 'requests refused before anything ran, by reason',
@@ -100,6 +105,7 @@ export function createMetrics({ networkTransport, catalogue }: MetricsOptions): 
       );
     },
     refused: (reason) => refusals.inc({ reason }),
+    unlimited: () => unlimitedCalls.inc(),
     mastraRequest: ({ route, status, seconds }) => mastra.observe({ route, status: String(status) }, seconds),
     taskStatus: (status) => tasks.inc({ status }),
     streamOpened(kind) {

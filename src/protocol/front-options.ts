@@ -3,6 +3,7 @@ import type { Catalogue } from '../catalogue/catalogue.js';
 import type { ProgressOptions } from '../kernel/progress.js';
 import type { Logger } from '../log.js';
 import type { BridgeObserver } from '../kernel/observer.js';
+import type { Tracing } from '../kernel/call-trace.js';
 import type { TaskBoard } from '../tasks/task-board.js';
 import type { RequestStateSealer } from './modern/request-state.js';
 
@@ -33,4 +34,6 @@ export interface FrontOptions {
   requestStates: RequestStateSealer;
   /** Hears every finished call, refusal and task status (the per-call log line, metrics). Default: nobody. */
   observer?: BridgeObserver;
+  /** Where calls get their traces (operating/tracing.ts); none: the caller's trace context is not read. */
+  tracing?: Tracing;
 }

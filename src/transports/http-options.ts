@@ -6,6 +6,7 @@ import { OAuthCallers, type OAuthSettings } from '../identity/oauth-callers.js';
 import { silentLogger } from '../log.js';
 import type { ServerOptions } from '../protocol/legacy/server.js';
 import type { IdentityPolicy } from './http-health.js';
+import type { CallLimiter } from '../operating/rate-limit.js';
 
 /**
  * Each session's server gets these options; `client` is the service-level one, for sessions that
@@ -61,6 +62,8 @@ export interface HttpOptions extends ServerOptions {
   replicaId: string | undefined;
   /** Answers GET /metrics on this port (`--metrics` without `--metrics-port`); undefined: no such path. */
   metricsEndpoint?: (req: IncomingMessage, res: ServerResponse) => void;
+  /** `--rate-limit`: calls per identity; over it, 429 with Retry-After. None: no limit. */
+  rateLimiter?: CallLimiter;
 }
 
 export interface HttpBridge {

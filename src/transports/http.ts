@@ -15,6 +15,8 @@ import { sessionNotFound, SessionTransport } from './session-transport.js';
 import { createOriginCheck, defaultAllowedHosts, isLoopback, readRpcBody, sendError, sendJson, urlHost } from './web-safety.js';
 import { HttpError } from '../kernel/errors.js';
 import { noObserver } from '../kernel/observer.js';
+import { countedCalls } from '../operating/rate-limit.js';
+import type { Caller } from '../identity/callers.js';
 
 export type { HttpBridge, HttpOptions } from './http-options.js';
 
@@ -55,6 +57,13 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const newSessionId = options.replicaId ? () => `${options.replicaId}.${randomUUID()}` : randomUUID;
   let calls = 0;
   let stopping = false;
+
+  /** `--rate-limit`, the same for both eras and modes: a call over its caller's limit gets 429 before any front sees it. */
+  async function limitCalls(body: unknown, caller: () => Promise<Caller>): Promise<void> {
+    if (!options.rateLimiter || !countedCalls(body)) return;
+    const refusal = await options.rateLimiter.take((await caller()).identity);
+    if (refusal) throw new HttpError(429, refusal.message, { 'retry-after': String(refusal.retryAfterS) });
+  }
 
   async function openSession(req: IncomingMessage, res: ServerResponse, token: string | undefined, body: unknown): Promise<void> {
     if (!isInitializeRequest(body)) throw new HttpError(400, NO_WAY_IN);
@@ -105,6 +114,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       if (token === undefined && requireToken)
         throw tokenRefused(`this bridge requires each ${stateless ? 'request' : 'session'} to bring its own Mastra token`, oauth);
       const body = await readRpcBody(req, maxBody);
+      await limitCalls(body, () => callers.resolve(token, req.socket.remoteAddress));
       // MCP 2026-07-28 requests carry no session: the era is chosen per request (protocol/era.ts).
       if (await isModern({ body, httpMethod: req.method, headers: req.headers })) return modern.serve(req, res, body);
       return stateless ? stateless.serve(req, res, token, body) : openSession(req, res, token, body);
@@ -125,6 +135,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     const caller = await callers.resolve(token, req.socket.remoteAddress);
     if (caller.identity !== session.identity) throw new HttpError(403, 'Forbidden: this session was opened by another user; start a new session.');
     const body = req.method === 'POST' ? await readRpcBody(req, maxBody) : undefined;
+    await limitCalls(body, async () => caller);
     // The session may have ended (DELETE, shutdown) while the body arrived.
     if (sessions.get(sessionId) !== session) throw sessionNotFound();
     await session.transport.handleRequest(req, res, body);

@@ -8,11 +8,13 @@ import { isModern } from '../protocol/era.js';
 import { createServer, type ServerOptions } from '../protocol/legacy/server.js';
 import { MAX_STDIO_MESSAGE_BYTES, MessageSizeLimit, type OversizedMessage } from './message-size-limit.js';
 import { OneAnswerPerId } from '../protocol/request-ids.js';
+import type { CallLimiter } from '../operating/rate-limit.js';
+import { StdioCallLimit } from './stdio-call-limit.js';
 
 const LIMIT = formatBytes(MAX_STDIO_MESSAGE_BYTES);
 
-/** The options of both eras' servers: the era is known only once the client's opening message is read. */
-export type StdioOptions = ServerOptions;
+/** The options of both eras' servers (the era is known only once the client's opening message is read), and `--rate-limit`'s counter. */
+export type StdioOptions = ServerOptions & { rateLimiter?: CallLimiter };
 
 interface Opening {
   /** The client's first message, parsed; undefined when it is not JSON (the 2025 transport then refuses it). */
@@ -71,7 +73,9 @@ export async function serveStdio(options: StdioOptions): Promise<void> {
     if (id !== undefined) process.stdout.write(`${JSON.stringify({ jsonrpc: '2.0', id, error: { code: ErrorCode.InvalidRequest, message } })}\n`);
   };
   // The client's opening message chooses the era for the whole connection (protocol/era.ts).
-  const opening = await readOpening(process.stdin.pipe(new MessageSizeLimit(refuse)));
+  const bounded = process.stdin.pipe(new MessageSizeLimit(refuse));
+  const { rateLimiter } = options;
+  const opening = await readOpening(rateLimiter ? bounded.pipe(new StdioCallLimit(rateLimiter, (line) => process.stdout.write(line))) : bounded);
   // Loaded only for a 2026 client: the v2 SDK costs about 0.18 s of start-up that a 2025 client would wait for.
   if (await isModern({ body: opening.message })) return (await import('../protocol/modern/modern-stdio.js')).serveModernStdio(options, opening.input);
   const server = createServer(options);

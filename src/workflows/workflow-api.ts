@@ -1,6 +1,7 @@
 import type { MastraClient } from '@mastra/client-js';
 import { randomUUID } from 'node:crypto';
 import { pathSegment } from '../kernel/mastra-ids.js';
+import type { TracingOptions } from '../kernel/call-trace.js';
 
 /**
  * The few workflow routes the bridge uses, every id encoded (see kernel/mastra-ids.ts): client-js puts
@@ -60,13 +61,26 @@ async function streamOf(client: MastraClient, workflowId: string, route: string,
   return response.body;
 }
 
-/** Starts the run; the stream closes when the run finishes or suspends. */
-export const startStream = (client: MastraClient, workflowId: string, runId: string, inputData: unknown, signal?: AbortSignal) =>
-  streamOf(client, workflowId, 'stream', runId, { inputData, closeOnSuspend: true }, signal);
+/** Starts the run (inside the caller's trace, given `tracingOptions`); the stream closes when the run finishes or suspends. */
+export const startStream = (
+  client: MastraClient,
+  workflowId: string,
+  runId: string,
+  inputData: unknown,
+  signal?: AbortSignal,
+  tracingOptions?: TracingOptions,
+) => streamOf(client, workflowId, 'stream', runId, { inputData, closeOnSuspend: true, ...(tracingOptions ? { tracingOptions } : {}) }, signal);
 
 /** Resumes a suspended step with the answer; the stream closes when the run finishes or suspends again. */
-export const resumeStream = (client: MastraClient, workflowId: string, runId: string, step: string | undefined, resumeData: unknown, signal?: AbortSignal) =>
-  streamOf(client, workflowId, 'resume-stream', runId, { ...(step ? { step } : {}), resumeData }, signal);
+export const resumeStream = (
+  client: MastraClient,
+  workflowId: string,
+  runId: string,
+  step: string | undefined,
+  resumeData: unknown,
+  signal?: AbortSignal,
+  tracingOptions?: TracingOptions,
+) => streamOf(client, workflowId, 'resume-stream', runId, { ...(step ? { step } : {}), resumeData, ...(tracingOptions ? { tracingOptions } : {}) }, signal);
 
 /** Cancels the run on the Mastra server: its running steps see their abort signal, and no further step starts. */
 export async function cancelRun(client: MastraClient, workflowId: string, runId: string): Promise<void> {

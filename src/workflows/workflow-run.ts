@@ -6,6 +6,7 @@ import { describeFailure, isAgentNotFound, upstreamReason } from '../kernel/erro
 import type { ProgressReporter } from '../kernel/progress.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
 import type { RunOutcome } from '../kernel/run-outcome.js';
+import type { CallTrace } from '../kernel/call-trace.js';
 import type { WorkflowHandle } from './resume-form.js';
 import type { CallerRuns } from './run-ownership.js';
 import { cancelRun, createRun, newRunId, recordsOf, resumeStream, startStream } from './workflow-api.js';
@@ -26,6 +27,8 @@ export interface WorkflowRunOptions {
   onGone?: (workflowId: string) => void;
   /** Whose runs these are: a run started with it is recorded as the caller's, for resume_<id>. */
   runs?: CallerRuns;
+  /** The call's trace: the run starts (and each resume continues) inside it. */
+  trace?: CallTrace;
 }
 
 /** A cancel must not hang the call it ends: Mastra gets this long to confirm it. */
@@ -105,7 +108,7 @@ export async function startWorkflow(workflow: WorkflowTool, inputData: unknown, 
       await createRun(options.client, workflow.workflowId, runId);
       created = true;
       signal.throwIfAborted();
-      return startStream(options.client, workflow.workflowId, runId, inputData, signal);
+      return startStream(options.client, workflow.workflowId, runId, inputData, signal, options.trace?.runOptions());
     },
     options,
   );
@@ -121,7 +124,7 @@ export function resumeWorkflow(
   return follow(
     workflow,
     () => handle.runId,
-    (signal) => resumeStream(options.client, workflow.workflowId, handle.runId, handle.step, answer, signal),
+    (signal) => resumeStream(options.client, workflow.workflowId, handle.runId, handle.step, answer, signal, options.trace?.runOptions()),
     options,
   );
 }

@@ -7,10 +7,11 @@ import type { FrontOptions } from '../front-options.js';
 import { toolListChanges } from '../tool-list-changes.js';
 import { startTask } from '../../tasks/task-runner.js';
 import { prepareToolCall, serverInstructions, toolsOf } from '../../calls/tool-call.js';
+import { tracedCall } from '../../calls/traced-call.js';
 import { clientLogOf } from './client-log.js';
 import { SessionQuestionQueue } from './question-queue.js';
 import { withCallLog } from '../../calls/call-log.js';
-import { observeCall, observedPrepare, observedTask } from '../../calls/call-observer.js';
+import { type CallFacts, observeCall, observedPrepare, observedTask } from '../../calls/call-observer.js';
 import { noObserver } from '../../kernel/observer.js';
 import { silentLogger } from '../../log.js';
 import { progressFor } from '../../kernel/progress.js';
@@ -30,6 +31,17 @@ export interface ServerOptions extends FrontOptions {
   /** Who is calling (`Caller.identity`, a hash): the workflow runs this server starts are theirs. Default: the service identity. */
   identity?: string;
 }
+
+/** A 2025 call's trace: its `_meta`, else its HTTP headers; the version a 2025 HTTP client names on each request, else the era's. */
+function traceStartOf(tool: string, meta: Record<string, unknown> | undefined, headers: Record<string, string | string[] | undefined> | undefined) {
+  const header = (name: string) => {
+    const value = headers?.[name];
+    return Array.isArray(value) ? value[0] : value;
+  };
+  return { tool, meta, header, transport: headers ? ('http' as const) : ('stdio' as const), protocolVersion: header('mcp-protocol-version') ?? LEGACY_ERA };
+}
+
+const LEGACY_ERA = '2025-11-25';
 
 /** The SDK would build an Ajv instance per session (it checks elicitation answers); one is enough. */
 const jsonSchemaValidator = new AjvJsonSchemaValidator();
@@ -68,9 +80,14 @@ export function createServer(options: ServerOptions): Server {
 
   server.setRequestHandler(CallToolRequestSchema, async (request, extra) => {
     const { name, arguments: args } = request.params;
-    const facts = { tool: name, era: '2025-11-25' as const, identity: runs.identity };
-    const call = observedPrepare(observer, facts, () =>
-      prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, maxResultChars, autoApproveTools, runs }, name, args),
+    const facts: CallFacts = { tool: name, era: '2025-11-25', identity: runs.identity };
+    const call = await tracedCall(options.tracing, traceStartOf(name, request.params._meta, extra.requestInfo?.headers), (trace) => {
+      // The log line names the caller's trace.
+      if (trace) facts.traceId = trace.traceId;
+      return observedPrepare(observer, facts, () =>
+        prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, maxResultChars, autoApproveTools, runs, trace }, name, args),
+      );
+    },
     );
     const logged = (run: () => Promise<CallToolResult>) => withCallLog(clientLog, { label: call.label, ...call.ids, tool: name }, run);
     if (request.params.task && extra.taskStore) {

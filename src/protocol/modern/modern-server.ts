@@ -7,8 +7,9 @@ import { silentLogger } from '../../log.js';
 import { RequestError } from '../../kernel/errors.js';
 import { progressFor } from '../../kernel/progress.js';
 import { logMessageParams, withCallLog, type ClientLog } from '../../calls/call-log.js';
-import { observeCall, observedPrepare, observedTask } from '../../calls/call-observer.js';
+import { type CallFacts, observeCall, observedPrepare, observedTask } from '../../calls/call-observer.js';
 import { noObserver } from '../../kernel/observer.js';
+import { traced, tracedCall } from '../../calls/traced-call.js';
 import type { FrontOptions } from '../front-options.js';
 import { SERVER_INFO } from '../../kernel/version.js';
 import type { Caller } from '../../identity/callers.js';
@@ -18,6 +19,8 @@ export interface ModernServerOptions extends Omit<FrontOptions, 'catalogue' | 'c
   /** Aborted at shutdown, its reason the words for the client: each call still running stops upstream and answers that error. */
   stopped?: AbortSignal;
 }
+
+const MODERN_ERA = '2026-07-28';
 
 /** JSON-RPC "connection closed", the code a 2025 session's stopped call gets too. */
 const CONNECTION_CLOSED = -32000;
@@ -74,13 +77,27 @@ export function createModernServer(
 
   server.setRequestHandler('tools/call', async (request, ctx: ServerContext) => {
     const { name, arguments: args } = request.params;
-    const facts = { tool: name, era: '2026-07-28' as const, identity: caller.identity };
-    const call = observedPrepare(observer, facts, () =>
-      prepareToolCall(
-        { catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, maxResultChars, autoApproveTools, runs },
-        name,
-        args,
-      ),
+    const facts: CallFacts = { tool: name, era: '2026-07-28', identity: caller.identity };
+    const call = await tracedCall(
+      options.tracing,
+      {
+        tool: name,
+        protocolVersion: MODERN_ERA,
+        transport: ctx.http?.req ? 'http' : 'stdio',
+        meta: ctx.mcpReq._meta as Record<string, unknown> | undefined,
+        header: (key) => ctx.http?.req?.headers.get(key) ?? undefined,
+      },
+      (trace) => {
+        // The log line names the caller's trace.
+        if (trace) facts.traceId = trace.traceId;
+        return observedPrepare(observer, facts, () =>
+          prepareToolCall(
+            { catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, maxResultChars, autoApproveTools, runs, trace },
+            name,
+            args,
+          ),
+        );
+      },
     );
     if (acceptsTasks(ctx.mcpReq.envelope as never))
       return (await startModernTask(
@@ -105,8 +122,10 @@ export function createModernServer(
     };
     try {
       // An input_required round is logged as this request's answer: the retry is a request of its own.
-      return (await observeCall(observer, { ...facts, task: false, signal }, () =>
-        withCallLog(logOf(ctx), { label: call.label, ...call.ids, tool: name }, () => callInRounds(call, name, round) as Promise<CallToolResult>),
+      return (await traced(call.trace, () =>
+        observeCall(observer, { ...facts, task: false, signal }, () =>
+          withCallLog(logOf(ctx), { label: call.label, ...call.ids, tool: name }, () => callInRounds(call, name, round) as Promise<CallToolResult>),
+        ),
       )) as never;
     } catch (error) {
       // Answered on the request's own stream while it is still open, where closing it would only reset the client.

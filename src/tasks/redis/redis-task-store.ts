@@ -28,6 +28,8 @@ export interface RedisTasks {
   shared: (limits: TaskLimits) => SharedTaskStore;
   /** Gone agents, told to and heard from the other replicas. */
   peers: CataloguePeers;
+  /** The connection itself, for what else the replicas share through it (the rate limit). */
+  connection: RedisConnection;
 }
 
 /** Opens the connection now (in the background), so the catalogue can hear its peers from the start. */
@@ -49,7 +51,7 @@ export function openRedisTasks(options: RedisTaskOptions): RedisTasks {
     },
   };
   options.logger.info(`tasks are kept in Redis at ${connection.where} under the prefix "${prefix}"`);
-  return { shared: (limits) => new RedisTaskStore(connection, { prefix, replica, leaseMs: options.taskLeaseMs }, limits), peers };
+  return { shared: (limits) => new RedisTaskStore(connection, { prefix, replica, leaseMs: options.taskLeaseMs }, limits), peers, connection };
 }
 
 /** Tasks of every identity in Redis, with this replica's runs and their lease. */
