@@ -59,6 +59,9 @@ export function helpText(): string {
 
 Usage: mastra-agents-mcp [options]
        mastra-agents-mcp doctor [options]  check these options against Mastra, and list what would be served
+       mastra-agents-mcp install <claude-desktop|claude-code|cursor|vscode> [--config FILE] [--name NAME] [--dry-run]
+                                           add the bridge to a client's configuration (install --help)
+       mastra-agents-mcp token <user>      print a Mastra JWT for one person, signed with MASTRA_JWT_SECRET (token --help)
 
 ${first}
 

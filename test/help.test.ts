@@ -65,7 +65,10 @@ describe('--help is made from the settings table', () => {
     const firstEntry = lines.findIndex((line) => /^ {2}(--|[A-Z_]+)/.test(line));
     expect(lines[firstEntry]).toBe('  --mastra-url URL  MASTRA_BASE_URL');
     expect(lines.findIndex((line) => line.startsWith('  JWT_TOKEN'))).toBeLessThan(lines.findIndex((line) => line.startsWith('Each option')));
-    expect(lines.slice(0, 5).join('\n')).toContain('mastra-agents-mcp doctor');
+    const usage = help.split('\n\n')[1]!;
+    expect(usage).toMatch(/^Usage: mastra-agents-mcp \[options\]\n/);
+    for (const subcommand of ['doctor', 'install <claude-desktop|claude-code|cursor|vscode>', 'token <user>'])
+      expect(usage).toContain(`mastra-agents-mcp ${subcommand}`);
   });
 
   it('puts the Mastra URL and the token first', () => {
