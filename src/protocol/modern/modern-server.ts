@@ -76,11 +76,7 @@ export function createModernServer(
     const { name, arguments: args } = request.params;
     const facts = { tool: name, era: '2026-07-28' as const, identity: caller.identity };
     const call = observedPrepare(observer, facts, () =>
-      prepareToolCall(
-        { catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, maxResultChars, autoApproveTools, runs },
-        name,
-        args,
-      ),
+      prepareToolCall({ catalogue: caller.catalogue, client: caller.client, baseUrl, callTimeoutMs, maxResultChars, autoApproveTools, runs }, name, args),
     );
     if (acceptsTasks(ctx.mcpReq.envelope as never))
       return (await startModernTask(
