@@ -3,7 +3,6 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigAnswer } from './fixture/fake-model.js';
 import { startBridge, type ClientBridge } from './support/bridge.js';
 import { startStack, type Stack } from './support/mastra.js';
-import { textOf } from './support/mcp-clients.js';
 
 let stack: Stack;
 let bridge: ClientBridge;

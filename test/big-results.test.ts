@@ -2,10 +2,10 @@ import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { bigAnswer } from './fixture/fake-model.js';
 import { BULKY_CHARS_PER_MB } from './fixture/workflows.js';
-import { startStack, textOf, type Stack } from './helpers.js';
-import { sessionOf } from './person-sessions.js';
-import { spawnBridge } from './stdio-client.js';
+import { startBridge } from './support/bridge.js';
 import { DEFAULTS } from './support/defaults.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { ERA_CASES, textOf, type Era } from './support/mcp-clients.js';
 
 const LIMIT = DEFAULTS.maxResultChars;
 
@@ -23,9 +23,12 @@ function cutOf(text: string): { cut: number; of: number } | undefined {
   return match ? { cut: Number(match[1]!.replace(/,/g, '')), of: Number(match[2]!.replace(/,/g, '')) } : undefined;
 }
 
-describe.each(['legacy', 'modern'] as const)('big results (%s)', (era) => {
+/** A client of `era`: 2025-11-25 in memory, 2026-07-28 over HTTP. */
+const sessionOf = (era: Era) => startBridge({ mastraUrl: stack.mastra.url, transport: era === 'legacy' ? 'in-memory' : 'http', era });
+
+describe.each(ERA_CASES)('big results ($name)', ({ era }) => {
   it('every tool tells Claude Code how long a result may be', async () => {
-    const session = await sessionOf[era](stack.mastra.url);
+    const session = await sessionOf(era);
     try {
       const { tools } = await session.client.listTools();
       expect(LIMIT).toBeGreaterThan(0);
@@ -36,9 +39,9 @@ describe.each(['legacy', 'modern'] as const)('big results (%s)', (era) => {
   });
 
   it("an agent's answer over the limit is cut, saying how much and where the rest is; structuredContent keeps it whole", async () => {
-    const session = await sessionOf[era](stack.mastra.url);
+    const session = await sessionOf(era);
     try {
-      const result = (await session.call('ask_big', '1')) as CallToolResult;
+      const result = (await session.client.callTool({ name: 'ask_big', arguments: { message: '1' } })) as CallToolResult;
       const text = textOf(result);
       const whole = bigAnswer(1);
       expect(text.length).toBeLessThanOrEqual(LIMIT);
@@ -52,7 +55,7 @@ describe.each(['legacy', 'modern'] as const)('big results (%s)', (era) => {
   });
 
   it("a workflow's big output is sent once in full, in structuredContent, and its text is a cut of it", async () => {
-    const session = await sessionOf[era](stack.mastra.url);
+    const session = await sessionOf(era);
     try {
       const result = (await session.client.callTool({ name: 'run_bulky', arguments: { megabytes: 2 } })) as CallToolResult;
       const output = 2 * BULKY_CHARS_PER_MB;
@@ -68,7 +71,7 @@ describe.each(['legacy', 'modern'] as const)('big results (%s)', (era) => {
 
 describe('--max-result-chars', () => {
   it('sets the limit through the bin, and what a tool declares', async () => {
-    const bridge = await spawnBridge(['--max-result-chars', '1000'], { MASTRA_BASE_URL: stack.mastra.url });
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', args: ['--max-result-chars', '1000'] });
     try {
       const { tools } = await bridge.client.listTools();
       expect(tools.find((tool) => tool.name === 'ask_echo')?._meta?.['anthropic/maxResultSizeChars']).toBe(1000);

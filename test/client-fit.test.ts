@@ -1,17 +1,18 @@
+import type { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import type { Tool } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
-import { connectInMemory, startStack, type Connected, type Stack } from './helpers.js';
-import { spawnBridge } from './stdio-client.js';
+import { startBridge, type ClientBridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
 
 /** Claude Code's name for a tool of the server it calls "mastra-agents": past 64 characters its tool search breaks. */
 const claudeCodeName = (tool: string) => `mcp__mastra-agents__${tool}`;
 
 let stack: Stack;
-let bridge: Connected;
+let bridge: ClientBridge<Client>;
 beforeAll(async () => {
   stack = await startStack({ workflows: true });
-  bridge = await connectInMemory({ listFrom: stack.mastra.url });
+  bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'in-memory' });
 });
 afterAll(async () => {
   await bridge?.close();
@@ -41,7 +42,7 @@ describe('tools that fit what clients accept', () => {
 
   it('--max-tool-name sets the bound, and the names stay stable under it (through the bin)', async () => {
     const listNames = async () => {
-      const spawned = await spawnBridge(['--max-tool-name', '20'], { MASTRA_BASE_URL: stack.mastra.url });
+      const spawned = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', args: ['--max-tool-name', '20'] });
       try {
         return (await spawned.client.listTools()).tools.map((tool) => tool.name);
       } finally {

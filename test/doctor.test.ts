@@ -1,14 +1,15 @@
 import { execFile } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { OAuth2Server } from 'oauth2-mock-server';
-import { startHttp } from '../src/transports/http.js';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { doctor } from '../src/commands/doctor.js';
-import { BIN, clientFor, closedPort, startStack, type Stack } from './helpers.js';
-import { signJwt, startHttpBridge } from './http-helpers.js';
-import { catalogueOf, frontDefaults, httpDefaults, oauthDefaults } from './support/defaults.js';
+import { BIN, binEnv } from './support/bin.js';
+import { startBridge } from './support/bridge.js';
+import { oauthDefaults } from './support/defaults.js';
+import { signJwt, startStack, type Stack } from './support/mastra.js';
+import { startTokenIssuer } from './support/oauth-token-issuer.js';
+import { closedPort } from './support/waiting.js';
 
 const SECRET = 'doctor-test-secret';
 
@@ -34,9 +35,8 @@ afterAll(async () => {
 
 describe('mastra-agents-mcp doctor', () => {
   it('against a healthy Mastra: every tool it would offer, and exit 0 (through the bin)', async () => {
-    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'doctor'], {
-      env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: open.mastra.url },
-    });
+    // Asynchronously: this process serves the Mastra the bin asks (runBin would block it).
+    const { stdout } = await promisify(execFile)(process.execPath, [BIN, 'doctor'], { env: binEnv({ MASTRA_BASE_URL: open.mastra.url }) });
     expect(stdout).toMatch(new RegExp(`^ok +Mastra at ${open.mastra.url} listed \\d+ agents and \\d+ workflows`, 'm'));
     expect(stdout).toMatch(/^ {2}ask_echo +agent "echo" \(Echo Agent\)$/m);
     expect(stdout).toMatch(/^ {2}run_greet +workflow "greet"/m);
@@ -132,7 +132,7 @@ describe('mastra-agents-mcp doctor', () => {
   });
 
   it('with --public-url: both handshakes of the bridge running there, and how long the first answer took', async () => {
-    const bridge = await startHttpBridge(open.mastra.url);
+    const bridge = await startBridge({ mastraUrl: open.mastra.url, transport: 'http', client: 'none' });
     try {
       const { code, report } = await runDoctor(['--public-url', bridge.url.replace(/\/mcp$/, '')], { MASTRA_BASE_URL: open.mastra.url });
       expect(report).toMatch(/^ok +server\/discover \(MCP 2026-07-28\) answered in \d+ ms/m);
@@ -154,40 +154,37 @@ describe('mastra-agents-mcp doctor', () => {
 
 describe('mastra-agents-mcp doctor --public-url, against an OAuth bridge', () => {
   it('finds the protected-resource metadata, and both handshakes asking a client without a token to sign in', async () => {
-    const auth = new OAuth2Server();
-    await auth.issuer.keys.generate('RS256');
-    await auth.start(0, '127.0.0.1');
+    const auth = await startTokenIssuer();
     const port = await closedPort();
     const publicUrl = `http://127.0.0.1:${port}`;
-    const client = clientFor(guarded.mastra.url);
-    const bridge = await startHttp({
-      ...frontDefaults(),
-      ...httpDefaults(),
-      port,
-      catalogue: catalogueOf(client),
-      client,
-      baseUrl: guarded.mastra.url,
-      oauth: {
-        issuer: auth.issuer.url!,
-        publicUrl,
-        audience: `${publicUrl}/mcp`,
-        requiredScopes: [],
-        mastraAuth: 'passthrough',
-        mintClaims: [],
-        ...oauthDefaults,
+    const bridge = await startBridge({
+      mastraUrl: guarded.mastra.url,
+      transport: 'http',
+      client: 'none',
+      settings: {
+        port,
+        oauth: {
+          issuer: auth.url,
+          publicUrl,
+          audience: `${publicUrl}/mcp`,
+          requiredScopes: [],
+          mastraAuth: 'passthrough',
+          mintClaims: [],
+          ...oauthDefaults,
+        },
       },
     });
     try {
-      const argv = ['--transport', 'http', '--public-url', publicUrl, '--oauth-issuer', auth.issuer.url!, '--mastra-auth', 'passthrough'];
+      const argv = ['--transport', 'http', '--public-url', publicUrl, '--oauth-issuer', auth.url, '--mastra-auth', 'passthrough'];
       const { code, report } = await runDoctor(argv, { MASTRA_BASE_URL: guarded.mastra.url });
-      expect(report).toMatch(new RegExp(`^ok +the protected-resource metadata names ${publicUrl}/mcp and ${auth.issuer.url}`, 'm'));
+      expect(report).toMatch(new RegExp(`^ok +the protected-resource metadata names ${publicUrl}/mcp and ${auth.url}`, 'm'));
       expect(report).toMatch(/^ok +server\/discover \(MCP 2026-07-28\) asks a client without a token to sign in \(401 with resource_metadata/m);
       expect(report).toMatch(/^ok +initialize \(MCP 2025-11-25\) asks a client without a token to sign in/m);
       expect(problems(report)).toEqual([]);
       expect(code).toBe(0);
     } finally {
-      await bridge.close({ graceMs: 0 });
-      await auth.stop();
+      await bridge.close();
+      await auth.close();
     }
   });
 });

@@ -1,7 +1,9 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, textOf, type Stack } from './helpers.js';
-import { inTurn, sessionOf } from './person-sessions.js';
+import { startBridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { ERA_CASES, textOf, type Era } from './support/mcp-clients.js';
+import { inTurn, type Elicit } from './support/person.js';
 
 /**
  * Mastra names a workflow by its key (`purchaseWorkflow`) and by its id (`purchase`), and an agent's tool by its key
@@ -19,9 +21,12 @@ afterAll(async () => {
 /** Every text of a result, a tool's description and a person's question, to look for the other name in. */
 const quotedIds = (text: string) => [...text.matchAll(/"(purchase|purchase-item)"/g)].map((match) => match[1]);
 
-describe.each(['legacy', 'modern'] as const)('one name per workflow and per agent tool (%s)', (era) => {
+/** A person's client of `era`: 2025 elicitation in memory, 2026-07-28 input_required over HTTP. */
+const sessionOf = (era: Era, elicit: Elicit) => startBridge({ mastraUrl: stack.mastra.url, transport: era === 'legacy' ? 'in-memory' : 'http', era, elicit });
+
+describe.each(ERA_CASES)('one name per workflow and per agent tool ($name)', ({ era }) => {
   it('the workflow by its key, in its tools, its question and its result', async () => {
-    const session = await sessionOf[era](stack.mastra.url, inTurn({ action: 'accept', content: { approved: true } }));
+    const session = await sessionOf(era, inTurn({ action: 'accept', content: { approved: true } }));
     try {
       const { tools } = await session.client.listTools();
       const run = tools.find((tool) => tool.name === 'run_purchaseWorkflow')!;
@@ -41,12 +46,12 @@ describe.each(['legacy', 'modern'] as const)('one name per workflow and per agen
   });
 
   it("the agent's tool by its key, in the agent's description and in the approval question", async () => {
-    const session = await sessionOf[era](stack.mastra.url, inTurn({ action: 'accept', content: { approved: true } }));
+    const session = await sessionOf(era, inTurn({ action: 'accept', content: { approved: true } }));
     try {
       const { tools } = await session.client.listTools();
       const shopper = tools.find((tool) => tool.name === 'ask_shopper')!;
       expect(shopper.description).toContain('It can use these tools: buy.');
-      await session.call('ask_shopper', 'buy 2 and 3');
+      await session.client.callTool({ name: 'ask_shopper', arguments: { message: 'buy 2 and 3' } });
       expect(session.questions[0]?.message).toContain('tool "buy"');
       expect(quotedIds([shopper.description, session.questions[0]?.message].join('\n'))).toEqual([]);
       expect(shopper.description).not.toContain('purchase-item');

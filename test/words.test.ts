@@ -1,8 +1,9 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
-import { closedPort, connectStdio, startStack, type Stack } from './helpers.js';
-import { startHttpBridge } from './http-helpers.js';
-import { spawnBridge } from './stdio-client.js';
+import { startBridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { ERA_CASES } from './support/mcp-clients.js';
+import { closedPort } from './support/waiting.js';
 
 /** The bin in this process: its exit code and the lines it wrote on stderr. */
 async function run(argv: string[], env: Record<string, string> = {}) {
@@ -37,7 +38,7 @@ describe('the words of the command line', () => {
   });
 
   it('--port and other HTTP flags under stdio are said to be ignored, in one line (through the bin)', async () => {
-    const bridge = await spawnBridge(['--port', '3001', '--max-sessions', '5'], { MASTRA_BASE_URL: stack.mastra.url });
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', args: ['--port', '3001', '--max-sessions', '5'] });
     try {
       expect((await bridge.client.listTools()).tools.length).toBeGreaterThan(0);
       const warnings = bridge
@@ -51,10 +52,10 @@ describe('the words of the command line', () => {
   });
 });
 
-describe.each(['legacy', 'modern'] as const)('a call while Mastra was never reached (%s)', (era) => {
+describe.each(ERA_CASES)('a call while Mastra was never reached ($name)', ({ era }) => {
   it('says it cannot reach the Mastra server, at its URL', async () => {
     const url = `http://127.0.0.1:${await closedPort()}`;
-    const bridge = await connectStdio({ mastraUrl: url, era });
+    const bridge = await startBridge({ mastraUrl: url, transport: 'stdio', era, env: { LOG_LEVEL: 'warn' } });
     try {
       await expect(bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'hi' } })).rejects.toThrow(`Cannot reach the Mastra server at ${url} (`);
     } finally {
@@ -65,14 +66,14 @@ describe.each(['legacy', 'modern'] as const)('a call while Mastra was never reac
 
 describe('/readyz', () => {
   it('counts the workflows it serves beside the agents', async () => {
-    const bridge = await startHttpBridge(stack.mastra.url);
+    const bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none' });
     try {
       const body = (await (await fetch(new URL('/readyz', bridge.url))).json()) as { agents: number; workflows: number };
-      expect(body.agents).toBe(bridge.catalogue.tools.length);
-      expect(body.workflows).toBe(bridge.catalogue.workflows.length);
+      expect(body.agents).toBe(bridge.catalogue!.tools.length);
+      expect(body.workflows).toBe(bridge.catalogue!.workflows.length);
       expect(body.workflows).toBeGreaterThan(0);
     } finally {
-      await bridge.close({ graceMs: 0 });
+      await bridge.close();
     }
   });
 });
