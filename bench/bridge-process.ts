@@ -48,10 +48,20 @@ export interface HttpBridge {
   close(): Promise<void>;
 }
 
+/** Node's own flags and environment for a bridge process (e.g. bench/bridge-probe.mjs preloaded). */
+export interface BridgeProcessOptions {
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}
+
 /** The bin over Streamable HTTP on a free port; resolves once it prints its URL. */
-export async function startHttpBridge(mastraUrl: string, extraArgs: string[] = []): Promise<HttpBridge> {
-  const child = spawn(process.execPath, [BIN, '--transport', 'http', '--port', '0', ...extraArgs], {
-    env: { ...childEnv(mastraUrl), LOG_LEVEL: 'info' },
+export async function startHttpBridge(
+  mastraUrl: string,
+  extraArgs: string[] = [],
+  { nodeArgs = [], env = {} }: BridgeProcessOptions = {},
+): Promise<HttpBridge> {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, '--transport', 'http', '--port', '0', ...extraArgs], {
+    env: { ...childEnv(mastraUrl), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
   const url = await new Promise<string>((resolve, reject) => {
@@ -75,4 +85,15 @@ export async function startHttpBridge(mastraUrl: string, extraArgs: string[] = [
       child.kill('SIGTERM');
     });
   return { url, child, connect, connectModern, close };
+}
+
+/** USER_HZ: what /proc counts CPU time in; 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;
+
+/** CPU time (user + system) a process has used, in seconds, from /proc/<pid>/stat (Linux). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name, in parentheses, may hold spaces: count the fields after its closing one.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }

@@ -1,0 +1,235 @@
+/**
+ * In-flight capacity: N callers each hold one slow streaming call with progress (the fixture's
+ * `slowest` agent: ten words a second apart) at once, against a fresh HTTP bridge in each era and
+ * against Mastra's own MCPServer (in this process, with Mastra), while another caller lists the tools.
+ * Memory per call in flight is RSS at its peak minus RSS idle, over N. The callers run in a process of
+ * their own (bench/inflight-callers.ts), so neither side carries their memory.
+ */
+import { spawn, type ChildProcess } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
+import { createInterface } from 'node:readline';
+import type { MastraFixture } from '../test/fixture/mastra-app.js';
+import { startPinger } from './big-stream.js';
+import { connectModernClient, rssOf, startHttpBridge } from './bridge-process.js';
+import { startMastraMcpPeer } from './mastra-peer.js';
+import { round, summarize, table, type Summary } from './stats.js';
+
+type Era = 'legacy' | 'modern';
+const TOOL = 'ask_slowest';
+const PROBE = new URL('./bridge-probe.mjs', import.meta.url).pathname;
+const settle = () => new Promise((r) => setTimeout(r, 1500));
+
+export interface InflightFigures {
+  target: string;
+  calls: number;
+  idleMiB: number;
+  connectedMiB: number;
+  peakMiB: number;
+  /** (peak − idle) / calls */
+  bytesPerCall: number;
+  /** How much the benchmark's own process (Mastra, and the peer when it is the target) grew meanwhile. */
+  mastraGrowthMiB: number;
+  lagP99Ms: number;
+  toolsList: Summary;
+  answered: number;
+  errors: number;
+  withoutProgress: number;
+  firstError?: string;
+  callMs: Summary;
+}
+
+/** Lines a child writes to stdout, one at a time. */
+function linesOf(child: ChildProcess): () => Promise<string> {
+  const queue: string[] = [];
+  const waiting: ((line: string) => void)[] = [];
+  createInterface({ input: child.stdout! }).on('line', (line) => (waiting.shift() ?? ((l: string) => queue.push(l)))(line));
+  child.on('exit', (code) => {
+    for (const w of waiting.splice(0)) w(`exit ${code}`);
+  });
+  return () => (queue.length ? Promise.resolve(queue.shift()!) : new Promise((resolve) => waiting.push(resolve)));
+}
+
+async function expectLine(next: () => Promise<string>, expected: string): Promise<void> {
+  const line = await next();
+  if (line !== expected) throw new Error(`in-flight callers: expected "${expected}", got "${line.slice(0, 300)}"`);
+}
+
+/** The highest RSS of each process seen while `sample` runs, every 50 ms. */
+function peakSampler(read: () => number[]): { stop(): number[] } {
+  let peaks = read();
+  const timer = setInterval(() => {
+    peaks = read().map((rss, i) => Math.max(rss, peaks[i] ?? 0));
+  }, 50);
+  return {
+    stop() {
+      clearInterval(timer);
+      return read().map((rss, i) => Math.max(rss, peaks[i] ?? 0));
+    },
+  };
+}
+
+interface Target {
+  name: string;
+  url: string;
+  era: Era;
+  rss(): number;
+  /** Event-loop delay p99 since the last read, in ms (and starts over). */
+  lag(): Promise<number>;
+  /** With heap snapshots on: one now (the bridge only). */
+  snapshot?(): Promise<string>;
+  close(): Promise<void>;
+}
+
+async function bridgeTarget(mastraUrl: string, era: Era, calls: number, heap: boolean): Promise<Target> {
+  const dir = mkdtempSync(join(tmpdir(), 'inflight-'));
+  const file = join(dir, 'probe.json');
+  const cap = String(calls + 20);
+  const bridge = await startHttpBridge(mastraUrl, ['--max-sessions', cap, '--max-sessions-per-identity', cap], {
+    nodeArgs: ['--import', PROBE],
+    env: { BENCH_PROBE_FILE: file, ...(heap ? { BENCH_HEAP_SNAPSHOT: '1' } : {}) },
+  });
+  const pid = bridge.child.pid!;
+  const probe = async (): Promise<{ lagP99Ms: number; snapshot?: string }> => {
+    rmSync(file, { force: true });
+    bridge.child.kill('SIGUSR2');
+    for (let i = 0; i < 6000 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 20));
+    return JSON.parse(readFileSync(file, 'utf8'));
+  };
+  return {
+    name: `bridge, HTTP ${era === 'legacy' ? '2025-11-25 sessions' : '2026-07-28'}`,
+    url: bridge.url,
+    era,
+    rss: () => rssOf(pid),
+    lag: async () => (await probe()).lagP99Ms,
+    snapshot: async () => (await probe()).snapshot!,
+    close: async () => {
+      await bridge.close();
+      if (!heap) rmSync(dir, { recursive: true, force: true });
+    },
+  };
+}
+
+async function peerTarget(mastra: MastraFixture): Promise<Target> {
+  const peer = await startMastraMcpPeer(mastra, ['slowest', 'echo']);
+  const delay = monitorEventLoopDelay({ resolution: 10 });
+  delay.enable();
+  return {
+    name: 'Mastra MCPServer 2.0 in-process (2026-07-28)',
+    url: peer.url,
+    era: 'modern',
+    rss: () => process.memoryUsage.rss(),
+    lag: async () => {
+      const p99 = delay.percentile(99) / 1e6;
+      delay.reset();
+      return p99;
+    },
+    close: async () => {
+      delay.disable();
+      await peer.close();
+    },
+  };
+}
+
+async function measure(target: Target, calls: number, heap: boolean): Promise<InflightFigures & { snapshots?: string[] }> {
+  // Warm the paths a call takes, so the idle figure is not a cold start.
+  const warm = await connectModernClient(target.url);
+  for (let i = 0; i < 5; i++) await warm.callTool({ name: 'ask_echo', arguments: { message: 'warm' } });
+  await warm.close();
+  await settle();
+  const snapshots = heap && target.snapshot ? [await target.snapshot()] : undefined;
+  const idle = target.rss();
+  const mastraIdle = process.memoryUsage.rss();
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', new URL('./inflight-callers.ts', import.meta.url).pathname, target.url, target.era, String(calls), TOOL],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+    },
+  );
+  const next = linesOf(child);
+  await expectLine(next, 'connected');
+  const connected = target.rss();
+  const pinger = await startPinger(target.url, ['--tools-list', ...(target.era === 'modern' ? ['--modern'] : [])]);
+  await target.lag();
+  const sampler = peakSampler(() => [target.rss(), process.memoryUsage.rss()]);
+  child.stdin!.write('go\n');
+  await expectLine(next, 'inflight');
+  if (snapshots && target.snapshot) snapshots.push(await target.snapshot());
+  const outcome = JSON.parse(await next()) as { answered: number; errors: number; withoutProgress: number; firstError?: string; ms: number[] };
+  const [peak, mastraPeak] = sampler.stop() as [number, number];
+  const lagP99Ms = await target.lag();
+  const toolsList = summarize(await pinger.stop());
+  child.stdin!.end();
+  const MiB = 2 ** 20;
+  return {
+    target: target.name,
+    calls,
+    idleMiB: idle / MiB,
+    connectedMiB: connected / MiB,
+    peakMiB: peak / MiB,
+    bytesPerCall: (peak - idle) / calls,
+    mastraGrowthMiB: (mastraPeak - mastraIdle) / MiB,
+    lagP99Ms,
+    toolsList,
+    answered: outcome.answered,
+    errors: outcome.errors,
+    withoutProgress: outcome.withoutProgress,
+    firstError: outcome.firstError,
+    callMs: summarize(outcome.ms),
+    snapshots,
+  };
+}
+
+export async function inflightCapacity(
+  mastra: MastraFixture,
+  { sizes, heap = false, targets = ['legacy', 'modern', 'peer'] }: { sizes: number[]; heap?: boolean; targets?: string[] },
+): Promise<{ report: string; figures: InflightFigures[] }> {
+  const figures: InflightFigures[] = [];
+  for (const calls of sizes) {
+    // Interleaved: each size runs against every target before the next size.
+    for (const which of targets) {
+      const target = which === 'peer' ? await peerTarget(mastra) : await bridgeTarget(mastra.url, which as Era, calls, heap);
+      try {
+        const f = await measure(target, calls, heap);
+        figures.push(f);
+        process.stderr.write(
+          `in-flight ${calls} × ${f.target}: ${round(f.bytesPerCall / 1024, 1)} KB per call, ${f.errors} errors${f.snapshots ? `, snapshots ${f.snapshots.join(' ')}` : ''}\n`,
+        );
+      } finally {
+        await target.close();
+      }
+    }
+  }
+  const report = table(
+    'In-flight capacity: N callers each holding one slow streaming call with progress (ten chunks over 10 s), while another caller lists the tools',
+    [
+      'calls',
+      'server',
+      'idle → peak RSS MiB',
+      'RSS per call in flight',
+      'Mastra process grew MiB',
+      'event-loop p99 ms',
+      'tools/list p50 / p99 ms',
+      'answered',
+      'errors',
+      'no progress',
+    ],
+    figures.map((f) => [
+      f.calls,
+      f.target,
+      `${round(f.idleMiB, 0)} → ${round(f.peakMiB, 0)}`,
+      `${round(f.bytesPerCall / 1024, 1)} KB`,
+      round(f.mastraGrowthMiB, 0),
+      round(f.lagP99Ms, 0),
+      `${round(f.toolsList.p50, 1)} / ${round(f.toolsList.p99, 0)}`,
+      f.answered,
+      f.errors,
+      f.withoutProgress,
+    ]),
+  );
+  return { report: `${report}\n\nThe peer's RSS is Mastra's process (the peer runs inside it); for the bridge, Mastra's growth is shown apart.`, figures };
+}
