@@ -39,6 +39,10 @@ export interface InflightFigures {
   withoutProgress: number;
   firstError?: string;
   callMs: Summary;
+  /** Seconds after the calls were sent: every call had progress, the server's RSS peaked, every call was answered. */
+  timeline: { inflightAtS: number; peakAtS: number; doneAtS: number };
+  /** The server process's memory once every call has had progress: what the RSS is made of. */
+  inFlight: { rssMiB: number; heapUsedMiB: number; heapTotalMiB: number; externalMiB: number };
 }
 
 /** Lines a child writes to stdout, one at a time. */
@@ -57,16 +61,22 @@ async function expectLine(next: () => Promise<string>, expected: string): Promis
   if (line !== expected) throw new Error(`in-flight callers: expected "${expected}", got "${line.slice(0, 300)}"`);
 }
 
-/** The highest RSS of each process seen while `sample` runs, every 50 ms. */
-function peakSampler(read: () => number[]): { stop(): number[] } {
+/** The highest RSS of each process seen until `stop()`, read every 50 ms, and when (ms after the start) the first one peaked. */
+function peakSampler(read: () => number[]): { stop(): { peaks: number[]; firstPeakAtMs: number } } {
+  const start = performance.now();
   let peaks = read();
-  const timer = setInterval(() => {
-    peaks = read().map((rss, i) => Math.max(rss, peaks[i] ?? 0));
-  }, 50);
+  let firstPeakAtMs = 0;
+  const sample = () => {
+    const now = read();
+    if ((now[0] ?? 0) > (peaks[0] ?? 0)) firstPeakAtMs = performance.now() - start;
+    peaks = now.map((rss, i) => Math.max(rss, peaks[i] ?? 0));
+  };
+  const timer = setInterval(sample, 50);
   return {
     stop() {
       clearInterval(timer);
-      return read().map((rss, i) => Math.max(rss, peaks[i] ?? 0));
+      sample();
+      return { peaks, firstPeakAtMs };
     },
   };
 }
@@ -76,10 +86,8 @@ interface Target {
   url: string;
   era: Era;
   rss(): number;
-  /** Event-loop delay p99 since the last read, in ms (and starts over). */
-  lag(): Promise<number>;
-  /** With heap snapshots on: one now (the bridge only). */
-  snapshot?(): Promise<string>;
+  /** Event-loop delay p99 since the last read, in ms (and starts over), and the process's memory now. */
+  probe(): Promise<{ lagP99Ms: number } & NodeJS.MemoryUsage>;
   close(): Promise<void>;
 }
 
@@ -92,7 +100,7 @@ async function bridgeTarget(mastraUrl: string, era: Era, calls: number, heap: bo
     env: { BENCH_PROBE_FILE: file, ...(heap ? { BENCH_HEAP_SNAPSHOT: '1' } : {}) },
   });
   const pid = bridge.child.pid!;
-  const probe = async (): Promise<{ lagP99Ms: number; snapshot?: string }> => {
+  const probe = async (): Promise<{ lagP99Ms: number; snapshot?: string } & NodeJS.MemoryUsage> => {
     rmSync(file, { force: true });
     bridge.child.kill('SIGUSR2');
     for (let i = 0; i < 6000 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 10));
@@ -104,11 +112,11 @@ async function bridgeTarget(mastraUrl: string, era: Era, calls: number, heap: bo
     url: bridge.url,
     era,
     rss: () => rssOf(pid),
-    lag: async () => (await probe()).lagP99Ms,
-    snapshot: async () => (await probe()).snapshot!,
+    probe,
     close: async () => {
       await bridge.close();
-      if (!heap) rmSync(dir, { recursive: true, force: true });
+      if (heap) process.stderr.write(`heap snapshots (idle, connected, in flight, done): ${dir}\n`);
+      else rmSync(dir, { recursive: true, force: true });
     },
   };
 }
@@ -122,10 +130,10 @@ async function peerTarget(mastra: MastraFixture): Promise<Target> {
     url: peer.url,
     era: 'modern',
     rss: () => process.memoryUsage.rss(),
-    lag: async () => {
-      const p99 = delay.percentile(99) / 1e6;
+    probe: async () => {
+      const lagP99Ms = delay.percentile(99) / 1e6;
       delay.reset();
-      return p99;
+      return { lagP99Ms, ...process.memoryUsage() };
     },
     close: async () => {
       delay.disable();
@@ -134,13 +142,14 @@ async function peerTarget(mastra: MastraFixture): Promise<Target> {
   };
 }
 
-async function measure(target: Target, calls: number, heap: boolean): Promise<InflightFigures & { snapshots?: string[] }> {
+async function measure(target: Target, calls: number, heap: boolean): Promise<InflightFigures> {
   // Warm the paths a call takes, so the idle figure is not a cold start.
   const warm = await connectModernClient(target.url);
   for (let i = 0; i < 5; i++) await warm.callTool({ name: 'ask_echo', arguments: { message: 'warm' } });
   await warm.close();
   await settle();
-  const snapshots = heap && target.snapshot ? [await target.snapshot()] : undefined;
+  // With heap snapshots on, each probe of the bridge writes one: idle, callers connected, calls in flight, done.
+  if (heap) await target.probe();
   const idle = target.rss();
   const mastraIdle = process.memoryUsage.rss();
   const child = spawn(
@@ -154,14 +163,21 @@ async function measure(target: Target, calls: number, heap: boolean): Promise<In
   await expectLine(next, 'connected');
   const connected = target.rss();
   const pinger = await startPinger(target.url, ['--tools-list', ...(target.era === 'modern' ? ['--modern'] : [])]);
-  await target.lag();
+  await target.probe();
   const sampler = peakSampler(() => [target.rss(), process.memoryUsage.rss()]);
+  const go = performance.now();
   child.stdin!.write('go\n');
   await expectLine(next, 'inflight');
-  if (snapshots && target.snapshot) snapshots.push(await target.snapshot());
+  const inflightAtMs = performance.now() - go;
+  const during = await target.probe();
   const outcome = JSON.parse(await next()) as { answered: number; errors: number; withoutProgress: number; firstError?: string; ms: number[] };
-  const [peak, mastraPeak] = sampler.stop() as [number, number];
-  const lagP99Ms = await target.lag();
+  const doneAtMs = performance.now() - go;
+  const {
+    peaks: [peak, mastraPeak],
+    firstPeakAtMs,
+  } = sampler.stop() as { peaks: [number, number]; firstPeakAtMs: number };
+  // Two halves, each probe starting over: the higher p99 stands for the whole load.
+  const lagP99Ms = Math.max(during.lagP99Ms, (await target.probe()).lagP99Ms);
   const toolsList = summarize(await pinger.stop());
   child.stdin!.end();
   const MiB = 2 ** 20;
@@ -180,7 +196,8 @@ async function measure(target: Target, calls: number, heap: boolean): Promise<In
     withoutProgress: outcome.withoutProgress,
     firstError: outcome.firstError,
     callMs: summarize(outcome.ms),
-    snapshots,
+    timeline: { inflightAtS: inflightAtMs / 1000, peakAtS: firstPeakAtMs / 1000, doneAtS: doneAtMs / 1000 },
+    inFlight: { rssMiB: during.rss / MiB, heapUsedMiB: during.heapUsed / MiB, heapTotalMiB: during.heapTotal / MiB, externalMiB: during.external / MiB },
   };
 }
 
@@ -196,8 +213,9 @@ export async function inflightCapacity(
       try {
         const f = await measure(target, calls, heap);
         figures.push(f);
+        const m = f.inFlight;
         process.stderr.write(
-          `in-flight ${calls} × ${f.target}: ${round(f.bytesPerCall / 1024, 1)} KB per call, ${f.errors} errors${f.snapshots ? `, snapshots ${f.snapshots.join(' ')}` : ''}\n`,
+          `in-flight ${calls} × ${f.target}: ${round(f.bytesPerCall / 1024, 1)} KB per call, ${f.errors} errors; in flight: RSS ${round(m.rssMiB, 0)} MiB, heap ${round(m.heapUsedMiB, 0)} of ${round(m.heapTotalMiB, 0)} MiB, external ${round(m.externalMiB, 0)} MiB; in flight at ${round(f.timeline.inflightAtS, 1)} s, peak at ${round(f.timeline.peakAtS, 1)} s, done at ${round(f.timeline.doneAtS, 1)} s\n`,
         );
       } finally {
         await target.close();
