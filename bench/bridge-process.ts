@@ -4,7 +4,10 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { BIN, modernClient } from '../test/helpers.js';
+import { BIN as BUILT_BIN, modernClient } from '../test/helpers.js';
+
+/** The bin under test: this clone's build, or `BENCH_BIN` (e.g. an older build, to compare before and after on one machine). */
+const BIN = process.env.BENCH_BIN || BUILT_BIN;
 
 /** A 2026-07-28 client for any MCP endpoint (the bridge, or the Mastra MCPServer peer). */
 export async function connectModernClient(url: string): Promise<ModernClient> {

@@ -9,12 +9,9 @@ import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { createInterface } from 'node:readline';
-import type { MastraFixture } from '../test/fixture/mastra-app.js';
 import { startPinger } from './big-stream.js';
 import { connectModernClient, rssOf, startHttpBridge } from './bridge-process.js';
-import { startMastraMcpPeer } from './mastra-peer.js';
 import { round, summarize, table, type Summary } from './stats.js';
 
 type Era = 'legacy' | 'modern';
@@ -30,6 +27,8 @@ export interface InflightFigures {
   peakMiB: number;
   /** (peak − idle) / calls */
   bytesPerCall: number;
+  /** (RSS once every call has had progress − idle) / calls: steadier than the peak, which also holds garbage not yet collected. */
+  bytesPerCallHeld: number;
   /** How much the benchmark's own process (Mastra, and the peer when it is the target) grew meanwhile. */
   mastraGrowthMiB: number;
   lagP99Ms: number;
@@ -86,12 +85,62 @@ interface Target {
   url: string;
   era: Era;
   rss(): number;
+  /** RSS of the Mastra process behind it (the same process as `rss` for the peer). */
+  mastraRss(): number;
   /** Event-loop delay p99 since the last read, in ms (and starts over), and the process's memory now. */
   probe(): Promise<{ lagP99Ms: number } & NodeJS.MemoryUsage>;
   close(): Promise<void>;
 }
 
-async function bridgeTarget(mastraUrl: string, era: Era, calls: number, heap: boolean): Promise<Target> {
+type Probe = () => Promise<{ lagP99Ms: number; snapshot?: string } & NodeJS.MemoryUsage>;
+
+/** Asks a process started with bench/bridge-probe.mjs for its figures (SIGUSR2), and waits for the file. */
+const probeOf =
+  (child: ChildProcess, file: string): Probe =>
+  async () => {
+    rmSync(file, { force: true });
+    child.kill('SIGUSR2');
+    for (let i = 0; i < 6000 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 10));
+    await new Promise((r) => setTimeout(r, 20));
+    return JSON.parse(readFileSync(file, 'utf8'));
+  };
+
+/** A fresh Mastra process (bench/mastra-process.ts), with Mastra's MCPServer inside when `peer`. */
+async function startMastraProcess(peer: boolean): Promise<{ pid: number; mastraUrl: string; peerUrl?: string; probe: Probe; close(): Promise<void> }> {
+  const dir = mkdtempSync(join(tmpdir(), 'inflight-mastra-'));
+  const file = join(dir, 'probe.json');
+  const child = spawn(
+    process.execPath,
+    ['--import', 'tsx', '--import', PROBE, new URL('./mastra-process.ts', import.meta.url).pathname, ...(peer ? ['--peer'] : [])],
+    {
+      stdio: ['pipe', 'pipe', 'inherit'],
+      env: { ...process.env, BENCH_PROBE_FILE: file },
+    },
+  );
+  const next = linesOf(child);
+  let line = await next();
+  // Mastra may say something of its own first.
+  while (!line.startsWith('{"mastraUrl"')) {
+    if (line.startsWith('exit ')) throw new Error(`Mastra process ${line}`);
+    line = await next();
+  }
+  const urls = JSON.parse(line) as { mastraUrl: string; peerUrl?: string };
+  return {
+    pid: child.pid!,
+    ...urls,
+    probe: probeOf(child, file),
+    close: async () => {
+      rmSync(dir, { recursive: true, force: true });
+      const exited = new Promise((resolve) => child.once('exit', resolve));
+      child.stdin!.end();
+      await exited;
+    },
+  };
+}
+
+async function bridgeTarget(era: Era, calls: number, heap: boolean): Promise<Target> {
+  const mastra = await startMastraProcess(false);
+  const mastraUrl = mastra.mastraUrl;
   const dir = mkdtempSync(join(tmpdir(), 'inflight-'));
   const file = join(dir, 'probe.json');
   const cap = String(calls + 20);
@@ -100,45 +149,33 @@ async function bridgeTarget(mastraUrl: string, era: Era, calls: number, heap: bo
     env: { BENCH_PROBE_FILE: file, ...(heap ? { BENCH_HEAP_SNAPSHOT: '1' } : {}) },
   });
   const pid = bridge.child.pid!;
-  const probe = async (): Promise<{ lagP99Ms: number; snapshot?: string } & NodeJS.MemoryUsage> => {
-    rmSync(file, { force: true });
-    bridge.child.kill('SIGUSR2');
-    for (let i = 0; i < 6000 && !existsSync(file); i++) await new Promise((r) => setTimeout(r, 10));
-    await new Promise((r) => setTimeout(r, 20));
-    return JSON.parse(readFileSync(file, 'utf8'));
-  };
+  const probe = probeOf(bridge.child, file);
   return {
     name: `bridge, HTTP ${era === 'legacy' ? '2025-11-25 sessions' : '2026-07-28'}`,
     url: bridge.url,
     era,
     rss: () => rssOf(pid),
+    mastraRss: () => rssOf(mastra.pid),
     probe,
     close: async () => {
       await bridge.close();
+      await mastra.close();
       if (heap) process.stderr.write(`heap snapshots (idle, connected, in flight, done): ${dir}\n`);
       else rmSync(dir, { recursive: true, force: true });
     },
   };
 }
 
-async function peerTarget(mastra: MastraFixture): Promise<Target> {
-  const peer = await startMastraMcpPeer(mastra, ['slowest', 'echo']);
-  const delay = monitorEventLoopDelay({ resolution: 10 });
-  delay.enable();
+async function peerTarget(): Promise<Target> {
+  const mastra = await startMastraProcess(true);
   return {
     name: 'Mastra MCPServer 2.0 in-process (2026-07-28)',
-    url: peer.url,
+    url: mastra.peerUrl!,
     era: 'modern',
-    rss: () => process.memoryUsage.rss(),
-    probe: async () => {
-      const lagP99Ms = delay.percentile(99) / 1e6;
-      delay.reset();
-      return { lagP99Ms, ...process.memoryUsage() };
-    },
-    close: async () => {
-      delay.disable();
-      await peer.close();
-    },
+    rss: () => rssOf(mastra.pid),
+    mastraRss: () => rssOf(mastra.pid),
+    probe: mastra.probe,
+    close: () => mastra.close(),
   };
 }
 
@@ -151,7 +188,7 @@ async function measure(target: Target, calls: number, heap: boolean): Promise<In
   // With heap snapshots on, each probe of the bridge writes one: idle, callers connected, calls in flight, done.
   if (heap) await target.probe();
   const idle = target.rss();
-  const mastraIdle = process.memoryUsage.rss();
+  const mastraIdle = target.mastraRss();
   const child = spawn(
     process.execPath,
     ['--import', 'tsx', new URL('./inflight-callers.ts', import.meta.url).pathname, target.url, target.era, String(calls), TOOL],
@@ -164,7 +201,7 @@ async function measure(target: Target, calls: number, heap: boolean): Promise<In
   const connected = target.rss();
   const pinger = await startPinger(target.url, ['--tools-list', ...(target.era === 'modern' ? ['--modern'] : [])]);
   await target.probe();
-  const sampler = peakSampler(() => [target.rss(), process.memoryUsage.rss()]);
+  const sampler = peakSampler(() => [target.rss(), target.mastraRss()]);
   const go = performance.now();
   child.stdin!.write('go\n');
   await expectLine(next, 'inflight');
@@ -188,6 +225,7 @@ async function measure(target: Target, calls: number, heap: boolean): Promise<In
     connectedMiB: connected / MiB,
     peakMiB: peak / MiB,
     bytesPerCall: (peak - idle) / calls,
+    bytesPerCallHeld: (during.rss - idle) / calls,
     mastraGrowthMiB: (mastraPeak - mastraIdle) / MiB,
     lagP99Ms,
     toolsList,
@@ -201,15 +239,39 @@ async function measure(target: Target, calls: number, heap: boolean): Promise<In
   };
 }
 
-export async function inflightCapacity(
-  mastra: MastraFixture,
-  { sizes, heap = false, targets = ['legacy', 'modern', 'peer'] }: { sizes: number[]; heap?: boolean; targets?: string[] },
-): Promise<{ report: string; figures: InflightFigures[] }> {
+/**
+ * What one more call in flight costs, between two sizes: (RSS at N₂ − RSS at N₁) / (N₂ − N₁). Unlike
+ * RSS over N, it leaves out what any load costs once (a grown young generation, compiled code).
+ */
+export function marginal(figures: InflightFigures[]): string {
+  const lines: string[] = [];
+  for (const target of new Set(figures.map((f) => f.target))) {
+    const runs = figures.filter((f) => f.target === target).sort((a, b) => a.calls - b.calls);
+    for (let i = 1; i < runs.length; i++) {
+      const [a, b] = [runs[i - 1]!, runs[i]!];
+      const slope = (x: InflightFigures, y: InflightFigures, bytes: (f: InflightFigures) => number) => (bytes(y) - bytes(x)) / (y.calls - x.calls) / 1024;
+      const peak = slope(a, b, (f) => f.peakMiB * 2 ** 20);
+      const held = slope(a, b, (f) => f.inFlight.rssMiB * 2 ** 20);
+      lines.push(`- ${target}, ${a.calls} → ${b.calls} calls: ${round(peak, 1)} KB more RSS per call at the peak, ${round(held, 1)} KB with all held`);
+    }
+  }
+  return lines.length ? `\nEach further call in flight:\n\n${lines.join('\n')}\n` : '';
+}
+
+export async function inflightCapacity({
+  sizes,
+  heap = false,
+  targets = ['legacy', 'modern', 'peer'],
+}: {
+  sizes: number[];
+  heap?: boolean;
+  targets?: string[];
+}): Promise<{ report: string; figures: InflightFigures[] }> {
   const figures: InflightFigures[] = [];
   for (const calls of sizes) {
     // Interleaved: each size runs against every target before the next size.
     for (const which of targets) {
-      const target = which === 'peer' ? await peerTarget(mastra) : await bridgeTarget(mastra.url, which as Era, calls, heap);
+      const target = which === 'peer' ? await peerTarget() : await bridgeTarget(which as Era, calls, heap);
       try {
         const f = await measure(target, calls, heap);
         figures.push(f);
@@ -228,7 +290,8 @@ export async function inflightCapacity(
       'calls',
       'server',
       'idle → peak RSS MiB',
-      'RSS per call in flight',
+      'RSS per call in flight (peak)',
+      'RSS per call, all held',
       'Mastra process grew MiB',
       'event-loop p99 ms',
       'tools/list p50 / p99 ms',
@@ -241,6 +304,7 @@ export async function inflightCapacity(
       f.target,
       `${round(f.idleMiB, 0)} → ${round(f.peakMiB, 0)}`,
       `${round(f.bytesPerCall / 1024, 1)} KB`,
+      `${round(f.bytesPerCallHeld / 1024, 1)} KB`,
       round(f.mastraGrowthMiB, 0),
       round(f.lagP99Ms, 0),
       `${round(f.toolsList.p50, 1)} / ${round(f.toolsList.p99, 0)}`,
@@ -249,5 +313,8 @@ export async function inflightCapacity(
       f.withoutProgress,
     ]),
   );
-  return { report: `${report}\n\nThe peer's RSS is Mastra's process (the peer runs inside it); for the bridge, Mastra's growth is shown apart.`, figures };
+  return {
+    report: `${report}\n${marginal(figures)}\nEach run has a fresh Mastra process (and bridge). The peer runs inside Mastra's process, so its RSS is Mastra's too: its own share is its growth minus Mastra's growth under the bridge.`,
+    figures,
+  };
 }

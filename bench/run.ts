@@ -245,7 +245,7 @@ async function streamingLatency(stack: Awaited<ReturnType<typeof startStack>>) {
   await stdio.close();
 }
 
-const stack = await startStack({ bigAgent: true, slowestAgent: true });
+const stack = await startStack({ bigAgent: true });
 say(`mastra-agents-mcp benchmark — ${results.date}; ${cpus().length} × ${cpus()[0]?.model}, Node ${process.version}${quick ? ' (quick)' : ''}`);
 if (runs('per-call')) await perCallOverhead(stack.mastra);
 if (runs('throughput')) await throughput(stack.mastra.url);
@@ -257,7 +257,7 @@ if (runs('cpu')) {
   results.cpu = figures;
 }
 if (runs('inflight')) {
-  const { report: text, figures } = await inflightCapacity(stack.mastra, { sizes: INFLIGHT_SIZES, targets: INFLIGHT_TARGETS, heap: HEAP_SNAPSHOTS });
+  const { report: text, figures } = await inflightCapacity({ sizes: INFLIGHT_SIZES, targets: INFLIGHT_TARGETS, heap: HEAP_SNAPSHOTS });
   say(text);
   results.inflight = figures;
 }
