@@ -21,9 +21,9 @@ interface Figures {
   ping: Summary;
 }
 
-/** Another session pinging from a process of its own (bench/ping-probe.ts) until `stop()`. */
-async function startPinger(url: string): Promise<{ stop(): Promise<number[]> }> {
-  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./ping-probe.ts', import.meta.url).pathname, url], {
+/** Another caller pinging (or, with `--tools-list`, listing tools) from a process of its own (bench/ping-probe.ts) until `stop()`. */
+export async function startPinger(url: string, flags: string[] = []): Promise<{ stop(): Promise<number[]> }> {
+  const child = spawn(process.execPath, ['--import', 'tsx', new URL('./ping-probe.ts', import.meta.url).pathname, url, ...flags], {
     stdio: ['pipe', 'pipe', 'inherit'],
   });
   let out = '';

@@ -4,8 +4,11 @@ import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js'
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFileSync } from 'node:fs';
-import { BIN } from '../test/support/bin.js';
+import { BIN as BUILT_BIN } from '../test/support/bin.js';
 import { modernClient } from '../test/support/mcp-clients.js';
+
+/** The bin under test: this clone's build, or `BENCH_BIN` (e.g. an older build, to compare before and after on one machine). */
+const BIN = process.env.BENCH_BIN || BUILT_BIN;
 
 /** A 2026-07-28 client for any MCP endpoint (the bridge, or the Mastra MCPServer peer). */
 export async function connectModernClient(url: string): Promise<ModernClient> {
@@ -50,9 +53,19 @@ export interface HttpBridge {
   close(): Promise<void>;
 }
 
+/** Node's own flags and environment for a bridge process (e.g. bench/bridge-probe.mjs preloaded). */
+export interface BridgeProcessOptions {
+  nodeArgs?: string[];
+  env?: Record<string, string>;
+}
+
 /** The bin over Streamable HTTP on a free port; resolves once it prints its URL. */
-export async function startHttpBridge(mastraUrl: string, extraArgs: string[] = [], env: Record<string, string> = {}): Promise<HttpBridge> {
-  const child = spawn(process.execPath, [BIN, '--transport', 'http', '--port', '0', ...extraArgs], {
+export async function startHttpBridge(
+  mastraUrl: string,
+  extraArgs: string[] = [],
+  { nodeArgs = [], env = {} }: BridgeProcessOptions = {},
+): Promise<HttpBridge> {
+  const child = spawn(process.execPath, [...nodeArgs, BIN, '--transport', 'http', '--port', '0', ...extraArgs], {
     env: { ...childEnv(mastraUrl), LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'ignore', 'pipe'],
   });
@@ -77,4 +90,15 @@ export async function startHttpBridge(mastraUrl: string, extraArgs: string[] = [
       child.kill('SIGTERM');
     });
   return { url, child, connect, connectModern, close };
+}
+
+/** USER_HZ: what /proc counts CPU time in; 100 on every Linux Node runs on. */
+const CLOCK_TICKS = 100;
+
+/** CPU time (user + system) a process has used, in seconds, from /proc/<pid>/stat (Linux). */
+export function cpuSecondsOf(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+  // The command name, in parentheses, may hold spaces: count the fields after its closing one.
+  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
 }

@@ -10,6 +10,8 @@ import { cpus, totalmem } from 'node:os';
 import { clientFor, startStack } from '../test/support/mastra.js';
 import type { MastraFixture } from '../test/fixture/mastra-app.js';
 import { bigStream } from './big-stream.js';
+import { cpuPerCall } from './cpu-per-call.js';
+import { inflightCapacity } from './inflight.js';
 import { connectModernClient, rssOf, startHttpBridge, startStdioBridge } from './bridge-process.js';
 import { redisRoundTrips } from './redis-round-trips.js';
 import { startMastraMcpPeer } from './mastra-peer.js';
@@ -23,10 +25,17 @@ process.env.MASTRA_OFFLINE ??= '1';
 const quick = process.argv.includes('--quick');
 /** `--only big-stream,memory` runs those scenarios alone. */
 const only = process.argv.find((_, i) => process.argv[i - 1] === '--only')?.split(',');
-const SCENARIOS = ['per-call', 'throughput', 'streaming', 'memory', 'catalogue', 'big-stream', 'replicas', 'redis', 'tracing'] as const;
+const SCENARIOS = ['per-call', 'throughput', 'streaming', 'memory', 'catalogue', 'big-stream', 'replicas', 'redis', 'tracing', 'inflight', 'cpu'] as const;
 const runs = (scenario: (typeof SCENARIOS)[number]) => !only || only.includes(scenario);
 for (const name of only ?? [])
   if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name}; known: ${SCENARIOS.join(', ')}`);
+const flag = (name: string) => process.argv.find((_, i) => process.argv[i - 1] === name);
+/** `--inflight-sizes 100,500`: how many calls the in-flight scenario holds at once, each size in turn. */
+const INFLIGHT_SIZES = (flag('--inflight-sizes') ?? (quick ? '100' : '100,500,2000')).split(',').map(Number);
+/** `--inflight-targets legacy,modern,peer`: which servers it loads (2025 sessions, 2026 requests, Mastra's MCPServer). */
+const INFLIGHT_TARGETS = (flag('--inflight-targets') ?? 'legacy,modern,peer').split(',');
+/** `--heap-snapshots`: the bridge writes a heap snapshot idle and at full load (for finding where memory goes; skews RSS). */
+const HEAP_SNAPSHOTS = process.argv.includes('--heap-snapshots');
 const SEQUENTIAL = quick ? 60 : 300;
 const WARMUP = quick ? 10 : 30;
 const SESSIONS = 50;
@@ -252,6 +261,16 @@ if (runs('per-call')) await perCallOverhead(stack.mastra);
 if (runs('throughput')) await throughput(stack.mastra.url);
 if (runs('streaming')) await streamingLatency(stack);
 if (runs('memory')) await memory(stack.mastra.url);
+if (runs('cpu')) {
+  const { report: text, figures } = await cpuPerCall(stack.mastra, { calls: quick ? 200 : 1000 });
+  say(text);
+  results.cpu = figures;
+}
+if (runs('inflight')) {
+  const { report: text, figures } = await inflightCapacity({ sizes: INFLIGHT_SIZES, targets: INFLIGHT_TARGETS, heap: HEAP_SNAPSHOTS });
+  say(text);
+  results.inflight = figures;
+}
 if (runs('big-stream')) {
   const { report: text, figures } = await bigStream(stack.mastra.url, { rounds: quick ? 1 : 3 });
   say(text);

@@ -27,7 +27,7 @@ export async function tracingCost(mastraUrl: string, { calls, warmup, spawns }: 
   const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '1000' };
 
   const plain = await startHttpBridge(mastraUrl);
-  const exporting = await startHttpBridge(mastraUrl, [], otel);
+  const exporting = await startHttpBridge(mastraUrl, [], { env: otel });
   const limited = await startHttpBridge(mastraUrl, ['--rate-limit', '1000000/1h']);
   const clients = await Promise.all([plain, exporting, limited].map((bridge) => bridge.connect()));
   const [plainClient, exportingClient, limitedClient] = clients as [Client, Client, Client];

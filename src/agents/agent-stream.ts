@@ -1,4 +1,4 @@
-import { EventSourceParserStream } from 'eventsource-parser/stream';
+import { createParser } from 'eventsource-parser';
 import { agentOf, pathSegment } from '../kernel/mastra-ids.js';
 import { memoryOfThread, toErrorResult, toToolResult, type AgentCallContext } from './agent-call.js';
 import { decisionBody, decisionRoute, type AgentRequest, type AgentResponse, type AgentRun, type PendingApproval } from './agent-api.js';
@@ -115,20 +115,29 @@ const UNREAD_STEP_FINISH = '{"type":"step-finish"';
  * The chunks of Mastra's stream, as they arrive. Parsing is linear in the stream's length: client-js's
  * own `stream()` re-clones the whole message on every chunk (quadratic) and prints failures with
  * `console.error`, so the bridge reads the SSE body itself. A chunk that is not JSON is skipped.
+ * The body is decoded and parsed in place rather than piped through a TextDecoderStream and an
+ * EventSourceParserStream: each call in flight would hold those two streams, their controllers and
+ * the promises between them, for the whole run (the same decoding and parsing, without the streams).
  */
 async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Chunk> {
-  const events = body.pipeThrough(new TextDecoderStream()).pipeThrough(new EventSourceParserStream());
-  for await (const { data } of events) {
-    if (data === '[DONE]') return;
-    // A step's summary repeats the whole answer several times and is not read: not worth a parse.
-    if (data.startsWith(UNREAD_STEP_FINISH)) continue;
-    let chunk: unknown;
-    try {
-      chunk = JSON.parse(data);
-    } catch {
-      continue;
+  const decoder = new TextDecoder();
+  const events: string[] = [];
+  // Without a maxBufferSize the parser's errors are all recoverable (a bad line), and are skipped as the stream's were.
+  const parser = createParser({ onEvent: ({ data }) => events.push(data) });
+  for await (const bytes of body) {
+    parser.feed(decoder.decode(bytes, { stream: true }));
+    for (const data of events.splice(0)) {
+      if (data === '[DONE]') return;
+      // A step's summary repeats the whole answer several times and is not read: not worth a parse.
+      if (data.startsWith(UNREAD_STEP_FINISH)) continue;
+      let chunk: unknown;
+      try {
+        chunk = JSON.parse(data);
+      } catch {
+        continue;
+      }
+      if (chunk && typeof chunk === 'object') yield chunk as Chunk;
     }
-    if (chunk && typeof chunk === 'object') yield chunk as Chunk;
   }
 }
 
