@@ -87,8 +87,7 @@ export function createServer(options: ServerOptions): Server {
       return observedPrepare(observer, facts, () =>
         prepareToolCall({ catalogue, client, baseUrl, callTimeoutMs, maxResultChars, autoApproveTools, runs, trace }, name, args),
       );
-    },
-    );
+    });
     const logged = (run: () => Promise<CallToolResult>) => withCallLog(clientLog, { label: call.label, ...call.ids, tool: name }, run);
     if (request.params.task && extra.taskStore) {
       // Even bad arguments make a task (a failed one): a task-augmented call must answer with a task.
