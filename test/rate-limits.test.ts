@@ -1,36 +1,53 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StdioClientTransport as ModernStdioClientTransport } from '@modelcontextprotocol/client/stdio';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { main } from '../src/main.js';
-import { BIN, modernClient, startStack, waitFor, type Stack } from './helpers.js';
-import { initializeRequest, postRpc, spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
-import { startRedis, type RedisServer } from './servers/redis.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { ERA_CASES } from './support/mcp-clients.js';
+import { parseSamples, sampleValue } from './support/prometheus-text.js';
+import { initializeRequest, postModern, postRpc, TASKS_CAPABILITY } from './support/raw-http.js';
+import { startRedis, type RedisServer } from './support/redis.js';
+import { havePrograms } from './support/system-programs.js';
+import { waitFor } from './support/waiting.js';
 
 /**
  * `--rate-limit N/TIME`: tools/call and task creation per identity, in both eras; over it HTTP 429 with
  * Retry-After, or a JSON-RPC error naming the limit over stdio; shared by replicas through Redis, and
- * calls go on when Redis is gone.
+ * calls go on when Redis is gone. With `--metrics`, refusals and calls let through unchecked are counted.
  */
 
 let stack: Stack;
-const bins: SpawnedBridge[] = [];
+const bridges: Bridge[] = [];
 
 beforeAll(async () => {
   stack = await startStack();
 }, 60_000);
 
 afterAll(async () => {
-  for (const bin of bins) bin.child.kill();
-  await Promise.all(bins.map((bin) => bin.exited));
+  for (const bridge of bridges) await bridge.close();
   await stack?.close();
 });
 
-async function bridge(args: string[]): Promise<{ url: string; bin: SpawnedBridge }> {
-  const bin = spawnHttpBin(args, { MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'info' });
-  bins.push(bin);
-  return { url: await bin.url, bin };
+/** The HTTP bin with `args` and its metrics on /metrics (no token), closed after the file. */
+async function bridge(args: string[]): Promise<Bridge> {
+  const started = await startBridge({
+    mastraUrl: stack.mastra.url,
+    transport: 'http',
+    bin: true,
+    client: 'none',
+    args: ['--metrics', ...args],
+    env: { LOG_LEVEL: 'info' },
+  });
+  bridges.push(started);
+  return started;
 }
+
+/** A sample of the bin's /metrics (0 when it has none yet). */
+async function metric(bin: Bridge, name: string, labels: Record<string, string> = {}): Promise<number> {
+  const text = await (await fetch(new URL('/metrics', bin.url))).text();
+  return sampleValue(parseSamples(text), name, labels) ?? 0;
+}
+const refusals = (bin: Bridge) => metric(bin, 'mastra_mcp_refusals_total', { reason: 'rate_limit' });
+const unchecked = (bin: Bridge) => metric(bin, 'mastra_mcp_rate_limit_unchecked_total');
 
 const call = (id: number, params: Record<string, unknown> = {}) => ({
   jsonrpc: '2.0',
@@ -39,28 +56,9 @@ const call = (id: number, params: Record<string, unknown> = {}) => ({
   params: { name: 'ask_echo', arguments: { message: `call ${id}` }, ...params },
 });
 
-/** A 2026-07-28 tools/call as a conforming client frames it. */
-function modernCall(url: string, token: string, id: number, extensions: Record<string, unknown> = {}): Promise<Response> {
-  const body = call(id, {
-    _meta: {
-      'io.modelcontextprotocol/protocolVersion': '2026-07-28',
-      'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-      'io.modelcontextprotocol/clientCapabilities': { extensions },
-    },
-  });
-  return fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      authorization: `Bearer ${token}`,
-      'mcp-protocol-version': '2026-07-28',
-      'mcp-method': 'tools/call',
-      'mcp-name': 'ask_echo',
-    },
-    body: JSON.stringify(body),
-  });
-}
+/** A 2026-07-28 tools/call as a conforming client frames it; `capabilities` may declare the tasks extension. */
+const modernCall = (url: string, token: string, id: number, capabilities: Record<string, unknown> = { extensions: {} }): Promise<Response> =>
+  postModern(url, 'tools/call', call(id).params, { token, capabilities });
 
 /** A 2025-11-25 session of `token`, and a way to post its calls. */
 async function legacySession(url: string, token: string) {
@@ -98,91 +96,80 @@ it('a rate limit that is not N/TIME stops the bin with one line naming the setti
 });
 
 describe('over HTTP, per identity, in both eras', () => {
-  let url: string;
+  let bin: Bridge;
   beforeAll(async () => {
-    ({ url } = await bridge(['--rate-limit', '2/1m']));
+    bin = await bridge(['--rate-limit', '2/1m']);
   }, 60_000);
 
-  it('2026-07-28: the third call of a minute gets 429 with Retry-After; a task creation counts', async () => {
-    await expectServed(await modernCall(url, 'alice', 1));
-    const task = await modernCall(url, 'alice', 2, { 'io.modelcontextprotocol/tasks': {} });
+  it('2026-07-28: the third call of a minute gets 429 with Retry-After; a task creation counts; the refusal is counted', async () => {
+    await expectServed(await modernCall(bin.url, 'alice', 1));
+    const task = await modernCall(bin.url, 'alice', 2, TASKS_CAPABILITY);
     expect(task.status).toBe(200);
     expect(await task.text()).toContain('"resultType":"task"');
-    await expectRefused(await modernCall(url, 'alice', 3));
+    const before = await refusals(bin);
+    await expectRefused(await modernCall(bin.url, 'alice', 3));
+    expect((await refusals(bin)) - before).toBe(1);
   });
 
-  it('2025-11-25: the same in a session, for another identity whose bucket is its own', async () => {
-    const post = await legacySession(url, 'bob');
+  it('2025-11-25: the same in a session, for another identity whose bucket is its own; the refusal is counted', async () => {
+    const post = await legacySession(bin.url, 'bob');
     await expectServed(await post(call(1)));
     const task = await post(call(2, { task: { ttl: 60_000 } }));
     expect(task.status).toBe(200);
     expect(await task.text()).toContain('taskId');
+    const before = await refusals(bin);
     await expectRefused(await post(call(3)));
+    expect((await refusals(bin)) - before).toBe(1);
     // Neither listing nor anything but tools/call is counted.
     expect((await post({ jsonrpc: '2.0', id: 4, method: 'tools/list' })).status).toBe(200);
   });
 });
 
 describe('over stdio, a JSON-RPC error naming the limit', () => {
-  const spawnArgs = () => ({
-    command: process.execPath,
-    args: [BIN, '--rate-limit', '1/1m'],
-    env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn' },
-    stderr: 'pipe' as const,
-  });
-
-  it('2025-11-25', async () => {
-    const client = new Client({ name: 'rate-test', version: '1' });
-    await client.connect(new StdioClientTransport(spawnArgs()));
+  it.each(ERA_CASES)('$name', async ({ era }) => {
+    const bin = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', era, args: ['--rate-limit', '1/1m'], env: { LOG_LEVEL: 'warn' } });
     try {
-      expect((await client.callTool({ name: 'ask_echo', arguments: { message: 'one' } })).isError).toBeFalsy();
-      await expect(client.callTool({ name: 'ask_echo', arguments: { message: 'two' } })).rejects.toThrow(/--rate-limit 1\/1m/);
+      expect((await bin.client.callTool({ name: 'ask_echo', arguments: { message: 'one' } })).isError).toBeFalsy();
+      await expect(bin.client.callTool({ name: 'ask_echo', arguments: { message: 'two' } })).rejects.toThrow(/--rate-limit 1\/1m/);
       // The session goes on: what is not a call still works.
-      expect((await client.listTools()).tools.length).toBeGreaterThan(0);
+      expect((await bin.client.listTools()).tools.length).toBeGreaterThan(0);
     } finally {
-      await client.close();
-    }
-  });
-
-  it('2026-07-28', async () => {
-    const client = modernClient();
-    await client.connect(new ModernStdioClientTransport(spawnArgs()));
-    try {
-      expect((await client.callTool({ name: 'ask_echo', arguments: { message: 'one' } })).isError).toBeFalsy();
-      await expect(client.callTool({ name: 'ask_echo', arguments: { message: 'two' } })).rejects.toThrow(/--rate-limit 1\/1m/);
-    } finally {
-      await client.close();
+      await bin.close();
     }
   });
 });
 
-describe('shared by replicas through Redis', () => {
+describe.runIf(havePrograms({ 'redis-server': 'redis-server' }))('shared by replicas through Redis', () => {
   let redis: RedisServer;
-  let replicas: { url: string; bin: SpawnedBridge }[];
+  let replicas: Bridge[];
 
   beforeAll(async () => {
     redis = await startRedis();
     replicas = await Promise.all([0, 1].map(() => bridge(['--rate-limit', '2/1m', '--redis-url', redis.url])));
-    for (const { bin } of replicas) await waitFor('the replica to reach Redis', () => bin.stderr().includes('answers'));
+    for (const replica of replicas) await waitFor('the replica to reach Redis', () => replica.stderr().includes('answers'));
   }, 60_000);
 
   afterAll(async () => {
     await redis?.stop();
   });
 
-  it("a caller's calls on one replica count on the other; with Redis gone, calls go on", async () => {
-    const [one, two] = replicas as [(typeof replicas)[0], (typeof replicas)[0]];
+  it("a caller's calls on one replica count on the other; with Redis gone, calls go on, counted as unchecked", async () => {
+    const [one, two] = replicas as [Bridge, Bridge];
     await expectServed(await modernCall(one.url, 'carol', 1));
     await expectServed(await modernCall(two.url, 'carol', 2));
     await expectRefused(await modernCall(one.url, 'carol', 3));
     await expectRefused(await modernCall(two.url, 'carol', 4));
     // The bucket is in Redis, under the prefix.
     expect(await redis.client.keys('mastra-agents-mcp:rate-limit*')).toHaveLength(1);
+    for (const replica of replicas) expect(await unchecked(replica)).toBe(0);
 
     await redis.kill();
-    await waitFor('the replicas to see Redis gone', () => replicas.every(({ bin }) => bin.stderr().includes('cannot be reached')));
+    await waitFor('the replicas to see Redis gone', () => replicas.every((replica) => replica.stderr().includes('cannot be reached')));
     await expectServed(await modernCall(one.url, 'carol', 5));
     await expectServed(await modernCall(two.url, 'carol', 6));
-    for (const { bin } of replicas) expect(bin.stderr()).toMatch(/the rate limit cannot be counted .*calls are let through/);
+    for (const replica of replicas) {
+      expect(replica.stderr()).toMatch(/the rate limit cannot be counted .*calls are let through/);
+      expect(await unchecked(replica)).toBe(1);
+    }
   });
 });

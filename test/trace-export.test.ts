@@ -1,7 +1,3 @@
-import { Client } from '@modelcontextprotocol/sdk/client/index.js';
-import { StdioClientTransport } from '@modelcontextprotocol/sdk/client/stdio.js';
-import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
-import { Client as ModernClient, StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
 import { randomBytes } from 'node:crypto';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
@@ -9,8 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asBridgeClient, BIN, MODERN_VERSION, startStack, waitFor, type BridgeClient, type Stack } from './helpers.js';
-import { spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { ERA_CASES } from './support/mcp-clients.js';
+import { postModern, TASKS_CAPABILITY } from './support/raw-http.js';
+import { waitFor } from './support/waiting.js';
 
 /**
  * With the standard OTEL_* variables, the bridge exports its own spans over OTLP/HTTP. No collector can be
@@ -66,40 +65,26 @@ afterAll(async () => {
 });
 
 describe('spans exported over OTLP/HTTP', () => {
-  let bin: SpawnedBridge;
+  let bin: Bridge;
   let url: string;
   beforeAll(async () => {
-    bin = spawnHttpBin([], { MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '50' });
-    url = await bin.url;
+    bin = await startBridge({
+      mastraUrl: stack.mastra.url,
+      transport: 'http',
+      bin: true,
+      client: 'none',
+      env: { LOG_LEVEL: 'info', OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '50' },
+    });
+    url = bin.url;
   }, 60_000);
   afterAll(async () => {
-    bin?.child.kill();
-    await bin?.exited;
+    await bin?.close();
   });
 
-  const eras = [
-    {
-      era: '2025-11-25',
-      connect: async (): Promise<BridgeClient> => {
-        const client = new Client({ name: 'export-test', version: '1' });
-        await client.connect(new StreamableHTTPClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
-        return client;
-      },
-    },
-    {
-      era: MODERN_VERSION,
-      connect: async () => {
-        const client = new ModernClient({ name: 'export-test', version: '1' }, { versionNegotiation: { mode: { pin: MODERN_VERSION } } });
-        await client.connect(new ModernHttpClientTransport(new URL(url), { requestInit: { headers: { authorization: `Bearer ${TOKEN}` } } }));
-        return asBridgeClient(client);
-      },
-    },
-  ];
-
-  it.each(eras)('$era: a server span per tools/call in the caller trace, a client span per Mastra request, progress events', async ({ era, connect }) => {
+  it.each(ERA_CASES)('$name: a server span per tools/call in the caller trace, a client span per Mastra request, progress events', async ({ era, name }) => {
     const traceId = randomBytes(16).toString('hex');
     const callerSpan = randomBytes(8).toString('hex');
-    const client = await connect();
+    const { client, close } = await bin.connect({ era, token: TOKEN, name: 'export-test' });
     try {
       const result = await client.callTool(
         { name: 'ask_echo', arguments: { message: MESSAGE }, _meta: { traceparent: `00-${traceId}-${callerSpan}-01` } },
@@ -109,7 +94,7 @@ describe('spans exported over OTLP/HTTP', () => {
       expect(result.isError).toBeFalsy();
       expect((await client.callTool({ name: 'ask_echo', arguments: {}, _meta: { traceparent: `00-${traceId}-${callerSpan}-01` } })).isError).toBe(true);
     } finally {
-      await client.close();
+      await close();
     }
     const [ok, failed] = await waitFor('both calls exported', () => {
       const calls = spans().filter((span) => span.traceId === traceId && span.kind === SERVER);
@@ -121,7 +106,7 @@ describe('spans exported over OTLP/HTTP', () => {
       expect(attributesOf(server)).toMatchObject({
         'mcp.method.name': 'tools/call',
         'gen_ai.tool.name': 'ask_echo',
-        'mcp.protocol.version': era,
+        'mcp.protocol.version': name,
         'network.transport': 'tcp',
       });
     }
@@ -160,31 +145,7 @@ describe('spans exported over OTLP/HTTP', () => {
 
 /** A raw 2026-07-28 tools/call as a task (the tasks extension declared), its trace context in the HTTP header. */
 async function modernTask(url: string, name: string, message: string, traceparent: string): Promise<string> {
-  const response = await fetch(url, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      accept: 'application/json, text/event-stream',
-      'mcp-protocol-version': MODERN_VERSION,
-      'mcp-method': 'tools/call',
-      'mcp-name': name,
-      traceparent,
-    },
-    body: JSON.stringify({
-      jsonrpc: '2.0',
-      id: 1,
-      method: 'tools/call',
-      params: {
-        name,
-        arguments: { message },
-        _meta: {
-          'io.modelcontextprotocol/protocolVersion': MODERN_VERSION,
-          'io.modelcontextprotocol/clientInfo': { name: 'raw', version: '1' },
-          'io.modelcontextprotocol/clientCapabilities': { extensions: { 'io.modelcontextprotocol/tasks': {} } },
-        },
-      },
-    }),
-  });
+  const response = await postModern(url, 'tools/call', { name, arguments: { message } }, { capabilities: TASKS_CAPABILITY, headers: { traceparent } });
   return response.text();
 }
 
@@ -192,21 +153,20 @@ async function modernTask(url: string, name: string, message: string, traceparen
 async function modulesLoaded(env: Record<string, string>, traceId = randomBytes(16).toString('hex')): Promise<string> {
   const dir = await mkdtemp(join(tmpdir(), 'bridge-imports-'));
   const file = join(dir, 'imports.txt');
-  const client = new Client({ name: 'imports-test', version: '1' });
-  await client.connect(
-    new StdioClientTransport({
-      command: process.execPath,
-      args: ['--import', new URL('./fixture/record-imports.mjs', import.meta.url).pathname, BIN],
-      env: { PATH: process.env.PATH ?? '', MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn', RECORD_IMPORTS_TO: file, ...env },
-      stderr: 'pipe',
-    }),
-  );
+  const preload = new URL('./fixture/record-imports.mjs', import.meta.url).pathname;
+  const bridge = await startBridge({
+    mastraUrl: stack.mastra.url,
+    transport: 'stdio',
+    name: 'imports-test',
+    // As `node --import <preload> cli.js`: the hook is in place before the bin's first import.
+    env: { LOG_LEVEL: 'warn', NODE_OPTIONS: `--import=${preload}`, RECORD_IMPORTS_TO: file, ...env },
+  });
   try {
     const traceparent = `00-${traceId}-${randomBytes(8).toString('hex')}-01`;
-    expect((await client.callTool({ name: 'ask_echo', arguments: { message: 'hi' }, _meta: { traceparent } })).isError).toBeFalsy();
+    expect((await bridge.client.callTool({ name: 'ask_echo', arguments: { message: 'hi' }, _meta: { traceparent } })).isError).toBeFalsy();
     return await readFile(file, 'utf8');
   } finally {
-    await client.close();
+    await bridge.close();
     await rm(dir, { recursive: true, force: true });
   }
 }

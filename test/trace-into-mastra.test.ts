@@ -2,9 +2,10 @@ import { Client } from '@modelcontextprotocol/sdk/client/index.js';
 import { StreamableHTTPClientTransport } from '@modelcontextprotocol/sdk/client/streamableHttp.js';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { asBridgeClient, clientFor, connectStdio, modernClient, startStack, waitFor, type BridgeClient, type Stack } from './helpers.js';
-import { spawnHttpBin, type SpawnedBridge } from './http-helpers.js';
-import { StreamableHTTPClientTransport as ModernHttpClientTransport } from '@modelcontextprotocol/client';
+import { startBridge, type Bridge } from './support/bridge.js';
+import { clientFor, startStack, type Stack } from './support/mastra.js';
+import type { BridgeClient, Era } from './support/mcp-clients.js';
+import { waitFor } from './support/waiting.js';
 
 /**
  * A trace the MCP client starts reaches into Mastra: the bridge passes the caller's W3C trace context on
@@ -25,7 +26,7 @@ interface MastraSpan {
 }
 
 let stack: Stack;
-let bin: SpawnedBridge;
+let http: Bridge;
 let url: string;
 
 /** Mastra's trace of that id, once its exporter has stored the run's root span. */
@@ -39,53 +40,60 @@ async function mastraTrace(traceId: string, spanType: string): Promise<MastraSpa
 
 beforeAll(async () => {
   stack = await startStack({ observability: true, workflows: true });
-  bin = spawnHttpBin([], { MASTRA_BASE_URL: stack.mastra.url, LOG_LEVEL: 'warn' });
-  url = await bin.url;
+  http = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', bin: true, client: 'none', env: { LOG_LEVEL: 'info' } });
+  url = http.url;
 }, 60_000);
 
 afterAll(async () => {
-  bin?.child.kill();
-  await bin?.exited;
+  await http?.close();
   await stack?.close();
 });
 
-const ways: { name: string; connect(): Promise<BridgeClient> }[] = [
-  {
-    name: '2025-11-25 over HTTP',
-    connect: async () => {
-      const client = new Client({ name: 'trace-test', version: '1' });
-      await client.connect(new StreamableHTTPClientTransport(new URL(url)));
-      return client;
-    },
-  },
-  {
-    name: '2026-07-28 over HTTP',
-    connect: async () => {
-      const client = modernClient();
-      await client.connect(new ModernHttpClientTransport(new URL(url)));
-      return asBridgeClient(client);
-    },
-  },
-  { name: '2025-11-25 over stdio', connect: async () => (await connectStdio({ mastraUrl: stack.mastra.url })).client },
-  { name: '2026-07-28 over stdio', connect: async () => (await connectStdio({ mastraUrl: stack.mastra.url, era: 'modern' })).client },
+/** A client of the bridge, and the bridge's stderr, where each call's log line is. */
+interface Reached {
+  client: BridgeClient;
+  stderr(): string;
+  close(): Promise<void>;
+}
+
+/** A client of `era` of the HTTP bin above. */
+async function overHttp(era: Era): Promise<Reached> {
+  const { client, close } = await http.connect({ era });
+  return { client, stderr: http.stderr, close };
+}
+
+/** A stdio bin of its own, with a client of `era`. */
+async function overStdio(era: Era): Promise<Reached> {
+  const bin = await startBridge({ mastraUrl: stack.mastra.url, transport: 'stdio', era, env: { LOG_LEVEL: 'info' } });
+  return { client: bin.client, stderr: bin.stderr, close: bin.close };
+}
+
+const ways: { name: string; connect(): Promise<Reached> }[] = [
+  { name: '2025-11-25 over HTTP', connect: () => overHttp('legacy') },
+  { name: '2026-07-28 over HTTP', connect: () => overHttp('modern') },
+  { name: '2025-11-25 over stdio', connect: () => overStdio('legacy') },
+  { name: '2026-07-28 over stdio', connect: () => overStdio('modern') },
 ];
 
 describe.each(ways)('a trace started by the client reaches Mastra ($name)', (way) => {
-  it("an agent's run is in Mastra's trace of the caller's trace id (_meta.traceparent)", async () => {
-    const client = await way.connect();
+  it("an agent's run is in Mastra's trace of the caller's trace id (_meta.traceparent), and the call's log line names it", async () => {
+    const { client, stderr, close } = await way.connect();
     try {
       const { traceId, traceparent } = newTrace();
       const result = await client.callTool({ name: 'ask_echo', arguments: { message: 'hello' }, _meta: { traceparent } });
       expect(result.isError).toBeFalsy();
       const spans = await mastraTrace(traceId, 'agent_run');
       expect(spans.find((span) => span.spanType === 'agent_run')).toMatchObject({ traceId, entityId: 'echo' });
+      // The operator's line of the call (info) carries the caller's trace id, to find the call from its trace.
+      await waitFor(`the call's log line with trace=${traceId}`, () => stderr().includes(`trace=${traceId}`));
+      expect(stderr()).toMatch(new RegExp(`: info: tools/call ask_echo answered after .* trace=${traceId}\\n`));
     } finally {
-      await client.close();
+      await close();
     }
   });
 
   it("a workflow's run is in Mastra's trace of the caller's trace id", async () => {
-    const client = await way.connect();
+    const { client, close } = await way.connect();
     try {
       const { traceId, traceparent } = newTrace();
       const result = await client.callTool({ name: 'run_greet', arguments: { name: 'ann', times: 1 }, _meta: { traceparent } });
@@ -93,7 +101,7 @@ describe.each(ways)('a trace started by the client reaches Mastra ($name)', (way
       const spans = await mastraTrace(traceId, 'workflow_run');
       expect(spans.find((span) => span.spanType === 'workflow_run')).toMatchObject({ traceId, entityId: 'greet' });
     } finally {
-      await client.close();
+      await close();
     }
   });
 });
