@@ -1,9 +1,9 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { systemProgram } from './system-programs.js';
+import { closedPort } from './waiting.js';
 
 export interface PrometheusServer {
   url: string;
@@ -19,14 +19,6 @@ export interface ScrapeTarget {
   hostPort: string;
   /** Sent as `Authorization: Bearer <it>`, from a file of its own (Prometheus never prints it). */
   bearerToken?: string;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 const exited = (child: ChildProcess) =>
@@ -50,7 +42,7 @@ async function ready(child: ChildProcess, url: string, output: () => string): Pr
  */
 export async function startPrometheus(targets: ScrapeTarget[]): Promise<PrometheusServer> {
   const dir = await mkdtemp(join(tmpdir(), 'bridge-prometheus-'));
-  const port = await freePort();
+  const port = await closedPort();
   const jobs = await Promise.all(
     targets.map(async ({ hostPort, bearerToken }, i) => {
       const auth = bearerToken === undefined ? [] : [`    authorization:`, `      type: Bearer`, `      credentials_file: ${join(dir, `token-${i}`)}`];

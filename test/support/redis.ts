@@ -1,10 +1,10 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Redis } from 'ioredis';
 import { systemProgram } from './system-programs.js';
+import { closedPort } from './waiting.js';
 
 export interface RedisServer {
   url: string;
@@ -19,14 +19,6 @@ export interface RedisServer {
   /** Starts again on the same port, empty (nothing is persisted). */
   restart(): Promise<void>;
   stop(): Promise<void>;
-}
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const { port } = server.address() as { port: number };
-  await new Promise((resolve) => server.close(resolve));
-  return port;
 }
 
 /** Resolves once the server says it accepts connections; rejects with its output if it exits first. */
@@ -50,7 +42,7 @@ const exited = (child: ChildProcess) =>
 /** A real redis-server of its own on a free loopback port, with its own config and data directory, no persistence. */
 export async function startRedis(): Promise<RedisServer> {
   const dir = await mkdtemp(join(tmpdir(), 'bridge-redis-'));
-  const port = await freePort();
+  const port = await closedPort();
   const config = join(dir, 'redis.conf');
   await writeFile(
     config,
