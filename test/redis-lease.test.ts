@@ -104,6 +104,19 @@ async function follow(era: Era, taskId: string, until: (look: Look) => boolean, 
 const ended = (look: Look) => look.status === 'completed' || look.status === 'failed';
 const answered = (look: Look) => look.status === 'completed' && look.isError === false && look.text!.includes(ANSWER);
 
+/** Each run was never failed, ended with the agent's answer, and its Mastra request ran to its end. */
+function expectEachAnswered(runs: { era: Era; message: string }[], seen: Look[][]): void {
+  for (const [i, looks] of seen.entries()) {
+    const { era, message } = runs[i]!;
+    expect(
+      looks.filter((look) => look.isError || look.status === 'failed'),
+      ERA_NAMES[era],
+    ).toEqual([]);
+    expect(answered(looks.at(-1)!), `${ERA_NAMES[era]}: ${JSON.stringify(looks.at(-1))}`).toBe(true);
+    expect(stack.requestsFor(message)[0]!.aborted).toBe(false);
+  }
+}
+
 describe.runIf(enabled)('leases when Redis or a replica stalls longer than --task-lease', () => {
   it("a Redis frozen for twice the lease fails no task: each era watched through another replica sees it working, then the agent's answer", async () => {
     const runs = await startRuns('running while Redis froze');
@@ -114,19 +127,12 @@ describe.runIf(enabled)('leases when Redis or a replica stalls longer than --tas
     await sleep(STALL_MS);
     redis.thaw();
     const seen = await Promise.all(watching);
-    for (const [i, looks] of seen.entries()) {
-      const { era, message } = runs[i]!;
+    for (const [i, looks] of seen.entries())
       expect(
         looks.some((look) => look.status === 'unreadable'),
-        ERA_NAMES[era],
+        ERA_NAMES[runs[i]!.era],
       ).toBe(true);
-      expect(
-        looks.filter((look) => look.isError || look.status === 'failed'),
-        ERA_NAMES[era],
-      ).toEqual([]);
-      expect(answered(looks.at(-1)!), `${ERA_NAMES[era]}: ${JSON.stringify(looks.at(-1))}`).toBe(true);
-      expect(stack.requestsFor(message)[0]!.aborted).toBe(false);
-    }
+    expectEachAnswered(runs, seen);
   });
 
   it('a Redis frozen for twice the lease fails no task even when its runner answers a second after the others: Redis heard nobody, so no lease lapsed', async () => {
@@ -146,15 +152,7 @@ describe.runIf(enabled)('leases when Redis or a replica stalls longer than --tas
     );
     one.child!.kill('SIGCONT');
     const seen = await Promise.all(watching);
-    for (const [i, looks] of seen.entries()) {
-      const { era, message } = runs[i]!;
-      expect(
-        looks.filter((look) => look.isError || look.status === 'failed'),
-        ERA_NAMES[era],
-      ).toEqual([]);
-      expect(answered(looks.at(-1)!), `${ERA_NAMES[era]}: ${JSON.stringify(looks.at(-1))}`).toBe(true);
-      expect(stack.requestsFor(message)[0]!.aborted).toBe(false);
-    }
+    expectEachAnswered(runs, seen);
   });
 
   it("a replica stopped for longer than the lease shows its task failed meanwhile, saying why, then takes it back and ends it with the agent's answer", async () => {
