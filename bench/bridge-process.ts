@@ -8,7 +8,7 @@ import { BIN as BUILT_BIN } from '../test/support/bin.js';
 import { modernClient } from '../test/support/mcp-clients.js';
 
 /** The bin under test: this clone's build, or `BENCH_BIN` (e.g. an older build, to compare before and after on one machine). */
-const BIN = process.env.BENCH_BIN || BUILT_BIN;
+export const BIN = process.env.BENCH_BIN || BUILT_BIN;
 
 /** A 2026-07-28 client for any MCP endpoint (the bridge, or the Mastra MCPServer peer). */
 export async function connectModernClient(url: string): Promise<ModernClient> {

@@ -11,6 +11,7 @@ import { clientFor, startStack } from '../test/support/mastra.js';
 import type { MastraFixture } from '../test/fixture/mastra-app.js';
 import { bigStream } from './big-stream.js';
 import { cpuPerCall } from './cpu-per-call.js';
+import { cpuProfiles } from './profile.js';
 import { inflightCapacity } from './inflight.js';
 import { connectModernClient, rssOf, startHttpBridge, startStdioBridge } from './bridge-process.js';
 import { redisRoundTrips } from './redis-round-trips.js';
@@ -25,7 +26,20 @@ process.env.MASTRA_OFFLINE ??= '1';
 const quick = process.argv.includes('--quick');
 /** `--only big-stream,memory` runs those scenarios alone. */
 const only = process.argv.find((_, i) => process.argv[i - 1] === '--only')?.split(',');
-const SCENARIOS = ['per-call', 'throughput', 'streaming', 'memory', 'catalogue', 'big-stream', 'replicas', 'redis', 'tracing', 'inflight', 'cpu'] as const;
+const SCENARIOS = [
+  'per-call',
+  'throughput',
+  'streaming',
+  'memory',
+  'catalogue',
+  'big-stream',
+  'replicas',
+  'redis',
+  'tracing',
+  'inflight',
+  'cpu',
+  'profile',
+] as const;
 const runs = (scenario: (typeof SCENARIOS)[number]) => !only || only.includes(scenario);
 for (const name of only ?? [])
   if (!(SCENARIOS as readonly string[]).includes(name)) throw new Error(`--only: unknown scenario ${name}; known: ${SCENARIOS.join(', ')}`);
@@ -68,8 +82,11 @@ async function perCallOverhead(mastra: MastraFixture) {
   const meteredModernClient = await metered.connectModern();
   const peer = await startMastraMcpPeer(mastra, ['echo']);
   const peerClient = await connectModernClient(peer.url);
+  const inProcess = mastra.agents.echo!;
   const variants: [string, () => Promise<unknown>][] = [
     ['direct client-js', () => direct.generate(args.message)],
+    // The floor: the agent's own work, no HTTP at all. Direct client-js adds Mastra's REST hop to it, the peer an MCP hop.
+    ['Mastra agent in-process (no HTTP)', () => inProcess.generate(args.message)],
     ['bridge over stdio', () => callBridge(stdio.client)],
     ['bridge over HTTP (2025-11-25 session)', () => callBridge(httpClient)],
     ['bridge over HTTP (2026-07-28)', () => modernHttpClient.callTool({ name: 'ask_echo', arguments: args })],
@@ -97,6 +114,27 @@ async function perCallOverhead(mastra: MastraFixture) {
     ),
   );
   results.perCall = Object.fromEntries(variants.map(([name], i) => [name, { ...summaries[i], ratio: summaries[i]!.p50 / base }]));
+  // The bridge makes two hops (MCP in, REST to Mastra), the peer one (MCP in, the agent in its own process): each hop's
+  // median cost, so the bridge's MCP hop is set against the peer's, and the REST hop shows what the peer does not pay.
+  const p50 = (name: string) => summaries[variants.findIndex(([n]) => n === name)]!.p50;
+  const floor = p50('Mastra agent in-process (no HTTP)');
+  const peerHop = p50('Mastra MCPServer 2.0 in-process (2026-07-28)') - floor;
+  const hops: [string, number][] = [
+    ["Mastra's REST hop (direct client-js − in-process)", base - floor],
+    ["Mastra MCPServer's MCP hop (peer − in-process)", peerHop],
+    ...(['bridge over stdio', 'bridge over HTTP (2025-11-25 session)', 'bridge over HTTP (2026-07-28)'] as const).map((name): [string, number] => [
+      `${name}: its MCP hop (bridge − direct client-js)`,
+      p50(name) - base,
+    ]),
+  ];
+  say(
+    table(
+      'What each hop adds to a call (differences of the medians above)',
+      ['hop', 'ms', "vs the peer's MCP hop"],
+      hops.map(([name, ms]) => [name, round(ms), `${round(ms / peerHop, 2)}×`]),
+    ),
+  );
+  results.hops = Object.fromEntries(hops);
   await httpClient.close();
   await modernHttpClient.close();
   await meteredClient.close();
@@ -265,6 +303,13 @@ if (runs('cpu')) {
   const { report: text, figures } = await cpuPerCall(stack.mastra, { calls: quick ? 200 : 1000 });
   say(text);
   results.cpu = figures;
+}
+if (runs('profile')) {
+  // `--keep-profiles <dir>`: each bridge's CPU profile is kept there.
+  const keepIn = flag('--keep-profiles');
+  const { report: text, figures } = await cpuProfiles(stack.mastra, { calls: quick ? 200 : 1000, warmup: quick ? 50 : 200, ...(keepIn ? { keepIn } : {}) });
+  say(text);
+  results.profile = figures;
 }
 if (runs('inflight')) {
   const { report: text, figures } = await inflightCapacity({ sizes: INFLIGHT_SIZES, targets: INFLIGHT_TARGETS, heap: HEAP_SNAPSHOTS });
