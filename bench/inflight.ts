@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { startPinger } from './big-stream.js';
-import { connectModernClient, rssOf, startHttpBridge } from './bridge-process.js';
+import { connectModernClient, cpuSecondsOf, rssOf, startHttpBridge } from './bridge-process.js';
 import { round, summarize, table, type Summary } from './stats.js';
 
 type Era = 'legacy' | 'modern';
@@ -31,6 +31,10 @@ export interface InflightFigures {
   bytesPerCallHeld: number;
   /** How much the benchmark's own process (Mastra, and the peer when it is the target) grew meanwhile. */
   mastraGrowthMiB: number;
+  /** CPU ms per call of the serving process from the go to the last answer (the other caller's listings included): the bridge's, or for the peer Mastra's whole process. */
+  cpuMsPerCall: number;
+  /** CPU ms per call of the Mastra process meanwhile (the agents' work; for the peer, the same figure as cpuMsPerCall). */
+  mastraCpuMsPerCall: number;
   lagP99Ms: number;
   toolsList: Summary;
   answered: number;
@@ -87,6 +91,9 @@ interface Target {
   rss(): number;
   /** RSS of the Mastra process behind it (the same process as `rss` for the peer). */
   mastraRss(): number;
+  /** CPU seconds used so far by the serving process, and by the Mastra process behind it. */
+  cpu(): number;
+  mastraCpu(): number;
   /** Event-loop delay p99 since the last read, in ms (and starts over), and the process's memory now. */
   probe(): Promise<{ lagP99Ms: number } & NodeJS.MemoryUsage>;
   close(): Promise<void>;
@@ -156,6 +163,8 @@ async function bridgeTarget(era: Era, calls: number, heap: boolean): Promise<Tar
     era,
     rss: () => rssOf(pid),
     mastraRss: () => rssOf(mastra.pid),
+    cpu: () => cpuSecondsOf(pid),
+    mastraCpu: () => cpuSecondsOf(mastra.pid),
     probe,
     close: async () => {
       await bridge.close();
@@ -174,6 +183,8 @@ async function peerTarget(): Promise<Target> {
     era: 'modern',
     rss: () => rssOf(mastra.pid),
     mastraRss: () => rssOf(mastra.pid),
+    cpu: () => cpuSecondsOf(mastra.pid),
+    mastraCpu: () => cpuSecondsOf(mastra.pid),
     probe: mastra.probe,
     close: () => mastra.close(),
   };
@@ -203,12 +214,15 @@ async function measure(target: Target, calls: number, heap: boolean): Promise<In
   await target.probe();
   const sampler = peakSampler(() => [target.rss(), target.mastraRss()]);
   const go = performance.now();
+  const [cpuAtGo, mastraCpuAtGo] = [target.cpu(), target.mastraCpu()];
   child.stdin!.write('go\n');
   await expectLine(next, 'inflight');
   const inflightAtMs = performance.now() - go;
   const during = await target.probe();
   const outcome = JSON.parse(await next()) as { answered: number; errors: number; withoutProgress: number; firstError?: string; ms: number[] };
   const doneAtMs = performance.now() - go;
+  const perCallMs = (seconds: number) => (seconds * 1000) / calls;
+  const [cpuMsPerCall, mastraCpuMsPerCall] = [perCallMs(target.cpu() - cpuAtGo), perCallMs(target.mastraCpu() - mastraCpuAtGo)];
   const {
     peaks: [peak, mastraPeak],
     firstPeakAtMs,
@@ -227,6 +241,8 @@ async function measure(target: Target, calls: number, heap: boolean): Promise<In
     bytesPerCall: (peak - idle) / calls,
     bytesPerCallHeld: (during.rss - idle) / calls,
     mastraGrowthMiB: (mastraPeak - mastraIdle) / MiB,
+    cpuMsPerCall,
+    mastraCpuMsPerCall,
     lagP99Ms,
     toolsList,
     answered: outcome.answered,
@@ -293,6 +309,7 @@ export async function inflightCapacity({
       'RSS per call in flight (peak)',
       'RSS per call, all held',
       'Mastra process grew MiB',
+      'CPU ms per call: server / Mastra',
       'event-loop p99 ms',
       'tools/list p50 / p99 ms',
       'answered',
@@ -306,6 +323,7 @@ export async function inflightCapacity({
       `${round(f.bytesPerCall / 1024, 1)} KB`,
       `${round(f.bytesPerCallHeld / 1024, 1)} KB`,
       round(f.mastraGrowthMiB, 0),
+      f.target.startsWith('bridge') ? `${round(f.cpuMsPerCall, 2)} / ${round(f.mastraCpuMsPerCall, 2)}` : `(one process) ${round(f.cpuMsPerCall, 2)}`,
       round(f.lagP99Ms, 0),
       `${round(f.toolsList.p50, 1)} / ${round(f.toolsList.p99, 0)}`,
       f.answered,
@@ -314,7 +332,7 @@ export async function inflightCapacity({
     ]),
   );
   return {
-    report: `${report}\n${marginal(figures)}\nEach run has a fresh Mastra process (and bridge). The peer runs inside Mastra's process, so its RSS is Mastra's too: its own share is its growth minus Mastra's growth under the bridge.`,
+    report: `${report}\n${marginal(figures)}\nEach run has a fresh Mastra process (and bridge). The peer runs inside Mastra's process, so its RSS is Mastra's too: its own share is its growth minus Mastra's growth under the bridge, and its CPU is Mastra's too: its own share is its figure minus Mastra's under the bridge.`,
     figures,
   };
 }
