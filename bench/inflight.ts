@@ -31,7 +31,7 @@ export interface InflightFigures {
   bytesPerCallHeld: number;
   /** How much the benchmark's own process (Mastra, and the peer when it is the target) grew meanwhile. */
   mastraGrowthMiB: number;
-  /** CPU ms per call of the serving process from the go to the last answer (the other caller's listings included): the bridge's, or for the peer Mastra's whole process. */
+  /** CPU ms per call of the serving process from the go to the last answer, less the other caller's listings at what one costs alone: the bridge's, or for the peer Mastra's whole process. */
   cpuMsPerCall: number;
   /** CPU ms per call of the Mastra process meanwhile (the agents' work; for the peer, the same figure as cpuMsPerCall). */
   mastraCpuMsPerCall: number;
@@ -210,7 +210,14 @@ async function measure(target: Target, calls: number, heap: boolean): Promise<In
   const next = linesOf(child);
   await expectLine(next, 'connected');
   const connected = target.rss();
-  const pinger = await startPinger(target.url, ['--tools-list', ...(target.era === 'modern' ? ['--modern'] : [])]);
+  const pingerFlags = ['--tools-list', ...(target.era === 'modern' ? ['--modern'] : [])];
+  // What one listing of the other caller costs the server, alone, so its listings during the load come off the calls' CPU.
+  const calibration = await startPinger(target.url, pingerFlags);
+  const cpuBeforeListings = target.cpu();
+  await new Promise((r) => setTimeout(r, 2000));
+  const listingsAlone = (await calibration.stop()).length;
+  const cpuPerListing = (target.cpu() - cpuBeforeListings) / Math.max(1, listingsAlone);
+  const pinger = await startPinger(target.url, pingerFlags);
   await target.probe();
   const sampler = peakSampler(() => [target.rss(), target.mastraRss()]);
   const go = performance.now();
@@ -221,15 +228,20 @@ async function measure(target: Target, calls: number, heap: boolean): Promise<In
   const during = await target.probe();
   const outcome = JSON.parse(await next()) as { answered: number; errors: number; withoutProgress: number; firstError?: string; ms: number[] };
   const doneAtMs = performance.now() - go;
-  const perCallMs = (seconds: number) => (seconds * 1000) / calls;
-  const [cpuMsPerCall, mastraCpuMsPerCall] = [perCallMs(target.cpu() - cpuAtGo), perCallMs(target.mastraCpu() - mastraCpuAtGo)];
+  const [cpuAtDone, mastraCpuAtDone] = [target.cpu(), target.mastraCpu()];
   const {
     peaks: [peak, mastraPeak],
     firstPeakAtMs,
   } = sampler.stop() as { peaks: [number, number]; firstPeakAtMs: number };
   // Two halves, each probe starting over: the higher p99 stands for the whole load.
   const lagP99Ms = Math.max(during.lagP99Ms, (await target.probe()).lagP99Ms);
-  const toolsList = summarize(await pinger.stop());
+  const listings = await pinger.stop();
+  const toolsList = summarize(listings);
+  // Listings until the last answer, at what one costs alone (the pinger keeps listing a moment longer; under load one costs a little more).
+  const listingsMeanwhile = listings.length * Math.min(1, doneAtMs / (performance.now() - go));
+  const perCallMs = (seconds: number) => (seconds * 1000) / calls;
+  const cpuMsPerCall = perCallMs(cpuAtDone - cpuAtGo - listingsMeanwhile * cpuPerListing);
+  const mastraCpuMsPerCall = perCallMs(mastraCpuAtDone - mastraCpuAtGo);
   child.stdin!.end();
   const MiB = 2 ** 20;
   return {
