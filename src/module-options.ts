@@ -1,4 +1,4 @@
-import type { CatalogueOptions } from './catalogue/catalogue.js';
+import type { CatalogueSettings } from './catalogue/catalogue.js';
 import type { RefreshOptions } from './catalogue/refresh.js';
 import { FIXED, type Config } from './config.js';
 import type { OAuthSettings } from './identity/oauth-callers.js';
@@ -13,7 +13,7 @@ import type { HttpOptions } from './transports/http-options.js';
  * these, and the tests build theirs from the same ones applied to the defaults.
  */
 
-export const catalogueSettings = (config: Config): Omit<CatalogueOptions, 'client' | 'listWorkflows' | 'askMemory'> => ({
+export const catalogueSettings = (config: Config): CatalogueSettings => ({
   toolPrefix: config.toolPrefix,
   workflowPrefix: config.workflowPrefix,
   maxToolName: config.maxToolName,
@@ -91,11 +91,7 @@ export const httpSettings = (config: Config): HttpSettings => ({
   maxSessionsPerIdentity: config.maxSessionsPerIdentity,
   hasServiceToken: config.serviceToken !== undefined,
   perUserCatalogue: config.perUserCatalogue,
-  toolPrefix: config.toolPrefix,
-  workflowPrefix: config.workflowPrefix,
-  maxToolName: config.maxToolName,
-  include: config.include,
-  exclude: config.exclude,
+  listing: catalogueSettings(config),
   tokenCheckTtlMs: FIXED.tokenCheckTtlMs,
   failedTokenChecks: { ...FIXED.failedTokenChecks },
   oauth: oauthSettings(config),

@@ -7,6 +7,7 @@ import { connectClient, textOf } from './support/mcp-clients.js';
 import { initializeRequest, postRpc } from './support/raw-http.js';
 import { closedPort, waitFor } from './support/waiting.js';
 import { catalogueOf, httpDefaults } from './support/defaults.js';
+import { SYSTEM_PROMPT_SECRET } from './fixture/mastra-app.js';
 
 const SECRET = 'http-token-check-secret';
 const service = signJwt(SECRET, { sub: 'svc' });
@@ -132,6 +133,21 @@ describe('tokens are checked with Mastra before anything is served', () => {
     expect(await toolNames(shared.url, carol)).toEqual(['ask_echo']);
     expect(await toolNames(own.url, carol)).toHaveLength(10);
     expect(await (await fetch(`${new URL(own.url).origin}/readyz`)).json()).toMatchObject({ serviceToken: true, catalogue: 'per-caller' });
+  });
+
+  it("a caller's own listing is made with the service-level listing's settings: filter, prefix, --describe-from-instructions", async () => {
+    const excerpt = 'Adds numbers with the add tool';
+    const listing = { ...httpDefaults().listing, toolPrefix: 'mine_', filter: { include: ['calculator'], exclude: undefined } };
+    const describedBy = async (describeFromInstructions: boolean) => {
+      const bridge = await bridgeWith({ perUserCatalogue: true, listing: { ...listing, describeFromInstructions } });
+      const { tools } = await (await connected(bridge.url, tokenOf('frank'))).client.listTools();
+      expect(tools.map((tool) => tool.name)).toEqual(['mine_calculator']);
+      return tools[0]!.description;
+    };
+    expect(await describedBy(false)).not.toContain(excerpt);
+    const described = await describedBy(true);
+    expect(described).toContain(excerpt);
+    expect(described).not.toContain(SYSTEM_PROMPT_SECRET);
   });
 });
 

@@ -50,6 +50,9 @@ export interface CatalogueOptions {
   askMemory?: boolean;
 }
 
+/** How every catalogue of one bridge lists and names: the service-level one and each caller's own alike. */
+export type CatalogueSettings = Omit<CatalogueOptions, 'client' | 'listWorkflows' | 'askMemory'>;
+
 /** What one listing found. */
 export interface RefreshResult {
   /** Whether the offered tools changed (and `change` was emitted). */

@@ -1,7 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
 import { createHash } from 'node:crypto';
-import type { AgentFilter } from '../catalogue/agent-filter.js';
-import { Catalogue } from '../catalogue/catalogue.js';
+import { Catalogue, type CatalogueSettings } from '../catalogue/catalogue.js';
 import { refreshWithin } from '../catalogue/refresh.js';
 import { formatDuration } from '../kernel/duration.js';
 import { silentLogger, type Logger } from '../log.js';
@@ -51,12 +50,8 @@ export interface CallerResolverOptions {
   baseUrl: string;
   /** Builds the client of a caller's token. Default: `createMastraClient`. */
   clientForToken?: (token: string) => MastraClient;
-  /** Tool name prefixes and filter of the callers' own catalogues. */
-  toolPrefix: string;
-  workflowPrefix: string;
-  /** The longest tool name (`--max-tool-name`). */
-  maxToolName: number;
-  filter: AgentFilter;
+  /** How the callers' own catalogues list and name (the service-level catalogue's settings). */
+  listing: CatalogueSettings;
   /** How long a check's outcome (accepted or refused) is trusted. */
   tokenCheckTtlMs: number;
   /** An identity unused this long is forgotten (its client and catalogue freed); never sooner than `tokenCheckTtlMs`. */
@@ -134,16 +129,13 @@ export class MastraTokenCallers implements CallerResolver {
   }
 
   private async check(identity: string, token: string, entry: Entry): Promise<Caller> {
-    const { serviceCatalogue, toolPrefix, workflowPrefix, maxToolName, filter, baseUrl, logger = silentLogger } = this.options;
+    const { serviceCatalogue, listing, baseUrl, logger = silentLogger } = this.options;
     const client = entry.caller?.client ?? (this.options.clientForToken ?? createMastraClient)(token);
-    const own = this.options.ownCatalogues
-      ? (entry.caller?.catalogue ?? new Catalogue({ client, toolPrefix, workflowPrefix, maxToolName, filter, describeFromInstructions: false }))
-      : undefined;
+    const own = this.options.ownCatalogues ? (entry.caller?.catalogue ?? new Catalogue({ client, ...listing })) : undefined;
     try {
       // The caller's own listing is both the check and its catalogue; otherwise it is listed only to check.
       // A listing made only to check the token needs the agents alone.
-      const checkOnly = () =>
-        new Catalogue({ client, toolPrefix, workflowPrefix, maxToolName, filter, describeFromInstructions: false, listWorkflows: false, askMemory: false });
+      const checkOnly = () => new Catalogue({ client, ...listing, listWorkflows: false, askMemory: false });
       await refreshWithin(own ?? checkOnly(), CHECK_TIMEOUT_MS);
       if (own && !entry.caller) own.on('stale', () => (entry.checkedAt = 0));
       entry.caller = { identity, client, catalogue: own ?? serviceCatalogue };

@@ -1,7 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
 import { SignJWT } from 'jose';
-import type { AgentFilter } from '../catalogue/agent-filter.js';
-import { Catalogue } from '../catalogue/catalogue.js';
+import { Catalogue, type CatalogueSettings } from '../catalogue/catalogue.js';
 import { refreshWithin } from '../catalogue/refresh.js';
 import { silentLogger, type Logger } from '../log.js';
 import { createMastraClientWithCredential } from '../mastra-client.js';
@@ -32,10 +31,8 @@ export interface OAuthCallersOptions {
   /** Whether each user sees their own listing (made with their credential) rather than the service-level one. */
   ownCatalogues: boolean;
   baseUrl: string;
-  toolPrefix: string;
-  workflowPrefix: string;
-  maxToolName: number;
-  filter: AgentFilter;
+  /** How each user's own catalogue lists and names (the service-level catalogue's settings). */
+  listing: CatalogueSettings;
   /** How long an own listing is trusted before a request re-lists (as a Mastra token check is). */
   tokenCheckTtlMs: number;
   /** Limits the checks of tokens not accepted before, per client address. Default: none. */
@@ -126,12 +123,10 @@ export class OAuthCallers implements CallerResolver {
 
   private add(identity: string, claims: User['claims'], token: string): User {
     if (this.users.size >= MAX_USERS) this.forgetOldest();
-    const { serviceCatalogue, ownCatalogues, toolPrefix, workflowPrefix, maxToolName, filter, baseUrl } = this.options;
+    const { serviceCatalogue, ownCatalogues, listing, baseUrl } = this.options;
     const user = { claims, token, listedAt: 0, usedAt: Date.now() } as User;
     const client: MastraClient = createMastraClientWithCredential(async () => this.credential(user), { baseUrl, observer: this.options.observer });
-    const catalogue = ownCatalogues
-      ? new Catalogue({ client, toolPrefix, workflowPrefix, maxToolName, filter, describeFromInstructions: false })
-      : serviceCatalogue;
+    const catalogue = ownCatalogues ? new Catalogue({ client, ...listing }) : serviceCatalogue;
     if (ownCatalogues) catalogue.on('stale', () => (user.listedAt = 0));
     user.caller = { identity, client, catalogue };
     this.users.set(identity, user);

@@ -1,5 +1,6 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { IncomingMessage, ServerResponse } from 'node:http';
+import type { CatalogueSettings } from '../catalogue/catalogue.js';
 import { MastraTokenCallers, type CallerResolver } from '../identity/callers.js';
 import { FailedTokenChecks, type FailedCheckLimits } from '../identity/failed-checks.js';
 import { OAuthCallers, type OAuthSettings } from '../identity/oauth-callers.js';
@@ -37,13 +38,8 @@ export interface HttpOptions extends ServerOptions {
   hasServiceToken: boolean;
   /** Callers with a token always see their own listing. */
   perUserCatalogue: boolean;
-  /** Tool prefixes and agent filter of the callers' own listings (as the service-level catalogue's). */
-  toolPrefix: string;
-  workflowPrefix: string;
-  /** The longest tool name (`--max-tool-name`). */
-  maxToolName: number;
-  include: string[] | undefined;
-  exclude: string[] | undefined;
+  /** How the callers' own listings are made: the service-level catalogue's settings. */
+  listing: CatalogueSettings;
   /** How long a token check's outcome is trusted. */
   tokenCheckTtlMs: number;
   /** Failed checks of new tokens allowed per client address (identity/failed-checks.ts). */
@@ -87,10 +83,7 @@ export function identityFor(
     serviceCatalogue: options.catalogue,
     ownCatalogues,
     baseUrl: options.baseUrl,
-    toolPrefix: options.toolPrefix,
-    workflowPrefix: options.workflowPrefix,
-    maxToolName: options.maxToolName,
-    filter: { include: options.include, exclude: options.exclude },
+    listing: options.listing,
     tokenCheckTtlMs: options.tokenCheckTtlMs,
     logger: options.logger ?? silentLogger,
   };
