@@ -7,7 +7,7 @@ import type { AgentTool } from '../catalogue/catalogue.js';
 import type { CallTrace } from '../kernel/call-trace.js';
 import { capDetail, describeFailure, isAgentNotFound } from '../kernel/errors.js';
 import type { AgentInput, AgentOutput } from './agent-schema.js';
-import { errorResult, textResult } from '../kernel/results.js';
+import { errorResult, failureResult, textResult } from '../kernel/results.js';
 
 export interface AgentCallContext {
   client: MastraClient;
@@ -73,7 +73,7 @@ function continuation({ thread, resource }: MemoryUsed): string {
 function refusal(agentId: string, reason: string | undefined): CallToolResult {
   const why = reason ? `: ${capDetail(reason)}` : '';
   const text = `The agent "${agentId}" refused the request${why}. One of its processors (a Mastra guardrail) stopped the run; change the message, or ask another agent.`;
-  return errorResult(text);
+  return errorResult(text, 'refused');
 }
 
 /**
@@ -109,7 +109,7 @@ export function toToolResult(agentId: string, run: AgentRun, memory?: MemoryUsed
 /** A failed run as a tool result; Mastra's "agent not found" also tells the catalogue that its list is out of date. */
 export function toErrorResult(error: unknown, agentId: string, { baseUrl, onAgentGone }: AgentCallContext): CallToolResult {
   if (isAgentNotFound(error)) onAgentGone?.(agentId);
-  return errorResult(describeFailure(error, { agentId, baseUrl }));
+  return failureResult(describeFailure(error, { agentId, baseUrl }));
 }
 
 /** One request of an agent run through `generate` (or its approve/decline twin). Never retried: see mastra-client.ts. */

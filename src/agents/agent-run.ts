@@ -15,7 +15,7 @@ export interface AgentRunOptions extends AgentCallContext {
 }
 
 const timeoutResult = (agentId: string, limitMs: number, baseUrl: string): CallToolResult =>
-  errorResult(timeoutText(`The agent "${agentId}"`, limitMs, `its run on the Mastra server at ${baseUrl} was stopped`));
+  errorResult(timeoutText(`The agent "${agentId}"`, limitMs, `its run on the Mastra server at ${baseUrl} was stopped`), 'timeout');
 
 /** Progress as the caller sees it: every message passes through the agent's redactor. */
 const redacting = (progress: ProgressReporter, redact: (text: string) => string): ProgressReporter => ({

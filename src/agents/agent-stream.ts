@@ -185,11 +185,12 @@ export async function streamAgent(
   // Mastra reports a model failure mid-stream as a chunk, and a broken stream may end without
   // its finish chunk: neither may pass for an answer.
   if (recorder.error !== undefined || !recorder.finished) {
+    const kind = recorder.error !== undefined ? 'upstream_error' : 'stream_ended';
     const text =
       recorder.error !== undefined
         ? `The agent "${agent.agentId}" failed on the Mastra server at ${context.baseUrl} while answering: ${recorder.error}. The agent or its model failed; check the Mastra server's logs, then try again.`
         : streamEndedEarly(context.baseUrl, `the agent "${agent.agentId}"`, ` (${recorder.run.text.length} characters written)`);
-    return { result: errorResult(text) };
+    return { result: errorResult(text, kind) };
   }
   return { result: toToolResult(agent.agentId, recorder.result(), memory && (await memoryOfThread(context.client, agent, memory))) };
 }

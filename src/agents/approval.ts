@@ -65,6 +65,7 @@ export function approvalOutcome(agent: AgentTool, response: AgentResponse, conte
   };
   const unanswerable = errorResult(
     agent.redact(`The agent "${agent.agentId}" waits for a person to approve its call of tool "${approval.toolName}", and this client cannot ask one.`),
+    'tool_error',
   );
   return { paused: { question: approvalQuestion(agent, approval), handle, unanswerable } };
 }

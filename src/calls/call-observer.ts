@@ -1,5 +1,6 @@
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import type { BridgeObserver, CallOutcome, Era, FinishedCall } from '../kernel/observer.js';
+import { failureKindOf } from '../kernel/results.js';
 import type { ToolCall } from './tool-call.js';
 
 /** What both fronts know of a tools/call before it runs. */
@@ -15,28 +16,12 @@ export interface CallFacts {
 /** The identity as logs show it: a hash prefix is enough to tell callers apart, and names no token. */
 export const shortIdentity = (identity: string): string => (/^[\da-f]{64}$/.test(identity) ? identity.slice(0, 12) : identity);
 
-/**
- * The kind of an isError result, from the words the bridge's own builders write (kernel/errors.ts and
- * each kind's outcome): a word from this fixed set, so it can be a metric label.
- */
-export function failureKind(result: CallToolResult): string {
-  const text = result.content.map((block) => (block.type === 'text' ? block.text : '')).join(' ');
-  if (/did not finish within the call timeout/.test(text)) return 'timeout';
-  if (/^Cannot reach the Mastra server|cannot reach the Mastra server/i.test(text)) return 'unreachable';
-  if (/^Invalid arguments for /.test(text)) return 'invalid_arguments';
-  if (/no longer has /.test(text)) return 'gone';
-  if (/refused to run|rejected the call|not allowed|is not yours|cannot tell who started/.test(text)) return 'refused';
-  if (/ended before .* finished/.test(text)) return 'stream_ended';
-  if (/failed on the Mastra server|answered HTTP \d/.test(text)) return 'upstream_error';
-  if (/was cancelled on the Mastra server/.test(text)) return 'cancelled_upstream';
-  return 'tool_error';
-}
-
 function outcomeOf(result: unknown, aborted: boolean): { outcome: CallOutcome; errorType?: string } {
   if (aborted) return { outcome: 'cancelled', errorType: 'cancelled' };
   if ((result as { resultType?: unknown }).resultType === 'input_required') return { outcome: 'input_required' };
   if (!(result as CallToolResult).isError) return { outcome: 'ok' };
-  const kind = failureKind(result as CallToolResult);
+  // The kind its builder gave it (kernel/results.ts): a word from a fixed set, so it can be a metric label.
+  const kind = failureKindOf(result as CallToolResult);
   return kind === 'timeout' ? { outcome: 'timed_out', errorType: kind } : { outcome: 'is_error', errorType: kind };
 }
 

@@ -155,7 +155,7 @@ function drivenCall(options: ToolCallOptions, parts: CallParts): ToolCall {
   const tracedResumers = resumersTraced(resumers, trace);
   const resume = async (handle: ResumeHandle, answer: Answer, context: RunContext): Promise<RunOutcome> => {
     const resumer = tracedResumers[handle.kind];
-    if (!resumer) return { done: errorResult(`The bridge cannot resume a paused run of kind "${handle.kind}".`) };
+    if (!resumer) return { done: errorResult(`The bridge cannot resume a paused run of kind "${handle.kind}".`, 'tool_error') };
     return capped(await resumer.resume(handle, answer, callContext(context)));
   };
   const begin = async (context: RunContext) => questionTraced(await parts.start(callContext(context)), trace);
@@ -227,7 +227,7 @@ export function prepareToolCall(options: ToolCallOptions, name: string, args: un
     ids: { agentId: agent.agentId },
     valid: parsed.success,
     start: async (context) => {
-      if (!parsed.success) return { done: errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`) };
+      if (!parsed.success) return { done: errorResult(`Invalid arguments for ${name}: ${explainInvalid(parsed.error)}.`, 'invalid_arguments') };
       const input = parsed.data;
       const memory = memoryFor(input);
       const requestContext = input.requestContext as Record<string, unknown> | undefined;

@@ -1,4 +1,5 @@
 import type { RefusalReason } from './observer.js';
+import type { Failure } from './results.js';
 
 /** Where a failure happened, so the message can say which agent and which Mastra server. */
 export interface FailureContext {
@@ -134,8 +135,8 @@ function isNetworkFailure(error: unknown): error is Error {
   return typeof cause?.code === 'string';
 }
 
-/** A message a person (or a calling model) can act on: what failed, where, and what to do next. */
-export function describeFailure(error: unknown, { agentId, baseUrl, subject }: FailureContext): string {
+/** A message a person (or a calling model) can act on: what failed, where, and what to do next; and its kind. */
+export function describeFailure(error: unknown, { agentId, baseUrl, subject }: FailureContext): Failure {
   const agent = subject ?? `agent "${agentId}"`;
   const culprit = subject ? 'It' : 'The agent or its model';
   if (isHttpFailure(error)) {
@@ -150,29 +151,51 @@ export function describeFailure(error: unknown, { agentId, baseUrl, subject }: F
           : error.status >= 500
             ? ' Then try again.'
             : ' Check MASTRA_BASE_URL: it should name the Mastra server itself.';
-      return `The call to ${agent} failed: Mastra at ${baseUrl} answered HTTP ${error.status} with ${detail.body}; see its logs.${hint}`;
+      return {
+        text: `The call to ${agent} failed: Mastra at ${baseUrl} answered HTTP ${error.status} with ${detail.body}; see its logs.${hint}`,
+        kind: 'upstream_error',
+      };
     }
     const { words } = detail;
     if (isAgentNotFound(error))
-      return `The Mastra server at ${baseUrl} no longer has ${agent} (${status}: ${words}). The tool list will be refreshed; list the tools again and choose another ${subject ? 'tool' : 'agent'}.`;
+      return {
+        text: `The Mastra server at ${baseUrl} no longer has ${agent} (${status}: ${words}). The tool list will be refreshed; list the tools again and choose another ${subject ? 'tool' : 'agent'}.`,
+        kind: 'gone',
+      };
     // Mastra's words when a threadId is sent without the resource its thread was made with: not a token problem.
     if (error.status === 403 && /different resource/.test(words))
-      return `The Mastra server at ${baseUrl} refused to run ${agent} on that thread (${status}: ${words}). The thread was created with another resourceId: pass that resourceId together with the threadId (a threadId alone uses itself as the resource), or start a new thread.`;
-    if (error.status === 401 || error.status === 403) return `The Mastra server at ${baseUrl} refused to run ${agent} (${status}: ${words}). ${tokenHint}`;
+      return {
+        text: `The Mastra server at ${baseUrl} refused to run ${agent} on that thread (${status}: ${words}). The thread was created with another resourceId: pass that resourceId together with the threadId (a threadId alone uses itself as the resource), or start a new thread.`,
+        kind: 'refused',
+      };
+    if (error.status === 401 || error.status === 403)
+      return { text: `The Mastra server at ${baseUrl} refused to run ${agent} (${status}: ${words}). ${tokenHint}`, kind: 'refused' };
     // Mastra's words for an approval answered twice (a replayed retry) or a paused run that has ended.
     if (/could not find a suspended run/.test(words))
-      return `The paused run of ${agent} on the Mastra server at ${baseUrl} is no longer waiting for an answer: it was answered already, or it ended. Call the tool again to start a new run.`;
+      return {
+        text: `The paused run of ${agent} on the Mastra server at ${baseUrl} is no longer waiting for an answer: it was answered already, or it ended. Call the tool again to start a new run.`,
+        kind: 'gone',
+      };
     if (error.status >= 500)
-      return `The ${agent} failed on the Mastra server at ${baseUrl} (${status}): ${words}. ${culprit} failed; check the Mastra server's logs, then try again.`;
-    return `The Mastra server at ${baseUrl} rejected the call to ${agent} (${status}): ${words}.`;
+      return {
+        text: `The ${agent} failed on the Mastra server at ${baseUrl} (${status}): ${words}. ${culprit} failed; check the Mastra server's logs, then try again.`,
+        kind: 'upstream_error',
+      };
+    return { text: `The Mastra server at ${baseUrl} rejected the call to ${agent} (${status}): ${words}.`, kind: 'refused' };
   }
   const wrong = wrongUpstream(error, baseUrl);
-  if (wrong) return `The call to ${agent} failed at ${baseUrl}: ${upstreamReason(error)}. ${wrong}`;
+  if (wrong) return { text: `The call to ${agent} failed at ${baseUrl}: ${upstreamReason(error)}. ${wrong}`, kind: 'upstream_error' };
   if (isNetworkFailure(error))
-    return `Cannot reach the Mastra server at ${baseUrl} to run ${agent}: ${networkReason(error as Error)}. Is Mastra running? Check MASTRA_BASE_URL and network access.`;
+    return {
+      text: `Cannot reach the Mastra server at ${baseUrl} to run ${agent}: ${networkReason(error as Error)}. Is Mastra running? Check MASTRA_BASE_URL and network access.`,
+      kind: 'unreachable',
+    };
   // Anything else failed here, before or while sending the request: it is not Mastra's fault.
   const message = error instanceof Error ? error.message : String(error);
-  return `The bridge could not run ${agent} (${capDetail(message)}); the Mastra server at ${baseUrl} is not at fault. Check the call's arguments, then try again.`;
+  return {
+    text: `The bridge could not run ${agent} (${capDetail(message)}); the Mastra server at ${baseUrl} is not at fault. Check the call's arguments, then try again.`,
+    kind: 'tool_error',
+  };
 }
 
 /**

@@ -9,8 +9,38 @@ export const textResult = (text: string | readonly string[], structuredContent?:
   ...(structuredContent ? { structuredContent } : {}),
 });
 
-/** A failed call: a result with `isError`, whose text names what failed and what to do (never a raw body). */
-export const errorResult = (text: string): CallToolResult => ({ content: [{ type: 'text', text }], isError: true });
+/** Why a call failed, one word from a fixed set: a metric label and a log field, never shown to the client. */
+export type FailureKind =
+  | 'unreachable'
+  | 'timeout'
+  | 'upstream_error'
+  | 'refused'
+  | 'gone'
+  | 'invalid_arguments'
+  | 'stream_ended'
+  | 'cancelled_upstream'
+  | 'tool_error';
+
+/**
+ * Where a failed result keeps its kind: under a symbol, which JSON (the wire, the task stores) leaves out and a
+ * spread (`{ ...result }`, as capping and notes do) keeps, so whoever observes the call reads what its builder knew.
+ */
+const FAILURE_KIND = Symbol('failure kind');
+
+/** A failed call: a result with `isError`, whose text names what failed and what to do (never a raw body), and why, as a kind. */
+export const errorResult = (text: string, kind: FailureKind): CallToolResult =>
+  ({ content: [{ type: 'text', text }], isError: true, [FAILURE_KIND]: kind }) as CallToolResult;
+
+/** A failure as a text and its kind: what describeFailure (kernel/errors.ts) says of an error. */
+export interface Failure {
+  text: string;
+  kind: FailureKind;
+}
+
+export const failureResult = ({ text, kind }: Failure): CallToolResult => errorResult(text, kind);
+
+/** The kind an isError result was built with; `tool_error` for one built elsewhere (or read back from JSON). */
+export const failureKindOf = (result: CallToolResult): FailureKind => (result as { [FAILURE_KIND]?: FailureKind })[FAILURE_KIND] ?? 'tool_error';
 
 /** A result with a note before its own text, e.g. why an answer was taken as a cancel; without a note, the result as it is. */
 export const withNote = (note: string | undefined, result: CallToolResult): CallToolResult =>

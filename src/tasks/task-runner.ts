@@ -104,7 +104,7 @@ export async function startTask(run: (context: TaskRunContext) => Promise<CallTo
       result = await run({ taskId, signal, onProgress: (message) => progress.report(message), waiting });
     } catch (error) {
       if (signal.aborted) return observer.taskStatus('cancelled');
-      result = errorResult(`The ${label} stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}`);
+      result = errorResult(`The ${label} stopped unexpectedly: ${error instanceof Error ? error.message : String(error)}`, 'tool_error');
     } finally {
       progress.stop();
     }

@@ -9,7 +9,7 @@ export const taskNotFound = (taskId: string) => new Error(`Task ${taskId} not fo
 
 export const CANCELLED_MESSAGE = 'Cancelled by the client; the agent run on the Mastra server was stopped.';
 
-export const cancelledResult = errorResult('The task was cancelled before the agent answered; the agent run was stopped.');
+export const cancelledResult = errorResult('The task was cancelled before the agent answered; the agent run was stopped.', 'tool_error');
 
 /** Refuses a task beyond the running limit, saying what the caller can do. */
 export function checkRunningLimit(running: number, max: number): void {

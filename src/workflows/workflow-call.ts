@@ -9,7 +9,7 @@ import { runOf, type StoredRun } from './workflow-api.js';
 import { cancelWorkflow, resumeWorkflow, startWorkflow, type WorkflowRunOptions } from './workflow-run.js';
 import { describeFailure } from '../kernel/errors.js';
 import { explainInvalid } from '../kernel/invalid-arguments.js';
-import { errorResult } from '../kernel/results.js';
+import { errorResult, failureResult } from '../kernel/results.js';
 
 const annotations = (title: string) => ({ title, readOnlyHint: false, openWorldHint: true });
 
@@ -36,7 +36,7 @@ export const resumeToolDefinition = (workflow: WorkflowTool): Tool => ({
   execution: { taskSupport: 'optional' },
 });
 
-const invalid = (name: string, problems: string): CallToolResult => errorResult(`Invalid arguments for ${name}: ${problems}.`);
+const invalid = (name: string, problems: string): CallToolResult => errorResult(`Invalid arguments for ${name}: ${problems}.`, 'invalid_arguments');
 
 function argumentProblems(workflow: WorkflowTool, args: unknown): string | undefined {
   const parsed = checkerOf(workflow.inputSchema)?.(args);
@@ -68,6 +68,8 @@ const subjectOf = (workflow: WorkflowTool) => ({ agentId: workflow.workflowId, b
 const noSuchRun = (workflow: WorkflowTool, runId: string, baseUrl: string): CallToolResult =>
   errorResult(
     `the Mastra server at ${baseUrl} has no run "${runId}" of the workflow "${workflow.workflowId}": check the runId (the suspended result names it).`,
+    // The same kind for a run that exists but is not the caller's: the answer is word for word the same.
+    'invalid_arguments',
   );
 
 /** What a resume or cancel may act on: the stored run, when it exists and still waits (or, for a cancel, still runs). */
@@ -78,12 +80,13 @@ async function storedRun(workflow: WorkflowTool, runId: string, cancel: boolean,
     stored = await runOf(options.client, workflow.workflowId, runId);
   } catch (error) {
     if ((error as { status?: unknown }).status === 404) return noSuchRun(workflow, runId, options.baseUrl);
-    return errorResult(describeFailure(error, { ...subjectOf(workflow), baseUrl: options.baseUrl }));
+    return failureResult(describeFailure(error, { ...subjectOf(workflow), baseUrl: options.baseUrl }));
   }
   const open = cancel ? ['suspended', 'running', 'waiting', 'pending', 'paused'] : ['suspended'];
   if (!open.includes(String(stored.status)))
     return errorResult(
       `The run "${runId}" of the workflow "${workflow.workflowId}" on ${where} is not ${cancel ? 'going' : 'suspended'} (its status is "${stored.status}"): there is nothing to ${cancel ? 'cancel' : 'resume'}.`,
+      'gone',
     );
   return stored;
 }
@@ -97,7 +100,10 @@ async function accessOf(workflow: WorkflowTool, runId: string, runs: CallerRuns)
   try {
     return await accessTo(runs, workflow.workflowId, runId);
   } catch (error) {
-    return errorResult(`The bridge cannot tell who started the run "${runId}" of the workflow "${workflow.workflowId}": ${(error as Error).message}`);
+    return errorResult(
+      `The bridge cannot tell who started the run "${runId}" of the workflow "${workflow.workflowId}": ${(error as Error).message}`,
+      'refused',
+    );
   }
 }
 

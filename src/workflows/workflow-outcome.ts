@@ -93,6 +93,7 @@ function suspendedResult(workflow: WorkflowTool, handle: WorkflowHandle, baseUrl
     `The workflow "${workflow.workflowId}" is suspended at step "${handle.step}", waiting for ${describeAnswer(schema)}.${says}${notForm} ` +
       `The run (runId "${handle.runId}") stays suspended on the Mastra server at ${baseUrl} until it is resumed or cancelled. ` +
       `To resume it, call ${tool} with ${resume}, the answer filled in; to cancel it, call ${tool} with ${cancel}.`,
+    'tool_error',
   );
 }
 
@@ -106,7 +107,10 @@ export function outcomeOf(workflow: WorkflowTool, runId: string, recorder: Workf
     case 'failed': {
       const where = recorder.failed ? `at step "${recorder.failed.stepId}": ${recorder.failed.error}` : 'before any step failed';
       return {
-        done: errorResult(`${run} failed on the Mastra server at ${baseUrl} ${where}. The run ended there; fix the cause, then run the workflow again.`),
+        done: errorResult(
+          `${run} failed on the Mastra server at ${baseUrl} ${where}. The run ended there; fix the cause, then run the workflow again.`,
+          'upstream_error',
+        ),
       };
     }
     case 'suspended': {
@@ -126,14 +130,19 @@ export function outcomeOf(workflow: WorkflowTool, runId: string, recorder: Workf
       };
     }
     case 'canceled':
-      return { done: errorResult(`${run} was cancelled on the Mastra server at ${baseUrl} before it finished.`) };
+      return { done: errorResult(`${run} was cancelled on the Mastra server at ${baseUrl} before it finished.`, 'cancelled_upstream') };
     default:
       return {
-        done: errorResult(
+        done:
           recorder.status === undefined
-            ? streamEndedEarly(baseUrl, `the workflow "${workflow.workflowId}" (runId "${runId}")`, '; the bridge cancelled the run')
-            : `${run} ended with the status "${recorder.status}" on the Mastra server at ${baseUrl}, without an output; see the run there.`,
-        ),
+            ? errorResult(
+                streamEndedEarly(baseUrl, `the workflow "${workflow.workflowId}" (runId "${runId}")`, '; the bridge cancelled the run'),
+                'stream_ended',
+              )
+            : errorResult(
+                `${run} ended with the status "${recorder.status}" on the Mastra server at ${baseUrl}, without an output; see the run there.`,
+                'upstream_error',
+              ),
       };
   }
 }

@@ -5,9 +5,9 @@ import type { Answer, CallContext, ResumeHandle, Resumer, RunOutcome } from '../
 import type { WorkflowHandle } from './resume-form.js';
 import { checkerOf } from './schema-checker.js';
 import { cancelWorkflow, resumeWorkflow, type WorkflowRunOptions } from './workflow-run.js';
-import { errorResult } from '../kernel/results.js';
+import { errorResult, type FailureKind } from '../kernel/results.js';
 
-const errorOutcome = (text: string): RunOutcome => ({ done: errorResult(text) });
+const errorOutcome = (text: string, kind: FailureKind): RunOutcome => ({ done: errorResult(text, kind) });
 
 /** An answer that does not fit the step's resumeSchema: the fields that are wrong, or undefined when it fits (or cannot be checked here). */
 export function answerProblems(workflow: WorkflowTool, step: string, answer: unknown): string | undefined {
@@ -37,6 +37,7 @@ export function workflowResumer(catalogue: Catalogue, options: Pick<WorkflowRunO
       if (!workflow)
         return errorOutcome(
           `The workflow "${handle.workflowId}" is no longer offered by this bridge; its run (runId "${handle.runId}") stays as it is on the Mastra server at ${call.baseUrl}.`,
+          'gone',
         );
       // The caller's own client, the call's signal, progress and bounds. A handle reaches here only from the call
       // that paused its run: the same session's elicitation, a task of the same identity, or a request state sealed
@@ -51,6 +52,7 @@ export function workflowResumer(catalogue: Catalogue, options: Pick<WorkflowRunO
       if (problems !== undefined)
         return errorOutcome(
           `The answer does not fit the step "${handle.step}" of the workflow "${workflow.workflowId}": ${problems}. The run (runId "${handle.runId}") stays suspended; answer with ${workflow.resumeToolName ?? 'its resume tool'}.`,
+          'invalid_arguments',
         );
       return resumeWorkflow(workflow, handle, answer.content, run);
     },

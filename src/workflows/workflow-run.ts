@@ -1,7 +1,7 @@
 import type { MastraClient } from '@mastra/client-js';
 import type { CallToolResult } from '@modelcontextprotocol/sdk/types.js';
 import { callDeadline, timeoutText } from '../kernel/call-timeout.js';
-import { errorResult, textResult } from '../kernel/results.js';
+import { errorResult, failureResult, textResult } from '../kernel/results.js';
 import { describeFailure, isAgentNotFound, upstreamReason } from '../kernel/errors.js';
 import type { ProgressReporter } from '../kernel/progress.js';
 import type { WorkflowTool } from '../catalogue/workflows.js';
@@ -44,6 +44,7 @@ function timeoutResult(workflowId: string, runId: string | undefined, limitMs: n
   const run = runId ? ` (runId "${runId}")` : '';
   return errorResult(
     timeoutText(`The workflow "${workflowId}"`, limitMs, `its run${run} on the Mastra server at ${baseUrl} was cancelled`, '; or call the tool as a task'),
+    'timeout',
   );
 }
 
@@ -78,7 +79,7 @@ async function follow(
     if (!streaming) {
       // Mastra's words for a workflow it does not have; a run it does not have is no reason to re-list.
       if (isAgentNotFound(error) && /^workflow not found/i.test(upstreamReason(error).replace(/^HTTP 404: /, ''))) options.onGone?.(workflowId);
-      return { done: errorResult(describeFailure(error, { agentId: workflowId, baseUrl, subject: `workflow "${workflowId}"` })) };
+      return { done: failureResult(describeFailure(error, { agentId: workflowId, baseUrl, subject: `workflow "${workflowId}"` })) };
     }
     // A stream that breaks off is told below as a cut-off run.
   } finally {
@@ -97,7 +98,7 @@ export async function startWorkflow(workflow: WorkflowTool, inputData: unknown, 
     try {
       await options.runs.owners.claim(options.runs.identity, workflow.workflowId, runId);
     } catch (error) {
-      return { done: errorResult(`The workflow "${workflow.workflowId}" was not started: ${(error as Error).message}`) };
+      return { done: errorResult(`The workflow "${workflow.workflowId}" was not started: ${(error as Error).message}`, 'tool_error') };
     }
   }
   let created = false;
@@ -140,9 +141,9 @@ export async function cancelWorkflow(
   try {
     await cancelRun(options.client, workflow.workflowId, runId);
   } catch (error) {
-    const text = describeFailure(error, { agentId: workflow.workflowId, baseUrl: options.baseUrl, subject: `workflow "${workflow.workflowId}"` });
-    return errorResult(`${why} Cancelling the run (runId "${runId}") failed: ${text}`);
+    const failure = describeFailure(error, { agentId: workflow.workflowId, baseUrl: options.baseUrl, subject: `workflow "${workflow.workflowId}"` });
+    return errorResult(`${why} Cancelling the run (runId "${runId}") failed: ${failure.text}`, failure.kind);
   }
   const text = `${why} The run of the workflow "${workflow.workflowId}" (runId "${runId}") was cancelled on the Mastra server at ${options.baseUrl}.`;
-  return isError ? errorResult(text) : textResult(text);
+  return isError ? errorResult(text, 'cancelled_upstream') : textResult(text);
 }

@@ -4,7 +4,7 @@ import { errorResult } from '../../kernel/results.js';
 /** What a task says when the replica running it can no longer answer: its status message and its result (JSON). */
 const failure = (statusMessage: string, text: string) => ({
   statusMessage,
-  result: JSON.stringify(errorResult(text) satisfies CallToolResult),
+  result: JSON.stringify(errorResult(text, 'tool_error') satisfies CallToolResult),
 });
 
 /** Its runner's lease lapsed: it died, or is cut off from Redis, and may yet come back (lease-scripts.ts). */
