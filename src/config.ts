@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import proxyaddr from 'proxy-addr';
 import { z } from 'zod';
 import { duration } from './kernel/duration.js';
 import { rate } from './kernel/rate.js';
@@ -75,6 +76,20 @@ const globList = z
   .string()
   .transform(commaList)
   .refine((globs) => globs !== undefined, 'must be a comma-separated list of agent ids, * matching any characters, e.g. weather*,support')
+  .optional();
+
+/** What proxy-addr (Express's `trust proxy`) accepts: addresses, CIDR ranges, and its names for private ranges. */
+const proxyList = z
+  .string()
+  .transform(commaList)
+  .refine((proxies) => {
+    try {
+      if (proxies) proxyaddr.compile(proxies);
+      return true;
+    } catch {
+      return false;
+    }
+  }, 'must be a comma-separated list of IP addresses or CIDR ranges, or loopback, linklocal, uniquelocal, e.g. 10.0.0.0/8,loopback')
   .optional();
 
 const toolPrefix = z.string().regex(/^[A-Za-z0-9_-]{0,32}$/, 'must be at most 32 characters from A-Z a-z 0-9 _ - (tool names allow nothing else)');
@@ -252,6 +267,15 @@ export const SETTINGS = {
     help: 'Origin values accepted (proxies, server-side clients; no CORS), e.g. https://app.example.com',
     shownDefault: "only the bridge's own origin",
     schema: list,
+  },
+  trustProxy: {
+    flag: 'trust-proxy',
+    env: 'MCP_TRUST_PROXY',
+    arg: 'LIST',
+    group: 'http',
+    help: 'reverse proxies in front of the bridge (IP addresses, CIDR ranges, or loopback, linklocal, uniquelocal): a request through them counts as from the client their X-Forwarded-For names, for the limit of failed token checks',
+    shownDefault: 'none: the TCP peer is the client',
+    schema: proxyList,
   },
   maxBody: {
     flag: 'max-body',

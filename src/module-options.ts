@@ -86,6 +86,7 @@ export const httpSettings = (config: Config): HttpSettings => ({
   allowAnonymous: config.allowAnonymous,
   allowedHosts: config.allowedHosts,
   allowedOrigins: config.allowedOrigins,
+  trustProxy: config.trustProxy,
   maxBody: config.maxBody,
   maxSessions: config.maxSessions,
   maxSessionsPerIdentity: config.maxSessionsPerIdentity,

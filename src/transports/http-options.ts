@@ -28,6 +28,8 @@ export interface HttpOptions extends ServerOptions {
   allowedHosts: string[] | undefined;
   /** Origins accepted; undefined: the request's own origin only. */
   allowedOrigins: string[] | undefined;
+  /** `--trust-proxy`: proxies whose X-Forwarded-For names the client (transports/client-address.ts); none: the TCP peer. */
+  trustProxy: string[] | undefined;
   /** Largest request body in bytes. */
   maxBody: number;
   /** Open sessions and listen streams at most. */

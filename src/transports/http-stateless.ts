@@ -21,7 +21,7 @@ const answersInJson = (body: unknown): boolean => plainRequestId(body) !== undef
 
 /** 2025-11-25 requests served without sessions (`--stateless`): each POST stands alone and brings its token. */
 export interface StatelessFront {
-  serve(req: IncomingMessage, res: ServerResponse, token: string | undefined, body: unknown): Promise<void>;
+  serve(req: IncomingMessage, res: ServerResponse, token: string | undefined, body: unknown, address: string | undefined): Promise<void>;
   /** Answers every call still running with a JSON-RPC error carrying `message` (shutdown). */
   stopCalls(message: string): Promise<void>;
 }
@@ -34,8 +34,8 @@ export interface StatelessFront {
 export function statelessFront(options: HttpOptions, callers: CallerResolver, board: TaskBoard): StatelessFront {
   const running = new Set<SessionTransport>();
   return {
-    async serve(req, res, token, body) {
-      const caller = await callers.resolve(token, req.socket.remoteAddress);
+    async serve(req, res, token, body, address) {
+      const caller = await callers.resolve(token, address);
       const server = createServer({
         ...options,
         catalogue: caller.catalogue,

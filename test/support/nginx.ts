@@ -48,6 +48,8 @@ export interface NginxOptions {
   routing?: Routing;
   /** With `replica-id`: each upstream's `--replica-id`, in the same order. */
   replicaIds?: string[];
+  /** The loopback address nginx connects to the replicas from (`proxy_bind`), so a replica can tell it from the clients. */
+  proxyBind?: string;
 }
 
 /**
@@ -130,6 +132,12 @@ export async function startNginx(options: NginxOptions): Promise<Nginx> {
   }
 }
 
+/** The README's location, with what a test's options add to it. */
+function locationFor({ routing, proxyBind }: NginxOptions): string {
+  const more = [routing === 'replica-id' ? 'error_page 502 = @mcp_session_gone;' : '', proxyBind ? `proxy_bind ${proxyBind};` : ''].filter(Boolean);
+  return more.length ? MCP_LOCATION.replace(/\n {4}}$/, `\n      ${more.join('\n      ')}\n    }`) : MCP_LOCATION;
+}
+
 function configFor(dir: string, port: number, options: NginxOptions): string {
   return `daemon off;
 worker_processes 1;
@@ -147,7 +155,7 @@ http {
   ${routingConfig(options)}
   server {
     listen 127.0.0.1:${port};
-    ${options.routing === 'replica-id' ? MCP_LOCATION.replace(/\n {4}}$/, '\n      error_page 502 = @mcp_session_gone;\n    }') : MCP_LOCATION}
+    ${locationFor(options)}
     ${options.routing === 'replica-id' ? SESSION_GONE : ''}
   }
 }

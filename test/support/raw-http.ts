@@ -1,4 +1,5 @@
 import type { RawClientDispatch } from '@modelcontextprotocol/ext-tasks/client';
+import { request as httpRequest } from 'node:http';
 import { MODERN_VERSION } from './mcp-clients.js';
 import { INITIALIZE_PARAMS, modernEnvelope, type RawMessage } from './raw-stdio.js';
 
@@ -15,6 +16,29 @@ export async function postRpc(url: string, body: unknown, headers: Record<string
     method: 'POST',
     headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', ...headers },
     body: JSON.stringify(body),
+  });
+}
+
+/**
+ * The same POST from a socket bound to `localAddress` (any of 127.0.0.0/8 on Linux), as a client at that address
+ * would send it; fetch cannot choose its source address. Resolves with the status once the answer's headers came.
+ */
+export function postRpcFrom(localAddress: string, url: string, body: unknown, headers: Record<string, string> = {}): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const request = httpRequest(
+      url,
+      {
+        method: 'POST',
+        localAddress,
+        headers: { 'content-type': 'application/json', accept: 'application/json, text/event-stream', 'mcp-protocol-version': '2025-11-25', ...headers },
+      },
+      (response) => {
+        response.resume();
+        resolve(response.statusCode ?? 0);
+      },
+    );
+    request.once('error', reject);
+    request.end(JSON.stringify(body));
   });
 }
 

@@ -26,8 +26,11 @@ export interface ModernHttpOptions extends ModernServerOptions {
 
 /** The MCP 2026-07-28 front of `/mcp`: each request stands alone and brings its caller's token. */
 export interface ModernHttp {
-  /** Answers a request protocol/era.ts calls 2026-07-28; throws HttpError (403 when the token is refused, 502/503 when it cannot be checked) before anything runs. */
-  serve(req: IncomingMessage, res: ServerResponse, body: unknown): Promise<void>;
+  /**
+   * Answers a request protocol/era.ts calls 2026-07-28; throws HttpError (403 when the token is refused, 502/503 when it
+   * cannot be checked) before anything runs. `address`: the client's, for the limit of failed token checks.
+   */
+  serve(req: IncomingMessage, res: ServerResponse, body: unknown, address: string | undefined): Promise<void>;
   /** Ends the open `subscriptions/listen` streams: they are not calls, and shutdown must not wait for them. */
   stopListening(): void;
   /** Stops every call still running (upstream too); each answers its JSON-RPC error with `message` on its own stream. */
@@ -71,10 +74,10 @@ export function createModernHttp(options: ModernHttpOptions): ModernHttp {
   changes.watch(catalogue);
 
   return {
-    async serve(req, res, body) {
+    async serve(req, res, body, address) {
       // A token-less request on a bridge that requires tokens was refused before (transports/http.ts), in both eras.
       const token = bearerToken(req, callers.oauth?.challenge);
-      const caller = await callers.resolve(token, req.socket.remoteAddress);
+      const caller = await callers.resolve(token, address);
       changes.watch(caller.catalogue);
       (req as IncomingMessage & { auth?: AuthInfo }).auth = authInfoFor({ caller, credentialed: token !== undefined });
       if ((body as { method?: unknown } | null)?.method === 'subscriptions/listen') {
