@@ -12,22 +12,24 @@ const PROXY = '127.0.0.2';
 const [MALLORY, CAROL] = ['127.0.0.3', '127.0.0.4'];
 
 let stack: Stack;
-const closers: (() => Promise<unknown>)[] = [];
 beforeAll(async () => {
   stack = await startStack({ jwtSecret: SECRET });
 });
-afterAll(async () => {
-  for (const close of closers.reverse()) await close();
-  await stack?.close();
-});
+afterAll(() => stack?.close());
 
-/** A bridge (with `trustProxy`, or none) behind its own nginx, which appends the client's address to X-Forwarded-For. */
-async function behindNginx(trustProxy: string[] | undefined): Promise<Nginx> {
+/** Runs `test` against a bridge (with `trustProxy`, or none) behind its own nginx, which appends the client's address to X-Forwarded-For. */
+async function behindNginx(trustProxy: string[] | undefined, test: (nginx: Nginx) => Promise<void>): Promise<void> {
   const bridge: Bridge = await startBridge({ mastraUrl: stack.mastra.url, transport: 'http', client: 'none', settings: { trustProxy } });
-  closers.push(() => bridge.close());
-  const nginx = await startNginx({ upstreams: [new URL(bridge.url).host], proxyBind: PROXY });
-  closers.push(() => nginx.close());
-  return nginx;
+  const nginx = await startNginx({ upstreams: [new URL(bridge.url).host], proxyBind: PROXY }).catch(async (error: unknown) => {
+    await bridge.close();
+    throw error;
+  });
+  try {
+    await test(nginx);
+  } finally {
+    await nginx.close();
+    await bridge.close();
+  }
 }
 
 /** Mallory's flood of made-up tokens, some claiming another address in X-Forwarded-For: what each got. */
@@ -42,18 +44,20 @@ async function flood(url: string): Promise<number[]> {
 
 describe.skipIf(!havePrograms({ nginx: 'nginx-light' }))('--trust-proxy: callers behind a reverse proxy count by their own address', () => {
   it('one client spending its failed checks through nginx leaves another client new tokens, and a forged X-Forwarded-For moves nothing', async () => {
-    const nginx = await behindNginx([PROXY]);
-    const statuses = await flood(nginx.url);
-    expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(20);
-    // Mallory's forged addresses do not help: nginx appended her real one, the nearest the bridge does not trust.
-    expect(await postRpcFrom(MALLORY, nginx.url, initializeRequest, { authorization: 'Bearer another-made-up', 'x-forwarded-for': '203.0.113.5' })).toBe(429);
-    expect(await postRpcFrom(CAROL, nginx.url, initializeRequest, { authorization: `Bearer ${signJwt(SECRET, { sub: marked('carol') })}` })).toBe(200);
+    await behindNginx([PROXY], async (nginx) => {
+      const statuses = await flood(nginx.url);
+      expect(statuses.filter((status) => status === 429).length).toBeGreaterThanOrEqual(20);
+      // Mallory's forged addresses do not help: nginx appended her real one, the nearest the bridge does not trust.
+      expect(await postRpcFrom(MALLORY, nginx.url, initializeRequest, { authorization: 'Bearer another-made-up', 'x-forwarded-for': '203.0.113.5' })).toBe(429);
+      expect(await postRpcFrom(CAROL, nginx.url, initializeRequest, { authorization: `Bearer ${signJwt(SECRET, { sub: marked('carol') })}` })).toBe(200);
+    });
   });
 
   it('without it, every caller behind the proxy shares the proxy address, and so its budget', async () => {
-    const nginx = await behindNginx(undefined);
-    await flood(nginx.url);
-    expect(await postRpcFrom(CAROL, nginx.url, initializeRequest, { authorization: `Bearer ${signJwt(SECRET, { sub: marked('carol') })}` })).toBe(429);
+    await behindNginx(undefined, async (nginx) => {
+      await flood(nginx.url);
+      expect(await postRpcFrom(CAROL, nginx.url, initializeRequest, { authorization: `Bearer ${signJwt(SECRET, { sub: marked('carol') })}` })).toBe(429);
+    });
   });
 });
 
