@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { clientFor } from '../test/support/mastra.js';
-import { startHttpBridge, startStdioBridge } from './bridge-process.js';
+import { cpuSecondsOf, startHttpBridge, startStdioBridge } from './bridge-process.js';
 import { round, summarize, table, timed } from './stats.js';
 
 /**
@@ -27,10 +27,13 @@ export async function tracingCost(mastraUrl: string, { calls, warmup, spawns }: 
   const otel = { OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, OTEL_BSP_SCHEDULE_DELAY: '1000' };
 
   const plain = await startHttpBridge(mastraUrl);
+  // A bridge per variant: each process then takes the same calls over the same time, so their CPU compares.
+  const passing = await startHttpBridge(mastraUrl);
   const exporting = await startHttpBridge(mastraUrl, [], { env: otel });
   const limited = await startHttpBridge(mastraUrl, ['--rate-limit', '1000000/1h']);
-  const clients = await Promise.all([plain, exporting, limited].map((bridge) => bridge.connect()));
-  const [plainClient, exportingClient, limitedClient] = clients as [Client, Client, Client];
+  const bridges = [plain, passing, exporting, limited];
+  const clients = await Promise.all(bridges.map((bridge) => bridge.connect()));
+  const [plainClient, passingClient, exportingClient, limitedClient] = clients as [Client, Client, Client, Client];
   const direct = clientFor(mastraUrl).getAgent('echo');
   const traced = () => ({ traceparent: `00-${randomBytes(16).toString('hex')}-${randomBytes(8).toString('hex')}-01` });
   const ask = (client: Client, meta?: Record<string, string>) =>
@@ -38,11 +41,13 @@ export async function tracingCost(mastraUrl: string, { calls, warmup, spawns }: 
   const variants: [string, () => Promise<unknown>][] = [
     ['direct client-js', () => direct.generate('benchmark')],
     ['bridge over HTTP (plain)', () => ask(plainClient)],
-    ['bridge over HTTP, caller traceparent passed on (no exporter)', () => ask(plainClient, traced())],
+    ['bridge over HTTP, caller traceparent passed on (no exporter)', () => ask(passingClient, traced())],
     ['bridge over HTTP, OTLP exporter configured, caller traceparent', () => ask(exportingClient, traced())],
     ['bridge over HTTP, --rate-limit (memory)', () => ask(limitedClient)],
   ];
   for (let i = 0; i < warmup; i++) for (const [, run] of variants) await run();
+  // CPU of each bridge process over the measured calls: steadier than medians, which drift by more than a span costs.
+  const cpuBefore = bridges.map((bridge) => cpuSecondsOf(bridge.child.pid!));
   const samples = variants.map(() => [] as number[]);
   for (let i = 0; i < calls; i++)
     for (let k = 0; k < variants.length; k++) {
@@ -51,13 +56,20 @@ export async function tracingCost(mastraUrl: string, { calls, warmup, spawns }: 
     }
   const summaries = samples.map(summarize);
   const plainP50 = summaries[1]!.p50;
+  const cpuOf = [undefined, ...bridges.map((bridge, i) => ((cpuSecondsOf(bridge.child.pid!) - cpuBefore[i]!) * 1000) / calls)];
   const perCall = table(
     `Traces and rate limit, per call (${calls} sequential calls of the echo agent each, interleaved; ${spansReceived} OTLP exports received)`,
-    ['variant', 'p50 ms', 'p99 ms', 'median vs plain bridge'],
-    variants.map(([name], i) => [name, round(summaries[i]!.p50), round(summaries[i]!.p99), `${round(summaries[i]!.p50 / plainP50, 3)}×`]),
+    ['variant', 'p50 ms', 'p99 ms', 'median vs plain bridge', 'bridge CPU ms per call'],
+    variants.map(([name], i) => [
+      name,
+      round(summaries[i]!.p50),
+      round(summaries[i]!.p99),
+      `${round(summaries[i]!.p50 / plainP50, 3)}×`,
+      cpuOf[i] === undefined ? '' : round(cpuOf[i]!, 2),
+    ]),
   );
   await Promise.all(clients.map((client) => client.close()));
-  await Promise.all([plain, exporting, limited].map((bridge) => bridge.close()));
+  await Promise.all(bridges.map((bridge) => bridge.close()));
 
   // Spawn → tools/list answered over stdio, with and without OTEL_* (the SDK is imported only with it).
   const startups: [string, Record<string, string>][] = [
@@ -85,7 +97,7 @@ export async function tracingCost(mastraUrl: string, { calls, warmup, spawns }: 
   return {
     report: `${perCall}\n${startup}`,
     figures: {
-      perCall: Object.fromEntries(variants.map(([name], i) => [name, { ...summaries[i], vsPlain: summaries[i]!.p50 / plainP50 }])),
+      perCall: Object.fromEntries(variants.map(([name], i) => [name, { ...summaries[i], vsPlain: summaries[i]!.p50 / plainP50, bridgeCpuMs: cpuOf[i] }])),
       startup: Object.fromEntries(startups.map(([name], i) => [name, startSummaries[i]])),
     },
   };
