@@ -1,5 +1,6 @@
 import { MastraClient } from '@mastra/client-js';
 import type { BridgeObserver } from './kernel/observer.js';
+import { mastraFetch } from './kernel/mastra-fetch.js';
 import { observedFetch } from './kernel/observed-fetch.js';
 
 /** The Mastra server this bridge talks to: `MASTRA_BASE_URL`, else the `mastra dev` default. */
@@ -24,7 +25,8 @@ function buildClient(token: string | undefined, baseUrl: string, observer?: Brid
     baseUrl,
     retries: 0,
     headers: token ? { Authorization: `Bearer ${token}` } : {},
-    ...(observer ? { fetch: observedFetch(fetch, observer) } : {}),
+    // Every client ends in mastraFetch (kernel/mastra-fetch.ts): an agent's stream is read over node:http.
+    fetch: observer ? observedFetch(mastraFetch, observer) : mastraFetch,
   });
 }
 
@@ -39,7 +41,7 @@ export function createMastraClient(token?: string, options: MastraClientOptions 
  */
 export function createMastraClientWithCredential(credential: () => Promise<string>, options: MastraClientOptions = {}): MastraClient {
   const client = buildClient(undefined, options.baseUrl ?? getMastraBaseUrl());
-  const send = options.observer ? observedFetch(fetch, options.observer) : fetch;
+  const send = options.observer ? observedFetch(mastraFetch, options.observer) : mastraFetch;
   return new MastraClient({
     ...client.options,
     fetch: async (input, init) => {
@@ -70,6 +72,6 @@ export function withHeaders(client: MastraClient, headers: Record<string, string
 
 /** The same client with every request it makes sent through `send`, which gets the fetch the client would have used. */
 export function withFetch(client: MastraClient, send: (url: string, init: RequestInit, fetchFn: typeof fetch) => Promise<Response>): MastraClient {
-  const fetchFn = client.options.fetch ?? fetch;
+  const fetchFn = client.options.fetch ?? mastraFetch;
   return new MastraClient({ ...client.options, fetch: (input, init) => send(String(input), init ?? {}, fetchFn) });
 }

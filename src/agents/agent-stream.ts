@@ -6,6 +6,7 @@ import { capDetail, streamEndedEarly } from '../kernel/errors.js';
 import type { AgentTool } from '../catalogue/catalogue.js';
 import type { ProgressReporter } from '../kernel/progress.js';
 import { errorResult } from '../kernel/results.js';
+import { NODE_BODY, nodeBodyOf } from '../kernel/mastra-fetch.js';
 
 /** The fields of client-js stream chunks (`{type, runId, from, payload}`) that the bridge reads. */
 interface Chunk {
@@ -119,7 +120,7 @@ const UNREAD_STEP_FINISH = '{"type":"step-finish"';
  * EventSourceParserStream: each call in flight would hold those two streams, their controllers and
  * the promises between them, for the whole run (the same decoding and parsing, without the streams).
  */
-async function* chunksOf(body: ReadableStream<Uint8Array>): AsyncGenerator<Chunk> {
+async function* chunksOf(body: AsyncIterable<Uint8Array>): AsyncGenerator<Chunk> {
   const decoder = new TextDecoder();
   const events: string[] = [];
   // Without a maxBufferSize the parser's errors are all recoverable (a bad line), and are skipped as the stream's were.
@@ -168,17 +169,23 @@ export async function streamAgent(
       : [decisionRoute(agent.agentId, request.decision, true), decisionBody(request)];
   let response: Response;
   try {
-    // The same request client-js's `agent.stream()` sends (its headers, retries off, HTTP errors as MastraClientError).
-    response = await agentOf(context.client, agent.agentId).request<Response>(path, { method: 'POST', body, stream: true, signal: context.signal });
+    // The same request client-js's `agent.stream()` sends (its headers, retries off, HTTP errors as MastraClientError),
+    // its body read over node:http for the length of the run (kernel/mastra-fetch.ts).
+    const options = { method: 'POST', body, stream: true, signal: context.signal, [NODE_BODY]: true };
+    response = await agentOf(context.client, agent.agentId).request<Response>(path, options);
   } catch (error) {
     context.signal?.throwIfAborted();
     return { result: toErrorResult(error, agent.agentId, context) };
   }
+  const source = nodeBodyOf(response) ?? response.body;
   try {
-    if (response.body) for await (const chunk of chunksOf(response.body)) recorder.take(chunk);
+    if (source) for await (const chunk of chunksOf(source)) recorder.take(chunk);
   } catch {
     // A connection that breaks mid-stream is a cut-off run, told below; a cancelled one rejects.
     context.signal?.throwIfAborted();
+  } finally {
+    // Read to its end, or left by a cancel: its socket goes back to the pool or is closed, never held.
+    nodeBodyOf(response)?.destroy();
   }
   context.signal?.throwIfAborted();
   if (recorder.error === undefined && !recorder.finished && recorder.approval) return { approval: recorder.approval };

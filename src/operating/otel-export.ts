@@ -16,6 +16,7 @@ import {
 import type { CallTrace, CallTraceStart, Tracing } from '../kernel/call-trace.js';
 import { SERVER_INFO, VERSION } from '../kernel/version.js';
 import type { Logger } from '../log.js';
+import { nodeBodyOf } from '../kernel/mastra-fetch.js';
 import { withFetch } from '../mastra-client.js';
 import { callerTraceOf } from './trace-context.js';
 import { headersOf } from './w3c.js';
@@ -99,6 +100,12 @@ function callSpan(tracer: Tracer, span: Span): CallTrace {
       const response = await fetchFn(url, { ...init, headers });
       request.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status);
       if (response.status >= 400) failed(request, String(response.status));
+      // A body read over node:http (an agent's stream) ends the span when it closes.
+      const nodeBody = nodeBodyOf(response);
+      if (nodeBody) {
+        nodeBody.once('close', end);
+        return response;
+      }
       if (!response.body) {
         end();
         return response;

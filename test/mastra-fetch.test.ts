@@ -1,0 +1,93 @@
+import { createServer, type IncomingMessage } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { mastraFetch, NODE_BODY, nodeBodyOf } from '../src/kernel/mastra-fetch.js';
+import { startStack, type Stack } from './support/mastra.js';
+import { closedPort, waitFor } from './support/waiting.js';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(() => stack?.close());
+
+const streamOf = (url: string, message: string, more: RequestInit = {}) =>
+  mastraFetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json' },
+    body: JSON.stringify({ messages: message }),
+    ...more,
+    [NODE_BODY]: true,
+  } as RequestInit);
+
+async function textOf(body: AsyncIterable<Uint8Array>): Promise<string> {
+  let text = '';
+  for await (const part of body) text += Buffer.from(part).toString('utf8');
+  return text;
+}
+
+describe("mastraFetch: an agent's stream read over node:http, everything else as fetch does", () => {
+  it('gives the stream as a Node body beside a bodiless Response, with what fetch would have read', async () => {
+    const url = `${stack.mastra.url}/api/agents/echo/stream`;
+    const response = await streamOf(url, 'over node');
+    expect(response.status).toBe(200);
+    expect(response.headers.get('content-type')).toContain('text/event-stream');
+    expect(response.body).toBeNull();
+    const overNode = await textOf(nodeBodyOf(response)!);
+    const overFetch = await textOf(
+      (await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: 'over node' }) })).body!,
+    );
+    expect(overNode).toContain('echo: over node');
+    // The same chunks in the same order (ids and times aside).
+    const types = (sse: string) => [...sse.matchAll(/"type":"([\w-]+)"/g)].map((match) => match[1]);
+    expect(types(overNode)).toEqual(types(overFetch));
+    // Without NODE_BODY it is fetch itself.
+    const plain = await mastraFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: 'x' }) });
+    expect(nodeBodyOf(plain)).toBeUndefined();
+    await plain.body?.cancel();
+  });
+
+  it("answers an error with its whole body, as fetch does, and a refused connection as fetch's own failure", async () => {
+    const gone = await streamOf(`${stack.mastra.url}/api/agents/nobody/stream`, 'x');
+    const viaFetch = await fetch(`${stack.mastra.url}/api/agents/nobody/stream`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"messages":"x"}',
+    });
+    expect(gone.status).toBe(viaFetch.status);
+    expect(gone.status).toBe(404);
+    expect(await gone.text()).toBe(await viaFetch.text());
+    const error = await streamOf(`http://127.0.0.1:${await closedPort()}/api/agents/echo/stream`, 'x').catch(
+      (e: unknown) => e as Error & { cause?: { code?: string } },
+    );
+    expect(error).toBeInstanceOf(TypeError);
+    expect(error).toMatchObject({ message: 'fetch failed', cause: { code: 'ECONNREFUSED' } });
+  });
+
+  it('sends a redirect to fetch, which follows it to the stream', async () => {
+    // A front that only redirects: Mastra itself never does.
+    const front = createServer((req: IncomingMessage, res) => res.writeHead(307, { location: `${stack.mastra.url}${req.url}` }).end());
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    try {
+      const response = await streamOf(`http://127.0.0.1:${(front.address() as AddressInfo).port}/api/agents/echo/stream`, 'redirected');
+      expect(response.status).toBe(200);
+      expect(nodeBodyOf(response)).toBeUndefined();
+      expect(await response.text()).toContain('echo: redirected');
+    } finally {
+      front.close();
+    }
+  });
+
+  it('a cancel ends the stream and its request to Mastra', async () => {
+    const controller = new AbortController();
+    const response = await streamOf(`${stack.mastra.url}/api/agents/slow/stream`, 'cancel me', { signal: controller.signal });
+    const body = nodeBodyOf(response)!;
+    const read = textOf(body);
+    // Once the model has been asked, so the cancel has a run to stop.
+    await stack.requestFor('cancel me');
+    controller.abort();
+    await expect(read).rejects.toThrow();
+    expect(body.destroyed).toBe(true);
+    await waitFor("the model's request aborted", () => stack.requestsFor('cancel me').every((request) => request.aborted));
+  });
+});
