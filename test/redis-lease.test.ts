@@ -66,6 +66,9 @@ async function look(era: Era, bridge: Bridge, taskId: string): Promise<Look> {
   const { status, statusMessage, result } = await tasks.get(taskId);
   if (status !== 'completed' && status !== 'failed') return { status, statusMessage, at };
   const outcome = result ?? (await tasks.result(taskId));
+  // A lapsed task is `failed` but not final: when its replica takes it back between the two reads, tasks/result
+  // waits for the run's end and gives its answer. The task was working again meanwhile, which is what this look saw.
+  if (status === 'failed' && outcome.isError !== true) return { status: 'working', statusMessage: 'taken back while its result was read', at };
   return { status, statusMessage, isError: outcome.isError === true, text: textOf(outcome), at };
 }
 
