@@ -177,6 +177,8 @@ it('without OTEL_* the OpenTelemetry SDK is never loaded; a traced call loads on
   expect(plain).not.toContain('/@opentelemetry/sdk-trace/');
   expect(plain).not.toContain('/@opentelemetry/exporter-trace-otlp-http/');
   expect(plain).not.toContain('/rate-limiter-flexible/');
+  // Nor what --trust-proxy needs, without it.
+  expect(plain).not.toContain('/proxy-addr/');
   // OTEL_TRACES_EXPORTER=none and OTEL_SDK_DISABLED turn export off whatever the endpoint says.
   for (const off of [{ OTEL_TRACES_EXPORTER: 'none' }, { OTEL_SDK_DISABLED: 'true' }] as Record<string, string>[])
     expect(await modulesLoaded({ OTEL_EXPORTER_OTLP_ENDPOINT: endpoint, ...off })).not.toContain('/@opentelemetry/sdk-trace/');

@@ -46,7 +46,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   const requireToken = options.requireToken || options.oauth !== undefined || (!isLoopback(host) && !options.allowAnonymous);
   const { callers, policy } = identityFor(options, { requireToken, keepMs: sessionIdleTimeoutMs });
   const oauth = callers.oauth?.challenge;
-  const addressOf = clientAddress(options.trustProxy);
+  const addressOf = await clientAddress(options.trustProxy);
   // No list given: the Host values of the bind address, made here since a wildcard bind names every address of the machine.
   const checkOrigin = createOriginCheck({ allowedHosts: options.allowedHosts ?? defaultAllowedHosts(host), allowedOrigins: options.allowedOrigins });
   const sessions = new Sessions({ sessionIdleTimeoutMs, maxSessions, maxSessionsPerIdentity: options.maxSessionsPerIdentity, logger, observer });
@@ -67,10 +67,10 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     if (refusal) throw new HttpError(429, refusal.message, { 'retry-after': String(refusal.retryAfterS) });
   }
 
-  async function openSession(req: IncomingMessage, res: ServerResponse, token: string | undefined, body: unknown): Promise<void> {
+  async function openSession(req: IncomingMessage, res: ServerResponse, token: string | undefined, body: unknown, address: string | undefined): Promise<void> {
     if (!isInitializeRequest(body)) throw new HttpError(400, NO_WAY_IN);
     // Checked before a slot is taken: a token Mastra refuses never holds one.
-    const caller = await callers.resolve(token, addressOf(req));
+    const caller = await callers.resolve(token, address);
     const slot = sessions.reserve(caller.identity);
     const sessionTasks = board.openSession(caller.identity);
     const server = createServer({ ...options, catalogue: caller.catalogue, client: caller.client, sessionTasks, tasks: board, identity: caller.identity });
@@ -104,8 +104,9 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
   async function handleMcp(req: IncomingMessage, res: ServerResponse): Promise<void> {
     checkOrigin(req);
     const token = bearerToken(req, oauth);
+    const address = addressOf(req);
     // Whatever the method, era or session: a request without a valid access token learns how to sign in.
-    if (oauth) await callers.resolve(token, addressOf(req));
+    if (oauth) await callers.resolve(token, address);
     const sessionId = req.headers['mcp-session-id'];
     // With --stateless a session id (say, from before the switch) names nothing: every request stands alone.
     if (typeof sessionId !== 'string' || stateless) {
@@ -116,10 +117,10 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       if (token === undefined && requireToken)
         throw tokenRefused(`this bridge requires each ${stateless ? 'request' : 'session'} to bring its own Mastra token`, oauth);
       const body = await readRpcBody(req, maxBody);
-      await limitCalls(body, () => callers.resolve(token, addressOf(req)));
+      await limitCalls(body, () => callers.resolve(token, address));
       // MCP 2026-07-28 requests carry no session: the era is chosen per request (protocol/era.ts).
-      if (await isModern({ body, httpMethod: req.method, headers: req.headers })) return modern.serve(req, res, body, addressOf(req));
-      return stateless ? stateless.serve(req, res, token, body, addressOf(req)) : openSession(req, res, token, body);
+      if (await isModern({ body, httpMethod: req.method, headers: req.headers })) return modern.serve(req, res, body, address);
+      return stateless ? stateless.serve(req, res, token, body, address) : openSession(req, res, token, body, address);
     }
     const session = sessions.get(sessionId);
     if (!session) throw sessionNotFound();
@@ -134,7 +135,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
     // Tracked from here, so the idle sweeper leaves the session alone while its body arrives.
     sessions.track(session, req, res);
     // Re-checked once its last check is older than the TTL: a token Mastra has since refused gets nothing more.
-    const caller = await callers.resolve(token, addressOf(req));
+    const caller = await callers.resolve(token, address);
     if (caller.identity !== session.identity) throw new HttpError(403, 'Forbidden: this session was opened by another user; start a new session.');
     const body = req.method === 'POST' ? await readRpcBody(req, maxBody) : undefined;
     await limitCalls(body, async () => caller);
