@@ -177,7 +177,8 @@ export async function streamAgent(
     context.signal?.throwIfAborted();
     return { result: toErrorResult(error, agent.agentId, context) };
   }
-  const source = nodeBodyOf(response) ?? response.body;
+  const nodeBody = nodeBodyOf(response);
+  const source = nodeBody ?? response.body;
   try {
     if (source) for await (const chunk of chunksOf(source)) recorder.take(chunk);
   } catch {
@@ -185,7 +186,7 @@ export async function streamAgent(
     context.signal?.throwIfAborted();
   } finally {
     // Read to its end, or left by a cancel: its socket goes back to the pool or is closed, never held.
-    nodeBodyOf(response)?.destroy();
+    nodeBody?.destroy();
   }
   context.signal?.throwIfAborted();
   if (recorder.error === undefined && !recorder.finished && recorder.approval) return { approval: recorder.approval };
