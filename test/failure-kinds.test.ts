@@ -4,7 +4,7 @@ import { describeFailure } from '../src/kernel/errors.js';
 import { capResult, errorResult, failureKindOf, withNote } from '../src/kernel/results.js';
 import { startBridge } from './support/bridge.js';
 import { clientFor, signJwt, startStack, type Stack } from './support/mastra.js';
-import { textOf } from './support/mcp-clients.js';
+import { ERA_CASES, textOf } from './support/mcp-clients.js';
 import { closedPort, waitFor } from './support/waiting.js';
 
 const SECRET = 'failure-kinds-secret';
@@ -49,11 +49,12 @@ describe('a failed result carries the kind its builder gave it', () => {
     expect(unreachable).toMatchObject({ kind: 'unreachable', text: expect.stringContaining('Cannot reach the Mastra server') });
   });
 
-  it('the log line names a guardrail refusal and bad arguments by their kinds (stdio bin)', async () => {
+  it.each(ERA_CASES)('the log line names a guardrail refusal and bad arguments by their kinds (stdio bin, $name)', async ({ era, name }) => {
     const bridge = await startBridge({
       mastraUrl: stack.mastra.url,
       transport: 'stdio',
       bin: true,
+      era,
       args: ['--log-format', 'json'],
       env: { JWT_TOKEN: signJwt(SECRET, { sub: 'svc' }) },
     });
@@ -72,8 +73,8 @@ describe('a failed result carries the kind its builder gave it', () => {
         return lines.length >= 2 && lines;
       });
       expect(calls).toEqual([
-        expect.objectContaining({ tool: 'ask_guarded', outcome: 'is_error', error_type: 'refused' }),
-        expect.objectContaining({ tool: 'ask_echo', outcome: 'is_error', error_type: 'invalid_arguments' }),
+        expect.objectContaining({ tool: 'ask_guarded', era: name, outcome: 'is_error', error_type: 'refused' }),
+        expect.objectContaining({ tool: 'ask_echo', era: name, outcome: 'is_error', error_type: 'invalid_arguments' }),
       ]);
     } finally {
       await bridge.close();
