@@ -45,7 +45,10 @@ export async function settle(tasks: TaskClient, taskId: string, timeoutMs = 10_0
       return ENDED.includes(task.status) && task;
     },
     timeoutMs,
-  );
+  ).catch((error: Error) => {
+    // Where it stood tells a run that never got going from one that stalled on its way.
+    throw new Error(`${error.message}; statuses seen: ${statuses.join(' -> ')}; status messages: ${JSON.stringify(messages)}`);
+  });
   return { statuses, messages, last };
 }
 
