@@ -1,5 +1,5 @@
-import { Agent as HttpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
-import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
+import { globalAgent as httpAgent, request as httpRequest, type IncomingMessage } from 'node:http';
+import { globalAgent as httpsAgent, request as httpsRequest } from 'node:https';
 
 /**
  * Put on a request's options (client-js passes them on to fetch as they are) to have mastraFetch read the answer's
@@ -10,8 +10,9 @@ import { Agent as HttpsAgent, request as httpsRequest } from 'node:https';
 export const NODE_BODY = Symbol('read the body over node:http');
 
 const bodies = new WeakMap<Response, IncomingMessage>();
-// Connections to Mastra for these streams are kept alive, as undici keeps its own.
-const agents: Record<string, HttpAgent> = { 'http:': new HttpAgent({ keepAlive: true }), 'https:': new HttpsAgent({ keepAlive: true }) };
+// Node's own agents: they keep connections alive, as undici does, and go through the proxy NODE_USE_ENV_PROXY names,
+// as fetch does; an agent of the bridge's own would go around it (test/outbound-proxy.test.ts).
+const agents = { 'http:': httpAgent, 'https:': httpsAgent } as const;
 
 /** The body of a response mastraFetch read over node:http; undefined for any other (read `response.body`). */
 export const nodeBodyOf = (response: Response): IncomingMessage | undefined => bodies.get(response);
@@ -35,7 +36,7 @@ async function overNode(url: string, init: RequestInit): Promise<Response> {
       {
         method: init.method ?? 'GET',
         headers: Object.fromEntries(new Headers(init.headers)),
-        agent: agents[target.protocol],
+        agent: agents[target.protocol as keyof typeof agents],
         signal: init.signal ?? undefined,
       },
       resolve,
