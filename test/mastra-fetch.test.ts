@@ -26,7 +26,7 @@ async function textOf(body: AsyncIterable<Uint8Array>): Promise<string> {
   return text;
 }
 
-describe("mastraFetch: an agent's stream read over node:http, everything else as fetch does", () => {
+describe('mastraFetch: requests to Mastra over node:http, answered as fetch answers them', () => {
   it('gives the stream as a Node body beside a bodiless Response, with what fetch would have read', async () => {
     const url = `${stack.mastra.url}/api/agents/echo/stream`;
     const response = await streamOf(url, 'over node');
@@ -41,10 +41,63 @@ describe("mastraFetch: an agent's stream read over node:http, everything else as
     // The same chunks in the same order (ids and times aside).
     const types = (sse: string) => [...sse.matchAll(/"type":"([\w-]+)"/g)].map((match) => match[1]);
     expect(types(overNode)).toEqual(types(overFetch));
-    // Without NODE_BODY it is fetch itself.
-    const plain = await mastraFetch(url, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: 'x' }) });
-    expect(nodeBodyOf(plain)).toBeUndefined();
-    await plain.body?.cancel();
+    // Asked as a web stream (a workflow run's), it is fetch's.
+    const web = await mastraFetch(url, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: '{"messages":"x"}',
+      stream: true,
+    } as RequestInit);
+    expect(nodeBodyOf(web)).toBeUndefined();
+    expect(await textOf(web.body!)).toContain('echo: x');
+  });
+
+  it('answers a plain request whole, as fetch does, sized as fetch sends it', async () => {
+    const url = `${stack.mastra.url}/api/agents/echo/generate`;
+    const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: 'whole ünïcödé' }) };
+    const [ours, theirs] = [await mastraFetch(url, init), await fetch(url, init)];
+    expect(nodeBodyOf(ours)).toBeUndefined();
+    expect(ours.status).toBe(theirs.status);
+    expect(ours.headers.get('content-type')).toBe(theirs.headers.get('content-type'));
+    const [a, b] = [(await ours.json()) as { text: string }, (await theirs.json()) as { text: string }];
+    expect(a.text).toBe('echo: whole ünïcödé');
+    expect(a.text).toBe(b.text);
+    // What a front (a gateway in front of Mastra) sees of each.
+    const seen: Record<string, string | undefined>[] = [];
+    const front = createServer((req: IncomingMessage, res) => {
+      seen.push({ length: req.headers['content-length'], chunked: req.headers['transfer-encoding'] });
+      req.resume().on('end', () => res.end('{}'));
+    });
+    await new Promise<void>((resolve) => front.listen(0, '127.0.0.1', resolve));
+    try {
+      const frontUrl = `http://127.0.0.1:${(front.address() as AddressInfo).port}/api/agents/echo/generate`;
+      await (await mastraFetch(frontUrl, init)).json();
+      await (await fetch(frontUrl, init)).json();
+      expect(seen[0]).toEqual(seen[1]);
+      expect(seen[0]?.length).toBe(String(Buffer.byteLength(init.body)));
+    } finally {
+      front.close();
+    }
+  });
+
+  it("rejects an aborted request with the signal's reason, as fetch does", async () => {
+    const reason = new Error('the caller went away');
+    const aborted = (send: typeof fetch) => {
+      const controller = new AbortController();
+      const pending = send(`${stack.mastra.url}/api/agents/slow/generate`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json' },
+        body: '{"messages":"abort me"}',
+        signal: controller.signal,
+      });
+      void stack.requestFor('abort me').then(() => controller.abort(reason));
+      return pending.then(
+        () => 'answered',
+        (error: unknown) => error,
+      );
+    };
+    expect(await aborted(mastraFetch)).toBe(reason);
+    expect(await aborted(fetch)).toBe(reason);
   });
 
   it("answers an error with its whole body, as fetch does, and a refused connection as fetch's own failure", async () => {

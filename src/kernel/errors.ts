@@ -70,10 +70,16 @@ function upstreamDetail(error: HttpFailure): { words: string } | { body: string 
 
 /** OpenSSL's codes when an https:// request is answered in plain HTTP (its first bytes read as a TLS record). */
 const PLAIN_HTTP_CODES = new Set(['ERR_SSL_WRONG_VERSION_NUMBER', 'ERR_SSL_PACKET_LENGTH_TOO_LONG', 'ERR_SSL_HTTP_REQUEST']);
+const PLAIN_HTTP_REASONS = /:(wrong version number|packet length too long|http request):/;
 
 /** Whether a request to an https:// URL reached a server that speaks plain HTTP. */
 function isPlainHttpAnswer(error: unknown): boolean {
-  for (let reason = error; reason instanceof Error; reason = reason.cause) if (PLAIN_HTTP_CODES.has(String((reason as { code?: unknown }).code))) return true;
+  for (let reason = error; reason instanceof Error; reason = reason.cause) {
+    const code = String((reason as { code?: unknown }).code);
+    if (PLAIN_HTTP_CODES.has(code)) return true;
+    // node:https fails the request's write, with OpenSSL's reason in the message only.
+    if (code === 'EPROTO' && PLAIN_HTTP_REASONS.test(reason.message)) return true;
+  }
   return false;
 }
 
