@@ -34,15 +34,9 @@ export class WorkflowRecorder {
       case 'workflow-start':
         return this.progress?.now(`workflow "${this.workflowId}" started`);
       case 'workflow-step-start':
-        this.progress?.now(`step ${stepId} started`);
-        // The same pubsub can hand over a last step's start after the run's finish (seen in CI on the greet workflow):
-        // a step of a run that succeeded has finished.
-        if (this.status === 'success') return this.progress?.now(`step ${stepId} finished`);
         this.running.add(stepId);
-        return;
+        return this.progress?.now(`step ${stepId} started`);
       case 'workflow-step-result':
-        // Told finished already, by the run's finish or by a start that came after it.
-        if (this.status === 'success') return;
         this.running.delete(stepId);
         if (payload.status === 'failed') this.failed ??= { stepId, error: capDetail(messageOf(payload.error)) };
         return this.progress?.now(`step ${stepId} ${payload.status === 'failed' ? 'failed' : 'finished'}`);
