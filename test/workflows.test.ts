@@ -61,7 +61,11 @@ describe.each(bridgeWays)('workflows over $name', (way) => {
     expect(result.isError).toBeFalsy();
     expect(result.structuredContent).toEqual({ greeting: 'HELLO ANN, HELLO ANN!', length: 21 });
     expect(JSON.parse(textOf(result))).toEqual(result.structuredContent);
-    expect(progress).toEqual(expect.arrayContaining(['workflow "greet" started', 'step compose started', 'step compose finished', 'step shout finished']));
+    expect(progress).toEqual(expect.arrayContaining(['workflow "greet" started', 'step compose started', 'step compose finished']));
+    // The bridge writes the last step's progress before the answer, but over stdio both often reach the client in one
+    // read, and the SDK clients then drop it: they hand a notification to its handler a microtask later, by which time
+    // the answer has removed the call's progress handler ("unknown token").
+    if (!way.name.startsWith('stdio')) expect(progress).toContain('step shout finished');
   });
 
   it("a failing step is an isError result naming the step and Mastra's error text", async () => {
