@@ -2,6 +2,7 @@ import type { MastraClient } from '@mastra/client-js';
 import { randomUUID } from 'node:crypto';
 import { pathSegment } from '../kernel/mastra-ids.js';
 import type { TracingOptions } from '../kernel/call-trace.js';
+import { NODE_BODY, nodeBodyOf } from '../kernel/mastra-fetch.js';
 
 /**
  * The few workflow routes the bridge uses, every id encoded (see kernel/mastra-ids.ts): client-js puts
@@ -19,7 +20,8 @@ export interface WorkflowChunk {
 const RECORD_SEPARATOR = '\x1e';
 
 /** The records of a workflow stream as they arrive; a record that is not JSON is skipped (client-js's own reader would throw). */
-export async function* recordsOf(body: ReadableStream<Uint8Array>): AsyncGenerator<WorkflowChunk> {
+export async function* recordsOf(body: AsyncIterable<Uint8Array>): AsyncGenerator<WorkflowChunk> {
+  const decoder = new TextDecoder();
   let buffer = '';
   const parse = (record: string): WorkflowChunk | undefined => {
     try {
@@ -29,8 +31,8 @@ export async function* recordsOf(body: ReadableStream<Uint8Array>): AsyncGenerat
       return undefined;
     }
   };
-  for await (const text of body.pipeThrough(new TextDecoderStream())) {
-    buffer += text;
+  for await (const bytes of body) {
+    buffer += decoder.decode(bytes, { stream: true });
     let end = buffer.indexOf(RECORD_SEPARATOR);
     let start = 0;
     for (; end !== -1; end = buffer.indexOf(RECORD_SEPARATOR, start)) {
@@ -52,13 +54,13 @@ export async function createRun(client: MastraClient, workflowId: string, runId:
 }
 
 async function streamOf(client: MastraClient, workflowId: string, route: string, runId: string, body: unknown, signal?: AbortSignal) {
-  const response = await workflowOf(client, workflowId).request<Response>(`/workflows/${pathSegment(workflowId)}/${route}?runId=${encodeURIComponent(runId)}`, {
-    method: 'POST',
-    body,
-    stream: true,
-    signal,
-  });
-  return response.body;
+  // Read over node:http for the length of the run, as an agent's stream is (kernel/mastra-fetch.ts).
+  const options = { method: 'POST', body, stream: true, signal, [NODE_BODY]: true };
+  const response = await workflowOf(client, workflowId).request<Response>(
+    `/workflows/${pathSegment(workflowId)}/${route}?runId=${encodeURIComponent(runId)}`,
+    options,
+  );
+  return nodeBodyOf(response) ?? response.body;
 }
 
 /** Starts the run (inside the caller's trace, given `tracingOptions`); the stream closes when the run finishes or suspends. */

@@ -56,7 +56,7 @@ function timeoutResult(workflowId: string, runId: string | undefined, limitMs: n
 async function follow(
   workflow: WorkflowTool,
   runIdOf: () => string | undefined,
-  open: (signal: AbortSignal) => Promise<ReadableStream<Uint8Array> | null>,
+  open: (signal: AbortSignal) => Promise<AsyncIterable<Uint8Array> | null>,
   options: WorkflowRunOptions,
 ): Promise<RunOutcome> {
   const { client, baseUrl, callTimeoutMs, signal: callerSignal } = options;
