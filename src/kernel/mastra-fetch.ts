@@ -10,10 +10,14 @@ import { globalAgent as httpsAgent, request as httpsRequest } from 'node:https';
 export const NODE_BODY = Symbol('read the body over node:http');
 
 /**
- * How long a request may wait for its answer, or for the next part of its body: undici's headersTimeout and
- * bodyTimeout, which every request to Mastra had while it went through fetch.
+ * How long a read (GET, HEAD: a listing, a thread's messages) may wait for its answer, or for the next part of its
+ * body: undici's headersTimeout and bodyTimeout, which it had while it went through fetch. A run (a POST) has none:
+ * an agent that works silently for longer (a slow tool, a plain call that answers at the end) is bounded by
+ * `--call-timeout` alone, as the README says; fetch cut such a run off after 300 s whatever that setting was.
  */
 export const IDLE_LIMIT_MS = 300_000;
+/** A run's connection is probed after this long without traffic, so that a Mastra host gone silent is found even with no call timeout. */
+const KEEPALIVE_PROBE_MS = 60_000;
 
 const bodies = new WeakMap<Response, IncomingMessage>();
 // Node's own agents: they keep connections alive, as undici does (closing an idle one a second before the server
@@ -30,10 +34,10 @@ export const nodeBodyOf = (response: Response): IncomingMessage | undefined => b
 
 /**
  * The fetch every Mastra client of the bridge ends in. A request goes over node:http(s), which costs about a quarter
- * less CPU per call than undici's fetch (README, "Per call against Mastra's own MCP server"), and comes back as fetch
+ * less CPU per request than undici's fetch (README, "Per call against Mastra's own MCP server"), and comes back as fetch
  * would give it: the whole body in the Response, or with NODE_BODY a Response without a body and the body kept for
  * nodeBodyOf; an error answer's body is always read whole, as client-js reads it. What only fetch does well is left
- * to it: a web stream (a workflow run's, `stream: true` without NODE_BODY), a redirect (sent again, and followed),
+ * to it: a web stream (`stream: true` without NODE_BODY), a redirect (sent again, and followed),
  * a body that is not a string. Failures read as fetch's: "fetch failed" with the reason as its cause, a body cut
  * off as "terminated", an abort as the signal's reason.
  */
@@ -66,7 +70,8 @@ async function overNode(url: string, init: MastraInit, keepBody: boolean): Promi
         phase = 'Body';
         resolve(response);
       });
-      request.setTimeout(IDLE_LIMIT_MS, () => request.destroy(timeoutError(phase)));
+      if (idempotent) request.setTimeout(IDLE_LIMIT_MS, () => request.destroy(timeoutError(phase)));
+      else request.once('socket', (socket) => socket.setKeepAlive(true, KEEPALIVE_PROBE_MS));
       request.once('error', (error: Error & { code?: string }) => {
         if (again && idempotent && request.reusedSocket && phase === 'Headers' && STALE_CONNECTION.has(error.code ?? '') && !signal?.aborted)
           resolve(sent(false));
