@@ -15,6 +15,7 @@ import { cpuProfiles } from './profile.js';
 import { inflightCapacity } from './inflight.js';
 import { connectModernClient, rssOf, startHttpBridge, startStdioBridge } from './bridge-process.js';
 import { redisRoundTrips } from './redis-round-trips.js';
+import { requestCost } from './request-cost.js';
 import { startMastraMcpPeer } from './mastra-peer.js';
 import { replicasThroughput } from './replicas.js';
 import { tracingCost } from './tracing.js';
@@ -39,6 +40,7 @@ const SCENARIOS = [
   'inflight',
   'cpu',
   'profile',
+  'request',
 ] as const;
 const runs = (scenario: (typeof SCENARIOS)[number]) => !only || only.includes(scenario);
 for (const name of only ?? [])
@@ -303,6 +305,11 @@ if (runs('cpu')) {
   const { report: text, figures } = await cpuPerCall(stack.mastra, { calls: quick ? 200 : 1000 });
   say(text);
   results.cpu = figures;
+}
+if (runs('request')) {
+  const { report: text, figures } = await requestCost({ requests: quick ? 200 : 1000, warmup: quick ? 20 : 100 });
+  say(text);
+  results.request = figures;
 }
 if (runs('profile')) {
   // `--keep-profiles <dir>`: each bridge's CPU profile is kept there.
