@@ -33,6 +33,12 @@ const STOPPED_MESSAGE =
   'The bridge is shutting down: this call was stopped before it finished (the shutdown grace period is over). Call again once the bridge is back.';
 /** How long the answers to stopped calls get to reach their clients before the sockets close. */
 const FLUSH_MS = 2_000;
+/**
+ * How long a client gets to read the answer to its stopped call once it is written, before its socket is closed. A
+ * socket closed at once can beat the last event of an answer through the client: the SDK v2 client then reports
+ * "Connection closed" instead of the answer (test/modern-http.test.ts, "after the grace period").
+ */
+const READ_MS = 250;
 
 const until = async (done: () => boolean, deadline: number) => {
   while (!done() && Date.now() < deadline) await new Promise((resolve) => setTimeout(resolve, 50));
@@ -212,6 +218,7 @@ export async function startHttp(options: HttpOptions): Promise<HttpBridge> {
       modern.stopCalls(STOPPED_MESSAGE);
       await Promise.all([sessions.stopCalls(STOPPED_MESSAGE), stateless?.stopCalls(STOPPED_MESSAGE)]);
       await until(() => calls === 0, Date.now() + FLUSH_MS);
+      await new Promise((resolve) => setTimeout(resolve, READ_MS));
     }
     await Promise.all([sessions.closeAll(), modern.close()]);
     // A resolver passed in belongs to whoever passed it, as the task board does (main.ts closes it after this).
