@@ -1,7 +1,7 @@
 import { createServer, type IncomingMessage } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { mastraFetch, NODE_BODY, nodeBodyOf } from '../src/kernel/mastra-fetch.js';
+import { mastraFetch, NODE_BODY, nodeBodyOf, streamedBodyOf } from '../src/kernel/mastra-fetch.js';
 import { startStack, type Stack } from './support/mastra.js';
 import { closedPort, waitFor } from './support/waiting.js';
 
@@ -129,6 +129,15 @@ describe('mastraFetch: requests to Mastra over node:http, answered as fetch answ
     } finally {
       front.close();
     }
+  });
+
+  it('a stream left early by its reader is closed, with its request to Mastra', async () => {
+    const response = await streamOf(`${stack.mastra.url}/api/agents/slow/stream`, 'left early');
+    for await (const _ of streamedBodyOf(response)!) break;
+    // Node's iterator aborts the body's request, which closes its socket: nothing of it is held.
+    await waitFor('the body and its socket closed', () => nodeBodyOf(response)!.destroyed && nodeBodyOf(response)!.socket.destroyed);
+    await waitFor("the model's request aborted", () => stack.requestsFor('left early').every((request) => request.aborted));
+    expect(stack.requestsFor('left early')).toHaveLength(1);
   });
 
   it('a cancel ends the stream and its request to Mastra', async () => {

@@ -6,7 +6,7 @@ import { capDetail, streamEndedEarly } from '../kernel/errors.js';
 import type { AgentTool } from '../catalogue/catalogue.js';
 import type { ProgressReporter } from '../kernel/progress.js';
 import { errorResult } from '../kernel/results.js';
-import { NODE_BODY, nodeBodyOf } from '../kernel/mastra-fetch.js';
+import { NODE_BODY, streamedBodyOf } from '../kernel/mastra-fetch.js';
 
 /** The fields of client-js stream chunks (`{type, runId, from, payload}`) that the bridge reads. */
 interface Chunk {
@@ -177,16 +177,12 @@ export async function streamAgent(
     context.signal?.throwIfAborted();
     return { result: toErrorResult(error, agent.agentId, context) };
   }
-  const nodeBody = nodeBodyOf(response);
-  const source = nodeBody ?? response.body;
+  const stream = streamedBodyOf(response);
   try {
-    if (source) for await (const chunk of chunksOf(source)) recorder.take(chunk);
+    if (stream) for await (const chunk of chunksOf(stream)) recorder.take(chunk);
   } catch {
     // A connection that breaks mid-stream is a cut-off run, told below; a cancelled one rejects.
     context.signal?.throwIfAborted();
-  } finally {
-    // Read to its end, or left by a cancel: its socket goes back to the pool or is closed, never held.
-    nodeBody?.destroy();
   }
   context.signal?.throwIfAborted();
   if (recorder.error === undefined && !recorder.finished && recorder.approval) return { approval: recorder.approval };

@@ -33,6 +33,12 @@ type MastraInit = RequestInit & { [NODE_BODY]?: unknown; stream?: unknown };
 export const nodeBodyOf = (response: Response): IncomingMessage | undefined => bodies.get(response);
 
 /**
+ * A streamed answer's body, whichever way it came (a redirect comes through fetch): read it with `for await`, which
+ * destroys Node's stream, or cancels the web one, when the reading stops early, so no socket is held.
+ */
+export const streamedBodyOf = (response: Response): AsyncIterable<Uint8Array> | null => bodies.get(response) ?? response.body;
+
+/**
  * The fetch every Mastra client of the bridge ends in. A request goes over node:http(s), which costs about a quarter
  * less CPU per request than undici's fetch (README, "Per call against Mastra's own MCP server"), and comes back as fetch
  * would give it: the whole body in the Response, or with NODE_BODY a Response without a body and the body kept for

@@ -2,7 +2,7 @@ import type { MastraClient } from '@mastra/client-js';
 import { randomUUID } from 'node:crypto';
 import { pathSegment } from '../kernel/mastra-ids.js';
 import type { TracingOptions } from '../kernel/call-trace.js';
-import { NODE_BODY, nodeBodyOf } from '../kernel/mastra-fetch.js';
+import { NODE_BODY, streamedBodyOf } from '../kernel/mastra-fetch.js';
 
 /**
  * The few workflow routes the bridge uses, every id encoded (see kernel/mastra-ids.ts): client-js puts
@@ -60,7 +60,7 @@ async function streamOf(client: MastraClient, workflowId: string, route: string,
     `/workflows/${pathSegment(workflowId)}/${route}?runId=${encodeURIComponent(runId)}`,
     options,
   );
-  return nodeBodyOf(response) ?? response.body;
+  return streamedBodyOf(response);
 }
 
 /** Starts the run (inside the caller's trace, given `tracingOptions`); the stream closes when the run finishes or suspends. */
