@@ -25,7 +25,7 @@ function buildClient(token: string | undefined, baseUrl: string, observer?: Brid
     baseUrl,
     retries: 0,
     headers: token ? { Authorization: `Bearer ${token}` } : {},
-    // Every client ends in mastraFetch (kernel/mastra-fetch.ts): an agent's stream is read over node:http.
+    // Every client ends in mastraFetch (kernel/mastra-fetch.ts): its requests go over node:http.
     fetch: observer ? observedFetch(mastraFetch, observer) : mastraFetch,
   });
 }

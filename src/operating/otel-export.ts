@@ -100,7 +100,7 @@ function callSpan(tracer: Tracer, span: Span): CallTrace {
       const response = await fetchFn(url, { ...init, headers });
       request.setAttribute(ATTR_HTTP_RESPONSE_STATUS_CODE, response.status);
       if (response.status >= 400) failed(request, String(response.status));
-      // A body read over node:http (an agent's stream) ends the span when it closes.
+      // A streamed body handed back as Node's stream (a run's stream) ends the span when it closes.
       const nodeBody = nodeBodyOf(response);
       if (nodeBody) {
         nodeBody.once('close', end);
