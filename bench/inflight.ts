@@ -113,7 +113,7 @@ const probeOf =
   };
 
 /** A fresh Mastra process (bench/mastra-process.ts), with Mastra's MCPServer inside when `peer`. */
-async function startMastraProcess(peer: boolean): Promise<{ pid: number; mastraUrl: string; peerUrl?: string; probe: Probe; close(): Promise<void> }> {
+export async function startMastraProcess(peer: boolean): Promise<{ pid: number; mastraUrl: string; peerUrl?: string; probe: Probe; close(): Promise<void> }> {
   const dir = mkdtempSync(join(tmpdir(), 'inflight-mastra-'));
   const file = join(dir, 'probe.json');
   const child = spawn(

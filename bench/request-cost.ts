@@ -4,9 +4,8 @@
  * Response), each followed by the `response.json()` client-js does. Mastra runs in a process of its own
  * (bench/mastra-process.ts), so this process's CPU time is the client's alone. Interleaved in blocks of 100, after a warm-up.
  */
-import { spawn } from 'node:child_process';
-import { createInterface } from 'node:readline';
 import { mastraFetch } from '../src/kernel/mastra-fetch.js';
+import { startMastraProcess } from './inflight.js';
 import { round, summarize, table } from './stats.js';
 
 const BLOCK = 100;
@@ -20,12 +19,9 @@ export interface RequestCostFigures {
 }
 
 export async function requestCost(options: { requests: number; warmup: number }): Promise<{ report: string; figures: RequestCostFigures[] }> {
-  const mastra = spawn(process.execPath, ['--import', 'tsx', new URL('./mastra-process.ts', import.meta.url).pathname], { stdio: ['pipe', 'pipe', 'inherit'] });
+  const mastra = await startMastraProcess(false);
   try {
-    const { mastraUrl } = await new Promise<{ mastraUrl: string }>((resolve, reject) => {
-      createInterface({ input: mastra.stdout }).once('line', (line) => resolve(JSON.parse(line)));
-      mastra.once('exit', (code) => reject(new Error(`the Mastra process exited (${code})`)));
-    });
+    const { mastraUrl } = mastra;
     const url = `${mastraUrl}/api/agents/echo/generate`;
     const init = { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ messages: 'benchmark' }) };
     const clients = [
@@ -60,8 +56,6 @@ export async function requestCost(options: { requests: number; warmup: number })
     );
     return { report, figures };
   } finally {
-    const exited = new Promise((resolve) => mastra.once('exit', resolve));
-    mastra.stdin.end();
-    await exited;
+    await mastra.close();
   }
 }
