@@ -1,4 +1,4 @@
-import { createServer, type IncomingMessage } from 'node:http';
+import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { mastraFetch, NODE_BODY, nodeBodyOf, streamedBodyOf } from '../src/kernel/mastra-fetch.js';
@@ -151,5 +151,52 @@ describe('mastraFetch: requests to Mastra over node:http, answered as fetch answ
     await expect(read).rejects.toThrow();
     expect(body.destroyed).toBe(true);
     await waitFor("the model's request aborted", () => stack.requestsFor('cancel me').every((request) => request.aborted));
+  });
+});
+
+// A fault the fixture cannot be made to produce on cue: a server that goes away and comes back on the same port while
+// the bridge still holds its kept-alive connection, the next request going out before the close is noticed.
+describe('mastraFetch on a connection the server closed', () => {
+  const serve = (port: number, seen: string[]) =>
+    new Promise<Server>((resolve) => {
+      const server = createServer((req, res) => {
+        seen.push(req.method!);
+        req.resume().on('end', () => res.end('{}'));
+      });
+      server.keepAliveTimeout = 65_000;
+      server.listen(port, '127.0.0.1', () => resolve(server));
+    });
+  const stop = (server: Server) =>
+    new Promise<void>((resolve) => {
+      server.closeAllConnections();
+      server.close(() => resolve());
+    });
+
+  it('sends a read again on a fresh connection, and a run never twice', async () => {
+    for (const method of ['GET', 'POST']) {
+      for (let round = 0; round < 5; round++) {
+        const first = await serve(0, []);
+        const { port } = first.address() as AddressInfo;
+        const url = `http://127.0.0.1:${port}/api/agents`;
+        const init = method === 'GET' ? {} : { method, headers: { 'content-type': 'application/json' }, body: '{}' };
+        await (await mastraFetch(url, init)).text();
+        await stop(first);
+        const seen: string[] = [];
+        const second = await serve(port, seen);
+        // No event-loop turn between: the kept-alive connection's close has not been read yet.
+        await new Promise((resolve) => setImmediate(resolve));
+        const outcome = await mastraFetch(url, init).then(
+          async (response) => {
+            await response.text();
+            return 'answered';
+          },
+          (error: Error) => error.message,
+        );
+        await stop(second);
+        if (method === 'GET') expect(outcome).toBe('answered');
+        // A run that went out on the dead connection is not sent again: the server that came back never sees it twice.
+        else expect(seen).toEqual(outcome === 'answered' ? ['POST'] : []);
+      }
+    }
   });
 });
